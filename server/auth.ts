@@ -1,0 +1,154 @@
+// Passwords (scrypt), opaque sessions (only their SHA-256 is stored) and
+// login rate limits. Session ends are announced so the relay can close sockets.
+import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import type { Store, UserRow } from './store.ts';
+
+const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
+
+function scrypt(password: string, salt: Buffer, opts: ScryptOptions, keylen: number): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key)))
+  );
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scrypt(password, salt, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p }, SCRYPT.keylen);
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [kind, n, r, p, salt, hash] = stored.split('$');
+  if (kind !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const key = await scrypt(
+    password,
+    Buffer.from(salt, 'base64'),
+    { N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024 },
+    expected.length
+  );
+  return timingSafeEqual(key, expected);
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+export interface SessionUser {
+  user: UserRow;
+  sessionHash: string;
+  expiresAt: string;
+}
+
+export interface LoginLimits {
+  windowMs: number;
+  maxPerUsername: number;
+  maxPerAddress: number;
+}
+
+export type LoginResult =
+  | { ok: true; token: string; user: UserRow; expiresAt: string }
+  | { ok: false; reason: 'invalid' | 'rate-limited' };
+
+/** Sliding-window failure counters, kept per Auth instance. */
+class FailureCounter {
+  readonly #hits = new Map<string, number[]>();
+  readonly windowMs: number;
+  constructor(windowMs: number) {
+    this.windowMs = windowMs;
+  }
+  count(key: string, now: number): number {
+    const list = (this.#hits.get(key) ?? []).filter((t) => now - t < this.windowMs);
+    if (list.length === 0) this.#hits.delete(key);
+    else this.#hits.set(key, list);
+    return list.length;
+  }
+  add(key: string, now: number) {
+    const list = this.#hits.get(key) ?? [];
+    list.push(now);
+    this.#hits.set(key, list);
+  }
+  clear(key: string) {
+    this.#hits.delete(key);
+  }
+}
+
+export class Auth {
+  readonly #store: Store;
+  readonly #ttlMs: number;
+  readonly #limits: LoginLimits;
+  readonly #failures: FailureCounter;
+  readonly #listeners = new Set<(sessionHash: string) => void>();
+  readonly #dummyHash: Promise<string>;
+
+  constructor(store: Store, opts: { sessionTtlMs: number; limits: LoginLimits }) {
+    this.#store = store;
+    this.#ttlMs = opts.sessionTtlMs;
+    this.#limits = opts.limits;
+    this.#failures = new FailureCounter(opts.limits.windowMs);
+    // Unknown usernames still pay for one scrypt, so timing does not reveal who exists.
+    this.#dummyHash = hashPassword(randomBytes(12).toString('base64'));
+  }
+
+  /** Called with the hash of every session that ends (logout, user disabled). */
+  onSessionEnded(fn: (sessionHash: string) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  async login(username: string, password: string, address: string, now = new Date()): Promise<LoginResult> {
+    const t = now.getTime();
+    const userKey = `u:${username.toLowerCase()}`;
+    const addrKey = `a:${address}`;
+    if (
+      this.#failures.count(userKey, t) >= this.#limits.maxPerUsername ||
+      this.#failures.count(addrKey, t) >= this.#limits.maxPerAddress
+    ) {
+      return { ok: false, reason: 'rate-limited' };
+    }
+    const user = this.#store.userByUsername(username);
+    const ok = user?.active
+      ? await verifyPassword(password, user.passwordHash)
+      : (await verifyPassword(password, await this.#dummyHash), false);
+    if (!ok || !user) {
+      this.#failures.add(userKey, t);
+      this.#failures.add(addrKey, t);
+      return { ok: false, reason: 'invalid' };
+    }
+    this.#failures.clear(userKey);
+    const token = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(t + this.#ttlMs).toISOString();
+    this.#store.createSession({ idHash: hashToken(token), userId: user.id, createdAt: now.toISOString(), expiresAt });
+    return { ok: true, token, user, expiresAt };
+  }
+
+  /** Resolves a cookie token to a live session, or null. */
+  session(token: string | undefined, now = new Date()): SessionUser | null {
+    if (!token || token.length > 200) return null;
+    const idHash = hashToken(token);
+    const s = this.#store.sessionByHash(idHash);
+    if (!s) return null;
+    if (Date.parse(s.expiresAt) <= now.getTime()) {
+      this.#store.deleteSession(idHash);
+      return null;
+    }
+    const user = this.#store.userById(s.userId);
+    if (!user || !user.active) return null;
+    return { user, sessionHash: idHash, expiresAt: s.expiresAt };
+  }
+
+  logout(sessionHash: string) {
+    this.#store.deleteSession(sessionHash);
+    for (const fn of this.#listeners) fn(sessionHash);
+  }
+}
+
+export function readCookie(header: string | undefined | null, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}

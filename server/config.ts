@@ -1,0 +1,57 @@
+// Configuration from the environment; every knob documented in the README.
+import { resolve } from 'node:path';
+import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './relay.ts';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  demo: boolean;
+  /** The app's own origin (scheme://host:port); when unset, the request's Host is trusted. */
+  origin: string | null;
+  /** Honour X-Forwarded-Proto from a TLS-terminating proxy in front. */
+  trustProxy: boolean;
+  sessionTtlMs: number;
+  leaseDays: number;
+  maxBodyBytes: number;
+  login: { windowMs: number; maxPerUsername: number; maxPerAddress: number };
+  relay: RelayLimits;
+}
+
+function num(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
+  const v = env[key];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${key} must be a non-negative number, got "${v}"`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { port: number; demo: boolean } = { port: 3000, demo: false }): Config {
+  return {
+    port: num(env, 'PORT', defaults.port),
+    host: env.HOST || '0.0.0.0',
+    dataDir: resolve(env.DATA_DIR || './data'),
+    demo: env.DEMO === undefined || env.DEMO === '' ? defaults.demo : env.DEMO === '1' || env.DEMO === 'true',
+    origin: env.ORIGIN ? new URL(env.ORIGIN).origin : null,
+    trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    sessionTtlMs: num(env, 'SESSION_TTL_HOURS', 24 * 7) * 3_600_000,
+    leaseDays: num(env, 'LEASE_DAYS', 7),
+    maxBodyBytes: num(env, 'MAX_BODY_BYTES', 256 * 1024),
+    login: {
+      windowMs: num(env, 'LOGIN_WINDOW_SECONDS', 900) * 1000,
+      maxPerUsername: num(env, 'LOGIN_MAX_PER_USERNAME', 10),
+      maxPerAddress: num(env, 'LOGIN_MAX_PER_ADDRESS', 50)
+    },
+    relay: {
+      maxMessageBytes: num(env, 'RELAY_MAX_MESSAGE_BYTES', DEFAULT_RELAY_LIMITS.maxMessageBytes),
+      maxConnectionsPerSession: num(env, 'RELAY_MAX_CONNECTIONS_PER_SESSION', DEFAULT_RELAY_LIMITS.maxConnectionsPerSession),
+      messagesPerSecond: num(env, 'RELAY_MESSAGES_PER_SECOND', DEFAULT_RELAY_LIMITS.messagesPerSecond),
+      messageBurst: num(env, 'RELAY_MESSAGE_BURST', DEFAULT_RELAY_LIMITS.messageBurst),
+      maxAwarenessStatesPerRoom: num(env, 'RELAY_MAX_AWARENESS_STATES', DEFAULT_RELAY_LIMITS.maxAwarenessStatesPerRoom),
+      maxAwarenessStateBytes: num(env, 'RELAY_MAX_AWARENESS_BYTES', DEFAULT_RELAY_LIMITS.maxAwarenessStateBytes),
+      maxClientIdsPerConnection: DEFAULT_RELAY_LIMITS.maxClientIdsPerConnection,
+      roomIdleUnloadMs: num(env, 'RELAY_ROOM_IDLE_SECONDS', DEFAULT_RELAY_LIMITS.roomIdleUnloadMs / 1000) * 1000,
+      compactAfterUpdates: num(env, 'RELAY_COMPACT_AFTER', DEFAULT_RELAY_LIMITS.compactAfterUpdates)
+    }
+  };
+}

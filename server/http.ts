@@ -1,0 +1,77 @@
+// The one HTTP server (DESIGN §3): pages and /api/* through SvelteKit's
+// handler, the relay on upgrade at /sync/<room>. Without a SvelteKit build
+// (integration tests) /api/* is served straight from the Api.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import type { App } from './app.ts';
+
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+async function apiOnly(app: App, req: IncomingMessage, res: ServerResponse) {
+  const url = `${req.headers[PROTO_HEADER]}://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`;
+  if (!new URL(url).pathname.startsWith('/api/')) {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
+    return;
+  }
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+  const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+  const request = new Request(url, {
+    method: req.method,
+    headers,
+    body: hasBody ? (Readable.toWeb(req) as ReadableStream) : undefined,
+    duplex: 'half'
+  } as RequestInit);
+  const response = await app.api.handle(request, { clientAddress: req.socket.remoteAddress ?? '' });
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  res.end(Buffer.from(await response.arrayBuffer()));
+}
+
+/** The header through which the server tells SvelteKit (PROTOCOL_HEADER) and the relay the request's scheme. */
+export const PROTO_HEADER = 'x-fp-proto';
+
+/** Overwrites any client-sent value: the scheme comes from the socket, or from a trusted proxy. */
+function markProtocol(req: IncomingMessage, trustProxy: boolean) {
+  const forwarded = req.headers['x-forwarded-proto'];
+  const encrypted = Boolean((req.socket as { encrypted?: boolean }).encrypted);
+  req.headers[PROTO_HEADER] =
+    trustProxy && typeof forwarded === 'string' ? (forwarded.split(',')[0].trim() === 'https' ? 'https' : 'http') : encrypted ? 'https' : 'http';
+}
+
+export interface Running {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function listen(app: App, handler: NodeHandler | null, port: number, host = '127.0.0.1'): Promise<Running> {
+  const trustProxy = app.config.trustProxy;
+  const server = createServer((req, res) => {
+    markProtocol(req, trustProxy);
+    if (handler) {
+      handler(req, res, () => res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found'));
+    } else {
+      apiOnly(app, req, res).catch((err) => {
+        console.error(err);
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    }
+  });
+  server.on('upgrade', (req, socket, head) => {
+    markProtocol(req, trustProxy);
+    app.relay.handleUpgrade(req, socket, head);
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const addr = server.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return {
+    server,
+    url: `http://${shownHost}:${addr.port}`,
+    async close() {
+      await app.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  };
+}

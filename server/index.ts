@@ -1,0 +1,36 @@
+// Production entry: `node server/index.ts` after `vite build`.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createApp, registerApp } from './app.ts';
+import { loadConfig } from './config.ts';
+import { listen, PROTO_HEADER, type NodeHandler } from './http.ts';
+
+const config = loadConfig(process.env, { port: 3000, demo: false });
+const handlerFile = resolve('build/handler.js');
+if (!existsSync(handlerFile)) {
+  console.error('Familiens Plan: no build found (build/handler.js). Run `npm run build` or `npm start`.');
+  process.exit(1);
+}
+// SvelteKit's handler learns each request's scheme from the header http.ts sets.
+process.env.PROTOCOL_HEADER = PROTO_HEADER;
+const app = await createApp(config);
+registerApp(app);
+const { handler } = (await import(pathToFileURL(handlerFile).href)) as { handler: NodeHandler };
+const running = await listen(app, handler, config.port, config.host);
+console.log(`Familiens Plan kører på ${running.url} (data: ${config.dataDir}${config.demo ? ', demodata' : ''})`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    running.close().then(
+      () => process.exit(0),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      }
+    );
+  });
+}

@@ -1,0 +1,512 @@
+// The relay: y-websocket protocol at /sync/<room>, one room per socket.
+// It authorises before the upgrade and again on every message (from cached
+// access that is recomputed whenever users, teams or consents change), commits
+// every update to the store before forwarding it, and owns awareness identity.
+// Message handling is a table keyed by the protocol's message type.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import * as Y from 'yjs';
+import * as syncProtocol from 'y-protocols/sync';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as encoding from 'lib0/encoding';
+import * as decoding from 'lib0/decoding';
+import type { Access } from '../src/lib/shared/access.ts';
+import { parseRoom, type RoomRef } from '../src/lib/shared/rooms.ts';
+import {
+  CLOSE_ACCESS_ENDED,
+  CLOSE_PROTOCOL_ERROR,
+  CLOSE_RATE_LIMITED,
+  CLOSE_SESSION_ENDED,
+  CLOSE_TOO_LARGE,
+  CLOSE_TOO_MANY_CONNECTIONS,
+  MESSAGE_AUTH,
+  MESSAGE_AWARENESS,
+  MESSAGE_QUERY_AWARENESS,
+  MESSAGE_SYNC,
+  SYNC_PATH_PREFIX
+} from '../src/lib/shared/protocol.ts';
+import { ORIGIN_RELAY_LOAD } from '../src/lib/domain/origins.ts';
+import type { Store } from './store.ts';
+import type { UserRow } from './store.ts';
+
+export interface RelayLimits {
+  maxMessageBytes: number;
+  maxConnectionsPerSession: number;
+  /** token bucket per session: sustained messages per second and burst */
+  messagesPerSecond: number;
+  messageBurst: number;
+  maxAwarenessStatesPerRoom: number;
+  maxAwarenessStateBytes: number;
+  maxClientIdsPerConnection: number;
+  roomIdleUnloadMs: number;
+  compactAfterUpdates: number;
+}
+
+export const DEFAULT_RELAY_LIMITS: RelayLimits = {
+  maxMessageBytes: 4 * 1024 * 1024,
+  maxConnectionsPerSession: 64,
+  messagesPerSecond: 200,
+  messageBurst: 1000,
+  maxAwarenessStatesPerRoom: 100,
+  maxAwarenessStateBytes: 4096,
+  maxClientIdsPerConnection: 4,
+  roomIdleUnloadMs: 30_000,
+  compactAfterUpdates: 500
+};
+
+export interface RelaySession {
+  user: UserRow;
+  sessionHash: string;
+  expiresAt: string;
+}
+
+export interface RelayDeps {
+  store: Store;
+  limits: RelayLimits;
+  /** Resolves the upgrade request's cookie to a session. */
+  authenticate(req: IncomingMessage): RelaySession | null;
+  /** True when the request's Origin is the app's own. */
+  originAllowed(req: IncomingMessage): boolean;
+  /** The access rule, with fresh facts from the store. */
+  accessOf(userId: string, room: RoomRef): Access;
+  /** Called (after persisting) when a room's document changed. */
+  onRoomUpdated?(room: string, doc: Y.Doc): void;
+  now?(): Date;
+}
+
+interface Conn {
+  ws: WebSocket;
+  room: Room;
+  session: RelaySession;
+  access: Access;
+  deviceId: string | null;
+  clientIds: Set<number>;
+  svTimer: ReturnType<typeof setTimeout> | null;
+}
+
+interface Room {
+  name: string;
+  ref: RoomRef;
+  doc: Y.Doc;
+  awareness: awarenessProtocol.Awareness;
+  conns: Set<Conn>;
+  updatesSinceCompact: number;
+  unloadTimer: ReturnType<typeof setTimeout> | null;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+type Handler = (conn: Conn, decoder: decoding.Decoder) => void;
+
+class ProtocolError extends Error {}
+
+function rawToBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+export class Relay {
+  readonly #deps: RelayDeps;
+  readonly #wss: WebSocketServer;
+  readonly #rooms = new Map<string, Room>();
+  readonly #bySession = new Map<string, Set<Conn>>();
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #handlers: Record<number, Handler>;
+  readonly #sweep: ReturnType<typeof setInterval>;
+  #closed = false;
+
+  constructor(deps: RelayDeps) {
+    this.#deps = deps;
+    // ws refuses an oversized frame from its header, before buffering it, and
+    // closes with 1009; #connect maps that close to the contract's 4413.
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: deps.limits.maxMessageBytes, perMessageDeflate: false });
+    this.#handlers = {
+      [MESSAGE_SYNC]: (c, d) => this.#onSync(c, d),
+      [MESSAGE_AWARENESS]: (c, d) => this.#onAwareness(c, d),
+      [MESSAGE_QUERY_AWARENESS]: (c) => this.#sendAwareness(c, [...c.room.awareness.getStates().keys()]),
+      [MESSAGE_AUTH]: () => {
+        /* clients never send auth messages; ignore */
+      }
+    };
+    // Time-based ends (session expiry, consent expiry) are found by a slow sweep;
+    // changes made through the API call recheck() at once.
+    this.#sweep = setInterval(() => this.recheck(), 15_000);
+    this.#sweep.unref();
+  }
+
+  #now() {
+    return this.#deps.now?.() ?? new Date();
+  }
+
+  get roomCount() {
+    return this.#rooms.size;
+  }
+
+  get connectionCount() {
+    let n = 0;
+    for (const r of this.#rooms.values()) n += r.conns.size;
+    return n;
+  }
+
+  /** For tests and the summariser: the live doc of a loaded room. */
+  loadedDoc(name: string): Y.Doc | undefined {
+    return this.#rooms.get(name)?.doc;
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    const reject = (status: number, text: string) => {
+      socket.write(
+        `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`
+      );
+      socket.destroy();
+    };
+    if (this.#closed) return reject(503, 'Service Unavailable');
+    const url = new URL(req.url ?? '/', 'http://relay.invalid');
+    if (!url.pathname.startsWith(SYNC_PATH_PREFIX)) return reject(404, 'Not Found');
+    if (!this.#deps.originAllowed(req)) return reject(403, 'Forbidden');
+    const session = this.#deps.authenticate(req);
+    if (!session) return reject(401, 'Unauthorized');
+    const name = decodeURIComponent(url.pathname.slice(SYNC_PATH_PREFIX.length));
+    const ref = parseRoom(name);
+    if (!ref) return reject(400, 'Bad Request');
+    const access = this.#deps.accessOf(session.user.id, ref);
+    if (access === 'none') {
+      this.#audit(session, name, 'open-refused', null);
+      return reject(403, 'Forbidden');
+    }
+    const open = this.#bySession.get(session.sessionHash);
+    if (open && open.size >= this.#deps.limits.maxConnectionsPerSession) return reject(429, 'Too Many Requests');
+    const deviceId = (url.searchParams.get('device') ?? '').slice(0, 64) || null;
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connect(ws, session, name, ref, access, deviceId));
+  }
+
+  #connect(ws: WebSocket, session: RelaySession, name: string, ref: RoomRef, access: Access, deviceId: string | null) {
+    ws.binaryType = 'nodebuffer';
+    const close = ws.close.bind(ws);
+    ws.close = (code?: number, reason?: string | Buffer) => close(code === 1009 ? CLOSE_TOO_LARGE : code, reason);
+    const room = this.#loadRoom(name, ref);
+    const conn: Conn = { ws, room, session, access, deviceId, clientIds: new Set(), svTimer: null };
+    room.conns.add(conn);
+    if (room.unloadTimer) clearTimeout(room.unloadTimer);
+    room.unloadTimer = null;
+    let mine = this.#bySession.get(session.sessionHash);
+    if (!mine) this.#bySession.set(session.sessionHash, (mine = new Set()));
+    mine.add(conn);
+    this.#audit(session, name, `open-${access}`, deviceId);
+
+    ws.on('message', (data, isBinary) => this.#onMessage(conn, data, isBinary));
+    ws.on('close', () => this.#disconnect(conn));
+    ws.on('error', () => {
+      /* the close event follows; nothing else to do */
+    });
+
+    // Greet with our state vector (sync step 1) and the room's awareness.
+    const enc = encoding.createEncoder();
+    encoding.writeVarUint(enc, MESSAGE_SYNC);
+    syncProtocol.writeSyncStep1(enc, room.doc);
+    this.#send(conn, encoding.toUint8Array(enc));
+    const states = room.awareness.getStates();
+    if (states.size > 0) this.#sendAwareness(conn, [...states.keys()]);
+  }
+
+  #onMessage(conn: Conn, data: RawData, isBinary: boolean) {
+    if (conn.ws.readyState !== WebSocket.OPEN) return;
+    const bytes = rawToBytes(data);
+    if (bytes.byteLength > this.#deps.limits.maxMessageBytes) return this.#close(conn, CLOSE_TOO_LARGE, 'message too large');
+    if (!isBinary) return this.#close(conn, CLOSE_PROTOCOL_ERROR, 'binary frames only');
+    if (!this.#takeToken(conn.session.sessionHash)) return this.#close(conn, CLOSE_RATE_LIMITED, 'rate limit');
+    // Authorise every message against the cached, event-maintained access.
+    if (conn.access === 'none') return this.#close(conn, CLOSE_ACCESS_ENDED, 'access ended');
+    try {
+      const decoder = decoding.createDecoder(bytes);
+      const type = decoding.readVarUint(decoder);
+      const handler = this.#handlers[type];
+      if (!handler) throw new ProtocolError(`unknown message type ${type}`);
+      handler(conn, decoder);
+    } catch (err) {
+      this.#audit(conn.session, conn.room.name, 'protocol-error', conn.deviceId, String((err as Error).message).slice(0, 200));
+      this.#close(conn, CLOSE_PROTOCOL_ERROR, 'protocol error');
+    }
+  }
+
+  #onSync(conn: Conn, decoder: decoding.Decoder) {
+    const room = conn.room;
+    const subtype = decoding.readVarUint(decoder);
+    if (subtype === syncProtocol.messageYjsSyncStep1) {
+      const sv = decoding.readVarUint8Array(decoder);
+      const enc = encoding.createEncoder();
+      encoding.writeVarUint(enc, MESSAGE_SYNC);
+      syncProtocol.writeSyncStep2(enc, room.doc, sv);
+      this.#send(conn, encoding.toUint8Array(enc));
+      return;
+    }
+    if (subtype !== syncProtocol.messageYjsSyncStep2 && subtype !== syncProtocol.messageYjsUpdate) {
+      throw new ProtocolError(`unknown sync message ${subtype}`);
+    }
+    const update = decoding.readVarUint8Array(decoder);
+    if (conn.access !== 'write') {
+      this.#audit(conn.session, room.name, 'update-dropped', conn.deviceId, `${update.byteLength} bytes, access ${conn.access}`);
+      return;
+    }
+    // Structural validation before the update touches the document.
+    Y.decodeUpdate(update);
+    try {
+      Y.applyUpdate(room.doc, update, conn);
+    } catch (err) {
+      // The document may hold part of a broken update: rebuild it from the store.
+      this.#reloadDoc(room);
+      throw err;
+    }
+  }
+
+  /** After a write, tell the writer what we hold, so it can show "gemt" (saved). */
+  #scheduleStateVector(conn: Conn) {
+    if (conn.svTimer) return;
+    conn.svTimer = setTimeout(() => {
+      conn.svTimer = null;
+      if (conn.ws.readyState !== WebSocket.OPEN) return;
+      const enc = encoding.createEncoder();
+      encoding.writeVarUint(enc, MESSAGE_SYNC);
+      syncProtocol.writeSyncStep1(enc, conn.room.doc);
+      this.#send(conn, encoding.toUint8Array(enc));
+    }, 30);
+  }
+
+  #onAwareness(conn: Conn, decoder: decoding.Decoder) {
+    const limits = this.#deps.limits;
+    const update = decoding.readVarUint8Array(decoder);
+    const d = decoding.createDecoder(update);
+    const count = decoding.readVarUint(d);
+    if (count > limits.maxClientIdsPerConnection) throw new ProtocolError('too many awareness states');
+    const enc = encoding.createEncoder();
+    const accepted: [number, number, string][] = [];
+    for (let i = 0; i < count; i++) {
+      const clientId = decoding.readVarUint(d);
+      const clock = decoding.readVarUint(d);
+      const json = decoding.readVarString(d);
+      if (json.length > limits.maxAwarenessStateBytes) continue;
+      if (!conn.clientIds.has(clientId)) {
+        const ownedElsewhere = [...conn.room.conns].some((c) => c !== conn && c.clientIds.has(clientId));
+        if (ownedElsewhere || conn.clientIds.size >= limits.maxClientIdsPerConnection) continue;
+        if (
+          !conn.room.awareness.getStates().has(clientId) &&
+          conn.room.awareness.getStates().size >= limits.maxAwarenessStatesPerRoom
+        ) {
+          continue;
+        }
+        conn.clientIds.add(clientId);
+      }
+      let state: unknown = JSON.parse(json);
+      if (state !== null) {
+        if (typeof state !== 'object' || Array.isArray(state)) continue;
+        const u = conn.session.user;
+        state = { ...(state as object), user: { id: u.id, name: u.name, sector: u.sector } };
+      }
+      accepted.push([clientId, clock, JSON.stringify(state)]);
+    }
+    if (accepted.length === 0) return;
+    encoding.writeVarUint(enc, accepted.length);
+    for (const [id, clock, json] of accepted) {
+      encoding.writeVarUint(enc, id);
+      encoding.writeVarUint(enc, clock);
+      encoding.writeVarString(enc, json);
+    }
+    awarenessProtocol.applyAwarenessUpdate(conn.room.awareness, encoding.toUint8Array(enc), conn);
+  }
+
+  #sendAwareness(conn: Conn, clientIds: number[]) {
+    if (clientIds.length === 0) return;
+    const enc = encoding.createEncoder();
+    encoding.writeVarUint(enc, MESSAGE_AWARENESS);
+    encoding.writeVarUint8Array(enc, awarenessProtocol.encodeAwarenessUpdate(conn.room.awareness, clientIds));
+    this.#send(conn, encoding.toUint8Array(enc));
+  }
+
+  #loadRoom(name: string, ref: RoomRef): Room {
+    const existing = this.#rooms.get(name);
+    if (existing) return existing;
+    const doc = new Y.Doc({ gc: true });
+    const awareness = new awarenessProtocol.Awareness(doc);
+    awareness.setLocalState(null); // the relay itself has no presence
+    const room: Room = { name, ref, doc, awareness, conns: new Set(), updatesSinceCompact: 0, unloadTimer: null };
+    this.#fillDoc(room);
+    this.#wire(room);
+    this.#rooms.set(name, room);
+    return room;
+  }
+
+  #wire(room: Room) {
+    room.doc.on('update', (update: Uint8Array, origin: unknown) => this.#onDocUpdate(room, update, origin));
+    // Awareness goes to every socket, the sender's too: the echo is what keeps a
+    // lone client's "no message received" watchdog from reconnecting.
+    room.awareness.on('update', ({ added, updated, removed }: Record<string, number[]>) => {
+      const changed = [...added, ...updated, ...removed];
+      const enc = encoding.createEncoder();
+      encoding.writeVarUint(enc, MESSAGE_AWARENESS);
+      encoding.writeVarUint8Array(enc, awarenessProtocol.encodeAwarenessUpdate(room.awareness, changed));
+      const msg = encoding.toUint8Array(enc);
+      for (const c of room.conns) this.#send(c, msg);
+    });
+  }
+
+  #fillDoc(room: Room) {
+    const updates = this.#deps.store.loadUpdates(room.name);
+    if (updates.length > 0) {
+      Y.transact(
+        room.doc,
+        () => {
+          for (const u of updates) Y.applyUpdate(room.doc, u.data, ORIGIN_RELAY_LOAD);
+        },
+        ORIGIN_RELAY_LOAD
+      );
+    }
+    room.updatesSinceCompact = updates.length;
+  }
+
+  #reloadDoc(room: Room) {
+    room.awareness.destroy();
+    room.doc.destroy();
+    room.doc = new Y.Doc({ gc: true });
+    room.awareness = new awarenessProtocol.Awareness(room.doc);
+    room.awareness.setLocalState(null);
+    for (const c of room.conns) c.clientIds.clear();
+    this.#fillDoc(room);
+    this.#wire(room);
+  }
+
+  #onDocUpdate(room: Room, update: Uint8Array, origin: unknown) {
+    if (origin === ORIGIN_RELAY_LOAD) return;
+    const author = typeof origin === 'object' && origin !== null && 'session' in origin ? (origin as Conn) : null;
+    const now = this.#now().toISOString();
+    // Persistence before broadcast: if this throws, nothing is forwarded.
+    this.#deps.store.appendUpdate(room.name, author?.session.user.id ?? 'system', now, update);
+    room.updatesSinceCompact++;
+    const enc = encoding.createEncoder();
+    encoding.writeVarUint(enc, MESSAGE_SYNC);
+    syncProtocol.writeUpdate(enc, update);
+    const msg = encoding.toUint8Array(enc);
+    for (const c of room.conns) if (c !== author) this.#send(c, msg);
+    // Only an update that changed something is acknowledged; an empty reply to our
+    // state vector must not start another round.
+    if (author) this.#scheduleStateVector(author);
+    if (room.updatesSinceCompact >= this.#deps.limits.compactAfterUpdates) this.#compact(room);
+    this.#deps.onRoomUpdated?.(room.name, room.doc);
+  }
+
+  #compact(room: Room) {
+    const seq = this.#deps.store.latestSeq(room.name);
+    this.#deps.store.compact(room.name, seq, Y.encodeStateAsUpdate(room.doc), this.#now().toISOString());
+    room.updatesSinceCompact = 1;
+  }
+
+  #send(conn: Conn, msg: Uint8Array) {
+    if (conn.ws.readyState !== WebSocket.OPEN) return;
+    conn.ws.send(msg, (err) => {
+      if (err) conn.ws.terminate();
+    });
+  }
+
+  #close(conn: Conn, code: number, reason: string) {
+    if (conn.ws.readyState === WebSocket.OPEN || conn.ws.readyState === WebSocket.CONNECTING) conn.ws.close(code, reason);
+    this.#disconnect(conn);
+  }
+
+  #disconnect(conn: Conn) {
+    const room = conn.room;
+    if (!room.conns.delete(conn)) return;
+    if (conn.svTimer) clearTimeout(conn.svTimer);
+    const mine = this.#bySession.get(conn.session.sessionHash);
+    mine?.delete(conn);
+    if (mine && mine.size === 0) {
+      this.#bySession.delete(conn.session.sessionHash);
+      this.#buckets.delete(conn.session.sessionHash);
+    }
+    if (conn.clientIds.size > 0) awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.clientIds], null);
+    if (room.conns.size === 0 && !this.#closed) {
+      room.unloadTimer = setTimeout(() => this.#unload(room), this.#deps.limits.roomIdleUnloadMs);
+      room.unloadTimer.unref();
+    }
+  }
+
+  #unload(room: Room) {
+    if (room.conns.size > 0 || this.#rooms.get(room.name) !== room) return;
+    if (room.updatesSinceCompact > 1) this.#compact(room);
+    this.#rooms.delete(room.name);
+    room.awareness.destroy();
+    room.doc.destroy();
+  }
+
+  #takeToken(sessionHash: string): boolean {
+    const { messagesPerSecond, messageBurst } = this.#deps.limits;
+    const now = Date.now();
+    const b = this.#buckets.get(sessionHash) ?? { tokens: messageBurst, at: now };
+    b.tokens = Math.min(messageBurst, b.tokens + ((now - b.at) / 1000) * messagesPerSecond);
+    b.at = now;
+    this.#buckets.set(sessionHash, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  #audit(session: RelaySession, room: string, action: string, deviceId: string | null, detail: string | null = null) {
+    const ref = parseRoom(room);
+    this.#deps.store.audit({
+      at: this.#now().toISOString(),
+      userId: session.user.id,
+      familyId: ref?.familyId ?? null,
+      room,
+      action,
+      detail,
+      deviceId
+    });
+  }
+
+  /**
+   * Recompute access of open connections (all, or one user's / one family's)
+   * after users, teams or consents changed, or time passed. Lost access closes
+   * the socket with 4403; an ended session with 4401; write→read downgrades.
+   */
+  recheck(filter: { userId?: string; familyId?: string } = {}) {
+    const now = this.#now().getTime();
+    for (const room of this.#rooms.values()) {
+      if (filter.familyId && room.ref.familyId !== filter.familyId) continue;
+      for (const conn of [...room.conns]) {
+        if (filter.userId && conn.session.user.id !== filter.userId) continue;
+        if (Date.parse(conn.session.expiresAt) <= now) {
+          this.#close(conn, CLOSE_SESSION_ENDED, 'session ended');
+          continue;
+        }
+        const access = this.#deps.accessOf(conn.session.user.id, room.ref);
+        if (access === 'none') {
+          this.#audit(conn.session, room.name, 'access-ended', conn.deviceId);
+          this.#close(conn, CLOSE_ACCESS_ENDED, 'access ended');
+        } else {
+          conn.access = access;
+        }
+      }
+    }
+  }
+
+  /** Close every socket of a session (logout): 4401. */
+  endSession(sessionHash: string) {
+    for (const conn of [...(this.#bySession.get(sessionHash) ?? [])]) this.#close(conn, CLOSE_SESSION_ENDED, 'session ended');
+  }
+
+  async close() {
+    this.#closed = true;
+    clearInterval(this.#sweep);
+    for (const room of this.#rooms.values()) {
+      for (const conn of [...room.conns]) this.#close(conn, 1001, 'server shutting down');
+      if (room.unloadTimer) clearTimeout(room.unloadTimer);
+      if (room.updatesSinceCompact > 1) this.#compact(room);
+      room.doc.destroy();
+    }
+    this.#rooms.clear();
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+  }
+}

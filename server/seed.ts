@@ -1,0 +1,245 @@
+// Deterministic demo data (DEMO=1): the teams and users of DESIGN §4 and 22
+// fictional families per team whose consents differ, so every access rule is
+// visible. The same seed always yields the same families, ids and texts;
+// dates are relative to the day the seed runs, so "overdue" stays meaningful.
+import * as Y from 'yjs';
+import { addDays, addMonths, format, subDays, subMonths } from 'date-fns';
+import type { Part, Sector } from '../src/lib/shared/rooms.ts';
+import { roomName } from '../src/lib/shared/rooms.ts';
+import type { Consent } from '../src/lib/shared/api-types.ts';
+import {
+  addAction,
+  addGoal,
+  addHope,
+  setMeta,
+  setTovholder,
+  type ActionStatus,
+  type InterventionLevel
+} from '../src/lib/domain/plan.ts';
+import { addEntry } from '../src/lib/domain/journal.ts';
+import { ORIGIN_SEED } from '../src/lib/domain/origins.ts';
+import { hashPassword } from './auth.ts';
+import type { FamilyRow, Store, UserRow } from './store.ts';
+
+export const DEMO_TEAMS = [
+  { id: 'gellerup', name: 'Gellerup', district: 'Gellerup', cluster: 'Vest' },
+  { id: 'viby', name: 'Viby', district: 'Viby', cluster: 'Syd' }
+];
+
+export const DEMO_USERS: Omit<UserRow, 'passwordHash' | 'active'>[] = [
+  { id: 'u-anna', username: 'anna', name: 'Anna Holm', role: 'worker', sector: 'social', teamIds: ['gellerup'] },
+  { id: 'u-bo', username: 'bo', name: 'Bo Lindqvist', role: 'worker', sector: 'school', teamIds: ['gellerup'] },
+  { id: 'u-cecilie', username: 'cecilie', name: 'Cecilie Dam', role: 'worker', sector: 'health', teamIds: ['gellerup'] },
+  { id: 'u-dennis', username: 'dennis', name: 'Dennis Vang', role: 'worker', sector: 'employment', teamIds: ['gellerup'] },
+  { id: 'u-frida', username: 'frida', name: 'Frida Krogh', role: 'worker', sector: 'social', teamIds: ['viby'] },
+  { id: 'u-eva', username: 'eva', name: 'Eva Mikkelsen', role: 'leader', sector: null, teamIds: ['gellerup', 'viby'] },
+  { id: 'u-admin', username: 'admin', name: 'Administrator', role: 'admin', sector: null, teamIds: [] }
+];
+
+const SURNAMES = [
+  'Hansen', 'Ahmed', 'Nielsen', 'Yilmaz', 'Jensen', 'Hussein', 'Pedersen', 'Ali', 'Andersen', 'Mohamud',
+  'Christensen', 'Kaya', 'Larsen', 'Nguyen', 'Sørensen', 'Abdi', 'Rasmussen', 'Haddad', 'Jørgensen', 'Petersen',
+  'Madsen', 'Omar', 'Kristensen', 'Demir', 'Olsen', 'Farah', 'Thomsen', 'Osman', 'Poulsen', 'Johansen',
+  'Møller', 'Said', 'Mortensen', 'Rahimi', 'Knudsen', 'Karimi', 'Jakobsen', 'Celik', 'Mikkelsen', 'Ibrahim',
+  'Frederiksen', 'Hassan', 'Laursen', 'Aziz'
+];
+
+const HOPES: [string, string][] = [
+  ['At vi kan spise aftensmad sammen uden at det ender i skænderi.', 'mor'],
+  ['Jeg vil gerne have en rigtig ven i klassen.', 'barnet'],
+  ['At far får et arbejde, så vi ikke skal tænke på penge hele tiden.', 'mor'],
+  ['Jeg drømmer om at spille fodbold på et hold igen.', 'barnet'],
+  ['Vi vil gerne blive boende i lejligheden og have ro.', 'far'],
+  ['At min søn kommer i skole hver dag og er glad for det.', 'far'],
+  ['Jeg vil have mit eget værelse og sove en hel nat.', 'barnet'],
+  ['At mormor kan blive mere en del af børnenes hverdag.', 'mor']
+];
+
+const GOALS = [
+  'Fast rytme omkring morgen og sengetid',
+  'Fremmøde i skolen over 90 %',
+  'Far i praktik eller job inden sommer',
+  'En fritidsaktivitet hver uge',
+  'Mindre konflikt ved måltiderne',
+  'Bedre søvn for barnet'
+];
+
+const ACTIONS: { title: string; sector: Sector; level: InterventionLevel }[] = [
+  { title: 'Samtale med familien om morgenrutiner', sector: 'social', level: 'raad' },
+  { title: 'Ugentlig opfølgning på fremmøde', sector: 'school', level: 'forebyggende' },
+  { title: 'Sundhedsplejerske besøger hjemmet', sector: 'health', level: 'forebyggende' },
+  { title: 'Afklaringsforløb og CV-værksted', sector: 'employment', level: 'raad' },
+  { title: 'Familiebehandling hver anden uge', sector: 'social', level: 'stoettende' },
+  { title: 'Elevsamtale med AKT-lærer', sector: 'school', level: 'raad' },
+  { title: 'Søvnvejledning til forældrene', sector: 'health', level: 'raad' },
+  { title: 'Kontaktperson til den ældste', sector: 'social', level: 'stoettende' },
+  { title: 'Praktikplads i lokal virksomhed', sector: 'employment', level: 'forebyggende' },
+  { title: 'Netværksmøde med bedsteforældre', sector: 'social', level: 'forebyggende' }
+];
+
+const STATUSES: ActionStatus[] = ['aaben', 'igang', 'udfoert', 'aaben', 'igang'];
+
+/** mulberry32: a tiny deterministic PRNG. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function slug(s: string) {
+  return s
+    .toLowerCase()
+    .replace(/æ/g, 'ae')
+    .replace(/ø/g, 'oe')
+    .replace(/å/g, 'aa')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+}
+
+const day = (d: Date) => format(d, 'yyyy-MM-dd');
+
+type ConsentShape = { categories: Part[]; recipients: Sector[]; from: Date; until: Date; revoked?: Date } | null;
+
+/** Five consent situations in turn, so each access rule shows in the demo. */
+function consentFor(i: number, now: Date, team: string): { opener: Sector; consent: ConsentShape } {
+  if (team === 'viby') {
+    return { opener: 'social', consent: i % 3 === 0 ? null : { categories: ['plan'], recipients: ['school', 'health'], from: subMonths(now, 2), until: addMonths(now, 10) } };
+  }
+  switch (i % 5) {
+    case 0: // no consent: the case-owning sector alone
+      return { opener: 'social', consent: null };
+    case 1: // the whole team sees the plan; school and health may read the social journal
+      return { opener: 'social', consent: { categories: ['plan', 'social'], recipients: ['school', 'health', 'employment'], from: subMonths(now, 3), until: addMonths(now, 9) } };
+    case 2: // opened by school; social sees the plan and reads the school journal
+      return { opener: 'school', consent: { categories: ['plan', 'school'], recipients: ['social', 'health'], from: subMonths(now, 6), until: addMonths(now, 6) } };
+    case 3: // consent expiring within 30 days
+      return { opener: 'social', consent: { categories: ['plan'], recipients: ['school', 'health', 'employment'], from: subMonths(now, 12), until: addDays(now, 12 + (i % 10)) } };
+    default: // consent withdrawn by the family
+      return { opener: 'social', consent: { categories: ['plan', 'health'], recipients: ['school', 'health'], from: subMonths(now, 8), until: addMonths(now, 4), revoked: subDays(now, 20) } };
+  }
+}
+
+export async function seedDemo(store: Store, now: Date) {
+  for (const t of DEMO_TEAMS) store.upsertTeam(t);
+  const hash = await hashPassword('demo');
+  for (const u of DEMO_USERS) store.upsertUser({ ...u, passwordHash: hash, active: true });
+  const workersOf = (team: string) => DEMO_USERS.filter((u) => u.role === 'worker' && u.teamIds.includes(team));
+
+  let n = 0;
+  for (const team of DEMO_TEAMS) {
+    const random = rng(team.id === 'gellerup' ? 1 : 2);
+    for (let i = 0; i < 22; i++, n++) {
+      const surname = SURNAMES[(i * 2 + (team.id === 'viby' ? 1 : 0)) % SURNAMES.length];
+      const id = `${team.id.slice(0, 3)}-${String(i + 1).padStart(2, '0')}-${slug(surname)}`;
+      const { opener, consent } = consentFor(i, now, team.id);
+      const createdAt = subMonths(now, 1 + Math.floor(random() * 18));
+      const owner = workersOf(team.id).find((u) => u.sector === opener) ?? workersOf(team.id)[0];
+      const family: FamilyRow = {
+        id,
+        name: `Familien ${surname}`,
+        district: team.district,
+        teamId: team.id,
+        openedBySector: opener,
+        status: i === 21 ? 'afsluttet' : 'aktiv',
+        createdAt: createdAt.toISOString(),
+        createdBy: owner.id
+      };
+      store.insertFamily(family);
+      if (consent) {
+        const c: Consent = {
+          id: `c-${id}`,
+          familyId: id,
+          givenBy: random() < 0.5 ? 'Mor' : 'Far',
+          categories: consent.categories,
+          recipients: consent.recipients,
+          purpose: 'Samarbejde om familiens plan på tværs af fagområder',
+          validFrom: consent.from.toISOString(),
+          validUntil: consent.until.toISOString(),
+          method: i % 2 === 0 ? 'paper' : 'oral',
+          signature: i % 2 === 0 ? 'Papirsamtykke journaliseret' : 'Mundtligt samtykke, noteret af rådgiver',
+          recordedBy: owner.id,
+          recordedAt: consent.from.toISOString(),
+          revokedAt: consent.revoked ? consent.revoked.toISOString() : null,
+          revokedBy: consent.revoked ? owner.id : null
+        };
+        store.insertConsent(c);
+      }
+
+      // The plan document.
+      const doc = new Y.Doc();
+      doc.clientID = 1000 + n; // deterministic updates
+      setMeta(doc, { name: family.name, district: family.district, teamId: team.id, status: family.status }, ORIGIN_SEED);
+      if (i % 7 !== 6) {
+        setTovholder(doc, { userId: owner.id, name: owner.name, since: day(createdAt), note: '' }, ORIGIN_SEED);
+      }
+      const hopeIds: string[] = [];
+      for (let h = 0; h < 2; h++) {
+        const [text, saidBy] = HOPES[(i + h * 3) % HOPES.length];
+        hopeIds.push(addHope(doc, { id: `h${h}-${id}`.slice(0, 14), text, saidBy, createdAt: createdAt.toISOString() }, ORIGIN_SEED));
+      }
+      const goalIds: string[] = [];
+      const goalCount = 1 + Math.floor(random() * 3);
+      for (let g = 0; g < goalCount; g++) {
+        goalIds.push(
+          addGoal(
+            doc,
+            {
+              id: `g${g}-${id}`.slice(0, 14),
+              title: GOALS[(i + g) % GOALS.length],
+              hopeId: hopeIds[g % hopeIds.length],
+              targetDate: day(addMonths(now, 2 + g)),
+              createdAt: createdAt.toISOString()
+            },
+            ORIGIN_SEED
+          )
+        );
+      }
+      const actionCount = 3 + Math.floor(random() * 5);
+      for (let a = 0; a < actionCount; a++) {
+        const spec = ACTIONS[(i + a) % ACTIONS.length];
+        const worker = workersOf(team.id).find((u) => u.sector === spec.sector);
+        addAction(
+          doc,
+          {
+            id: `a${a}-${id}`.slice(0, 14),
+            title: spec.title,
+            goalId: goalIds[a % goalIds.length],
+            sector: spec.sector,
+            ownerId: worker?.id ?? null,
+            ownerName: worker?.name ?? '',
+            due: day(addDays(now, Math.floor(random() * 40) - 12)),
+            status: STATUSES[(i + a) % STATUSES.length],
+            level: spec.level,
+            createdAt: createdAt.toISOString(),
+            createdBy: owner.id
+          },
+          ORIGIN_SEED
+        );
+      }
+      store.appendUpdate(roomName(id, 'plan'), 'seed', createdAt.toISOString(), Y.encodeStateAsUpdate(doc));
+
+      // The opening sector's journal gets a first entry.
+      const journal = new Y.Doc();
+      journal.clientID = 5000 + n;
+      addEntry(
+        journal,
+        {
+          id: `e0-${id}`.slice(0, 14),
+          date: day(createdAt),
+          kind: 'samtale',
+          text: 'Første samtale med familien. Familien ønsker selv hjælp og deltager aktivt.',
+          authorId: owner.id,
+          authorName: owner.name,
+          createdAt: createdAt.toISOString()
+        },
+        ORIGIN_SEED
+      );
+      store.appendUpdate(roomName(id, opener), 'seed', createdAt.toISOString(), Y.encodeStateAsUpdate(journal));
+    }
+  }
+}

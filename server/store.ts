@@ -1,0 +1,470 @@
+// The embedded store (DESIGN §3): one SQLite file behind the Store interface.
+// Nothing outside this module speaks SQL, so a PostgreSQL store can replace it.
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AccessConsent, AccessFamily, Role } from '../src/lib/shared/access.ts';
+import type { Part, Sector } from '../src/lib/shared/rooms.ts';
+import type { Consent, ConsentMethod } from '../src/lib/shared/api-types.ts';
+
+export interface TeamRow {
+  id: string;
+  name: string;
+  district: string;
+  cluster: string;
+}
+
+export interface UserRow {
+  id: string;
+  username: string;
+  name: string;
+  role: Role;
+  sector: Sector | null;
+  passwordHash: string;
+  active: boolean;
+  teamIds: string[];
+}
+
+export interface FamilyRow extends AccessFamily {
+  name: string;
+  district: string;
+  status: 'aktiv' | 'afsluttet';
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface SessionRow {
+  idHash: string;
+  userId: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface StoredUpdate {
+  seq: number;
+  data: Uint8Array;
+}
+
+export interface AuditEntry {
+  at: string;
+  userId: string | null;
+  familyId: string | null;
+  room: string | null;
+  action: string;
+  detail: string | null;
+  deviceId: string | null;
+}
+
+export interface AuditRow extends AuditEntry {
+  id: number;
+  userName: string | null;
+}
+
+export interface Store {
+  close(): void;
+  // people
+  upsertTeam(team: TeamRow): void;
+  listTeams(): TeamRow[];
+  upsertUser(user: UserRow): void;
+  userById(id: string): UserRow | undefined;
+  userByUsername(username: string): UserRow | undefined;
+  listUsers(): UserRow[];
+  // sessions
+  createSession(s: SessionRow): void;
+  sessionByHash(idHash: string): SessionRow | undefined;
+  deleteSession(idHash: string): void;
+  deleteSessionsOfUser(userId: string): void;
+  deleteExpiredSessions(now: string): void;
+  // families
+  insertFamily(f: FamilyRow): void;
+  familyById(id: string): FamilyRow | undefined;
+  familiesOfTeams(teamIds: readonly string[]): FamilyRow[];
+  familyCount(): number;
+  // consents
+  insertConsent(c: Consent): void;
+  revokeConsent(id: string, at: string, by: string): void;
+  consentById(id: string): Consent | undefined;
+  consentsOfFamily(familyId: string): Consent[];
+  consentsOfFamilies(familyIds: readonly string[]): Consent[];
+  // rooms' update log
+  appendUpdate(room: string, author: string, at: string, data: Uint8Array): number;
+  loadUpdates(room: string): StoredUpdate[];
+  latestSeq(room: string): number;
+  latestSeqs(rooms: readonly string[]): Map<string, number>;
+  compact(room: string, uptoSeq: number, snapshot: Uint8Array, at: string): void;
+  updateCount(room: string): number;
+  // audit
+  audit(e: AuditEntry): void;
+  auditOfFamily(familyId: string, limit: number): AuditRow[];
+}
+
+const SCHEMA = `
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+PRAGMA foreign_keys = ON;
+CREATE TABLE IF NOT EXISTS teams (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, district TEXT NOT NULL, cluster TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+  id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, name TEXT NOT NULL, role TEXT NOT NULL,
+  sector TEXT, password_hash TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS user_teams (
+  user_id TEXT NOT NULL REFERENCES users(id), team_id TEXT NOT NULL REFERENCES teams(id),
+  PRIMARY KEY (user_id, team_id)
+);
+CREATE TABLE IF NOT EXISTS sessions (
+  id_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),
+  created_at TEXT NOT NULL, expires_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS families (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, district TEXT NOT NULL, team_id TEXT NOT NULL REFERENCES teams(id),
+  opened_by_sector TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS families_team ON families(team_id);
+CREATE TABLE IF NOT EXISTS consents (
+  id TEXT PRIMARY KEY, family_id TEXT NOT NULL REFERENCES families(id), given_by TEXT NOT NULL,
+  categories TEXT NOT NULL, recipients TEXT NOT NULL, purpose TEXT NOT NULL,
+  valid_from TEXT NOT NULL, valid_until TEXT NOT NULL, method TEXT NOT NULL, signature TEXT,
+  recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL, revoked_at TEXT, revoked_by TEXT
+);
+CREATE INDEX IF NOT EXISTS consents_family ON consents(family_id);
+CREATE TABLE IF NOT EXISTS updates (
+  room TEXT NOT NULL, seq INTEGER NOT NULL, author TEXT NOT NULL, at TEXT NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (room, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS update_authors (
+  room TEXT NOT NULL, seq INTEGER NOT NULL, author TEXT NOT NULL, at TEXT NOT NULL, size INTEGER NOT NULL,
+  PRIMARY KEY (room, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, user_id TEXT, family_id TEXT, room TEXT,
+  action TEXT NOT NULL, detail TEXT, device_id TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_family ON audit(family_id, id);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+`;
+
+const SQL = {
+  upsertTeam: `INSERT INTO teams (id, name, district, cluster) VALUES (?, ?, ?, ?)
+    ON CONFLICT(id) DO UPDATE SET name = excluded.name, district = excluded.district, cluster = excluded.cluster`,
+  listTeams: `SELECT id, name, district, cluster FROM teams ORDER BY name`,
+  upsertUser: `INSERT INTO users (id, username, name, role, sector, password_hash, active) VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT(id) DO UPDATE SET username = excluded.username, name = excluded.name, role = excluded.role,
+    sector = excluded.sector, password_hash = excluded.password_hash, active = excluded.active`,
+  deleteUserTeams: `DELETE FROM user_teams WHERE user_id = ?`,
+  insertUserTeam: `INSERT INTO user_teams (user_id, team_id) VALUES (?, ?)`,
+  userById: `SELECT * FROM users WHERE id = ?`,
+  userByUsername: `SELECT * FROM users WHERE username = ?`,
+  listUsers: `SELECT * FROM users ORDER BY username`,
+  teamsOfUser: `SELECT team_id FROM user_teams WHERE user_id = ? ORDER BY team_id`,
+  createSession: `INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+  sessionByHash: `SELECT id_hash, user_id, created_at, expires_at FROM sessions WHERE id_hash = ?`,
+  deleteSession: `DELETE FROM sessions WHERE id_hash = ?`,
+  deleteSessionsOfUser: `DELETE FROM sessions WHERE user_id = ?`,
+  deleteExpiredSessions: `DELETE FROM sessions WHERE expires_at <= ?`,
+  insertFamily: `INSERT INTO families (id, name, district, team_id, opened_by_sector, status, created_at, created_by)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  familyById: `SELECT * FROM families WHERE id = ?`,
+  familyCount: `SELECT COUNT(*) AS n FROM families`,
+  insertConsent: `INSERT INTO consents (id, family_id, given_by, categories, recipients, purpose, valid_from, valid_until,
+    method, signature, recorded_by, recorded_at, revoked_at, revoked_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  revokeConsent: `UPDATE consents SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL`,
+  consentById: `SELECT * FROM consents WHERE id = ?`,
+  consentsOfFamily: `SELECT * FROM consents WHERE family_id = ? ORDER BY recorded_at, id`,
+  appendUpdate: `INSERT INTO updates (room, seq, author, at, data)
+    VALUES (?, COALESCE((SELECT MAX(seq) FROM updates WHERE room = ?), 0) + 1, ?, ?, ?) RETURNING seq`,
+  appendAuthor: `INSERT INTO update_authors (room, seq, author, at, size) VALUES (?, ?, ?, ?, ?)`,
+  loadUpdates: `SELECT seq, data FROM updates WHERE room = ? ORDER BY seq`,
+  latestSeq: `SELECT COALESCE(MAX(seq), 0) AS seq FROM updates WHERE room = ?`,
+  updateCount: `SELECT COUNT(*) AS n FROM updates WHERE room = ?`,
+  deleteUpTo: `DELETE FROM updates WHERE room = ? AND seq <= ?`,
+  insertSnapshot: `INSERT INTO updates (room, seq, author, at, data) VALUES (?, ?, 'snapshot', ?, ?)`,
+  audit: `INSERT INTO audit (at, user_id, family_id, room, action, detail, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  auditOfFamily: `SELECT a.id, a.at, a.user_id, a.family_id, a.room, a.action, a.detail, a.device_id, u.name AS user_name
+    FROM audit a LEFT JOIN users u ON u.id = a.user_id WHERE a.family_id = ? ORDER BY a.id DESC LIMIT ?`
+} as const;
+
+type Row = Record<string, SQLInputValue>;
+
+function str(v: SQLInputValue): string {
+  return String(v);
+}
+function strOrNull(v: SQLInputValue): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+
+function toConsent(r: Row): Consent {
+  return {
+    id: str(r.id),
+    familyId: str(r.family_id),
+    givenBy: str(r.given_by),
+    categories: JSON.parse(str(r.categories)) as Part[],
+    recipients: JSON.parse(str(r.recipients)) as Sector[],
+    purpose: str(r.purpose),
+    validFrom: str(r.valid_from),
+    validUntil: str(r.valid_until),
+    method: str(r.method) as ConsentMethod,
+    signature: strOrNull(r.signature),
+    recordedBy: str(r.recorded_by),
+    recordedAt: str(r.recorded_at),
+    revokedAt: strOrNull(r.revoked_at),
+    revokedBy: strOrNull(r.revoked_by)
+  };
+}
+
+function toFamily(r: Row): FamilyRow {
+  return {
+    id: str(r.id),
+    name: str(r.name),
+    district: str(r.district),
+    teamId: str(r.team_id),
+    openedBySector: str(r.opened_by_sector) as Sector,
+    status: str(r.status) as FamilyRow['status'],
+    createdAt: str(r.created_at),
+    createdBy: str(r.created_by)
+  };
+}
+
+export function toAccessConsent(c: Consent): AccessConsent {
+  return c;
+}
+
+export class SqliteStore implements Store {
+  readonly #db: DatabaseSync;
+  readonly #stmts = new Map<string, ReturnType<DatabaseSync['prepare']>>();
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.#db = new DatabaseSync(file);
+    this.#db.exec(SCHEMA);
+  }
+
+  #stmt(key: keyof typeof SQL) {
+    let s = this.#stmts.get(key);
+    if (!s) {
+      s = this.#db.prepare(SQL[key]);
+      this.#stmts.set(key, s);
+    }
+    return s;
+  }
+
+  #tx<T>(fn: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const out = fn();
+      this.#db.exec('COMMIT');
+      return out;
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  close() {
+    this.#db.close();
+  }
+
+  upsertTeam(t: TeamRow) {
+    this.#stmt('upsertTeam').run(t.id, t.name, t.district, t.cluster);
+  }
+
+  listTeams(): TeamRow[] {
+    return this.#stmt('listTeams')
+      .all()
+      .map((r) => ({ id: str(r.id), name: str(r.name), district: str(r.district), cluster: str(r.cluster) }));
+  }
+
+  upsertUser(u: UserRow) {
+    this.#tx(() => {
+      this.#stmt('upsertUser').run(u.id, u.username, u.name, u.role, u.sector, u.passwordHash, u.active ? 1 : 0);
+      this.#stmt('deleteUserTeams').run(u.id);
+      for (const t of u.teamIds) this.#stmt('insertUserTeam').run(u.id, t);
+    });
+  }
+
+  #toUser(r: Row | undefined): UserRow | undefined {
+    if (!r) return undefined;
+    const id = str(r.id);
+    return {
+      id,
+      username: str(r.username),
+      name: str(r.name),
+      role: str(r.role) as Role,
+      sector: strOrNull(r.sector) as Sector | null,
+      passwordHash: str(r.password_hash),
+      active: Number(r.active) === 1,
+      teamIds: this.#stmt('teamsOfUser')
+        .all(id)
+        .map((t) => str(t.team_id))
+    };
+  }
+
+  userById(id: string) {
+    return this.#toUser(this.#stmt('userById').get(id));
+  }
+
+  userByUsername(username: string) {
+    return this.#toUser(this.#stmt('userByUsername').get(username));
+  }
+
+  listUsers(): UserRow[] {
+    return this.#stmt('listUsers')
+      .all()
+      .map((r) => this.#toUser(r) as UserRow);
+  }
+
+  createSession(s: SessionRow) {
+    this.#stmt('createSession').run(s.idHash, s.userId, s.createdAt, s.expiresAt);
+  }
+
+  sessionByHash(idHash: string): SessionRow | undefined {
+    const r = this.#stmt('sessionByHash').get(idHash);
+    if (!r) return undefined;
+    return { idHash: str(r.id_hash), userId: str(r.user_id), createdAt: str(r.created_at), expiresAt: str(r.expires_at) };
+  }
+
+  deleteSession(idHash: string) {
+    this.#stmt('deleteSession').run(idHash);
+  }
+
+  deleteSessionsOfUser(userId: string) {
+    this.#stmt('deleteSessionsOfUser').run(userId);
+  }
+
+  deleteExpiredSessions(now: string) {
+    this.#stmt('deleteExpiredSessions').run(now);
+  }
+
+  insertFamily(f: FamilyRow) {
+    this.#stmt('insertFamily').run(f.id, f.name, f.district, f.teamId, f.openedBySector, f.status, f.createdAt, f.createdBy);
+  }
+
+  familyById(id: string) {
+    const r = this.#stmt('familyById').get(id);
+    return r ? toFamily(r) : undefined;
+  }
+
+  familiesOfTeams(teamIds: readonly string[]): FamilyRow[] {
+    if (teamIds.length === 0) return [];
+    const placeholders = teamIds.map(() => '?').join(', ');
+    return this.#db
+      .prepare(`SELECT * FROM families WHERE team_id IN (${placeholders}) ORDER BY name`)
+      .all(...teamIds)
+      .map(toFamily);
+  }
+
+  familyCount() {
+    return Number(this.#stmt('familyCount').get()?.n ?? 0);
+  }
+
+  insertConsent(c: Consent) {
+    this.#stmt('insertConsent').run(
+      c.id,
+      c.familyId,
+      c.givenBy,
+      JSON.stringify(c.categories),
+      JSON.stringify(c.recipients),
+      c.purpose,
+      c.validFrom,
+      c.validUntil,
+      c.method,
+      c.signature,
+      c.recordedBy,
+      c.recordedAt,
+      c.revokedAt,
+      c.revokedBy
+    );
+  }
+
+  revokeConsent(id: string, at: string, by: string) {
+    this.#stmt('revokeConsent').run(at, by, id);
+  }
+
+  consentById(id: string) {
+    const r = this.#stmt('consentById').get(id);
+    return r ? toConsent(r) : undefined;
+  }
+
+  consentsOfFamily(familyId: string) {
+    return this.#stmt('consentsOfFamily').all(familyId).map(toConsent);
+  }
+
+  consentsOfFamilies(familyIds: readonly string[]): Consent[] {
+    if (familyIds.length === 0) return [];
+    const out: Consent[] = [];
+    // Chunk to stay under SQLite's bound-parameter limit.
+    for (let i = 0; i < familyIds.length; i += 500) {
+      const chunk = familyIds.slice(i, i + 500);
+      const placeholders = chunk.map(() => '?').join(', ');
+      for (const r of this.#db.prepare(`SELECT * FROM consents WHERE family_id IN (${placeholders})`).all(...chunk)) {
+        out.push(toConsent(r));
+      }
+    }
+    return out;
+  }
+
+  appendUpdate(room: string, author: string, at: string, data: Uint8Array): number {
+    return this.#tx(() => {
+      const seq = Number(this.#stmt('appendUpdate').get(room, room, author, at, data)?.seq);
+      this.#stmt('appendAuthor').run(room, seq, author, at, data.byteLength);
+      return seq;
+    });
+  }
+
+  loadUpdates(room: string): StoredUpdate[] {
+    return this.#stmt('loadUpdates')
+      .all(room)
+      .map((r) => ({ seq: Number(r.seq), data: r.data as Uint8Array }));
+  }
+
+  latestSeq(room: string) {
+    return Number(this.#stmt('latestSeq').get(room)?.seq ?? 0);
+  }
+
+  latestSeqs(rooms: readonly string[]): Map<string, number> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < rooms.length; i += 500) {
+      const chunk = rooms.slice(i, i + 500);
+      const placeholders = chunk.map(() => '?').join(', ');
+      const rows = this.#db
+        .prepare(`SELECT room, MAX(seq) AS seq FROM updates WHERE room IN (${placeholders}) GROUP BY room`)
+        .all(...chunk);
+      for (const r of rows) out.set(str(r.room), Number(r.seq));
+    }
+    return out;
+  }
+
+  /** Replace every update up to uptoSeq by one snapshot row at uptoSeq; authorship stays in update_authors. */
+  compact(room: string, uptoSeq: number, snapshot: Uint8Array, at: string) {
+    this.#tx(() => {
+      this.#stmt('deleteUpTo').run(room, uptoSeq);
+      this.#stmt('insertSnapshot').run(room, uptoSeq, at, snapshot);
+    });
+  }
+
+  updateCount(room: string) {
+    return Number(this.#stmt('updateCount').get(room)?.n ?? 0);
+  }
+
+  audit(e: AuditEntry) {
+    this.#stmt('audit').run(e.at, e.userId, e.familyId, e.room, e.action, e.detail, e.deviceId);
+  }
+
+  auditOfFamily(familyId: string, limit: number): AuditRow[] {
+    return this.#stmt('auditOfFamily')
+      .all(familyId, limit)
+      .map((r) => ({
+        id: Number(r.id),
+        at: str(r.at),
+        userId: strOrNull(r.user_id),
+        familyId: strOrNull(r.family_id),
+        room: strOrNull(r.room),
+        action: str(r.action),
+        detail: strOrNull(r.detail),
+        deviceId: strOrNull(r.device_id),
+        userName: strOrNull(r.user_name)
+      }));
+  }
+}

@@ -1,0 +1,46 @@
+// A sector journal (room `<sector>`): dated entries, append-mostly.
+import * as Y from 'yjs';
+import { newId } from './plan.ts';
+import { ORIGIN_LOCAL, type Origin } from './origins.ts';
+
+export const ENTRY_KINDS = ['note', 'underretning', 'fravaer', 'samtale', 'andet'] as const;
+export type EntryKind = (typeof ENTRY_KINDS)[number];
+
+export interface JournalEntry {
+  id: string;
+  date: string; // yyyy-MM-dd
+  kind: EntryKind;
+  text: string;
+  authorId: string;
+  authorName: string;
+  createdAt: string;
+}
+
+export function entriesMap(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
+  return doc.getMap('entries');
+}
+
+export function readEntries(doc: Y.Doc): JournalEntry[] {
+  return [...entriesMap(doc).values()]
+    .filter((m) => m.get('deleted') !== true)
+    .map((m) => ({
+      id: String(m.get('id') ?? ''),
+      date: String(m.get('date') ?? ''),
+      kind: (ENTRY_KINDS as readonly unknown[]).includes(m.get('kind')) ? (m.get('kind') as EntryKind) : 'note',
+      text: String(m.get('text') ?? ''),
+      authorId: String(m.get('authorId') ?? ''),
+      authorName: String(m.get('authorName') ?? ''),
+      createdAt: String(m.get('createdAt') ?? '')
+    }))
+    .sort((a, b) => b.date.localeCompare(a.date) || b.createdAt.localeCompare(a.createdAt));
+}
+
+export function addEntry(doc: Y.Doc, e: Omit<JournalEntry, 'id'> & { id?: string }, origin: Origin = ORIGIN_LOCAL): string {
+  const id = e.id ?? newId();
+  doc.transact(() => {
+    const m = new Y.Map<unknown>();
+    entriesMap(doc).set(id, m);
+    for (const [k, v] of Object.entries({ ...e, id })) m.set(k, v);
+  }, origin);
+  return id;
+}

@@ -1,0 +1,65 @@
+// The one access rule (DESIGN §6). Pure: the relay, the HTTP API and the UI all
+// call this function with the facts they hold, so they can never disagree.
+import type { Part, RoomRef, Sector } from './rooms.ts';
+
+export type Access = 'none' | 'read' | 'write';
+export type Role = 'worker' | 'leader' | 'admin';
+
+export interface AccessUser {
+  id: string;
+  role: Role;
+  sector: Sector | null;
+  teamIds: readonly string[];
+}
+
+export interface AccessFamily {
+  id: string;
+  teamId: string;
+  openedBySector: Sector;
+}
+
+export interface AccessConsent {
+  familyId: string;
+  categories: readonly Part[];
+  recipients: readonly Sector[];
+  validFrom: string; // ISO instant
+  validUntil: string; // ISO instant
+  revokedAt: string | null;
+}
+
+/** A consent is active from validFrom until validUntil (exclusive) unless revoked; expiry equals revocation. */
+export function consentActive(c: AccessConsent, now: Date): boolean {
+  if (c.revokedAt !== null && Date.parse(c.revokedAt) <= now.getTime()) return false;
+  const t = now.getTime();
+  return Date.parse(c.validFrom) <= t && t < Date.parse(c.validUntil);
+}
+
+function consentCovers(consents: readonly AccessConsent[], family: AccessFamily, part: Part, sector: Sector, now: Date) {
+  return consents.some(
+    (c) => c.familyId === family.id && c.categories.includes(part) && c.recipients.includes(sector) && consentActive(c, now)
+  );
+}
+
+export function access(
+  user: AccessUser,
+  room: RoomRef,
+  family: AccessFamily | undefined,
+  consents: readonly AccessConsent[],
+  now: Date
+): Access {
+  // Rule 1: admins and leaders never open family rooms.
+  if (user.role !== 'worker' || user.sector === null) return 'none';
+  if (!family || family.id !== room.familyId) return 'none';
+  // Rule 2: outside the family's team.
+  if (!user.teamIds.includes(family.teamId)) return 'none';
+  // Rule 3: own sector's journal.
+  if (room.part === user.sector) return 'write';
+  // Rule 4: the plan.
+  if (room.part === 'plan') {
+    return family.openedBySector === user.sector || consentCovers(consents, family, 'plan', user.sector, now)
+      ? 'write'
+      : 'none';
+  }
+  // Rule 5: another sector's journal: read with consent, never write.
+  return consentCovers(consents, family, room.part, user.sector, now) ? 'read' : 'none';
+}

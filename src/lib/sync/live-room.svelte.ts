@@ -1,0 +1,122 @@
+// One open room on this device: the Y.Doc persisted in IndexedDB (y-indexeddb)
+// and synced through the relay (WebsocketProvider). It knows whether the
+// server holds every local change: the relay answers each accepted write with
+// its state vector, which is compared with the local one.
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import { IndexeddbPersistence } from 'y-indexeddb';
+import * as decoding from 'lib0/decoding';
+import * as syncProtocol from 'y-protocols/sync';
+import { CLOSE_ACCESS_ENDED, CLOSE_SESSION_ENDED, MESSAGE_SYNC } from '../shared/protocol.ts';
+import type { Sector } from '../shared/rooms.ts';
+
+export type RoomStatus = 'connecting' | 'online' | 'offline';
+
+export interface Peer {
+  clientId: number;
+  userId: string;
+  name: string;
+  sector: Sector | null;
+  field: string | null;
+}
+
+type SyncHandler = WebsocketProvider['messageHandlers'][number];
+
+function covers(server: Map<number, number>, local: Map<number, number>): boolean {
+  for (const [client, clock] of local) if ((server.get(client) ?? 0) < clock) return false;
+  return true;
+}
+
+export class LiveRoom {
+  readonly doc = new Y.Doc();
+  readonly provider: WebsocketProvider;
+  readonly idb: IndexeddbPersistence;
+  status = $state<RoomStatus>('connecting');
+  loadedLocal = $state(false);
+  synced = $state(false);
+  pending = $state(false);
+  closed = $state<null | 'access' | 'session'>(null);
+  peers = $state<Peer[]>([]);
+  #serverSv: Map<number, number> | null = null;
+
+  readonly room: string;
+
+  constructor(room: string, opts: { deviceId: string; user: { id: string; name: string; sector: Sector | null } }) {
+    this.room = room;
+    this.idb = new IndexeddbPersistence(room, this.doc);
+    void this.idb.whenSynced.then(() => {
+      this.loadedLocal = true;
+      this.#recompute();
+    });
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    this.provider = new WebsocketProvider(`${proto}//${location.host}/sync`, room, this.doc, {
+      params: { device: opts.deviceId }
+    });
+    const original = this.provider.messageHandlers[MESSAGE_SYNC] as SyncHandler;
+    this.provider.messageHandlers[MESSAGE_SYNC] = (encoder, decoder, provider, emitSynced, type) => {
+      const peek = decoding.clone(decoder);
+      if (decoding.readVarUint(peek) === syncProtocol.messageYjsSyncStep1) {
+        this.#serverSv = Y.decodeStateVector(decoding.readVarUint8Array(peek));
+      }
+      original(encoder, decoder, provider, emitSynced, type);
+      this.#recompute();
+    };
+    this.provider.on('status', ({ status }) => {
+      this.status = status === 'connected' ? 'online' : status === 'connecting' ? 'connecting' : 'offline';
+      if (status !== 'connected') this.#serverSv = null;
+      this.#recompute();
+    });
+    this.provider.on('sync', (synced: boolean) => {
+      this.synced = synced;
+      this.#recompute();
+    });
+    this.provider.on('closed', ({ code }: { code: number }) => {
+      if (code === CLOSE_ACCESS_ENDED) this.closed = 'access';
+      else if (code === CLOSE_SESSION_ENDED) this.closed = 'session';
+    });
+    this.doc.on('update', (_u: Uint8Array, origin: unknown) => {
+      if (origin !== this.provider) {
+        this.pending = true;
+        if (this.#serverSv) this.#recompute();
+      }
+    });
+    const awareness = this.provider.awareness;
+    awareness.setLocalStateField('user', opts.user);
+    awareness.setLocalStateField('field', null);
+    awareness.on('change', () => {
+      const peers: Peer[] = [];
+      for (const [clientId, state] of awareness.getStates()) {
+        if (clientId === this.doc.clientID) continue;
+        const u = (state as { user?: { id?: string; name?: string; sector?: Sector | null } }).user;
+        if (!u?.id) continue;
+        peers.push({
+          clientId,
+          userId: u.id,
+          name: u.name ?? '',
+          sector: u.sector ?? null,
+          field: typeof state.field === 'string' ? state.field : null
+        });
+      }
+      this.peers = peers;
+    });
+  }
+
+  /** Tell others which field this person is editing (presence per field). */
+  focus(field: string | null) {
+    this.provider.awareness.setLocalStateField('field', field);
+  }
+
+  #recompute() {
+    if (!this.#serverSv) {
+      // Offline or before the first exchange: pending stays as local edits left it.
+      return;
+    }
+    this.pending = !covers(this.#serverSv, Y.decodeStateVector(Y.encodeStateVector(this.doc)));
+  }
+
+  destroy() {
+    this.provider.destroy();
+    void this.idb.destroy();
+    this.doc.destroy();
+  }
+}

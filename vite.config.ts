@@ -1,0 +1,54 @@
+import { defineConfig, type Plugin } from 'vite';
+import { sveltekit } from '@sveltejs/kit/vite';
+import adapter from '@sveltejs/adapter-node';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** In dev the same relay and API as production attach to Vite's server. */
+function familiensPlanDev(): Plugin {
+  return {
+    name: 'familiens-plan-dev',
+    apply: 'serve',
+    async configureServer(server) {
+      if (process.env.VITEST) return;
+      const load = (f: string) => import(pathToFileURL(resolve(f)).href);
+      const { createApp, registerApp } = await load('server/app.ts');
+      const { loadConfig } = await load('server/config.ts');
+      const app = await createApp(loadConfig(process.env, { port: 5173, demo: true }));
+      registerApp(app);
+      server.httpServer?.on('upgrade', (req, socket, head) => {
+        if (req.url?.startsWith('/sync/')) app.relay.handleUpgrade(req, socket, head);
+      });
+      server.httpServer?.on('close', () => void app.close());
+    }
+  };
+}
+
+export default defineConfig({
+  plugins: [
+    familiensPlanDev(),
+    sveltekit({
+      adapter: adapter({ out: 'build' }),
+      csp: {
+        mode: 'hash',
+        directives: {
+          'default-src': ['self'],
+          'script-src': ['self'],
+          'style-src': ['self', 'unsafe-inline'],
+          'img-src': ['self', 'data:'],
+          'connect-src': ['self'],
+          'object-src': ['none'],
+          'base-uri': ['self'],
+          'frame-ancestors': ['none']
+        }
+      }
+    })
+  ],
+  server: { port: 5173, strictPort: true },
+  test: {
+    include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 20_000,
+    hookTimeout: 30_000
+  }
+});
