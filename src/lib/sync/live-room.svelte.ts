@@ -50,8 +50,14 @@ export class LiveRoom {
     });
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     this.provider = new WebsocketProvider(`${proto}//${location.host}/sync`, room, this.doc, {
-      params: { device: opts.deviceId }
+      params: { device: opts.deviceId },
+      connect: navigator.onLine
     });
+    if (!navigator.onLine) this.status = 'offline';
+    // A dropped network can leave a socket half-open for a long time; the
+    // browser's own offline/online events are the faster signal.
+    window.addEventListener('offline', this.#onOffline);
+    window.addEventListener('online', this.#onOnline);
     const original = this.provider.messageHandlers[MESSAGE_SYNC] as SyncHandler;
     this.provider.messageHandlers[MESSAGE_SYNC] = (encoder, decoder, provider, emitSynced, type) => {
       const peek = decoding.clone(decoder);
@@ -101,6 +107,15 @@ export class LiveRoom {
     });
   }
 
+  #onOffline = () => {
+    this.provider.disconnect();
+    this.status = 'offline';
+  };
+
+  #onOnline = () => {
+    if (!this.closed) this.provider.connect();
+  };
+
   /** Tell others which field this person is editing (presence per field). */
   focus(field: string | null) {
     this.provider.awareness.setLocalStateField('field', field);
@@ -115,6 +130,8 @@ export class LiveRoom {
   }
 
   destroy() {
+    window.removeEventListener('offline', this.#onOffline);
+    window.removeEventListener('online', this.#onOnline);
     this.provider.destroy();
     void this.idb.destroy();
     this.doc.destroy();

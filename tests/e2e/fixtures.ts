@@ -1,0 +1,95 @@
+// Each spec starts its own production server (node server/index.ts on the
+// built app) with a fresh DATA_DIR and demo data, so it can also restart it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  restart(): Promise<void>;
+}
+
+export async function startServer(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'fp-e2e-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let child: ChildProcess | null = null;
+
+  const boot = async () => {
+    child = spawn(process.execPath, ['server/index.ts'], {
+      env: { ...process.env, DEMO: '1', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe']
+    });
+    let output = '';
+    child.stdout?.on('data', (d) => (output += d));
+    child.stderr?.on('data', (d) => (output += d));
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      try {
+        const r = await fetch(`${url}/login`);
+        if (r.ok) return;
+      } catch {
+        /* not up yet */
+      }
+      if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`server did not start: ${output}`);
+  };
+
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    const c = child as ChildProcess | null;
+    if (!c || c.exitCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill(signal);
+    await exited;
+  };
+
+  await boot();
+  return {
+    url,
+    dataDir,
+    stop,
+    async restart() {
+      await stop();
+      await boot();
+    }
+  };
+}
+
+export async function login(browser: Browser, server: TestServer, username: string, viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ baseURL: server.url, viewport });
+  const page = await context.newPage();
+  await signIn(page, username);
+  return { context, page };
+}
+
+export async function signIn(page: Page, username: string, password = 'demo') {
+  await page.goto('/login');
+  await page.getByLabel('Brugernavn').fill(username);
+  await page.getByLabel('Adgangskode').fill(password);
+  await page.getByRole('button', { name: 'Log ind' }).click();
+  await expect(page.getByRole('heading', { name: 'Mine familier' })).toBeVisible();
+}
+
+export async function sessionCookie(context: BrowserContext): Promise<string> {
+  const c = (await context.cookies()).find((x) => x.name === 'session');
+  if (!c) throw new Error('no session cookie');
+  return `session=${c.value}`;
+}
