@@ -3,8 +3,8 @@
 // code runs in dev and production and tests can call it without a browser.
 import { randomUUID } from 'node:crypto';
 import { addMonths } from 'date-fns';
-import { access, type Access } from '../src/lib/shared/access.ts';
-import { PARTS, isPart, isSector, roomName, FAMILY_ID_PATTERN, type Part } from '../src/lib/shared/rooms.ts';
+import { access, consentActive, type Access } from '../src/lib/shared/access.ts';
+import { PARTS, isPart, isSector, parseRoom, roomName, FAMILY_ID_PATTERN, type Part } from '../src/lib/shared/rooms.ts';
 import type {
   AccessLogEntry,
   Consent,
@@ -86,6 +86,7 @@ export class Api {
     this.#route('POST', '/api/families/:id/consents', (c) => this.#createConsent(c));
     this.#route('POST', '/api/families/:id/consents/:consentId/revoke', (c) => this.#revokeConsent(c));
     this.#route('GET', '/api/families/:id/access-log', (c) => this.#accessLog(c));
+    this.#route('POST', '/api/access-log', (c) => this.#uploadAccessLog(c));
   }
 
   #now() {
@@ -235,7 +236,7 @@ export class Api {
   // ---- families and manifest -------------------------------------------------
 
   /** Every (family, part, access) the user may open, computed with one consent query. */
-  #openable(user: UserRow): { family: FamilyRow; parts: { part: Part; access: Exclude<Access, 'none'> }[] }[] {
+  #openable(user: UserRow): { family: FamilyRow; consents: Consent[]; parts: { part: Part; access: Exclude<Access, 'none'> }[] }[] {
     if (user.role !== 'worker') return [];
     const families = this.#d.store.familiesOfTeams(user.teamIds);
     const consents = this.#d.store.consentsOfFamilies(families.map((f) => f.id));
@@ -252,7 +253,7 @@ export class Api {
         const a = this.#accessOf(user, family, part, byFamily.get(family.id) ?? []);
         if (a !== 'none') parts.push({ part, access: a });
       }
-      if (parts.some((p) => p.part === 'plan')) out.push({ family, parts });
+      if (parts.some((p) => p.part === 'plan')) out.push({ family, parts, consents: byFamily.get(family.id) ?? [] });
     }
     return out;
   }
@@ -260,19 +261,26 @@ export class Api {
   #listFamilies({ request }: Ctx) {
     const { user } = this.#session(request);
     const teams = this.#d.store.listTeams();
-    const families: FamilySummary[] = this.#openable(user).map(({ family, parts }) => ({
+    const now = this.#now();
+    const families: FamilySummary[] = this.#openable(user).map(({ family, parts, consents }) => ({
       id: family.id,
       name: family.name,
       district: family.district,
       teamId: family.teamId,
       teamName: teams.find((t) => t.id === family.teamId)?.name ?? family.teamId,
       status: family.status,
-      parts
+      parts,
+      consentUntil:
+        consents
+          .filter((c) => consentActive(c, now))
+          .map((c) => c.validUntil)
+          .sort()
+          .at(-1) ?? null
     }));
     return json(200, { families });
   }
 
-  #manifest({ request, url }: Ctx) {
+  #manifest({ request }: Ctx) {
     const { user } = this.#session(request);
     const rooms: ManifestRoom[] = [];
     for (const { family, parts } of this.#openable(user)) {
@@ -280,10 +288,9 @@ export class Api {
     }
     const seqs = this.#d.store.latestSeqs(rooms.map((r) => r.room));
     for (const r of rooms) r.seq = seqs.get(r.room) ?? 0;
-    // Rooms the device says it holds but may no longer open must be purged.
-    const held = (url.searchParams.get('held') ?? '').split(',').filter(Boolean).slice(0, 20000);
+    // Every room this user ever opened but may no longer open: devices delete their copies.
     const open = new Set(rooms.map((r) => r.room));
-    const purge = held.filter((r) => !open.has(r));
+    const purge = this.#d.store.roomsOpenedBy(user.id).filter((r) => !open.has(r));
     const leaseUntil = new Date(this.#now().getTime() + this.#d.leaseDays * 86_400_000).toISOString();
     const manifest: Manifest = { rooms, purge, leaseUntil };
     return json(200, manifest);
@@ -392,6 +399,44 @@ export class Api {
     this.#audit(user.id, 'consent-revoked', consent.id, family.id);
     this.#d.accessChanged({ familyId: family.id });
     return json(200, this.#d.store.consentById(consent.id));
+  }
+
+  /**
+   * A device uploads the openings it recorded while offline. Each entry is
+   * kept with the device's time in the detail; rooms the user may not open
+   * now are still recorded (the opening happened), but flagged.
+   */
+  async #uploadAccessLog({ request }: Ctx) {
+    const { user } = this.#session(request);
+    const body = await this.#body(request);
+    const entries = body.entries;
+    if (!Array.isArray(entries) || entries.length > 1000) throw new HttpError(400, 'invalid_access_log');
+    const deviceId = typeof body.deviceId === 'string' ? body.deviceId.slice(0, 64) : null;
+    const now = this.#now();
+    let accepted = 0;
+    for (const e of entries as unknown[]) {
+      if (typeof e !== 'object' || e === null) throw new HttpError(400, 'invalid_access_log');
+      const { at, room } = e as Record<string, unknown>;
+      const ref = typeof room === 'string' ? parseRoom(room) : null;
+      const when = typeof at === 'string' ? new Date(at) : null;
+      if (!ref || !when || Number.isNaN(when.getTime()) || when.getTime() > now.getTime() + 300_000) {
+        throw new HttpError(400, 'invalid_access_log');
+      }
+      const family = this.#d.store.familyById(ref.familyId);
+      if (!family || !user.teamIds.includes(family.teamId)) continue;
+      const still = this.#accessOf(user, family, ref.part) !== 'none';
+      this.#d.store.audit({
+        at: when.toISOString(),
+        userId: user.id,
+        familyId: family.id,
+        room: room as string,
+        action: 'open-offline',
+        detail: `uploaded ${now.toISOString()}${still ? '' : ', access since ended'}`,
+        deviceId
+      });
+      accepted++;
+    }
+    return json(200, { accepted });
   }
 
   #accessLog({ request, params }: Ctx) {

@@ -23,6 +23,7 @@ export const errorMessages = {
   consent_method: 'Vælg hvordan samtykket er givet: underskrevet, på papir eller mundtligt.',
   consent_signature: 'Underskriften mangler eller er ugyldig.',
   consent_dates: 'Gyldighedsperioden er ugyldig: slutdatoen skal ligge efter startdatoen og højst 3 år frem.',
+  invalid_access_log: 'Adgangsloggen fra enheden er ugyldig.',
   consent_already_revoked: 'Samtykket er allerede trukket tilbage.'
 } as const;
 

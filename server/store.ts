@@ -96,6 +96,8 @@ export interface Store {
   // audit
   audit(e: AuditEntry): void;
   auditOfFamily(familyId: string, limit: number): AuditRow[];
+  /** Rooms the user has ever opened (online or, as uploaded, offline): candidates for purge. */
+  roomsOpenedBy(userId: string): string[];
 }
 
 const SCHEMA = `
@@ -142,6 +144,7 @@ CREATE TABLE IF NOT EXISTS audit (
   action TEXT NOT NULL, detail TEXT, device_id TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_family ON audit(family_id, id);
+CREATE INDEX IF NOT EXISTS audit_user_room ON audit(user_id, room);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 `;
@@ -183,7 +186,9 @@ const SQL = {
   insertSnapshot: `INSERT INTO updates (room, seq, author, at, data) VALUES (?, ?, 'snapshot', ?, ?)`,
   audit: `INSERT INTO audit (at, user_id, family_id, room, action, detail, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   auditOfFamily: `SELECT a.id, a.at, a.user_id, a.family_id, a.room, a.action, a.detail, a.device_id, u.name AS user_name
-    FROM audit a LEFT JOIN users u ON u.id = a.user_id WHERE a.family_id = ? ORDER BY a.id DESC LIMIT ?`
+    FROM audit a LEFT JOIN users u ON u.id = a.user_id WHERE a.family_id = ? ORDER BY a.id DESC LIMIT ?`,
+  roomsOpenedBy: `SELECT DISTINCT room FROM audit WHERE user_id = ? AND room IS NOT NULL
+    AND action IN ('open-read', 'open-write', 'open-offline')`
 } as const;
 
 type Row = Record<string, SQLInputValue>;
@@ -466,5 +471,11 @@ export class SqliteStore implements Store {
         deviceId: strOrNull(r.device_id),
         userName: strOrNull(r.user_name)
       }));
+  }
+
+  roomsOpenedBy(userId: string): string[] {
+    return this.#stmt('roomsOpenedBy')
+      .all(userId)
+      .map((r) => str(r.room));
   }
 }

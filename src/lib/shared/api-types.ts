@@ -36,6 +36,8 @@ export interface FamilySummary {
   teamName: string;
   status: 'aktiv' | 'afsluttet';
   parts: { part: Part; access: Exclude<Access, 'none'> }[];
+  /** ISO instant when the last active consent ends; null when none is active */
+  consentUntil: string | null;
 }
 
 export type ConsentMethod = 'signed' | 'paper' | 'oral';

@@ -27,6 +27,15 @@ function covers(server: Map<number, number>, local: Map<number, number>): boolea
   return true;
 }
 
+export interface LiveRoomHooks {
+  /** A local edit happened; `count` edits are now unconfirmed in this room. */
+  onLocalEdits?(room: string, count: number): void;
+  /** The server holds every local change (count back to 0). */
+  onSaved?(room: string): void;
+  /** The relay ended access (4403) or the session (4401). */
+  onClosed?(room: string, reason: 'access' | 'session'): void;
+}
+
 export class LiveRoom {
   readonly doc = new Y.Doc();
   readonly provider: WebsocketProvider;
@@ -38,11 +47,18 @@ export class LiveRoom {
   closed = $state<null | 'access' | 'session'>(null);
   peers = $state<Peer[]>([]);
   #serverSv: Map<number, number> | null = null;
+  #localEdits = 0;
+  #hooks: LiveRoomHooks;
+  #settledWaiters: (() => void)[] = [];
 
   readonly room: string;
 
-  constructor(room: string, opts: { deviceId: string; user: { id: string; name: string; sector: Sector | null } }) {
+  constructor(
+    room: string,
+    opts: { deviceId: string; user: { id: string; name: string; sector: Sector | null }; hooks?: LiveRoomHooks; presence?: boolean }
+  ) {
     this.room = room;
+    this.#hooks = opts.hooks ?? {};
     this.idb = new IndexeddbPersistence(room, this.doc);
     void this.idb.whenSynced.then(() => {
       this.loadedLocal = true;
@@ -79,14 +95,22 @@ export class LiveRoom {
     this.provider.on('closed', ({ code }: { code: number }) => {
       if (code === CLOSE_ACCESS_ENDED) this.closed = 'access';
       else if (code === CLOSE_SESSION_ENDED) this.closed = 'session';
+      if (this.closed) this.#hooks.onClosed?.(this.room, this.closed);
     });
     this.doc.on('update', (_u: Uint8Array, origin: unknown) => {
-      if (origin !== this.provider) {
-        this.pending = true;
-        if (this.#serverSv) this.#recompute();
-      }
+      // Updates loaded from IndexedDB or received from the relay are not new local edits.
+      if (origin === this.provider || origin === this.idb) return;
+      this.pending = true;
+      this.#localEdits++;
+      this.#hooks.onLocalEdits?.(this.room, this.#localEdits);
+      if (this.#serverSv) this.#recompute();
     });
     const awareness = this.provider.awareness;
+    if (opts.presence === false) {
+      // A background sync is not a person in the plan.
+      awareness.setLocalState(null);
+      return;
+    }
     awareness.setLocalStateField('user', opts.user);
     awareness.setLocalStateField('field', null);
     awareness.on('change', () => {
@@ -122,11 +146,26 @@ export class LiveRoom {
   }
 
   #recompute() {
-    if (!this.#serverSv) {
-      // Offline or before the first exchange: pending stays as local edits left it.
+    if (!this.#serverSv || !this.loadedLocal) {
+      // Offline, or before the first exchange: pending stays as local edits left it.
       return;
     }
     this.pending = !covers(this.#serverSv, Y.decodeStateVector(Y.encodeStateVector(this.doc)));
+    if (!this.pending && this.synced) {
+      if (this.#localEdits > 0) {
+        this.#localEdits = 0;
+        this.#hooks.onSaved?.(this.room);
+      }
+      for (const w of this.#settledWaiters.splice(0)) w();
+    }
+  }
+
+  /** Resolves once the local copy is loaded, synced with the relay, and nothing local is unsent. */
+  whenSettled(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#settledWaiters.push(resolve);
+      this.#recompute();
+    });
   }
 
   destroy() {

@@ -1,0 +1,101 @@
+// The device's local query index and outboxes (Dexie). One database per user,
+// so logging out or a lease lock can drop everything of that user at once.
+// The Y.Docs themselves live in y-indexeddb databases named after their room.
+import Dexie, { type EntityTable } from 'dexie';
+import type { Consent } from '../shared/api-types.ts';
+import type { Part, Sector } from '../shared/rooms.ts';
+
+export interface FamilyRow {
+  id: string;
+  name: string;
+  district: string;
+  teamId: string;
+  teamName: string;
+  status: 'aktiv' | 'afsluttet';
+  tovholderId: string;
+  tovholderName: string;
+  /** yyyy-MM-dd of the earliest open action, '' when none */
+  nextDue: string;
+  overdueCount: number;
+  openActions: number;
+  /** ISO instant of the last change seen in the plan */
+  lastActivity: string;
+  /** 'aktiv' | 'udloeber' (expiring ≤ 30 days) | 'ingen' */
+  consentStatus: 'aktiv' | 'udloeber' | 'ingen';
+  /** lower-cased name for prefix search */
+  search: string;
+  parts: { part: Part; access: 'read' | 'write' }[];
+}
+
+export interface ActionRow {
+  key: string; // familyId/actionId
+  familyId: string;
+  familyName: string;
+  actionId: string;
+  title: string;
+  ownerId: string;
+  due: string;
+  status: string;
+  sector: Sector | '';
+}
+
+export interface RoomRow {
+  room: string;
+  familyId: string;
+  part: Part;
+  access: 'read' | 'write';
+  /** the server's seq when this device last finished syncing the room */
+  syncedSeq: number;
+  /** ISO instant of the last completed sync, '' if never */
+  lastSynced: string;
+  /** local edits not yet confirmed by the server */
+  pendingEdits: number;
+}
+
+export interface ConsentOutboxRow {
+  localId?: number;
+  familyId: string;
+  payload: Omit<Consent, 'id' | 'familyId' | 'recordedBy' | 'recordedAt' | 'revokedAt' | 'revokedBy'>;
+  createdAt: string;
+  state: 'afventer' | 'afvist';
+  error: string;
+}
+
+export interface AccessOutboxRow {
+  localId?: number;
+  at: string;
+  room: string;
+  action: string;
+}
+
+export interface MetaRow {
+  key: string;
+  value: string;
+}
+
+export type LocalDb = Dexie & {
+  families: EntityTable<FamilyRow, 'id'>;
+  actions: EntityTable<ActionRow, 'key'>;
+  rooms: EntityTable<RoomRow, 'room'>;
+  consentOutbox: EntityTable<ConsentOutboxRow, 'localId'>;
+  accessOutbox: EntityTable<AccessOutboxRow, 'localId'>;
+  meta: EntityTable<MetaRow, 'key'>;
+};
+
+export function dbName(userId: string) {
+  return `fp-index-${userId}`;
+}
+
+/** Schema history: each version keeps its predecessors so upgrades run in order. */
+export function openDb(userId: string, indexedDB?: IDBFactory, keyRange?: typeof IDBKeyRange): LocalDb {
+  const db = new Dexie(dbName(userId), indexedDB && keyRange ? { indexedDB, IDBKeyRange: keyRange } : undefined) as LocalDb;
+  db.version(1).stores({
+    families: 'id, name, teamId, nextDue, overdueCount, lastActivity, consentStatus, search',
+    actions: 'key, familyId, ownerId, due, status, [ownerId+due]',
+    rooms: 'room, familyId, pendingEdits',
+    consentOutbox: '++localId, familyId, state',
+    accessOutbox: '++localId, at',
+    meta: 'key'
+  });
+  return db;
+}

@@ -1,0 +1,67 @@
+// Y.Doc -> index rows. The indexer only reads documents; it never writes them,
+// so it cannot trigger itself (its origin, ORIGIN_INDEXER, is reserved for that).
+import type * as Y from 'yjs';
+import { differenceInCalendarDays, parseISO } from 'date-fns';
+import { readActions, readMeta, readTovholder } from '../domain/plan.ts';
+import type { FamilySummary } from '../shared/api-types.ts';
+import type { ActionRow, FamilyRow, LocalDb } from './db.ts';
+
+const OPEN = new Set(['aaben', 'igang']);
+
+export function familyRows(
+  summary: FamilySummary,
+  doc: Y.Doc | null,
+  today: string,
+  lastActivity: string
+): { family: FamilyRow; actions: ActionRow[] } {
+  const meta = doc ? readMeta(doc) : null;
+  const tov = doc ? readTovholder(doc) : null;
+  const actions = doc ? readActions(doc) : [];
+  const open = actions.filter((a) => OPEN.has(a.status));
+  const dues = open.map((a) => a.due).filter((d): d is string => !!d).sort();
+  const name = meta?.name || summary.name;
+  const until = summary.consentUntil;
+  const consentStatus: FamilyRow['consentStatus'] = !until
+    ? 'ingen'
+    : differenceInCalendarDays(parseISO(until), parseISO(today)) <= 30
+      ? 'udloeber'
+      : 'aktiv';
+  return {
+    family: {
+      id: summary.id,
+      name,
+      district: meta?.district || summary.district,
+      teamId: summary.teamId,
+      teamName: summary.teamName,
+      status: meta?.status ?? summary.status,
+      tovholderId: tov?.userId ?? '',
+      tovholderName: tov?.name ?? '',
+      nextDue: dues[0] ?? '',
+      overdueCount: dues.filter((d) => d < today).length,
+      openActions: open.length,
+      lastActivity,
+      consentStatus,
+      search: name.toLowerCase(),
+      parts: summary.parts
+    },
+    actions: actions.map((a) => ({
+      key: `${summary.id}/${a.id}`,
+      familyId: summary.id,
+      familyName: name,
+      actionId: a.id,
+      title: a.title,
+      ownerId: a.ownerId ?? '',
+      due: a.due ?? '',
+      status: a.status,
+      sector: a.sector ?? ''
+    }))
+  };
+}
+
+export async function writeFamily(db: LocalDb, rows: { family: FamilyRow; actions: ActionRow[] }) {
+  await db.transaction('rw', db.families, db.actions, async () => {
+    await db.families.put(rows.family);
+    await db.actions.where('familyId').equals(rows.family.id).delete();
+    await db.actions.bulkPut(rows.actions);
+  });
+}

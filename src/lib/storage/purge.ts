@@ -1,0 +1,45 @@
+// Removing a family's data from this device: the rooms' y-indexeddb databases
+// and every index row. Used when access ends (consent withdrawn or expired,
+// team change), when the lease runs out, and at logout.
+import Dexie from 'dexie';
+import { parseRoom } from '../shared/rooms.ts';
+import { dbName, type LocalDb } from './db.ts';
+
+function deleteDatabase(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.deleteDatabase(name);
+    req.onsuccess = () => resolve();
+    req.onerror = () => reject(req.error);
+    // Another tab still holds it open: it is deleted once that tab closes it.
+    req.onblocked = () => resolve();
+  });
+}
+
+export async function purgeRooms(db: LocalDb, rooms: readonly string[]): Promise<string[]> {
+  const families = new Set<string>();
+  for (const room of rooms) {
+    await deleteDatabase(room);
+    await db.rooms.delete(room);
+    const ref = parseRoom(room);
+    if (ref?.part === 'plan') families.add(ref.familyId);
+  }
+  for (const id of families) {
+    await db.transaction('rw', db.families, db.actions, db.rooms, async () => {
+      await db.families.delete(id);
+      await db.actions.where('familyId').equals(id).delete();
+      // Without the plan no journal of the family stays either.
+      const journals = await db.rooms.where('familyId').equals(id).primaryKeys();
+      await db.rooms.bulkDelete(journals);
+      for (const j of journals) await deleteDatabase(j);
+    });
+  }
+  return [...families];
+}
+
+/** Everything of this user on this device. */
+export async function purgeAll(db: LocalDb, userId: string) {
+  const rooms = await db.rooms.toCollection().primaryKeys();
+  for (const room of rooms) await deleteDatabase(room);
+  db.close();
+  await Dexie.delete(dbName(userId));
+}

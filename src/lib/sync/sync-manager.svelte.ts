@@ -1,0 +1,398 @@
+// Background sync driven by GET /api/manifest. On login, on reconnect and
+// every minute while online: fetch the manifest, purge what the server says
+// to purge, then sync only rooms whose server seq moved or that hold unsent
+// local edits, a few sockets at a time, closing each when settled. Rooms on
+// screen stay live (openRoom) and are skipped by the sweep. Also owns the
+// device lease, the consent outbox and the offline access log.
+import { format } from 'date-fns';
+import * as Y from 'yjs';
+import { IndexeddbPersistence } from 'y-indexeddb';
+import type { Consent, FamilySummary, Manifest, Me } from '../shared/api-types.ts';
+import { parseRoom } from '../shared/rooms.ts';
+import { openDb, type ConsentOutboxRow, type LocalDb, type RoomRow } from '../storage/db.ts';
+import { familyRows, writeFamily } from '../storage/indexer.ts';
+import { purgeAll, purgeRooms } from '../storage/purge.ts';
+import { api, ApiFailure } from './api.ts';
+import { deviceId } from './device.ts';
+import { LiveRoom } from './live-room.svelte.ts';
+
+const SWEEP_INTERVAL_MS = 60_000;
+const CONCURRENCY = 3;
+
+export type ConsentInput = ConsentOutboxRow['payload'];
+
+class SyncManager {
+  online = $state(typeof navigator === 'undefined' ? true : navigator.onLine);
+  offlineSince = $state<string | null>(null);
+  pendingEdits = $state(0);
+  pendingConsents = $state(0);
+  syncing = $state<{ done: number; total: number } | null>(null);
+  lastSync = $state<string | null>(null);
+  /** the device lease ran out: family data was removed and stays locked until the server is reached */
+  locked = $state(false);
+  /** families whose data was removed from this device since the user last dismissed the notice */
+  purgedFamilies = $state<string[]>([]);
+  /** bumps whenever the local index changed, so pages can re-query */
+  indexVersion = $state(0);
+
+  db: LocalDb | null = null;
+  #me: Me | null = null;
+  #live = new Map<string, LiveRoom>();
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #running: Promise<void> | null = null;
+  #indexTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  start(me: Me) {
+    if (this.#me?.id === me.id && this.db) return;
+    this.stop();
+    this.#me = me;
+    if (me.role !== 'worker') return;
+    this.db = openDb(me.id);
+    window.addEventListener('online', this.#onOnline);
+    window.addEventListener('offline', this.#onOffline);
+    if (!navigator.onLine) this.#onOffline();
+    this.#timer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
+    void this.#refreshCounts();
+    void this.#checkLease().then(() => this.sweep());
+  }
+
+  stop() {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    window.removeEventListener('online', this.#onOnline);
+    window.removeEventListener('offline', this.#onOffline);
+    for (const r of this.#live.values()) r.destroy();
+    this.#live.clear();
+    this.db?.close();
+    this.db = null;
+    this.#me = null;
+  }
+
+  /** Logout: forget this user's family data on this device. */
+  async reset() {
+    const db = this.db;
+    const me = this.#me;
+    this.stop();
+    if (db && me) await purgeAll(openDb(me.id), me.id);
+    this.pendingEdits = 0;
+    this.pendingConsents = 0;
+    this.syncing = null;
+    this.lastSync = null;
+    this.locked = false;
+    this.purgedFamilies = [];
+  }
+
+  #onOnline = () => {
+    this.online = true;
+    this.offlineSince = null;
+    void this.sweep();
+  };
+
+  #onOffline = () => {
+    this.online = false;
+    this.offlineSince ??= new Date().toISOString();
+  };
+
+  #hooks = {
+    onLocalEdits: (room: string, count: number) => void this.#setPending(room, count),
+    onSaved: (room: string) => void this.#setPending(room, 0),
+    onClosed: (room: string, reason: 'access' | 'session') => {
+      if (reason === 'access' && this.db) void this.#purge([room]);
+    }
+  };
+
+  async #setPending(room: string, count: number) {
+    const db = this.db;
+    const ref = parseRoom(room);
+    if (!db || !ref) return;
+    const existing = await db.rooms.get(room);
+    const base = existing?.pendingEdits ?? 0;
+    // `count` is per LiveRoom session; keep edits from earlier sessions counted until saved.
+    const next = count === 0 ? 0 : Math.max(base, count);
+    if (existing) await db.rooms.update(room, { pendingEdits: next });
+    else await db.rooms.put({ room, familyId: ref.familyId, part: ref.part, access: 'write', syncedSeq: 0, lastSynced: '', pendingEdits: next });
+    if (count === 0) await db.rooms.update(room, { lastSynced: new Date().toISOString() });
+    await this.#refreshCounts();
+    if (ref.part === 'plan') this.#scheduleIndex(ref.familyId);
+  }
+
+  async #refreshCounts() {
+    const db = this.db;
+    if (!db) return;
+    const rooms = await db.rooms.where('pendingEdits').above(0).toArray();
+    this.pendingEdits = rooms.reduce((n, r) => n + r.pendingEdits, 0);
+    this.pendingConsents = await db.consentOutbox.where('state').equals('afventer').count();
+  }
+
+  /** Opens a room for the screen: live, with presence, recorded in the offline access log when offline. */
+  openRoom(room: string): LiveRoom {
+    const me = this.#me;
+    if (!me) throw new Error('not signed in');
+    const live = new LiveRoom(room, {
+      deviceId: deviceId(),
+      user: { id: me.id, name: me.name, sector: me.sector },
+      hooks: this.#hooks
+    });
+    this.#live.set(room, live);
+    if (!navigator.onLine && this.db) void this.db.accessOutbox.add({ at: new Date().toISOString(), room, action: 'open-offline' });
+    const ref = parseRoom(room);
+    if (ref?.part === 'plan') {
+      live.doc.on('update', () => this.#scheduleIndex(ref.familyId, live.doc));
+    }
+    return live;
+  }
+
+  closeRoom(live: LiveRoom) {
+    if (this.#live.get(live.room) === live) this.#live.delete(live.room);
+    const ref = parseRoom(live.room);
+    if (ref?.part === 'plan' && !live.closed) void this.#index(ref.familyId, live.doc).finally(() => live.destroy());
+    else live.destroy();
+  }
+
+  #scheduleIndex(familyId: string, doc?: Y.Doc) {
+    const t = this.#indexTimers.get(familyId);
+    if (t) clearTimeout(t);
+    this.#indexTimers.set(
+      familyId,
+      setTimeout(() => {
+        this.#indexTimers.delete(familyId);
+        void this.#index(familyId, doc);
+      }, 400)
+    );
+  }
+
+  /** Re-index one family from a live doc, or from its y-indexeddb copy. */
+  async #index(familyId: string, doc?: Y.Doc) {
+    const db = this.db;
+    if (!db) return;
+    const existing = await db.families.get(familyId);
+    if (!existing) return;
+    const summary: FamilySummary = {
+      id: existing.id,
+      name: existing.name,
+      district: existing.district,
+      teamId: existing.teamId,
+      teamName: existing.teamName,
+      status: existing.status,
+      parts: existing.parts,
+      consentUntil: null
+    };
+    let owned: { doc: Y.Doc; idb: IndexeddbPersistence } | null = null;
+    if (!doc) {
+      const d = new Y.Doc();
+      const idb = new IndexeddbPersistence(`f-${familyId}.plan`, d);
+      await idb.whenSynced;
+      owned = { doc: d, idb };
+      doc = d;
+    }
+    try {
+      const rows = familyRows(summary, doc, format(new Date(), 'yyyy-MM-dd'), new Date().toISOString());
+      rows.family.consentStatus = existing.consentStatus;
+      await writeFamily(db, rows);
+      this.indexVersion++;
+    } finally {
+      if (owned) {
+        await owned.idb.destroy();
+        owned.doc.destroy();
+      }
+    }
+  }
+
+  async #purge(rooms: string[]) {
+    const db = this.db;
+    if (!db || rooms.length === 0) return;
+    for (const room of rooms) {
+      const live = this.#live.get(room);
+      if (live) {
+        live.destroy();
+        this.#live.delete(room);
+      }
+    }
+    const families = await purgeRooms(db, rooms);
+    if (families.length > 0) this.purgedFamilies = [...new Set([...this.purgedFamilies, ...families])];
+    this.indexVersion++;
+    await this.#refreshCounts();
+  }
+
+  async #checkLease() {
+    const db = this.db;
+    if (!db) return;
+    const lease = (await db.meta.get('leaseUntil'))?.value;
+    if (lease && Date.parse(lease) < Date.now()) {
+      this.locked = true;
+      const rooms = await db.rooms.toCollection().primaryKeys();
+      await this.#purge(rooms);
+      await db.families.clear();
+      await db.actions.clear();
+    }
+  }
+
+  /** One sync pass; concurrent callers share it. */
+  sweep(): Promise<void> {
+    if (this.#running) return this.#running;
+    this.#running = this.#sweep().finally(() => {
+      this.#running = null;
+    });
+    return this.#running;
+  }
+
+  async #sweep() {
+    const db = this.db;
+    const me = this.#me;
+    if (!db || !me || !navigator.onLine) return;
+    let manifest: Manifest;
+    let families: FamilySummary[];
+    try {
+      [manifest, { families }] = await Promise.all([
+        api<Manifest>('/api/manifest'),
+        api<{ families: FamilySummary[] }>('/api/families')
+      ]);
+    } catch (err) {
+      if (err instanceof ApiFailure && err.status === 0) this.#onOffline();
+      return;
+    }
+    this.locked = false;
+    await db.meta.put({ key: 'leaseUntil', value: manifest.leaseUntil });
+    await this.#flushOutboxes();
+
+    // Purge: what the server names, and anything held here that is no longer openable.
+    const openable = new Set(manifest.rooms.map((r) => r.room));
+    const held = await db.rooms.toCollection().primaryKeys();
+    const heldFamilies = await db.families.toCollection().primaryKeys();
+    const gone = [
+      ...new Set([
+        ...manifest.purge,
+        ...held.filter((r) => !openable.has(r)),
+        ...heldFamilies.map((id) => `f-${id}.plan`).filter((r) => !openable.has(r))
+      ])
+    ];
+    await this.#purge(gone);
+
+    // Index rows for every family (names and access), even before its plan is synced.
+    const today = format(new Date(), 'yyyy-MM-dd');
+    for (const f of families) {
+      const existing = await db.families.get(f.id);
+      if (!existing) {
+        await writeFamily(db, familyRows(f, null, today, ''));
+      } else {
+        const rows = familyRows(f, null, today, existing.lastActivity);
+        await db.families.update(f.id, {
+          parts: f.parts,
+          teamName: f.teamName,
+          consentStatus: rows.family.consentStatus
+        });
+      }
+    }
+    this.indexVersion++;
+
+    const roomRows = new Map((await db.rooms.bulkGet(manifest.rooms.map((r) => r.room))).filter((r): r is RoomRow => !!r).map((r) => [r.room, r]));
+    const todo = manifest.rooms.filter((r) => {
+      if (this.#live.has(r.room)) return false;
+      const local = roomRows.get(r.room);
+      return !local || local.syncedSeq !== r.seq || local.pendingEdits > 0 || !local.lastSynced;
+    });
+    this.syncing = { done: 0, total: todo.length };
+    const queue = [...todo];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        await this.#syncRoom(db, me, next.room, next.access, next.seq, roomRows.get(next.room));
+        if (this.syncing) this.syncing = { done: this.syncing.done + 1, total: this.syncing.total };
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    this.syncing = null;
+    this.lastSync = new Date().toISOString();
+    await this.#refreshCounts();
+  }
+
+  async #syncRoom(db: LocalDb, me: Me, room: string, access: 'read' | 'write', seq: number, local: RoomRow | undefined) {
+    const ref = parseRoom(room);
+    if (!ref || !navigator.onLine) return;
+    const live = new LiveRoom(room, {
+      deviceId: deviceId(),
+      user: { id: me.id, name: me.name, sector: me.sector },
+      hooks: this.#hooks,
+      presence: false
+    });
+    try {
+      const settled = await Promise.race([
+        live.whenSettled().then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))
+      ]);
+      if (live.closed === 'access') return; // purged by the hook
+      if (!settled) return;
+      await db.rooms.put({
+        room,
+        familyId: ref.familyId,
+        part: ref.part,
+        access,
+        syncedSeq: Math.max(seq, local?.syncedSeq ?? 0),
+        lastSynced: new Date().toISOString(),
+        pendingEdits: 0
+      });
+      if (ref.part === 'plan') await this.#index(ref.familyId, live.doc);
+    } finally {
+      live.destroy();
+    }
+  }
+
+  async #flushOutboxes() {
+    const db = this.db;
+    if (!db) return;
+    const offline = await db.accessOutbox.toArray();
+    if (offline.length > 0) {
+      try {
+        await api('/api/access-log', {
+          method: 'POST',
+          body: { deviceId: deviceId(), entries: offline.map(({ at, room, action }) => ({ at, room, action })) }
+        });
+        await db.accessOutbox.bulkDelete(offline.map((e) => e.localId as number));
+      } catch {
+        /* stays queued for the next sweep */
+      }
+    }
+    for (const row of await db.consentOutbox.where('state').equals('afventer').toArray()) {
+      try {
+        await api<Consent>(`/api/families/${row.familyId}/consents`, { method: 'POST', body: row.payload });
+        await db.consentOutbox.delete(row.localId as number);
+      } catch (err) {
+        if (err instanceof ApiFailure && err.status !== 0) {
+          await db.consentOutbox.update(row.localId as number, { state: 'afvist', error: err.message });
+        }
+      }
+    }
+    await this.#refreshCounts();
+  }
+
+  /**
+   * Records a consent: straight to the server when online; otherwise it waits
+   * in the outbox as "afventer" and widens nobody's access until accepted.
+   */
+  async submitConsent(familyId: string, payload: ConsentInput): Promise<{ state: 'accepted'; consent: Consent } | { state: 'afventer' }> {
+    const db = this.db;
+    if (navigator.onLine) {
+      try {
+        const consent = await api<Consent>(`/api/families/${familyId}/consents`, { method: 'POST', body: payload });
+        void this.sweep();
+        return { state: 'accepted', consent };
+      } catch (err) {
+        if (!(err instanceof ApiFailure) || err.status !== 0) throw err;
+      }
+    }
+    if (!db) throw new Error('no local store');
+    await db.consentOutbox.add({ familyId, payload, createdAt: new Date().toISOString(), state: 'afventer', error: '' });
+    await this.#refreshCounts();
+    return { state: 'afventer' };
+  }
+
+  /** Consents of a family still waiting in this device's outbox. */
+  async queuedConsents(familyId: string): Promise<ConsentOutboxRow[]> {
+    return this.db ? this.db.consentOutbox.where('familyId').equals(familyId).toArray() : [];
+  }
+
+  dismissPurged() {
+    this.purgedFamilies = [];
+  }
+}
+
+export const sync = new SyncManager();
