@@ -35,7 +35,7 @@ class SyncManager {
   /** bumps whenever the local index changed, so pages can re-query */
   indexVersion = $state(0);
 
-  db: LocalDb | null = null;
+  db = $state.raw<LocalDb | null>(null);
   #me: Me | null = null;
   #live = new Map<string, LiveRoom>();
   #timer: ReturnType<typeof setInterval> | null = null;

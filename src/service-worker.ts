@@ -1,0 +1,60 @@
+/// <reference types="@sveltejs/kit" />
+/// <reference no-default-lib="true"/>
+/// <reference lib="esnext" />
+/// <reference lib="webworker" />
+// Precaches the app shell and this version's assets so a cold start with the
+// network off works. Family data never passes through this cache: /api/* and
+// /sync/* go to the network only; the data lives in IndexedDB.
+import { assets, immutable } from '$app/manifest';
+import { version } from '$app/env';
+
+const sw = self as unknown as ServiceWorkerGlobalScope;
+const CACHE = `fp-shell-${version}`;
+const SHELL = '/';
+const abs = (p: string) => (p.startsWith('/') ? p : `/${p}`);
+const ASSETS = [...immutable.map((f) => abs(f.path)), ...assets.map((f) => abs(f.path)), SHELL];
+
+sw.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(ASSETS)));
+});
+
+sw.addEventListener('activate', (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const key of await caches.keys()) if (key !== CACHE) await caches.delete(key);
+      await sw.clients.claim();
+    })()
+  );
+});
+
+sw.addEventListener('message', (event) => {
+  if (event.data === 'skip-waiting') void sw.skipWaiting();
+});
+
+sw.addEventListener('fetch', (event) => {
+  const req = event.request;
+  if (req.method !== 'GET') return;
+  const url = new URL(req.url);
+  if (url.origin !== sw.location.origin) return;
+  if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/sync/')) return;
+
+  if (ASSETS.includes(url.pathname) && url.pathname !== SHELL) {
+    event.respondWith(caches.match(url.pathname).then((hit) => hit ?? fetch(req)));
+    return;
+  }
+  if (req.mode === 'navigate') {
+    // Every page renders in the browser, so the one shell serves all routes offline.
+    event.respondWith(
+      (async () => {
+        try {
+          const res = await fetch(req);
+          if (res.ok && url.pathname === SHELL) (await caches.open(CACHE)).put(SHELL, res.clone());
+          return res;
+        } catch {
+          const shell = await caches.match(SHELL, { cacheName: CACHE });
+          return shell ?? new Response('Familiens Plan er offline.', { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+        }
+      })()
+    );
+  }
+});

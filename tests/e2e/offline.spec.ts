@@ -1,0 +1,62 @@
+// Issue "Offline-first": a tablet signs in online, syncs its caseload, loses the
+// network, reloads from the service worker, opens three plans and edits them;
+// back online, every edit reaches the server without any user action.
+import { test, expect, type Page } from '@playwright/test';
+import { login, startServer, type TestServer } from './fixtures.ts';
+
+// Families anna (social) and bo (school) may both open: i%5 in 1, 2, 3 of the seed.
+const FAMILIES = ['gel-02-nielsen', 'gel-03-jensen', 'gel-04-pedersen'];
+
+let server: TestServer;
+test.beforeAll(async () => {
+  server = await startServer();
+});
+test.afterAll(async () => {
+  await server?.stop();
+});
+
+const actionTitles = (page: Page) =>
+  page.locator('.actions input.title').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+
+test('cold start offline from the service worker, edit three plans, sync on reconnect', async ({ browser }) => {
+  const anna = await login(browser, server, 'anna');
+  const page = anna.page;
+  // Let the background sync bring every family to the device.
+  await expect(page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
+  await expect(page.locator('[data-family-id]')).toHaveCount(22);
+  await expect(page.locator('[data-never-synced]')).toHaveCount(0, { timeout: 30_000 });
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+
+  await anna.context.setOffline(true);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Mine familier' })).toBeVisible();
+  await expect(page.locator('[data-global-sync="offline"]')).toBeVisible();
+  await expect(page.locator('[data-family-id]')).toHaveCount(22);
+
+  for (const [i, id] of FAMILIES.entries()) {
+    await page.locator(`[data-family-id="${id}"]`).click();
+    await expect(page.locator('h1')).toContainText('Familien');
+    await expect(page.locator('[data-sync="offline"]')).toBeVisible();
+    await page.getByPlaceholder('Ny handling').fill(`Offline-handling ${i + 1}`);
+    await page.getByRole('button', { name: 'Tilføj handling' }).click();
+    await expect.poll(() => actionTitles(page)).toContain(`Offline-handling ${i + 1}`);
+    await page.getByRole('link', { name: /Tilbage/ }).click();
+    await expect(page.getByRole('heading', { name: 'Mine familier' })).toBeVisible();
+  }
+  await expect(page.locator('[data-global-sync="offline"]')).toHaveAttribute('data-pending', /^[1-9]/);
+  await expect(page.locator('[data-global-sync]')).toContainText('ændringer venter');
+
+  await anna.context.setOffline(false);
+  await expect(page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 20_000 });
+  await expect(page.locator('[data-global-sync]')).toHaveAttribute('data-pending', '0');
+
+  // A second tablet (bo) sees every edit.
+  const bo = await login(browser, server, 'bo');
+  for (const [i, id] of FAMILIES.entries()) {
+    await bo.page.goto(`/familie/${id}`);
+    await expect.poll(() => actionTitles(bo.page), { timeout: 15_000 }).toContain(`Offline-handling ${i + 1}`);
+  }
+  await Promise.all([anna.context.close(), bo.context.close()]);
+});
