@@ -24,14 +24,16 @@ export async function purgeRooms(db: LocalDb, rooms: readonly string[]): Promise
     if (ref?.part === 'plan') families.add(ref.familyId);
   }
   for (const id of families) {
-    await db.transaction('rw', db.families, db.actions, db.rooms, async () => {
+    // Without the plan no journal of the family stays either.
+    const journals = await db.transaction('rw', db.families, db.actions, db.rooms, async () => {
       await db.families.delete(id);
       await db.actions.where('familyId').equals(id).delete();
-      // Without the plan no journal of the family stays either.
-      const journals = await db.rooms.where('familyId').equals(id).primaryKeys();
-      await db.rooms.bulkDelete(journals);
-      for (const j of journals) await deleteDatabase(j);
+      const keys = await db.rooms.where('familyId').equals(id).primaryKeys();
+      await db.rooms.bulkDelete(keys);
+      return keys;
     });
+    // Outside the transaction: IndexedDB deletions are not part of it.
+    for (const j of journals) await deleteDatabase(j);
   }
   return [...families];
 }
