@@ -29,6 +29,8 @@ export default defineConfig({
     familiensPlanDev(),
     sveltekit({
       adapter: adapter({ out: 'build' }),
+      // Tablets notice a new deployment and offer to reload (see +layout.svelte).
+      version: { pollInterval: 60_000 },
       csp: {
         mode: 'hash',
         directives: {
@@ -44,11 +46,5 @@ export default defineConfig({
       }
     })
   ],
-  server: { port: 5173, strictPort: true },
-  test: {
-    include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'],
-    environment: 'node',
-    testTimeout: 20_000,
-    hookTimeout: 30_000
-  }
+  server: { port: 5173, strictPort: true }
 });

@@ -1,6 +1,6 @@
 // Pages are served by SvelteKit; /api/* is delegated to the server's Api, which
 // the composition root (server/app.ts) registers before requests arrive.
-import type { Handle } from '@sveltejs/kit';
+import type { Handle } from '@sveltejs/kit/hooks';
 import type { App as FpApp } from '../server/app.ts';
 
 const APP_KEY = Symbol.for('familiens-plan.app');
