@@ -277,31 +277,34 @@ export class Relay {
     }, 30);
   }
 
+  /**
+   * Awareness ownership: y-websocket clients echo every awareness change they
+   * receive, other people's included. A socket therefore owns only the client
+   * ids it was first to announce with a live (non-null) state; entries for ids
+   * owned by another socket are echoes and are ignored, as are removals of ids
+   * it does not own. Every accepted state carries the session's identity.
+   */
   #onAwareness(conn: Conn, decoder: decoding.Decoder) {
     const limits = this.#deps.limits;
     const update = decoding.readVarUint8Array(decoder);
     const d = decoding.createDecoder(update);
     const count = decoding.readVarUint(d);
-    if (count > limits.maxClientIdsPerConnection) throw new ProtocolError('too many awareness states');
-    const enc = encoding.createEncoder();
+    if (count > limits.maxAwarenessStatesPerRoom * 2) throw new ProtocolError('too many awareness states');
+    const states = conn.room.awareness.getStates();
     const accepted: [number, number, string][] = [];
     for (let i = 0; i < count; i++) {
       const clientId = decoding.readVarUint(d);
       const clock = decoding.readVarUint(d);
       const json = decoding.readVarString(d);
       if (json.length > limits.maxAwarenessStateBytes) continue;
+      let state: unknown = JSON.parse(json);
       if (!conn.clientIds.has(clientId)) {
+        if (state === null) continue;
         const ownedElsewhere = [...conn.room.conns].some((c) => c !== conn && c.clientIds.has(clientId));
         if (ownedElsewhere || conn.clientIds.size >= limits.maxClientIdsPerConnection) continue;
-        if (
-          !conn.room.awareness.getStates().has(clientId) &&
-          conn.room.awareness.getStates().size >= limits.maxAwarenessStatesPerRoom
-        ) {
-          continue;
-        }
+        if (!states.has(clientId) && states.size >= limits.maxAwarenessStatesPerRoom) continue;
         conn.clientIds.add(clientId);
       }
-      let state: unknown = JSON.parse(json);
       if (state !== null) {
         if (typeof state !== 'object' || Array.isArray(state)) continue;
         const u = conn.session.user;
@@ -310,6 +313,7 @@ export class Relay {
       accepted.push([clientId, clock, JSON.stringify(state)]);
     }
     if (accepted.length === 0) return;
+    const enc = encoding.createEncoder();
     encoding.writeVarUint(enc, accepted.length);
     for (const [id, clock, json] of accepted) {
       encoding.writeVarUint(enc, id);

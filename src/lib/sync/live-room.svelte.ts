@@ -67,7 +67,9 @@ export class LiveRoom {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     this.provider = new WebsocketProvider(`${proto}//${location.host}/sync`, room, this.doc, {
       params: { device: opts.deviceId },
-      connect: navigator.onLine
+      connect: navigator.onLine,
+      // A background sync must not carry this tab's presence (or anything else) over BroadcastChannel.
+      disableBc: opts.presence === false
     });
     if (!navigator.onLine) this.status = 'offline';
     // A dropped network can leave a socket half-open for a long time; the
