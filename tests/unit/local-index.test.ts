@@ -127,3 +127,23 @@ describe('caseload filter and sort', () => {
     expect(dues).toEqual([...dues].sort());
   });
 });
+
+describe('schema migrations', () => {
+  it('upgrades a version-1 database: keeps rows, adds the search key and the tovholder index', async () => {
+    const { default: Dexie } = await import('dexie');
+    const { SCHEMA_V1, dbName } = await import('../../src/lib/storage/db.ts');
+    const user = `migrate-${Math.random()}`;
+    const v1 = new Dexie(dbName(user));
+    v1.version(1).stores(SCHEMA_V1);
+    await v1.table('families').put({ id: 'fam-000009', name: 'Familien Ørsted', district: 'Viby', parts: [] });
+    v1.close();
+
+    const db = openDb(user);
+    const row = await db.families.get('fam-000009');
+    expect(row?.search).toBe('familien ørsted');
+    expect(row?.tovholderId).toBe('');
+    expect(await db.families.where('tovholderId').equals('').count()).toBe(1);
+    expect(db.verno).toBe(2);
+    db.close();
+  });
+});

@@ -86,16 +86,30 @@ export function dbName(userId: string) {
   return `fp-index-${userId}`;
 }
 
+export const SCHEMA_V1 = {
+  families: 'id, name, teamId, nextDue, overdueCount, lastActivity, consentStatus',
+  actions: 'key, familyId, ownerId, due, status, [ownerId+due]',
+  rooms: 'room, familyId, pendingEdits',
+  consentOutbox: '++localId, familyId, state',
+  accessOutbox: '++localId, at',
+  meta: 'key'
+};
+
 /** Schema history: each version keeps its predecessors so upgrades run in order. */
 export function openDb(userId: string, indexedDB?: IDBFactory, keyRange?: typeof IDBKeyRange): LocalDb {
   const db = new Dexie(dbName(userId), indexedDB && keyRange ? { indexedDB, IDBKeyRange: keyRange } : undefined) as LocalDb;
-  db.version(1).stores({
-    families: 'id, name, teamId, nextDue, overdueCount, lastActivity, consentStatus, search',
-    actions: 'key, familyId, ownerId, due, status, [ownerId+due]',
-    rooms: 'room, familyId, pendingEdits',
-    consentOutbox: '++localId, familyId, state',
-    accessOutbox: '++localId, at',
-    meta: 'key'
-  });
+  db.version(1).stores(SCHEMA_V1);
+  // v2: filter "uden tovholder" by index; rows written by v1 get their search key.
+  db.version(2)
+    .stores({ ...SCHEMA_V1, families: `${SCHEMA_V1.families}, tovholderId` })
+    .upgrade((tx) =>
+      tx
+        .table('families')
+        .toCollection()
+        .modify((f: FamilyRow) => {
+          f.search = (f.name ?? '').toLowerCase();
+          f.tovholderId ??= '';
+        })
+    );
   return db;
 }
