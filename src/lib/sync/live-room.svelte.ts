@@ -50,6 +50,7 @@ export class LiveRoom {
   #localEdits = 0;
   #hooks: LiveRoomHooks;
   #settledWaiters: (() => void)[] = [];
+  #destroyed: Promise<void> | null = null;
 
   readonly room: string;
 
@@ -170,11 +171,14 @@ export class LiveRoom {
     });
   }
 
-  destroy() {
+  /** Resolves once the IndexedDB connection is closed (so the database can be deleted). */
+  destroy(): Promise<void> {
+    if (this.#destroyed) return this.#destroyed;
     window.removeEventListener('offline', this.#onOffline);
     window.removeEventListener('online', this.#onOnline);
     this.provider.destroy();
-    void this.idb.destroy();
+    this.#destroyed = this.idb.destroy();
     this.doc.destroy();
+    return this.#destroyed;
   }
 }

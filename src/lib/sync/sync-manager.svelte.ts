@@ -38,6 +38,10 @@ class SyncManager {
   db = $state.raw<LocalDb | null>(null);
   #me: Me | null = null;
   #live = new Map<string, LiveRoom>();
+  /** rooms the sweep has open in the background */
+  #background = new Set<LiveRoom>();
+  /** bumped by stop(): a sweep from an earlier generation stops at its next step */
+  #generation = 0;
   #timer: ReturnType<typeof setInterval> | null = null;
   #running: Promise<void> | null = null;
   #indexTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -56,24 +60,28 @@ class SyncManager {
     void this.#checkLease().then(() => this.sweep());
   }
 
-  stop() {
+  stop(): Promise<void> {
+    this.#generation++;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     window.removeEventListener('online', this.#onOnline);
     window.removeEventListener('offline', this.#onOffline);
-    for (const r of this.#live.values()) r.destroy();
+    const closing = [...this.#live.values(), ...this.#background].map((r) => r.destroy());
     this.#live.clear();
-    this.db?.close();
+    this.#background.clear();
+    this.db?.close({ disableAutoOpen: true });
     this.db = null;
     this.#me = null;
+    return Promise.all(closing).then(() => undefined);
   }
 
   /** Logout: forget this user's family data on this device. */
   async reset() {
-    const db = this.db;
     const me = this.#me;
-    this.stop();
-    if (db && me) await purgeAll(openDb(me.id), me.id);
+    const running = this.#running;
+    await this.stop();
+    await running?.catch(() => undefined);
+    if (me?.role === 'worker') await purgeAll(openDb(me.id), me.id);
     this.pendingEdits = 0;
     this.pendingConsents = 0;
     this.syncing = null;
@@ -204,8 +212,8 @@ class SyncManager {
     for (const room of rooms) {
       const live = this.#live.get(room);
       if (live) {
-        live.destroy();
         this.#live.delete(room);
+        await live.destroy();
       }
     }
     const families = await purgeRooms(db, rooms);
@@ -239,6 +247,8 @@ class SyncManager {
   async #sweep() {
     const db = this.db;
     const me = this.#me;
+    const generation = this.#generation;
+    const current = () => generation === this.#generation;
     if (!db || !me || !navigator.onLine) return;
     let manifest: Manifest;
     let families: FamilySummary[];
@@ -251,6 +261,7 @@ class SyncManager {
       if (err instanceof ApiFailure && err.status === 0) this.#onOffline();
       return;
     }
+    if (!current()) return;
     this.locked = false;
     await db.meta.put({ key: 'leaseUntil', value: manifest.leaseUntil });
     await this.#flushOutboxes();
@@ -294,12 +305,13 @@ class SyncManager {
     this.syncing = { done: 0, total: todo.length };
     const queue = [...todo];
     const worker = async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
+      for (let next = queue.shift(); next && current(); next = queue.shift()) {
         await this.#syncRoom(db, me, next.room, next.access, next.seq, roomRows.get(next.room));
         if (this.syncing) this.syncing = { done: this.syncing.done + 1, total: this.syncing.total };
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    if (!current()) return;
     this.syncing = null;
     this.lastSync = new Date().toISOString();
     await this.#refreshCounts();
@@ -314,13 +326,14 @@ class SyncManager {
       hooks: this.#hooks,
       presence: false
     });
+    this.#background.add(live);
     try {
       const settled = await Promise.race([
         live.whenSettled().then(() => true),
         new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))
       ]);
       if (live.closed === 'access') return; // purged by the hook
-      if (!settled) return;
+      if (!settled || !this.#background.has(live)) return; // timed out, or stopped meanwhile
       await db.rooms.put({
         room,
         familyId: ref.familyId,
@@ -332,7 +345,8 @@ class SyncManager {
       });
       if (ref.part === 'plan') await this.#index(ref.familyId, live.doc);
     } finally {
-      live.destroy();
+      this.#background.delete(live);
+      await live.destroy();
     }
   }
 

@@ -1,0 +1,42 @@
+// Two tabs of one tablet, and one user on two tablets: edits converge, nothing
+// is duplicated, and the local index stays consistent.
+import { test, expect, type Page } from '@playwright/test';
+import { login, startServer, type TestServer } from './fixtures.ts';
+
+const FAMILY = 'gel-01-hansen';
+
+let server: TestServer;
+test.beforeAll(async () => {
+  server = await startServer();
+});
+test.afterAll(async () => {
+  await server?.stop();
+});
+
+const actionTitles = (page: Page) =>
+  page.locator('.actions input.title').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+
+test('two tabs and a second tablet of the same user converge without duplicates', async ({ browser }) => {
+  const tablet = await login(browser, server, 'anna');
+  const tab2 = await tablet.context.newPage();
+  const other = await login(browser, server, 'anna');
+  for (const p of [tablet.page, tab2, other.page]) await p.goto(`/familie/${FAMILY}`);
+  await expect(tab2.locator('[data-sync="online"]')).toBeVisible();
+
+  const add = async (page: Page, title: string) => {
+    await page.getByPlaceholder('Ny handling').fill(title);
+    await page.getByRole('button', { name: 'Tilføj handling' }).click();
+  };
+  await Promise.all([add(tablet.page, 'Fra fane 1'), add(tab2, 'Fra fane 2'), add(other.page, 'Fra anden tablet')]);
+
+  for (const p of [tablet.page, tab2, other.page]) {
+    await expect
+      .poll(async () => (await actionTitles(p)).filter((t) => t.startsWith('Fra ')).sort(), { timeout: 10_000 })
+      .toEqual(['Fra anden tablet', 'Fra fane 1', 'Fra fane 2']);
+  }
+  const all = await actionTitles(tablet.page);
+  expect(new Set(all).size).toBe(all.length);
+  expect(await actionTitles(tab2)).toEqual(all);
+  expect(await actionTitles(other.page)).toEqual(all);
+  await Promise.all([tablet.context.close(), other.context.close()]);
+});
