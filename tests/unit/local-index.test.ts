@@ -147,3 +147,15 @@ describe('schema migrations', () => {
     db.close();
   });
 });
+
+describe('relative due dates', () => {
+  it('speaks in calendar days', async () => {
+    const { relativeDay } = await import('../../src/lib/i18n/dates.ts');
+    const today = new Date(2026, 10, 24, 23, 30);
+    expect(relativeDay('2026-11-24', today)).toBe('i dag');
+    expect(relativeDay('2026-11-25', today)).toBe('i morgen');
+    expect(relativeDay('2026-11-23', today)).toBe('i går');
+    expect(relativeDay('2026-11-27', today)).toBe('om 3 dage');
+    expect(relativeDay('2026-11-10', today)).toBe('for 14 dage siden');
+  });
+});
