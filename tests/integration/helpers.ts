@@ -1,0 +1,366 @@
+// Integration harness (STYLE habit 8): a real app on port 0 with a fresh
+// DATA_DIR and the demo seed, real y-websocket WebsocketProviders and raw `ws`
+// clients that carry the session cookie and Origin, and one teardown. No
+// socket mocks. Client helpers take a base URL, so they also work against a
+// relay running in a child process.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket, { type RawData } from 'ws';
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import * as syncProtocol from 'y-protocols/sync';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as encoding from 'lib0/encoding';
+import { createApp, type App } from '../../server/app.ts';
+import { loadConfig } from '../../server/config.ts';
+import { listen, type Running } from '../../server/http.ts';
+import type { RelayLimits } from '../../server/relay.ts';
+import { MESSAGE_AWARENESS, MESSAGE_SYNC, SYNC_PATH_PREFIX } from '../../src/lib/shared/protocol.ts';
+
+// ---- HTTP ----------------------------------------------------------------------
+
+export interface ApiResult<T = any> {
+  status: number;
+  json: T;
+  headers: Headers;
+}
+
+export async function api<T = any>(
+  url: string,
+  path: string,
+  opts: { cookie?: string; method?: string; body?: unknown } = {}
+): Promise<ApiResult<T>> {
+  const res = await fetch(url + path, {
+    method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
+    headers: { 'content-type': 'application/json', origin: url, ...(opts.cookie ? { cookie: opts.cookie } : {}) },
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body)
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+/** Logs in (a new session every call) and returns the `session=<token>` cookie pair. */
+export async function login(url: string, username: string, password = 'demo'): Promise<string> {
+  const r = await api(url, '/api/auth/login', { method: 'POST', body: { username, password } });
+  if (r.status !== 204) throw new Error(`login ${username}: HTTP ${r.status} ${JSON.stringify(r.json)}`);
+  const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0];
+  if (!cookie.startsWith('session=')) throw new Error(`login ${username}: no session cookie`);
+  return cookie;
+}
+
+export const wsBase = (url: string) => url.replace(/^http/, 'ws') + SYNC_PATH_PREFIX.slice(0, -1);
+
+/**
+ * The status of an upgrade request to `path` (e.g. `/sync/f-x.plan`): 101 when
+ * the relay accepts it (the socket is closed again at once), else the HTTP status.
+ */
+export function upgradeStatus(url: string, path: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url.replace(/^http/, 'ws') + path, { headers });
+    ws.on('open', () => {
+      ws.terminate();
+      resolve(101);
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on('error', (err) => reject(err));
+  });
+}
+
+// ---- wire messages ---------------------------------------------------------------
+
+export function syncStep1Message(doc: Y.Doc = new Y.Doc()): Uint8Array {
+  const enc = encoding.createEncoder();
+  encoding.writeVarUint(enc, MESSAGE_SYNC);
+  syncProtocol.writeSyncStep1(enc, doc);
+  return encoding.toUint8Array(enc);
+}
+
+export function syncStep2Message(doc: Y.Doc): Uint8Array {
+  const enc = encoding.createEncoder();
+  encoding.writeVarUint(enc, MESSAGE_SYNC);
+  syncProtocol.writeSyncStep2(enc, doc);
+  return encoding.toUint8Array(enc);
+}
+
+export function updateMessage(update: Uint8Array): Uint8Array {
+  const enc = encoding.createEncoder();
+  encoding.writeVarUint(enc, MESSAGE_SYNC);
+  syncProtocol.writeUpdate(enc, update);
+  return encoding.toUint8Array(enc);
+}
+
+/** An awareness message with raw (clientId, clock, state) entries, as a client could forge it. */
+export function awarenessMessage(entries: { clientId: number; clock: number; state: unknown }[]): Uint8Array {
+  const inner = encoding.createEncoder();
+  encoding.writeVarUint(inner, entries.length);
+  for (const e of entries) {
+    encoding.writeVarUint(inner, e.clientId);
+    encoding.writeVarUint(inner, e.clock);
+    encoding.writeVarString(inner, JSON.stringify(e.state));
+  }
+  const enc = encoding.createEncoder();
+  encoding.writeVarUint(enc, MESSAGE_AWARENESS);
+  encoding.writeVarUint8Array(enc, encoding.toUint8Array(inner));
+  return encoding.toUint8Array(enc);
+}
+
+export function awarenessMessageOf(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
+  const enc = encoding.createEncoder();
+  encoding.writeVarUint(enc, MESSAGE_AWARENESS);
+  encoding.writeVarUint8Array(enc, awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
+  return encoding.toUint8Array(enc);
+}
+
+export function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+const isSyncStep2 = (b: Uint8Array) => b[0] === MESSAGE_SYNC && b[1] === syncProtocol.messageYjsSyncStep2;
+
+/**
+ * Round trip on one socket: sends sync step 1 and waits for the relay's step 2
+ * answer. The relay handles a socket's messages in order and sends in order,
+ * so everything sent before has been handled (and everything the relay sent
+ * to this socket before has arrived) when this resolves. Resolves false if the
+ * socket closes first.
+ */
+export function barrier(ws: WebSocket, timeoutMs = 5000): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    if (ws.readyState !== WebSocket.OPEN) return resolve(false);
+    const done = (v: boolean) => {
+      clearTimeout(timer);
+      ws.off('message', onMessage);
+      ws.off('close', onClose);
+      resolve(v);
+    };
+    const onMessage = (data: RawData) => {
+      if (isSyncStep2(toBytes(data))) done(true);
+    };
+    const onClose = () => done(false);
+    const timer = setTimeout(() => {
+      ws.off('message', onMessage);
+      ws.off('close', onClose);
+      reject(new Error('barrier timed out'));
+    }, timeoutMs);
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+    // The reply to a full state vector is tiny and changes nothing at a provider.
+    const enc = encoding.createEncoder();
+    encoding.writeVarUint(enc, MESSAGE_SYNC);
+    encoding.writeVarUint(enc, syncProtocol.messageYjsSyncStep1);
+    encoding.writeVarUint8Array(enc, Y.encodeStateVector(new Y.Doc()));
+    ws.send(encoding.toUint8Array(enc));
+  });
+}
+
+/** Resolves with the close code when the socket closes. */
+export function closeCode(ws: WebSocket): Promise<number> {
+  if (ws.readyState === WebSocket.CLOSED) return Promise.reject(new Error('already closed'));
+  return new Promise((resolve) => ws.once('close', (code) => resolve(code)));
+}
+
+export async function waitFor(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function sameState(a: Y.Doc, b: Y.Doc): boolean {
+  return Buffer.from(Y.encodeStateVector(a)).equals(Buffer.from(Y.encodeStateVector(b)));
+}
+
+/** The room's document as the store holds it. */
+export function docFromUpdates(updates: { data: Uint8Array }[]): Y.Doc {
+  const doc = new Y.Doc();
+  for (const u of updates) Y.applyUpdate(doc, u.data);
+  return doc;
+}
+
+// ---- clients -------------------------------------------------------------------------
+
+/** A `ws` WebSocket class that sends the session cookie and an Origin, for WebsocketProvider. */
+export function authedWebSocket(cookie: string, origin: string) {
+  return class AuthedWebSocket extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      super(address, protocols, { headers: { cookie, origin } });
+    }
+  };
+}
+
+export interface TestClient {
+  room: string;
+  doc: Y.Doc;
+  provider: WebsocketProvider;
+  /** Every close code this client has seen, in order. */
+  closes: number[];
+  /** The live socket; call it while connected (between reconnects there is none). */
+  ws(): WebSocket;
+  /** Resolves once the provider has synced with the relay. */
+  synced(): Promise<void>;
+  /** Resolves with the code of the next close. */
+  nextClose(): Promise<number>;
+  destroy(): void;
+}
+
+export interface ProviderOptions {
+  doc?: Y.Doc;
+  /** Header value; default: the server's own origin. */
+  origin?: string;
+  maxBackoffTime?: number;
+  params?: Record<string, string>;
+}
+
+/** Tracks every client a test opens so one call closes them all. */
+export class Clients {
+  readonly #open = new Set<{ close(): void }>();
+
+  provider(url: string, room: string, cookie: string, opts: ProviderOptions = {}): TestClient {
+    const doc = opts.doc ?? new Y.Doc();
+    const provider = new WebsocketProvider(wsBase(url), room, doc, {
+      WebSocketPolyfill: authedWebSocket(cookie, opts.origin ?? url) as unknown as typeof globalThis.WebSocket,
+      // Several providers live in this one process: they must talk through the relay only.
+      disableBc: true,
+      maxBackoffTime: opts.maxBackoffTime ?? 2500,
+      params: opts.params ?? {}
+    });
+    const closes: number[] = [];
+    const waiters: ((code: number) => void)[] = [];
+    provider.on('connection-close', (event) => {
+      if (!event) return; // closed by ourselves
+      closes.push(event.code);
+      for (const w of waiters.splice(0)) w(event.code);
+    });
+    const client: TestClient = {
+      room,
+      doc,
+      provider,
+      closes,
+      ws: () => provider.ws as unknown as WebSocket,
+      synced: () =>
+        provider.synced ? Promise.resolve() : new Promise((resolve) => provider.once('sync', (s: boolean) => s && resolve())),
+      nextClose: () => new Promise((resolve) => waiters.push(resolve)),
+      destroy: () => {
+        provider.destroy();
+        provider.awareness.destroy();
+        doc.destroy();
+        this.#open.delete(entry);
+      }
+    };
+    const entry = { close: () => client.destroy() };
+    this.#open.add(entry);
+    return client;
+  }
+
+  /** Opens a raw socket; rejects with `HTTP <status>` when the upgrade is refused. */
+  raw(url: string, room: string, cookie: string | null, opts: { origin?: string | null } = {}): Promise<WebSocket> {
+    const headers: Record<string, string> = {};
+    if (cookie) headers.cookie = cookie;
+    const origin = opts.origin === undefined ? url : opts.origin;
+    if (origin !== null) headers.origin = origin;
+    const ws = new WebSocket(`${wsBase(url)}/${room}`, { headers });
+    ws.binaryType = 'nodebuffer';
+    const entry = { close: () => ws.terminate() };
+    this.#open.add(entry);
+    ws.on('close', () => this.#open.delete(entry));
+    return new Promise((resolve, reject) => {
+      ws.on('open', () => resolve(ws));
+      ws.on('unexpected-response', (_req, res) => {
+        res.resume();
+        ws.terminate();
+        reject(new Error(`HTTP ${res.statusCode}`));
+      });
+      ws.on('error', reject);
+    });
+  }
+
+  closeAll() {
+    for (const c of [...this.#open]) c.close();
+    this.#open.clear();
+  }
+}
+
+/** A raw client that collects every message it receives. */
+export function collect(ws: WebSocket): Uint8Array[] {
+  const got: Uint8Array[] = [];
+  ws.on('message', (data) => got.push(new Uint8Array(toBytes(data))));
+  return got;
+}
+
+// ---- the server ----------------------------------------------------------------------
+
+export interface TestServerOptions {
+  /** Reuse a data directory (persistence tests); default a fresh temp dir. */
+  dataDir?: string;
+  relay?: Partial<RelayLimits>;
+  /** The app's clock (createApp's `now`), for tests that move time. */
+  now?: () => Date;
+}
+
+export class TestServer {
+  readonly app: App;
+  readonly url: string;
+  readonly dataDir: string;
+  readonly clients = new Clients();
+  readonly #running: Running;
+  readonly #ownsDataDir: boolean;
+
+  private constructor(app: App, running: Running, dataDir: string, ownsDataDir: boolean) {
+    this.app = app;
+    this.#running = running;
+    this.url = running.url;
+    this.dataDir = dataDir;
+    this.#ownsDataDir = ownsDataDir;
+  }
+
+  /** createApp with demo data on a temp DATA_DIR, served by listen(app, null, 0). */
+  static async start(opts: TestServerOptions = {}): Promise<TestServer> {
+    const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'fp-int-'));
+    const base = loadConfig({}, { port: 0, demo: true });
+    const config = { ...base, dataDir, relay: { ...base.relay, ...opts.relay } };
+    const app = await createApp(config, opts.now ? { now: opts.now } : {});
+    const running = await listen(app, null, 0);
+    return new TestServer(app, running, dataDir, opts.dataDir === undefined);
+  }
+
+  login(username: string, password = 'demo') {
+    return login(this.url, username, password);
+  }
+
+  api<T = any>(path: string, opts: { cookie?: string; method?: string; body?: unknown } = {}) {
+    return api<T>(this.url, path, opts);
+  }
+
+  provider(room: string, cookie: string, opts: ProviderOptions = {}) {
+    return this.clients.provider(this.url, room, cookie, opts);
+  }
+
+  raw(room: string, cookie: string | null, opts: { origin?: string | null } = {}) {
+    return this.clients.raw(this.url, room, cookie, opts);
+  }
+
+  /** The id of the seeded family whose id starts with `prefix` (e.g. `gel-02`). */
+  family(prefix: string): string {
+    const teams = this.app.store.listTeams().map((t) => t.id);
+    const found = this.app.store.familiesOfTeams(teams).filter((f) => f.id.startsWith(`${prefix}-`));
+    if (found.length !== 1) throw new Error(`no single seeded family ${prefix}-*`);
+    return found[0].id;
+  }
+
+  /** Closes every client and the server; the data directory stays when asked (to restart on it). */
+  async stop(opts: { keepData?: boolean } = {}) {
+    this.clients.closeAll();
+    await this.#running.close();
+    if (this.#ownsDataDir && !opts.keepData) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
