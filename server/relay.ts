@@ -166,12 +166,20 @@ export class Relay {
       socket.destroy();
     };
     if (this.#closed) return reject(503, 'Service Unavailable');
-    const url = new URL(req.url ?? '/', 'http://relay.invalid');
+    // A request target that does not parse is the client's error: 400, never a throw
+    // (an exception here would escape the server's 'upgrade' listener and end the process).
+    const url = URL.parse(req.url ?? '/', 'http://relay.invalid');
+    if (!url) return reject(400, 'Bad Request');
     if (!url.pathname.startsWith(SYNC_PATH_PREFIX)) return reject(404, 'Not Found');
     if (!this.#deps.originAllowed(req)) return reject(403, 'Forbidden');
     const session = this.#deps.authenticate(req);
     if (!session) return reject(401, 'Unauthorized');
-    const name = decodeURIComponent(url.pathname.slice(SYNC_PATH_PREFIX.length));
+    let name: string;
+    try {
+      name = decodeURIComponent(url.pathname.slice(SYNC_PATH_PREFIX.length));
+    } catch {
+      return reject(400, 'Bad Request'); // malformed percent-encoding
+    }
     const ref = parseRoom(name);
     if (!ref) return reject(400, 'Bad Request');
     const access = this.#deps.accessOf(session.user.id, ref);
@@ -410,6 +418,13 @@ export class Relay {
 
   #send(conn: Conn, msg: Uint8Array) {
     if (conn.ws.readyState !== WebSocket.OPEN) return;
+    // A reader that stops draining would make us buffer its messages without
+    // bound. Cut it off (a close frame could not reach it); on reconnect it
+    // re-syncs from its state vector, so it loses nothing.
+    if (conn.ws.bufferedAmount > 4 * this.#deps.limits.maxMessageBytes) {
+      conn.ws.terminate();
+      return;
+    }
     conn.ws.send(msg, (err) => {
       if (err) conn.ws.terminate();
     });
