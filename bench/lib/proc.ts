@@ -1,0 +1,285 @@
+// Servers under test as child processes: ours (bench/server.ts) and the
+// reference y-websocket server (y-websocket@1.5.4's bin/server.js, loopback
+// only, persistence off or on with y-leveldb). CPU and RSS come from /proc, the
+// same way for both.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ServerRequest, ServerStats } from '../server.ts';
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => res(port));
+    });
+    srv.on('error', rej);
+  });
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+const CLK_TCK = 100; // Linux USER_HZ; `getconf CLK_TCK` is 100 on every x86-64 distribution
+
+export interface ProcSample {
+  /** user + system CPU seconds since the process started */
+  cpuSeconds: number;
+  rssBytes: number;
+  at: number;
+}
+
+export function procSample(pid: number): ProcSample {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuSeconds = (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpuSeconds, rssBytes: rssKb * 1024, at: performance.now() };
+}
+
+/** Samples RSS every `everyMs` until stopped; returns peak and last. */
+export function rssSampler(pid: number, everyMs = 250) {
+  let peak = 0;
+  let last = 0;
+  const tick = () => {
+    try {
+      last = procSample(pid).rssBytes;
+      peak = Math.max(peak, last);
+    } catch {
+      /* the process is gone */
+    }
+  };
+  tick();
+  const timer = setInterval(tick, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      tick();
+      return { peakBytes: peak, lastBytes: last };
+    }
+  };
+}
+
+export type TargetKind = 'ours' | 'reference' | 'reference-leveldb';
+
+export interface Target {
+  kind: TargetKind;
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  /** ws:// URL of a room */
+  roomUrl(room: string): string;
+  /** ws:// base for a y-websocket WebsocketProvider (it appends /<room>) */
+  providerBase: string;
+  stop(): Promise<void>;
+  kill9(): Promise<void>;
+  output(): string;
+}
+
+function collect(child: ChildProcess) {
+  let out = '';
+  const add = (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 200_000) out = out.slice(-100_000);
+  };
+  child.stdout?.on('data', add);
+  child.stderr?.on('data', add);
+  return () => out;
+}
+
+async function waitExit(child: ChildProcess) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise((r) => child.once('exit', r));
+}
+
+/** A request to bench/server.ts without its id (distributed over the union). */
+export type ServerRequestBody = ServerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+export interface Ours extends Target {
+  kind: 'ours';
+  dataDir: string;
+  request<T>(req: ServerRequestBody): Promise<T>;
+  stats(): Promise<ServerStats>;
+  /** Restart on the same port and data dir (after kill9 or stop). */
+  restart(): Promise<void>;
+}
+
+export interface OursOptions {
+  env?: Record<string, string>;
+  ui?: boolean;
+  exposeGc?: boolean;
+  dataDir?: string;
+  port?: number;
+}
+
+export async function startOurs(opts: OursOptions = {}): Promise<Ours> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'fp-bench-'));
+  const port = opts.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  let child!: ChildProcess;
+  let output: () => string = () => '';
+  let nextId = 1;
+  const pending = new Map<number, (body: unknown) => void>();
+
+  const boot = async () => {
+    child = fork(resolve('bench/server.ts'), [], {
+      env: {
+        ...process.env,
+        DEMO: '1',
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        BENCH_UI: opts.ui ? '1' : '0',
+        ...opts.env
+      },
+      execArgv: opts.exposeGc ? ['--expose-gc'] : [],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc']
+    });
+    output = collect(child);
+    const ready = new Promise<void>((res, rej) => {
+      const onMsg = (m: { id: number; body: unknown }) => {
+        if (m.id === 0) return res();
+        pending.get(m.id)?.(m.body);
+        pending.delete(m.id);
+      };
+      child.on('message', onMsg);
+      child.once('exit', (code, signal) => rej(new Error(`bench server exited (${code ?? signal}): ${output()}`)));
+    });
+    await Promise.race([ready, sleep(30_000).then(() => Promise.reject(new Error(`bench server did not start: ${output()}`)))]);
+  };
+  await boot();
+
+  const target: Ours = {
+    kind: 'ours',
+    url,
+    dataDir,
+    get pid() {
+      return child.pid ?? -1;
+    },
+    get child() {
+      return child;
+    },
+    roomUrl: (room) => `ws://127.0.0.1:${port}/sync/${room}`,
+    providerBase: `ws://127.0.0.1:${port}/sync`,
+    request<T>(req: ServerRequestBody) {
+      const id = nextId++;
+      return new Promise<T>((res) => {
+        pending.set(id, res as (b: unknown) => void);
+        child.send({ ...req, id });
+      });
+    },
+    stats() {
+      return target.request<ServerStats>({ type: 'stats' });
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await waitExit(child);
+    },
+    async kill9() {
+      child.kill('SIGKILL');
+      await waitExit(child);
+    },
+    restart: boot,
+    output: () => output()
+  };
+  return target;
+}
+
+export async function startReference(opts: { leveldb: boolean; port?: number; persistDir?: string }): Promise<Target & { persistDir: string | null; restart(): Promise<void> }> {
+  const port = opts.port ?? (await freePort());
+  const persistDir = opts.leveldb ? (opts.persistDir ?? mkdtempSync(join(tmpdir(), 'fp-bench-ldb-'))) : null;
+  let child!: ChildProcess;
+  let output: () => string = () => '';
+  const boot = async () => {
+    // Its defaults (bin/server.js + bin/utils.js): HOST=localhost, PORT=1234, GC on,
+    // no auth, ws@6 with permessage-deflate off and maxPayload 100 MiB, a 30 s ping;
+    // YPERSISTENCE=<dir> turns on y-leveldb, which stores each update as it comes.
+    const env: Record<string, string | undefined> = { ...process.env, HOST: '127.0.0.1', PORT: String(port) };
+    delete env.YPERSISTENCE;
+    delete env.CALLBACK_URL;
+    if (persistDir) env.YPERSISTENCE = persistDir;
+    child = spawn(process.execPath, [resolve('node_modules/y-websocket-ref/bin/server.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    output = collect(child);
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`reference server exited: ${output()}`);
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/`)).ok) return;
+      } catch {
+        /* not up yet */
+      }
+      await sleep(50);
+    }
+    throw new Error(`reference server did not start: ${output()}`);
+  };
+  await boot();
+  return {
+    kind: opts.leveldb ? 'reference-leveldb' : 'reference',
+    url: `http://127.0.0.1:${port}`,
+    persistDir,
+    get pid() {
+      return child.pid ?? -1;
+    },
+    get child() {
+      return child;
+    },
+    roomUrl: (room) => `ws://127.0.0.1:${port}/${room}`,
+    providerBase: `ws://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await waitExit(child);
+      }
+    },
+    async kill9() {
+      child.kill('SIGKILL');
+      await waitExit(child);
+    },
+    restart: boot,
+    output: () => output()
+  };
+}
+
+export function removeDir(dir: string | null) {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+/** POST /api/auth/login; returns the `session=…` cookie pair. */
+export async function login(url: string, username: string, password = 'demo'): Promise<string> {
+  const r = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { origin: url, 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password })
+  });
+  if (r.status !== 204) throw new Error(`login ${username}: HTTP ${r.status} ${await r.text()}`);
+  const cookie = r.headers.get('set-cookie') ?? '';
+  const m = /session=([^;]+)/.exec(cookie);
+  if (!m) throw new Error('login: no session cookie');
+  return `session=${m[1]}`;
+}
+
+export async function logins(url: string, username: string, n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(await login(url, username));
+  return out;
+}
+
+/** Families created through the API (as the UI does); returns their ids. */
+export async function createFamilies(url: string, cookie: string, teamId: string, n: number, prefix = 'Bench'): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await fetch(`${url}/api/families`, {
+      method: 'POST',
+      headers: { origin: url, cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `${prefix} ${i}`, teamId })
+    });
+    if (!r.ok) throw new Error(`create family: HTTP ${r.status} ${await r.text()}`);
+    ids.push(((await r.json()) as { id: string }).id);
+  }
+  return ids;
+}

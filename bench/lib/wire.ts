@@ -1,0 +1,64 @@
+// y-websocket frames, written and peeked at without a full client: the load
+// generator and the fuzzer speak the wire protocol directly so that 1,000
+// clients cost the generator as little as possible.
+import * as encoding from 'lib0/encoding';
+import * as decoding from 'lib0/decoding';
+import * as syncProtocol from 'y-protocols/sync';
+import { MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC } from '../../src/lib/shared/protocol.ts';
+
+export { MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC };
+export const SYNC_STEP1 = syncProtocol.messageYjsSyncStep1;
+export const SYNC_STEP2 = syncProtocol.messageYjsSyncStep2;
+export const SYNC_UPDATE = syncProtocol.messageYjsUpdate;
+
+export function syncFrame(subtype: number, payload: Uint8Array): Uint8Array {
+  const enc = encoding.createEncoder();
+  encoding.writeVarUint(enc, MESSAGE_SYNC);
+  encoding.writeVarUint(enc, subtype);
+  encoding.writeVarUint8Array(enc, payload);
+  return encoding.toUint8Array(enc);
+}
+
+export function awarenessFrame(states: { clientId: number; clock: number; state: unknown }[]): Uint8Array {
+  const inner = encoding.createEncoder();
+  encoding.writeVarUint(inner, states.length);
+  for (const s of states) {
+    encoding.writeVarUint(inner, s.clientId);
+    encoding.writeVarUint(inner, s.clock);
+    encoding.writeVarString(inner, JSON.stringify(s.state));
+  }
+  const enc = encoding.createEncoder();
+  encoding.writeVarUint(enc, MESSAGE_AWARENESS);
+  encoding.writeVarUint8Array(enc, encoding.toUint8Array(inner));
+  return encoding.toUint8Array(enc);
+}
+
+export interface Peeked {
+  type: number;
+  subtype: number;
+  payload: Uint8Array | null;
+}
+
+/** The message type, sync subtype and payload of a frame. */
+export function peek(frame: Uint8Array): Peeked {
+  const d = decoding.createDecoder(frame);
+  const type = decoding.readVarUint(d);
+  if (type !== MESSAGE_SYNC) return { type, subtype: -1, payload: null };
+  const subtype = decoding.readVarUint(d);
+  return { type, subtype, payload: decoding.readVarUint8Array(d) };
+}
+
+/**
+ * The (client, clock) of the first struct in a v1 update: enough to recognise an
+ * update from one writer that inserts one item. Returns -1 when there is none.
+ */
+export function firstStructKey(update: Uint8Array): number {
+  const d = decoding.createDecoder(update);
+  const clients = decoding.readVarUint(d);
+  if (clients === 0) return -1;
+  decoding.readVarUint(d); // number of structs
+  const client = decoding.readVarUint(d);
+  const clock = decoding.readVarUint(d);
+  // Writers have small client ids and clocks; pack both into one safe integer.
+  return client * 2 ** 24 + clock;
+}

@@ -1,0 +1,105 @@
+// The app in its own process for the benches, so its CPU and RSS are its own
+// and it can be killed with -9. Same composition root as production
+// (createApp + listen); with BENCH_UI=1 it also serves the SvelteKit build.
+// An IPC channel (fork) answers stats requests and bulk-creates families.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as Y from 'yjs';
+import { createApp, registerApp } from '../server/app.ts';
+import { loadConfig } from '../server/config.ts';
+import { listen, PROTO_HEADER, type NodeHandler } from '../server/http.ts';
+import { roomName, type Sector } from '../src/lib/shared/rooms.ts';
+import { setMeta } from '../src/lib/domain/plan.ts';
+import { ORIGIN_SEED } from '../src/lib/domain/origins.ts';
+
+export type ServerRequest =
+  | { id: number; type: 'stats' }
+  | { id: number; type: 'gc' }
+  | { id: number; type: 'families'; teamId: string; district: string; createdBy: string; sector: Sector; count: number; prefix: string };
+
+export interface ServerStats {
+  rooms: number;
+  connections: number;
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+const config = loadConfig(process.env, { port: 0, demo: true });
+let handler: NodeHandler | null = null;
+if (process.env.BENCH_UI === '1') {
+  const file = resolve('build/handler.js');
+  if (!existsSync(file)) throw new Error('bench/server.ts: BENCH_UI=1 needs a build (npx vite build)');
+  process.env.PROTOCOL_HEADER = PROTO_HEADER;
+  handler = ((await import(pathToFileURL(file).href)) as { handler: NodeHandler }).handler;
+}
+const app = await createApp(config);
+registerApp(app);
+const running = await listen(app, handler, config.port, config.host);
+
+function stats(): ServerStats {
+  const m = process.memoryUsage();
+  return {
+    rooms: app.relay.roomCount,
+    connections: app.relay.connectionCount,
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers
+  };
+}
+
+/** Families inserted straight into the store (as the API would), each with its plan's first update. */
+function bulkFamilies(req: Extract<ServerRequest, { type: 'families' }>): string[] {
+  const ids: string[] = [];
+  const now = new Date().toISOString();
+  for (let i = 0; i < req.count; i++) {
+    const id = `${req.prefix}-${String(i).padStart(5, '0')}`;
+    const name = `Familien ${BENCH_SURNAMES[i % BENCH_SURNAMES.length]} ${i}`;
+    app.store.insertFamily({
+      id,
+      name,
+      district: req.district,
+      teamId: req.teamId,
+      openedBySector: req.sector,
+      status: i % 13 === 0 ? 'afsluttet' : 'aktiv',
+      createdAt: now,
+      createdBy: req.createdBy
+    });
+    const doc = new Y.Doc();
+    setMeta(doc, { name, district: req.district, teamId: req.teamId, status: 'aktiv' }, ORIGIN_SEED);
+    app.store.appendUpdate(roomName(id, 'plan'), req.createdBy, now, Y.encodeStateAsUpdate(doc));
+    ids.push(id);
+  }
+  return ids;
+}
+
+const BENCH_SURNAMES = ['Hansen', 'Ahmed', 'Nielsen', 'Yilmaz', 'Jensen', 'Hussein', 'Pedersen', 'Ali', 'Andersen', 'Mohamud', 'Kaya', 'Larsen', 'Nguyen', 'Sørensen', 'Abdi'];
+
+process.on('message', (raw) => {
+  const req = raw as ServerRequest;
+  const reply = (body: unknown) => process.send?.({ id: req.id, body });
+  if (req.type === 'stats') reply(stats());
+  else if (req.type === 'gc') {
+    (globalThis as { gc?: () => void }).gc?.();
+    reply(stats());
+  } else if (req.type === 'families') reply(bulkFamilies(req));
+});
+
+process.send?.({ id: 0, body: { url: running.url } });
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    running.close().then(
+      () => process.exit(0),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      }
+    );
+  });
+}
+// With an IPC channel the process would outlive a crashed parent; follow it.
+process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
