@@ -6,6 +6,16 @@ export const CLOSE_PROTOCOL_ERROR = 4400;
 export const CLOSE_RATE_LIMITED = 4429;
 export const CLOSE_TOO_MANY_CONNECTIONS = 4430;
 
+/**
+ * Whether a client should reconnect after the relay closed with this code.
+ * Access, session, size and protocol ends are final; a rate limit or the
+ * connection cap only asks the client to come back later.
+ */
+export function closeIsTransient(code: number): boolean {
+  if (code === CLOSE_RATE_LIMITED || code === CLOSE_TOO_MANY_CONNECTIONS) return true;
+  return !(code >= 4400 && code < 4500);
+}
+
 export const SYNC_PATH_PREFIX = '/sync/';
 
 /** y-websocket message types. */

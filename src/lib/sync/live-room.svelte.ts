@@ -7,7 +7,7 @@ import { WebsocketProvider } from 'y-websocket';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
-import { CLOSE_ACCESS_ENDED, CLOSE_SESSION_ENDED, MESSAGE_SYNC } from '../shared/protocol.ts';
+import { CLOSE_ACCESS_ENDED, CLOSE_SESSION_ENDED, MESSAGE_SYNC, closeIsTransient } from '../shared/protocol.ts';
 import type { Sector } from '../shared/rooms.ts';
 
 export type RoomStatus = 'connecting' | 'online' | 'offline';
@@ -19,6 +19,9 @@ export interface Peer {
   sector: Sector | null;
   field: string | null;
 }
+
+/** How long a first connection attempt may show "Forbinder …" before the room says offline. */
+const CONNECT_GRACE_MS = 3000;
 
 type SyncHandler = WebsocketProvider['messageHandlers'][number];
 
@@ -32,8 +35,10 @@ export interface LiveRoomHooks {
   onLocalEdits?(room: string, count: number): void;
   /** The server holds every local change (count back to 0). */
   onSaved?(room: string): void;
-  /** The relay ended access (4403) or the session (4401). */
-  onClosed?(room: string, reason: 'access' | 'session'): void;
+  /** The socket is connected: the relay is reachable. */
+  onConnected?(room: string): void;
+  /** The relay ended access (4403), the session (4401), or refused the socket for good (4400, 4413). */
+  onClosed?(room: string, reason: 'access' | 'session' | 'refused'): void;
 }
 
 export class LiveRoom {
@@ -44,13 +49,14 @@ export class LiveRoom {
   loadedLocal = $state(false);
   synced = $state(false);
   pending = $state(false);
-  closed = $state<null | 'access' | 'session'>(null);
+  closed = $state<null | 'access' | 'session' | 'refused'>(null);
   peers = $state<Peer[]>([]);
   #serverSv: Map<number, number> | null = null;
   #localEdits = 0;
   #hooks: LiveRoomHooks;
   #settledWaiters: (() => void)[] = [];
   #destroyed: Promise<void> | null = null;
+  #connectTimer: ReturnType<typeof setTimeout> | null = null;
 
   readonly room: string;
 
@@ -70,7 +76,10 @@ export class LiveRoom {
       params: { device: opts.deviceId },
       connect: navigator.onLine,
       // A background sync must not carry this tab's presence (or anything else) over BroadcastChannel.
-      disableBc: opts.presence === false
+      disableBc: opts.presence === false,
+      // y-websocket gives up on every 44xx close; the relay's rate limit and
+      // connection cap mean "later", so those reconnect with backoff.
+      shouldReconnect: (event: CloseEvent) => closeIsTransient(event.code)
     });
     if (!navigator.onLine) this.status = 'offline';
     // A dropped network can leave a socket half-open for a long time; the
@@ -86,9 +95,18 @@ export class LiveRoom {
       original(encoder, decoder, provider, emitSynced, type);
       this.#recompute();
     };
+    // "Forbinder" only for a first attempt that has not yet failed or taken long:
+    // a device whose browser claims to be online but cannot reach the relay (a
+    // captive portal, a dead access point) must say "offline", not spin.
+    this.#connectTimer = setTimeout(() => {
+      if (this.status === 'connecting') this.status = 'offline';
+    }, CONNECT_GRACE_MS);
     this.provider.on('status', ({ status }) => {
-      this.status = status === 'connected' ? 'online' : status === 'connecting' ? 'connecting' : 'offline';
+      if (status === 'connected') this.status = 'online';
+      else if (status === 'disconnected') this.status = 'offline';
+      else if (this.status !== 'offline') this.status = 'connecting';
       if (status !== 'connected') this.#serverSv = null;
+      else this.#hooks.onConnected?.(this.room);
       this.#recompute();
     });
     this.provider.on('sync', (synced: boolean) => {
@@ -98,7 +116,9 @@ export class LiveRoom {
     this.provider.on('closed', ({ code }: { code: number }) => {
       if (code === CLOSE_ACCESS_ENDED) this.closed = 'access';
       else if (code === CLOSE_SESSION_ENDED) this.closed = 'session';
-      if (this.closed) this.#hooks.onClosed?.(this.room, this.closed);
+      else this.closed = 'refused'; // too large or malformed: retrying would fail the same way
+      this.status = 'offline';
+      this.#hooks.onClosed?.(this.room, this.closed);
     });
     this.doc.on('update', (_u: Uint8Array, origin: unknown) => {
       // Updates loaded from IndexedDB or received from the relay are not new local edits.
@@ -140,7 +160,8 @@ export class LiveRoom {
   };
 
   #onOnline = () => {
-    if (!this.closed) this.provider.connect();
+    if (this.closed) return;
+    this.provider.connect();
   };
 
   /** Tell others which field this person is editing (presence per field). */
@@ -176,6 +197,7 @@ export class LiveRoom {
     if (this.#destroyed) return this.#destroyed;
     window.removeEventListener('offline', this.#onOffline);
     window.removeEventListener('online', this.#onOnline);
+    if (this.#connectTimer) clearTimeout(this.#connectTimer);
     this.provider.destroy();
     this.#destroyed = this.idb.destroy();
     this.doc.destroy();

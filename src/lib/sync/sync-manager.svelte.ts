@@ -18,6 +18,9 @@ import { LiveRoom } from './live-room.svelte.ts';
 
 const SWEEP_INTERVAL_MS = 60_000;
 const CONCURRENCY = 3;
+const RETRY_INTERVAL_MS = 5_000;
+/** An opening whose socket has not connected after this long is logged on the device. */
+const OFFLINE_OPEN_AFTER_MS = 5_000;
 
 export type ConsentInput = ConsentOutboxRow['payload'];
 
@@ -43,6 +46,7 @@ class SyncManager {
   /** bumped by stop(): a sweep from an earlier generation stops at its next step */
   #generation = 0;
   #timer: ReturnType<typeof setInterval> | null = null;
+  #retry: ReturnType<typeof setInterval> | null = null;
   #running: Promise<void> | null = null;
   #indexTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
@@ -64,6 +68,8 @@ class SyncManager {
     this.#generation++;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    if (this.#retry) clearInterval(this.#retry);
+    this.#retry = null;
     window.removeEventListener('online', this.#onOnline);
     window.removeEventListener('offline', this.#onOffline);
     const closing = [...this.#live.values(), ...this.#background].map((r) => r.destroy());
@@ -91,20 +97,38 @@ class SyncManager {
   }
 
   #onOnline = () => {
-    this.online = true;
-    this.offlineSince = null;
+    this.#markReachable();
     void this.sweep();
   };
 
+  /**
+   * The browser's online flag is only a hint: a tablet on a dead access point
+   * says "online" and reaches nothing. Failing to reach the server counts as
+   * offline too, and then the server is probed every few seconds.
+   */
   #onOffline = () => {
     this.online = false;
     this.offlineSince ??= new Date().toISOString();
+    if (!this.#retry && this.#me) this.#retry = setInterval(() => void this.sweep(), RETRY_INTERVAL_MS);
   };
 
+  #markReachable() {
+    if (this.#retry) clearInterval(this.#retry);
+    this.#retry = null;
+    if (this.online) return;
+    this.online = true;
+    this.offlineSince = null;
+  }
+
   #hooks = {
+    onConnected: (_room: string) => {
+      if (this.online) return;
+      this.#markReachable();
+      void this.sweep();
+    },
     onLocalEdits: (room: string, count: number) => void this.#setPending(room, count),
     onSaved: (room: string) => void this.#setPending(room, 0),
-    onClosed: (room: string, reason: 'access' | 'session') => {
+    onClosed: (room: string, reason: 'access' | 'session' | 'refused') => {
       if (reason === 'access' && this.db) void this.#purge([room]);
     }
   };
@@ -136,13 +160,29 @@ class SyncManager {
   openRoom(room: string): LiveRoom {
     const me = this.#me;
     if (!me) throw new Error('not signed in');
+    const at = new Date().toISOString();
+    let connected = false;
     const live = new LiveRoom(room, {
       deviceId: deviceId(),
       user: { id: me.id, name: me.name, sector: me.sector },
-      hooks: this.#hooks
+      hooks: {
+        ...this.#hooks,
+        onConnected: (r) => {
+          connected = true;
+          this.#hooks.onConnected(r);
+        }
+      }
     });
     this.#live.set(room, live);
-    if (!navigator.onLine && this.db) void this.db.accessOutbox.add({ at: new Date().toISOString(), room, action: 'open-offline' });
+    // The relay logs an opening when the socket connects. An opening it cannot
+    // see (offline, or the relay unreachable for a while) is logged here and
+    // uploaded on reconnect.
+    const db = this.db;
+    const logLocally = () => {
+      if (!connected && db && this.db === db) void db.accessOutbox.add({ at, room, action: 'open-offline' });
+    };
+    if (!navigator.onLine || !this.online) logLocally();
+    else setTimeout(logLocally, OFFLINE_OPEN_AFTER_MS);
     const ref = parseRoom(room);
     if (ref?.part === 'plan') {
       live.doc.on('update', () => this.#scheduleIndex(ref.familyId, live.doc));
@@ -262,6 +302,7 @@ class SyncManager {
       return;
     }
     if (!current()) return;
+    this.#markReachable();
     this.locked = false;
     await db.meta.put({ key: 'leaseUntil', value: manifest.leaseUntil });
     await this.#flushOutboxes();
