@@ -89,7 +89,13 @@ export const da = {
   sector: 'Fagområde',
   sectors: { social: 'Socialområdet', school: 'Skole/PPR', health: 'Sundhed', employment: 'Beskæftigelse' },
   partNames: { plan: 'Plan', social: 'Socialt', school: 'Skole', health: 'Sundhed', employment: 'Beskæftigelse' },
-  roles: { worker: 'Fagperson', leader: 'Teamleder', admin: 'Administrator' }
+  roles: { worker: 'Fagperson', leader: 'Teamleder', admin: 'Administrator' },
+
+  // ---- family plan, journals, print (issue 4): keys go below this line ----
+
+  // ---- consent, access log, lease (issue 5): keys go below this line ----
+
+  // ---- leader overview (issue 7): keys go below this line ----
 } as const;
 
 export type Catalogue = { [K in keyof typeof da]: (typeof da)[K] extends string ? string : { [P in keyof (typeof da)[K]]: string } };

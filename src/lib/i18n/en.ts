@@ -90,5 +90,11 @@ export const en: Catalogue = {
   sector: 'Sector',
   sectors: { social: 'Social services', school: 'School/PPR', health: 'Health', employment: 'Employment' },
   partNames: { plan: 'Plan', social: 'Social', school: 'School', health: 'Health', employment: 'Employment' },
-  roles: { worker: 'Professional', leader: 'Team leader', admin: 'Administrator' }
+  roles: { worker: 'Professional', leader: 'Team leader', admin: 'Administrator' },
+
+  // ---- family plan, journals, print (issue 4): keys go below this line ----
+
+  // ---- consent, access log, lease (issue 5): keys go below this line ----
+
+  // ---- leader overview (issue 7): keys go below this line ----
 };
