@@ -9,8 +9,14 @@ import { roomName } from '../src/lib/shared/rooms.ts';
 import type { Consent } from '../src/lib/shared/api-types.ts';
 import {
   addAction,
+  addDecision,
+  addFeedback,
   addGoal,
   addHope,
+  addMeeting,
+  addMember,
+  addNetworkParty,
+  decisionToAction,
   setMeta,
   setTovholder,
   type ActionStatus,
@@ -75,6 +81,27 @@ const ACTIONS: { title: string; sector: Sector; level: InterventionLevel }[] = [
   { title: 'Kontaktperson til den ældste', sector: 'social', level: 'stoettende' },
   { title: 'Praktikplads i lokal virksomhed', sector: 'employment', level: 'forebyggende' },
   { title: 'Netværksmøde med bedsteforældre', sector: 'social', level: 'forebyggende' }
+];
+
+const MEMBERS: [string, string, number][] = [
+  ['Mor', 'mor', 1986],
+  ['Far', 'far', 1983],
+  ['Ældste barn', 'barn', 2012],
+  ['Yngste barn', 'barn', 2017]
+];
+
+const NETWORK: [string, string, string][] = [
+  ['Mormor', 'mormor', 'Bor i Brabrand, ringer hver søndag'],
+  ['Fodboldtræneren', 'træner', 'Via klubbens app'],
+  ['Klasselæreren', 'skolekontakt', 'Via AULA'],
+  ['Onkel Karim', 'onkel', 'Hjælper med lektier om torsdagen']
+];
+
+const FEEDBACK: [number, string][] = [
+  [4, 'Det hjælper, at vi kun skal fortælle tingene én gang.'],
+  [3, 'Vi ved ikke altid, hvem vi skal ringe til.'],
+  [5, 'Vi føler os hørt, og planen er vores egen.'],
+  [2, 'Der er for mange møder lige nu.']
 ];
 
 const STATUSES: ActionStatus[] = ['aaben', 'igang', 'udfoert', 'aaben', 'igang'];
@@ -218,6 +245,73 @@ export async function seedDemo(store: Store, now: Date) {
             createdAt: createdAt.toISOString(),
             createdBy: owner.id
           },
+          ORIGIN_SEED
+        );
+      }
+      for (let m = 0; m < 2 + (i % 3); m++) {
+        const [name, relation, year] = MEMBERS[m % MEMBERS.length];
+        addMember(doc, { id: `m${m}-${id}`.slice(0, 14), name, relation, birthYear: String(year), createdAt: createdAt.toISOString() }, ORIGIN_SEED);
+      }
+      for (let k = 0; k < 1 + (i % 2); k++) {
+        const [name, relation, contact] = NETWORK[(i + k) % NETWORK.length];
+        addNetworkParty(doc, { id: `n${k}-${id}`.slice(0, 14), name, relation, contact, createdAt: createdAt.toISOString() }, ORIGIN_SEED);
+      }
+      // A past network meeting whose first decision became an action, and (for most) the next one planned.
+      const owners = workersOf(team.id);
+      const pastMeeting = addMeeting(
+        doc,
+        {
+          id: `mt0-${id}`.slice(0, 14),
+          date: day(subDays(now, 10 + (i % 20))),
+          title: 'Netværksmøde',
+          participants: ['Familien', ...owners.slice(0, 2 + (i % 3)).map((u) => u.name)],
+          notes: 'Familien fortalte om hverdagen. Vi aftalte at starte med det, familien selv peger på.',
+          createdAt: createdAt.toISOString(),
+          createdBy: owner.id
+        },
+        ORIGIN_SEED
+      );
+      const decision = addDecision(doc, pastMeeting, { id: `d0-${id}`.slice(0, 14), text: 'Mormor inviteres med til næste møde', createdAt: createdAt.toISOString() }, ORIGIN_SEED);
+      addDecision(doc, pastMeeting, { id: `d1-${id}`.slice(0, 14), text: 'Vi følger op på søvn om en måned', createdAt: createdAt.toISOString() }, ORIGIN_SEED);
+      if (decision && i % 2 === 0) {
+        decisionToAction(
+          doc,
+          pastMeeting,
+          decision,
+          {
+            id: `ad-${id}`.slice(0, 14),
+            title: 'Invitér mormor til næste møde',
+            party: 'Mormor',
+            ownerId: owner.id,
+            ownerName: owner.name,
+            due: day(addDays(now, 5 + (i % 9))),
+            status: 'aaben',
+            level: 'raad',
+            createdAt: createdAt.toISOString(),
+            createdBy: owner.id
+          },
+          ORIGIN_SEED
+        );
+      }
+      if (i % 4 !== 3) {
+        addMeeting(
+          doc,
+          {
+            id: `mt1-${id}`.slice(0, 14),
+            date: day(addDays(now, 3 + (i % 25))),
+            title: 'Opfølgningsmøde',
+            participants: ['Familien', owner.name],
+            createdAt: createdAt.toISOString(),
+            createdBy: owner.id
+          },
+          ORIGIN_SEED
+        );
+      }
+      if (i % 3 !== 2) {
+        const [score, comment] = FEEDBACK[i % FEEDBACK.length];
+        addFeedback(
+          doc,
+          { id: `fb-${id}`.slice(0, 14), date: day(subDays(now, 5 + (i % 30))), who: i % 2 ? 'Mor' : 'Far', score, comment, createdAt: createdAt.toISOString(), createdBy: owner.id },
           ORIGIN_SEED
         );
       }

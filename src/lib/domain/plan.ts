@@ -60,6 +60,54 @@ export interface Action {
   createdBy: string;
 }
 
+export interface Member {
+  id: string;
+  name: string;
+  /** in the family's words: mor, far, barn, bonusfar … */
+  relation: string;
+  /** yyyy, '' when not recorded */
+  birthYear: string;
+  createdAt: string;
+}
+
+export interface NetworkParty {
+  id: string;
+  name: string;
+  /** mormor, fodboldtræner, skolekontakt … */
+  relation: string;
+  /** how to reach them, as the family wants it written */
+  contact: string;
+  createdAt: string;
+}
+
+export interface Decision {
+  id: string;
+  text: string;
+  /** the action it became, '' while it is only a decision */
+  actionId: string;
+}
+
+export interface Meeting {
+  id: string;
+  date: string; // yyyy-MM-dd
+  title: string;
+  participants: string[];
+  decisions: Decision[];
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface Feedback {
+  id: string;
+  date: string; // yyyy-MM-dd
+  /** who in the family gave it */
+  who: string;
+  score: number; // 1–5
+  comment: string;
+  createdAt: string;
+  createdBy: string;
+}
+
 export const COLLECTIONS = ['hopes', 'goals', 'actions', 'members', 'network', 'meetings', 'feedback'] as const;
 export type Collection = (typeof COLLECTIONS)[number];
 
@@ -161,6 +209,82 @@ export function readActions(doc: Y.Doc): Action[] {
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 }
 
+export function readMembers(doc: Y.Doc): Member[] {
+  return items(doc, 'members')
+    .map((m) => ({
+      id: s(m.get('id')),
+      name: s(m.get('name')),
+      relation: s(m.get('relation')),
+      birthYear: s(m.get('birthYear')),
+      createdAt: s(m.get('createdAt'))
+    }))
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+}
+
+export function readNetwork(doc: Y.Doc): NetworkParty[] {
+  return items(doc, 'network')
+    .map((m) => ({
+      id: s(m.get('id')),
+      name: s(m.get('name')),
+      relation: s(m.get('relation')),
+      contact: s(m.get('contact')),
+      createdAt: s(m.get('createdAt'))
+    }))
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+}
+
+export function meetingNotes(doc: Y.Doc, id: string): Y.Text | undefined {
+  const t = collection(doc, 'meetings').get(id)?.get('notes');
+  return t instanceof Y.Text ? t : undefined;
+}
+
+function decisionsOf(m: Y.Map<unknown>): Decision[] {
+  const d = m.get('decisions');
+  if (!(d instanceof Y.Map)) return [];
+  return [...(d as Y.Map<Y.Map<unknown>>).values()]
+    .filter((x) => x instanceof Y.Map && x.get('deleted') !== true)
+    .map((x) => ({ id: s(x.get('id')), text: s(x.get('text')), actionId: s(x.get('actionId')), createdAt: s(x.get('createdAt')) }))
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+    .map(({ id, text, actionId }) => ({ id, text, actionId }));
+}
+
+/** Meetings, newest first; soft-deleted ones are kept in the document but not shown. */
+export function readMeetings(doc: Y.Doc): Meeting[] {
+  return items(doc, 'meetings')
+    .map((m) => {
+      const p = m.get('participants');
+      return {
+        id: s(m.get('id')),
+        date: s(m.get('date')),
+        title: s(m.get('title')),
+        participants: Array.isArray(p) ? p.filter((x): x is string => typeof x === 'string') : [],
+        decisions: decisionsOf(m),
+        createdAt: s(m.get('createdAt')),
+        createdBy: s(m.get('createdBy'))
+      };
+    })
+    .sort((a, b) => b.date.localeCompare(a.date) || b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
+}
+
+/** Family feedback, newest first. */
+export function readFeedback(doc: Y.Doc): Feedback[] {
+  return items(doc, 'feedback')
+    .map((m) => {
+      const score = Number(m.get('score'));
+      return {
+        id: s(m.get('id')),
+        date: s(m.get('date')),
+        who: s(m.get('who')),
+        score: Number.isInteger(score) && score >= 1 && score <= 5 ? score : 0,
+        comment: s(m.get('comment')),
+        createdAt: s(m.get('createdAt')),
+        createdBy: s(m.get('createdBy'))
+      };
+    })
+    .filter((f) => f.score > 0)
+    .sort((a, b) => b.date.localeCompare(a.date) || b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
+}
+
 // ---- writers -------------------------------------------------------------
 
 export function setMeta(doc: Y.Doc, meta: Partial<PlanMeta>, origin: Origin = ORIGIN_LOCAL) {
@@ -259,5 +383,113 @@ export function setTovholder(doc: Y.Doc, t: Tovholder, origin: Origin = ORIGIN_L
     m.set('name', t.name);
     m.set('since', t.since);
     m.set('note', t.note);
+  }, origin);
+}
+
+/** Adds a plain record (members, network, feedback): every field a plain value. */
+function addRecord(doc: Y.Doc, name: Collection, fields: Record<string, string | number>, id: string, origin: Origin) {
+  doc.transact(() => {
+    const m = new Y.Map<unknown>();
+    collection(doc, name).set(id, m);
+    m.set('id', id);
+    for (const [k, v] of Object.entries(fields)) m.set(k, v);
+  }, origin);
+}
+
+export function addMember(doc: Y.Doc, m: Omit<Member, 'id'> & { id?: string }, origin: Origin = ORIGIN_LOCAL): string {
+  const id = m.id ?? newId();
+  addRecord(doc, 'members', { name: m.name, relation: m.relation, birthYear: m.birthYear, createdAt: m.createdAt }, id, origin);
+  return id;
+}
+
+export function addNetworkParty(doc: Y.Doc, n: Omit<NetworkParty, 'id'> & { id?: string }, origin: Origin = ORIGIN_LOCAL): string {
+  const id = n.id ?? newId();
+  addRecord(doc, 'network', { name: n.name, relation: n.relation, contact: n.contact, createdAt: n.createdAt }, id, origin);
+  return id;
+}
+
+export function addFeedback(doc: Y.Doc, f: Omit<Feedback, 'id'> & { id?: string }, origin: Origin = ORIGIN_LOCAL): string {
+  const id = f.id ?? newId();
+  const score = Math.round(f.score);
+  if (!(score >= 1 && score <= 5)) throw new RangeError('feedback score must be 1–5');
+  addRecord(
+    doc,
+    'feedback',
+    { date: f.date, who: f.who, score, comment: f.comment, createdAt: f.createdAt, createdBy: f.createdBy },
+    id,
+    origin
+  );
+  return id;
+}
+
+export function addMeeting(
+  doc: Y.Doc,
+  m: { date: string; title?: string; participants: string[]; notes?: string; createdAt: string; createdBy: string; id?: string },
+  origin: Origin = ORIGIN_LOCAL
+): string {
+  const id = m.id ?? newId();
+  doc.transact(() => {
+    const map = new Y.Map<unknown>();
+    collection(doc, 'meetings').set(id, map);
+    map.set('id', id);
+    map.set('date', m.date);
+    map.set('title', m.title ?? '');
+    map.set('participants', [...m.participants]);
+    const notes = new Y.Text();
+    map.set('notes', notes);
+    if (m.notes) notes.insert(0, m.notes);
+    map.set('decisions', new Y.Map<Y.Map<unknown>>());
+    map.set('createdAt', m.createdAt);
+    map.set('createdBy', m.createdBy);
+  }, origin);
+  return id;
+}
+
+export function addDecision(
+  doc: Y.Doc,
+  meetingId: string,
+  d: { text: string; createdAt: string; id?: string },
+  origin: Origin = ORIGIN_LOCAL
+): string | null {
+  const decisions = collection(doc, 'meetings').get(meetingId)?.get('decisions');
+  if (!(decisions instanceof Y.Map)) return null;
+  const id = d.id ?? newId();
+  doc.transact(() => {
+    const m = new Y.Map<unknown>();
+    (decisions as Y.Map<Y.Map<unknown>>).set(id, m);
+    m.set('id', id);
+    m.set('text', d.text);
+    m.set('actionId', '');
+    m.set('createdAt', d.createdAt);
+  }, origin);
+  return id;
+}
+
+/** A meeting's decision becomes an action in one step; the decision remembers which. */
+export function decisionToAction(doc: Y.Doc, meetingId: string, decisionId: string, a: NewAction, origin: Origin = ORIGIN_LOCAL): string | null {
+  const decisions = collection(doc, 'meetings').get(meetingId)?.get('decisions');
+  const decision = decisions instanceof Y.Map ? (decisions as Y.Map<Y.Map<unknown>>).get(decisionId) : undefined;
+  if (!decision) return null;
+  const existing = s(decision.get('actionId'));
+  if (existing && collection(doc, 'actions').has(existing)) return existing;
+  let id = '';
+  doc.transact(() => {
+    id = addAction(doc, a, origin);
+    decision.set('actionId', id);
+  }, origin);
+  return id;
+}
+
+/**
+ * Soft delete: the record stays in the document (the law expects meetings and
+ * family feedback to remain on record) but readers no longer return it.
+ */
+export function softDelete(doc: Y.Doc, name: Collection, id: string, by: string, at: string, origin: Origin = ORIGIN_LOCAL) {
+  const m = collection(doc, name).get(id);
+  if (!m) return;
+  doc.transact(() => {
+    m.set('deleted', true);
+    m.set('deletedBy', by);
+    m.set('deletedAt', at);
   }, origin);
 }
