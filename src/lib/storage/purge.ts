@@ -38,6 +38,17 @@ export async function purgeRooms(db: LocalDb, rooms: readonly string[]): Promise
   return [...families];
 }
 
+/**
+ * Every room copy in this browser profile's IndexedDB, also those without an
+ * index row (a room shown on screen but never synced in the background).
+ * Empty where the browser cannot list databases.
+ */
+export async function localRoomDatabases(): Promise<string[]> {
+  if (typeof indexedDB.databases !== 'function') return [];
+  const all = await indexedDB.databases();
+  return all.map((d) => d.name ?? '').filter((name) => parseRoom(name) !== null);
+}
+
 /** Everything of this user on this device. */
 export async function purgeAll(db: LocalDb, userId: string) {
   const rooms = await db.rooms.toCollection().primaryKeys();
