@@ -112,6 +112,12 @@ function rawToBytes(data: RawData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** True for an update that inserts and deletes nothing; throws (→ 4400) if it does not decode. */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  const { structs, ds } = Y.decodeUpdate(update);
+  return structs.length === 0 && ds.clients.size === 0;
+}
+
 export class Relay {
   readonly #deps: RelayDeps;
   readonly #wss: WebSocketServer;
@@ -263,7 +269,12 @@ export class Relay {
     }
     const update = decoding.readVarUint8Array(decoder);
     if (conn.access !== 'write') {
-      this.#audit(conn.session, room.name, 'update-dropped', conn.deviceId, `${update.byteLength} bytes, access ${conn.access}`);
+      // A reader's sync step 2 carries an empty update when it has nothing the
+      // relay lacks: that is the protocol, not an attempt to write, and the
+      // family's log must not call it one.
+      if (!isEmptyUpdate(update)) {
+        this.#audit(conn.session, room.name, 'update-dropped', conn.deviceId, `${update.byteLength} bytes, access ${conn.access}`);
+      }
       return;
     }
     // Structural validation before the update touches the document.

@@ -63,7 +63,7 @@ export const da = {
   consentWithdrawnPurged: 'Data for familien er fjernet fra denne enhed, fordi samtykket er trukket tilbage.',
   purgedNotice: 'Data for en eller flere familier er fjernet fra denne enhed, fordi samtykket er trukket tilbage eller udløbet.',
   dismiss: 'OK',
-  leaseLocked: 'Enheden har ikke været på nettet i mere end 7 dage. Familiernes data er låst og fjernet fra enheden. Gå online for at fortsætte.',
+  leaseLocked: 'Enheden har været uden forbindelse til serveren længere, end sikkerhedsreglerne tillader. Familiernes data er låst og fjernet fra enheden. Gå online for at fortsætte.',
   logoutUnsynced: 'ændringer er endnu ikke sendt til serveren. Hvis du logger ud nu, går de tabt. Log ud alligevel?',
   updateReady: 'En ny version af Familiens Plan er klar.',
   updateReload: 'Genindlæs',
@@ -152,6 +152,7 @@ export const da = {
   consentSubmit: 'Gem samtykket',
   consentSubmitting: 'Gemmer …',
   consentSaved: 'Samtykket er gemt og gælder nu.',
+  consentAccepted: 'Serveren har modtaget samtykket. Det gælder nu.',
   consentQueued: 'Samtykket er gemt på enheden og afventer forbindelse. Det gælder først, når serveren har modtaget det.',
   consentOfflineNote: 'Du er offline. Samtykket gemmes på enheden og gælder først, når der er forbindelse igen.',
   consentErrCategories: 'Vælg mindst én ting, der må deles.',
@@ -184,6 +185,8 @@ export const da = {
   consentSharedWith: 'Med',
   consentPeriod: 'Gyldigt',
   consentGivenByLabel: 'Givet af',
+  consentPurposeLabel: 'Formål',
+  consentReferenceLabel: 'Dokumentation',
   consentMethodLabel: 'Form',
   consentRecordedBy: 'Registreret af',
   consentRevokedBy: 'Trukket tilbage af',
@@ -246,7 +249,7 @@ export const da = {
   accessEndedPurged: 'Din adgang til familien er ophørt, og familiens data er fjernet fra denne enhed.',
   consentExpiredPurged: 'Data for familien er fjernet fra denne enhed, fordi samtykket er udløbet.',
   purgedNoticeNamed: 'Data er fjernet fra denne enhed, fordi samtykket er trukket tilbage eller udløbet:',
-  leaseRetry: 'Prøv at gå online',
+  leaseRetry: 'Prøv igen',
 
   // ---- leader overview (issue 7): keys go below this line ----
 } as const;

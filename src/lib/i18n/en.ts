@@ -64,7 +64,7 @@ export const en: Catalogue = {
   consentWithdrawnPurged: "The family's data has been removed from this device because the consent was withdrawn.",
   purgedNotice: 'Data for one or more families has been removed from this device because consent was withdrawn or expired.',
   dismiss: 'OK',
-  leaseLocked: "This device has not been online for more than 7 days. The families' data is locked and removed from the device. Go online to continue.",
+  leaseLocked: "This device has been without a connection to the server for longer than the security rules allow. The families' data is locked and removed from the device. Go online to continue.",
   logoutUnsynced: 'changes have not reached the server yet. If you sign out now they are lost. Sign out anyway?',
   updateReady: 'A new version of Familiens Plan is ready.',
   updateReload: 'Reload',
@@ -153,6 +153,7 @@ export const en: Catalogue = {
   consentSubmit: 'Save the consent',
   consentSubmitting: 'Saving …',
   consentSaved: 'The consent is saved and in effect now.',
+  consentAccepted: 'The server has received the consent. It is in effect now.',
   consentQueued: 'The consent is saved on the device and waits for a connection. It takes effect only once the server has received it.',
   consentOfflineNote: 'You are offline. The consent is saved on the device and takes effect once there is a connection again.',
   consentErrCategories: 'Choose at least one thing that may be shared.',
@@ -185,6 +186,8 @@ export const en: Catalogue = {
   consentSharedWith: 'With',
   consentPeriod: 'Valid',
   consentGivenByLabel: 'Given by',
+  consentPurposeLabel: 'Purpose',
+  consentReferenceLabel: 'Documentation',
   consentMethodLabel: 'Form',
   consentRecordedBy: 'Recorded by',
   consentRevokedBy: 'Withdrawn by',
@@ -247,7 +250,7 @@ export const en: Catalogue = {
   accessEndedPurged: 'Your access to the family has ended, and the family’s data has been removed from this device.',
   consentExpiredPurged: 'The family’s data has been removed from this device because the consent has expired.',
   purgedNoticeNamed: 'Data has been removed from this device because consent was withdrawn or expired:',
-  leaseRetry: 'Try to go online',
+  leaseRetry: 'Try again',
 
   // ---- leader overview (issue 7): keys go below this line ----
 };

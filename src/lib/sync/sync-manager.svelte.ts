@@ -266,9 +266,11 @@ class SyncManager {
     if (!db || rooms.length === 0) return;
     const names = new Map((await db.families.bulkGet(rooms.map((r) => parseRoom(r)?.familyId ?? ''))).filter((f) => !!f).map((f) => [f.id, f.name]));
     const closing: Promise<void>[] = [];
+    const shown = new Set<string>();
     for (const room of rooms) {
       const live = this.#live.get(room);
       if (live) {
+        shown.add(room);
         this.#live.delete(room);
         live.markEnded(reason);
         closing.push(live.destroy());
@@ -281,9 +283,11 @@ class SyncManager {
     }
     await Promise.all(closing);
     const families = await purgeRooms(db, rooms);
-    const known = new Set(this.purgedFamilies.map((f) => f.id));
+    // A family whose plan was on screen is told about there (AccessEnded); no second notice.
+    const known = new Set([...this.purgedFamilies.map((f) => f.id), ...[...shown].map((r) => parseRoom(r)?.familyId)]);
     const added = families.filter((id) => !known.has(id)).map((id) => ({ id, name: names.get(id) ?? '' }));
-    if (added.length > 0) this.purgedFamilies = [...this.purgedFamilies, ...added];
+    // A lease lock says why itself; the notice is about consents.
+    if (added.length > 0 && reason !== 'lease expired') this.purgedFamilies = [...this.purgedFamilies, ...added];
     this.indexVersion++;
     await this.#refreshCounts();
   }
