@@ -12,6 +12,7 @@ import { WebsocketProvider } from 'y-websocket';
 import { addEntry, readEntries } from '../../src/lib/domain/journal.ts';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
+import AxeBuilder from '@axe-core/playwright';
 import { login, sessionCookie, startServer, type TestServer } from './fixtures.ts';
 
 const TABLET = { width: 768, height: 1024 };
@@ -178,6 +179,12 @@ async function drawSignature(page: Page) {
   await expect(page.locator('#consent-signature-status')).toHaveText('Underskrevet.');
 }
 
+/** WCAG 2.1 A/AA violations on the page (axe-core), as "rule: element" lines. */
+async function wcagViolations(page: Page): Promise<string[]> {
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return r.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
+}
+
 const cardIn = (page: Page, group: string) => page.locator(`[data-consent-group="${group}"] [data-consent-id]`);
 
 // ---- the must-show -----------------------------------------------------------------
@@ -208,6 +215,7 @@ test('consent opens the plan to health and school; withdrawal closes cecilie’s
   await expect(cecilie.page.getByRole('heading', { name: FAMILY_NAME })).toHaveCount(0);
 
   // anna records the family's consent on her tablet, signed on the screen.
+  await anna.page.screenshot({ path: 'test-results/plan-with-consent-links.png' });
   await anna.page.getByRole('link', { name: 'Samtykke' }).click();
   await expect(anna.page.getByRole('heading', { name: `Samtykke · ${FAMILY_NAME}` })).toBeVisible();
   await expect(anna.page.getByText('Der er ikke registreret noget samtykke.')).toBeVisible();
@@ -226,6 +234,7 @@ test('consent opens the plan to health and school; withdrawal closes cecilie’s
   await drawSignature(anna.page);
   await anna.page.locator('[data-consent-form]').scrollIntoViewIfNeeded();
   await anna.page.screenshot({ path: 'docs/screenshots/consent-capture-768.png', fullPage: true });
+  expect(await wcagViolations(anna.page)).toEqual([]);
   await anna.page.getByRole('button', { name: 'Gem samtykket' }).click();
   await expect(anna.page.locator('[data-consent-notice]')).toHaveText('Samtykket er gemt og gælder nu.');
   await expect(cardIn(anna.page, 'aktiv')).toHaveCount(1);
@@ -313,6 +322,7 @@ test('a consent recorded offline widens nobody’s access until anna is back onl
   await expect(cardIn(anna.page, 'afventer')).toHaveCount(0, { timeout: 20_000 });
   await expect(cardIn(anna.page, 'aktiv')).toHaveCount(1);
   await anna.page.screenshot({ path: 'test-results/consent-overview.png', fullPage: true });
+  expect(await wcagViolations(anna.page)).toEqual([]);
   await expect.poll(async () => (await manifestRooms(cecilie.page)).get(plan()), { timeout: 10_000 }).toBe('write');
   expect((await manifestRooms(bo.page)).get(plan())).toBe('write');
   await cecilie.page.goto(`/familie/${familyId}`);
@@ -351,6 +361,7 @@ test('the family’s access log shows cecilie’s and bo’s openings, including
   await expect(log.locator('[data-log-user="u-cecilie"][data-log-action="change"][data-log-part="health"]')).toBeVisible();
   await expect(log.locator('[data-log-user="u-anna"][data-log-action="consent-revoked"]')).toBeVisible();
   await anna.page.screenshot({ path: 'docs/screenshots/access-log-768.png', fullPage: true });
+  expect(await wcagViolations(anna.page)).toEqual([]);
   await anna.page.emulateMedia({ media: 'print' });
   await expect(anna.page.locator('.topbar')).toBeHidden();
   await expect(anna.page.getByRole('button', { name: 'Udskriv' })).toBeHidden();
