@@ -166,6 +166,7 @@ export const da = {
   consentNone: 'Der er ikke registreret noget samtykke. Kun det fagområde, der har sagen, kan se familiens plan.',
   consentGroups: {
     afventer: 'Afventer forbindelse',
+    afvist: 'Afvist af serveren',
     udloeber: 'Udløber inden for 30 dage',
     aktiv: 'Aktive',
     kommende: 'Træder i kraft senere',
@@ -198,7 +199,7 @@ export const da = {
   consentRevoke: 'Træk tilbage',
   consentRevokeTitle: 'Træk samtykket tilbage?',
   consentRevokeText: 'Så kan disse ikke længere se oplysningerne:',
-  consentRevokeEffect: 'Det sker med det samme, og oplysningerne bliver slettet fra deres tablets.',
+  consentRevokeEffect: 'Det sker med det samme, og oplysningerne bliver slettet fra deres tablets. Det er jeres ret at trække samtykket tilbage.',
   consentRevokeYes: 'Ja, træk samtykket tilbage',
   consentRevokeNo: 'Fortryd',
   consentRevoked: 'Samtykket er trukket tilbage.',

@@ -167,6 +167,7 @@ export const en: Catalogue = {
   consentNone: 'No consent has been recorded. Only the sector that owns the case can see the family plan.',
   consentGroups: {
     afventer: 'Waiting for a connection',
+    afvist: 'Refused by the server',
     udloeber: 'Expiring within 30 days',
     aktiv: 'Active',
     kommende: 'Takes effect later',
@@ -199,7 +200,7 @@ export const en: Catalogue = {
   consentRevoke: 'Withdraw',
   consentRevokeTitle: 'Withdraw the consent?',
   consentRevokeText: 'Then these can no longer see the data:',
-  consentRevokeEffect: 'It happens at once, and the data is deleted from their tablets.',
+  consentRevokeEffect: 'It happens at once, and the data is deleted from their tablets. Withdrawing the consent is your right.',
   consentRevokeYes: 'Yes, withdraw the consent',
   consentRevokeNo: 'Cancel',
   consentRevoked: 'The consent has been withdrawn.',
