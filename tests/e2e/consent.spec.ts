@@ -5,6 +5,8 @@
 // has the plan open → her view closes within 2 s and her IndexedDB no longer
 // holds the family. A consent recorded offline widens nothing until anna is
 // back online. The family's access log shows the openings, one made offline.
+// Screenshots (768×1024) go to test-results/; the ones kept for the docs are
+// copies in docs/screenshots/.
 import { test, expect, type BrowserContext, type Page } from '@playwright/test';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
@@ -233,7 +235,7 @@ test('consent opens the plan to health and school; withdrawal closes cecilie’s
   await expect(anna.page.getByText('Familien skal skrive under i feltet.')).toBeVisible();
   await drawSignature(anna.page);
   await anna.page.locator('[data-consent-form]').scrollIntoViewIfNeeded();
-  await anna.page.screenshot({ path: 'docs/screenshots/consent-capture-768.png', fullPage: true });
+  await anna.page.screenshot({ path: 'test-results/consent-capture-768.png', fullPage: true });
   expect(await wcagViolations(anna.page)).toEqual([]);
   await anna.page.getByRole('button', { name: 'Gem samtykket' }).click();
   await expect(anna.page.locator('[data-consent-notice]')).toHaveText('Samtykket er gemt og gælder nu.');
@@ -360,7 +362,7 @@ test('the family’s access log shows cecilie’s and bo’s openings, including
   await expect(log.locator('[data-log-user="u-bo"][data-log-action="change-refused"][data-log-part="health"]')).toContainText('afvist, kun læseadgang');
   await expect(log.locator('[data-log-user="u-cecilie"][data-log-action="change"][data-log-part="health"]')).toBeVisible();
   await expect(log.locator('[data-log-user="u-anna"][data-log-action="consent-revoked"]')).toBeVisible();
-  await anna.page.screenshot({ path: 'docs/screenshots/access-log-768.png', fullPage: true });
+  await anna.page.screenshot({ path: 'test-results/access-log-768.png', fullPage: true });
   expect(await wcagViolations(anna.page)).toEqual([]);
   await anna.page.emulateMedia({ media: 'print' });
   await expect(anna.page.locator('.topbar')).toBeHidden();
