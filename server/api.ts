@@ -2,12 +2,11 @@
 // handler serves /api/* by delegating here from hooks.server.ts, so the same
 // code runs in dev and production and tests can call it without a browser.
 import { randomUUID } from 'node:crypto';
-import { addMonths } from 'date-fns';
-import { access, consentActive, type Access } from '../src/lib/shared/access.ts';
-import { PARTS, isPart, isSector, parseRoom, roomName, FAMILY_ID_PATTERN, type Part } from '../src/lib/shared/rooms.ts';
+import { access, accessUntil, consentActive, type Access } from '../src/lib/shared/access.ts';
+import { PARTS, parseRoom, roomName, FAMILY_ID_PATTERN, type Part } from '../src/lib/shared/rooms.ts';
 import type {
-  AccessLogEntry,
   Consent,
+  ConsentList,
   FamilySummary,
   Manifest,
   ManifestRoom,
@@ -17,12 +16,17 @@ import type { Auth, SessionUser } from './auth.ts';
 import { readCookie } from './auth.ts';
 import type { FamilyRow, Store, UserRow } from './store.ts';
 import { errorMessages, type ErrorCode } from './messages.ts';
+import { ConsentInputError, parseConsentInput, sameConsent, type ConsentInput } from './consent.ts';
+import { AUDIT_ACTIONS, summariseAccessLog } from './access-log.ts';
 
 export interface ApiDeps {
   store: Store;
   auth: Auth;
-  /** Called after anything that can change who may open which room. */
-  accessChanged(filter: { userId?: string; familyId?: string }): void;
+  /**
+   * Called after anything that can change who may open which room; `reason`
+   * is the close reason open sockets that lost access are given.
+   */
+  accessChanged(filter: { userId?: string; familyId?: string; reason?: string }): void;
   /** Creates the plan document of a new family. */
   initPlan(family: FamilyRow): void;
   /** True when a state-changing request's Origin is the app's own. */
@@ -168,11 +172,17 @@ export class Api {
     );
   }
 
-  /** The family, if the user may see its plan; 404 otherwise (no existence oracle). */
-  #familyWithPlan(user: UserRow, id: string): FamilyRow {
+  /**
+   * The family, if the user has `write` on its plan (DESIGN §8: who may see
+   * and record consents and see the access log). Anyone outside the family's
+   * team gets 404, as for a family that does not exist, so ids cannot be
+   * probed; a worker of the family's own team is told why (403).
+   */
+  #familyWithPlan(user: UserRow, id: string, refusal: ErrorCode): FamilyRow {
     if (!FAMILY_ID_PATTERN.test(id)) throw new HttpError(404, 'not_found');
     const family = this.#d.store.familyById(id);
-    if (!family || this.#accessOf(user, family, 'plan') !== 'write') throw new HttpError(404, 'not_found');
+    if (!family || user.role !== 'worker' || !user.teamIds.includes(family.teamId)) throw new HttpError(404, 'not_found');
+    if (this.#accessOf(user, family, 'plan') !== 'write') throw new HttpError(403, refusal);
     return family;
   }
 
@@ -283,15 +293,19 @@ export class Api {
   #manifest({ request }: Ctx) {
     const { user } = this.#session(request);
     const rooms: ManifestRoom[] = [];
-    for (const { family, parts } of this.#openable(user)) {
-      for (const p of parts) rooms.push({ room: roomName(family.id, p.part), access: p.access, seq: 0 });
+    const now = this.#now();
+    for (const { family, parts, consents } of this.#openable(user)) {
+      for (const p of parts) {
+        const until = accessUntil(user, { familyId: family.id, part: p.part }, family, consents, now);
+        rooms.push({ room: roomName(family.id, p.part), access: p.access, seq: 0, until });
+      }
     }
     const seqs = this.#d.store.latestSeqs(rooms.map((r) => r.room));
     for (const r of rooms) r.seq = seqs.get(r.room) ?? 0;
     // Every room this user ever opened but may no longer open: devices delete their copies.
     const open = new Set(rooms.map((r) => r.room));
     const purge = this.#d.store.roomsOpenedBy(user.id).filter((r) => !open.has(r));
-    const leaseUntil = new Date(this.#now().getTime() + this.#d.leaseDays * 86_400_000).toISOString();
+    const leaseUntil = new Date(now.getTime() + this.#d.leaseDays * 86_400_000).toISOString();
     const manifest: Manifest = { rooms, purge, leaseUntil };
     return json(200, manifest);
   }
@@ -334,70 +348,76 @@ export class Api {
 
   #listConsents({ request, params }: Ctx) {
     const { user } = this.#session(request);
-    const family = this.#familyWithPlan(user, params.id);
-    return json(200, { consents: this.#d.store.consentsOfFamily(family.id) });
+    const family = this.#familyWithPlan(user, params.id, 'consent_plan_access_required');
+    const consents = this.#d.store.consentsOfFamily(family.id);
+    const ids = consents.flatMap((c) => [c.recordedBy, c.revokedBy ?? '']).filter(Boolean);
+    const list: ConsentList = { consents, people: Object.fromEntries(this.#d.store.userNames(ids)) };
+    return json(200, list);
   }
 
   async #createConsent({ request, params }: Ctx) {
     const { user } = this.#session(request);
-    const family = this.#familyWithPlan(user, params.id);
-    const b = await this.#body(request);
-    const fail = (code: ErrorCode): never => {
-      throw new HttpError(400, code);
-    };
-    const givenBy = typeof b.givenBy === 'string' ? b.givenBy.trim() : '';
-    if (!givenBy || givenBy.length > 200) fail('consent_given_by');
-    if (!Array.isArray(b.categories) || b.categories.length === 0) fail('consent_categories');
-    const categories = [...new Set(b.categories as unknown[])];
-    if (!categories.every(isPart)) fail('consent_categories');
-    if (!Array.isArray(b.recipients) || b.recipients.length === 0) fail('consent_recipients');
-    const recipients = [...new Set(b.recipients as unknown[])];
-    if (!recipients.every(isSector)) fail('consent_recipients');
-    const purpose = typeof b.purpose === 'string' ? b.purpose.trim() : '';
-    if (!purpose || purpose.length > 2000) fail('consent_purpose');
-    const method = b.method;
-    if (method !== 'signed' && method !== 'paper' && method !== 'oral') fail('consent_method');
-    const signature = typeof b.signature === 'string' ? b.signature : null;
-    if (method === 'signed' && (!signature || !signature.startsWith('data:image/') || signature.length > 200_000)) fail('consent_signature');
-    if ((method === 'paper' || method === 'oral') && signature !== null && signature.length > 2000) fail('consent_signature');
+    const family = this.#familyWithPlan(user, params.id, 'consent_plan_access_required');
+    const body = await this.#body(request);
     const now = this.#now();
-    const from = b.validFrom === undefined ? now : new Date(String(b.validFrom));
-    if (Number.isNaN(from.getTime())) fail('consent_dates');
-    const until = b.validUntil === undefined ? addMonths(from, 12) : new Date(String(b.validUntil));
-    if (Number.isNaN(until.getTime()) || until <= from) fail('consent_dates');
-    if (until.getTime() - from.getTime() > 3 * 366 * 86_400_000) fail('consent_dates');
+    let input: ConsentInput;
+    try {
+      input = parseConsentInput(body, now);
+    } catch (err) {
+      if (err instanceof ConsentInputError) throw new HttpError(400, err.code, err.detail);
+      throw err;
+    }
+    if (input.id) {
+      // A device retrying an upload whose answer it never got: the same consent again is not a new one.
+      const existing = this.#d.store.consentById(input.id);
+      if (existing) {
+        if (existing.familyId === family.id && existing.recordedBy === user.id && sameConsent(existing, input)) return json(200, existing);
+        throw new HttpError(409, 'consent_id_taken');
+      }
+    }
+    if (input.renewsId) {
+      const renewed = this.#d.store.consentById(input.renewsId);
+      if (!renewed || renewed.familyId !== family.id) throw new HttpError(400, 'consent_renews');
+    }
     const consent: Consent = {
-      id: randomUUID(),
+      id: input.id ?? randomUUID(),
       familyId: family.id,
-      givenBy,
-      categories: categories as Part[],
-      recipients: recipients as Consent['recipients'],
-      purpose,
-      validFrom: from.toISOString(),
-      validUntil: until.toISOString(),
-      method: method as Consent['method'],
-      signature,
+      givenBy: input.givenBy,
+      categories: input.categories,
+      recipients: input.recipients,
+      purpose: input.purpose,
+      validFrom: input.validFrom.toISOString(),
+      validUntil: input.validUntil.toISOString(),
+      method: input.method,
+      signature: input.signature,
+      reference: input.reference,
+      renewsId: input.renewsId,
       recordedBy: user.id,
       recordedAt: now.toISOString(),
       revokedAt: null,
       revokedBy: null
     };
     this.#d.store.insertConsent(consent);
-    this.#audit(user.id, 'consent-recorded', `${consent.id}: ${categories.join(',')} -> ${recipients.join(',')}`, family.id);
+    this.#audit(
+      user.id,
+      'consent-recorded',
+      `${consent.id}: ${consent.categories.join(',')} -> ${consent.recipients.join(',')}${consent.renewsId ? ` (fornyer ${consent.renewsId})` : ''}`,
+      family.id
+    );
     this.#d.accessChanged({ familyId: family.id });
     return json(201, consent);
   }
 
   #revokeConsent({ request, params }: Ctx) {
     const { user } = this.#session(request);
-    const family = this.#familyWithPlan(user, params.id);
+    const family = this.#familyWithPlan(user, params.id, 'consent_plan_access_required');
     const consent = this.#d.store.consentById(params.consentId);
     if (!consent || consent.familyId !== family.id) throw new HttpError(404, 'not_found');
     if (consent.revokedAt !== null) throw new HttpError(409, 'consent_already_revoked');
     const at = this.#now().toISOString();
     this.#d.store.revokeConsent(consent.id, at, user.id);
     this.#audit(user.id, 'consent-revoked', consent.id, family.id);
-    this.#d.accessChanged({ familyId: family.id });
+    this.#d.accessChanged({ familyId: family.id, reason: 'consent withdrawn' });
     return json(200, this.#d.store.consentById(consent.id));
   }
 
@@ -439,16 +459,14 @@ export class Api {
     return json(200, { accepted });
   }
 
+  /** Who opened or changed which part of the family's data, and when: one line per person, part, kind and day. */
   #accessLog({ request, params }: Ctx) {
     const { user } = this.#session(request);
-    const family = this.#familyWithPlan(user, params.id);
-    const entries: AccessLogEntry[] = this.#d.store.auditOfFamily(family.id, 2000).map((e) => ({
-      at: e.at,
-      userId: e.userId ?? '',
-      userName: e.userName ?? '',
-      room: e.room ?? '',
-      action: e.action
-    }));
-    return json(200, { entries });
+    const family = this.#familyWithPlan(user, params.id, 'access_log_plan_access_required');
+    const groups = [
+      ...this.#d.store.auditGroupsOfFamily(family.id, Object.keys(AUDIT_ACTIONS)),
+      ...this.#d.store.changeGroupsOfRooms(PARTS.map((p) => roomName(family.id, p)))
+    ];
+    return json(200, { entries: summariseAccessLog(groups) });
   }
 }

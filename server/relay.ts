@@ -81,6 +81,8 @@ interface Conn {
   session: RelaySession;
   access: Access;
   deviceId: string | null;
+  /** a device's background sync rather than a person opening the room on screen (audited as sync-*) */
+  background: boolean;
   clientIds: Set<number>;
   svTimer: ReturnType<typeof setTimeout> | null;
 }
@@ -108,6 +110,12 @@ function rawToBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** True for an update that inserts and deletes nothing; throws (→ 4400) if it does not decode. */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  const { structs, ds } = Y.decodeUpdate(update);
+  return structs.length === 0 && ds.clients.size === 0;
 }
 
 export class Relay {
@@ -190,22 +198,25 @@ export class Relay {
     const open = this.#bySession.get(session.sessionHash);
     if (open && open.size >= this.#deps.limits.maxConnectionsPerSession) return reject(429, 'Too Many Requests');
     const deviceId = (url.searchParams.get('device') ?? '').slice(0, 64) || null;
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connect(ws, session, name, ref, access, deviceId));
+    // The client's own word; it only changes how the family's log words the
+    // opening ("hentede en kopi" vs "åbnede"), never what the socket may do.
+    const background = url.searchParams.get('sync') === '1';
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connect(ws, session, name, ref, access, deviceId, background));
   }
 
-  #connect(ws: WebSocket, session: RelaySession, name: string, ref: RoomRef, access: Access, deviceId: string | null) {
+  #connect(ws: WebSocket, session: RelaySession, name: string, ref: RoomRef, access: Access, deviceId: string | null, background: boolean) {
     ws.binaryType = 'nodebuffer';
     const close = ws.close.bind(ws);
     ws.close = (code?: number, reason?: string | Buffer) => close(code === 1009 ? CLOSE_TOO_LARGE : code, reason);
     const room = this.#loadRoom(name, ref);
-    const conn: Conn = { ws, room, session, access, deviceId, clientIds: new Set(), svTimer: null };
+    const conn: Conn = { ws, room, session, access, deviceId, background, clientIds: new Set(), svTimer: null };
     room.conns.add(conn);
     if (room.unloadTimer) clearTimeout(room.unloadTimer);
     room.unloadTimer = null;
     let mine = this.#bySession.get(session.sessionHash);
     if (!mine) this.#bySession.set(session.sessionHash, (mine = new Set()));
     mine.add(conn);
-    this.#audit(session, name, `open-${access}`, deviceId);
+    this.#audit(session, name, `${background ? 'sync' : 'open'}-${access}`, deviceId);
 
     ws.on('message', (data, isBinary) => this.#onMessage(conn, data, isBinary));
     ws.on('close', () => this.#disconnect(conn));
@@ -258,7 +269,12 @@ export class Relay {
     }
     const update = decoding.readVarUint8Array(decoder);
     if (conn.access !== 'write') {
-      this.#audit(conn.session, room.name, 'update-dropped', conn.deviceId, `${update.byteLength} bytes, access ${conn.access}`);
+      // A reader's sync step 2 carries an empty update when it has nothing the
+      // relay lacks: that is the protocol, not an attempt to write, and the
+      // family's log must not call it one.
+      if (!isEmptyUpdate(update)) {
+        this.#audit(conn.session, room.name, 'update-dropped', conn.deviceId, `${update.byteLength} bytes, access ${conn.access}`);
+      }
       return;
     }
     // Structural validation before the update touches the document.
@@ -488,9 +504,10 @@ export class Relay {
   /**
    * Recompute access of open connections (all, or one user's / one family's)
    * after users, teams or consents changed, or time passed. Lost access closes
-   * the socket with 4403; an ended session with 4401; write→read downgrades.
+   * the socket with 4403 (and `reason`, e.g. "consent withdrawn", so the
+   * device can say why); an ended session with 4401; write→read downgrades.
    */
-  recheck(filter: { userId?: string; familyId?: string } = {}) {
+  recheck(filter: { userId?: string; familyId?: string; reason?: string } = {}) {
     const now = this.#now().getTime();
     for (const room of this.#rooms.values()) {
       if (filter.familyId && room.ref.familyId !== filter.familyId) continue;
@@ -502,8 +519,8 @@ export class Relay {
         }
         const access = this.#deps.accessOf(conn.session.user.id, room.ref);
         if (access === 'none') {
-          this.#audit(conn.session, room.name, 'access-ended', conn.deviceId);
-          this.#close(conn, CLOSE_ACCESS_ENDED, 'access ended');
+          this.#audit(conn.session, room.name, 'access-ended', conn.deviceId, filter.reason ?? null);
+          this.#close(conn, CLOSE_ACCESS_ENDED, filter.reason ?? 'access ended');
         } else {
           conn.access = access;
         }

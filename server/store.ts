@@ -55,6 +55,20 @@ export interface AuditEntry {
   deviceId: string | null;
 }
 
+/** Rows of one person's access to one room of one kind within one UTC hour. */
+export interface AccessGroup {
+  userId: string | null;
+  userName: string | null;
+  userSector: Sector | null;
+  room: string | null;
+  action: string;
+  /** yyyy-MM-ddTHH (UTC) */
+  hour: string;
+  count: number;
+  firstAt: string;
+  lastAt: string;
+}
+
 export interface AuditRow extends AuditEntry {
   id: number;
   userName: string | null;
@@ -86,6 +100,8 @@ export interface Store {
   consentById(id: string): Consent | undefined;
   consentsOfFamily(familyId: string): Consent[];
   consentsOfFamilies(familyIds: readonly string[]): Consent[];
+  /** Display names of users by id (for consents' recordedBy / revokedBy). */
+  userNames(ids: readonly string[]): Map<string, string>;
   // rooms' update log
   appendUpdate(room: string, author: string, at: string, data: Uint8Array): number;
   loadUpdates(room: string): StoredUpdate[];
@@ -96,6 +112,10 @@ export interface Store {
   // audit
   audit(e: AuditEntry): void;
   auditOfFamily(familyId: string, limit: number): AuditRow[];
+  /** The family's audit entries (of the given actions) counted per user, room, action and UTC hour. */
+  auditGroupsOfFamily(familyId: string, actions: readonly string[]): AccessGroup[];
+  /** Accepted updates of the rooms counted per author, room and UTC hour (from update_authors). */
+  changeGroupsOfRooms(rooms: readonly string[]): AccessGroup[];
   /** Rooms the user has ever opened (online or, as uploaded, offline): candidates for purge. */
   roomsOpenedBy(userId: string): string[];
 }
@@ -128,7 +148,8 @@ CREATE TABLE IF NOT EXISTS consents (
   id TEXT PRIMARY KEY, family_id TEXT NOT NULL REFERENCES families(id), given_by TEXT NOT NULL,
   categories TEXT NOT NULL, recipients TEXT NOT NULL, purpose TEXT NOT NULL,
   valid_from TEXT NOT NULL, valid_until TEXT NOT NULL, method TEXT NOT NULL, signature TEXT,
-  recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL, revoked_at TEXT, revoked_by TEXT
+  recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL, revoked_at TEXT, revoked_by TEXT,
+  reference TEXT, renews_id TEXT
 );
 CREATE INDEX IF NOT EXISTS consents_family ON consents(family_id);
 CREATE TABLE IF NOT EXISTS updates (
@@ -148,6 +169,29 @@ CREATE INDEX IF NOT EXISTS audit_user_room ON audit(user_id, room);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 `;
+
+// Consents are a legal record: never deleted, never edited. The one change
+// allowed is the single revocation of an unrevoked consent; a renewal is a new
+// record that points back (renews_id). Run after MIGRATIONS (the triggers name
+// columns that older files gain there).
+const CONSENT_HISTORY = `
+CREATE TRIGGER IF NOT EXISTS consents_no_delete BEFORE DELETE ON consents
+BEGIN SELECT RAISE(ABORT, 'consents are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS consents_revoke_only BEFORE UPDATE ON consents
+WHEN OLD.revoked_at IS NOT NULL OR NEW.revoked_at IS NULL OR NEW.revoked_by IS NULL
+  OR NEW.id IS NOT OLD.id OR NEW.family_id IS NOT OLD.family_id OR NEW.given_by IS NOT OLD.given_by
+  OR NEW.categories IS NOT OLD.categories OR NEW.recipients IS NOT OLD.recipients OR NEW.purpose IS NOT OLD.purpose
+  OR NEW.valid_from IS NOT OLD.valid_from OR NEW.valid_until IS NOT OLD.valid_until OR NEW.method IS NOT OLD.method
+  OR NEW.signature IS NOT OLD.signature OR NEW.reference IS NOT OLD.reference OR NEW.renews_id IS NOT OLD.renews_id
+  OR NEW.recorded_by IS NOT OLD.recorded_by OR NEW.recorded_at IS NOT OLD.recorded_at
+BEGIN SELECT RAISE(ABORT, 'a consent can only be revoked, once'); END;
+`;
+
+/** Columns added after a table's first release: [table, column, definition]. */
+const MIGRATIONS: [string, string, string][] = [
+  ['consents', 'reference', 'TEXT'],
+  ['consents', 'renews_id', 'TEXT']
+];
 
 const SQL = {
   upsertTeam: `INSERT INTO teams (id, name, district, cluster) VALUES (?, ?, ?, ?)
@@ -172,7 +216,8 @@ const SQL = {
   familyById: `SELECT * FROM families WHERE id = ?`,
   familyCount: `SELECT COUNT(*) AS n FROM families`,
   insertConsent: `INSERT INTO consents (id, family_id, given_by, categories, recipients, purpose, valid_from, valid_until,
-    method, signature, recorded_by, recorded_at, revoked_at, revoked_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    method, signature, reference, renews_id, recorded_by, recorded_at, revoked_at, revoked_by)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   revokeConsent: `UPDATE consents SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL`,
   consentById: `SELECT * FROM consents WHERE id = ?`,
   consentsOfFamily: `SELECT * FROM consents WHERE family_id = ? ORDER BY recorded_at, id`,
@@ -188,7 +233,20 @@ const SQL = {
   auditOfFamily: `SELECT a.id, a.at, a.user_id, a.family_id, a.room, a.action, a.detail, a.device_id, u.name AS user_name
     FROM audit a LEFT JOIN users u ON u.id = a.user_id WHERE a.family_id = ? ORDER BY a.id DESC LIMIT ?`,
   roomsOpenedBy: `SELECT DISTINCT room FROM audit WHERE user_id = ? AND room IS NOT NULL
-    AND action IN ('open-read', 'open-write', 'open-offline')`
+    AND action IN ('open-read', 'open-write', 'open-offline', 'sync-read', 'sync-write')`,
+  tableColumns: `SELECT name FROM pragma_table_info(?)`,
+  // The hour bucket lets the caller fold groups into days of any whole-hour time zone.
+  auditGroupsOfFamily: `SELECT a.user_id, u.name AS user_name, u.sector AS user_sector, a.room, a.action,
+    substr(a.at, 1, 13) AS hour, COUNT(*) AS n, MIN(a.at) AS first_at, MAX(a.at) AS last_at
+    FROM audit a LEFT JOIN users u ON u.id = a.user_id
+    WHERE a.family_id = ? AND a.action IN (SELECT value FROM json_each(?))
+    GROUP BY a.user_id, a.room, a.action, hour`,
+  changeGroupsOfRooms: `SELECT c.author AS user_id, u.name AS user_name, u.sector AS user_sector, c.room, 'change' AS action,
+    substr(c.at, 1, 13) AS hour, COUNT(*) AS n, MIN(c.at) AS first_at, MAX(c.at) AS last_at
+    FROM update_authors c LEFT JOIN users u ON u.id = c.author
+    WHERE c.room IN (SELECT value FROM json_each(?))
+    GROUP BY c.author, c.room, hour`,
+  userNames: `SELECT id, name FROM users WHERE id IN (SELECT value FROM json_each(?))`
 } as const;
 
 type Row = Record<string, SQLInputValue>;
@@ -212,6 +270,8 @@ function toConsent(r: Row): Consent {
     validUntil: str(r.valid_until),
     method: str(r.method) as ConsentMethod,
     signature: strOrNull(r.signature),
+    reference: strOrNull(r.reference),
+    renewsId: strOrNull(r.renews_id),
     recordedBy: str(r.recorded_by),
     recordedAt: str(r.recorded_at),
     revokedAt: strOrNull(r.revoked_at),
@@ -232,6 +292,20 @@ function toFamily(r: Row): FamilyRow {
   };
 }
 
+function toAccessGroup(r: Row): AccessGroup {
+  return {
+    userId: strOrNull(r.user_id),
+    userName: strOrNull(r.user_name),
+    userSector: strOrNull(r.user_sector) as Sector | null,
+    room: strOrNull(r.room),
+    action: str(r.action),
+    hour: str(r.hour),
+    count: Number(r.n),
+    firstAt: str(r.first_at),
+    lastAt: str(r.last_at)
+  };
+}
+
 export function toAccessConsent(c: Consent): AccessConsent {
   return c;
 }
@@ -244,6 +318,19 @@ export class SqliteStore implements Store {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.#db = new DatabaseSync(file);
     this.#db.exec(SCHEMA);
+    this.#migrate();
+    this.#db.exec(CONSENT_HISTORY);
+  }
+
+  /** Adds columns that a data file from an earlier release lacks. */
+  #migrate() {
+    for (const [table, column, definition] of MIGRATIONS) {
+      const has = this.#stmt('tableColumns')
+        .all(table)
+        .some((r) => str(r.name) === column);
+      // Identifiers come from the constant table above, never from input.
+      if (!has) this.#db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    }
   }
 
   #stmt(key: keyof typeof SQL) {
@@ -376,6 +463,8 @@ export class SqliteStore implements Store {
       c.validUntil,
       c.method,
       c.signature,
+      c.reference,
+      c.renewsId,
       c.recordedBy,
       c.recordedAt,
       c.revokedAt,
@@ -407,6 +496,13 @@ export class SqliteStore implements Store {
         out.push(toConsent(r));
       }
     }
+    return out;
+  }
+
+  userNames(ids: readonly string[]): Map<string, string> {
+    const out = new Map<string, string>();
+    if (ids.length === 0) return out;
+    for (const r of this.#stmt('userNames').all(JSON.stringify([...new Set(ids)]))) out.set(str(r.id), str(r.name));
     return out;
   }
 
@@ -471,6 +567,15 @@ export class SqliteStore implements Store {
         deviceId: strOrNull(r.device_id),
         userName: strOrNull(r.user_name)
       }));
+  }
+
+  auditGroupsOfFamily(familyId: string, actions: readonly string[]): AccessGroup[] {
+    return this.#stmt('auditGroupsOfFamily').all(familyId, JSON.stringify(actions)).map(toAccessGroup);
+  }
+
+  changeGroupsOfRooms(rooms: readonly string[]): AccessGroup[] {
+    if (rooms.length === 0) return [];
+    return this.#stmt('changeGroupsOfRooms').all(JSON.stringify(rooms)).map(toAccessGroup);
   }
 
   roomsOpenedBy(userId: string): string[] {

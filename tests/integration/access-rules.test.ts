@@ -101,6 +101,7 @@ async function consent(cookie: string, id: string, validFrom: Date, validUntil: 
       recipients: ['school'],
       purpose: 'Samarbejde',
       method: 'oral',
+      reference: 'Mundtligt ved hjemmebesøg, noteret i journalen',
       validFrom: validFrom.toISOString(),
       validUntil: validUntil.toISOString()
     }

@@ -71,7 +71,7 @@ describe('manifest', () => {
     const { json: consent } = await call(`/api/families/${family.id}/consents`, {
       cookie: anna,
       method: 'POST',
-      body: { givenBy: 'Mor', categories: ['plan'], recipients: ['health'], purpose: 'Samarbejde', method: 'oral' }
+      body: { givenBy: 'Mor', categories: ['plan'], recipients: ['health'], purpose: 'Samarbejde', method: 'oral', reference: 'Mundtligt ved hjemmebesøg' }
     });
     const room = `f-${family.id}.plan`;
     const ws = await open(room, cecilie);

@@ -84,6 +84,17 @@ describe('read connections', () => {
     await waitFor(() => b.doc.getMap('dropped').get('later') === 'anna', 5000, 'anna’s edit to reach bo');
   });
 
+  it('a reader syncing with nothing new is not logged as trying to write', async () => {
+    const family = server.family('gel-02');
+    const count = () => server.app.store.auditOfFamily(family, 2000).filter((e) => e.userId === 'u-bo' && e.action === 'update-dropped').length;
+    const before = count();
+    const b = server.provider(room, bo);
+    await b.synced();
+    // The provider answered the relay's sync step 1 with a step 2 holding an empty update.
+    expect(await barrier(b.ws())).toBe(true);
+    expect(count()).toBe(before);
+  });
+
   it('a reader that reconnects with local edits does not push them on resync', async () => {
     const offline = new Y.Doc();
     offline.getMap('test').set('offline', 'bo'); // made before connecting: travels in bo's sync step 2

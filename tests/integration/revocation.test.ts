@@ -24,7 +24,7 @@ afterAll(() => server?.stop());
 async function recordConsent(familyId: string, categories: string[], recipients: string[]) {
   const r = await server.api(`/api/families/${familyId}/consents`, {
     cookie: anna,
-    body: { givenBy: 'Far', categories, recipients, purpose: 'Samarbejde med skolen', method: 'paper' }
+    body: { givenBy: 'Far', categories, recipients, purpose: 'Samarbejde med skolen', method: 'paper', reference: 'Journalnr. 27.12.04-P20-1-25' }
   });
   expect(r.status).toBe(201);
   return r.json.id as string;
@@ -53,8 +53,9 @@ describe('revocation', () => {
     expect(Date.now() - started).toBeLessThan(1000);
 
     // 4403 is final for y-websocket: no reconnect loop; and the relay refuses a new attempt.
+    // The reason lets the device say why ("samtykket er trukket tilbage").
     await sleep(300);
-    expect(terminal).toMatchObject({ code: CLOSE_ACCESS_ENDED });
+    expect(terminal).toMatchObject({ code: CLOSE_ACCESS_ENDED, reason: 'consent withdrawn' });
     expect(b.provider.shouldConnect).toBe(false);
     expect(await upgradeStatus(server.url, `/sync/${plan}`, { cookie: bo, origin: server.url })).toBe(403);
 
@@ -97,6 +98,7 @@ describe('revocation', () => {
         recipients: ['school'],
         purpose: 'Kort samarbejde',
         method: 'oral',
+        reference: 'Mundtligt ved møde på skolen',
         validUntil: new Date(Date.now() + 3_600_000).toISOString()
       }
     });

@@ -77,6 +77,8 @@ describe('local database', () => {
     expect(await db.actions.where('familyId').equals('fam-000001').count()).toBe(0);
     expect(await db.rooms.where('familyId').equals('fam-000001').count()).toBe(0);
     expect(await db.families.get('fam-000002')).toBeDefined();
+    // Named again at the next contact: nothing is left, so nothing is reported (no repeated notice).
+    expect(await purgeRooms(db, ['f-fam-000001.plan', 'f-fam-000001.social'])).toEqual([]);
     db.close();
   });
 });

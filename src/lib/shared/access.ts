@@ -63,3 +63,26 @@ export function access(
   // Rule 5: another sector's journal: read with consent, never write.
   return consentCovers(consents, family, room.part, user.sector, now) ? 'read' : 'none';
 }
+
+/**
+ * When the user's current access to the room ends by itself if nothing
+ * changes: the latest end of the active consents that grant it, or null when
+ * the access does not rest on a consent (own sector, the case-owning sector)
+ * or there is none. Devices purge a room at this instant even while offline.
+ */
+export function accessUntil(
+  user: AccessUser,
+  room: RoomRef,
+  family: AccessFamily | undefined,
+  consents: readonly AccessConsent[],
+  now: Date
+): string | null {
+  if (access(user, room, family, consents, now) === 'none' || !family || user.sector === null) return null;
+  if (room.part === user.sector) return null;
+  if (room.part === 'plan' && family.openedBySector === user.sector) return null;
+  const sector = user.sector;
+  const ends = consents
+    .filter((c) => c.familyId === family.id && c.categories.includes(room.part) && c.recipients.includes(sector) && consentActive(c, now))
+    .map((c) => Math.min(Date.parse(c.validUntil), c.revokedAt === null ? Infinity : Date.parse(c.revokedAt)));
+  return ends.length > 0 ? new Date(Math.max(...ends)).toISOString() : null;
+}

@@ -20,6 +20,8 @@ export interface ManifestRoom {
   room: string;
   access: Exclude<Access, 'none'>;
   seq: number;
+  /** ISO instant when access ends by consent expiry, unless renewed; null when it does not rest on a consent */
+  until?: string | null;
 }
 
 export interface Manifest {
@@ -52,17 +54,58 @@ export interface Consent {
   validFrom: string;
   validUntil: string;
   method: ConsentMethod;
+  /** `signed`: the drawn signature as a data:image/png URL; otherwise null */
   signature: string | null;
+  /** `paper`: where the signed paper is filed; `oral`: how the oral consent was given and documented */
+  reference: string | null;
+  /** the earlier consent this one renews, if any */
+  renewsId: string | null;
   recordedBy: string;
   recordedAt: string;
   revokedAt: string | null;
   revokedBy: string | null;
 }
 
+export interface ConsentList {
+  consents: Consent[];
+  /** user id -> name, for recordedBy / revokedBy */
+  people: Record<string, string>;
+}
+
+/**
+ * What the family's access log says someone did. `open`: opened on screen;
+ * `open-offline`: opened on a device without connection (uploaded later);
+ * `sync`: the person's device fetched a copy in the background; `change`:
+ * accepted edits; `change-refused`: edits dropped because the access was read-only;
+ * `open-refused`: tried to open without access.
+ */
+export type AccessLogAction =
+  | 'open'
+  | 'open-offline'
+  | 'sync'
+  | 'change'
+  | 'change-refused'
+  | 'open-refused'
+  | 'access-ended'
+  | 'consent-recorded'
+  | 'consent-revoked'
+  | 'family-created';
+
+/** One line of the family's access log: one person, one part, one kind of access, one day (Danish time). */
 export interface AccessLogEntry {
+  /** the latest time in the group */
   at: string;
+  /** the earliest time in the group */
+  firstAt: string;
+  /** yyyy-MM-dd in Danish time */
+  day: string;
   userId: string;
   userName: string;
+  userSector: Sector | null;
+  /** the room, '' for family-wide events (consents) */
   room: string;
-  action: string;
+  part: Part | null;
+  action: AccessLogAction;
+  /** how many openings / edits the line stands for */
+  count: number;
 }

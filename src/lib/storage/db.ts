@@ -50,12 +50,15 @@ export interface RoomRow {
   lastSynced: string;
   /** local edits not yet confirmed by the server */
   pendingEdits: number;
+  /** ISO instant when access ends by consent expiry (from the manifest); the device purges then, online or not */
+  until?: string | null;
 }
 
 export interface ConsentOutboxRow {
   localId?: number;
   familyId: string;
-  payload: Omit<Consent, 'id' | 'familyId' | 'recordedBy' | 'recordedAt' | 'revokedAt' | 'revokedBy'>;
+  /** the request body; `id` is chosen on the device so a retried upload is recognised (absent in rows from before) */
+  payload: Omit<Consent, 'id' | 'familyId' | 'recordedBy' | 'recordedAt' | 'revokedAt' | 'revokedBy'> & { id?: string };
   createdAt: string;
   state: 'afventer' | 'afvist';
   error: string;

@@ -50,6 +50,8 @@ export class LiveRoom {
   synced = $state(false);
   pending = $state(false);
   closed = $state<null | 'access' | 'session' | 'refused'>(null);
+  /** why access ended: the relay's close reason ("consent withdrawn"), or the device's own ("consent expired", "lease expired") */
+  closedReason = $state('');
   peers = $state<Peer[]>([]);
   #serverSv: Map<number, number> | null = null;
   #localEdits = 0;
@@ -73,7 +75,8 @@ export class LiveRoom {
     });
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     this.provider = new WebsocketProvider(`${proto}//${location.host}/sync`, room, this.doc, {
-      params: { device: opts.deviceId },
+      // `sync=1` tells the relay's audit this is a background copy, not a person opening the room.
+      params: opts.presence === false ? { device: opts.deviceId, sync: '1' } : { device: opts.deviceId },
       connect: navigator.onLine,
       // A background sync must not carry this tab's presence (or anything else) over BroadcastChannel.
       disableBc: opts.presence === false,
@@ -113,7 +116,8 @@ export class LiveRoom {
       this.synced = synced;
       this.#recompute();
     });
-    this.provider.on('closed', ({ code }: { code: number }) => {
+    this.provider.on('closed', ({ code, reason }: { code: number; reason: string }) => {
+      this.closedReason = reason;
       if (code === CLOSE_ACCESS_ENDED) this.closed = 'access';
       else if (code === CLOSE_SESSION_ENDED) this.closed = 'session';
       else this.closed = 'refused'; // too large or malformed: retrying would fail the same way
@@ -190,6 +194,14 @@ export class LiveRoom {
       this.#settledWaiters.push(resolve);
       this.#recompute();
     });
+  }
+
+  /** The device itself ended access (a consent's end passed, the lease ran out): the screen says so. */
+  markEnded(reason: string) {
+    if (this.closed) return;
+    this.closedReason = reason;
+    this.closed = 'access';
+    this.status = 'offline';
   }
 
   /** Resolves once the IndexedDB connection is closed (so the database can be deleted). */

@@ -11,7 +11,7 @@ import type { Consent, FamilySummary, Manifest, Me } from '../shared/api-types.t
 import { parseRoom } from '../shared/rooms.ts';
 import { openDb, type ConsentOutboxRow, type LocalDb, type RoomRow } from '../storage/db.ts';
 import { familyRows, writeFamily } from '../storage/indexer.ts';
-import { purgeAll, purgeRooms } from '../storage/purge.ts';
+import { localRoomDatabases, purgeAll, purgeRooms } from '../storage/purge.ts';
 import { api, ApiFailure } from './api.ts';
 import { deviceId } from './device.ts';
 import { LiveRoom } from './live-room.svelte.ts';
@@ -19,6 +19,8 @@ import { LiveRoom } from './live-room.svelte.ts';
 const SWEEP_INTERVAL_MS = 60_000;
 const CONCURRENCY = 3;
 const RETRY_INTERVAL_MS = 5_000;
+/** How often the device checks, with or without network, whether its lease or a consent has run out. */
+const LOCAL_CHECK_INTERVAL_MS = 30_000;
 /** An opening whose socket has not connected after this long is logged on the device. */
 const OFFLINE_OPEN_AFTER_MS = 5_000;
 
@@ -34,7 +36,7 @@ class SyncManager {
   /** the device lease ran out: family data was removed and stays locked until the server is reached */
   locked = $state(false);
   /** families whose data was removed from this device since the user last dismissed the notice */
-  purgedFamilies = $state<string[]>([]);
+  purgedFamilies = $state<{ id: string; name: string }[]>([]);
   /** bumps whenever the local index changed, so pages can re-query */
   indexVersion = $state(0);
 
@@ -47,6 +49,7 @@ class SyncManager {
   #generation = 0;
   #timer: ReturnType<typeof setInterval> | null = null;
   #retry: ReturnType<typeof setInterval> | null = null;
+  #localCheck: ReturnType<typeof setInterval> | null = null;
   #running: Promise<void> | null = null;
   #indexTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
@@ -60,8 +63,9 @@ class SyncManager {
     window.addEventListener('offline', this.#onOffline);
     if (!navigator.onLine) this.#onOffline();
     this.#timer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
+    this.#localCheck = setInterval(() => void this.#checkLocal(), LOCAL_CHECK_INTERVAL_MS);
     void this.#refreshCounts();
-    void this.#checkLease().then(() => this.sweep());
+    void this.#checkLocal().then(() => this.sweep());
   }
 
   stop(): Promise<void> {
@@ -70,6 +74,8 @@ class SyncManager {
     this.#timer = null;
     if (this.#retry) clearInterval(this.#retry);
     this.#retry = null;
+    if (this.#localCheck) clearInterval(this.#localCheck);
+    this.#localCheck = null;
     window.removeEventListener('online', this.#onOnline);
     window.removeEventListener('offline', this.#onOffline);
     const closing = [...this.#live.values(), ...this.#background].map((r) => r.destroy());
@@ -129,7 +135,7 @@ class SyncManager {
     onLocalEdits: (room: string, count: number) => void this.#setPending(room, count),
     onSaved: (room: string) => void this.#setPending(room, 0),
     onClosed: (room: string, reason: 'access' | 'session' | 'refused') => {
-      if (reason === 'access' && this.db) void this.#purge([room]);
+      if (reason === 'access' && this.db) void this.#purge([room], 'access ended');
     }
   };
 
@@ -176,10 +182,14 @@ class SyncManager {
     this.#live.set(room, live);
     // The relay logs an opening when the socket connects. An opening it cannot
     // see (offline, or the relay unreachable for a while) is logged here and
-    // uploaded on reconnect.
+    // uploaded on reconnect — but only when the device holds a copy to show:
+    // a refused socket on a device without the room disclosed nothing.
     const db = this.db;
     const logLocally = () => {
-      if (!connected && db && this.db === db) void db.accessOutbox.add({ at, room, action: 'open-offline' });
+      if (connected || !db || this.db !== db || live.closed) return;
+      void live.idb.whenSynced.then(() => {
+        if (!connected && this.db === db && live.doc.store.clients.size > 0) void db.accessOutbox.add({ at, room, action: 'open-offline' });
+      });
     };
     if (!navigator.onLine || !this.online) logLocally();
     else setTimeout(logLocally, OFFLINE_OPEN_AFTER_MS);
@@ -246,33 +256,63 @@ class SyncManager {
     }
   }
 
-  async #purge(rooms: string[]) {
+  /**
+   * Deletes the rooms' local copies. A room open on screen or in a background
+   * sync is closed first (its IndexedDB connection would block the deletion),
+   * and a screen showing it is told why.
+   */
+  async #purge(rooms: string[], reason: string) {
     const db = this.db;
     if (!db || rooms.length === 0) return;
+    const names = new Map((await db.families.bulkGet(rooms.map((r) => parseRoom(r)?.familyId ?? ''))).filter((f) => !!f).map((f) => [f.id, f.name]));
+    const closing: Promise<void>[] = [];
+    const shown = new Set<string>();
     for (const room of rooms) {
       const live = this.#live.get(room);
       if (live) {
+        shown.add(room);
         this.#live.delete(room);
-        await live.destroy();
+        live.markEnded(reason);
+        closing.push(live.destroy());
+      }
+      for (const bg of this.#background) {
+        if (bg.room !== room) continue;
+        this.#background.delete(bg);
+        closing.push(bg.destroy());
       }
     }
+    await Promise.all(closing);
     const families = await purgeRooms(db, rooms);
-    if (families.length > 0) this.purgedFamilies = [...new Set([...this.purgedFamilies, ...families])];
+    // A family whose plan was on screen is told about there (AccessEnded); no second notice.
+    const known = new Set([...this.purgedFamilies.map((f) => f.id), ...[...shown].map((r) => parseRoom(r)?.familyId)]);
+    const added = families.filter((id) => !known.has(id)).map((id) => ({ id, name: names.get(id) ?? '' }));
+    // A lease lock says why itself; the notice is about consents.
+    if (added.length > 0 && reason !== 'lease expired') this.purgedFamilies = [...this.purgedFamilies, ...added];
     this.indexVersion++;
     await this.#refreshCounts();
   }
 
-  async #checkLease() {
+  /**
+   * What the device enforces without the server: a lease that ran out locks
+   * and purges all family data; a room whose consent ended (its manifest
+   * `until`) is purged even while offline.
+   */
+  async #checkLocal() {
     const db = this.db;
     if (!db) return;
+    const now = Date.now();
     const lease = (await db.meta.get('leaseUntil'))?.value;
-    if (lease && Date.parse(lease) < Date.now()) {
+    if (lease && Date.parse(lease) < now) {
       this.locked = true;
       const rooms = await db.rooms.toCollection().primaryKeys();
-      await this.#purge(rooms);
+      await this.#purge([...new Set([...rooms, ...this.#live.keys(), ...(await localRoomDatabases())])], 'lease expired');
       await db.families.clear();
       await db.actions.clear();
+      this.indexVersion++;
+      return;
     }
+    const expired = await db.rooms.filter((r) => !!r.until && Date.parse(r.until) <= now).primaryKeys();
+    if (expired.length > 0) await this.#purge(expired, 'consent expired');
   }
 
   /** One sync pass; concurrent callers share it. */
@@ -318,7 +358,12 @@ class SyncManager {
         ...heldFamilies.map((id) => `f-${id}.plan`).filter((r) => !openable.has(r))
       ])
     ];
-    await this.#purge(gone);
+    await this.#purge(gone, 'access ended');
+    // When access ends by itself (a consent's end) may move with a renewal.
+    const until = new Map(manifest.rooms.map((r) => [r.room, r.until ?? null]));
+    await db.rooms.bulkUpdate(
+      (await db.rooms.bulkGet([...until.keys()])).filter((r): r is RoomRow => !!r).map((r) => ({ key: r.room, changes: { until: until.get(r.room) ?? null } }))
+    );
 
     // Index rows for every family (names and access), even before its plan is synced.
     const today = format(new Date(), 'yyyy-MM-dd');
@@ -347,7 +392,7 @@ class SyncManager {
     const queue = [...todo];
     const worker = async () => {
       for (let next = queue.shift(); next && current(); next = queue.shift()) {
-        await this.#syncRoom(db, me, next.room, next.access, next.seq, roomRows.get(next.room));
+        await this.#syncRoom(db, me, next.room, next.access, next.seq, next.until ?? null, roomRows.get(next.room));
         if (this.syncing) this.syncing = { done: this.syncing.done + 1, total: this.syncing.total };
       }
     };
@@ -358,7 +403,7 @@ class SyncManager {
     await this.#refreshCounts();
   }
 
-  async #syncRoom(db: LocalDb, me: Me, room: string, access: 'read' | 'write', seq: number, local: RoomRow | undefined) {
+  async #syncRoom(db: LocalDb, me: Me, room: string, access: 'read' | 'write', seq: number, until: string | null, local: RoomRow | undefined) {
     const ref = parseRoom(room);
     if (!ref || !navigator.onLine) return;
     const live = new LiveRoom(room, {
@@ -382,7 +427,8 @@ class SyncManager {
         access,
         syncedSeq: Math.max(seq, local?.syncedSeq ?? 0),
         lastSynced: new Date().toISOString(),
-        pendingEdits: 0
+        pendingEdits: 0,
+        until
       });
       if (ref.part === 'plan') await this.#index(ref.familyId, live.doc);
     } finally {
@@ -423,8 +469,10 @@ class SyncManager {
    * Records a consent: straight to the server when online; otherwise it waits
    * in the outbox as "afventer" and widens nobody's access until accepted.
    */
-  async submitConsent(familyId: string, payload: ConsentInput): Promise<{ state: 'accepted'; consent: Consent } | { state: 'afventer' }> {
+  async submitConsent(familyId: string, input: Omit<ConsentInput, 'id'>): Promise<{ state: 'accepted'; consent: Consent } | { state: 'afventer' }> {
     const db = this.db;
+    // The device names the consent, so an upload retried after a lost answer is not recorded twice.
+    const payload: ConsentInput = { ...input, id: crypto.randomUUID() };
     if (navigator.onLine) {
       try {
         const consent = await api<Consent>(`/api/families/${familyId}/consents`, { method: 'POST', body: payload });
@@ -443,6 +491,12 @@ class SyncManager {
   /** Consents of a family still waiting in this device's outbox. */
   async queuedConsents(familyId: string): Promise<ConsentOutboxRow[]> {
     return this.db ? this.db.consentOutbox.where('familyId').equals(familyId).toArray() : [];
+  }
+
+  /** Drops a queued consent the server refused (the person has seen why). */
+  async discardQueuedConsent(localId: number) {
+    await this.db?.consentOutbox.delete(localId);
+    await this.#refreshCounts();
   }
 
   dismissPurged() {

@@ -1,0 +1,113 @@
+// Where a consent stands, and the calendar behind its validity: pure helpers
+// shared by the consent screens (and any overview that counts expiring ones).
+// A consent is valid from an instant up to, not including, an instant; people
+// think in days ("til og med 30. april"), so the form speaks days and these
+// helpers turn them into instants in the device's time zone.
+import { addDays, addMonths, differenceInCalendarDays, format, parseISO, startOfDay, subDays } from 'date-fns';
+import { consentActive, type AccessConsent } from './access.ts';
+import type { Consent, ConsentMethod } from './api-types.ts';
+import { PARTS, SECTORS, type Part, type Sector } from './rooms.ts';
+
+/** Days before its end when a consent counts as expiring ("udløber snart"). */
+export const EXPIRING_WITHIN_DAYS = 30;
+/** The default validity of a new consent (DESIGN §6). */
+export const DEFAULT_CONSENT_MONTHS = 12;
+
+export type ConsentState = 'kommende' | 'aktiv' | 'udloeber' | 'udloebet' | 'tilbagekaldt';
+
+export function consentState(c: AccessConsent, now: Date): ConsentState {
+  if (c.revokedAt !== null && Date.parse(c.revokedAt) <= now.getTime()) return 'tilbagekaldt';
+  if (Date.parse(c.validUntil) <= now.getTime()) return 'udloebet';
+  if (!consentActive(c, now)) return 'kommende';
+  return differenceInCalendarDays(parseISO(c.validUntil), now) <= EXPIRING_WITHIN_DAYS ? 'udloeber' : 'aktiv';
+}
+
+const DAY = 'yyyy-MM-dd';
+
+/** The form's default period: from today, through the day before the same date 12 months on. */
+export function defaultPeriod(now: Date): { fromDay: string; untilDay: string } {
+  return { fromDay: format(now, DAY), untilDay: format(subDays(addMonths(startOfDay(now), DEFAULT_CONSENT_MONTHS), 1), DAY) };
+}
+
+/**
+ * Days (yyyy-MM-dd, both inclusive) to the instants the API takes. A period
+ * starting today starts now, so the consent takes effect the moment it is
+ * accepted; it ends at the start of the day after `untilDay`.
+ */
+export function periodInstants(fromDay: string, untilDay: string, now: Date): { validFrom: string; validUntil: string } {
+  const from = fromDay === format(now, DAY) ? now : startOfDay(parseISO(fromDay));
+  return { validFrom: from.toISOString(), validUntil: startOfDay(addDays(parseISO(untilDay), 1)).toISOString() };
+}
+
+/** The last day a consent is valid ("til og med"), as yyyy-MM-dd in the device's time zone. */
+export function lastValidDay(validUntil: string): string {
+  return format(new Date(Date.parse(validUntil) - 1), DAY);
+}
+
+/** The first day a consent is valid, as yyyy-MM-dd. */
+export function firstValidDay(validFrom: string): string {
+  return format(parseISO(validFrom), DAY);
+}
+
+/** What the consent form edits: days instead of instants, and the method's evidence. */
+export interface ConsentDraft {
+  givenBy: string;
+  categories: Part[];
+  recipients: Sector[];
+  purpose: string;
+  fromDay: string;
+  untilDay: string;
+  method: ConsentMethod;
+  signature: string | null;
+  reference: string;
+  renewsId: string | null;
+}
+
+export type DraftProblem = 'givenBy' | 'categories' | 'recipients' | 'purpose' | 'dates' | 'signature' | 'reference';
+
+/** The first things a person must fix before the form can be sent; the server checks the same again. */
+export function draftProblems(d: ConsentDraft, now: Date): DraftProblem[] {
+  const out: DraftProblem[] = [];
+  if (!d.givenBy.trim()) out.push('givenBy');
+  if (d.categories.length === 0) out.push('categories');
+  if (d.recipients.length === 0) out.push('recipients');
+  if (!d.purpose.trim()) out.push('purpose');
+  const okDay = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(parseISO(s).getTime());
+  if (!okDay(d.fromDay) || !okDay(d.untilDay) || d.untilDay < d.fromDay || d.untilDay < format(now, DAY)) out.push('dates');
+  if (d.method === 'signed' && !d.signature) out.push('signature');
+  if (d.method !== 'signed' && !d.reference.trim()) out.push('reference');
+  return out;
+}
+
+/** The API body for a draft (the device adds the consent's id when it sends it). */
+export function draftPayload(d: ConsentDraft, now: Date): Omit<Consent, 'id' | 'familyId' | 'recordedBy' | 'recordedAt' | 'revokedAt' | 'revokedBy'> {
+  const { validFrom, validUntil } = periodInstants(d.fromDay, d.untilDay, now);
+  // Kept in the catalogue's order, as the server does.
+  return {
+    givenBy: d.givenBy.trim(),
+    categories: PARTS.filter((p) => d.categories.includes(p)),
+    recipients: SECTORS.filter((s) => d.recipients.includes(s)),
+    purpose: d.purpose.trim(),
+    validFrom,
+    validUntil,
+    method: d.method,
+    signature: d.method === 'signed' ? d.signature : null,
+    reference: d.reference.trim() || null,
+    renewsId: d.renewsId
+  };
+}
+
+/** A renewal starts from the consent it renews: same content, a fresh period, a fresh signature. */
+export function renewalDraft(c: Consent, now: Date): ConsentDraft {
+  return {
+    givenBy: c.givenBy,
+    categories: [...c.categories],
+    recipients: [...c.recipients],
+    purpose: c.purpose,
+    ...defaultPeriod(now),
+    method: c.method,
+    signature: null,
+    reference: '',
+    renewsId: c.id
+  };
+}

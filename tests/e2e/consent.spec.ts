@@ -1,0 +1,372 @@
+// Issue "Consent": three tablets — anna (social, case owner), cecilie (health)
+// and bo (school). Before consent cecilie cannot see the family; anna records
+// a signed consent (plan + health → health, school) and both see the plan, bo
+// reading but not writing the health journal; anna withdraws it while cecilie
+// has the plan open → her view closes within 2 s and her IndexedDB no longer
+// holds the family. A consent recorded offline widens nothing until anna is
+// back online. The family's access log shows the openings, one made offline.
+// Screenshots (768×1024) go to test-results/; the ones kept for the docs are
+// copies in docs/screenshots/.
+import { test, expect, type BrowserContext, type Page } from '@playwright/test';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import { addEntry, readEntries } from '../../src/lib/domain/journal.ts';
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
+import AxeBuilder from '@axe-core/playwright';
+import { login, sessionCookie, startServer, type TestServer } from './fixtures.ts';
+
+const TABLET = { width: 768, height: 1024 };
+const WITHDRAWN = 'Data for familien er fjernet fra denne enhed, fordi samtykket er trukket tilbage.';
+
+let server: TestServer;
+let anna: { context: BrowserContext; page: Page };
+let bo: { context: BrowserContext; page: Page };
+let cecilie: { context: BrowserContext; page: Page };
+let familyId = '';
+const FAMILY_NAME = 'Familien Samtykke';
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async ({ browser }) => {
+  server = await startServer();
+  anna = await login(browser, server, 'anna', TABLET);
+  bo = await login(browser, server, 'bo', TABLET);
+  cecilie = await login(browser, server, 'cecilie', TABLET);
+});
+test.afterAll(async () => {
+  await Promise.all([anna, bo, cecilie].map((t) => t?.context.close()));
+  await server?.stop();
+});
+
+// ---- helpers -------------------------------------------------------------------
+
+const plan = () => `f-${familyId}.plan`;
+const health = () => `f-${familyId}.health`;
+
+/** GET /api/manifest from the tablet's own browser context (its cookie). */
+async function manifestRooms(page: Page): Promise<Map<string, string>> {
+  const m = await page.evaluate(async () => (await fetch('/api/manifest')).json());
+  return new Map((m.rooms as { room: string; access: string }[]).map((r) => [r.room, r.access]));
+}
+
+/** Opens a WebSocket to a room from the page: 'open' or 'refused'. */
+function socketFromPage(page: Page, room: string): Promise<'open' | 'refused'> {
+  return page.evaluate(
+    (room) =>
+      new Promise<'open' | 'refused'>((resolve) => {
+        const ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/sync/${room}?device=e2e`);
+        ws.onopen = () => {
+          ws.close();
+          resolve('open');
+        };
+        ws.onerror = () => resolve('refused');
+      }),
+    room
+  );
+}
+
+/** What this browser profile holds of the family: y-indexeddb databases and the user's Dexie rows. */
+function localCopy(page: Page, userId: string) {
+  return page.evaluate(
+    async ({ userId, familyId }) => {
+      const names = (await indexedDB.databases()).map((d) => d.name ?? '');
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const r = indexedDB.open(`fp-index-${userId}`);
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      const all = (store: string) =>
+        new Promise<Record<string, unknown>[]>((resolve, reject) => {
+          const r = db.transaction(store, 'readonly').objectStore(store).getAll();
+          r.onsuccess = () => resolve(r.result);
+          r.onerror = () => reject(r.error);
+        });
+      const out = {
+        databases: names.filter((n) => n.startsWith(`f-${familyId}.`)).sort(),
+        families: (await all('families')).filter((f) => f.id === familyId).length,
+        rooms: (await all('rooms')).filter((r) => r.familyId === familyId).map((r) => String(r.room)).sort(),
+        actions: (await all('actions')).filter((a) => a.familyId === familyId).length,
+        accessOutbox: (await all('accessOutbox')).filter((e) => String(e.room).startsWith(`f-${familyId}.`)).length
+      };
+      db.close();
+      return out;
+    },
+    { userId, familyId }
+  );
+}
+
+/** A y-websocket client in the test process, signed in with a tablet's session cookie. */
+async function nodeClient(context: BrowserContext, room: string) {
+  const cookie = await sessionCookie(context);
+  const origin = server.url;
+  class Authed extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      super(address, protocols, { headers: { cookie, origin } });
+    }
+  }
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(`${server.url.replace(/^http/, 'ws')}/sync`, room, doc, {
+    WebSocketPolyfill: Authed as unknown as typeof globalThis.WebSocket,
+    disableBc: true
+  });
+  await new Promise<void>((resolve) => (provider.synced ? resolve() : provider.once('sync', (s: boolean) => s && resolve())));
+  return {
+    doc,
+    close: () => {
+      provider.destroy();
+      doc.destroy();
+    }
+  };
+}
+
+/** The health journal's entries as cecilie (health, write) reads them from the relay. */
+async function healthEntriesAsCecilie(): Promise<string[]> {
+  const c = await nodeClient(cecilie.context, health());
+  const texts = readEntries(c.doc).map((e) => e.text);
+  c.close();
+  return texts;
+}
+
+/**
+ * "bo can read but not write the health journal". Today through what exists:
+ * the manifest says `read`, and an update bo's browser sends on a socket to
+ * the room is dropped by the relay (the socket stays open, cecilie's view of
+ * the journal is unchanged). When the plan page's journal tabs land, add the
+ * UI assertion here (the health tab opens read-only, without an editor).
+ */
+async function expectBoReadsButCannotWriteHealth() {
+  expect((await manifestRooms(bo.page)).get(health())).toBe('read');
+  const before = await healthEntriesAsCecilie();
+  expect(before).toEqual(['Hjemmebesøg: alle har det godt.']);
+
+  const forged = new Y.Doc();
+  addEntry(forged, { date: '2026-01-01', kind: 'note', text: 'Skrevet af bo', authorId: 'u-bo', authorName: 'Bo Lindqvist', createdAt: new Date().toISOString() });
+  const enc = encoding.createEncoder();
+  encoding.writeVarUint(enc, 0); // y-websocket message type: sync
+  syncProtocol.writeUpdate(enc, Y.encodeStateAsUpdate(forged));
+  const bytes = [...encoding.toUint8Array(enc)];
+  const stayedOpen = await bo.page.evaluate(
+    ({ room, bytes }) =>
+      new Promise<boolean>((resolve, reject) => {
+        const ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/sync/${room}?device=e2e`);
+        ws.binaryType = 'arraybuffer';
+        ws.onerror = () => reject(new Error('socket refused'));
+        ws.onopen = () => {
+          ws.send(new Uint8Array(bytes));
+          setTimeout(() => {
+            resolve(ws.readyState === WebSocket.OPEN);
+            ws.close();
+          }, 500);
+        };
+      }),
+    { room: health(), bytes }
+  );
+  expect(stayedOpen).toBe(true); // a read socket is not closed for trying; the update is dropped and logged
+  expect(await healthEntriesAsCecilie()).toEqual(before);
+}
+
+async function drawSignature(page: Page) {
+  const pad = page.locator('[data-signature-pad]');
+  await pad.scrollIntoViewIfNeeded();
+  const box = await pad.boundingBox();
+  if (!box) throw new Error('no signature pad');
+  const y = box.y + box.height * 0.6;
+  await page.mouse.move(box.x + 40, y);
+  await page.mouse.down();
+  const points: [number, number][] = [[0.2, -30], [0.3, 20], [0.4, -25], [0.5, 15], [0.6, -10], [0.75, 10]];
+  for (const [fx, dy] of points) await page.mouse.move(box.x + box.width * fx, y + dy, { steps: 6 });
+  await page.mouse.up();
+  await expect(page.locator('#consent-signature-status')).toHaveText('Underskrevet.');
+}
+
+/** WCAG 2.1 A/AA violations on the page (axe-core), as "rule: element" lines. */
+async function wcagViolations(page: Page): Promise<string[]> {
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return r.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
+}
+
+const cardIn = (page: Page, group: string) => page.locator(`[data-consent-group="${group}"] [data-consent-id]`);
+
+// ---- the must-show -----------------------------------------------------------------
+
+test('consent opens the plan to health and school; withdrawal closes cecilie’s view within 2 s and purges her device', async () => {
+  test.setTimeout(150_000);
+
+  // anna opens a case for a new family: only social can see it.
+  await anna.page.getByRole('button', { name: 'Ny familie' }).click();
+  await anna.page.getByPlaceholder('Familiens navn').fill(FAMILY_NAME);
+  await anna.page.getByRole('button', { name: 'Opret' }).click();
+  await expect(anna.page.getByRole('heading', { name: FAMILY_NAME })).toBeVisible();
+  familyId = new URL(anna.page.url()).pathname.split('/').at(-1) ?? '';
+  expect(familyId).toMatch(/^[a-z0-9-]{6,40}$/);
+
+  // Before consent cecilie cannot see the family: not listed, not in her manifest, her socket refused, the API says why.
+  await cecilie.page.reload();
+  await expect(cecilie.page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
+  await expect(cecilie.page.locator(`[data-family-id="${familyId}"]`)).toHaveCount(0);
+  expect((await manifestRooms(cecilie.page)).has(plan())).toBe(false);
+  expect(await socketFromPage(cecilie.page, plan())).toBe('refused');
+  const refused = await cecilie.page.evaluate(async (id) => {
+    const r = await fetch(`/api/families/${id}/consents`);
+    return { status: r.status, body: await r.json() };
+  }, familyId);
+  expect(refused).toMatchObject({ status: 403, body: { error: 'consent_plan_access_required' } });
+  await cecilie.page.goto(`/familie/${familyId}`);
+  await expect(cecilie.page.getByRole('heading', { name: FAMILY_NAME })).toHaveCount(0);
+
+  // anna records the family's consent on her tablet, signed on the screen.
+  await anna.page.screenshot({ path: 'test-results/plan-with-consent-links.png' });
+  await anna.page.getByRole('link', { name: 'Samtykke' }).click();
+  await expect(anna.page.getByRole('heading', { name: `Samtykke · ${FAMILY_NAME}` })).toBeVisible();
+  await expect(anna.page.getByText('Der er ikke registreret noget samtykke.')).toBeVisible();
+  await anna.page.getByRole('button', { name: 'Registrér nyt samtykke' }).click();
+  await anna.page.getByLabel('Hvem i familien giver samtykket?').fill('Sara Ahmed (mor)');
+  await expect(anna.page.getByRole('checkbox', { name: /^Familiens plan/ })).toBeChecked();
+  await anna.page.getByRole('checkbox', { name: 'Sundhedsplejens notater', exact: true }).check();
+  await anna.page.getByRole('checkbox', { name: 'Sundhedsplejen', exact: true }).check();
+  await anna.page.getByRole('checkbox', { name: 'Skolen (lærer og PPR)', exact: true }).check();
+  const summary = anna.page.locator('[data-consent-summary]');
+  await expect(summary).toContainText('Vi giver lov til, at skolen (lærer og PPR) og sundhedsplejen må se familiens plan og sundhedsplejens notater.');
+  await expect(summary).toContainText('I kan altid trække samtykket tilbage');
+  // Saving without a signature is refused in plain words.
+  await anna.page.getByRole('button', { name: 'Gem samtykket' }).click();
+  await expect(anna.page.getByText('Familien skal skrive under i feltet.')).toBeVisible();
+  await drawSignature(anna.page);
+  await anna.page.locator('[data-consent-form]').scrollIntoViewIfNeeded();
+  await anna.page.screenshot({ path: 'test-results/consent-capture-768.png', fullPage: true });
+  expect(await wcagViolations(anna.page)).toEqual([]);
+  await anna.page.getByRole('button', { name: 'Gem samtykket' }).click();
+  await expect(anna.page.locator('[data-consent-notice]')).toHaveText('Samtykket er gemt og gælder nu.');
+  await expect(cardIn(anna.page, 'aktiv')).toHaveCount(1);
+  await expect(cardIn(anna.page, 'aktiv').locator('img')).toHaveAttribute('src', /^data:image\/png;base64,/);
+
+  // cecilie (health) and bo (school) now see the plan.
+  for (const t of [cecilie, bo]) {
+    await t.page.goto('/');
+    await expect(t.page.locator(`[data-family-id="${familyId}"]`)).toBeVisible({ timeout: 30_000 });
+    await t.page.locator(`[data-family-id="${familyId}"]`).click();
+    await expect(t.page.getByRole('heading', { name: FAMILY_NAME })).toBeVisible();
+    await expect(t.page.locator('[data-sync="online"]')).toBeVisible();
+  }
+  const boRooms = await manifestRooms(bo.page);
+  expect(boRooms.get(plan())).toBe('write');
+
+  // cecilie writes in her own journal; bo may read it but not write it.
+  const c = await nodeClient(cecilie.context, health());
+  addEntry(c.doc, { date: '2026-01-01', kind: 'note', text: 'Hjemmebesøg: alle har det godt.', authorId: 'u-cecilie', authorName: 'Cecilie Dam', createdAt: new Date().toISOString() });
+  await expect.poll(() => healthEntriesAsCecilie()).toEqual(['Hjemmebesøg: alle har det godt.']);
+  c.close();
+  await expectBoReadsButCannotWriteHealth();
+  // bo puts the plan away; his tablet holds the family in the background.
+  await bo.page.goto('/');
+  await expect.poll(async () => (await localCopy(bo.page, 'u-bo')).databases, { timeout: 30_000 }).toContain(plan());
+
+  // cecilie's device holds the family before the withdrawal.
+  await expect.poll(async () => (await localCopy(cecilie.page, 'u-cecilie')).databases, { timeout: 30_000 }).toContain(plan());
+  await expect.poll(async () => (await localCopy(cecilie.page, 'u-cecilie')).families, { timeout: 30_000 }).toBe(1);
+
+  // anna withdraws the consent while cecilie has the plan open.
+  const card = cardIn(anna.page, 'aktiv').first();
+  await card.getByRole('button', { name: 'Træk tilbage' }).click();
+  await expect(card.getByRole('alertdialog')).toContainText('Så kan disse ikke længere se oplysningerne: skolen (lærer og PPR) og sundhedsplejen');
+  const started = Date.now();
+  await card.getByRole('button', { name: 'Ja, træk samtykket tilbage' }).click();
+  await cecilie.page.locator('[data-access-ended]').waitFor({ timeout: 2000 });
+  const closedAfterMs = Date.now() - started;
+  console.log(`cecilie's view closed ${closedAfterMs} ms after anna confirmed the withdrawal`);
+  expect(closedAfterMs).toBeLessThanOrEqual(2000);
+  await expect(cecilie.page.locator('[data-access-ended]')).toHaveText(WITHDRAWN);
+  await expect(cecilie.page.getByRole('heading', { name: FAMILY_NAME })).toHaveCount(0);
+  await cecilie.page.screenshot({ path: 'test-results/consent-withdrawn-cecilie.png' });
+  await expect(anna.page.locator('[data-consent-notice]')).toHaveText('Samtykket er trukket tilbage.');
+  await expect(cardIn(anna.page, 'tilbagekaldt')).toHaveCount(1);
+
+  // Her IndexedDB no longer holds the family: no y-indexeddb database, no Dexie rows.
+  await expect
+    .poll(() => localCopy(cecilie.page, 'u-cecilie'), { timeout: 10_000 })
+    .toMatchObject({ databases: [], families: 0, rooms: [], actions: 0 });
+
+  // bo's tablet, with no socket open to the family, removes it at its next contact, and says so.
+  await bo.page.reload();
+  await expect(bo.page.locator(`[data-purged*="${familyId}"]`)).toContainText(FAMILY_NAME, { timeout: 30_000 });
+  await expect.poll(() => localCopy(bo.page, 'u-bo'), { timeout: 10_000 }).toMatchObject({ databases: [], families: 0, rooms: [], actions: 0 });
+  expect(await socketFromPage(bo.page, plan())).toBe('refused');
+});
+
+test('a consent recorded offline widens nobody’s access until anna is back online', async () => {
+  test.setTimeout(120_000);
+  await anna.context.setOffline(true);
+  await anna.page.getByRole('button', { name: 'Registrér nyt samtykke' }).click();
+  await expect(anna.page.getByText('Du er offline. Samtykket gemmes på enheden')).toBeVisible();
+  await anna.page.getByLabel('Hvem i familien giver samtykket?').fill('Sara Ahmed (mor)');
+  await anna.page.getByRole('checkbox', { name: 'Sundhedsplejen', exact: true }).check();
+  await anna.page.getByRole('checkbox', { name: 'Skolen (lærer og PPR)', exact: true }).check();
+  await anna.page.getByRole('radio', { name: 'Siger ja mundtligt' }).check();
+  await anna.page.getByLabel(/Hvordan blev samtykket givet/).fill('Mundtligt ved hjemmebesøg i dag; far og mor til stede.');
+  await anna.page.getByRole('button', { name: 'Gem samtykket' }).click();
+  await expect(anna.page.locator('[data-consent-notice]')).toContainText('afventer forbindelse');
+  await expect(cardIn(anna.page, 'afventer')).toHaveCount(1);
+  await expect(cardIn(anna.page, 'afventer')).toHaveAttribute('data-consent-state', 'afventer');
+  await anna.page.screenshot({ path: 'test-results/consent-queued.png', fullPage: true });
+
+  // Nobody's access has widened: not now, not a few seconds later.
+  for (let i = 0; i < 2; i++) {
+    expect((await manifestRooms(cecilie.page)).has(plan())).toBe(false);
+    expect((await manifestRooms(bo.page)).has(plan())).toBe(false);
+    expect(await socketFromPage(cecilie.page, plan())).toBe('refused');
+    await cecilie.page.waitForTimeout(2500);
+  }
+
+  // Back online, the device sends it; the server accepts it, and then access widens.
+  await anna.context.setOffline(false);
+  await expect(cardIn(anna.page, 'afventer')).toHaveCount(0, { timeout: 20_000 });
+  await expect(cardIn(anna.page, 'aktiv')).toHaveCount(1);
+  await anna.page.screenshot({ path: 'test-results/consent-overview.png', fullPage: true });
+  expect(await wcagViolations(anna.page)).toEqual([]);
+  await expect.poll(async () => (await manifestRooms(cecilie.page)).get(plan()), { timeout: 10_000 }).toBe('write');
+  expect((await manifestRooms(bo.page)).get(plan())).toBe('write');
+  await cecilie.page.goto(`/familie/${familyId}`);
+  await expect(cecilie.page.getByRole('heading', { name: FAMILY_NAME })).toBeVisible();
+});
+
+test('the family’s access log shows cecilie’s and bo’s openings, including one made offline', async () => {
+  test.setTimeout(120_000);
+  // bo's tablet fetches the family again, then he opens it without a connection.
+  await bo.page.goto('/');
+  const boCard = bo.page.locator(`[data-family-id="${familyId}"]`);
+  await expect(boCard).toBeVisible({ timeout: 30_000 });
+  await expect(boCard.locator('[data-never-synced]')).toHaveCount(0, { timeout: 30_000 });
+  await bo.page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  await bo.context.setOffline(true);
+  await boCard.click();
+  await expect(bo.page.getByRole('heading', { name: FAMILY_NAME })).toBeVisible();
+  await expect(bo.page.locator('[data-sync="offline"]')).toBeVisible();
+  await expect.poll(async () => (await localCopy(bo.page, 'u-bo')).accessOutbox).toBe(1);
+  await bo.page.getByRole('link', { name: /Tilbage/ }).click();
+  await bo.context.setOffline(false);
+  await expect.poll(async () => (await localCopy(bo.page, 'u-bo')).accessOutbox, { timeout: 20_000 }).toBe(0);
+
+  await anna.page.goto(`/familie/${familyId}`);
+  await anna.page.getByRole('link', { name: 'Hvem har set oplysningerne' }).click();
+  await expect(anna.page.getByRole('heading', { name: 'Hvem har set vores oplysninger' })).toBeVisible();
+  const log = anna.page.locator('[data-access-log]');
+  await expect(log.locator('[data-log-user="u-cecilie"][data-log-action="open"][data-log-part="plan"]')).toContainText('Cecilie Dam');
+  await expect(log.locator('[data-log-user="u-bo"][data-log-action="open"][data-log-part="plan"]')).toContainText('Åbnede familiens plan');
+  await expect(log.locator('[data-log-user="u-bo"][data-log-action="open-offline"][data-log-part="plan"]')).toContainText(
+    'Åbnede familiens plan uden forbindelse'
+  );
+  await expect(log.locator('[data-log-user="u-bo"][data-log-action="change-refused"][data-log-part="health"]')).toContainText('afvist, kun læseadgang');
+  await expect(log.locator('[data-log-user="u-cecilie"][data-log-action="change"][data-log-part="health"]')).toBeVisible();
+  await expect(log.locator('[data-log-user="u-anna"][data-log-action="consent-revoked"]')).toBeVisible();
+  await anna.page.screenshot({ path: 'test-results/access-log-768.png', fullPage: true });
+  expect(await wcagViolations(anna.page)).toEqual([]);
+  await anna.page.emulateMedia({ media: 'print' });
+  await expect(anna.page.locator('.topbar')).toBeHidden();
+  await expect(anna.page.getByRole('button', { name: 'Udskriv' })).toBeHidden();
+  await anna.page.screenshot({ path: 'test-results/access-log-print.png', fullPage: true });
+  await anna.page.emulateMedia({ media: 'screen' });
+});
