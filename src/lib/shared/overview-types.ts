@@ -56,16 +56,27 @@ export interface KeyFigures {
   lastFeedbackDate: string | null;
 }
 
-export interface WorkerFigures extends KeyFigures {
+/** A worker's row: the families they carry and how stretched they are. */
+export interface WorkerFigures {
   userId: string;
+  /** '' when the user is not known (any more) */
   name: string;
   sector: Sector | null;
-  /** families the worker is tovholder for */
-  tovholderFor: number;
-  /** the worker's families (tovholder, or owner of an open action) against WORKABLE_CASELOAD */
+  /** active families the worker is tovholder for or owns an open action in, against WORKABLE_CASELOAD */
   caseload: number;
+  tovholderFor: number;
+  /** open actions the worker owns */
+  ownOpenActions: number;
   /** overdue actions the worker owns */
   ownOverdueActions: number;
+  /** among the worker's families */
+  familiesWithOverdue: number;
+  consentsExpiring: number;
+  inactive: number;
+  /** family feedback within the period, in the worker's families */
+  feedback: { count: number; average: number | null };
+  /** early share of the actions created within the period in the worker's families */
+  earlyShare: number | null;
 }
 
 export interface TeamFigures {
