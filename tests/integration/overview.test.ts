@@ -27,6 +27,7 @@ import {
 import { copenhagenDay } from '../../src/lib/domain/summary.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 import type { Overview } from '../../src/lib/shared/overview-types.ts';
+import type { ApiError } from '../../src/lib/shared/api-types.ts';
 import { api, Clients, docFromUpdates, login } from './helpers.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'fp-overview-'));
@@ -191,7 +192,7 @@ describe('GET /api/overview', () => {
       ['?team=viby&worker=u-anna', 400, 'invalid_worker']
     ];
     for (const [query, status, error] of refusals) {
-      const r = await overview(query);
+      const r = await api<ApiError>(url, `/api/overview${query}`, { cookie: eva });
       expect(r.status, query).toBe(status);
       expect(r.json.error, query).toBe(error);
       expect(r.json.message, query).toMatch(/[a-zæøå]/);
