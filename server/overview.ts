@@ -14,8 +14,10 @@ import {
   PLAN_TIME_ZONE,
   SUMMARY_VERSION,
   consentState,
+  consentWarningUntil,
   copenhagenDay,
   figuresOn,
+  inactiveCutoff,
   monthsBetween,
   type DayFigures,
   type PlanSummary
@@ -58,23 +60,69 @@ function failure(status: number, error: ErrorCode): Response {
   return response(status, { error, message: errorMessages[error] });
 }
 
-/** One family as the overview works with it: its day figures, consent and period data. */
+// The additive tallies of a summary (goals and actions by status, actions by
+// area and status) as one vector, so that adding a family is one tight loop.
+const GOALS_AT = 0;
+const ACTIONS_AT = GOALS_AT + GOAL_STATUSES.length;
+const AREAS_AT = ACTIONS_AT + ACTION_STATUSES.length;
+const VEC_LENGTH = AREAS_AT + ACTION_AREAS.length * ACTION_STATUSES.length;
+const LEVELS = INTERVENTION_LEVELS.length;
+
+/** A stored summary prepared once for adding up, with a memo of its figures on one day. */
+interface Prepared {
+  s: PlanSummary;
+  vec: Int32Array;
+  levelMonths: { month: string; levels: Int32Array }[];
+  feedbackMonths: { month: string; n: number; sum: number }[];
+  day: { today: string; inactiveFrom: string; f: DayFigures; involved: string[] } | null;
+}
+
+function prepare(s: PlanSummary): Prepared {
+  const vec = new Int32Array(VEC_LENGTH);
+  GOAL_STATUSES.forEach((g, i) => (vec[GOALS_AT + i] = s.goals[g] ?? 0));
+  ACTION_STATUSES.forEach((a, i) => (vec[ACTIONS_AT + i] = s.actions[a] ?? 0));
+  ACTION_AREAS.forEach((area, j) =>
+    ACTION_STATUSES.forEach((a, i) => (vec[AREAS_AT + j * ACTION_STATUSES.length + i] = s.actionsByArea[area]?.[a] ?? 0))
+  );
+  return {
+    s,
+    vec,
+    levelMonths: Object.entries(s.levelsByMonth).map(([month, t]) => ({ month, levels: Int32Array.from(INTERVENTION_LEVELS, (l) => t[l] ?? 0) })),
+    feedbackMonths: Object.entries(s.feedbackByMonth).map(([month, f]) => ({ month, n: f.n, sum: f.sum })),
+    day: null
+  };
+}
+
+/** The family's figures on `today`, and who carries it (its tovholder and the owners of its open actions); memoised per day. */
+function dayOf(p: Prepared, today: string, inactiveFrom: string) {
+  if (p.day?.today === today && p.day.inactiveFrom === inactiveFrom) return p.day;
+  const f = figuresOn(p.s, today, inactiveFrom);
+  const involved = Object.keys(f.openByOwner).filter((id) => id !== '');
+  if (p.s.tovholder && !involved.includes(p.s.tovholder.userId)) involved.push(p.s.tovholder.userId);
+  p.day = { today, inactiveFrom, f, involved };
+  return p.day;
+}
+
+/** One family as a request works with it. */
 interface Fam {
   row: OverviewFamilyRow;
-  s: PlanSummary | null;
+  p: Prepared | null;
   f: DayFigures | null;
+  involved: string[];
   consent: ReturnType<typeof consentState>;
   active: boolean;
 }
+type Known = Fam & { p: Prepared; f: DayFigures };
 
 /** Adds families into KeyFigures. */
 class Acc {
   readonly k: KeyFigures;
+  readonly #vec = new Int32Array(VEC_LENGTH);
+  readonly #months: Map<string, Int32Array>;
   #feedbackSum = 0;
-  readonly #months: Map<string, Tally<InterventionLevel>>;
 
   constructor(months: readonly string[]) {
-    this.#months = new Map(months.map((m) => [m, tally(INTERVENTION_LEVELS)]));
+    this.#months = new Map(months.map((m) => [m, new Int32Array(LEVELS)]));
     this.k = {
       families: 0,
       closedFamilies: 0,
@@ -105,34 +153,40 @@ class Acc {
     } else {
       k.closedFamilies++;
     }
-    const { s, f } = x;
-    if (!s || !f) return;
+    const { p, f } = x;
+    if (!p || !f) return;
     if (x.active) {
-      if (!s.tovholder) k.withoutTovholder++;
+      if (!p.s.tovholder) k.withoutTovholder++;
       k.overdueActions += f.overdueActions;
       if (f.overdueActions > 0) k.familiesWithOverdue++;
       k.openActions += f.openActions;
       if (f.inactive) k.inactive++;
-      addTally(k.goals, s.goals);
-      addTally(k.actions, s.actions);
-      for (const a of ACTION_AREAS) addTally(k.actionsByArea[a], s.actionsByArea[a]);
+      const vec = this.#vec;
+      for (let i = 0; i < VEC_LENGTH; i++) vec[i] += p.vec[i];
     }
     // What happened within the period counts for closed families too.
-    for (const [month, levels] of Object.entries(s.levelsByMonth)) {
-      const m = this.#months.get(month);
-      if (m) addTally(m, levels);
+    for (const lm of p.levelMonths) {
+      const m = this.#months.get(lm.month);
+      if (m) for (let i = 0; i < LEVELS; i++) m[i] += lm.levels[i];
     }
-    for (const [month, fb] of Object.entries(s.feedbackByMonth)) {
-      if (!this.#months.has(month)) continue;
+    for (const fb of p.feedbackMonths) {
+      if (!this.#months.has(fb.month)) continue;
       k.feedback.count += fb.n;
       this.#feedbackSum += fb.sum;
     }
-    if (s.lastFeedback && (k.lastFeedbackDate === null || s.lastFeedback.date > k.lastFeedbackDate)) k.lastFeedbackDate = s.lastFeedback.date;
+    const last = p.s.lastFeedback;
+    if (last && (k.lastFeedbackDate === null || last.date > k.lastFeedbackDate)) k.lastFeedbackDate = last.date;
   }
 
   done(): KeyFigures {
     const k = this.k;
-    for (const [month, levels] of this.#months) {
+    const vec = this.#vec;
+    GOAL_STATUSES.forEach((g, i) => (k.goals[g] = vec[GOALS_AT + i]));
+    ACTION_STATUSES.forEach((a, i) => (k.actions[a] = vec[ACTIONS_AT + i]));
+    ACTION_AREAS.forEach((area, j) => ACTION_STATUSES.forEach((a, i) => (k.actionsByArea[area][a] = vec[AREAS_AT + j * ACTION_STATUSES.length + i])));
+    for (const [month, m] of this.#months) {
+      const levels = tally(INTERVENTION_LEVELS);
+      INTERVENTION_LEVELS.forEach((l, i) => (levels[l] = m[i]));
       k.levelsByMonth.push({ month, levels });
       addTally(k.levels, levels);
     }
@@ -153,7 +207,7 @@ function earlyShare(levels: Tally<InterventionLevel>): number | null {
 /** A worker's row, added to family by family. */
 class WorkerAcc {
   readonly w: WorkerFigures;
-  readonly #levels = tally(INTERVENTION_LEVELS);
+  readonly #levels = new Int32Array(LEVELS);
   readonly #months: Set<string>;
   #feedbackSum = 0;
 
@@ -175,35 +229,30 @@ class WorkerAcc {
     };
   }
 
-  add(x: Fam & { s: PlanSummary; f: DayFigures }) {
+  add(x: Known) {
     const w = this.w;
     w.caseload++;
-    if (x.s.tovholder?.userId === w.userId) w.tovholderFor++;
+    if (x.p.s.tovholder?.userId === w.userId) w.tovholderFor++;
     w.ownOpenActions += x.f.openByOwner[w.userId] ?? 0;
     w.ownOverdueActions += x.f.overdueByOwner[w.userId] ?? 0;
     if (x.f.overdueActions > 0) w.familiesWithOverdue++;
     if (x.consent.status === 'udloeber') w.consentsExpiring++;
     if (x.f.inactive) w.inactive++;
-    for (const [month, levels] of Object.entries(x.s.levelsByMonth)) if (this.#months.has(month)) addTally(this.#levels, levels);
-    for (const [month, fb] of Object.entries(x.s.feedbackByMonth)) {
-      if (!this.#months.has(month)) continue;
+    for (const lm of x.p.levelMonths) if (this.#months.has(lm.month)) for (let i = 0; i < LEVELS; i++) this.#levels[i] += lm.levels[i];
+    for (const fb of x.p.feedbackMonths) {
+      if (!this.#months.has(fb.month)) continue;
       w.feedback.count += fb.n;
       this.#feedbackSum += fb.sum;
     }
   }
 
   done(): WorkerFigures {
-    this.w.earlyShare = earlyShare(this.#levels);
+    const levels = tally(INTERVENTION_LEVELS);
+    INTERVENTION_LEVELS.forEach((l, i) => (levels[l] = this.#levels[i]));
+    this.w.earlyShare = earlyShare(levels);
     this.w.feedback.average = this.w.feedback.count > 0 ? round2(this.#feedbackSum / this.w.feedback.count) : null;
     return this.w;
   }
-}
-
-/** The users a family's figures belong to: its tovholder and the owners of its open actions. */
-function involved(s: PlanSummary, f: DayFigures): Set<string> {
-  const ids = new Set(Object.keys(f.openByOwner).filter((id) => id !== ''));
-  if (s.tovholder) ids.add(s.tovholder.userId);
-  return ids;
 }
 
 const collator = new Intl.Collator('da');
@@ -212,6 +261,13 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export class OverviewService {
   readonly #d: OverviewDeps;
   readonly #refKey: string;
+  /**
+   * Parsed summaries by family, kept up to date from the store by revision:
+   * a request reads only the summaries written since the last one, instead of
+   * every plan's JSON (at 5,000 families that is most of a request's time).
+   */
+  readonly #summaryCache = new Map<string, Prepared>();
+  #summaryRev = 0;
 
   constructor(deps: OverviewDeps) {
     this.#d = deps;
@@ -230,6 +286,17 @@ export class OverviewService {
       bits >>= 5n;
     }
     return `${out.slice(0, 5)}-${out.slice(5)}`;
+  }
+
+  #summaries(): Map<string, Prepared> {
+    for (const r of this.#d.store.summariesSince(this.#summaryRev)) {
+      const parsed = JSON.parse(r.data) as PlanSummary;
+      // A summary of an older derivation is being made again (Summariser.backfill): not yet known.
+      if (parsed.version === SUMMARY_VERSION) this.#summaryCache.set(r.familyId, prepare(parsed));
+      else this.#summaryCache.delete(r.familyId);
+      this.#summaryRev = r.rev;
+    }
+    return this.#summaryCache;
   }
 
   handle(user: UserRow, url: URL): Response {
@@ -261,16 +328,18 @@ export class OverviewService {
       if (list) list.push(c);
       else windows.set(c.familyId, [c]);
     }
+    const summaries = this.#summaries();
+    const inactiveFrom = inactiveCutoff(today);
+    const warnUntil = consentWarningUntil(now);
     let pending = 0;
-    const fams: Fam[] = inScope.map((row) => {
-      const parsed = row.summary ? (JSON.parse(row.summary) as PlanSummary) : null;
-      // A summary of an older derivation is being made again (Summariser.backfill): not yet known.
-      const s = parsed?.version === SUMMARY_VERSION ? parsed : null;
-      if (!s) pending++;
-      const f = s ? figuresOn(s, today) : null;
-      const consent = consentState((windows.get(row.familyId) ?? []).map((w) => asConsent(w)), now);
-      return { row, s, f, consent, active: (s?.status ?? row.status) === 'aktiv' };
-    });
+    const byTeam = new Map<string, Fam[]>(teams.map((t) => [t.id, []]));
+    for (const row of inScope) {
+      const p = summaries.get(row.familyId) ?? null;
+      if (!p) pending++;
+      const day = p ? dayOf(p, today, inactiveFrom) : null;
+      const consent = consentState((windows.get(row.familyId) ?? []).map(asConsent), now, warnUntil);
+      byTeam.get(row.teamId)?.push({ row, p, f: day?.f ?? null, involved: day?.involved ?? [], consent, active: (p?.s.status ?? row.status) === 'aktiv' });
+    }
 
     // ---- aggregate ----
     const users = new Map(this.#d.store.listUsers().map((u) => [u.id, u]));
@@ -292,13 +361,12 @@ export class OverviewService {
       };
       // Every worker of the team has a row, also with no families.
       for (const u of users.values()) if (u.role === 'worker' && u.active && u.teamIds.includes(t.id)) workerOf(u.id);
-      for (const x of fams) {
-        if (x.row.teamId !== t.id) continue;
+      for (const x of byTeam.get(t.id) ?? []) {
         acc.add(x);
         totals.add(x);
-        if (!x.active || !x.s || !x.f) continue;
-        for (const id of involved(x.s, x.f)) {
-          workerOf(id).add(x as Fam & { s: PlanSummary; f: DayFigures });
+        if (!x.active || !x.p || !x.f) continue;
+        for (const id of x.involved) {
+          workerOf(id).add(x as Known);
           const list = workerFamilies.get(id);
           if (list) list.push(x);
           else workerFamilies.set(id, [x]);
@@ -333,15 +401,16 @@ export class OverviewService {
       overview.drill = {
         worker: { userId: row.userId, name: row.name, sector: row.sector },
         families: (workerFamilies.get(worker) ?? [])
-          .map((x) => this.#familyFigures(x as Fam & { s: PlanSummary; f: DayFigures }, worker, users, teams))
+          .map((x) => this.#familyFigures(x as Known, worker, users, teams))
           .sort((a, b) => b.overdueActions - a.overdueActions || (a.lastActivity ?? '').localeCompare(b.lastActivity ?? '') || a.ref.localeCompare(b.ref))
       };
     }
     return response(200, overview);
   }
 
-  #familyFigures(x: Fam & { s: PlanSummary; f: DayFigures }, worker: string, users: Map<string, UserRow>, teams: TeamRow[]): FamilyFigures {
-    const { s, f, row } = x;
+  #familyFigures(x: Known, worker: string, users: Map<string, UserRow>, teams: TeamRow[]): FamilyFigures {
+    const { f, row } = x;
+    const s = x.p.s;
     return {
       ref: this.ref(row.familyId),
       teamId: row.teamId,

@@ -72,14 +72,12 @@ export interface PlanSummaryRow {
   data: string;
 }
 
-/** A family as the overview sees it: structure and its summary; deliberately no name. */
+/** A family as the overview sees it: where it belongs; deliberately no name. */
 export interface OverviewFamilyRow {
   familyId: string;
   teamId: string;
   district: string;
   status: 'aktiv' | 'afsluttet';
-  summary: string | null;
-  lastUpdateAt: string | null;
 }
 
 export interface ConsentWindow {
@@ -115,6 +113,8 @@ export interface Store {
   /** Families whose plan has no summary of `version` covering its room's latest update. */
   staleSummaries(version: number, roomPrefix: string, roomSuffix: string): string[];
   overviewFamilies(teamIds: readonly string[]): OverviewFamilyRow[];
+  /** Summaries written after revision `rev` (each write gets the next revision), oldest first. */
+  summariesSince(rev: number): { familyId: string; data: string; rev: number }[];
   consentWindowsOfTeams(teamIds: readonly string[]): ConsentWindow[];
   /** A server secret by name, created with `make` on first use and kept. */
   secret(name: string, make: () => string): string;
@@ -192,8 +192,9 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT
 const OVERVIEW_SCHEMA = `
 CREATE TABLE IF NOT EXISTS plan_summaries (
   family_id TEXT PRIMARY KEY REFERENCES families(id), seq INTEGER NOT NULL, version INTEGER NOT NULL,
-  computed_at TEXT NOT NULL, last_update_at TEXT, data TEXT NOT NULL
+  computed_at TEXT NOT NULL, last_update_at TEXT, data TEXT NOT NULL, rev INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS plan_summaries_rev ON plan_summaries(rev);
 CREATE TABLE IF NOT EXISTS server_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
 
@@ -219,9 +220,11 @@ const SQL = {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   familyById: `SELECT * FROM families WHERE id = ?`,
   familyCount: `SELECT COUNT(*) AS n FROM families`,
-  upsertPlanSummary: `INSERT INTO plan_summaries (family_id, seq, version, computed_at, last_update_at, data) VALUES (?, ?, ?, ?, ?, ?)
+  upsertPlanSummary: `INSERT INTO plan_summaries (family_id, seq, version, computed_at, last_update_at, data, rev)
+    VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(rev), 0) + 1 FROM plan_summaries))
     ON CONFLICT(family_id) DO UPDATE SET seq = excluded.seq, version = excluded.version, computed_at = excluded.computed_at,
-    last_update_at = excluded.last_update_at, data = excluded.data`,
+    last_update_at = excluded.last_update_at, data = excluded.data, rev = excluded.rev`,
+  summariesSince: `SELECT family_id, data, rev FROM plan_summaries WHERE rev > ? ORDER BY rev`,
   planSummary: `SELECT * FROM plan_summaries WHERE family_id = ?`,
   staleSummaries: `SELECT f.id FROM families f LEFT JOIN plan_summaries s ON s.family_id = f.id
     WHERE s.family_id IS NULL OR s.version <> ?
@@ -451,19 +454,20 @@ export class SqliteStore implements Store {
     const placeholders = teamIds.map(() => '?').join(', ');
     // No family name, and no column the overview does not need.
     return this.#db
-      .prepare(
-        `SELECT f.id, f.team_id, f.district, f.status, s.data, s.last_update_at
-         FROM families f LEFT JOIN plan_summaries s ON s.family_id = f.id WHERE f.team_id IN (${placeholders})`
-      )
+      .prepare(`SELECT id, team_id, district, status FROM families WHERE team_id IN (${placeholders})`)
       .all(...teamIds)
       .map((r) => ({
         familyId: str(r.id),
         teamId: str(r.team_id),
         district: str(r.district),
-        status: str(r.status) as OverviewFamilyRow['status'],
-        summary: strOrNull(r.data),
-        lastUpdateAt: strOrNull(r.last_update_at)
+        status: str(r.status) as OverviewFamilyRow['status']
       }));
+  }
+
+  summariesSince(rev: number) {
+    return this.#stmt('summariesSince')
+      .all(rev)
+      .map((r) => ({ familyId: str(r.family_id), data: str(r.data), rev: Number(r.rev) }));
   }
 
   consentWindowsOfTeams(teamIds: readonly string[]): ConsentWindow[] {

@@ -11,7 +11,8 @@
 // "Today", "overdue" and months are calendar days in Europe/Copenhagen whatever
 // the server's TZ: a due date is a day in Denmark, not an instant.
 import type * as Y from 'yjs';
-import { differenceInCalendarDays, format, isValid, parseISO } from 'date-fns';
+import { addDays, format, isValid, parseISO, startOfDay, subDays } from 'date-fns';
+import { TZDate } from '@date-fns/tz';
 import { tz } from '@date-fns/tz';
 import { consentActive, type AccessConsent } from '../shared/access.ts';
 import { SECTORS, type Sector } from '../shared/rooms.ts';
@@ -193,12 +194,21 @@ export function summarisePlan(doc: Y.Doc, now: Date, opts: { lastUpdateAt?: stri
 }
 
 /**
+ * The latest last-activity day that counts as inactive on `today`: the day
+ * INACTIVE_AFTER_DAYS calendar days before it. Callers summing many families
+ * compute it once and pass it to figuresOn.
+ */
+export function inactiveCutoff(today: string): string {
+  return format(subDays(parseISO(today), INACTIVE_AFTER_DAYS), 'yyyy-MM-dd');
+}
+
+/**
  * The figures of a stored summary on `today` (a Copenhagen day, yyyy-MM-dd;
  * see copenhagenDay). An open action is overdue from the day after its due
  * date; a family is inactive when its last activity lies INACTIVE_AFTER_DAYS or
  * more calendar days back (or it has none).
  */
-export function figuresOn(s: PlanSummary, today: string): DayFigures {
+export function figuresOn(s: PlanSummary, today: string, inactiveFrom: string = inactiveCutoff(today)): DayFigures {
   const openByOwner: Record<string, number> = {};
   const overdueByOwner: Record<string, number> = {};
   let openActions = 0;
@@ -216,24 +226,37 @@ export function figuresOn(s: PlanSummary, today: string): DayFigures {
     if (d <= today) lastActivity = latest(lastActivity, d);
     else if (nextMeeting === null) nextMeeting = d;
   }
-  const inactive = lastActivity === null || differenceInCalendarDays(parseISO(today), parseISO(lastActivity)) >= INACTIVE_AFTER_DAYS;
+  const inactive = lastActivity === null || lastActivity <= inactiveFrom;
   return { status: s.status, openActions, overdueActions, openByOwner, overdueByOwner, nextMeeting, lastActivity, inactive };
 }
 
 export type ConsentStatus = 'aktiv' | 'udloeber' | 'udloebet' | 'tilbagekaldt' | 'ingen';
 
 /**
+ * The instant from which a consent's end no longer counts as "expiring": the
+ * start (Copenhagen) of the day CONSENT_WARNING_DAYS + 1 calendar days after
+ * `now`'s day. A consent ending before it ends within the warning window.
+ */
+export function consentWarningUntil(now: Date): number {
+  return startOfDay(addDays(new TZDate(now.getTime(), PLAN_TIME_ZONE), CONSENT_WARNING_DAYS + 1)).getTime();
+}
+
+/**
  * A family's consent situation at `now`, from the server's consent records
  * (not the document): `until` is when the last active consent ends, or when
  * the most recent one ended. 'udloeber' when the active cover ends within
- * CONSENT_WARNING_DAYS calendar days (Copenhagen).
+ * CONSENT_WARNING_DAYS calendar days (Copenhagen); `warnUntil` is
+ * consentWarningUntil(now), passed in by callers that ask for many families.
  */
-export function consentState(consents: readonly AccessConsent[], now: Date): { status: ConsentStatus; until: string | null } {
+export function consentState(
+  consents: readonly AccessConsent[],
+  now: Date,
+  warnUntil: number = consentWarningUntil(now)
+): { status: ConsentStatus; until: string | null } {
   const active = consents.filter((c) => consentActive(c, now));
   if (active.length > 0) {
     const until = active.map((c) => c.validUntil).reduce((a, b) => (Date.parse(a) >= Date.parse(b) ? a : b));
-    const days = differenceInCalendarDays(parseISO(dayOfInstant(until) ?? ''), parseISO(copenhagenDay(now)));
-    return { status: days <= CONSENT_WARNING_DAYS ? 'udloeber' : 'aktiv', until };
+    return { status: Date.parse(until) < warnUntil ? 'udloeber' : 'aktiv', until };
   }
   // No active consent: say how the most recent one ended (one not yet valid counts as none).
   const t = now.getTime();
