@@ -26,6 +26,7 @@ export interface SummariserDeps {
 interface Pending {
   timer: ReturnType<typeof setTimeout>;
   firstAt: number;
+  lastAt: number;
   /** when the relay persisted the latest change we were told about */
   updatedAt: string;
 }
@@ -56,16 +57,35 @@ export class Summariser {
   /** Summarise a family's plan soon (debounced); `updatedAt` is the time of its latest persisted change. */
   schedule(familyId: string, updatedAt: string | null = null) {
     if (this.#closed) return;
-    const debounce = this.#d.debounceMs ?? 2000;
-    const maxWait = this.#d.maxWaitMs ?? 15_000;
     const now = Date.now();
-    const prev = this.#pending.get(familyId);
-    if (prev) clearTimeout(prev.timer);
-    const firstAt = prev?.firstAt ?? now;
-    const wait = Math.max(0, Math.min(debounce, firstAt + maxWait - now));
-    const timer = setTimeout(() => this.#run(familyId), wait);
-    timer.unref();
-    this.#pending.set(familyId, { timer, firstAt, updatedAt: updatedAt ?? prev?.updatedAt ?? '' });
+    const pending = this.#pending.get(familyId);
+    if (pending) {
+      // The relay calls this for every update: only note the time; the timer re-arms itself.
+      pending.lastAt = now;
+      if (updatedAt) pending.updatedAt = updatedAt;
+      return;
+    }
+    const p: Pending = { timer: setTimeout(() => this.#fire(familyId), this.#debounce), firstAt: now, lastAt: now, updatedAt: updatedAt ?? '' };
+    p.timer.unref();
+    this.#pending.set(familyId, p);
+  }
+
+  get #debounce() {
+    return this.#d.debounceMs ?? 2000;
+  }
+
+  /** Runs once the room has been quiet for the debounce time, or has waited maxWaitMs. */
+  #fire(familyId: string) {
+    const p = this.#pending.get(familyId);
+    if (!p) return;
+    const due = Math.min(p.lastAt + this.#debounce, p.firstAt + (this.#d.maxWaitMs ?? 15_000));
+    const wait = due - Date.now();
+    if (wait > 0) {
+      p.timer = setTimeout(() => this.#fire(familyId), wait);
+      p.timer.unref();
+      return;
+    }
+    this.#run(familyId);
   }
 
   #run(familyId: string) {
