@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import { startServer, sessionCookie, type TestServer } from './fixtures.ts';
 import { SqliteStore } from '../../server/store.ts';
 import { readActions, readFeedback, readGoals, readHopes, readMeetings } from '../../src/lib/domain/plan.ts';
-import { roomName } from '../../src/lib/shared/rooms.ts';
+import { PARTS, roomName } from '../../src/lib/shared/rooms.ts';
 import type { Overview } from '../../src/lib/shared/overview-types.ts';
 import * as Y from 'yjs';
 
@@ -208,18 +208,26 @@ test('eva’s browser cannot open a family room, and a worker cannot open the ov
   const context = await browser.newContext({ baseURL: server.url });
   const page = await context.newPage();
   await signInAsEva(page);
-  const room = roomName(familyIds.find((id) => id.startsWith('gel-02-'))!, 'plan');
-  // From her browser, with her session cookie: the socket never opens.
-  const outcome = await page.evaluate(
-    (path) =>
-      new Promise<string>((resolve) => {
-        const ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}${path}`);
-        ws.onopen = () => resolve('open');
-        ws.onclose = (e) => resolve(`closed ${e.code}`);
-      }),
-    `/sync/${room}`
+  const gellerup = familyIds.find((id) => id.startsWith('gel-02-'))!;
+  const viby = familyIds.find((id) => id.startsWith('vib-02-'))!;
+  const rooms = [gellerup, viby].flatMap((id) => PARTS.map((part) => roomName(id, part)));
+  // From her browser, with her session cookie: no socket to any part of either family opens.
+  const outcomes = await page.evaluate(
+    (paths) =>
+      Promise.all(
+        paths.map(
+          (path) =>
+            new Promise<string>((resolve) => {
+              const ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}${path}`);
+              ws.onopen = () => resolve(`${path} open`);
+              ws.onclose = (e) => resolve(`${path} closed ${e.code}`);
+            })
+        )
+      ),
+    rooms.map((r) => `/sync/${r}`)
   );
-  expect(outcome).toBe('closed 1006');
+  expect(outcomes).toEqual(rooms.map((r) => `/sync/${r} closed 1006`));
+  const room = roomName(gellerup, 'plan');
   // The same request with her cookie, seen from outside the browser: refused with 403 before the upgrade.
   const cookie = await sessionCookie(context);
   const status = await new Promise<number>((resolve, reject) => {
