@@ -270,7 +270,7 @@ export async function overviewBench(opts: { quick: boolean }, log: (s: string) =
         window.__usable = new Promise((res) => {
           const ready = () =>
             document.querySelectorAll('[data-testid="teams-table"] tbody tr').length >= ${overview.teams.length} &&
-            document.querySelectorAll('[data-testid="workers-table"] tbody tr').length >= ${workersShown} &&
+            document.querySelectorAll('[data-testid="workers-table"] tbody tr').length >= ${Math.min(40, workersShown)} &&
             document.querySelector('[data-testid="level-chart"]');
           let fired = false;
           const done = () => { if (fired) return; fired = true; obs.disconnect(); window.__paint().then(res); };
@@ -306,8 +306,8 @@ export async function overviewBench(opts: { quick: boolean }, log: (s: string) =
       sortToPaintMs: summarize(sorts.slice(1)),
       workersShown,
       note:
-        'Full page load of /overblik (navigation start) until both tables hold every team and worker row and the intervention chart is in the DOM, then the next frame; the first (cold) load dropped. ' +
-        'Sort: a click on a worker-table heading to the next frame.'
+        'Full page load of /overblik (navigation start) until the team table holds every team, the worker table its first 40 rows (of all workers, sorted by caseload) and the intervention chart is in the DOM, then the next frame; the first (cold) load dropped. ' +
+        'Sort: a click on a worker-table heading (sorting every worker, showing 40) to the next frame.'
     };
     log(`overview: page usable p95 ${result.page.usableMs.p95} ms (${workersShown} workers); sort to paint p95 ${result.page.sortToPaintMs.p95} ms`);
   } catch (err) {

@@ -193,6 +193,7 @@ export const da = {
   overdueOwnAll: 'Forsinkede handlinger, egne og alle',
   teamDistrict: 'Team og skoledistrikt',
   since: 'siden',
+  showAllRows: 'Vis alle',
   none: 'ingen',
 } as const;
 

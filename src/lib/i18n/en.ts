@@ -194,5 +194,6 @@ export const en: Catalogue = {
   overdueOwnAll: 'Overdue actions, own and all',
   teamDistrict: 'Team and school district',
   since: 'since',
+  showAllRows: 'Show all',
   none: 'none',
 };
