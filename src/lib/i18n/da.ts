@@ -194,6 +194,11 @@ export const da = {
   teamDistrict: 'Team og skoledistrikt',
   since: 'siden',
   showAllRows: 'Vis alle',
+  actionsByArea: 'Handlinger pr. fagområde (status i dag)',
+  goalsByStatus: 'Mål (status i dag)',
+  areaNames: { social: 'Socialområdet', school: 'Skole/PPR', health: 'Sundhed', employment: 'Beskæftigelse', netvaerk: 'Netværk', uden: 'Uden fagområde' },
+  actionStatusNames: { aaben: 'Åben', igang: 'I gang', udfoert: 'Udført', droppet: 'Droppet' },
+  goalStatusNames: { aaben: 'Åbne', naaet: 'Nået', droppet: 'Droppet' },
   none: 'ingen',
 } as const;
 

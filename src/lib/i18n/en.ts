@@ -195,5 +195,10 @@ export const en: Catalogue = {
   teamDistrict: 'Team and school district',
   since: 'since',
   showAllRows: 'Show all',
+  actionsByArea: 'Actions by sector (as of today)',
+  goalsByStatus: 'Goals (as of today)',
+  areaNames: { social: 'Social services', school: 'School/PPR', health: 'Health', employment: 'Employment', netvaerk: 'Network', uden: 'No sector' },
+  actionStatusNames: { aaben: 'Open', igang: 'In progress', udfoert: 'Done', droppet: 'Dropped' },
+  goalStatusNames: { aaben: 'Open', naaet: 'Reached', droppet: 'Dropped' },
   none: 'none',
 };
