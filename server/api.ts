@@ -31,6 +31,8 @@ export interface ApiDeps {
   initPlan(family: FamilyRow): void;
   /** True when a state-changing request's Origin is the app's own. */
   originAllowed(origin: string | null, request: Request): boolean;
+  /** GET /api/overview for a signed-in user (server/overview.ts). */
+  overview(user: UserRow, url: URL): Response;
   secureCookies(request: Request): boolean;
   leaseDays: number;
   sessionTtlMs: number;
@@ -91,6 +93,7 @@ export class Api {
     this.#route('POST', '/api/families/:id/consents/:consentId/revoke', (c) => this.#revokeConsent(c));
     this.#route('GET', '/api/families/:id/access-log', (c) => this.#accessLog(c));
     this.#route('POST', '/api/access-log', (c) => this.#uploadAccessLog(c));
+    this.#route('GET', '/api/overview', (c) => this.#d.overview(this.#session(c.request).user, c.url));
   }
 
   #now() {

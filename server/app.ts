@@ -13,6 +13,8 @@ import type { Config } from './config.ts';
 import { Relay } from './relay.ts';
 import { SqliteStore, type FamilyRow, type Store } from './store.ts';
 import { seedDemo } from './seed.ts';
+import { Summariser } from './summaries.ts';
+import { OverviewService } from './overview.ts';
 
 export interface App {
   config: Config;
@@ -20,6 +22,7 @@ export interface App {
   auth: Auth;
   relay: Relay;
   api: Api;
+  summaries: Summariser;
   close(): Promise<void>;
 }
 
@@ -37,7 +40,7 @@ function requestOrigin(req: IncomingMessage): string | null {
   return `${req.headers['x-fp-proto'] === 'https' ? 'https' : 'http'}://${host}`;
 }
 
-export async function createApp(config: Config, opts: { now?: () => Date } = {}): Promise<App> {
+export async function createApp(config: Config, opts: { now?: () => Date; summaryDebounceMs?: number } = {}): Promise<App> {
   const store = new SqliteStore(config.dataDir === ':memory:' ? ':memory:' : join(config.dataDir, 'familiens-plan.sqlite'));
   const now = opts.now ?? (() => new Date());
   const auth = new Auth(store, { sessionTtlMs: config.sessionTtlMs, limits: config.login });
@@ -45,8 +48,13 @@ export async function createApp(config: Config, opts: { now?: () => Date } = {})
   const originOk = (origin: string | null | undefined, expected: string | null) =>
     typeof origin === 'string' && origin !== '' && origin === (config.origin ?? expected);
 
+  // Leaders' summaries follow the plan rooms' updates (debounced) and catch up at start.
+  const summaries = new Summariser({ store, now, liveDoc: (room) => relay.loadedDoc(room), debounceMs: opts.summaryDebounceMs });
+  const overview = new OverviewService({ store, now });
+
   const relay = new Relay({
     store,
+    onRoomUpdated: (room) => summaries.roomUpdated(room),
     limits: config.relay,
     now,
     authenticate: (req: IncomingMessage) => auth.session(readCookie(req.headers.cookie, 'session'), now()),
@@ -64,6 +72,7 @@ export async function createApp(config: Config, opts: { now?: () => Date } = {})
     const doc = new Y.Doc();
     setMeta(doc, { name: family.name, district: family.district, teamId: family.teamId, status: family.status }, ORIGIN_SEED);
     store.appendUpdate(roomName(family.id, 'plan'), family.createdBy, family.createdAt, Y.encodeStateAsUpdate(doc));
+    summaries.schedule(family.id, family.createdAt);
   };
 
   const api = new Api({
@@ -73,6 +82,7 @@ export async function createApp(config: Config, opts: { now?: () => Date } = {})
     initPlan,
     accessChanged: (filter) => relay.recheck(filter),
     originAllowed: (origin, request) => originOk(origin, new URL(request.url).origin),
+    overview: (user, url) => overview.handle(user, url),
     secureCookies: (request) => new URL(config.origin ?? request.url).protocol === 'https:',
     leaseDays: config.leaseDays,
     sessionTtlMs: config.sessionTtlMs,
@@ -80,6 +90,7 @@ export async function createApp(config: Config, opts: { now?: () => Date } = {})
   });
 
   if (config.demo && store.familyCount() === 0) await seedDemo(store, now());
+  void summaries.backfill();
 
   return {
     config,
@@ -87,7 +98,9 @@ export async function createApp(config: Config, opts: { now?: () => Date } = {})
     auth,
     relay,
     api,
+    summaries,
     async close() {
+      summaries.close();
       await relay.close();
       store.close();
     }

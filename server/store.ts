@@ -74,6 +74,33 @@ export interface AuditRow extends AuditEntry {
   userName: string | null;
 }
 
+/** A plan's summary for the leader overview (DESIGN §6 rule 1): counts and dates as JSON, never text. */
+export interface PlanSummaryRow {
+  familyId: string;
+  /** the room's latest update sequence the summary covers */
+  seq: number;
+  version: number;
+  computedAt: string;
+  /** when the server last persisted a change to the plan, as far as the summariser saw it */
+  lastUpdateAt: string | null;
+  data: string;
+}
+
+/** A family as the overview sees it: where it belongs; deliberately no name. */
+export interface OverviewFamilyRow {
+  familyId: string;
+  teamId: string;
+  district: string;
+  status: 'aktiv' | 'afsluttet';
+}
+
+export interface ConsentWindow {
+  familyId: string;
+  validFrom: string;
+  validUntil: string;
+  revokedAt: string | null;
+}
+
 export interface Store {
   close(): void;
   // people
@@ -94,6 +121,17 @@ export interface Store {
   familyById(id: string): FamilyRow | undefined;
   familiesOfTeams(teamIds: readonly string[]): FamilyRow[];
   familyCount(): number;
+  // plan summaries for the leader overview
+  upsertPlanSummary(row: PlanSummaryRow): void;
+  planSummary(familyId: string): PlanSummaryRow | undefined;
+  /** Families whose plan has no summary of `version` covering its room's latest update. */
+  staleSummaries(version: number, roomPrefix: string, roomSuffix: string): string[];
+  overviewFamilies(teamIds: readonly string[]): OverviewFamilyRow[];
+  /** Summaries written after revision `rev` (each write gets the next revision), oldest first. */
+  summariesSince(rev: number): { familyId: string; data: string; rev: number }[];
+  consentWindowsOfTeams(teamIds: readonly string[]): ConsentWindow[];
+  /** A server secret by name, created with `make` on first use and kept. */
+  secret(name: string, make: () => string): string;
   // consents
   insertConsent(c: Consent): void;
   revokeConsent(id: string, at: string, by: string): void;
@@ -193,6 +231,18 @@ const MIGRATIONS: [string, string, string][] = [
   ['consents', 'renews_id', 'TEXT']
 ];
 
+
+// The leader overview's tables: derived data (summaries can always be derived
+// again from the update log) and the key of the overview's opaque family references.
+const OVERVIEW_SCHEMA = `
+CREATE TABLE IF NOT EXISTS plan_summaries (
+  family_id TEXT PRIMARY KEY REFERENCES families(id), seq INTEGER NOT NULL, version INTEGER NOT NULL,
+  computed_at TEXT NOT NULL, last_update_at TEXT, data TEXT NOT NULL, rev INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS plan_summaries_rev ON plan_summaries(rev);
+CREATE TABLE IF NOT EXISTS server_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+`;
+
 const SQL = {
   upsertTeam: `INSERT INTO teams (id, name, district, cluster) VALUES (?, ?, ?, ?)
     ON CONFLICT(id) DO UPDATE SET name = excluded.name, district = excluded.district, cluster = excluded.cluster`,
@@ -215,6 +265,18 @@ const SQL = {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   familyById: `SELECT * FROM families WHERE id = ?`,
   familyCount: `SELECT COUNT(*) AS n FROM families`,
+  upsertPlanSummary: `INSERT INTO plan_summaries (family_id, seq, version, computed_at, last_update_at, data, rev)
+    VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(rev), 0) + 1 FROM plan_summaries))
+    ON CONFLICT(family_id) DO UPDATE SET seq = excluded.seq, version = excluded.version, computed_at = excluded.computed_at,
+    last_update_at = excluded.last_update_at, data = excluded.data, rev = excluded.rev`,
+  summariesSince: `SELECT family_id, data, rev FROM plan_summaries WHERE rev > ? ORDER BY rev`,
+  planSummary: `SELECT * FROM plan_summaries WHERE family_id = ?`,
+  staleSummaries: `SELECT f.id FROM families f LEFT JOIN plan_summaries s ON s.family_id = f.id
+    WHERE s.family_id IS NULL OR s.version <> ?
+    OR s.seq < (SELECT COALESCE(MAX(u.seq), 0) FROM updates u WHERE u.room = ? || f.id || ?)
+    ORDER BY f.created_at, f.id`,
+  insertSecret: `INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT(name) DO NOTHING`,
+  secret: `SELECT value FROM server_secrets WHERE name = ?`,
   insertConsent: `INSERT INTO consents (id, family_id, given_by, categories, recipients, purpose, valid_from, valid_until,
     method, signature, reference, renews_id, recorded_by, recorded_at, revoked_at, revoked_by)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -320,6 +382,7 @@ export class SqliteStore implements Store {
     this.#db.exec(SCHEMA);
     this.#migrate();
     this.#db.exec(CONSENT_HISTORY);
+    this.#db.exec(OVERVIEW_SCHEMA);
   }
 
   /** Adds columns that a data file from an earlier release lacks. */
@@ -449,6 +512,69 @@ export class SqliteStore implements Store {
 
   familyCount() {
     return Number(this.#stmt('familyCount').get()?.n ?? 0);
+  }
+
+  upsertPlanSummary(r: PlanSummaryRow) {
+    this.#stmt('upsertPlanSummary').run(r.familyId, r.seq, r.version, r.computedAt, r.lastUpdateAt, r.data);
+  }
+
+  planSummary(familyId: string): PlanSummaryRow | undefined {
+    const r = this.#stmt('planSummary').get(familyId);
+    if (!r) return undefined;
+    return {
+      familyId: str(r.family_id),
+      seq: Number(r.seq),
+      version: Number(r.version),
+      computedAt: str(r.computed_at),
+      lastUpdateAt: strOrNull(r.last_update_at),
+      data: str(r.data)
+    };
+  }
+
+  staleSummaries(version: number, roomPrefix: string, roomSuffix: string): string[] {
+    return this.#stmt('staleSummaries')
+      .all(version, roomPrefix, roomSuffix)
+      .map((r) => str(r.id));
+  }
+
+  overviewFamilies(teamIds: readonly string[]): OverviewFamilyRow[] {
+    if (teamIds.length === 0) return [];
+    const placeholders = teamIds.map(() => '?').join(', ');
+    // No family name, and no column the overview does not need.
+    return this.#db
+      .prepare(`SELECT id, team_id, district, status FROM families WHERE team_id IN (${placeholders})`)
+      .all(...teamIds)
+      .map((r) => ({
+        familyId: str(r.id),
+        teamId: str(r.team_id),
+        district: str(r.district),
+        status: str(r.status) as OverviewFamilyRow['status']
+      }));
+  }
+
+  summariesSince(rev: number) {
+    return this.#stmt('summariesSince')
+      .all(rev)
+      .map((r) => ({ familyId: str(r.family_id), data: str(r.data), rev: Number(r.rev) }));
+  }
+
+  consentWindowsOfTeams(teamIds: readonly string[]): ConsentWindow[] {
+    if (teamIds.length === 0) return [];
+    const placeholders = teamIds.map(() => '?').join(', ');
+    return this.#db
+      .prepare(
+        `SELECT c.family_id, c.valid_from, c.valid_until, c.revoked_at FROM consents c
+         JOIN families f ON f.id = c.family_id WHERE f.team_id IN (${placeholders})`
+      )
+      .all(...teamIds)
+      .map((r) => ({ familyId: str(r.family_id), validFrom: str(r.valid_from), validUntil: str(r.valid_until), revokedAt: strOrNull(r.revoked_at) }));
+  }
+
+  secret(name: string, make: () => string): string {
+    this.#stmt('insertSecret').run(name, make());
+    const value = this.#stmt('secret').get(name)?.value;
+    if (typeof value !== 'string') throw new Error(`server secret ${name} is missing`);
+    return value;
   }
 
   insertConsent(c: Consent) {

@@ -1,0 +1,198 @@
+// Keeps a summary row per family plan for the leader overview (DESIGN §6 rule 1,
+// §8). After the relay persisted an update to a `plan` room, the room is
+// summarised again once it has been quiet for `debounceMs` (at the latest
+// `maxWaitMs` after the first pending change). Plans written straight to the
+// store (the demo seed, a new family, updates the summariser never saw before a
+// crash or a new summary version) are found at start by comparing each row's
+// sequence number with the room's latest, and summarised in small slices that
+// leave the event loop free for requests in between.
+import * as Y from 'yjs';
+import { parseRoom, roomName } from '../src/lib/shared/rooms.ts';
+import { ORIGIN_RELAY_LOAD } from '../src/lib/domain/origins.ts';
+import { summarisePlan, SUMMARY_VERSION, type PlanSummary } from '../src/lib/domain/summary.ts';
+import type { Store } from './store.ts';
+
+export interface SummariserDeps {
+  store: Store;
+  now(): Date;
+  /** The relay's document of a room while it is loaded (it holds every persisted update). */
+  liveDoc(room: string): Y.Doc | undefined;
+  debounceMs?: number;
+  maxWaitMs?: number;
+  /** How long one slice of the start-up backfill may hold the event loop. */
+  sliceMs?: number;
+}
+
+interface Pending {
+  timer: ReturnType<typeof setTimeout>;
+  firstAt: number;
+  lastAt: number;
+  /** when the relay persisted the latest change we were told about */
+  updatedAt: string;
+}
+
+export class Summariser {
+  readonly #d: SummariserDeps;
+  readonly #pending = new Map<string, Pending>();
+  #backlog: string[] = [];
+  #backfill: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(deps: SummariserDeps) {
+    this.#d = deps;
+  }
+
+  /** Families whose start-up summary is still to come. */
+  get backlog(): number {
+    return this.#backlog.length;
+  }
+
+  /** The relay's hook: a room's document changed and the change is persisted. */
+  roomUpdated(room: string) {
+    const ref = parseRoom(room);
+    if (!ref || ref.part !== 'plan' || this.#closed) return;
+    this.schedule(ref.familyId, this.#d.now().toISOString());
+  }
+
+  /** Summarise a family's plan soon (debounced); `updatedAt` is the time of its latest persisted change. */
+  schedule(familyId: string, updatedAt: string | null = null) {
+    if (this.#closed) return;
+    const now = Date.now();
+    const pending = this.#pending.get(familyId);
+    if (pending) {
+      // The relay calls this for every update: only note the time; the timer re-arms itself.
+      pending.lastAt = now;
+      if (updatedAt) pending.updatedAt = updatedAt;
+      return;
+    }
+    const p: Pending = { timer: setTimeout(() => this.#fire(familyId), this.#debounce), firstAt: now, lastAt: now, updatedAt: updatedAt ?? '' };
+    p.timer.unref();
+    this.#pending.set(familyId, p);
+  }
+
+  get #debounce() {
+    return this.#d.debounceMs ?? 2000;
+  }
+
+  /** Runs once the room has been quiet for the debounce time, or has waited maxWaitMs. */
+  #fire(familyId: string) {
+    const p = this.#pending.get(familyId);
+    if (!p) return;
+    const due = Math.min(p.lastAt + this.#debounce, p.firstAt + (this.#d.maxWaitMs ?? 15_000));
+    const wait = due - Date.now();
+    if (wait > 0) {
+      p.timer = setTimeout(() => this.#fire(familyId), wait);
+      p.timer.unref();
+      return;
+    }
+    this.#run(familyId);
+  }
+
+  #run(familyId: string) {
+    const pending = this.#pending.get(familyId);
+    this.#pending.delete(familyId);
+    try {
+      this.summarise(familyId, pending?.updatedAt || null);
+    } catch (err) {
+      // A summary that cannot be made now is made again at the next change or start;
+      // the relay and the family's data are not affected.
+      console.error(`summary of ${familyId} failed`, err);
+    }
+  }
+
+  /** Derives and stores the summary of one family's plan now. */
+  summarise(familyId: string, updatedAt: string | null = null): PlanSummary | null {
+    const { store } = this.#d;
+    const room = roomName(familyId, 'plan');
+    if (!store.familyById(familyId)) return null;
+    const seq = store.latestSeq(room);
+    const prev = store.planSummary(familyId);
+    // The time of the last change: as the relay told us, else at least when the
+    // previous summary was taken if updates arrived after it (their times were not seen).
+    const lastUpdateAt =
+      updatedAt ?? (prev ? (prev.seq < seq ? latestInstant(prev.lastUpdateAt, prev.computedAt) : prev.lastUpdateAt) : null);
+    const live = this.#d.liveDoc(room);
+    const doc = live ?? this.#load(room);
+    try {
+      const now = this.#d.now();
+      const summary = summarisePlan(doc, now, { lastUpdateAt });
+      store.upsertPlanSummary({
+        familyId,
+        seq,
+        version: SUMMARY_VERSION,
+        computedAt: now.toISOString(),
+        lastUpdateAt,
+        data: JSON.stringify(summary)
+      });
+      return summary;
+    } finally {
+      if (!live) doc.destroy();
+    }
+  }
+
+  #load(room: string): Y.Doc {
+    const doc = new Y.Doc({ gc: true });
+    const updates = this.#d.store.loadUpdates(room);
+    Y.transact(
+      doc,
+      () => {
+        for (const u of updates) Y.applyUpdate(doc, u.data, ORIGIN_RELAY_LOAD);
+      },
+      ORIGIN_RELAY_LOAD
+    );
+    return doc;
+  }
+
+  /**
+   * Summarises every family whose summary is missing or behind its plan (the
+   * newest families first), in slices of at most `sliceMs`; resolves when done.
+   */
+  backfill(): Promise<void> {
+    if (this.#backfill) return this.#backfill;
+    const [prefix, suffix] = roomName('\u0000', 'plan').split('\u0000');
+    this.#backlog = this.#d.store.staleSummaries(SUMMARY_VERSION, prefix, suffix);
+    const slice = this.#d.sliceMs ?? 20;
+    this.#backfill = (async () => {
+      while (this.#backlog.length > 0 && !this.#closed) {
+        const until = performance.now() + slice;
+        while (this.#backlog.length > 0 && performance.now() < until) {
+          const familyId = this.#backlog.pop() as string;
+          if (this.#pending.has(familyId)) continue; // a live change will summarise it
+          try {
+            this.summarise(familyId);
+          } catch (err) {
+            console.error(`summary of ${familyId} failed`, err);
+          }
+        }
+        // setImmediate runs after pending I/O: requests are served between slices.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      this.#backlog = [];
+      this.#backfill = null;
+    })();
+    return this.#backfill;
+  }
+
+  /** Resolves when the backfill (if any) has finished and no debounced summary is waiting. */
+  async idle(): Promise<void> {
+    while (this.#backfill || this.#pending.size > 0) {
+      if (this.#backfill) await this.#backfill;
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Runs every waiting summary now and stops; the next start catches up on anything missed. */
+  close() {
+    this.#closed = true;
+    for (const [familyId, p] of [...this.#pending]) {
+      clearTimeout(p.timer);
+      this.#run(familyId);
+    }
+  }
+}
+
+function latestInstant(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Date.parse(a) >= Date.parse(b) ? a : b;
+}

@@ -1,0 +1,289 @@
+// Plan summaries for team leaders (DESIGN §6 rule 1, §8): a family plan reduced
+// to counts and dates, never text written by or about the family. Two steps:
+//
+//  - summarisePlan(doc, now) reads the document once into a PlanSummary: the
+//    counts, plus the few dates from which "today's" figures follow (due dates
+//    of open actions per owner, meeting dates). The server stores it.
+//  - figuresOn(summary, today) turns a stored summary into the day's figures
+//    (overdue actions, next meeting, last activity), so a summary stays right
+//    as days pass without re-reading every plan at midnight.
+//
+// "Today", "overdue" and months are calendar days in Europe/Copenhagen whatever
+// the server's TZ: a due date is a day in Denmark, not an instant.
+import type * as Y from 'yjs';
+import { addDays, format, isValid, parseISO, startOfDay, subDays } from 'date-fns';
+import { TZDate } from '@date-fns/tz';
+import { tz } from '@date-fns/tz';
+import { consentActive, type AccessConsent } from '../shared/access.ts';
+import { SECTORS, type Sector } from '../shared/rooms.ts';
+import {
+  ACTION_STATUSES,
+  GOAL_STATUSES,
+  INTERVENTION_LEVELS,
+  readActions,
+  readFeedback,
+  readGoals,
+  readMeetings,
+  readMeta,
+  readTovholder,
+  type ActionStatus,
+  type GoalStatus,
+  type InterventionLevel
+} from './plan.ts';
+
+export const PLAN_TIME_ZONE = 'Europe/Copenhagen';
+/** Bump when summarisePlan changes what it derives: stored summaries of an older version are derived again. */
+export const SUMMARY_VERSION = 1;
+/** A family with no activity for this many calendar days counts as inactive. */
+export const INACTIVE_AFTER_DAYS = 30;
+/** A consent ending within this many calendar days counts as expiring. */
+export const CONSENT_WARNING_DAYS = 30;
+/** Early interventions (råd og vejledning, forebyggende) versus intrusive ones (støttende, anbringelse). */
+export const EARLY_LEVELS = ['raad', 'forebyggende'] as const satisfies readonly InterventionLevel[];
+export const INTRUSIVE_LEVELS = ['stoettende', 'anbringelse'] as const satisfies readonly InterventionLevel[];
+
+/** Where an action sits: a sector, a network party (netværk), or neither recorded. */
+export const ACTION_AREAS = [...SECTORS, 'netvaerk', 'uden'] as const;
+export type ActionArea = (typeof ACTION_AREAS)[number];
+
+export type Tally<K extends string> = Record<K, number>;
+
+export interface PlanSummary {
+  version: number;
+  /** the Copenhagen day the summary was taken */
+  takenOn: string;
+  status: 'aktiv' | 'afsluttet';
+  goals: Tally<GoalStatus>;
+  actions: Tally<ActionStatus>;
+  actionsByArea: Record<ActionArea, Tally<ActionStatus>>;
+  /** actions not dropped, by intervention level */
+  levels: Tally<InterventionLevel>;
+  /** actions not dropped, by the Copenhagen month (yyyy-MM) they were created in */
+  levelsByMonth: Record<string, Tally<InterventionLevel>>;
+  /**
+   * Due dates of open (aaben, igang) actions per owner user id ('' for no
+   * owner); '' for an open action without a due date. Sorted.
+   */
+  openDue: Record<string, string[]>;
+  tovholder: { userId: string; since: string | null } | null;
+  /** the latest day something happened in the plan, as far as the document shows (≤ takenOn) */
+  lastActivity: string | null;
+  /** meeting dates after takenOn, sorted (they become past meetings, i.e. activity, as days pass) */
+  upcomingMeetings: string[];
+  lastFeedback: { date: string; score: number } | null;
+  /** family feedback by Copenhagen month (yyyy-MM): number of answers and the sum of their 1–5 scores */
+  feedbackByMonth: Record<string, { n: number; sum: number }>;
+}
+
+/** A summary as it stands on a given day. */
+export interface DayFigures {
+  status: 'aktiv' | 'afsluttet';
+  openActions: number;
+  overdueActions: number;
+  /** per owner user id ('' for no owner) */
+  openByOwner: Record<string, number>;
+  overdueByOwner: Record<string, number>;
+  nextMeeting: string | null;
+  lastActivity: string | null;
+  inactive: boolean;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const cph = tz(PLAN_TIME_ZONE);
+
+/** The calendar day (yyyy-MM-dd) in Copenhagen at an instant. */
+export function copenhagenDay(instant: Date): string {
+  return format(instant, 'yyyy-MM-dd', { in: cph });
+}
+
+/** A plain calendar day string, or null when it is not one (bad input in a document is ignored, not trusted). */
+function validDay(v: string | null | undefined): string | null {
+  if (!v || !DAY.test(v)) return null;
+  return isValid(parseISO(v)) ? v : null;
+}
+
+/** The Copenhagen day of an ISO instant, or null when it does not parse. */
+function dayOfInstant(iso: string): string | null {
+  if (!iso) return null;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? null : copenhagenDay(d);
+}
+
+function tally<K extends string>(keys: readonly K[]): Tally<K> {
+  return Object.fromEntries(keys.map((k) => [k, 0])) as Tally<K>;
+}
+
+const latest = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a > b ? a : b);
+
+/**
+ * The plan reduced to counts and dates. `lastUpdateAt` is the server's time of
+ * the last change it persisted to the room (an ISO instant), when it knows it;
+ * the document's own dates (items created, meetings held, feedback given) count
+ * as activity as well.
+ */
+export function summarisePlan(doc: Y.Doc, now: Date, opts: { lastUpdateAt?: string | null } = {}): PlanSummary {
+  const today = copenhagenDay(now);
+  const meta = readMeta(doc);
+  const tov = readTovholder(doc);
+  const goals = tally(GOAL_STATUSES);
+  const actions = tally(ACTION_STATUSES);
+  const actionsByArea = Object.fromEntries(ACTION_AREAS.map((a) => [a, tally(ACTION_STATUSES)])) as Record<ActionArea, Tally<ActionStatus>>;
+  const levels = tally(INTERVENTION_LEVELS);
+  const levelsByMonth: Record<string, Tally<InterventionLevel>> = {};
+  const openDue: Record<string, string[]> = {};
+  let lastActivity = opts.lastUpdateAt ? dayOfInstant(opts.lastUpdateAt) : null;
+  const noteActivity = (day: string | null) => {
+    if (day !== null && day <= today) lastActivity = latest(lastActivity, day);
+  };
+
+  for (const g of readGoals(doc)) {
+    goals[g.status]++;
+    noteActivity(dayOfInstant(g.createdAt));
+  }
+  for (const a of readActions(doc)) {
+    actions[a.status]++;
+    const area: ActionArea = a.sector && (SECTORS as readonly string[]).includes(a.sector) ? (a.sector as Sector) : a.party ? 'netvaerk' : 'uden';
+    actionsByArea[area][a.status]++;
+    const created = dayOfInstant(a.createdAt);
+    noteActivity(created);
+    if (a.status !== 'droppet') {
+      levels[a.level]++;
+      if (created) (levelsByMonth[created.slice(0, 7)] ??= tally(INTERVENTION_LEVELS))[a.level]++;
+    }
+    if (a.status === 'aaben' || a.status === 'igang') (openDue[a.ownerId ?? ''] ??= []).push(validDay(a.due) ?? '');
+  }
+  for (const list of Object.values(openDue)) list.sort();
+
+  const upcomingMeetings: string[] = [];
+  for (const m of readMeetings(doc)) {
+    const day = validDay(m.date);
+    if (day === null) continue;
+    if (day <= today) noteActivity(day);
+    else upcomingMeetings.push(day);
+  }
+  upcomingMeetings.sort();
+
+  const feedbackByMonth: Record<string, { n: number; sum: number }> = {};
+  let lastFeedback: PlanSummary['lastFeedback'] = null;
+  for (const f of readFeedback(doc)) {
+    const day = validDay(f.date);
+    if (day === null || day > today) continue; // feedback is given, not planned: a future date is a typo
+    const m = (feedbackByMonth[day.slice(0, 7)] ??= { n: 0, sum: 0 });
+    m.n++;
+    m.sum += f.score;
+    if (lastFeedback === null || day > lastFeedback.date) lastFeedback = { date: day, score: f.score };
+    noteActivity(day);
+  }
+
+  return {
+    version: SUMMARY_VERSION,
+    takenOn: today,
+    status: meta.status,
+    goals,
+    actions,
+    actionsByArea,
+    levels,
+    levelsByMonth,
+    openDue,
+    tovholder: tov ? { userId: tov.userId, since: validDay(tov.since) } : null,
+    lastActivity,
+    upcomingMeetings,
+    lastFeedback,
+    feedbackByMonth
+  };
+}
+
+/**
+ * The latest last-activity day that counts as inactive on `today`: the day
+ * INACTIVE_AFTER_DAYS calendar days before it. Callers summing many families
+ * compute it once and pass it to figuresOn.
+ */
+export function inactiveCutoff(today: string): string {
+  return format(subDays(parseISO(today), INACTIVE_AFTER_DAYS), 'yyyy-MM-dd');
+}
+
+/**
+ * The figures of a stored summary on `today` (a Copenhagen day, yyyy-MM-dd;
+ * see copenhagenDay). An open action is overdue from the day after its due
+ * date; a family is inactive when its last activity lies INACTIVE_AFTER_DAYS or
+ * more calendar days back (or it has none).
+ */
+export function figuresOn(s: PlanSummary, today: string, inactiveFrom: string = inactiveCutoff(today)): DayFigures {
+  const openByOwner: Record<string, number> = {};
+  const overdueByOwner: Record<string, number> = {};
+  let openActions = 0;
+  let overdueActions = 0;
+  for (const [owner, dues] of Object.entries(s.openDue)) {
+    const overdue = dues.filter((d) => d !== '' && d < today).length;
+    openByOwner[owner] = dues.length;
+    openActions += dues.length;
+    if (overdue > 0) overdueByOwner[owner] = overdue;
+    overdueActions += overdue;
+  }
+  let lastActivity = s.lastActivity;
+  let nextMeeting: string | null = null;
+  for (const d of s.upcomingMeetings) {
+    if (d <= today) lastActivity = latest(lastActivity, d);
+    else if (nextMeeting === null) nextMeeting = d;
+  }
+  const inactive = lastActivity === null || lastActivity <= inactiveFrom;
+  return { status: s.status, openActions, overdueActions, openByOwner, overdueByOwner, nextMeeting, lastActivity, inactive };
+}
+
+export type ConsentStatus = 'aktiv' | 'udloeber' | 'udloebet' | 'tilbagekaldt' | 'ingen';
+
+/**
+ * The instant from which a consent's end no longer counts as "expiring": the
+ * start (Copenhagen) of the day CONSENT_WARNING_DAYS + 1 calendar days after
+ * `now`'s day. A consent ending before it ends within the warning window.
+ */
+export function consentWarningUntil(now: Date): number {
+  return startOfDay(addDays(new TZDate(now.getTime(), PLAN_TIME_ZONE), CONSENT_WARNING_DAYS + 1)).getTime();
+}
+
+/**
+ * A family's consent situation at `now`, from the server's consent records
+ * (not the document): `until` is when the last active consent ends, or when
+ * the most recent one ended. 'udloeber' when the active cover ends within
+ * CONSENT_WARNING_DAYS calendar days (Copenhagen); `warnUntil` is
+ * consentWarningUntil(now), passed in by callers that ask for many families.
+ */
+export function consentState(
+  consents: readonly AccessConsent[],
+  now: Date,
+  warnUntil: number = consentWarningUntil(now)
+): { status: ConsentStatus; until: string | null } {
+  const active = consents.filter((c) => consentActive(c, now));
+  if (active.length > 0) {
+    const until = active.map((c) => c.validUntil).reduce((a, b) => (Date.parse(a) >= Date.parse(b) ? a : b));
+    return { status: Date.parse(until) < warnUntil ? 'udloeber' : 'aktiv', until };
+  }
+  // No active consent: say how the most recent one ended (one not yet valid counts as none).
+  const t = now.getTime();
+  let last: { at: number; status: ConsentStatus } | null = null;
+  for (const c of consents) {
+    const revokedAt = c.revokedAt === null ? Infinity : Date.parse(c.revokedAt);
+    const untilAt = Date.parse(c.validUntil);
+    const endedAt = Math.min(revokedAt, untilAt);
+    if (endedAt > t) continue;
+    const status: ConsentStatus = revokedAt < untilAt ? 'tilbagekaldt' : 'udloebet';
+    if (last === null || endedAt > last.at) last = { at: endedAt, status };
+  }
+  return last ? { status: last.status, until: new Date(last.at).toISOString() } : { status: 'ingen', until: null };
+}
+
+/** The months (yyyy-MM) from `from` to `to` inclusive. */
+export function monthsBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  let [y, m] = from.split('-').map(Number);
+  const [ty, tm] = to.split('-').map(Number);
+  while (y < ty || (y === ty && m <= tm)) {
+    out.push(`${y}-${String(m).padStart(2, '0')}`);
+    m++;
+    if (m > 12) {
+      m = 1;
+      y++;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,291 @@
+// GET /api/overview against a real app on port 0 with the demo seed: leader
+// only, both teams' figures checked against the seeded plans read directly,
+// filters and their validation, the drill-down's opaque references, no family
+// content in any response, summaries that follow live edits (debounced) and
+// that catch up at start on plans written straight to the store.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { createApp, type App } from '../../server/app.ts';
+import { loadConfig } from '../../server/config.ts';
+import { listen, type Running } from '../../server/http.ts';
+import { SqliteStore } from '../../server/store.ts';
+import {
+  addAction,
+  readActions,
+  readFeedback,
+  readGoals,
+  readHopes,
+  readMeetings,
+  readMembers,
+  readNetwork,
+  readTovholder,
+  setTovholder
+} from '../../src/lib/domain/plan.ts';
+import { copenhagenDay } from '../../src/lib/domain/summary.ts';
+import { roomName } from '../../src/lib/shared/rooms.ts';
+import type { Overview } from '../../src/lib/shared/overview-types.ts';
+import type { ApiError } from '../../src/lib/shared/api-types.ts';
+import { api, Clients, docFromUpdates, login } from './helpers.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'fp-overview-'));
+let app: App;
+let running: Running;
+let url: string;
+const clients = new Clients();
+let eva: string;
+
+async function start() {
+  const config = { ...loadConfig({}, { port: 0, demo: true }), dataDir };
+  app = await createApp(config, { summaryDebounceMs: 50 });
+  running = await listen(app, null, 0);
+  url = running.url;
+  await app.summaries.idle();
+}
+
+/** Closes the clients, the server and the app (listen's close closes the app). */
+async function stop() {
+  clients.closeAll();
+  await running.close();
+}
+
+/** The id of the seeded family whose id starts with `prefix` (e.g. `gel-07`). */
+function family(prefix: string): string {
+  const found = app.store.familiesOfTeams(['gellerup', 'viby']).filter((f) => f.id.startsWith(`${prefix}-`));
+  if (found.length !== 1) throw new Error(`no single seeded family ${prefix}-*`);
+  return found[0].id;
+}
+
+const overview = async (query = '', cookie = eva) => {
+  const r = await api<Overview>(url, `/api/overview${query}`, { cookie });
+  return r;
+};
+
+/** Every piece of family content the seed wrote: names, ids and every text in the plans. */
+function familyContent(store: App['store']): string[] {
+  const families = store.familiesOfTeams(store.listTeams().map((t) => t.id));
+  const out = new Set<string>();
+  for (const f of families) {
+    out.add(f.name);
+    out.add(f.id);
+    const doc = docFromUpdates(store.loadUpdates(roomName(f.id, 'plan')));
+    for (const h of readHopes(doc)) out.add(h.text);
+    for (const g of readGoals(doc)) out.add(g.title);
+    for (const a of readActions(doc)) out.add(a.title);
+    for (const m of readMeetings(doc)) {
+      out.add(m.title);
+      for (const d of m.decisions) out.add(d.text);
+    }
+    for (const fb of readFeedback(doc)) out.add(fb.comment);
+    for (const m of readMembers(doc)) if (m.name.length > 3) out.add(m.name);
+    for (const n of readNetwork(doc)) {
+      out.add(n.name);
+      out.add(n.contact);
+    }
+    const notes = doc.getMap('meetings');
+    for (const m of notes.values()) {
+      const t = (m as Y.Map<unknown>).get('notes');
+      if (t instanceof Y.Text && t.length > 0) out.add(t.toString());
+    }
+  }
+  out.delete('');
+  return [...out];
+}
+
+beforeAll(async () => {
+  await start();
+  eva = await login(url, 'eva');
+});
+
+afterAll(async () => {
+  await stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('GET /api/overview', () => {
+  it('is for leaders only', async () => {
+    expect((await api(url, '/api/overview')).status).toBe(401);
+    for (const who of ['anna', 'frida', 'admin']) {
+      const r = await overview('', await login(url, who));
+      expect(r.status).toBe(403);
+      expect(r.json).toEqual({ error: 'leaders_only', message: expect.stringContaining('teamledere') });
+    }
+  });
+
+  it('gives both teams’ figures, matching the seeded plans', async () => {
+    const r = await overview();
+    expect(r.status).toBe(200);
+    const o = r.json;
+    expect(o.pending).toBe(0);
+    expect(o.workableCaseload).toBe(25);
+    expect(o.teams.map((t) => t.id).sort()).toEqual(['gellerup', 'viby']);
+    expect(o.period.months).toHaveLength(6);
+    expect(o.today).toBe(copenhagenDay(new Date()));
+
+    const store = app.store;
+    for (const team of o.teams) {
+      // Independently: read each seeded plan of the team and count.
+      const families = store.familiesOfTeams([team.id]);
+      let active = 0;
+      let withoutTovholder = 0;
+      let overdue = 0;
+      for (const f of families) {
+        const doc = docFromUpdates(store.loadUpdates(roomName(f.id, 'plan')));
+        if (f.status !== 'aktiv') continue;
+        active++;
+        if (!readTovholder(doc)) withoutTovholder++;
+        overdue += readActions(doc).filter((a) => (a.status === 'aaben' || a.status === 'igang') && a.due && a.due < o.today).length;
+      }
+      expect(team.figures.families).toBe(active);
+      expect(team.figures.closedFamilies).toBe(families.length - active);
+      expect(team.figures.withoutTovholder).toBe(withoutTovholder);
+      expect(team.figures.overdueActions).toBe(overdue);
+      expect(team.figures.withoutTovholder).toBeGreaterThan(0);
+      expect(team.figures.overdueActions).toBeGreaterThan(0);
+    }
+    const gellerup = o.teams.find((t) => t.id === 'gellerup')!;
+    const viby = o.teams.find((t) => t.id === 'viby')!;
+    // The seed gives four Gellerup families a consent ending within 30 days, none in Viby.
+    expect(gellerup.figures.consentsExpiring).toBe(4);
+    expect(viby.figures.consentsExpiring).toBe(0);
+    expect(o.totals.families).toBe(gellerup.figures.families + viby.figures.families);
+    // Every worker of the team has a row; the seeded workers carry families.
+    expect(gellerup.workers.map((w) => w.name).sort()).toEqual(['Anna Holm', 'Bo Lindqvist', 'Cecilie Dam', 'Dennis Vang']);
+    expect(viby.workers.map((w) => w.name)).toEqual(['Frida Krogh']);
+    const anna = gellerup.workers.find((w) => w.userId === 'u-anna')!;
+    expect(anna.caseload).toBeGreaterThan(10);
+    expect(anna.tovholderFor).toBeGreaterThan(0);
+    // Intervention levels within the period, and the early share.
+    const levels = o.totals.levels;
+    const early = levels.raad + levels.forebyggende;
+    const intrusive = levels.stoettende + levels.anbringelse;
+    expect(early + intrusive).toBeGreaterThan(0);
+    expect(o.totals.earlyShare).toBeCloseTo(early / (early + intrusive), 2);
+    expect(o.totals.levelsByMonth.map((m) => m.month)).toEqual(o.period.months);
+    expect(o.totals.feedback.count).toBeGreaterThan(0);
+    expect(o.totals.feedback.average).toBeGreaterThanOrEqual(1);
+  });
+
+  it('filters by team, district and period, and refuses what it cannot serve with a Danish message', async () => {
+    const g = (await overview('?team=gellerup')).json;
+    expect(g.teams.map((t) => t.id)).toEqual(['gellerup']);
+    expect(g.filters.team).toBe('gellerup');
+    expect(g.options.teams.map((t) => t.id).sort()).toEqual(['gellerup', 'viby']);
+    expect(g.options.districts).toEqual(['Gellerup', 'Viby']);
+    const v = (await overview('?district=Viby')).json;
+    expect(v.totals.families + v.totals.closedFamilies).toBe(22);
+    expect(v.teams.find((t) => t.id === 'gellerup')!.figures.families).toBe(0);
+    const p = (await overview('?from=2025-01&to=2025-12')).json;
+    expect(p.period).toMatchObject({ from: '2025-01', to: '2025-12' });
+    expect(p.totals.levelsByMonth).toHaveLength(12);
+
+    const refusals: [string, number, string][] = [
+      ['?team=aarhus-c', 403, 'team_not_yours'],
+      ['?district=Hasle', 400, 'invalid_district'],
+      ['?from=2026-13', 400, 'invalid_period'],
+      ['?from=26-01', 400, 'invalid_period'],
+      ['?from=2026-05&to=2026-01', 400, 'invalid_period'],
+      ['?from=2020-01&to=2026-01', 400, 'invalid_period'],
+      ['?worker=u-nobody', 400, 'invalid_worker'],
+      ['?team=viby&worker=u-anna', 400, 'invalid_worker']
+    ];
+    for (const [query, status, error] of refusals) {
+      const r = await api<ApiError>(url, `/api/overview${query}`, { cookie: eva });
+      expect(r.status, query).toBe(status);
+      expect(r.json.error, query).toBe(error);
+      expect(r.json.message, query).toMatch(/[a-zæøå]/);
+    }
+  });
+
+  it('drills down to a worker’s families by opaque, stable references only', async () => {
+    const o = (await overview('?worker=u-anna')).json;
+    const anna = o.teams.flatMap((t) => t.workers).find((w) => w.userId === 'u-anna')!;
+    expect(o.drill?.worker).toEqual({ userId: 'u-anna', name: 'Anna Holm', sector: 'social' });
+    const families = o.drill!.families;
+    expect(families).toHaveLength(anna.caseload);
+    expect(families.filter((f) => f.role === 'tovholder')).toHaveLength(anna.tovholderFor);
+    for (const f of families) expect(f.ref).toMatch(/^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/);
+    expect(new Set(families.map((f) => f.ref)).size).toBe(families.length);
+    const again = (await overview('?worker=u-anna&team=gellerup')).json;
+    expect(again.drill!.families.map((f) => f.ref).sort()).toEqual(families.map((f) => f.ref).sort());
+  });
+
+  it('lets no family content out: no names, no ids, no plan text in any variant', async () => {
+    const content = familyContent(app.store);
+    expect(content.length).toBeGreaterThan(100);
+    const variants = ['', '?team=gellerup', '?team=viby', '?district=Gellerup', '?from=2024-01&to=2026-12', '?worker=u-anna', '?worker=u-frida', '?worker=u-bo&team=gellerup'];
+    for (const q of variants) {
+      const r = await api(url, `/api/overview${q}`, { cookie: eva });
+      expect(r.status).toBe(200);
+      const text = JSON.stringify(r.json);
+      for (const c of content) expect(text.includes(c), `${q} leaks "${c}"`).toBe(false);
+    }
+  });
+});
+
+describe('summaries follow the plans', () => {
+  it('updates a family’s figures shortly after a live edit (debounced)', async () => {
+    const anna = await login(url, 'anna');
+    const familyId = family('gel-07'); // i = 6: no tovholder in the seed
+    const before = (await overview('?team=gellerup')).json.teams[0];
+    const p = clients.provider(url, roomName(familyId, 'plan'), anna);
+    await p.synced();
+    expect(readTovholder(p.doc)).toBeNull();
+    const yesterday = copenhagenDay(new Date(Date.now() - 86_400_000));
+    addAction(p.doc, { title: 'Ny forsinket handling', createdAt: new Date().toISOString(), createdBy: 'u-anna', ownerId: 'u-anna', due: yesterday, status: 'aaben', level: 'raad', sector: 'social' });
+    setTovholder(p.doc, { userId: 'u-anna', name: 'Anna Holm', since: copenhagenDay(new Date()), note: 'Overtaget' });
+    let after = before;
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      after = (await overview('?team=gellerup')).json.teams[0];
+      if (after.figures.withoutTovholder === before.figures.withoutTovholder - 1) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(after.figures.withoutTovholder).toBe(before.figures.withoutTovholder - 1);
+    expect(after.figures.overdueActions).toBe(before.figures.overdueActions + 1);
+    const annaBefore = before.workers.find((w) => w.userId === 'u-anna')!;
+    const annaAfter = after.workers.find((w) => w.userId === 'u-anna')!;
+    expect(annaAfter.ownOverdueActions).toBe(annaBefore.ownOverdueActions + 1);
+    expect(annaAfter.tovholderFor).toBe(annaBefore.tovholderFor + 1);
+    p.destroy();
+  });
+
+  it('takes consent status from the consent records at once (no summary involved)', async () => {
+    const anna = await login(url, 'anna');
+    const familyId = family('gel-02'); // consent plan+social, active for 9 more months
+    const before = (await overview('?team=gellerup')).json.teams[0].figures;
+    const consent = app.store.consentsOfFamily(familyId)[0];
+    const r = await api(url, `/api/families/${familyId}/consents/${consent.id}/revoke`, { cookie: anna, method: 'POST' });
+    expect(r.status).toBe(200);
+    const after = (await overview('?team=gellerup')).json.teams[0].figures;
+    expect(after.withoutConsent).toBe(before.withoutConsent + 1);
+  });
+
+  it('catches up at start on plans written straight to the store, and keeps references stable', async () => {
+    const refsBefore = (await overview('?worker=u-frida')).json.drill!.families.map((f) => f.ref).sort();
+    expect(refsBefore.length).toBeGreaterThan(5);
+    const before = (await overview('?team=viby')).json.teams[0].figures;
+    const viby02 = family('vib-02');
+    await stop();
+
+    // While the server is down, a plan changes in the store (as the demo seed writes them).
+    const store = new SqliteStore(join(dataDir, 'familiens-plan.sqlite'));
+    const room = roomName(viby02, 'plan');
+    const doc = docFromUpdates(store.loadUpdates(room));
+    const sv = Y.encodeStateVector(doc);
+    const yesterday = copenhagenDay(new Date(Date.now() - 86_400_000));
+    addAction(doc, { title: 'Skrevet direkte i lageret', createdAt: new Date().toISOString(), createdBy: 'u-frida', ownerId: 'u-frida', due: yesterday, status: 'igang', level: 'stoettende', sector: 'social' });
+    store.appendUpdate(room, 'u-frida', new Date().toISOString(), Y.encodeStateAsUpdate(doc, sv));
+    store.close();
+
+    await start();
+    eva = await login(url, 'eva');
+    const after = (await overview('?team=viby')).json;
+    expect(after.pending).toBe(0);
+    expect(after.teams[0].figures.overdueActions).toBe(before.overdueActions + 1);
+    const refsAfter = (await overview('?worker=u-frida')).json.drill!.families.map((f) => f.ref).sort();
+    expect(refsAfter).toEqual(refsBefore);
+  });
+});

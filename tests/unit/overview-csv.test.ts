@@ -1,0 +1,81 @@
+// The steering group's CSV: what Danish Excel needs (BOM, ';', decimal comma,
+// CRLF), Danish headers from the catalogue, one row per level, quoting.
+import { describe, expect, it } from 'vitest';
+import { overviewCsv, overviewCsvName } from '../../src/lib/shared/overview-csv.ts';
+import type { KeyFigures, Overview, WorkerFigures } from '../../src/lib/shared/overview-types.ts';
+import { da } from '../../src/lib/i18n/da.ts';
+
+const zero = { raad: 0, forebyggende: 0, stoettende: 0, anbringelse: 0, andet: 0 };
+const status = { aaben: 0, igang: 0, udfoert: 0, droppet: 0 };
+function figures(p: Partial<KeyFigures>): KeyFigures {
+  return {
+    families: 0, closedFamilies: 0, withoutTovholder: 0, overdueActions: 0, familiesWithOverdue: 0, openActions: 0,
+    consentsExpiring: 0, withoutConsent: 0, inactive: 0, goals: { aaben: 0, naaet: 0, droppet: 0 }, actions: status,
+    actionsByArea: { social: status, school: status, health: status, employment: status, netvaerk: status, uden: status },
+    levels: zero, earlyShare: null, levelsByMonth: [], feedback: { count: 0, average: null }, lastFeedbackDate: null, ...p
+  };
+}
+const worker = (p: Partial<WorkerFigures>): WorkerFigures => ({
+  userId: 'u', name: 'X', sector: 'social', caseload: 0, tovholderFor: 0, ownOpenActions: 0, ownOverdueActions: 0,
+  familiesWithOverdue: 0, consentsExpiring: 0, inactive: 0, feedback: { count: 0, average: null }, earlyShare: null, ...p
+});
+
+const overview: Overview = {
+  generatedAt: '2026-06-30T10:00:00.000Z',
+  today: '2026-06-30',
+  filters: { team: null, district: null, from: '2026-01', to: '2026-06' },
+  options: { teams: [], districts: [] },
+  period: { from: '2026-01', to: '2026-06', months: [] },
+  workableCaseload: 25,
+  pending: 0,
+  totals: figures({ families: 30, withoutTovholder: 2, levels: { ...zero, raad: 5, stoettende: 3 }, earlyShare: 0.625, feedback: { count: 4, average: 3.75 } }),
+  teams: [
+    {
+      id: 'aaby',
+      name: 'Åby; "Nord"',
+      district: 'Åby',
+      cluster: 'Vest',
+      figures: figures({ families: 30, withoutTovholder: 2 }),
+      workers: [worker({ userId: 'u-a', name: 'Ærø Sørensen', caseload: 27, tovholderFor: 12, ownOverdueActions: 3, earlyShare: 0.5 }), worker({ userId: 'u-b', name: '' })]
+    }
+  ]
+};
+
+describe('overviewCsv', () => {
+  const csv = overviewCsv(overview, da);
+  const lines = csv.slice(1).split('\r\n');
+
+  it('starts with a UTF-8 BOM and ends every line with CRLF', () => {
+    expect(csv.charCodeAt(0)).toBe(0xfeff);
+    expect(new TextEncoder().encode(csv).slice(0, 3)).toEqual(new Uint8Array([0xef, 0xbb, 0xbf]));
+    expect(csv.endsWith('\r\n')).toBe(true);
+    expect(lines.at(-1)).toBe('');
+  });
+
+  it('has Danish headers separated by semicolons', () => {
+    const header = lines[0].split(';');
+    expect(header.slice(0, 7)).toEqual(['Niveau', 'Team', 'Medarbejder', 'Periode fra', 'Periode til', 'Skoledistrikt', 'Aktive familier']);
+    expect(header).toContain('Uden tovholder');
+    expect(header).toContain('Nye handlinger: Råd og vejledning');
+    expect(header).toContain('Andel tidlige indsatser (%)');
+    expect(header).toContain('mod holdbart antal (25)');
+  });
+
+  it('writes one row for the total, one per team and one per worker, numbers Danish style', () => {
+    expect(lines).toHaveLength(1 + 1 + 1 + 2 + 1);
+    const total = lines[1].split(';');
+    expect(total.slice(0, 7)).toEqual(['I alt', 'I alt', '', '2026-01', '2026-06', 'Alle skoledistrikter', '30']);
+    expect(total).toContain('63'); // early share in per cent
+    expect(total.at(-1)).toBe('3,75'); // decimal comma
+    // A team name with the separator and quotes is quoted, quotes doubled.
+    expect(lines[2].startsWith('Team;"Åby; ""Nord""";;')).toBe(true);
+    expect(lines[3]).toContain(';Ærø Sørensen;');
+    expect(lines[3].split(';').length).toBe(lines[0].split(';').length + 1); // +1: the quoted team name holds a ';'
+    expect(lines[4]).toContain(';Ukendt medarbejder;');
+  });
+
+  it('names the file by period (and team), ASCII only', () => {
+    expect(overviewCsvName(overview)).toBe('noegletal_2026-01_2026-06.csv');
+    expect(overviewCsvName({ ...overview, filters: { ...overview.filters, team: 'viby' } })).toBe('noegletal_2026-01_2026-06_viby.csv');
+  });
+});
