@@ -4,14 +4,15 @@
 import { randomUUID } from 'node:crypto';
 import { addMonths } from 'date-fns';
 import { access, consentActive, type Access } from '../src/lib/shared/access.ts';
-import { PARTS, isPart, isSector, parseRoom, roomName, FAMILY_ID_PATTERN, type Part } from '../src/lib/shared/rooms.ts';
+import { PARTS, isPart, isSector, parseRoom, roomName, FAMILY_ID_PATTERN, type Part, type Sector } from '../src/lib/shared/rooms.ts';
 import type {
   AccessLogEntry,
   Consent,
   FamilySummary,
   Manifest,
   ManifestRoom,
-  Me
+  Me,
+  TeamWorker
 } from '../src/lib/shared/api-types.ts';
 import type { Auth, SessionUser } from './auth.ts';
 import { readCookie } from './auth.ts';
@@ -258,9 +259,17 @@ export class Api {
     return out;
   }
 
+  /** The family's team workers and whether the access rule lets each into the plan (owners and tovholder are chosen among them). */
+  #teamWorkers(family: FamilyRow, consents: Consent[], users: UserRow[]): TeamWorker[] {
+    return users
+      .filter((u) => u.active && u.role === 'worker' && u.sector !== null && u.teamIds.includes(family.teamId))
+      .map((u) => ({ id: u.id, name: u.name, sector: u.sector as Sector, planAccess: this.#accessOf(u, family, 'plan', consents) === 'write' }));
+  }
+
   #listFamilies({ request }: Ctx) {
     const { user } = this.#session(request);
     const teams = this.#d.store.listTeams();
+    const users = this.#d.store.listUsers();
     const now = this.#now();
     const families: FamilySummary[] = this.#openable(user).map(({ family, parts, consents }) => ({
       id: family.id,
@@ -275,7 +284,8 @@ export class Api {
           .filter((c) => consentActive(c, now))
           .map((c) => c.validUntil)
           .sort()
-          .at(-1) ?? null
+          .at(-1) ?? null,
+      workers: this.#teamWorkers(family, consents, users)
     }));
     return json(200, { families });
   }

@@ -42,7 +42,8 @@ export function familyRows(
       lastActivity,
       consentStatus,
       search: name.toLowerCase(),
-      parts: summary.parts
+      parts: summary.parts,
+      workers: summary.workers ?? []
     },
     actions: actions.map((a) => ({
       key: `${summary.id}/${a.id}`,
