@@ -45,7 +45,7 @@ for (const viewport of [
     await expectNoSeriousViolations(page, 'plan');
 
     // With an action editor, the goal editor, the tovholder and meeting forms open.
-    await page.locator('[data-action-id] button.edit').first().click();
+    await page.locator('[data-action-id] [data-title]').first().click();
     await page.locator('[data-goal-id] .goal-head button').first().click();
     await page.locator('#tovholder-open').click();
     await page.getByRole('button', { name: 'Registrér møde' }).click();

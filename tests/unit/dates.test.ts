@@ -1,6 +1,7 @@
 // Relative and plain dates in both catalogues' languages (date-fns locales).
 import { describe, expect, it } from 'vitest';
-import { longDay, relativeDay } from '../../src/lib/i18n/dates.ts';
+import { differenceInCalendarDays, parseISO } from 'date-fns';
+import { daysFromToday, longDay, relativeDay } from '../../src/lib/i18n/dates.ts';
 import { fmt } from '../../src/lib/i18n/format.ts';
 
 const today = new Date(2026, 10, 24, 15, 30);
@@ -14,6 +15,14 @@ describe('relative days', () => {
     expect(relativeDay('2026-12-09', today, 'da')).toBe('om 2 uger');
     expect(relativeDay('2027-02-24', today, 'da')).toBe('om 3 måneder');
     expect(relativeDay('2024-11-24', today, 'da')).toBe('for 2 år siden');
+  });
+
+  it('counts calendar days like date-fns, across months, years and DST changes', () => {
+    for (const now of [today, new Date(2026, 2, 29, 1, 30), new Date(2026, 9, 25, 23, 59), new Date(2024, 1, 29, 0, 0)]) {
+      for (const day of ['2026-03-28', '2026-03-29', '2026-03-30', '2026-10-25', '2026-10-26', '2024-02-29', '2025-01-01', '2027-12-31']) {
+        expect(daysFromToday(day, now)).toBe(differenceInCalendarDays(parseISO(day), now));
+      }
+    }
   });
 
   it('English', () => {

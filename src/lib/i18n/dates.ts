@@ -11,10 +11,25 @@ import { locale, type Locale } from './index.ts';
 
 const LOCALES = { da: { dates: daLocale, t: da }, en: { dates: enGB, t: en } } as const;
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Calendar days from `today` to `day` (yyyy-MM-dd). Plain UTC arithmetic on
+ * the date parts: a plan renders hundreds of due dates at once, and this is
+ * the same count as date-fns' differenceInCalendarDays without parsing.
+ */
+export function daysFromToday(day: string, today: Date = new Date()): number {
+  const y = Number(day.slice(0, 4));
+  const m = Number(day.slice(5, 7));
+  const d = Number(day.slice(8, 10));
+  if (!y || !m || !d) return differenceInCalendarDays(parseISO(day), today);
+  return Math.round((Date.UTC(y, m - 1, d) - Date.UTC(today.getFullYear(), today.getMonth(), today.getDate())) / DAY_MS);
+}
+
 /** `day` (yyyy-MM-dd) relative to `today`, in whole calendar days, weeks beyond two weeks, months beyond two months. */
 export function relativeDay(day: string, today: Date = new Date(), lang: Locale = locale): string {
   const { dates, t } = LOCALES[lang];
-  const n = differenceInCalendarDays(parseISO(day), today);
+  const n = daysFromToday(day, today);
   if (n === 0) return t.relToday;
   if (n === 1) return t.relTomorrow;
   if (n === -1) return t.relYesterday;
