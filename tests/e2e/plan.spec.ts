@@ -134,7 +134,7 @@ test('anna builds a plan from the family’s hopes; bo sees it live and complete
   await expect(action(page, 'Bo taler med fodboldklubben om en prøvetræning')).toBeVisible();
 
   // The family's feedback.
-  await page.getByLabel('4 af 5').check({ force: true });
+  await page.getByLabel('4 af 5').check();
   await page.getByLabel('Hvem i familien').fill('Mor');
   await page.getByLabel('Kommentar').fill('Vi føler os hørt, og vi skal kun fortælle tingene én gang.');
   await page.getByRole('button', { name: 'Gem tilbagemelding' }).click();
@@ -175,6 +175,15 @@ test('anna builds a plan from the family’s hopes; bo sees it live and complete
   await page.goto(`/familie/${familyId}/print`);
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Vores plan');
   await page.screenshot({ path: `${shots}/print-1280x800.png`, fullPage: true });
+
+  // "Mine handlinger denne uge", across all her families, leads straight to the overdue action.
+  await page.getByRole('link', { name: /Tilbage til planen/ }).click();
+  await page.getByRole('link', { name: /Tilbage til mine familier/ }).click();
+  const mine = page.locator('.mine li').filter({ hasText: 'Samtale med familien om morgenrutiner' }).filter({ hasText: 'Familien Østergaard' });
+  await expect(mine).toContainText('for 2 dage siden');
+  await expect(mine).toHaveClass(/overdue/);
+  await mine.getByRole('link').click();
+  await expect(action(page, 'Samtale med familien om morgenrutiner').locator('[data-title]')).toBeFocused();
 
   await Promise.all([anna.context.close(), bo.context.close()]);
 });

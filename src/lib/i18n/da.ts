@@ -251,6 +251,7 @@ export const da = {
   printActionBy: '{who} – inden {date}',
   printActionWho: '{who}',
   printDone: 'klaret',
+  printOtherActions: 'Andet, vi har aftalt',
   printTovholder: 'Jeres tovholder er {name}. Det er den person, der holder sammen på planen, og som I kan kontakte først.',
   printNoTovholder: 'I har endnu ikke fået en tovholder.',
   printMeetings: 'Næste møder',

@@ -252,6 +252,7 @@ export const en: Catalogue = {
   printActionBy: '{who} – by {date}',
   printActionWho: '{who}',
   printDone: 'done',
+  printOtherActions: 'Other things we have agreed',
   printTovholder: 'Your coordinator is {name}. This is the person who holds the plan together and whom you can contact first.',
   printNoTovholder: 'You do not have a coordinator yet.',
   printMeetings: 'Next meetings',
