@@ -12,7 +12,7 @@
 // rule (latest `setAt`, then id) on every device, and the plan says so until
 // someone confirms or chooses again (an assignment replacing both heads).
 import * as Y from 'yjs';
-import { isSector, type Sector } from '../shared/rooms.ts';
+import { SECTORS, type Sector } from '../shared/rooms.ts';
 import { assertDay } from './day.ts';
 import { ORIGIN_LOCAL, type Origin } from './origins.ts';
 
@@ -500,7 +500,7 @@ function live(doc: Y.Doc, name: Collection, id: string): boolean {
 
 const ALLOWED: Record<string, readonly unknown[]> = {
   level: INTERVENTION_LEVELS,
-  sector: ['', null, undefined, 'social', 'school', 'health', 'employment']
+  sector: ['', null, ...SECTORS]
 };
 const DATE_FIELDS = new Set(['due', 'targetDate', 'date']);
 
@@ -513,7 +513,7 @@ function validateFields(doc: Y.Doc, name: Collection, fields: Record<string, unk
       const allowed: readonly unknown[] = name === 'goals' ? GOAL_STATUSES : ACTION_STATUSES;
       if (!allowed.includes(v)) throw new RangeError(`status: ${String(v)}`);
     } else if (k in ALLOWED) {
-      if (!ALLOWED[k].includes(v) && !(k === 'sector' && isSector(v))) throw new RangeError(`${k}: ${String(v)}`);
+      if (!ALLOWED[k].includes(v)) throw new RangeError(`${k}: ${String(v)}`);
     } else if (k === 'goalId' && v) {
       if (!live(doc, 'goals', String(v))) throw new RangeError(`goalId: no goal ${String(v)}`);
     } else if (k === 'hopeId' && v) {

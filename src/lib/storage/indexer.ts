@@ -43,7 +43,8 @@ export function familyRows(
       consentStatus,
       search: name.toLowerCase(),
       parts: summary.parts,
-      workers: summary.workers ?? []
+      // absent (an older server): unknown, not "nobody"
+      workers: summary.workers
     },
     actions: actions.map((a) => ({
       key: `${summary.id}/${a.id}`,

@@ -331,7 +331,7 @@ class SyncManager {
         const rows = familyRows(f, null, today, existing.lastActivity);
         await db.families.update(f.id, {
           parts: f.parts,
-          workers: f.workers ?? [],
+          workers: f.workers,
           teamName: f.teamName,
           consentStatus: rows.family.consentStatus
         });

@@ -17,15 +17,13 @@ import {
   hopeText,
   meetingNotes,
   removeItem,
-  setMeta,
   setTovholder,
   softDelete,
   updateItem,
   updateMeeting,
   type Action,
   type Goal,
-  type NewAction,
-  type PlanMeta
+  type NewAction
 } from '../domain/plan.ts';
 import { resolveWarning, type PlanWarning } from '../domain/invariants.ts';
 import type { Me, TeamWorker } from '../shared/api-types.ts';
@@ -36,7 +34,6 @@ export interface PlanCommands {
   readonly me: Me;
   hopeText(id: string): Y.Text | undefined;
   notesText(meetingId: string): Y.Text | undefined;
-  setStatus(status: PlanMeta['status']): void;
   addHope(text: string, saidBy: string): void;
   removeHope(id: string): void;
   addGoal(g: { title: string; hopeId: string | null; targetDate: string | null }): void;
@@ -63,20 +60,20 @@ export interface PlanCommands {
 
 export function planCommands(doc: Y.Doc, me: Me, today: string): PlanCommands {
   const now = () => new Date().toISOString();
-  const toFields = (f: ActionFields) => {
-    const out: Record<string, string | null> = {};
-    for (const [k, v] of Object.entries(f)) if (v !== undefined) out[k] = (v as string | null) ?? '';
+  // Absent fields are left alone; null clears a field ('' in the document).
+  const toFields = (f: Record<string, string | null | undefined>) => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(f)) if (v !== undefined) out[k] = v ?? '';
     return out;
   };
   return {
     me,
     hopeText: (id) => hopeText(doc, id),
     notesText: (id) => meetingNotes(doc, id),
-    setStatus: (status) => setMeta(doc, { status }),
     addHope: (text, saidBy) => void addHope(doc, { text, saidBy, createdAt: now() }),
     removeHope: (id) => removeItem(doc, 'hopes', id),
     addGoal: (g) => void addGoal(doc, { ...g, createdAt: now() }),
-    updateGoal: (id, fields) => void updateItem(doc, 'goals', id, toFields(fields as ActionFields)),
+    updateGoal: (id, fields) => void updateItem(doc, 'goals', id, toFields(fields)),
     removeGoal: (id) => removeItem(doc, 'goals', id),
     addAction: (a) => {
       const fields: NewAction = {
