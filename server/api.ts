@@ -3,14 +3,15 @@
 // code runs in dev and production and tests can call it without a browser.
 import { randomUUID } from 'node:crypto';
 import { access, accessUntil, consentActive, type Access } from '../src/lib/shared/access.ts';
-import { PARTS, parseRoom, roomName, FAMILY_ID_PATTERN, type Part } from '../src/lib/shared/rooms.ts';
+import { PARTS, parseRoom, roomName, FAMILY_ID_PATTERN, type Part, type Sector } from '../src/lib/shared/rooms.ts';
 import type {
   Consent,
   ConsentList,
   FamilySummary,
   Manifest,
   ManifestRoom,
-  Me
+  Me,
+  TeamWorker
 } from '../src/lib/shared/api-types.ts';
 import type { Auth, SessionUser } from './auth.ts';
 import { readCookie } from './auth.ts';
@@ -271,9 +272,17 @@ export class Api {
     return out;
   }
 
+  /** The family's team workers and whether the access rule lets each into the plan (owners and tovholder are chosen among them). */
+  #teamWorkers(family: FamilyRow, consents: Consent[], users: UserRow[]): TeamWorker[] {
+    return users
+      .filter((u) => u.active && u.role === 'worker' && u.sector !== null && u.teamIds.includes(family.teamId))
+      .map((u) => ({ id: u.id, name: u.name, sector: u.sector as Sector, planAccess: this.#accessOf(u, family, 'plan', consents) === 'write' }));
+  }
+
   #listFamilies({ request }: Ctx) {
     const { user } = this.#session(request);
     const teams = this.#d.store.listTeams();
+    const users = this.#d.store.listUsers();
     const now = this.#now();
     const families: FamilySummary[] = this.#openable(user).map(({ family, parts, consents }) => ({
       id: family.id,
@@ -288,7 +297,8 @@ export class Api {
           .filter((c) => consentActive(c, now))
           .map((c) => c.validUntil)
           .sort()
-          .at(-1) ?? null
+          .at(-1) ?? null,
+      workers: this.#teamWorkers(family, consents, users)
     }));
     return json(200, { families });
   }

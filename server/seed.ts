@@ -22,7 +22,7 @@ import {
   type ActionStatus,
   type InterventionLevel
 } from '../src/lib/domain/plan.ts';
-import { addEntry } from '../src/lib/domain/journal.ts';
+import { addEntry, type EntryKind } from '../src/lib/domain/journal.ts';
 import { ORIGIN_SEED } from '../src/lib/domain/origins.ts';
 import { hashPassword } from './auth.ts';
 import type { FamilyRow, Store, UserRow } from './store.ts';
@@ -103,6 +103,27 @@ const FEEDBACK: [number, string][] = [
   [5, 'Vi føler os hørt, og planen er vores egen.'],
   [2, 'Der er for mange møder lige nu.']
 ];
+
+const JOURNAL: Record<Sector, [EntryKind, string][]> = {
+  social: [
+    ['note', 'Telefonsamtale med mor om morgenrutinerne. Det går bedre de fleste dage.'],
+    ['underretning', 'Underretning fra skolen om bekymrende fravær modtaget og vurderet inden for 24 timer.'],
+    ['samtale', 'Hjemmebesøg. Far deltog og fortalte om jobsøgningen.']
+  ],
+  school: [
+    ['fravaer', 'Fravær tre dage i træk uden besked. Forældrene kontaktet.'],
+    ['samtale', 'Elevsamtale om trivsel i klassen og frikvartererne.'],
+    ['note', 'Aftalt lektiestøtte i lektiecaféen om tirsdagen.']
+  ],
+  health: [
+    ['samtale', 'Hjemmebesøg. Vi talte om søvn og aftensrutiner.'],
+    ['note', 'Henvist til egen læge vedrørende astma.']
+  ],
+  employment: [
+    ['samtale', 'Jobsamtale. Ønsker praktik inden for lager og logistik.'],
+    ['note', 'CV gennemgået og sendt til to virksomheder.']
+  ]
+};
 
 const STATUSES: ActionStatus[] = ['aaben', 'igang', 'udfoert', 'aaben', 'igang'];
 
@@ -204,7 +225,11 @@ export async function seedDemo(store: Store, now: Date) {
       doc.clientID = 1000 + n; // deterministic updates
       setMeta(doc, { name: family.name, district: family.district, teamId: team.id, status: family.status }, ORIGIN_SEED);
       if (i % 7 !== 6) {
-        setTovholder(doc, { userId: owner.id, name: owner.name, since: day(createdAt), note: '' }, ORIGIN_SEED);
+        setTovholder(
+          doc,
+          { id: `t0-${id}`.slice(0, 14), userId: owner.id, name: owner.name, since: day(createdAt), note: '', setBy: owner.id, setAt: createdAt.toISOString() },
+          ORIGIN_SEED
+        );
       }
       const hopeIds: string[] = [];
       for (let h = 0; h < 2; h++) {
@@ -319,7 +344,7 @@ export async function seedDemo(store: Store, now: Date) {
       }
       store.appendUpdate(roomName(id, 'plan'), 'seed', createdAt.toISOString(), Y.encodeStateAsUpdate(doc));
 
-      // The opening sector's journal gets a first entry.
+      // The opening sector's journal: a first conversation and later entries of several kinds.
       const journal = new Y.Doc();
       journal.clientID = 5000 + n;
       addEntry(
@@ -335,7 +360,29 @@ export async function seedDemo(store: Store, now: Date) {
         },
         ORIGIN_SEED
       );
+      JOURNAL[opener].forEach(([kind, text], k) => {
+        const at = subDays(now, 3 + ((i + k * 11) % 25));
+        if (at <= createdAt) return;
+        addEntry(
+          journal,
+          { id: `e${k + 1}-${id}`.slice(0, 14), date: day(at), kind, text, authorId: owner.id, authorName: owner.name, createdAt: at.toISOString() },
+          ORIGIN_SEED
+        );
+      });
       store.appendUpdate(roomName(id, opener), 'seed', createdAt.toISOString(), Y.encodeStateAsUpdate(journal));
+      // Where the school is part of the family's life but did not open the case, its own journal has absence records.
+      const teacher = workersOf(team.id).find((u) => u.sector === 'school');
+      if (opener !== 'school' && teacher && i % 5 === 1) {
+        const school = new Y.Doc();
+        school.clientID = 7000 + n;
+        const at = subDays(now, 4 + (i % 9));
+        addEntry(
+          school,
+          { id: `s0-${id}`.slice(0, 14), date: day(at), kind: 'fravaer', text: 'Ulovligt fravær to dage. Forældrene er kontaktet via AULA.', authorId: teacher.id, authorName: teacher.name, createdAt: at.toISOString() },
+          ORIGIN_SEED
+        );
+        store.appendUpdate(roomName(id, 'school'), 'seed', at.toISOString(), Y.encodeStateAsUpdate(school));
+      }
     }
   }
 }

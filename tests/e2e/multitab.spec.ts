@@ -14,7 +14,7 @@ test.afterAll(async () => {
 });
 
 const actionTitles = (page: Page) =>
-  page.locator('.actions input.title').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+  page.locator('[data-action-id] [data-title]').evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ''));
 
 test('two tabs and a second tablet of the same user converge without duplicates', async ({ browser }) => {
   const tablet = await login(browser, server, 'anna');

@@ -16,7 +16,7 @@ test.afterAll(async () => {
 });
 
 const actionTitles = (page: Page) =>
-  page.locator('.actions input.title').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+  page.locator('[data-action-id] [data-title]').evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ''));
 
 test('cold start offline from the service worker, edit three plans, sync on reconnect', async ({ browser }) => {
   const anna = await login(browser, server, 'anna');

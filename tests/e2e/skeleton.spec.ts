@@ -8,7 +8,7 @@ import { login, sessionCookie, startServer, type TestServer } from './fixtures.t
 const FAMILY = 'gel-02-nielsen';
 
 const actionTitles = (page: Page) =>
-  page.locator('.actions input.title').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+  page.locator('[data-action-id] [data-title]').evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ''));
 const expectAction = (page: Page, title: string, present = true) =>
   expect.poll(async () => (await actionTitles(page)).includes(title), { timeout: 10_000 }).toBe(present);
 

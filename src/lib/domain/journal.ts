@@ -1,5 +1,8 @@
-// A sector journal (room `<sector>`): dated entries, append-mostly.
+// A sector journal (room `<sector>`): dated entries, append-mostly. Sensitive
+// and never part of the plan: only the sector itself writes; others read it
+// with the family's consent (DESIGN §6).
 import * as Y from 'yjs';
+import { assertDay } from './day.ts';
 import { newId } from './plan.ts';
 import { ORIGIN_LOCAL, type Origin } from './origins.ts';
 
@@ -37,6 +40,10 @@ export function readEntries(doc: Y.Doc): JournalEntry[] {
 
 export function addEntry(doc: Y.Doc, e: Omit<JournalEntry, 'id'> & { id?: string }, origin: Origin = ORIGIN_LOCAL): string {
   const id = e.id ?? newId();
+  assertDay('date', e.date);
+  if (!e.date) throw new RangeError('date: an entry needs a date');
+  if (!(ENTRY_KINDS as readonly string[]).includes(e.kind)) throw new RangeError(`kind: ${e.kind}`);
+  if (!e.text.trim()) throw new RangeError('text: an entry needs text');
   doc.transact(() => {
     const m = new Y.Map<unknown>();
     entriesMap(doc).set(id, m);

@@ -1,9 +1,19 @@
 // The family plan as one Y.Doc (DESIGN §5). Every collection is a Y.Map keyed by
 // a random id, so concurrent adds never collide and items keep identity when
-// reordered. Readers return plain objects; writers take the doc and run in a
-// transaction with a typed origin (see origins.ts).
+// reordered. Readers return plain objects; writers take the doc, check their
+// input (dates, links, statuses) and run in a transaction with a typed origin
+// (see origins.ts). What concurrent edits can still break (a goal deleted on
+// one tablet while another links an action to it, two tovholders chosen at
+// once) is found by invariants.ts, which the UI and the property test share.
+//
+// The tovholder is an append-only log of assignments (`tovholderLog`), each
+// naming the assignments it replaces. Two tablets that choose a tovholder
+// without seeing each other leave two heads; one wins as a whole by a fixed
+// rule (latest `setAt`, then id) on every device, and the plan says so until
+// someone confirms or chooses again (an assignment replacing both heads).
 import * as Y from 'yjs';
-import type { Sector } from '../shared/rooms.ts';
+import { SECTORS, type Sector } from '../shared/rooms.ts';
+import { assertDay } from './day.ts';
 import { ORIGIN_LOCAL, type Origin } from './origins.ts';
 
 export const INTERVENTION_LEVELS = ['raad', 'forebyggende', 'stoettende', 'anbringelse', 'andet'] as const;
@@ -27,6 +37,40 @@ export interface Tovholder {
   name: string;
   since: string; // yyyy-MM-dd
   note: string;
+}
+
+export interface TovholderAssignment {
+  id: string;
+  /** '' when the assignment removed the tovholder */
+  userId: string;
+  name: string;
+  since: string; // yyyy-MM-dd
+  note: string;
+  setBy: string;
+  setAt: string; // ISO instant
+  /** every head the writer saw: the assignments this one replaces */
+  replaces: string[];
+}
+
+/** One tovholder's time with the family; consecutive assignments of the same person are one tenure. */
+export interface TovholderTenure {
+  userId: string;
+  name: string;
+  since: string;
+  /** the next tovholder's since-date */
+  until: string;
+  /** the handover note written when this person became tovholder */
+  note: string;
+}
+
+export interface TovholderState {
+  current: Tovholder | null;
+  /** the winning assignment, null when none was ever made */
+  head: TovholderAssignment | null;
+  /** assignments made without seeing the winner, not yet resolved; empty in the normal case */
+  concurrent: TovholderAssignment[];
+  /** earlier tovholders, newest first */
+  history: TovholderTenure[];
 }
 
 export interface Hope {
@@ -58,6 +102,8 @@ export interface Action {
   level: InterventionLevel;
   createdAt: string;
   createdBy: string;
+  /** `meetingId/decisionId` when the action came from a meeting's decision */
+  fromDecision: string | null;
 }
 
 export interface Member {
@@ -111,6 +157,10 @@ export interface Feedback {
 export const COLLECTIONS = ['hopes', 'goals', 'actions', 'members', 'network', 'meetings', 'feedback'] as const;
 export type Collection = (typeof COLLECTIONS)[number];
 
+/** Kept on record when deleted (soft delete); the others are removed outright (undo brings them back). */
+export const RECORD_COLLECTIONS = ['meetings', 'feedback'] as const satisfies readonly Collection[];
+export type RemovableCollection = Exclude<Collection, (typeof RECORD_COLLECTIONS)[number]>;
+
 export function newId(): string {
   const bytes = new Uint8Array(9);
   crypto.getRandomValues(bytes);
@@ -125,8 +175,13 @@ export function metaMap(doc: Y.Doc): Y.Map<unknown> {
   return doc.getMap('meta');
 }
 
+/** Legacy storage (separate keys of one map); read as the root assignment of the log. */
 export function tovholderMap(doc: Y.Doc): Y.Map<unknown> {
   return doc.getMap('tovholder');
+}
+
+export function tovholderLog(doc: Y.Doc): Y.Array<TovholderAssignment> {
+  return doc.getArray('tovholderLog');
 }
 
 function s(v: unknown, fallback = ''): string {
@@ -146,11 +201,81 @@ export function readMeta(doc: Y.Doc): PlanMeta {
   };
 }
 
+const LEGACY_ID = 'legacy';
+
+function assignments(doc: Y.Doc): TovholderAssignment[] {
+  const out: TovholderAssignment[] = [];
+  const legacy = tovholderMap(doc);
+  const legacyUser = sOrNull(legacy.get('userId'));
+  if (legacyUser) {
+    out.push({ id: LEGACY_ID, userId: legacyUser, name: s(legacy.get('name')), since: s(legacy.get('since')), note: s(legacy.get('note')), setBy: '', setAt: '', replaces: [] });
+  }
+  for (const a of tovholderLog(doc).toArray()) {
+    // Entries are plain JSON written by other devices: keep only well-formed ones.
+    if (typeof a !== 'object' || a === null || typeof a.id !== 'string' || !a.id) continue;
+    out.push({
+      id: a.id,
+      userId: s(a.userId),
+      name: s(a.name),
+      since: s(a.since),
+      note: s(a.note),
+      setBy: s(a.setBy),
+      setAt: s(a.setAt),
+      replaces: Array.isArray(a.replaces) ? a.replaces.filter((r): r is string => typeof r === 'string') : []
+    });
+  }
+  return out;
+}
+
+/** The fixed rule every device applies to concurrent assignments: the latest setAt wins, then the greater id. */
+function wins(a: TovholderAssignment, b: TovholderAssignment): boolean {
+  return a.setAt !== b.setAt ? a.setAt > b.setAt : a.id > b.id;
+}
+
+function pick(list: TovholderAssignment[]): TovholderAssignment | null {
+  let best: TovholderAssignment | null = null;
+  for (const a of list) if (!best || wins(a, best)) best = a;
+  return best;
+}
+
+function heads(all: TovholderAssignment[]): TovholderAssignment[] {
+  const replaced = new Set(all.flatMap((a) => a.replaces));
+  return all.filter((a) => !replaced.has(a.id));
+}
+
+export function readTovholderState(doc: Y.Doc): TovholderState {
+  const all = assignments(doc);
+  const open = heads(all);
+  const head = pick(open);
+  const current = head && head.userId ? { userId: head.userId, name: head.name, since: head.since, note: head.note } : null;
+  const concurrent = head ? open.filter((a) => a !== head).sort((a, b) => (wins(a, b) ? -1 : 1)) : [];
+  // The chain of predecessors of the winner, collapsed into tenures.
+  const byId = new Map(all.map((a) => [a.id, a]));
+  const chain: TovholderAssignment[] = [];
+  const seen = new Set<string>();
+  for (let a = head; a && !seen.has(a.id); ) {
+    seen.add(a.id);
+    chain.push(a);
+    a = pick(a.replaces.map((id) => byId.get(id)).filter((x): x is TovholderAssignment => !!x));
+  }
+  const tenures: TovholderTenure[] = [];
+  for (const a of chain) {
+    const newer = tenures.at(-1);
+    // Walking back in time: an older assignment of the same person is the same tenure (a confirmation or a corrected note).
+    if (newer && newer.userId === a.userId) continue;
+    tenures.push({ userId: a.userId, name: a.name, since: a.since, until: newer ? newer.since : '', note: a.note });
+  }
+  const history = tenures.slice(current ? 1 : 0).filter((t) => t.userId);
+  // Handovers recorded by the legacy map's history array.
+  for (const h of doc.getArray<Record<string, unknown>>('tovholderHistory').toArray()) {
+    if (typeof h !== 'object' || h === null || typeof h.userId !== 'string') continue;
+    history.push({ userId: h.userId, name: s(h.name), since: s(h.since), until: s(h.until), note: s(h.note) });
+  }
+  return { current, head, concurrent, history };
+}
+
 export function readTovholder(doc: Y.Doc): Tovholder | null {
-  const m = tovholderMap(doc);
-  const userId = sOrNull(m.get('userId'));
-  if (!userId) return null;
-  return { userId, name: s(m.get('name')), since: s(m.get('since')), note: s(m.get('note')) };
+  return readTovholderState(doc).current;
 }
 
 function items(doc: Y.Doc, name: Collection): Y.Map<unknown>[] {
@@ -204,7 +329,8 @@ export function readActions(doc: Y.Doc): Action[] {
         ? (m.get('level') as InterventionLevel)
         : 'andet',
       createdAt: s(m.get('createdAt')),
-      createdBy: s(m.get('createdBy'))
+      createdBy: s(m.get('createdBy')),
+      fromDecision: sOrNull(m.get('fromDecision'))
     }))
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 }
@@ -288,6 +414,7 @@ export function readFeedback(doc: Y.Doc): Feedback[] {
 // ---- writers -------------------------------------------------------------
 
 export function setMeta(doc: Y.Doc, meta: Partial<PlanMeta>, origin: Origin = ORIGIN_LOCAL) {
+  if (meta.status !== undefined && meta.status !== 'aktiv' && meta.status !== 'afsluttet') throw new RangeError(`status: ${meta.status}`);
   doc.transact(() => {
     const m = metaMap(doc);
     for (const [k, v] of Object.entries(meta)) if (v !== undefined) m.set(k, v);
@@ -319,6 +446,7 @@ export function addGoal(
   origin: Origin = ORIGIN_LOCAL
 ): string {
   const id = g.id ?? newId();
+  validateFields(doc, 'goals', { hopeId: g.hopeId, targetDate: g.targetDate, status: g.status ?? 'aaben' });
   doc.transact(() => {
     const m = new Y.Map<unknown>();
     collection(doc, 'goals').set(id, m);
@@ -332,7 +460,7 @@ export function addGoal(
   return id;
 }
 
-export type NewAction = Partial<Omit<Action, 'id' | 'createdAt' | 'createdBy'>> & {
+export type NewAction = Partial<Omit<Action, 'id' | 'createdAt' | 'createdBy' | 'fromDecision'>> & {
   title: string;
   createdAt: string;
   createdBy: string;
@@ -341,6 +469,7 @@ export type NewAction = Partial<Omit<Action, 'id' | 'createdAt' | 'createdBy'>> 
 
 export function addAction(doc: Y.Doc, a: NewAction, origin: Origin = ORIGIN_LOCAL): string {
   const id = a.id ?? newId();
+  validateFields(doc, 'actions', { goalId: a.goalId, due: a.due, status: a.status, level: a.level, sector: a.sector });
   doc.transact(() => {
     const m = new Y.Map<unknown>();
     collection(doc, 'actions').set(id, m);
@@ -360,30 +489,123 @@ export function addAction(doc: Y.Doc, a: NewAction, origin: Origin = ORIGIN_LOCA
   return id;
 }
 
+export function decisionRef(meetingId: string, decisionId: string) {
+  return `${meetingId}/${decisionId}`;
+}
+
+function live(doc: Y.Doc, name: Collection, id: string): boolean {
+  const m = collection(doc, name).get(id);
+  return !!m && m.get('deleted') !== true;
+}
+
+const ALLOWED: Record<string, readonly unknown[]> = {
+  level: INTERVENTION_LEVELS,
+  sector: ['', null, ...SECTORS]
+};
+const DATE_FIELDS = new Set(['due', 'targetDate', 'date']);
+
+/** The checks every writer makes before it touches the document; throws RangeError. */
+function validateFields(doc: Y.Doc, name: Collection, fields: Record<string, unknown>) {
+  for (const [k, v] of Object.entries(fields)) {
+    if (v === undefined) continue;
+    if (DATE_FIELDS.has(k)) assertDay(k, v as string | null);
+    else if (k === 'status') {
+      const allowed: readonly unknown[] = name === 'goals' ? GOAL_STATUSES : ACTION_STATUSES;
+      if (!allowed.includes(v)) throw new RangeError(`status: ${String(v)}`);
+    } else if (k in ALLOWED) {
+      if (!ALLOWED[k].includes(v)) throw new RangeError(`${k}: ${String(v)}`);
+    } else if (k === 'goalId' && v) {
+      if (!live(doc, 'goals', String(v))) throw new RangeError(`goalId: no goal ${String(v)}`);
+    } else if (k === 'hopeId' && v) {
+      if (!live(doc, 'hopes', String(v))) throw new RangeError(`hopeId: no hope ${String(v)}`);
+    }
+  }
+}
+
+/**
+ * Sets plain fields of an item. Checks dates, statuses, levels and links
+ * first (RangeError). An item deleted meanwhile (by another device) is left
+ * alone: returns false.
+ */
 export function updateItem(
   doc: Y.Doc,
   name: Collection,
   id: string,
   fields: Record<string, string | number | boolean | null>,
   origin: Origin = ORIGIN_LOCAL
-) {
+): boolean {
   const m = collection(doc, name).get(id);
-  if (!m) return;
+  if (!m) return false;
+  validateFields(doc, name, fields);
   doc.transact(() => {
-    for (const [k, v] of Object.entries(fields)) m.set(k, v ?? '');
+    for (const [k, v] of Object.entries(fields)) {
+      if (m.get(k) !== (v ?? '')) m.set(k, v ?? '');
+    }
+  }, origin);
+  return true;
+}
+
+/**
+ * Removes a hope, goal, action, member or network party. What pointed at it
+ * is unlinked in the same transaction: a goal's actions lose their goal, a
+ * hope's goals their hope, a decision its action (it can become one again).
+ * Meetings and feedback are kept on record: use softDelete.
+ */
+export function removeItem(doc: Y.Doc, name: RemovableCollection, id: string, origin: Origin = ORIGIN_LOCAL) {
+  if ((RECORD_COLLECTIONS as readonly string[]).includes(name)) throw new RangeError(`${name} are kept on record: soft delete them`);
+  const items = collection(doc, name);
+  if (!items.has(id)) return;
+  doc.transact(() => {
+    items.delete(id);
+    const unlink = (target: Collection, key: string) => {
+      for (const m of collection(doc, target).values()) if (m.get(key) === id) m.set(key, '');
+    };
+    if (name === 'goals') unlink('actions', 'goalId');
+    if (name === 'hopes') unlink('goals', 'hopeId');
+    if (name === 'actions') {
+      for (const meeting of collection(doc, 'meetings').values()) {
+        const decisions = meeting.get('decisions');
+        if (!(decisions instanceof Y.Map)) continue;
+        for (const d of (decisions as Y.Map<Y.Map<unknown>>).values()) if (d.get('actionId') === id) d.set('actionId', '');
+      }
+    }
   }, origin);
 }
 
-export function setTovholder(doc: Y.Doc, t: Tovholder, origin: Origin = ORIGIN_LOCAL) {
+/**
+ * Appoints a tovholder (or, with userId '', removes the tovholder). The new
+ * assignment replaces every head this device sees, so it also resolves a
+ * concurrent choice; the earlier tovholders stay in the log as history.
+ */
+export function setTovholder(
+  doc: Y.Doc,
+  t: Tovholder & { setBy?: string; setAt?: string; id?: string },
+  origin: Origin = ORIGIN_LOCAL
+): string {
+  assertDay('since', t.since);
+  const id = t.id ?? newId();
   doc.transact(() => {
-    const m = tovholderMap(doc);
-    const prev = readTovholder(doc);
-    if (prev) doc.getArray<Record<string, string>>('tovholderHistory').push([{ ...prev, until: t.since }]);
-    m.set('userId', t.userId);
-    m.set('name', t.name);
-    m.set('since', t.since);
-    m.set('note', t.note);
+    const replaces = heads(assignments(doc)).map((a) => a.id);
+    tovholderLog(doc).push([
+      { id, userId: t.userId, name: t.name, since: t.since, note: t.note, setBy: t.setBy ?? '', setAt: t.setAt ?? new Date().toISOString(), replaces }
+    ]);
   }, origin);
+  return id;
+}
+
+/** Resolves a concurrent choice by confirming the tovholder who won. */
+export function confirmTovholder(doc: Y.Doc, by: string, at: string, origin: Origin = ORIGIN_LOCAL): string | null {
+  const { head, concurrent } = readTovholderState(doc);
+  if (!head || concurrent.length === 0) return null;
+  return setTovholder(doc, { userId: head.userId, name: head.name, since: head.since, note: head.note, setBy: by, setAt: at }, origin);
+}
+
+/** Clears a decision's link to an action that no longer exists, so it can become an action again. */
+export function unlinkDecision(doc: Y.Doc, meetingId: string, decisionId: string, origin: Origin = ORIGIN_LOCAL) {
+  const decisions = collection(doc, 'meetings').get(meetingId)?.get('decisions');
+  const decision = decisions instanceof Y.Map ? (decisions as Y.Map<Y.Map<unknown>>).get(decisionId) : undefined;
+  if (!decision || !decision.get('actionId')) return;
+  doc.transact(() => decision.set('actionId', ''), origin);
 }
 
 /** Adds a plain record (members, network, feedback): every field a plain value. */
@@ -412,6 +634,7 @@ export function addFeedback(doc: Y.Doc, f: Omit<Feedback, 'id'> & { id?: string 
   const id = f.id ?? newId();
   const score = Math.round(f.score);
   if (!(score >= 1 && score <= 5)) throw new RangeError('feedback score must be 1–5');
+  assertDay('date', f.date);
   addRecord(
     doc,
     'feedback',
@@ -428,6 +651,8 @@ export function addMeeting(
   origin: Origin = ORIGIN_LOCAL
 ): string {
   const id = m.id ?? newId();
+  assertDay('date', m.date);
+  if (!m.date) throw new RangeError('date: a meeting needs a date');
   doc.transact(() => {
     const map = new Y.Map<unknown>();
     collection(doc, 'meetings').set(id, map);
@@ -443,6 +668,27 @@ export function addMeeting(
     map.set('createdBy', m.createdBy);
   }, origin);
   return id;
+}
+
+/** Date, title and participants of a meeting (participants are replaced as a whole). */
+export function updateMeeting(
+  doc: Y.Doc,
+  id: string,
+  fields: { date?: string; title?: string; participants?: string[] },
+  origin: Origin = ORIGIN_LOCAL
+): boolean {
+  const m = collection(doc, 'meetings').get(id);
+  if (!m) return false;
+  if (fields.date !== undefined) {
+    assertDay('date', fields.date);
+    if (!fields.date) throw new RangeError('date: a meeting needs a date');
+  }
+  doc.transact(() => {
+    if (fields.date !== undefined) m.set('date', fields.date);
+    if (fields.title !== undefined) m.set('title', fields.title);
+    if (fields.participants !== undefined) m.set('participants', [...fields.participants]);
+  }, origin);
+  return true;
 }
 
 export function addDecision(
@@ -472,9 +718,12 @@ export function decisionToAction(doc: Y.Doc, meetingId: string, decisionId: stri
   if (!decision) return null;
   const existing = s(decision.get('actionId'));
   if (existing && collection(doc, 'actions').has(existing)) return existing;
+  validateFields(doc, 'actions', { goalId: a.goalId, due: a.due, status: a.status, level: a.level, sector: a.sector });
   let id = '';
   doc.transact(() => {
     id = addAction(doc, a, origin);
+    // Two tablets may do this at once; the action remembers its decision so the duplicate can be found.
+    collection(doc, 'actions').get(id)?.set('fromDecision', decisionRef(meetingId, decisionId));
     decision.set('actionId', id);
   }, origin);
   return id;

@@ -1,7 +1,11 @@
-// Numbers and dates as a Danish reader expects them: decimal comma, "63 %",
+// Message templates, numbers and dates as a Danish reader expects them: decimal comma, "63 %",
 // "3. feb. 2026", "feb. 26". One place, so tables, charts, print and CSV agree.
 import { format, parseISO } from 'date-fns';
 import { da } from 'date-fns/locale';
+
+export function fmt(template: string, params: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in params ? String(params[key]) : whole));
+}
 
 const integer = new Intl.NumberFormat('da-DK', { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat('da-DK', { minimumFractionDigits: 1, maximumFractionDigits: 1 });

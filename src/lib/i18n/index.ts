@@ -10,4 +10,5 @@ function pick(): Locale {
   return 'da';
 }
 
-export const t = catalogues[pick()];
+export const locale: Locale = pick();
+export const t = catalogues[locale];

@@ -30,6 +30,14 @@ export interface Manifest {
   leaseUntil: string;
 }
 
+/** A worker in the family's team, and whether the access rule lets them into the plan. */
+export interface TeamWorker {
+  id: string;
+  name: string;
+  sector: Sector;
+  planAccess: boolean;
+}
+
 export interface FamilySummary {
   id: string;
   name: string;
@@ -40,6 +48,8 @@ export interface FamilySummary {
   parts: { part: Part; access: Exclude<Access, 'none'> }[];
   /** ISO instant when the last active consent ends; null when none is active */
   consentUntil: string | null;
+  /** the team's workers (owners and tovholder are chosen among them, offline too); absent from servers before issue 4 */
+  workers?: TeamWorker[];
 }
 
 export type ConsentMethod = 'signed' | 'paper' | 'oral';

@@ -2,7 +2,7 @@
 // so logging out or a lease lock can drop everything of that user at once.
 // The Y.Docs themselves live in y-indexeddb databases named after their room.
 import Dexie, { type EntityTable } from 'dexie';
-import type { Consent } from '../shared/api-types.ts';
+import type { Consent, TeamWorker } from '../shared/api-types.ts';
 import type { Part, Sector } from '../shared/rooms.ts';
 
 export interface FamilyRow {
@@ -25,6 +25,8 @@ export interface FamilyRow {
   /** lower-cased name for prefix search */
   search: string;
   parts: { part: Part; access: 'read' | 'write' }[];
+  /** the team's workers and their plan access, from the server (not indexed); absent in rows written before issue 4 */
+  workers?: TeamWorker[];
 }
 
 export interface ActionRow {

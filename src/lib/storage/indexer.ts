@@ -42,7 +42,9 @@ export function familyRows(
       lastActivity,
       consentStatus,
       search: name.toLowerCase(),
-      parts: summary.parts
+      parts: summary.parts,
+      // absent (an older server): unknown, not "nobody"
+      workers: summary.workers
     },
     actions: actions.map((a) => ({
       key: `${summary.id}/${a.id}`,

@@ -233,7 +233,8 @@ class SyncManager {
       teamName: existing.teamName,
       status: existing.status,
       parts: existing.parts,
-      consentUntil: null
+      consentUntil: null,
+      workers: existing.workers
     };
     let owned: { doc: Y.Doc; idb: IndexeddbPersistence } | null = null;
     if (!doc) {
@@ -375,6 +376,7 @@ class SyncManager {
         const rows = familyRows(f, null, today, existing.lastActivity);
         await db.families.update(f.id, {
           parts: f.parts,
+          workers: f.workers,
           teamName: f.teamName,
           consentStatus: rows.family.consentStatus
         });

@@ -1,0 +1,73 @@
+// WCAG 2.1 AA with axe-core on the pages people live in: login, caseload, the
+// plan (portrait and landscape, with an editor and the forms open), a
+// read-only journal and the print page. No serious or critical violations.
+import { test, expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { signIn, startServer, type TestServer } from './fixtures.ts';
+
+let server: TestServer;
+test.beforeAll(async () => {
+  server = await startServer();
+});
+test.afterAll(async () => {
+  await server?.stop();
+});
+
+async function expectNoSeriousViolations(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const serious = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ rule: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+  expect(serious, `${what}: ${JSON.stringify(serious, null, 2)}`).toEqual([]);
+  // The checks did run on real content.
+  expect(results.passes.length, what).toBeGreaterThan(10);
+}
+
+for (const viewport of [
+  { width: 768, height: 1024 },
+  { width: 1280, height: 800 }
+]) {
+  test(`login, caseload and plan have no serious or critical violations at ${viewport.width}×${viewport.height}`, async ({ browser }) => {
+    const context = await browser.newContext({ baseURL: server.url, viewport, locale: 'da-DK' });
+    const page = await context.newPage();
+    await page.goto('/login');
+    await expect(page.getByRole('button', { name: 'Log ind' })).toBeVisible();
+    await expectNoSeriousViolations(page, 'login');
+
+    await signIn(page, 'anna');
+    await expect(page.locator('[data-family-id]').first()).toBeVisible();
+    await expect(page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
+    await expectNoSeriousViolations(page, 'caseload');
+
+    await page.goto('/familie/gel-02-nielsen');
+    await expect(page.locator('[data-sync="online"]')).toBeVisible();
+    await expect(page.locator('[data-action-id]').first()).toBeVisible();
+    await expectNoSeriousViolations(page, 'plan');
+
+    // With an action editor, the goal editor, the tovholder and meeting forms open.
+    await page.locator('[data-action-id] [data-title]').first().click();
+    await page.locator('[data-goal-id] .goal-head button').first().click();
+    await page.locator('#tovholder-open').click();
+    await page.getByRole('button', { name: 'Registrér møde' }).click();
+    await expectNoSeriousViolations(page, 'plan with editors open');
+
+    await page.goto('/familie/gel-02-nielsen/print');
+    await expect(page.locator('.print-plan')).toBeVisible();
+    await expectNoSeriousViolations(page, 'print');
+    await context.close();
+  });
+}
+
+test('a read-only journal has no serious or critical violations', async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 768, height: 1024 }, locale: 'da-DK' });
+  const page = await context.newPage();
+  await signIn(page, 'bo');
+  await page.goto('/familie/gel-02-nielsen');
+  await page.getByRole('tab', { name: /Journal: Socialt/ }).click();
+  await expect(page.locator('[data-journal="social"] [data-entry-id]').first()).toBeVisible();
+  await expectNoSeriousViolations(page, 'read-only journal');
+  await page.getByRole('tab', { name: 'Journal: Skole' }).click();
+  await expect(page.locator('[data-journal="school"]')).toBeVisible();
+  await expectNoSeriousViolations(page, 'writable journal');
+  await context.close();
+});

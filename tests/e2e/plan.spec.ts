@@ -1,0 +1,273 @@
+// Issue "The family plan": anna, on a tablet in portrait (768×1024), builds a
+// new family's plan from the family's own hopes; bo, on a second tablet,
+// sees every step live and ticks off his school action. Then: journals as
+// tabs only where the user may read (read-only where consent gives read), a
+// concurrent tovholder choice that the plan reports and resolves, undo of
+// one's own edits only, and the printable plan for the family.
+import { mkdirSync } from 'node:fs';
+import { test, expect, type Browser, type Page } from '@playwright/test';
+import { addDays, format, subDays } from 'date-fns';
+import { signIn, startServer, type TestServer } from './fixtures.ts';
+
+const PORTRAIT = { width: 768, height: 1024 };
+const LANDSCAPE = { width: 1280, height: 800 };
+const day = (d: Date) => format(d, 'yyyy-MM-dd');
+const today = new Date();
+
+let server: TestServer;
+test.beforeAll(async () => {
+  server = await startServer();
+});
+test.afterAll(async () => {
+  await server?.stop();
+});
+
+/** A tablet: its own browser context, Danish locale (date pickers in Danish), signed in. */
+async function tablet(browser: Browser, username: string, viewport = PORTRAIT) {
+  const context = await browser.newContext({ baseURL: server.url, viewport, locale: 'da-DK', timezoneId: 'Europe/Copenhagen' });
+  const page = await context.newPage();
+  await signIn(page, username);
+  return { context, page };
+}
+
+const action = (page: Page, title: string) => page.locator('[data-action-id]').filter({ has: page.locator('[data-title]', { hasText: title }) });
+const hopeTexts = (page: Page) => page.locator('.hopes textarea').evaluateAll((els) => els.map((e) => (e as HTMLTextAreaElement).value));
+
+async function addAction(page: Page, goalTitle: string, a: { title: string; who: string; owner: string; due: string }) {
+  const form = page.locator(`[data-goal-id]`).filter({ hasText: goalTitle }).locator('form.action-form');
+  // The form stays open under the goal after an action is added, for the next one.
+  if (!(await form.isVisible())) await page.getByRole('button', { name: `Tilføj en handling til målet “${goalTitle}”` }).click();
+  await form.getByLabel('Ny handling').fill(a.title);
+  await form.getByLabel('Fagområde eller netværk').selectOption(a.who);
+  // Choosing the sector suggests that sector's worker as owner.
+  await expect(form.getByLabel('Ansvarlig')).toHaveValue(a.owner);
+  await form.getByLabel('Frist').fill(a.due);
+  await form.getByRole('button', { name: 'Tilføj handling' }).click();
+  await expect(action(page, a.title)).toBeVisible();
+}
+
+test('anna builds a plan from the family’s hopes; bo sees it live and completes his action', async ({ browser }) => {
+  const anna = await tablet(browser, 'anna');
+  const page = anna.page;
+
+  // A new family.
+  await page.getByRole('button', { name: 'Ny familie' }).click();
+  await page.getByLabel('Familiens navn').fill('Familien Østergaard');
+  await page.getByRole('button', { name: 'Opret' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Familien Østergaard' })).toBeVisible();
+  const familyId = new URL(page.url()).pathname.split('/').at(-1) as string;
+  // No tovholder yet: the plan says so.
+  await expect(page.locator('[data-warning="tovholder-missing"]')).toBeVisible();
+
+  // The family consents (consent capture is its own screen) to share the plan with school and health.
+  const consent = await anna.context.request.post(`/api/families/${familyId}/consents`, {
+    headers: { origin: server.url },
+    data: { givenBy: 'Mor', categories: ['plan'], recipients: ['school', 'health'], purpose: 'Samarbejde om familiens plan', method: 'oral' }
+  });
+  expect(consent.status()).toBe(201);
+  // The device learns the team's new access at its next sync.
+  await page.reload();
+  await expect(page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
+
+  // bo, on his own tablet, opens the same plan.
+  const bo = await tablet(browser, 'bo');
+  await bo.page.goto(`/familie/${familyId}`);
+  await expect(bo.page.getByRole('heading', { level: 1, name: 'Familien Østergaard' })).toBeVisible();
+  await expect(page.locator('[data-peer="u-bo"]')).toBeVisible();
+
+  // Two hopes, in the family's own words.
+  for (const [text, by] of [
+    ['Vi vil gerne have mere ro om morgenen, før skole.', 'mor'],
+    ['Jeg vil gerne spille fodbold på et hold igen.', 'Sara, 10 år']
+  ]) {
+    await page.getByLabel('Tilføj håb eller drøm', { exact: true }).fill(text);
+    await page.getByLabel('Sagt af', { exact: true }).fill(by);
+    await page.getByRole('button', { name: 'Tilføj håb eller drøm' }).click();
+  }
+  await expect.poll(() => hopeTexts(bo.page)).toEqual(['Vi vil gerne have mere ro om morgenen, før skole.', 'Jeg vil gerne spille fodbold på et hold igen.']);
+  await expect(bo.page.locator('.hopes')).toContainText('sagt af Sara, 10 år');
+
+  // Presence per field: bo writes in a hope, anna sees where.
+  await bo.page.locator('.hopes textarea').nth(1).click();
+  await expect(page.locator('[data-hope-id]').nth(1).locator('[data-editing="Bo Lindqvist"]')).toBeVisible();
+  await bo.page.locator('.hopes textarea').nth(1).blur();
+
+  // A goal linked to Sara's hope.
+  const goal = 'Sara møder glad i skole hver dag';
+  await page.getByLabel('Nyt mål').fill(goal);
+  await page.getByLabel('Bygger på håbet').selectOption({ label: 'Jeg vil gerne spille fodbold på et hold igen.' });
+  await page.getByLabel('Måldato').fill(day(addDays(today, 120)));
+  await page.getByRole('button', { name: 'Tilføj mål' }).click();
+  const goalCard = page.locator('[data-goal-id]').filter({ hasText: goal });
+  await expect(goalCard).toContainText('Bygger på: “Jeg vil gerne spille fodbold på et hold igen.”');
+
+  // Actions for social, school and health, with owners and due dates; one is already overdue.
+  await addAction(page, goal, { title: 'Samtale med familien om morgenrutiner', who: 's:social', owner: 'u-anna', due: day(subDays(today, 2)) });
+  await addAction(page, goal, { title: 'Lektiecafé to gange om ugen', who: 's:school', owner: 'u-bo', due: day(addDays(today, 3)) });
+  await addAction(page, goal, { title: 'Sundhedsplejersken taler med Sara om søvn', who: 's:health', owner: 'u-cecilie', due: day(addDays(today, 10)) });
+  await expect(goalCard.locator('h4')).toHaveText(['Socialområdet', 'Skole/PPR', 'Sundhed']);
+  await expect(action(page, 'Samtale med familien om morgenrutiner')).toHaveAttribute('data-overdue', '');
+  await expect(action(page, 'Samtale med familien om morgenrutiner')).toContainText('overskredet, frist var for 2 dage siden');
+  await expect(action(page, 'Lektiecafé to gange om ugen')).toContainText('Bo Lindqvist');
+  await expect(action(page, 'Lektiecafé to gange om ugen')).toContainText('frist om 3 dage');
+
+  // anna becomes tovholder.
+  await page.getByRole('button', { name: 'Vælg tovholder' }).first().click();
+  await page.locator('#tovholder-who').selectOption('u-anna');
+  await page.getByLabel('Overdragelsesnote').fill('Anna holder sammen på planen og ringer til mor hver mandag.');
+  await page.getByRole('button', { name: 'Gem tovholder' }).click();
+  await expect(page.locator('[data-header-tovholder]')).toHaveText('Anna Holm');
+  await expect(page.locator('[data-warning="tovholder-missing"]')).toHaveCount(0);
+
+  // A network meeting whose decision becomes an action in one tap.
+  await page.getByRole('button', { name: 'Registrér møde' }).click();
+  await page.getByLabel('Emne').fill('Netværksmøde');
+  await page.getByRole('checkbox', { name: 'Bo Lindqvist' }).check();
+  await page.locator('#new-meeting-notes').fill('Mor og Sara fortalte om morgenerne. Sara vil gerne starte til fodbold.');
+  await page.getByRole('button', { name: 'Registrér møde' }).click();
+  const meeting = page.locator('[data-meeting-id]').filter({ hasText: 'Netværksmøde' });
+  await expect(meeting).toContainText('Deltagere: Familien, Anna Holm, Bo Lindqvist');
+  await meeting.getByPlaceholder('Ny beslutning').fill('Bo taler med fodboldklubben om en prøvetræning');
+  await meeting.getByRole('button', { name: 'Tilføj beslutning' }).click();
+  await meeting.getByRole('button', { name: 'Gør til handling: “Bo taler med fodboldklubben om en prøvetræning”' }).click();
+  await expect(meeting).toContainText('Er blevet til handlingen “Bo taler med fodboldklubben om en prøvetræning”');
+  await expect(action(page, 'Bo taler med fodboldklubben om en prøvetræning')).toBeVisible();
+
+  // The family's feedback.
+  await page.getByLabel('4 af 5').check();
+  await page.getByLabel('Hvem i familien').fill('Mor');
+  await page.getByLabel('Kommentar').fill('Vi føler os hørt, og vi skal kun fortælle tingene én gang.');
+  await page.getByRole('button', { name: 'Gem tilbagemelding' }).click();
+  await expect(page.locator('[data-feedback-id]')).toContainText('4 af 5');
+
+  // bo has seen it all arrive live.
+  await expect(bo.page.locator('[data-header-tovholder]')).toHaveText('Anna Holm');
+  await expect(bo.page.locator('[data-goal-id]').filter({ hasText: goal })).toContainText('Bygger på: “Jeg vil gerne spille fodbold på et hold igen.”');
+  for (const title of ['Samtale med familien om morgenrutiner', 'Lektiecafé to gange om ugen', 'Sundhedsplejersken taler med Sara om søvn', 'Bo taler med fodboldklubben om en prøvetræning']) {
+    await expect(action(bo.page, title)).toBeVisible();
+  }
+  await expect(action(bo.page, 'Samtale med familien om morgenrutiner')).toHaveAttribute('data-overdue', '');
+  await expect(bo.page.locator('[data-meeting-id]')).toContainText('Netværksmøde');
+  await expect(bo.page.locator('[data-meeting-id] textarea')).toHaveValue(/Sara vil gerne starte til fodbold/);
+  await expect(bo.page.locator('[data-feedback-id]')).toContainText('Vi føler os hørt');
+  await expect(bo.page.locator('#tovholder')).toContainText('Anna holder sammen på planen');
+
+  // bo completes his school action; anna sees it done.
+  await action(bo.page, 'Lektiecafé to gange om ugen').getByRole('checkbox').check();
+  await expect(action(page, 'Lektiecafé to gange om ugen')).toHaveAttribute('data-status', 'udfoert');
+
+  // Undo is anna's own: her last edit (the feedback) goes and comes back; bo's tick stays.
+  await page.getByRole('button', { name: 'Fortryd' }).click();
+  await expect(page.locator('[data-feedback-id]')).toHaveCount(0);
+  await expect(bo.page.locator('[data-feedback-id]')).toHaveCount(0);
+  await expect(action(page, 'Lektiecafé to gange om ugen')).toHaveAttribute('data-status', 'udfoert');
+  await page.getByRole('button', { name: 'Gentag' }).click();
+  await expect(bo.page.locator('[data-feedback-id]')).toContainText('4 af 5');
+
+  // The plan at both tablet orientations, for the docs.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await expect(page.locator('[data-sync="online"]')).toBeVisible();
+  const shots = process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : test.info().outputPath('screenshots');
+  mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: `${shots}/plan-768x1024.png`, fullPage: true });
+  await page.setViewportSize(LANDSCAPE);
+  await page.screenshot({ path: `${shots}/plan-1280x800.png`, fullPage: true });
+  await page.goto(`/familie/${familyId}/print`);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Vores plan');
+  await page.screenshot({ path: `${shots}/print-1280x800.png`, fullPage: true });
+
+  // "Mine handlinger denne uge", across all her families, leads straight to the overdue action.
+  await page.getByRole('link', { name: /Tilbage til planen/ }).click();
+  await page.getByRole('link', { name: /Tilbage til mine familier/ }).click();
+  const mine = page.locator('.mine li').filter({ hasText: 'Samtale med familien om morgenrutiner' }).filter({ hasText: 'Familien Østergaard' });
+  await expect(mine).toContainText('for 2 dage siden');
+  await expect(mine).toHaveClass(/overdue/);
+  await mine.getByRole('link').click();
+  await expect(action(page, 'Samtale med familien om morgenrutiner').locator('[data-title]')).toBeFocused();
+
+  await Promise.all([anna.context.close(), bo.context.close()]);
+});
+
+test('journal tabs only for parts the user may read; a read journal is read-only', async ({ browser }) => {
+  // gel-02: opened by social; consent shares plan and the social journal with school, health and employment.
+  const bo = await tablet(browser, 'bo');
+  await bo.page.goto('/familie/gel-02-nielsen');
+  await expect(bo.page.getByRole('tab')).toHaveText(['Familiens plan', 'Journal: Socialt · Kun læseadgang', 'Journal: Skole']);
+  await bo.page.getByRole('tab', { name: /Journal: Socialt/ }).click();
+  const social = bo.page.locator('[data-journal="social"]');
+  await expect(social).toHaveAttribute('data-access', 'read');
+  await expect(social.locator('[data-read-only]')).toBeVisible();
+  await expect(social.locator('[data-entry-id]').first()).toBeVisible();
+  await expect(social.locator('form')).toHaveCount(0);
+  // Arrow keys move between tabs; his own journal is writable.
+  await bo.page.getByRole('tab', { name: /Journal: Socialt/ }).press('ArrowRight');
+  await expect(bo.page.getByRole('tab', { name: 'Journal: Skole' })).toBeFocused();
+  const school = bo.page.locator('[data-journal="school"]');
+  await expect(school).toHaveAttribute('data-access', 'write');
+  await school.getByLabel('Type').selectOption('fravaer');
+  await school.getByLabel('Tekst').fill('Fravær mandag, mor ringede om morgenen.');
+  await school.getByRole('button', { name: 'Tilføj notat' }).click();
+  await expect(school.locator('[data-entry-id]').first()).toContainText('Fravær mandag, mor ringede om morgenen.');
+  await expect(school.locator('[data-entry-id]').first()).toContainText('skrevet af Bo Lindqvist');
+
+  // gel-01: no consent; anna sees only her own sector's journal, never another's.
+  const anna = await tablet(browser, 'anna');
+  await anna.page.goto('/familie/gel-01-hansen');
+  await expect(anna.page.getByRole('heading', { level: 1, name: 'Familien Hansen' })).toBeVisible();
+  await expect(anna.page.getByRole('tab')).toHaveText(['Familiens plan', 'Journal: Socialt']);
+  await Promise.all([bo.context.close(), anna.context.close()]);
+});
+
+test('two tovholders chosen at once: one wins everywhere, the plan says so, and a tap resolves it', async ({ browser }) => {
+  const family = '/familie/gel-03-jensen';
+  const anna = await tablet(browser, 'anna', LANDSCAPE);
+  const bo = await tablet(browser, 'bo', LANDSCAPE);
+  await anna.page.goto(family);
+  await bo.page.goto(family);
+  await expect(anna.page.locator('[data-sync="online"]')).toBeVisible();
+  await expect(bo.page.locator('[data-sync="online"]')).toBeVisible();
+  await expect(anna.page.locator('#tovholder-open')).toBeVisible();
+
+  // anna is offline at the family's home and hands over to Cecilie; bo, online, takes it himself a moment later.
+  await anna.context.setOffline(true);
+  await expect(anna.page.locator('[data-sync="offline"]')).toBeVisible();
+  await anna.page.locator('#tovholder-open').click();
+  await anna.page.locator('#tovholder-who').selectOption('u-cecilie');
+  await anna.page.getByRole('button', { name: 'Gem tovholder' }).click();
+  await expect(anna.page.locator('[data-header-tovholder]')).toHaveText('Cecilie Dam');
+  await bo.page.locator('#tovholder-open').click();
+  await bo.page.locator('#tovholder-who').selectOption('u-bo');
+  await bo.page.getByRole('button', { name: 'Gem tovholder' }).click();
+  await expect(bo.page.locator('[data-header-tovholder]')).toHaveText('Bo Lindqvist');
+
+  await anna.context.setOffline(false);
+  // Both tablets agree: bo's choice (the later one) wins whole, and both say what happened.
+  for (const p of [anna.page, bo.page]) {
+    await expect(p.locator('[data-header-tovholder]')).toHaveText('Bo Lindqvist', { timeout: 15_000 });
+    await expect(p.locator('[data-warning="tovholder-concurrent"]')).toContainText('To tovholdere blev valgt samtidig på hver sin enhed (Cecilie Dam og Bo Lindqvist)');
+  }
+  await anna.page.locator('[data-warning="tovholder-concurrent"]').getByRole('button', { name: 'Bekræft' }).click();
+  for (const p of [anna.page, bo.page]) {
+    await expect(p.locator('[data-warning="tovholder-concurrent"]')).toHaveCount(0);
+    await expect(p.locator('[data-header-tovholder]')).toHaveText('Bo Lindqvist');
+  }
+  await Promise.all([anna.context.close(), bo.context.close()]);
+});
+
+test('the print page shows the plan in plain words and no journal', async ({ browser }) => {
+  const anna = await tablet(browser, 'anna', LANDSCAPE);
+  await anna.page.goto('/familie/gel-02-nielsen/print');
+  const plan = anna.page.locator('.print-plan');
+  await expect(plan.getByRole('heading', { level: 1 })).toHaveText('Vores plan · Familien Nielsen');
+  await expect(plan).toContainText('Jeres tovholder er Anna Holm.');
+  await expect(plan.getByRole('heading', { level: 2 })).toHaveText(['Det håber vi på', 'Det arbejder vi hen imod', 'Næste møder', 'Dem, der er med']);
+  await expect(plan).toContainText('Jeg vil gerne have en rigtig ven i klassen.');
+  // Journal text never appears; internal categories (intervention levels) neither.
+  await expect(plan).not.toContainText('Underretning');
+  await expect(plan).not.toContainText('Første samtale med familien');
+  await expect(plan).not.toContainText('Råd og vejledning');
+  await anna.page.emulateMedia({ media: 'print' });
+  await expect(anna.page.locator('.topbar')).toBeHidden();
+  await expect(anna.page.getByRole('button', { name: 'Udskriv eller gem som PDF' })).toBeHidden();
+  await anna.context.close();
+});

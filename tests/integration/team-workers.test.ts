@@ -1,0 +1,72 @@
+// GET /api/families names each family's team workers and whether the access
+// rule lets them into the plan, so a device can offer owners and a tovholder
+// offline; the answer follows consent as it changes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../../server/app.ts';
+import { loadConfig } from '../../server/config.ts';
+import { listen, type Running } from '../../server/http.ts';
+import type { FamilySummary } from '../../src/lib/shared/api-types.ts';
+
+let running: Running;
+let url: string;
+
+async function call(path: string, opts: { cookie?: string; method?: string; body?: unknown } = {}) {
+  const res = await fetch(url + path, {
+    method: opts.method ?? 'GET',
+    headers: { 'content-type': 'application/json', origin: url, ...(opts.cookie ? { cookie: opts.cookie } : {}) },
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body)
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+async function login(username: string) {
+  const r = await call('/api/auth/login', { method: 'POST', body: { username, password: 'demo' } });
+  expect(r.status).toBe(204);
+  return (r.headers.get('set-cookie') ?? '').split(';')[0];
+}
+
+async function families(cookie: string): Promise<Map<string, FamilySummary>> {
+  const { json } = await call('/api/families', { cookie });
+  return new Map((json.families as FamilySummary[]).map((f) => [f.id, f]));
+}
+
+const access = (f: FamilySummary | undefined) => Object.fromEntries((f?.workers ?? []).map((w) => [w.id, w.planAccess]));
+
+beforeAll(async () => {
+  const config = { ...loadConfig({}, { port: 0, demo: true }), dataDir: mkdtempSync(join(tmpdir(), 'fp-int-')) };
+  running = await listen(await createApp(config), null, 0);
+  url = running.url;
+});
+afterAll(async () => {
+  await running?.close();
+});
+
+describe('team workers on GET /api/families', () => {
+  it('lists the team workers (no leaders or admins) with plan access by the shared rule', async () => {
+    const anna = await login('anna');
+    const list = await families(anna);
+    // gel-01: no consent → only the opening sector (social) is in the plan.
+    expect(access(list.get('gel-01-hansen'))).toEqual({ 'u-anna': true, 'u-bo': false, 'u-cecilie': false, 'u-dennis': false });
+    // gel-02: consent covers the plan for school, health and employment.
+    expect(access(list.get('gel-02-nielsen'))).toEqual({ 'u-anna': true, 'u-bo': true, 'u-cecilie': true, 'u-dennis': true });
+    expect(list.get('gel-02-nielsen')?.workers?.find((w) => w.id === 'u-bo')).toEqual({ id: 'u-bo', name: 'Bo Lindqvist', sector: 'school', planAccess: true });
+  });
+
+  it('follows consent: recorded → access, revoked → none', async () => {
+    const anna = await login('anna');
+    const { json: family } = await call('/api/families', { cookie: anna, method: 'POST', body: { name: 'Familien Ny' } });
+    expect(access((await families(anna)).get(family.id))['u-bo']).toBe(false);
+    const { json: consent } = await call(`/api/families/${family.id}/consents`, {
+      cookie: anna,
+      method: 'POST',
+      body: { givenBy: 'Mor', categories: ['plan'], recipients: ['school'], purpose: 'Samarbejde', method: 'oral' }
+    });
+    expect(access((await families(anna)).get(family.id))).toMatchObject({ 'u-bo': true, 'u-cecilie': false });
+    await call(`/api/families/${family.id}/consents/${consent.id}/revoke`, { cookie: anna, method: 'POST' });
+    expect(access((await families(anna)).get(family.id))['u-bo']).toBe(false);
+  });
+});

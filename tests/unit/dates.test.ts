@@ -1,0 +1,41 @@
+// Relative and plain dates in both catalogues' languages (date-fns locales).
+import { describe, expect, it } from 'vitest';
+import { differenceInCalendarDays, parseISO } from 'date-fns';
+import { daysFromToday, longDay, relativeDay } from '../../src/lib/i18n/dates.ts';
+import { fmt } from '../../src/lib/i18n/format.ts';
+
+const today = new Date(2026, 10, 24, 15, 30);
+
+describe('relative days', () => {
+  it('Danish: days up to two weeks, then weeks, months, years', () => {
+    expect(relativeDay('2026-11-27', today, 'da')).toBe('om 3 dage');
+    expect(relativeDay('2026-11-10', today, 'da')).toBe('for 14 dage siden');
+    expect(relativeDay('2026-11-03', today, 'da')).toBe('for 3 uger siden');
+    expect(relativeDay('2026-12-08', today, 'da')).toBe('om 14 dage');
+    expect(relativeDay('2026-12-09', today, 'da')).toBe('om 2 uger');
+    expect(relativeDay('2027-02-24', today, 'da')).toBe('om 3 måneder');
+    expect(relativeDay('2024-11-24', today, 'da')).toBe('for 2 år siden');
+  });
+
+  it('counts calendar days like date-fns, across months, years and DST changes', () => {
+    for (const now of [today, new Date(2026, 2, 29, 1, 30), new Date(2026, 9, 25, 23, 59), new Date(2024, 1, 29, 0, 0)]) {
+      for (const day of ['2026-03-28', '2026-03-29', '2026-03-30', '2026-10-25', '2026-10-26', '2024-02-29', '2025-01-01', '2027-12-31']) {
+        expect(daysFromToday(day, now)).toBe(differenceInCalendarDays(parseISO(day), now));
+      }
+    }
+  });
+
+  it('English', () => {
+    expect(relativeDay('2026-11-24', today, 'en')).toBe('today');
+    expect(relativeDay('2026-11-25', today, 'en')).toBe('tomorrow');
+    expect(relativeDay('2026-11-10', today, 'en')).toBe('14 days ago');
+    expect(relativeDay('2026-12-10', today, 'en')).toBe('in 2 weeks');
+  });
+
+  it('plain dates and templates', () => {
+    expect(longDay('2026-03-12', 'da')).toBe('12. marts 2026');
+    expect(longDay('2026-03-12', 'en')).toBe('12 March 2026');
+    expect(fmt('{name} er tovholder, {name}!', { name: 'Anna' })).toBe('Anna er tovholder, Anna!');
+    expect(fmt('{x} og {y}', { x: 1 })).toBe('1 og {y}');
+  });
+});
