@@ -62,7 +62,7 @@ test('anna builds a plan from the family’s hopes; bo sees it live and complete
   // The family consents (consent capture is its own screen) to share the plan with school and health.
   const consent = await anna.context.request.post(`/api/families/${familyId}/consents`, {
     headers: { origin: server.url },
-    data: { givenBy: 'Mor', categories: ['plan'], recipients: ['school', 'health'], purpose: 'Samarbejde om familiens plan', method: 'oral' }
+    data: { givenBy: 'Mor', categories: ['plan'], recipients: ['school', 'health'], purpose: 'Samarbejde om familiens plan', method: 'oral', reference: 'Givet mundtligt på hjemmebesøg, noteret af Anna Holm' }
   });
   expect(consent.status()).toBe(201);
   // The device learns the team's new access at its next sync.

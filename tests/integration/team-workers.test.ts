@@ -63,7 +63,7 @@ describe('team workers on GET /api/families', () => {
     const { json: consent } = await call(`/api/families/${family.id}/consents`, {
       cookie: anna,
       method: 'POST',
-      body: { givenBy: 'Mor', categories: ['plan'], recipients: ['school'], purpose: 'Samarbejde', method: 'oral' }
+      body: { givenBy: 'Mor', categories: ['plan'], recipients: ['school'], purpose: 'Samarbejde', method: 'oral', reference: 'Noteret af Anna Holm' }
     });
     expect(access((await families(anna)).get(family.id))).toMatchObject({ 'u-bo': true, 'u-cecilie': false });
     await call(`/api/families/${family.id}/consents/${consent.id}/revoke`, { cookie: anna, method: 'POST' });

@@ -6,6 +6,7 @@ import * as Y from 'yjs';
 import {
   addAction,
   addFeedback,
+  collection,
   addGoal,
   addHope,
   addMeeting,
@@ -104,7 +105,9 @@ describe('summarisePlan', () => {
   it('takes the server’s last update as activity, and ignores dates in the future', () => {
     const doc = new Y.Doc();
     setMeta(doc, { name: 'X', district: 'D', teamId: 't', status: 'afsluttet' });
-    addAction(doc, { title: 'x', createdAt: '2027-01-01T00:00:00.000Z', createdBy: 'u', due: 'not a day', status: 'aaben' });
+    const id = addAction(doc, { title: 'x', createdAt: '2027-01-01T00:00:00.000Z', createdBy: 'u', status: 'aaben' });
+    // The writers refuse a malformed date; another client (or an old version) may still have written one.
+    collection(doc, 'actions').get(id)?.set('due', 'not a day');
     addFeedback(doc, { date: '2026-02-01', who: 'Mor', score: 5, comment: '', createdAt: '2026-01-01T00:00:00.000Z', createdBy: 'u' });
     const s = summarisePlan(doc, NOW, { lastUpdateAt: '2026-01-14T23:30:00.000Z' });
     expect(s.status).toBe('afsluttet');
