@@ -2,7 +2,7 @@
 // handler serves /api/* by delegating here from hooks.server.ts, so the same
 // code runs in dev and production and tests can call it without a browser.
 import { randomUUID } from 'node:crypto';
-import { addMonths } from 'date-fns';
+import { addMonths } from 'date-fns/addMonths';
 import { access, consentActive, type Access } from '../src/lib/shared/access.ts';
 import { PARTS, isPart, isSector, parseRoom, roomName, FAMILY_ID_PATTERN, type Part } from '../src/lib/shared/rooms.ts';
 import type {
