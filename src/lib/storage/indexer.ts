@@ -8,6 +8,16 @@ import type { ActionRow, FamilyRow, LocalDb } from './db.ts';
 
 const OPEN = new Set(['aaben', 'igang']);
 
+/** 'udloeber' when the consent ends within 30 days of `today`. */
+function consentStatusOf(until: string | null, today: string): FamilyRow['consentStatus'] {
+  if (!until) return 'ingen';
+  return differenceInCalendarDays(parseISO(until), parseISO(today)) <= 30 ? 'udloeber' : 'aktiv';
+}
+
+function sameParts(a: FamilyRow['parts'], b: FamilyRow['parts']): boolean {
+  return a.length === b.length && a.every((p, i) => p.part === b[i].part && p.access === b[i].access);
+}
+
 export function familyRows(
   summary: FamilySummary,
   doc: Y.Doc | null,
@@ -20,12 +30,7 @@ export function familyRows(
   const open = actions.filter((a) => OPEN.has(a.status));
   const dues = open.map((a) => a.due).filter((d): d is string => !!d).sort();
   const name = meta?.name || summary.name;
-  const until = summary.consentUntil;
-  const consentStatus: FamilyRow['consentStatus'] = !until
-    ? 'ingen'
-    : differenceInCalendarDays(parseISO(until), parseISO(today)) <= 30
-      ? 'udloeber'
-      : 'aktiv';
+  const consentStatus = consentStatusOf(summary.consentUntil, today);
   return {
     family: {
       id: summary.id,
@@ -63,5 +68,39 @@ export async function writeFamily(db: LocalDb, rows: { family: FamilyRow; action
     await db.families.put(rows.family);
     await db.actions.where('familyId').equals(rows.family.id).delete();
     await db.actions.bulkPut(rows.actions);
+  });
+}
+
+/**
+ * The sweep's index rows from the server's family list, in one transaction: a
+ * row for each family not indexed yet (no plan read, so no action rows), and
+ * for the others only what the server decides (access to the parts, team
+ * name, consent status), written only where it changed. A city's caseload
+ * (5,000 families) is one bulk read and, on most sweeps, no write at all.
+ * Returns how many rows were written.
+ */
+export async function indexSummaries(db: LocalDb, summaries: readonly FamilySummary[], today: string): Promise<number> {
+  return db.transaction('rw', db.families, db.actions, async () => {
+    const existing = await db.families.bulkGet(summaries.map((f) => f.id));
+    const added: FamilyRow[] = [];
+    const changed: { key: string; changes: Pick<FamilyRow, 'parts' | 'teamName' | 'consentStatus'> }[] = [];
+    summaries.forEach((f, i) => {
+      const row = existing[i];
+      if (!row) {
+        added.push(familyRows(f, null, today, '').family);
+        return;
+      }
+      const consentStatus = consentStatusOf(f.consentUntil, today);
+      if (row.teamName !== f.teamName || row.consentStatus !== consentStatus || !sameParts(row.parts, f.parts)) {
+        changed.push({ key: f.id, changes: { parts: f.parts, teamName: f.teamName, consentStatus } });
+      }
+    });
+    if (added.length > 0) {
+      // As writeFamily does for a family without its plan: no action rows.
+      await db.actions.where('familyId').anyOf(added.map((f) => f.id)).delete();
+      await db.families.bulkPut(added);
+    }
+    if (changed.length > 0) await db.families.bulkUpdate(changed);
+    return added.length + changed.length;
   });
 }
