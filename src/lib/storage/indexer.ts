@@ -72,35 +72,40 @@ export async function writeFamily(db: LocalDb, rows: { family: FamilyRow; action
 }
 
 /**
- * The sweep's index rows from the server's family list, in one transaction: a
- * row for each family not indexed yet (no plan read, so no action rows), and
- * for the others only what the server decides (access to the parts, team
- * name, consent status), written only where it changed. A city's caseload
- * (5,000 families) is one bulk read and, on most sweeps, no write at all.
- * Returns how many rows were written.
+ * The sweep's index rows from the server's family list: a row for each family
+ * not indexed yet (no plan read, so no action rows), and for the others only
+ * what the server decides (access to the parts, team name, consent status),
+ * written only where it changed. A city's caseload (5,000 families) is one
+ * bulk read and, on most sweeps, no write at all; what there is to write is
+ * one transaction. Returns how many rows were written.
  */
 export async function indexSummaries(db: LocalDb, summaries: readonly FamilySummary[], today: string): Promise<number> {
-  return db.transaction('rw', db.families, db.actions, async () => {
-    const existing = await db.families.bulkGet(summaries.map((f) => f.id));
-    const added: FamilyRow[] = [];
-    const changed: { key: string; changes: Pick<FamilyRow, 'parts' | 'teamName' | 'consentStatus'> }[] = [];
-    summaries.forEach((f, i) => {
-      const row = existing[i];
-      if (!row) {
-        added.push(familyRows(f, null, today, '').family);
-        return;
-      }
-      const consentStatus = consentStatusOf(f.consentUntil, today);
-      if (row.teamName !== f.teamName || row.consentStatus !== consentStatus || !sameParts(row.parts, f.parts)) {
-        changed.push({ key: f.id, changes: { parts: f.parts, teamName: f.teamName, consentStatus } });
-      }
-    });
+  // Compared outside a read-write transaction, which would hold up the
+  // caseload page's own read of the rows. Only the sweep adds family rows
+  // (sweeps do not overlap), and the update below sets only the server's
+  // fields, so nothing written in between is lost.
+  const existing = await db.families.bulkGet(summaries.map((f) => f.id));
+  const added: FamilyRow[] = [];
+  const changed: { key: string; changes: Pick<FamilyRow, 'parts' | 'teamName' | 'consentStatus'> }[] = [];
+  summaries.forEach((f, i) => {
+    const row = existing[i];
+    if (!row) {
+      added.push(familyRows(f, null, today, '').family);
+      return;
+    }
+    const consentStatus = consentStatusOf(f.consentUntil, today);
+    if (row.teamName !== f.teamName || row.consentStatus !== consentStatus || !sameParts(row.parts, f.parts)) {
+      changed.push({ key: f.id, changes: { parts: f.parts, teamName: f.teamName, consentStatus } });
+    }
+  });
+  if (added.length === 0 && changed.length === 0) return 0;
+  await db.transaction('rw', db.families, db.actions, async () => {
     if (added.length > 0) {
       // As writeFamily does for a family without its plan: no action rows.
       await db.actions.where('familyId').anyOf(added.map((f) => f.id)).delete();
       await db.families.bulkPut(added);
     }
     if (changed.length > 0) await db.families.bulkUpdate(changed);
-    return added.length + changed.length;
   });
+  return added.length + changed.length;
 }
