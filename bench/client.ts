@@ -297,9 +297,10 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
         await page.getByText(new RegExp(`\\b${total}\\b`)).first().waitFor();
         return t;
       });
-      // Every page load starts a sweep that rewrites each family's index row; wait
-      // until it reaches the room syncs ("done/total"), which the unreachable relay
-      // leaves idle, so that it does not compete with the measurement.
+      // Every page load starts a sweep that compares each family's index row with
+      // the server's list; wait until it reaches the room syncs ("done/total"),
+      // which the unreachable relay leaves idle, so that it does not compete with
+      // the measurement.
       await page.waitForFunction(() => /\d+\/\d+/.test(document.querySelector('[data-global-sync]')?.textContent ?? ''), null, { timeout: 180_000 });
       await page.waitForTimeout(500);
       const steps: [string, string][] = [

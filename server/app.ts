@@ -12,7 +12,6 @@ import { Auth, readCookie } from './auth.ts';
 import type { Config } from './config.ts';
 import { Relay } from './relay.ts';
 import { SqliteStore, type FamilyRow, type Store } from './store.ts';
-import { seedDemo } from './seed.ts';
 import { Summariser } from './summaries.ts';
 import { OverviewService } from './overview.ts';
 
@@ -89,7 +88,12 @@ export async function createApp(config: Config, opts: { now?: () => Date; summar
     maxBodyBytes: config.maxBodyBytes
   });
 
-  if (config.demo && store.familyCount() === 0) await seedDemo(store, now());
+  // The seed (and the date formatting it needs) is loaded only when it runs:
+  // a production process (DEMO=0) never holds it in memory.
+  if (config.demo && store.familyCount() === 0) {
+    const { seedDemo } = await import('./seed.ts');
+    await seedDemo(store, now());
+  }
   void summaries.backfill();
 
   return {

@@ -2,7 +2,7 @@
 // turns an untrusted JSON body into the fields of a consent record, or names
 // the first thing that is wrong with a stable error code (and, where it helps,
 // the offending value) so the API can answer 400 with a Danish message.
-import { addMonths } from 'date-fns';
+import { addMonths } from 'date-fns/addMonths';
 import { PARTS, SECTORS, isPart, isSector, type Part, type Sector } from '../src/lib/shared/rooms.ts';
 import type { ConsentMethod } from '../src/lib/shared/api-types.ts';
 import type { ErrorCode } from './messages.ts';

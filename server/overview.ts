@@ -4,7 +4,7 @@
 // any text of a plan, and names families in a drill-down by an opaque keyed
 // hash of their id (demo ids embed surnames), stable across restarts.
 import { createHmac, randomBytes } from 'node:crypto';
-import { subMonths } from 'date-fns';
+import { subMonths } from 'date-fns/subMonths';
 import { tz } from '@date-fns/tz';
 import { INTERVENTION_LEVELS, ACTION_STATUSES, GOAL_STATUSES, type InterventionLevel } from '../src/lib/domain/plan.ts';
 import {

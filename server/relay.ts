@@ -3,6 +3,12 @@
 // access that is recomputed whenever users, teams or consents change), commits
 // every update to the store before forwarding it, and owns awareness identity.
 // Message handling is a table keyed by the protocol's message type.
+//
+// Group commit: an accepted update is applied to the room's document at once
+// but committed together with the other updates of the same event-loop turn
+// (one transaction), and only then forwarded. Until that commit the documents
+// hold state the store does not, so everything that tells a client about a
+// document's state (sync answers, state vectors, snapshots) flushes first.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
@@ -97,6 +103,14 @@ interface Room {
   unloadTimer: ReturnType<typeof setTimeout> | null;
 }
 
+/** Applied to its room's document, not yet committed to the store. */
+interface PendingUpdate {
+  room: Room;
+  author: Conn | null;
+  at: string;
+  update: Uint8Array;
+}
+
 interface Bucket {
   tokens: number;
   at: number;
@@ -105,6 +119,9 @@ interface Bucket {
 type Handler = (conn: Conn, decoder: decoding.Decoder) => void;
 
 class ProtocolError extends Error {}
+
+/** WebSocket 1011: the server met a condition it cannot handle (the store failed); clients reconnect. */
+const CLOSE_INTERNAL_ERROR = 1011;
 
 function rawToBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
@@ -126,6 +143,8 @@ export class Relay {
   readonly #buckets = new Map<string, Bucket>();
   readonly #handlers: Record<number, Handler>;
   readonly #sweep: ReturnType<typeof setInterval>;
+  #pending: PendingUpdate[] = [];
+  #flushScheduled: ReturnType<typeof setImmediate> | null = null;
   #closed = false;
 
   constructor(deps: RelayDeps) {
@@ -163,6 +182,7 @@ export class Relay {
 
   /** For tests and the summariser: the live doc of a loaded room. */
   loadedDoc(name: string): Y.Doc | undefined {
+    this.#flush();
     return this.#rooms.get(name)?.doc;
   }
 
@@ -225,6 +245,7 @@ export class Relay {
     });
 
     // Greet with our state vector (sync step 1) and the room's awareness.
+    this.#flush();
     const enc = encoding.createEncoder();
     encoding.writeVarUint(enc, MESSAGE_SYNC);
     syncProtocol.writeSyncStep1(enc, room.doc);
@@ -258,6 +279,7 @@ export class Relay {
     const subtype = decoding.readVarUint(decoder);
     if (subtype === syncProtocol.messageYjsSyncStep1) {
       const sv = decoding.readVarUint8Array(decoder);
+      this.#flush();
       const enc = encoding.createEncoder();
       encoding.writeVarUint(enc, MESSAGE_SYNC);
       syncProtocol.writeSyncStep2(enc, room.doc, sv);
@@ -277,12 +299,18 @@ export class Relay {
       }
       return;
     }
+    // The writer's answer to our acknowledgement (#scheduleStateVector) is
+    // almost always an update with no structs and no deletions: nothing to
+    // validate, apply or store.
+    if (update.byteLength === 2 && update[0] === 0 && update[1] === 0) return;
     // Structural validation before the update touches the document.
     Y.decodeUpdate(update);
     try {
       Y.applyUpdate(room.doc, update, conn);
     } catch (err) {
-      // The document may hold part of a broken update: rebuild it from the store.
+      // The document may hold part of a broken update: commit what it did
+      // apply (as an unbatched relay did), then rebuild it from the store.
+      this.#flush();
       this.#reloadDoc(room);
       throw err;
     }
@@ -294,6 +322,7 @@ export class Relay {
     conn.svTimer = setTimeout(() => {
       conn.svTimer = null;
       if (conn.ws.readyState !== WebSocket.OPEN) return;
+      this.#flush();
       const enc = encoding.createEncoder();
       encoding.writeVarUint(enc, MESSAGE_SYNC);
       syncProtocol.writeSyncStep1(enc, conn.room.doc);
@@ -410,20 +439,61 @@ export class Relay {
   #onDocUpdate(room: Room, update: Uint8Array, origin: unknown) {
     if (origin === ORIGIN_RELAY_LOAD) return;
     const author = typeof origin === 'object' && origin !== null && 'session' in origin ? (origin as Conn) : null;
-    const now = this.#now().toISOString();
-    // Persistence before broadcast: if this throws, nothing is forwarded.
-    this.#deps.store.appendUpdate(room.name, author?.session.user.id ?? 'system', now, update);
-    room.updatesSinceCompact++;
-    const enc = encoding.createEncoder();
-    encoding.writeVarUint(enc, MESSAGE_SYNC);
-    syncProtocol.writeUpdate(enc, update);
-    const msg = encoding.toUint8Array(enc);
-    for (const c of room.conns) if (c !== author) this.#send(c, msg);
-    // Only an update that changed something is acknowledged; an empty reply to our
-    // state vector must not start another round.
-    if (author) this.#scheduleStateVector(author);
-    if (room.updatesSinceCompact >= this.#deps.limits.compactAfterUpdates) this.#compact(room);
-    this.#deps.onRoomUpdated?.(room.name, room.doc);
+    // Time of receipt; committed (and only then forwarded) by #flush.
+    this.#pending.push({ room, author, at: this.#now().toISOString(), update });
+    this.#flushScheduled ??= setImmediate(() => this.#flush());
+  }
+
+  /**
+   * Group commit: every pending update in one transaction, then forwarded in
+   * the order they were applied. Persistence before broadcast: if the commit
+   * fails, nothing of the batch is forwarded.
+   */
+  #flush() {
+    if (this.#flushScheduled) clearImmediate(this.#flushScheduled);
+    this.#flushScheduled = null;
+    if (this.#pending.length === 0) return;
+    const batch = this.#pending;
+    this.#pending = [];
+    try {
+      this.#deps.store.appendUpdates(
+        batch.map((p) => ({ room: p.room.name, author: p.author?.session.user.id ?? 'system', at: p.at, data: p.update }))
+      );
+    } catch (err) {
+      this.#commitFailed(batch, err);
+      return;
+    }
+    const touched = new Set<Room>();
+    for (const { room, author, update } of batch) {
+      room.updatesSinceCompact++;
+      touched.add(room);
+      const enc = encoding.createEncoder();
+      encoding.writeVarUint(enc, MESSAGE_SYNC);
+      syncProtocol.writeUpdate(enc, update);
+      const msg = encoding.toUint8Array(enc);
+      for (const c of room.conns) if (c !== author) this.#send(c, msg);
+      // Only an update that changed something is acknowledged; an empty reply to our
+      // state vector must not start another round.
+      if (author && room.conns.has(author)) this.#scheduleStateVector(author);
+    }
+    for (const room of touched) {
+      if (room.updatesSinceCompact >= this.#deps.limits.compactAfterUpdates) this.#compact(room);
+      this.#deps.onRoomUpdated?.(room.name, room.doc);
+    }
+  }
+
+  /**
+   * The store refused the batch: the rooms' documents hold updates that were
+   * neither stored nor forwarded. Rebuild those documents from the store and
+   * close the writers' sockets; their providers reconnect and send the edits
+   * again (they still hold them), so nothing is lost.
+   */
+  #commitFailed(batch: PendingUpdate[], err: unknown) {
+    console.error(`relay: committing ${batch.length} update(s) failed; their rooms are reloaded from the store`, err);
+    for (const room of new Set(batch.map((p) => p.room))) {
+      if (this.#rooms.get(room.name) === room) this.#reloadDoc(room);
+    }
+    for (const p of batch) if (p.author) this.#close(p.author, CLOSE_INTERNAL_ERROR, 'store unavailable');
   }
 
   #compact(room: Room) {
@@ -470,6 +540,7 @@ export class Relay {
 
   #unload(room: Room) {
     if (room.conns.size > 0 || this.#rooms.get(room.name) !== room) return;
+    this.#flush();
     if (room.updatesSinceCompact > 1) this.#compact(room);
     this.#rooms.delete(room.name);
     room.awareness.destroy();
@@ -536,6 +607,7 @@ export class Relay {
   async close() {
     this.#closed = true;
     clearInterval(this.#sweep);
+    this.#flush();
     for (const room of this.#rooms.values()) {
       for (const conn of [...room.conns]) this.#close(conn, 1001, 'server shutting down');
       if (room.unloadTimer) clearTimeout(room.unloadTimer);

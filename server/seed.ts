@@ -3,7 +3,11 @@
 // visible. The same seed always yields the same families, ids and texts;
 // dates are relative to the day the seed runs, so "overdue" stays meaningful.
 import * as Y from 'yjs';
-import { addDays, addMonths, format, subDays, subMonths } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { addMonths } from 'date-fns/addMonths';
+import { format } from 'date-fns/format';
+import { subDays } from 'date-fns/subDays';
+import { subMonths } from 'date-fns/subMonths';
 import type { Part, Sector } from '../src/lib/shared/rooms.ts';
 import { roomName } from '../src/lib/shared/rooms.ts';
 import type { Consent } from '../src/lib/shared/api-types.ts';

@@ -45,6 +45,21 @@ export interface StoredUpdate {
   data: Uint8Array;
 }
 
+export interface NewUpdate {
+  room: string;
+  author: string;
+  at: string;
+  data: Uint8Array;
+}
+
+/** Who made one update of a room's log, and when; kept when the log is compacted. */
+export interface UpdateAuthor {
+  seq: number;
+  author: string;
+  at: string;
+  size: number;
+}
+
 export interface AuditEntry {
   at: string;
   userId: string | null;
@@ -142,17 +157,21 @@ export interface Store {
   userNames(ids: readonly string[]): Map<string, string>;
   // rooms' update log
   appendUpdate(room: string, author: string, at: string, data: Uint8Array): number;
+  /** Appends every update in one transaction (all or none); returns their seqs in order. */
+  appendUpdates(updates: readonly NewUpdate[]): number[];
   loadUpdates(room: string): StoredUpdate[];
   latestSeq(room: string): number;
   latestSeqs(rooms: readonly string[]): Map<string, number>;
   compact(room: string, uptoSeq: number, snapshot: Uint8Array, at: string): void;
   updateCount(room: string): number;
+  /** Per-update authorship of a room, oldest first, compacted updates included. */
+  updateAuthors(room: string): UpdateAuthor[];
   // audit
   audit(e: AuditEntry): void;
   auditOfFamily(familyId: string, limit: number): AuditRow[];
   /** The family's audit entries (of the given actions) counted per user, room, action and UTC hour. */
   auditGroupsOfFamily(familyId: string, actions: readonly string[]): AccessGroup[];
-  /** Accepted updates of the rooms counted per author, room and UTC hour (from update_authors). */
+  /** Accepted updates of the rooms counted per author, room and UTC hour (update log and update_authors). */
   changeGroupsOfRooms(rooms: readonly string[]): AccessGroup[];
   /** Rooms the user has ever opened (online or, as uploaded, offline): candidates for purge. */
   roomsOpenedBy(userId: string): string[];
@@ -194,6 +213,8 @@ CREATE TABLE IF NOT EXISTS updates (
   room TEXT NOT NULL, seq INTEGER NOT NULL, author TEXT NOT NULL, at TEXT NOT NULL, data BLOB NOT NULL,
   PRIMARY KEY (room, seq)
 ) WITHOUT ROWID;
+-- Authorship of updates that compaction folded into a snapshot: an update's
+-- own row in "updates" carries it until then (one INSERT per update).
 CREATE TABLE IF NOT EXISTS update_authors (
   room TEXT NOT NULL, seq INTEGER NOT NULL, author TEXT NOT NULL, at TEXT NOT NULL, size INTEGER NOT NULL,
   PRIMARY KEY (room, seq)
@@ -285,7 +306,13 @@ const SQL = {
   consentsOfFamily: `SELECT * FROM consents WHERE family_id = ? ORDER BY recorded_at, id`,
   appendUpdate: `INSERT INTO updates (room, seq, author, at, data)
     VALUES (?, COALESCE((SELECT MAX(seq) FROM updates WHERE room = ?), 0) + 1, ?, ?, ?) RETURNING seq`,
-  appendAuthor: `INSERT INTO update_authors (room, seq, author, at, size) VALUES (?, ?, ?, ?, ?)`,
+  keepAuthorsUpTo: `INSERT OR IGNORE INTO update_authors (room, seq, author, at, size)
+    SELECT room, seq, author, at, length(data) FROM updates WHERE room = ? AND seq <= ? AND author != 'snapshot'`,
+  updateAuthors: `SELECT seq, author, at, size FROM update_authors WHERE room = ?
+    UNION ALL
+    SELECT u.seq, u.author, u.at, length(u.data) AS size FROM updates u WHERE u.room = ? AND u.author != 'snapshot'
+      AND NOT EXISTS (SELECT 1 FROM update_authors a WHERE a.room = u.room AND a.seq = u.seq)
+    ORDER BY seq`,
   loadUpdates: `SELECT seq, data FROM updates WHERE room = ? ORDER BY seq`,
   latestSeq: `SELECT COALESCE(MAX(seq), 0) AS seq FROM updates WHERE room = ?`,
   updateCount: `SELECT COUNT(*) AS n FROM updates WHERE room = ?`,
@@ -303,10 +330,14 @@ const SQL = {
     FROM audit a LEFT JOIN users u ON u.id = a.user_id
     WHERE a.family_id = ? AND a.action IN (SELECT value FROM json_each(?))
     GROUP BY a.user_id, a.room, a.action, hour`,
+  // Authorship lives in the update log until compaction moves it to update_authors.
   changeGroupsOfRooms: `SELECT c.author AS user_id, u.name AS user_name, u.sector AS user_sector, c.room, 'change' AS action,
     substr(c.at, 1, 13) AS hour, COUNT(*) AS n, MIN(c.at) AS first_at, MAX(c.at) AS last_at
-    FROM update_authors c LEFT JOIN users u ON u.id = c.author
-    WHERE c.room IN (SELECT value FROM json_each(?))
+    FROM (
+      SELECT room, seq, author, at FROM update_authors WHERE room IN (SELECT value FROM json_each(?1))
+      UNION
+      SELECT room, seq, author, at FROM updates WHERE room IN (SELECT value FROM json_each(?1)) AND author != 'snapshot'
+    ) c LEFT JOIN users u ON u.id = c.author
     GROUP BY c.author, c.room, hour`,
   userNames: `SELECT id, name FROM users WHERE id IN (SELECT value FROM json_each(?))`
 } as const;
@@ -633,11 +664,13 @@ export class SqliteStore implements Store {
   }
 
   appendUpdate(room: string, author: string, at: string, data: Uint8Array): number {
-    return this.#tx(() => {
-      const seq = Number(this.#stmt('appendUpdate').get(room, room, author, at, data)?.seq);
-      this.#stmt('appendAuthor').run(room, seq, author, at, data.byteLength);
-      return seq;
-    });
+    return this.appendUpdates([{ room, author, at, data }])[0];
+  }
+
+  appendUpdates(updates: readonly NewUpdate[]): number[] {
+    if (updates.length === 0) return [];
+    const insert = this.#stmt('appendUpdate');
+    return this.#tx(() => updates.map((u) => Number(insert.get(u.room, u.room, u.author, u.at, u.data)?.seq)));
   }
 
   loadUpdates(room: string): StoredUpdate[] {
@@ -663,9 +696,10 @@ export class SqliteStore implements Store {
     return out;
   }
 
-  /** Replace every update up to uptoSeq by one snapshot row at uptoSeq; authorship stays in update_authors. */
+  /** Replace every update up to uptoSeq by one snapshot row at uptoSeq; their authorship moves to update_authors. */
   compact(room: string, uptoSeq: number, snapshot: Uint8Array, at: string) {
     this.#tx(() => {
+      this.#stmt('keepAuthorsUpTo').run(room, uptoSeq);
       this.#stmt('deleteUpTo').run(room, uptoSeq);
       this.#stmt('insertSnapshot').run(room, uptoSeq, at, snapshot);
     });
@@ -673,6 +707,12 @@ export class SqliteStore implements Store {
 
   updateCount(room: string) {
     return Number(this.#stmt('updateCount').get(room)?.n ?? 0);
+  }
+
+  updateAuthors(room: string): UpdateAuthor[] {
+    return this.#stmt('updateAuthors')
+      .all(room, room)
+      .map((r) => ({ seq: Number(r.seq), author: str(r.author), at: str(r.at), size: Number(r.size) }));
   }
 
   audit(e: AuditEntry) {

@@ -11,7 +11,12 @@
 // "Today", "overdue" and months are calendar days in Europe/Copenhagen whatever
 // the server's TZ: a due date is a day in Denmark, not an instant.
 import type * as Y from 'yjs';
-import { addDays, format, isValid, parseISO, startOfDay, subDays } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { format } from 'date-fns/format';
+import { isValid } from 'date-fns/isValid';
+import { parseISO } from 'date-fns/parseISO';
+import { startOfDay } from 'date-fns/startOfDay';
+import { subDays } from 'date-fns/subDays';
 import { TZDate } from '@date-fns/tz';
 import { tz } from '@date-fns/tz';
 import { consentActive, type AccessConsent } from '../shared/access.ts';

@@ -3,7 +3,13 @@
 // A consent is valid from an instant up to, not including, an instant; people
 // think in days ("til og med 30. april"), so the form speaks days and these
 // helpers turn them into instants in the device's time zone.
-import { addDays, addMonths, differenceInCalendarDays, format, parseISO, startOfDay, subDays } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { addMonths } from 'date-fns/addMonths';
+import { differenceInCalendarDays } from 'date-fns/differenceInCalendarDays';
+import { format } from 'date-fns/format';
+import { parseISO } from 'date-fns/parseISO';
+import { startOfDay } from 'date-fns/startOfDay';
+import { subDays } from 'date-fns/subDays';
 import { consentActive, type AccessConsent } from './access.ts';
 import type { Consent, ConsentMethod } from './api-types.ts';
 import { PARTS, SECTORS, type Part, type Sector } from './rooms.ts';

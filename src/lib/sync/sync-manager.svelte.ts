@@ -10,7 +10,7 @@ import { IndexeddbPersistence } from 'y-indexeddb';
 import type { Consent, FamilySummary, Manifest, Me } from '../shared/api-types.ts';
 import { parseRoom } from '../shared/rooms.ts';
 import { openDb, type ConsentOutboxRow, type LocalDb, type RoomRow } from '../storage/db.ts';
-import { familyRows, writeFamily } from '../storage/indexer.ts';
+import { familyRows, indexSummaries, writeFamily } from '../storage/indexer.ts';
 import { localRoomDatabases, purgeAll, purgeRooms } from '../storage/purge.ts';
 import { api, ApiFailure } from './api.ts';
 import { deviceId } from './device.ts';
@@ -366,23 +366,9 @@ class SyncManager {
       (await db.rooms.bulkGet([...until.keys()])).filter((r): r is RoomRow => !!r).map((r) => ({ key: r.room, changes: { until: until.get(r.room) ?? null } }))
     );
 
-    // Index rows for every family (names and access), even before its plan is synced.
-    const today = format(new Date(), 'yyyy-MM-dd');
-    for (const f of families) {
-      const existing = await db.families.get(f.id);
-      if (!existing) {
-        await writeFamily(db, familyRows(f, null, today, ''));
-      } else {
-        const rows = familyRows(f, null, today, existing.lastActivity);
-        await db.families.update(f.id, {
-          parts: f.parts,
-          workers: f.workers,
-          teamName: f.teamName,
-          consentStatus: rows.family.consentStatus
-        });
-      }
-    }
-    this.indexVersion++;
+    // Index rows for every family (names and access), even before its plan is
+    // synced: one transaction, and pages re-read the index only when it changed.
+    if ((await indexSummaries(db, families, format(new Date(), 'yyyy-MM-dd'))) > 0) this.indexVersion++;
 
     const roomRows = new Map((await db.rooms.bulkGet(manifest.rooms.map((r) => r.room))).filter((r): r is RoomRow => !!r).map((r) => [r.room, r]));
     const todo = manifest.rooms.filter((r) => {

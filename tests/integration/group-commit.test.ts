@@ -1,0 +1,115 @@
+// Group commit (server/relay.ts): the updates that arrive in one event-loop
+// turn are committed in one transaction and only then forwarded. Persistence
+// before broadcast must hold for each of them, each keeps its own author, and
+// when the store refuses a batch nothing of it is forwarded and the writers'
+// edits still arrive once the store works again.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { roomName } from '../../src/lib/shared/rooms.ts';
+import * as decoding from 'lib0/decoding';
+import * as syncProtocol from 'y-protocols/sync';
+import { MESSAGE_SYNC } from '../../src/lib/shared/protocol.ts';
+import { barrier, collect, docFromUpdates, TestServer, updateMessage, waitFor } from './helpers.ts';
+
+let server: TestServer;
+let anna: string;
+let bo: string;
+let room: string;
+
+beforeAll(async () => {
+  server = await TestServer.start();
+  [anna, bo] = await Promise.all(['anna', 'bo'].map((u) => server.login(u)));
+  room = roomName(server.family('gel-02'), 'plan'); // anna opened the case; bo writes by consent
+});
+afterEach(() => server.clients.closeAll());
+afterAll(() => server?.stop());
+
+/** One writer's Yjs edits, each as its own update message. */
+function edits(clientID: number, n: number, key: string): Uint8Array[] {
+  const doc = new Y.Doc();
+  doc.clientID = clientID;
+  const out: Uint8Array[] = [];
+  doc.on('update', (u: Uint8Array) => out.push(updateMessage(u)));
+  for (let i = 0; i < n; i++) doc.getMap('group-commit').set(`${key}-${i}`, i);
+  return out;
+}
+
+/** Apply every update frame a raw socket has received so far to one doc. */
+function received(frames: Uint8Array[]): Y.Doc {
+  const doc = new Y.Doc();
+  for (const f of frames) {
+    const d = decoding.createDecoder(f);
+    if (decoding.readVarUint(d) !== MESSAGE_SYNC) continue;
+    const subtype = decoding.readVarUint(d);
+    if (subtype === syncProtocol.messageYjsSyncStep2 || subtype === syncProtocol.messageYjsUpdate) {
+      Y.applyUpdate(doc, decoding.readVarUint8Array(d));
+    }
+  }
+  return doc;
+}
+
+describe('group commit', () => {
+  it('commits a burst from two writers before forwarding any of it, each update with its author', async () => {
+    const writerA = await server.raw(room, anna);
+    const writerB = await server.raw(room, bo);
+    const witness = await server.raw(room, anna);
+    await Promise.all([barrier(writerA), barrier(writerB), barrier(witness)]);
+    const seen = collect(witness);
+    const authorsBefore = server.app.store.updateAuthors(room).length;
+
+    // Back to back, so that most of each burst is read in one turn.
+    const fromA = edits(710_001, 40, 'a');
+    const fromB = edits(710_002, 40, 'b');
+    for (let i = 0; i < 40; i++) {
+      writerA.send(fromA[i]);
+      writerB.send(fromB[i]);
+    }
+    await Promise.all([barrier(writerA), barrier(writerB)]);
+    await barrier(witness);
+
+    const got = received(seen).getMap('group-commit');
+    expect(got.size).toBe(80);
+    // Everything forwarded is in the store.
+    const stored = docFromUpdates(server.app.store.loadUpdates(room)).getMap('group-commit');
+    for (const [k, v] of got) expect(stored.get(k)).toBe(v);
+    // One stored update per edit, with the right author.
+    const authors = server.app.store.updateAuthors(room).slice(authorsBefore);
+    expect(authors.length).toBe(80);
+    const annaUser = server.app.store.userByUsername('anna')!.id;
+    const boUser = server.app.store.userByUsername('bo')!.id;
+    expect(authors.filter((a) => a.author === annaUser).length).toBe(40);
+    expect(authors.filter((a) => a.author === boUser).length).toBe(40);
+  });
+
+  it('forwards nothing of a batch the store refuses; the writer reconnects and its edit arrives', async () => {
+    const writer = server.provider(room, anna);
+    const reader = server.provider(room, bo);
+    await Promise.all([writer.synced(), reader.synced()]);
+    const readerFrames = collect(reader.ws());
+    const store = server.app.store;
+    const seqBefore = store.latestSeq(room);
+    const append = store.appendUpdates;
+    let refused = 0;
+    store.appendUpdates = () => {
+      refused++;
+      throw new Error('disk full (test)');
+    };
+    const closed = writer.nextClose();
+    try {
+      writer.doc.getMap('group-commit').set('refused-once', 'ja');
+      expect(await closed).toBe(1011);
+    } finally {
+      store.appendUpdates = append;
+    }
+    expect(refused).toBe(1);
+    await barrier(reader.ws());
+    expect(received(readerFrames).getMap('group-commit').has('refused-once')).toBe(false);
+    expect(store.latestSeq(room)).toBe(seqBefore);
+    // The relay's document was rebuilt from the store: it does not hold the edit either.
+    expect(server.app.relay.loadedDoc(room)!.getMap('group-commit').has('refused-once')).toBe(false);
+
+    // y-websocket reconnects after 1011 and sends what the relay lacks.
+    await waitFor(() => reader.doc.getMap('group-commit').get('refused-once') === 'ja', 10_000, 'the edit after reconnecting');
+    expect(docFromUpdates(store.loadUpdates(room)).getMap('group-commit').get('refused-once')).toBe('ja');
+  });
+});
