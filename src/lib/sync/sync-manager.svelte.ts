@@ -14,7 +14,8 @@ import { familyRows, writeFamily } from '../storage/indexer.ts';
 import { localRoomDatabases, purgeAll, purgeRooms } from '../storage/purge.ts';
 import { api, ApiFailure } from './api.ts';
 import { deviceId } from './device.ts';
-import { LiveRoom } from './live-room.svelte.ts';
+import { LiveRoom, type ClosedReason } from './live-room.svelte.ts';
+import { manifestListsRoom } from './room-access.ts';
 
 const SWEEP_INTERVAL_MS = 60_000;
 const CONCURRENCY = 3;
@@ -134,8 +135,10 @@ class SyncManager {
     },
     onLocalEdits: (room: string, count: number) => void this.#setPending(room, count),
     onSaved: (room: string) => void this.#setPending(room, 0),
-    onClosed: (room: string, reason: 'access' | 'session' | 'refused') => {
+    onClosed: (room: string, reason: ClosedReason) => {
       if (reason === 'access' && this.db) void this.#purge([room], 'access ended');
+      // The index listed a room the server refused: bring the index up to date (and purge what it held).
+      if (reason === 'denied') void this.sweep();
     }
   };
 
@@ -171,6 +174,7 @@ class SyncManager {
     const live = new LiveRoom(room, {
       deviceId: deviceId(),
       user: { id: me.id, name: me.name, sector: me.sector },
+      verify: () => manifestListsRoom(room),
       hooks: {
         ...this.#hooks,
         onConnected: (r) => {
