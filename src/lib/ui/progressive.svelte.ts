@@ -1,0 +1,71 @@
+// A long list put on screen in steps, so that the first screenful paints at
+// once: the first frame renders items up to a budget (in rows), and after
+// that frame has been produced the budget grows a chunk per task until every
+// item is in the DOM. Nothing is windowed away: within a few tasks the whole
+// plan is there for find-in-page, printing, keyboard order and screen readers.
+// `all()` renders everything at once, e.g. before jumping to an item further down.
+export class Progressive {
+  /** rows to render now; Infinity once everything is */
+  budget = $state(0);
+  readonly #chunk: number;
+  #frame = 0;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #complete: () => boolean = () => true;
+
+  constructor(first: number, chunk: number) {
+    this.budget = first;
+    this.#chunk = chunk;
+  }
+
+  get done(): boolean {
+    return this.budget === Infinity;
+  }
+
+  /** Starts growing after the next frame, until `complete()` says the budget covers every item (read at each step: items come and go live). */
+  start(complete: () => boolean) {
+    this.#complete = complete;
+    if (this.done || this.#frame || this.#timer) return;
+    if (complete()) {
+      this.budget = Infinity;
+      return;
+    }
+    // requestAnimationFrame runs just before the frame is produced; the task it
+    // queues runs after it, so the first screenful is painted before more work.
+    this.#frame = requestAnimationFrame(() => {
+      this.#frame = 0;
+      this.#timer = setTimeout(this.#step, 0);
+    });
+  }
+
+  #step = () => {
+    this.#timer = null;
+    this.budget += this.#chunk;
+    if (this.#complete()) this.budget = Infinity;
+    else this.#timer = setTimeout(this.#step, 0);
+  };
+
+  all() {
+    this.destroy();
+    this.budget = Infinity;
+  }
+
+  destroy() {
+    if (this.#frame) cancelAnimationFrame(this.#frame);
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#frame = 0;
+    this.#timer = null;
+  }
+}
+
+/** How many leading items fit in `budget`, given each item's weight (a heavy item waits until the budget has grown to it). */
+export function fitting(weights: readonly number[], budget: number): number {
+  if (budget === Infinity) return weights.length;
+  let n = 0;
+  let used = 0;
+  for (const w of weights) {
+    if (used + w > budget) break;
+    used += w;
+    n++;
+  }
+  return n;
+}
