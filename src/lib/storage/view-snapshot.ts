@@ -12,8 +12,11 @@
 // deletes the database and the copy with it.
 
 const UPDATES = 'updates';
-const CUSTOM = 'custom';
-const KEY = 'fp-view';
+/** where the copy lives in the room's database, under VIEW_SNAPSHOT_KEY (exported for the benchmark, which removes it) */
+export const VIEW_SNAPSHOT_STORE = 'custom';
+export const VIEW_SNAPSHOT_KEY = 'fp-view';
+const CUSTOM = VIEW_SNAPSHOT_STORE;
+const KEY = VIEW_SNAPSHOT_KEY;
 const VERSION = 1;
 
 interface Stored<T> {
@@ -101,18 +104,20 @@ export async function writeViewSnapshot<T>(room: string, state: T): Promise<void
   }
 }
 
-/** How long the document must be quiet before its copy is rewritten. */
-const SNAPSHOT_DELAY_MS = 2000;
+/** How long the document must be quiet before its copy is rewritten… */
+const QUIET_MS = 1000;
+/** …but no longer than this after the first change not yet in the copy (someone typing for minutes). */
+const MAX_WAIT_MS = 5000;
 /** A screen that had no usable copy writes one this soon after loading (after its first frames). */
 const INITIAL_DELAY_MS = 500;
 
 /**
  * Keeps the room's copy current while a screen shows the document: written
  * soon after loading when the screen had no usable copy (`initial`), then
- * a moment after each change (typing included), and on the returned stop
- * function when a change is still pending. `state` reads the document as the
- * screen shows it; nothing is written once `ended()` (access ended: the copy
- * is being purged).
+ * after each change once the document has been quiet for a moment, when the
+ * page is hidden or left, and on the returned stop function when a change is
+ * still pending. `state` reads the document as the screen shows it; nothing
+ * is written once `ended()` (access ended: the copy is being purged).
  */
 export function keepViewSnapshot<T>(
   room: string,
@@ -121,22 +126,41 @@ export function keepViewSnapshot<T>(
   opts: { initial: boolean; ended: () => boolean }
 ): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
+  /** when the oldest change not yet in the copy happened */
+  let since: number | null = null;
   const write = () => {
+    if (timer) clearTimeout(timer);
     timer = null;
+    since = null;
     if (opts.ended()) return;
     writeViewSnapshot(room, state()).catch((err: unknown) => console.warn(`view snapshot of ${room} not stored`, err));
   };
-  const changed = () => {
+  const schedule = (ms: number) => {
     if (timer) clearTimeout(timer);
-    timer = setTimeout(write, SNAPSHOT_DELAY_MS);
+    timer = setTimeout(write, ms);
+  };
+  const changed = () => {
+    const now = Date.now();
+    since ??= now;
+    schedule(Math.max(0, Math.min(QUIET_MS, since + MAX_WAIT_MS - now)));
+  };
+  const leaving = () => {
+    if (timer && document.visibilityState === 'hidden') write();
+  };
+  const pagehide = () => {
+    if (timer) write();
   };
   doc.on('update', changed);
-  if (opts.initial) timer = setTimeout(write, INITIAL_DELAY_MS);
+  document.addEventListener('visibilitychange', leaving);
+  window.addEventListener('pagehide', pagehide);
+  if (opts.initial) {
+    since = Date.now();
+    schedule(INITIAL_DELAY_MS);
+  }
   return () => {
     doc.off('update', changed);
-    if (timer) {
-      clearTimeout(timer);
-      write();
-    }
+    document.removeEventListener('visibilitychange', leaving);
+    window.removeEventListener('pagehide', pagehide);
+    if (timer) write();
   };
 }
