@@ -116,13 +116,14 @@ const INITIAL_DELAY_MS = 500;
  * soon after loading when the screen had no usable copy (`initial`), then
  * after each change once the document has been quiet for a moment, when the
  * page is hidden or left, and on the returned stop function when a change is
- * still pending. `state` reads the document as the screen shows it; nothing
+ * still pending. `state` reads the document as the screen shows it (null:
+ * nothing worth storing, e.g. a document that has not arrived yet); nothing
  * is written once `ended()` (access ended: the copy is being purged).
  */
 export function keepViewSnapshot<T>(
   room: string,
   doc: { on(e: 'update', f: () => void): void; off(e: 'update', f: () => void): void },
-  state: () => T,
+  state: () => T | null,
   opts: { initial: boolean; ended: () => boolean }
 ): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -132,8 +133,9 @@ export function keepViewSnapshot<T>(
     if (timer) clearTimeout(timer);
     timer = null;
     since = null;
-    if (opts.ended()) return;
-    writeViewSnapshot(room, state()).catch((err: unknown) => console.warn(`view snapshot of ${room} not stored`, err));
+    const current = opts.ended() ? null : state();
+    if (current === null) return;
+    writeViewSnapshot(room, current).catch((err: unknown) => console.warn(`view snapshot of ${room} not stored`, err));
   };
   const schedule = (ms: number) => {
     if (timer) clearTimeout(timer);
