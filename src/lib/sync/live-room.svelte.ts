@@ -45,7 +45,7 @@ export interface LiveRoomHooks {
 export type ClosedReason = 'access' | 'session' | 'refused' | 'denied';
 
 export class LiveRoom {
-  readonly doc = new Y.Doc();
+  readonly doc: Y.Doc;
   readonly provider: WebsocketProvider;
   readonly idb: IndexeddbPersistence;
   status = $state<RoomStatus>('connecting');
@@ -81,9 +81,12 @@ export class LiveRoom {
       presence?: boolean;
       /** asks the server whether this user may open the room (true/false), null when it cannot tell */
       verify?: () => Promise<boolean | null>;
+      /** an empty Y.Doc the screen already holds (a view of it is on screen before the room opens) */
+      doc?: Y.Doc;
     }
   ) {
     this.room = room;
+    this.doc = opts.doc ?? new Y.Doc();
     this.#hooks = opts.hooks ?? {};
     this.#verify = opts.verify ?? null;
     this.idb = new IndexeddbPersistence(room, this.doc);

@@ -165,8 +165,8 @@ class SyncManager {
     this.pendingConsents = await db.consentOutbox.where('state').equals('afventer').count();
   }
 
-  /** Opens a room for the screen: live, with presence, recorded in the offline access log when offline. */
-  openRoom(room: string): LiveRoom {
+  /** Opens a room for the screen: live, with presence, recorded in the offline access log when offline. `doc`: an empty Y.Doc the screen already shows. */
+  openRoom(room: string, doc?: Y.Doc): LiveRoom {
     const me = this.#me;
     if (!me) throw new Error('not signed in');
     const at = new Date().toISOString();
@@ -175,6 +175,7 @@ class SyncManager {
       deviceId: deviceId(),
       user: { id: me.id, name: me.name, sector: me.sector },
       verify: () => manifestListsRoom(room),
+      doc,
       hooks: {
         ...this.#hooks,
         onConnected: (r) => {

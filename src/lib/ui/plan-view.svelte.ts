@@ -5,7 +5,9 @@
 // only, so a colleague's changes arriving through the relay are never undone.
 // A view can start from a stored copy of its state (a seed, see
 // storage/view-snapshot.ts) so the screen paints before the document is
-// decoded; each collection is replaced by the document's own as it loads.
+// decoded; as the document loads, each collection read from it replaces the
+// seed's, unless it holds the same data (the copy is only used when it shows
+// exactly what is stored), so the screen is not rendered a second time.
 import * as Y from 'yjs';
 import {
   collection,
@@ -67,6 +69,21 @@ const READERS: { [K in Part]: (doc: Y.Doc) => PlanViewState[K] } = {
   feedback: readFeedback
 };
 const PARTS = Object.keys(READERS) as Part[];
+
+/** Deep equality of plain data (what the readers return: strings, numbers, booleans, null, arrays, objects). */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bs = b as unknown[];
+    return a.length === bs.length && a.every((x, i) => sameData(x, bs[i]));
+  }
+  const ak = Object.keys(a);
+  const bo = b as Record<string, unknown>;
+  if (ak.length !== Object.keys(bo).length) return false;
+  return ak.every((k) => Object.hasOwn(bo, k) && sameData((a as Record<string, unknown>)[k], bo[k]));
+}
 
 export class PlanView {
   meta = $state.raw<PlanMeta>({ name: '', district: '', teamId: '', status: 'aktiv' });
@@ -143,8 +160,12 @@ export class PlanView {
   }
 
   #readPart<K extends Part>(part: K) {
-    if (this.seeded) this.#read.add(part);
-    (this as PlanViewState)[part] = READERS[part](this.doc);
+    const value = READERS[part](this.doc);
+    if (this.seeded && !this.#read.has(part)) {
+      this.#read.add(part);
+      if (sameData(value, (this as PlanViewState)[part])) return;
+    }
+    (this as PlanViewState)[part] = value;
   }
 
   #readAll() {

@@ -8,7 +8,7 @@ export class Progressive {
   /** rows to render now; Infinity once everything is */
   budget = $state(0);
   readonly #chunk: number;
-  #frame = 0;
+  #cancelFrame: (() => void) | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #complete: () => boolean = () => true;
 
@@ -24,16 +24,14 @@ export class Progressive {
   /** Starts growing after the next frame, until `complete()` says the budget covers every item (read at each step: items come and go live). */
   start(complete: () => boolean) {
     this.#complete = complete;
-    if (this.done || this.#frame || this.#timer) return;
+    if (this.done || this.#cancelFrame || this.#timer) return;
     if (complete()) {
       this.budget = Infinity;
       return;
     }
-    // requestAnimationFrame runs just before the frame is produced; the task it
-    // queues runs after it, so the first screenful is painted before more work.
-    this.#frame = requestAnimationFrame(() => {
-      this.#frame = 0;
-      this.#timer = setTimeout(this.#step, 0);
+    this.#cancelFrame = afterNextFrame(() => {
+      this.#cancelFrame = null;
+      this.#step();
     });
   }
 
@@ -50,11 +48,27 @@ export class Progressive {
   }
 
   destroy() {
-    if (this.#frame) cancelAnimationFrame(this.#frame);
+    this.#cancelFrame?.();
     if (this.#timer) clearTimeout(this.#timer);
-    this.#frame = 0;
+    this.#cancelFrame = null;
     this.#timer = null;
   }
+}
+
+/**
+ * Runs `fn` in a task after the next frame has been produced:
+ * requestAnimationFrame runs just before the frame, and the task it queues
+ * runs after it, so whatever is on screen now is painted before `fn`'s work.
+ */
+export function afterNextFrame(fn: () => void): () => void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const frame = requestAnimationFrame(() => {
+    timer = setTimeout(fn, 0);
+  });
+  return () => {
+    cancelAnimationFrame(frame);
+    if (timer) clearTimeout(timer);
+  };
 }
 
 /** How many leading items fit in `budget`, given each item's weight (a heavy item waits until the budget has grown to it). */
