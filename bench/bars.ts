@@ -27,8 +27,11 @@ export function verdicts(r: Record<string, unknown>): Bar[] {
     plan
       ? {
           bar: 'Large plan (60 goals, 300 actions, 150 meetings) from the device to first paint ≤ 50 ms p95 in Chromium',
-          verdict: verdict(plan.inAppNavigationMs.p95 <= 50),
-          measured: `in-app navigation p95 ${plan.inAppNavigationMs.p95} ms (full page load p95 ${plan.fullPageLoadMs.p95} ms); page shows ${plan.rendered}`
+          verdict: verdict(plan.firstPaint.inAppNavigationMs.p95 <= 50),
+          measured:
+            `first paint (header + first screenful) by in-app navigation p95 ${plan.firstPaint.inAppNavigationMs.p95} ms ` +
+            `(without a stored copy of the view ${plan.firstPaint.inAppWithoutCopyMs.p95} ms; full page load ${plan.firstPaint.fullPageLoadMs.p95} ms); ` +
+            `whole plan in the DOM p95 ${plan.wholePlan.inAppNavigationMs.p95} ms in-app; page shows ${plan.rendered}`
         }
       : { bar: 'Large plan to first paint ≤ 50 ms p95', verdict: client ? 'not yet measurable' : 'not run', measured: client?.error ?? '' }
   );

@@ -130,16 +130,35 @@ async function healthEntriesAsCecilie(): Promise<string[]> {
 }
 
 /**
- * "bo can read but not write the health journal". Today through what exists:
- * the manifest says `read`, and an update bo's browser sends on a socket to
- * the room is dropped by the relay (the socket stays open, cecilie's view of
- * the journal is unchanged). When the plan page's journal tabs land, add the
- * UI assertion here (the health tab opens read-only, without an editor).
+ * "bo can read but not write the health journal": on bo's plan (open on his
+ * tablet) the Sundhed tab says "Kun læseadgang" and opens cecilie's entry with
+ * no way to add or change one; the manifest says `read`; and an update bo's
+ * browser sends on a socket to the room is dropped by the relay (the socket
+ * stays open, cecilie's view of the journal is unchanged).
  */
 async function expectBoReadsButCannotWriteHealth() {
   expect((await manifestRooms(bo.page)).get(health())).toBe('read');
   const before = await healthEntriesAsCecilie();
   expect(before).toEqual(['Hjemmebesøg: alle har det godt.']);
+
+  // In the UI: the tab is marked read-only, the journal shows cecilie's entry, and nothing in it can be written.
+  const tab = bo.page.getByRole('tab', { name: /^Journal: Sundhed/ });
+  await expect(tab).toHaveText('Journal: Sundhed · Kun læseadgang', { timeout: 30_000 });
+  await tab.click();
+  const journal = bo.page.locator('[data-journal="health"]');
+  await expect(journal).toHaveAttribute('data-access', 'read');
+  await expect(journal.locator('[data-read-only]')).toHaveText('🔒 Kun læseadgang');
+  await expect(journal.locator('[data-entry-id]')).toHaveCount(1);
+  await expect(journal.locator('[data-entry-id]')).toContainText('Hjemmebesøg: alle har det godt.');
+  await expect(journal.locator('[data-entry-id]')).toContainText('Cecilie Dam');
+  await expect(journal.locator('form, input, textarea, select, [contenteditable]')).toHaveCount(0);
+  await expect(journal.getByRole('button')).toHaveCount(0);
+  await expect(bo.page.getByRole('button', { name: 'Tilføj notat' })).toHaveCount(0);
+  // His own journal next to it is writable: the difference is the access, not the page.
+  await bo.page.getByRole('tab', { name: 'Journal: Skole' }).click();
+  await expect(bo.page.locator('[data-journal="school"]')).toHaveAttribute('data-access', 'write');
+  await expect(bo.page.locator('[data-journal="school"] form')).toHaveCount(1);
+  await bo.page.getByRole('tab', { name: 'Familiens plan' }).click();
 
   const forged = new Y.Doc();
   addEntry(forged, { date: '2026-01-01', kind: 'note', text: 'Skrevet af bo', authorId: 'u-bo', authorName: 'Bo Lindqvist', createdAt: new Date().toISOString() });

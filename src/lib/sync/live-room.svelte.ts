@@ -37,19 +37,22 @@ export interface LiveRoomHooks {
   onSaved?(room: string): void;
   /** The socket is connected: the relay is reachable. */
   onConnected?(room: string): void;
-  /** The relay ended access (4403), the session (4401), or refused the socket for good (4400, 4413). */
-  onClosed?(room: string, reason: 'access' | 'session' | 'refused'): void;
+  /** The relay ended access (4403), the session (4401), refused the socket for good (4400, 4413), or the room is not the user's to open. */
+  onClosed?(room: string, reason: ClosedReason): void;
 }
 
+/** `denied`: a connection failed and the server confirmed the user may not open the room (an HTTP 403 on upgrade looks like any failed connection). */
+export type ClosedReason = 'access' | 'session' | 'refused' | 'denied';
+
 export class LiveRoom {
-  readonly doc = new Y.Doc();
+  readonly doc: Y.Doc;
   readonly provider: WebsocketProvider;
   readonly idb: IndexeddbPersistence;
   status = $state<RoomStatus>('connecting');
   loadedLocal = $state(false);
   synced = $state(false);
   pending = $state(false);
-  closed = $state<null | 'access' | 'session' | 'refused'>(null);
+  closed = $state<null | ClosedReason>(null);
   /** why access ended: the relay's close reason ("consent withdrawn"), or the device's own ("consent expired", "lease expired") */
   closedReason = $state('');
   peers = $state<Peer[]>([]);
@@ -59,15 +62,33 @@ export class LiveRoom {
   #settledWaiters: (() => void)[] = [];
   #destroyed: Promise<void> | null = null;
   #connectTimer: ReturnType<typeof setTimeout> | null = null;
+  #verify: (() => Promise<boolean | null>) | null;
+  /** the current connection attempt opened */
+  #opened = false;
+  /** the server was asked since the last successful connection */
+  #verified = false;
+  /** reconnecting waits for that answer */
+  #verifying = false;
 
   readonly room: string;
 
   constructor(
     room: string,
-    opts: { deviceId: string; user: { id: string; name: string; sector: Sector | null }; hooks?: LiveRoomHooks; presence?: boolean }
+    opts: {
+      deviceId: string;
+      user: { id: string; name: string; sector: Sector | null };
+      hooks?: LiveRoomHooks;
+      presence?: boolean;
+      /** asks the server whether this user may open the room (true/false), null when it cannot tell */
+      verify?: () => Promise<boolean | null>;
+      /** an empty Y.Doc the screen already holds (a view of it is on screen before the room opens) */
+      doc?: Y.Doc;
+    }
   ) {
     this.room = room;
+    this.doc = opts.doc ?? new Y.Doc();
     this.#hooks = opts.hooks ?? {};
+    this.#verify = opts.verify ?? null;
     this.idb = new IndexeddbPersistence(room, this.doc);
     void this.idb.whenSynced.then(() => {
       this.loadedLocal = true;
@@ -82,7 +103,7 @@ export class LiveRoom {
       disableBc: opts.presence === false,
       // y-websocket gives up on every 44xx close; the relay's rate limit and
       // connection cap mean "later", so those reconnect with backoff.
-      shouldReconnect: (event: CloseEvent) => closeIsTransient(event.code)
+      shouldReconnect: (event: CloseEvent) => closeIsTransient(event.code) && !this.#pauseToVerify()
     });
     if (!navigator.onLine) this.status = 'offline';
     // A dropped network can leave a socket half-open for a long time; the
@@ -105,6 +126,11 @@ export class LiveRoom {
       if (this.status === 'connecting') this.status = 'offline';
     }, CONNECT_GRACE_MS);
     this.provider.on('status', ({ status }) => {
+      // y-websocket reports 'disconnected' before it decides whether to retry, so only a new attempt resets this.
+      if (status === 'connected') {
+        this.#opened = true;
+        this.#verified = false;
+      } else if (status === 'connecting') this.#opened = false;
       if (status === 'connected') this.status = 'online';
       else if (status === 'disconnected') this.status = 'offline';
       else if (this.status !== 'offline') this.status = 'connecting';
@@ -117,6 +143,7 @@ export class LiveRoom {
       this.#recompute();
     });
     this.provider.on('closed', ({ code, reason }: { code: number; reason: string }) => {
+      if (this.#verifying) return; // paused, not closed: see #pauseToVerify
       this.closedReason = reason;
       if (code === CLOSE_ACCESS_ENDED) this.closed = 'access';
       else if (code === CLOSE_SESSION_ENDED) this.closed = 'session';
@@ -156,6 +183,38 @@ export class LiveRoom {
       }
       this.peers = peers;
     });
+  }
+
+  /**
+   * A socket that failed without ever opening may have been refused (the
+   * browser reports an HTTP 403 on upgrade as a plain failed connection).
+   * Before the first retry of such a streak, reconnecting pauses while the
+   * server is asked: a room the user may not open ends as `denied`, with one
+   * refused attempt instead of a retry loop; otherwise (or when the server
+   * cannot tell) the socket carries on with its usual backoff.
+   */
+  #pauseToVerify(): boolean {
+    const verify = this.#verify;
+    if (!verify || this.#opened || this.#verified) return false;
+    this.#verified = true;
+    this.#verifying = true;
+    void verify()
+      .catch((err: unknown) => {
+        console.error(`access check for ${this.room} failed`, err);
+        return null;
+      })
+      .then((may) => {
+        this.#verifying = false;
+        if (this.#destroyed || this.closed) return;
+        if (may === false) {
+          this.closed = 'denied';
+          this.status = 'offline';
+          this.#hooks.onClosed?.(this.room, 'denied');
+        } else if (navigator.onLine) {
+          this.provider.connect();
+        }
+      });
+    return true;
   }
 
   #onOffline = () => {

@@ -14,7 +14,8 @@ import { familyRows, indexSummaries, writeFamily } from '../storage/indexer.ts';
 import { localRoomDatabases, purgeAll, purgeRooms } from '../storage/purge.ts';
 import { api, ApiFailure } from './api.ts';
 import { deviceId } from './device.ts';
-import { LiveRoom } from './live-room.svelte.ts';
+import { LiveRoom, type ClosedReason } from './live-room.svelte.ts';
+import { manifestListsRoom } from './room-access.ts';
 
 const SWEEP_INTERVAL_MS = 60_000;
 const CONCURRENCY = 3;
@@ -134,8 +135,10 @@ class SyncManager {
     },
     onLocalEdits: (room: string, count: number) => void this.#setPending(room, count),
     onSaved: (room: string) => void this.#setPending(room, 0),
-    onClosed: (room: string, reason: 'access' | 'session' | 'refused') => {
+    onClosed: (room: string, reason: ClosedReason) => {
       if (reason === 'access' && this.db) void this.#purge([room], 'access ended');
+      // The index listed a room the server refused: bring the index up to date (and purge what it held).
+      if (reason === 'denied') void this.sweep();
     }
   };
 
@@ -162,8 +165,8 @@ class SyncManager {
     this.pendingConsents = await db.consentOutbox.where('state').equals('afventer').count();
   }
 
-  /** Opens a room for the screen: live, with presence, recorded in the offline access log when offline. */
-  openRoom(room: string): LiveRoom {
+  /** Opens a room for the screen: live, with presence, recorded in the offline access log when offline. `doc`: an empty Y.Doc the screen already shows. */
+  openRoom(room: string, doc?: Y.Doc): LiveRoom {
     const me = this.#me;
     if (!me) throw new Error('not signed in');
     const at = new Date().toISOString();
@@ -171,6 +174,8 @@ class SyncManager {
     const live = new LiveRoom(room, {
       deviceId: deviceId(),
       user: { id: me.id, name: me.name, sector: me.sector },
+      verify: () => manifestListsRoom(room),
+      doc,
       hooks: {
         ...this.#hooks,
         onConnected: (r) => {

@@ -1,0 +1,52 @@
+// Opening a family's plan starts with two reads that decide what the screen
+// shows first: whether this user may open the room at all (room-access.ts)
+// and the stored copy of the plan's view (view-snapshot.ts). The route's load
+// starts them as the navigation begins, so they run while the previous page
+// is taken down; the page picks them up (or starts them itself, e.g. on a
+// full page load, before the session is known).
+import type { Me } from '../shared/api-types.ts';
+import { roomName } from '../shared/rooms.ts';
+import { readViewSnapshot } from '../storage/view-snapshot.ts';
+import { decideRoom, type RoomDecision } from './room-access.ts';
+import { session } from './session.svelte.ts';
+import { sync } from './sync-manager.svelte.ts';
+
+export interface PlanOpening<T> {
+  room: string;
+  decision: Promise<RoomDecision>;
+  /** the stored copy of the view, null when there is none that is usable */
+  copy: Promise<T | null>;
+}
+
+/** Reads started by a navigation are picked up only this soon after. */
+const FRESH_MS = 2000;
+
+let prepared: { key: string; at: number; opening: PlanOpening<unknown> } | null = null;
+
+function start<T>(familyId: string, me: Me): PlanOpening<T> {
+  sync.start(me); // idempotent; the layout's effect may not have run yet
+  const room = roomName(familyId, 'plan');
+  return {
+    room,
+    decision: decideRoom(sync.db, room),
+    copy: readViewSnapshot<T>(room).catch((err: unknown) => {
+      console.warn(`${room}: no view snapshot`, err);
+      return null;
+    })
+  };
+}
+
+/** Starts the reads for a plan about to be shown (nothing before the session is known). */
+export function prepareOpening(familyId: string) {
+  const me = session.me;
+  if (!me || !familyId) return;
+  prepared = { key: `${me.id}/${familyId}`, at: Date.now(), opening: start(familyId, me) };
+}
+
+/** The reads for showing `familyId` to `me`: those a navigation started, or new ones. */
+export function planOpening<T>(familyId: string, me: Me): PlanOpening<T> {
+  const p = prepared;
+  prepared = null;
+  if (p && p.key === `${me.id}/${familyId}` && Date.now() - p.at < FRESH_MS) return p.opening as PlanOpening<T>;
+  return start<T>(familyId, me);
+}
