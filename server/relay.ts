@@ -29,7 +29,10 @@ import {
   MESSAGE_AUTH,
   MESSAGE_AWARENESS,
   MESSAGE_QUERY_AWARENESS,
+  MESSAGE_SAVED,
   MESSAGE_SYNC,
+  SAVED_ACK_PARAM,
+  SAVED_ACK_VERSION,
   SYNC_PATH_PREFIX
 } from '../src/lib/shared/protocol.ts';
 import { ORIGIN_RELAY_LOAD } from '../src/lib/domain/origins.ts';
@@ -90,7 +93,9 @@ interface Conn {
   /** a device's background sync rather than a person opening the room on screen (audited as sync-*) */
   background: boolean;
   clientIds: Set<number>;
-  svTimer: ReturnType<typeof setTimeout> | null;
+  /** the client asked for MESSAGE_SAVED acknowledgements; others get a sync step 1 */
+  savedAck: boolean;
+  ackTimer: ReturnType<typeof setTimeout> | null;
 }
 
 interface Room {
@@ -221,15 +226,23 @@ export class Relay {
     // The client's own word; it only changes how the family's log words the
     // opening ("hentede en kopi" vs "åbnede"), never what the socket may do.
     const background = url.searchParams.get('sync') === '1';
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connect(ws, session, name, ref, access, deviceId, background));
+    const savedAck = url.searchParams.get(SAVED_ACK_PARAM) === SAVED_ACK_VERSION;
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connect(ws, session, name, ref, access, { deviceId, background, savedAck }));
   }
 
-  #connect(ws: WebSocket, session: RelaySession, name: string, ref: RoomRef, access: Access, deviceId: string | null, background: boolean) {
+  #connect(
+    ws: WebSocket,
+    session: RelaySession,
+    name: string,
+    ref: RoomRef,
+    access: Access,
+    { deviceId, background, savedAck }: { deviceId: string | null; background: boolean; savedAck: boolean }
+  ) {
     ws.binaryType = 'nodebuffer';
     const close = ws.close.bind(ws);
     ws.close = (code?: number, reason?: string | Buffer) => close(code === 1009 ? CLOSE_TOO_LARGE : code, reason);
     const room = this.#loadRoom(name, ref);
-    const conn: Conn = { ws, room, session, access, deviceId, background, clientIds: new Set(), svTimer: null };
+    const conn: Conn = { ws, room, session, access, deviceId, background, clientIds: new Set(), savedAck, ackTimer: null };
     room.conns.add(conn);
     if (room.unloadTimer) clearTimeout(room.unloadTimer);
     room.unloadTimer = null;
@@ -244,7 +257,8 @@ export class Relay {
       /* the close event follows; nothing else to do */
     });
 
-    // Greet with our state vector (sync step 1) and the room's awareness.
+    // Greet with our state vector (sync step 1) and the room's awareness. The
+    // client answers the step 1 with what we lack: its offline edits.
     this.#flush();
     const enc = encoding.createEncoder();
     encoding.writeVarUint(enc, MESSAGE_SYNC);
@@ -299,9 +313,10 @@ export class Relay {
       }
       return;
     }
-    // The writer's answer to our acknowledgement (#scheduleStateVector) is
-    // almost always an update with no structs and no deletions: nothing to
-    // validate, apply or store.
+    // A writer's answer to a sync step 1 — the greeting, or a client without
+    // MESSAGE_SAVED answering its acknowledgement (#scheduleAck) — is almost
+    // always an update with no structs and no deletions: nothing to validate,
+    // apply or store.
     if (update.byteLength === 2 && update[0] === 0 && update[1] === 0) return;
     // Structural validation before the update touches the document.
     Y.decodeUpdate(update);
@@ -316,16 +331,27 @@ export class Relay {
     }
   }
 
-  /** After a write, tell the writer what we hold, so it can show "gemt" (saved). */
-  #scheduleStateVector(conn: Conn) {
-    if (conn.svTimer) return;
-    conn.svTimer = setTimeout(() => {
-      conn.svTimer = null;
+  /**
+   * After a write, tell the writer what we hold, so it can show "gemt" (saved):
+   * the room's state vector once everything applied is committed, at most once
+   * per 30 ms per socket. As MESSAGE_SAVED, which the client does not answer;
+   * to a client that has not asked for it, as a sync step 1, which it answers
+   * with a sync step 2 (usually empty).
+   */
+  #scheduleAck(conn: Conn) {
+    if (conn.ackTimer) return;
+    conn.ackTimer = setTimeout(() => {
+      conn.ackTimer = null;
       if (conn.ws.readyState !== WebSocket.OPEN) return;
       this.#flush();
       const enc = encoding.createEncoder();
-      encoding.writeVarUint(enc, MESSAGE_SYNC);
-      syncProtocol.writeSyncStep1(enc, conn.room.doc);
+      if (conn.savedAck) {
+        encoding.writeVarUint(enc, MESSAGE_SAVED);
+        encoding.writeVarUint8Array(enc, Y.encodeStateVector(conn.room.doc));
+      } else {
+        encoding.writeVarUint(enc, MESSAGE_SYNC);
+        syncProtocol.writeSyncStep1(enc, conn.room.doc);
+      }
       this.#send(conn, encoding.toUint8Array(enc));
     }, 30);
   }
@@ -472,9 +498,9 @@ export class Relay {
       syncProtocol.writeUpdate(enc, update);
       const msg = encoding.toUint8Array(enc);
       for (const c of room.conns) if (c !== author) this.#send(c, msg);
-      // Only an update that changed something is acknowledged; an empty reply to our
-      // state vector must not start another round.
-      if (author && room.conns.has(author)) this.#scheduleStateVector(author);
+      // Only an update that changed something is acknowledged; an empty reply to a
+      // sync step 1 must not start another round.
+      if (author && room.conns.has(author)) this.#scheduleAck(author);
     }
     for (const room of touched) {
       if (room.updatesSinceCompact >= this.#deps.limits.compactAfterUpdates) this.#compact(room);
@@ -524,7 +550,7 @@ export class Relay {
   #disconnect(conn: Conn) {
     const room = conn.room;
     if (!room.conns.delete(conn)) return;
-    if (conn.svTimer) clearTimeout(conn.svTimer);
+    if (conn.ackTimer) clearTimeout(conn.ackTimer);
     const mine = this.#bySession.get(conn.session.sessionHash);
     mine?.delete(conn);
     if (mine && mine.size === 0) {
