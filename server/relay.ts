@@ -79,8 +79,8 @@ export interface RelayDeps {
   originAllowed(req: IncomingMessage): boolean;
   /** The access rule, with fresh facts from the store. */
   accessOf(userId: string, room: RoomRef): Access;
-  /** Called (after persisting) when a room's document changed. */
-  onRoomUpdated?(room: string, doc: Y.Doc): void;
+  /** Called (after persisting) when a room's document changed; `at` is when its latest change arrived. */
+  onRoomUpdated?(room: string, doc: Y.Doc, at: string): void;
   now?(): Date;
 }
 
@@ -149,6 +149,8 @@ export class Relay {
   readonly #handlers: Record<number, Handler>;
   readonly #sweep: ReturnType<typeof setInterval>;
   #pending: PendingUpdate[] = [];
+  /** time of receipt of the pending batch: its updates arrived in one event-loop turn */
+  #pendingAt: string | null = null;
   #flushScheduled: ReturnType<typeof setImmediate> | null = null;
   #closed = false;
 
@@ -466,7 +468,8 @@ export class Relay {
     if (origin === ORIGIN_RELAY_LOAD) return;
     const author = typeof origin === 'object' && origin !== null && 'session' in origin ? (origin as Conn) : null;
     // Time of receipt; committed (and only then forwarded) by #flush.
-    this.#pending.push({ room, author, at: this.#now().toISOString(), update });
+    this.#pendingAt ??= this.#now().toISOString();
+    this.#pending.push({ room, author, at: this.#pendingAt, update });
     this.#flushScheduled ??= setImmediate(() => this.#flush());
   }
 
@@ -481,6 +484,7 @@ export class Relay {
     if (this.#pending.length === 0) return;
     const batch = this.#pending;
     this.#pending = [];
+    this.#pendingAt = null;
     try {
       this.#deps.store.appendUpdates(
         batch.map((p) => ({ room: p.room.name, author: p.author?.session.user.id ?? 'system', at: p.at, data: p.update }))
@@ -489,10 +493,10 @@ export class Relay {
       this.#commitFailed(batch, err);
       return;
     }
-    const touched = new Set<Room>();
-    for (const { room, author, update } of batch) {
+    const touched = new Map<Room, string>();
+    for (const { room, author, at, update } of batch) {
       room.updatesSinceCompact++;
-      touched.add(room);
+      touched.set(room, at);
       const enc = encoding.createEncoder();
       encoding.writeVarUint(enc, MESSAGE_SYNC);
       syncProtocol.writeUpdate(enc, update);
@@ -502,9 +506,9 @@ export class Relay {
       // sync step 1 must not start another round.
       if (author && room.conns.has(author)) this.#scheduleAck(author);
     }
-    for (const room of touched) {
+    for (const [room, at] of touched) {
       if (room.updatesSinceCompact >= this.#deps.limits.compactAfterUpdates) this.#compact(room);
-      this.#deps.onRoomUpdated?.(room.name, room.doc);
+      this.#deps.onRoomUpdated?.(room.name, room.doc, at);
     }
   }
 
@@ -537,9 +541,8 @@ export class Relay {
       conn.ws.terminate();
       return;
     }
-    conn.ws.send(msg, (err) => {
-      if (err) conn.ws.terminate();
-    });
+    // No callback: a failed write destroys the socket, and ws reports that as a close.
+    conn.ws.send(msg);
   }
 
   #close(conn: Conn, code: number, reason: string) {
