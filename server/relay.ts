@@ -4,6 +4,13 @@
 // every update to the store before forwarding it, and owns awareness identity.
 // Message handling is a table keyed by the protocol's message type.
 //
+// Rate limit: a token bucket per session. A session over its rate is not
+// disconnected but slowed down: the relay stops reading its sockets (TCP
+// back-pressure) until the bucket has refilled a little, so a bulk paste
+// arrives a little later and a hostile session gets no more than the rate.
+// Only a session that stays over its rate for `rateLimitCloseAfterMs` is
+// closed with 4429 (clients reconnect later; its bucket outlives the socket).
+//
 // Group commit: an accepted update is applied to the room's document at once
 // but committed together with the other updates of the same event-loop turn
 // (one transaction), and only then forwarded. Until that commit the documents
@@ -42,9 +49,11 @@ import type { UserRow } from './store.ts';
 export interface RelayLimits {
   maxMessageBytes: number;
   maxConnectionsPerSession: number;
-  /** token bucket per session: sustained messages per second and burst */
+  /** token bucket per session: sustained messages per second and burst; beyond it, reading pauses */
   messagesPerSecond: number;
   messageBurst: number;
+  /** a session over its rate for this long without a break is closed with 4429 */
+  rateLimitCloseAfterMs: number;
   maxAwarenessStatesPerRoom: number;
   maxAwarenessStateBytes: number;
   maxClientIdsPerConnection: number;
@@ -57,6 +66,7 @@ export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   maxConnectionsPerSession: 64,
   messagesPerSecond: 200,
   messageBurst: 1000,
+  rateLimitCloseAfterMs: 30_000,
   maxAwarenessStatesPerRoom: 100,
   maxAwarenessStateBytes: 4096,
   maxClientIdsPerConnection: 4,
@@ -96,6 +106,13 @@ interface Conn {
   /** the client asked for MESSAGE_SAVED acknowledgements; others get a sync step 1 */
   savedAck: boolean;
   ackTimer: ReturnType<typeof setTimeout> | null;
+  /** while reading is paused for the rate limit: frames received but not yet handled, in order */
+  backlog: Frame[] | null;
+}
+
+interface Frame {
+  data: RawData;
+  isBinary: boolean;
 }
 
 interface Room {
@@ -119,6 +136,13 @@ interface PendingUpdate {
 interface Bucket {
   tokens: number;
   at: number;
+  /** sockets of the session whose reading is paused, in the order they ran dry */
+  paused: Set<Conn>;
+  resumeTimer: ReturnType<typeof setTimeout> | null;
+  /** start of the current stretch over the rate */
+  overSince: number | null;
+  /** when the last paused socket was resumed */
+  drainedAt: number | null;
 }
 
 type Handler = (conn: Conn, decoder: decoding.Decoder) => void;
@@ -169,7 +193,10 @@ export class Relay {
     };
     // Time-based ends (session expiry, consent expiry) are found by a slow sweep;
     // changes made through the API call recheck() at once.
-    this.#sweep = setInterval(() => this.recheck(), 15_000);
+    this.#sweep = setInterval(() => {
+      this.recheck();
+      for (const hash of [...this.#buckets.keys()]) this.#dropBucketIfFull(hash);
+    }, 15_000);
     this.#sweep.unref();
   }
 
@@ -244,7 +271,7 @@ export class Relay {
     const close = ws.close.bind(ws);
     ws.close = (code?: number, reason?: string | Buffer) => close(code === 1009 ? CLOSE_TOO_LARGE : code, reason);
     const room = this.#loadRoom(name, ref);
-    const conn: Conn = { ws, room, session, access, deviceId, background, clientIds: new Set(), savedAck, ackTimer: null };
+    const conn: Conn = { ws, room, session, access, deviceId, background, clientIds: new Set(), savedAck, ackTimer: null, backlog: null };
     room.conns.add(conn);
     if (room.unloadTimer) clearTimeout(room.unloadTimer);
     room.unloadTimer = null;
@@ -272,10 +299,28 @@ export class Relay {
 
   #onMessage(conn: Conn, data: RawData, isBinary: boolean) {
     if (conn.ws.readyState !== WebSocket.OPEN) return;
+    // Reading is paused, but ws still hands over the frames it had already read: keep their order.
+    if (conn.backlog) conn.backlog.push({ data, isBinary });
+    else if (!this.#receive(conn, data, isBinary)) this.#pause(conn, { data, isBinary });
+  }
+
+  /** Handles one frame; false (and nothing done) when the session has no token left for it. */
+  #receive(conn: Conn, data: RawData, isBinary: boolean): boolean {
     const bytes = rawToBytes(data);
-    if (bytes.byteLength > this.#deps.limits.maxMessageBytes) return this.#close(conn, CLOSE_TOO_LARGE, 'message too large');
-    if (!isBinary) return this.#close(conn, CLOSE_PROTOCOL_ERROR, 'binary frames only');
-    if (!this.#takeToken(conn.session.sessionHash)) return this.#close(conn, CLOSE_RATE_LIMITED, 'rate limit');
+    if (bytes.byteLength > this.#deps.limits.maxMessageBytes) {
+      this.#close(conn, CLOSE_TOO_LARGE, 'message too large');
+      return true;
+    }
+    if (!isBinary) {
+      this.#close(conn, CLOSE_PROTOCOL_ERROR, 'binary frames only');
+      return true;
+    }
+    if (!this.#takeToken(conn.session.sessionHash)) return false;
+    this.#handle(conn, bytes);
+    return true;
+  }
+
+  #handle(conn: Conn, bytes: Uint8Array) {
     // Authorise every message against the cached, event-maintained access.
     if (conn.access === 'none') return this.#close(conn, CLOSE_ACCESS_ENDED, 'access ended');
     try {
@@ -546,6 +591,9 @@ export class Relay {
   }
 
   #close(conn: Conn, code: number, reason: string) {
+    // A paused socket would not read the client's closing frame, and the client
+    // would learn of the close (4403, 4401 …) only when ws gives up after 30 s.
+    if (conn.backlog) conn.ws.resume();
     if (conn.ws.readyState === WebSocket.OPEN || conn.ws.readyState === WebSocket.CONNECTING) conn.ws.close(code, reason);
     this.#disconnect(conn);
   }
@@ -554,11 +602,17 @@ export class Relay {
     const room = conn.room;
     if (!room.conns.delete(conn)) return;
     if (conn.ackTimer) clearTimeout(conn.ackTimer);
-    const mine = this.#bySession.get(conn.session.sessionHash);
+    conn.backlog = null;
+    const hash = conn.session.sessionHash;
+    const bucket = this.#buckets.get(hash);
+    bucket?.paused.delete(conn);
+    const mine = this.#bySession.get(hash);
     mine?.delete(conn);
     if (mine && mine.size === 0) {
-      this.#bySession.delete(conn.session.sessionHash);
-      this.#buckets.delete(conn.session.sessionHash);
+      this.#bySession.delete(hash);
+      // A bucket outlives the session's last socket until it has refilled:
+      // closing and reopening a socket must not buy a fresh burst.
+      this.#dropBucketIfFull(hash);
     }
     if (conn.clientIds.size > 0) awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.clientIds], null);
     if (room.conns.size === 0 && !this.#closed) {
@@ -576,16 +630,76 @@ export class Relay {
     room.doc.destroy();
   }
 
-  #takeToken(sessionHash: string): boolean {
+  #bucket(sessionHash: string): Bucket {
     const { messagesPerSecond, messageBurst } = this.#deps.limits;
     const now = Date.now();
-    const b = this.#buckets.get(sessionHash) ?? { tokens: messageBurst, at: now };
+    let b = this.#buckets.get(sessionHash);
+    if (!b) {
+      b = { tokens: messageBurst, at: now, paused: new Set(), resumeTimer: null, overSince: null, drainedAt: null };
+      this.#buckets.set(sessionHash, b);
+    }
     b.tokens = Math.min(messageBurst, b.tokens + ((now - b.at) / 1000) * messagesPerSecond);
     b.at = now;
-    this.#buckets.set(sessionHash, b);
+    return b;
+  }
+
+  #takeToken(sessionHash: string): boolean {
+    const b = this.#bucket(sessionHash);
     if (b.tokens < 1) return false;
     b.tokens -= 1;
     return true;
+  }
+
+  #dropBucketIfFull(sessionHash: string) {
+    if (this.#bySession.has(sessionHash) || !this.#buckets.has(sessionHash)) return;
+    const b = this.#bucket(sessionHash);
+    if (b.tokens < this.#deps.limits.messageBurst) return;
+    if (b.resumeTimer) clearTimeout(b.resumeTimer);
+    this.#buckets.delete(sessionHash);
+  }
+
+  /**
+   * The session is out of tokens: stop reading this socket (its client's
+   * writes back up in TCP) and hold the frame until tokens are back. A session
+   * that has been over its rate without a break (no second of normal reading)
+   * for rateLimitCloseAfterMs is closed with 4429 instead.
+   */
+  #pause(conn: Conn, frame: Frame) {
+    const { rateLimitCloseAfterMs, messagesPerSecond } = this.#deps.limits;
+    const b = this.#bucket(conn.session.sessionHash);
+    const now = Date.now();
+    if (b.overSince === null || (b.paused.size === 0 && b.drainedAt !== null && now - b.drainedAt > 1000)) b.overSince = now;
+    if (now - b.overSince >= rateLimitCloseAfterMs) return this.#close(conn, CLOSE_RATE_LIMITED, 'rate limit');
+    conn.backlog = [frame];
+    conn.ws.pause();
+    b.paused.add(conn);
+    // Resume once a twentieth of a second's tokens are back (at 200/s: every 50 ms, 10 frames).
+    b.resumeTimer ??= setTimeout(() => this.#resume(conn.session.sessionHash), Math.ceil(1000 / Math.min(20, messagesPerSecond)));
+  }
+
+  /** Tokens are back: handle held frames in order, socket by socket, and resume the sockets that caught up. */
+  #resume(sessionHash: string) {
+    const b = this.#bucket(sessionHash);
+    b.resumeTimer = null;
+    for (const conn of b.paused) {
+      const backlog = conn.backlog ?? [];
+      let i = 0;
+      while (i < backlog.length && conn.backlog && this.#receive(conn, backlog[i].data, backlog[i].isBinary)) i++;
+      if (!conn.backlog) continue; // closed while handling its frames
+      if (i < backlog.length) {
+        conn.backlog = backlog.slice(i);
+        break; // out of tokens again
+      }
+      conn.backlog = null;
+      b.paused.delete(conn);
+      conn.ws.resume();
+    }
+    if (b.paused.size > 0) {
+      b.resumeTimer = setTimeout(() => this.#resume(sessionHash), Math.ceil(1000 / Math.min(20, this.#deps.limits.messagesPerSecond)));
+    } else {
+      b.drainedAt = Date.now();
+      this.#dropBucketIfFull(sessionHash);
+    }
   }
 
   #audit(session: RelaySession, room: string, action: string, deviceId: string | null, detail: string | null = null) {
@@ -636,6 +750,7 @@ export class Relay {
   async close() {
     this.#closed = true;
     clearInterval(this.#sweep);
+    for (const b of this.#buckets.values()) if (b.resumeTimer) clearTimeout(b.resumeTimer);
     this.#flush();
     for (const room of this.#rooms.values()) {
       for (const conn of [...room.conns]) this.#close(conn, 1001, 'server shutting down');
