@@ -11,6 +11,7 @@ import * as syncProtocol from 'y-protocols/sync';
 import WebSocket from 'ws';
 import { MESSAGE_SAVED, MESSAGE_SYNC } from '../../src/lib/shared/protocol.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
+import { RelayState } from '../../src/lib/sync/relay-state.ts';
 import { docFromUpdates, TestServer, toBytes, waitFor, type TestClient } from './helpers.ts';
 
 let server: TestServer;
@@ -143,6 +144,18 @@ describe('saved acknowledgement', () => {
     expect(a.received.filter(isStep1).length).toBe(1);
     // Both edits arrived everywhere.
     await waitFor(() => legacy.doc.getMap('saved-ack').get('app') === 'ja' && app.doc.getMap('saved-ack').get('legacy') === 'ja', 5000, 'both edits');
+  });
+
+  it('the app’s tracker also understands a relay that acknowledges with a sync step 1 (an older relay)', async () => {
+    // A socket without `ack=1` is acknowledged as an older relay acknowledges everyone.
+    const writer = server.provider(room, anna, { legacy: true });
+    const tracker = new RelayState(writer.provider);
+    await writer.synced();
+    await waitFor(() => tracker.holds(writer.doc), 5000, 'the greeting');
+    writer.doc.getMap('saved-ack').set('older-relay', 'ja');
+    expect(tracker.holds(writer.doc)).toBe(false);
+    await waitFor(() => tracker.holds(writer.doc), 5000, '"gemt" from a sync step 1');
+    expect(covers(storeSv(), writer.doc)).toBe(true);
   });
 
   it('a colleague’s edit does not make a reader’s copy look unsaved', async () => {
