@@ -1,7 +1,9 @@
 // The relay load generator, forked as its own process so that its CPU is not
 // counted as the relay's. It opens N clients over M rooms with the `ws`
 // library, speaks the y-websocket protocol as the browser client does (answers
-// every sync step 1 with a step 2, sends its own step 1 on open), and makes each
+// every sync step 1 with a step 2, sends its own step 1 on open, asks for the
+// relay's "saved" acknowledgements and takes them without answering, as
+// src/lib/sync/relay-state.ts does), and makes each
 // client a Yjs writer: one Y.Map key set per update, at a fixed total rate.
 // Fan-out latency is the time from a writer's send to each other client's
 // receipt of that update, on this process's one clock.
@@ -14,7 +16,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { firstStructKey, MESSAGE_SYNC, peek, SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE, syncFrame } from './lib/wire.ts';
+import { firstStructKey, MESSAGE_SAVED, MESSAGE_SYNC, peek, SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE, syncFrame } from './lib/wire.ts';
 import { round, summarize, type Summary } from './lib/stats.ts';
 
 export interface LoadSpec {
@@ -97,6 +99,11 @@ function run(spec: LoadSpec): Promise<LoadResult> {
     const onMessage = (c: Client, data: Buffer) => {
       const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       const m = peek(frame);
+      if (m.type === MESSAGE_SAVED && m.payload) {
+        // The app compares this with its own state vector to show "gemt"; nothing is sent back.
+        Y.decodeStateVector(m.payload);
+        return;
+      }
       if (m.type !== MESSAGE_SYNC || !m.payload) return;
       if (m.subtype === SYNC_STEP1) {
         // What every y-websocket client does: answer with what the other side lacks.

@@ -19,6 +19,7 @@ import {
   type TargetKind
 } from './lib/proc.ts';
 import { mb, ratio, round } from './lib/stats.ts';
+import { RELAY_ACK_PARAMS } from '../src/lib/sync/relay-state.ts';
 
 export interface LoadShape {
   clients: number;
@@ -65,9 +66,9 @@ export async function prepareRooms(target: Target, n: number, prefix = 'Bench'):
  */
 export async function sessionsFor(target: Target, clients: number, rate: number): Promise<{ cookies: string[]; perSession: number }> {
   if (target.kind !== 'ours') return { cookies: [], perSession: clients };
-  // Each update costs the writer ~2 messages (the update, and the step 2 that
-  // answers the relay's acknowledgement); keep every session at ≤ 100 messages/s.
-  const perClientMsgs = (2 * rate) / clients;
+  // Each update costs the writer one message (the relay's acknowledgement,
+  // MESSAGE_SAVED, is not answered); keep every session at ≤ 100 messages/s.
+  const perClientMsgs = rate / clients;
   const perSession = Math.max(1, Math.min(50, Math.floor(100 / Math.max(perClientMsgs, 0.001))));
   const n = Math.ceil(clients / perSession);
   return { cookies: await logins(target.url, 'anna', n), perSession };
@@ -116,7 +117,8 @@ export async function runLoad(target: Target, spec: LoadSpec): Promise<RunFigure
 
 export function specFor(target: Target, rooms: string[], shape: LoadShape, sessions: { cookies: string[]; perSession: number }): LoadSpec {
   return {
-    urlTemplate: target.roomUrl('{room}'),
+    // As the app does: ask for acknowledgements that need no answer (the reference ignores the query).
+    urlTemplate: `${target.roomUrl('{room}')}?${new URLSearchParams(RELAY_ACK_PARAMS)}`,
     origin: target.url,
     cookies: sessions.cookies,
     clientsPerSession: sessions.perSession,

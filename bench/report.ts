@@ -98,7 +98,7 @@ if (r.faults) {
   const z = f.fuzz;
   row('fuzzed frames', 'ours', `${z.frames} frames (+${z.oversizedFrames} oversized) over ${z.connections} connections in ${(z.durationMs / 1000).toFixed(1)} s; survived: ${z.relaySurvived}; other rooms changed: ${z.otherRoomsChanged}, updates seen there: ${z.otherRoomUpdates}; fuzzed room same after restart: ${z.fuzzedRoomConsistent}; closes ${JSON.stringify(z.closeCodes)}`);
   const b = f.rateLimitBurst;
-  row('burst over the rate limit', 'ours', `${b.edits} single edits at once from one session over ${b.rooms} rooms: closes ${JSON.stringify(b.closeCodes)}; y-websocket providers that gave up: ${b.providersGaveUp}; **recovered: ${b.recovered}**`);
+  row('burst over the rate limit', 'ours', `${b.edits} single edits at once from one session over ${b.rooms} rooms: closes ${JSON.stringify(b.closeCodes)}; providers that gave up: ${b.providersGaveUp}; **recovered: ${b.recovered}**${b.deliveredMs === undefined ? '' : ` (every edit at the other device after ${b.deliveredMs} ms)`}`);
   for (const s of f.slowReaders) {
     row('slow readers', s.target, `${s.readers} readers that never drain, writer ${s.writerKbPerSecond} KiB/s: other rooms p99 ${s.baseline.fanoutP99Ms} → ${s.withSlowReaders.fanoutP99Ms} ms, ${s.withSlowReaders.missing} missing; relay RSS growth ${s.rssGrowthMb.baseline} → ${s.rssGrowthMb.withSlowReaders} MB; readers cut off by the relay: ${s.slowReadersCutOff}`);
   }

@@ -4,6 +4,13 @@
 // every update to the store before forwarding it, and owns awareness identity.
 // Message handling is a table keyed by the protocol's message type.
 //
+// Rate limit: a token bucket per session. A session over its rate is not
+// disconnected but slowed down: the relay stops reading its sockets (TCP
+// back-pressure) until the bucket has refilled a little, so a bulk paste
+// arrives a little later and a hostile session gets no more than the rate.
+// Only a session that stays over its rate for `rateLimitCloseAfterMs` is
+// closed with 4429 (clients reconnect later; its bucket outlives the socket).
+//
 // Group commit: an accepted update is applied to the room's document at once
 // but committed together with the other updates of the same event-loop turn
 // (one transaction), and only then forwarded. Until that commit the documents
@@ -29,7 +36,10 @@ import {
   MESSAGE_AUTH,
   MESSAGE_AWARENESS,
   MESSAGE_QUERY_AWARENESS,
+  MESSAGE_SAVED,
   MESSAGE_SYNC,
+  SAVED_ACK_PARAM,
+  SAVED_ACK_VERSION,
   SYNC_PATH_PREFIX
 } from '../src/lib/shared/protocol.ts';
 import { ORIGIN_RELAY_LOAD } from '../src/lib/domain/origins.ts';
@@ -39,9 +49,11 @@ import type { UserRow } from './store.ts';
 export interface RelayLimits {
   maxMessageBytes: number;
   maxConnectionsPerSession: number;
-  /** token bucket per session: sustained messages per second and burst */
+  /** token bucket per session: sustained messages per second and burst; beyond it, reading pauses */
   messagesPerSecond: number;
   messageBurst: number;
+  /** a session over its rate for this long without a break is closed with 4429 */
+  rateLimitCloseAfterMs: number;
   maxAwarenessStatesPerRoom: number;
   maxAwarenessStateBytes: number;
   maxClientIdsPerConnection: number;
@@ -54,6 +66,7 @@ export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   maxConnectionsPerSession: 64,
   messagesPerSecond: 200,
   messageBurst: 1000,
+  rateLimitCloseAfterMs: 30_000,
   maxAwarenessStatesPerRoom: 100,
   maxAwarenessStateBytes: 4096,
   maxClientIdsPerConnection: 4,
@@ -76,8 +89,8 @@ export interface RelayDeps {
   originAllowed(req: IncomingMessage): boolean;
   /** The access rule, with fresh facts from the store. */
   accessOf(userId: string, room: RoomRef): Access;
-  /** Called (after persisting) when a room's document changed. */
-  onRoomUpdated?(room: string, doc: Y.Doc): void;
+  /** Called (after persisting) when a room's document changed; `at` is when its latest change arrived. */
+  onRoomUpdated?(room: string, doc: Y.Doc, at: string): void;
   now?(): Date;
 }
 
@@ -90,7 +103,16 @@ interface Conn {
   /** a device's background sync rather than a person opening the room on screen (audited as sync-*) */
   background: boolean;
   clientIds: Set<number>;
-  svTimer: ReturnType<typeof setTimeout> | null;
+  /** the client asked for MESSAGE_SAVED acknowledgements; others get a sync step 1 */
+  savedAck: boolean;
+  ackTimer: ReturnType<typeof setTimeout> | null;
+  /** while reading is paused for the rate limit: frames received but not yet handled, in order */
+  backlog: Frame[] | null;
+}
+
+interface Frame {
+  data: RawData;
+  isBinary: boolean;
 }
 
 interface Room {
@@ -114,6 +136,13 @@ interface PendingUpdate {
 interface Bucket {
   tokens: number;
   at: number;
+  /** sockets of the session whose reading is paused, in the order they ran dry */
+  paused: Set<Conn>;
+  resumeTimer: ReturnType<typeof setTimeout> | null;
+  /** start of the current stretch over the rate */
+  overSince: number | null;
+  /** when the last paused socket was resumed */
+  drainedAt: number | null;
 }
 
 type Handler = (conn: Conn, decoder: decoding.Decoder) => void;
@@ -144,6 +173,8 @@ export class Relay {
   readonly #handlers: Record<number, Handler>;
   readonly #sweep: ReturnType<typeof setInterval>;
   #pending: PendingUpdate[] = [];
+  /** time of receipt of the pending batch: its updates arrived in one event-loop turn */
+  #pendingAt: string | null = null;
   #flushScheduled: ReturnType<typeof setImmediate> | null = null;
   #closed = false;
 
@@ -162,7 +193,10 @@ export class Relay {
     };
     // Time-based ends (session expiry, consent expiry) are found by a slow sweep;
     // changes made through the API call recheck() at once.
-    this.#sweep = setInterval(() => this.recheck(), 15_000);
+    this.#sweep = setInterval(() => {
+      this.recheck();
+      for (const hash of [...this.#buckets.keys()]) this.#dropBucketIfFull(hash);
+    }, 15_000);
     this.#sweep.unref();
   }
 
@@ -221,15 +255,23 @@ export class Relay {
     // The client's own word; it only changes how the family's log words the
     // opening ("hentede en kopi" vs "åbnede"), never what the socket may do.
     const background = url.searchParams.get('sync') === '1';
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connect(ws, session, name, ref, access, deviceId, background));
+    const savedAck = url.searchParams.get(SAVED_ACK_PARAM) === SAVED_ACK_VERSION;
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connect(ws, session, name, ref, access, { deviceId, background, savedAck }));
   }
 
-  #connect(ws: WebSocket, session: RelaySession, name: string, ref: RoomRef, access: Access, deviceId: string | null, background: boolean) {
+  #connect(
+    ws: WebSocket,
+    session: RelaySession,
+    name: string,
+    ref: RoomRef,
+    access: Access,
+    { deviceId, background, savedAck }: { deviceId: string | null; background: boolean; savedAck: boolean }
+  ) {
     ws.binaryType = 'nodebuffer';
     const close = ws.close.bind(ws);
     ws.close = (code?: number, reason?: string | Buffer) => close(code === 1009 ? CLOSE_TOO_LARGE : code, reason);
     const room = this.#loadRoom(name, ref);
-    const conn: Conn = { ws, room, session, access, deviceId, background, clientIds: new Set(), svTimer: null };
+    const conn: Conn = { ws, room, session, access, deviceId, background, clientIds: new Set(), savedAck, ackTimer: null, backlog: null };
     room.conns.add(conn);
     if (room.unloadTimer) clearTimeout(room.unloadTimer);
     room.unloadTimer = null;
@@ -244,7 +286,8 @@ export class Relay {
       /* the close event follows; nothing else to do */
     });
 
-    // Greet with our state vector (sync step 1) and the room's awareness.
+    // Greet with our state vector (sync step 1) and the room's awareness. The
+    // client answers the step 1 with what we lack: its offline edits.
     this.#flush();
     const enc = encoding.createEncoder();
     encoding.writeVarUint(enc, MESSAGE_SYNC);
@@ -256,10 +299,28 @@ export class Relay {
 
   #onMessage(conn: Conn, data: RawData, isBinary: boolean) {
     if (conn.ws.readyState !== WebSocket.OPEN) return;
+    // Reading is paused, but ws still hands over the frames it had already read: keep their order.
+    if (conn.backlog) conn.backlog.push({ data, isBinary });
+    else if (!this.#receive(conn, data, isBinary)) this.#pause(conn, { data, isBinary });
+  }
+
+  /** Handles one frame; false (and nothing done) when the session has no token left for it. */
+  #receive(conn: Conn, data: RawData, isBinary: boolean): boolean {
     const bytes = rawToBytes(data);
-    if (bytes.byteLength > this.#deps.limits.maxMessageBytes) return this.#close(conn, CLOSE_TOO_LARGE, 'message too large');
-    if (!isBinary) return this.#close(conn, CLOSE_PROTOCOL_ERROR, 'binary frames only');
-    if (!this.#takeToken(conn.session.sessionHash)) return this.#close(conn, CLOSE_RATE_LIMITED, 'rate limit');
+    if (bytes.byteLength > this.#deps.limits.maxMessageBytes) {
+      this.#close(conn, CLOSE_TOO_LARGE, 'message too large');
+      return true;
+    }
+    if (!isBinary) {
+      this.#close(conn, CLOSE_PROTOCOL_ERROR, 'binary frames only');
+      return true;
+    }
+    if (!this.#takeToken(conn.session.sessionHash)) return false;
+    this.#handle(conn, bytes);
+    return true;
+  }
+
+  #handle(conn: Conn, bytes: Uint8Array) {
     // Authorise every message against the cached, event-maintained access.
     if (conn.access === 'none') return this.#close(conn, CLOSE_ACCESS_ENDED, 'access ended');
     try {
@@ -299,9 +360,10 @@ export class Relay {
       }
       return;
     }
-    // The writer's answer to our acknowledgement (#scheduleStateVector) is
-    // almost always an update with no structs and no deletions: nothing to
-    // validate, apply or store.
+    // A writer's answer to a sync step 1 — the greeting, or a client without
+    // MESSAGE_SAVED answering its acknowledgement (#scheduleAck) — is almost
+    // always an update with no structs and no deletions: nothing to validate,
+    // apply or store.
     if (update.byteLength === 2 && update[0] === 0 && update[1] === 0) return;
     // Structural validation before the update touches the document.
     Y.decodeUpdate(update);
@@ -316,16 +378,27 @@ export class Relay {
     }
   }
 
-  /** After a write, tell the writer what we hold, so it can show "gemt" (saved). */
-  #scheduleStateVector(conn: Conn) {
-    if (conn.svTimer) return;
-    conn.svTimer = setTimeout(() => {
-      conn.svTimer = null;
+  /**
+   * After a write, tell the writer what we hold, so it can show "gemt" (saved):
+   * the room's state vector once everything applied is committed, at most once
+   * per 30 ms per socket. As MESSAGE_SAVED, which the client does not answer;
+   * to a client that has not asked for it, as a sync step 1, which it answers
+   * with a sync step 2 (usually empty).
+   */
+  #scheduleAck(conn: Conn) {
+    if (conn.ackTimer) return;
+    conn.ackTimer = setTimeout(() => {
+      conn.ackTimer = null;
       if (conn.ws.readyState !== WebSocket.OPEN) return;
       this.#flush();
       const enc = encoding.createEncoder();
-      encoding.writeVarUint(enc, MESSAGE_SYNC);
-      syncProtocol.writeSyncStep1(enc, conn.room.doc);
+      if (conn.savedAck) {
+        encoding.writeVarUint(enc, MESSAGE_SAVED);
+        encoding.writeVarUint8Array(enc, Y.encodeStateVector(conn.room.doc));
+      } else {
+        encoding.writeVarUint(enc, MESSAGE_SYNC);
+        syncProtocol.writeSyncStep1(enc, conn.room.doc);
+      }
       this.#send(conn, encoding.toUint8Array(enc));
     }, 30);
   }
@@ -440,7 +513,8 @@ export class Relay {
     if (origin === ORIGIN_RELAY_LOAD) return;
     const author = typeof origin === 'object' && origin !== null && 'session' in origin ? (origin as Conn) : null;
     // Time of receipt; committed (and only then forwarded) by #flush.
-    this.#pending.push({ room, author, at: this.#now().toISOString(), update });
+    this.#pendingAt ??= this.#now().toISOString();
+    this.#pending.push({ room, author, at: this.#pendingAt, update });
     this.#flushScheduled ??= setImmediate(() => this.#flush());
   }
 
@@ -455,6 +529,7 @@ export class Relay {
     if (this.#pending.length === 0) return;
     const batch = this.#pending;
     this.#pending = [];
+    this.#pendingAt = null;
     try {
       this.#deps.store.appendUpdates(
         batch.map((p) => ({ room: p.room.name, author: p.author?.session.user.id ?? 'system', at: p.at, data: p.update }))
@@ -463,22 +538,22 @@ export class Relay {
       this.#commitFailed(batch, err);
       return;
     }
-    const touched = new Set<Room>();
-    for (const { room, author, update } of batch) {
+    const touched = new Map<Room, string>();
+    for (const { room, author, at, update } of batch) {
       room.updatesSinceCompact++;
-      touched.add(room);
+      touched.set(room, at);
       const enc = encoding.createEncoder();
       encoding.writeVarUint(enc, MESSAGE_SYNC);
       syncProtocol.writeUpdate(enc, update);
       const msg = encoding.toUint8Array(enc);
       for (const c of room.conns) if (c !== author) this.#send(c, msg);
-      // Only an update that changed something is acknowledged; an empty reply to our
-      // state vector must not start another round.
-      if (author && room.conns.has(author)) this.#scheduleStateVector(author);
+      // Only an update that changed something is acknowledged; an empty reply to a
+      // sync step 1 must not start another round.
+      if (author && room.conns.has(author)) this.#scheduleAck(author);
     }
-    for (const room of touched) {
+    for (const [room, at] of touched) {
       if (room.updatesSinceCompact >= this.#deps.limits.compactAfterUpdates) this.#compact(room);
-      this.#deps.onRoomUpdated?.(room.name, room.doc);
+      this.#deps.onRoomUpdated?.(room.name, room.doc, at);
     }
   }
 
@@ -511,12 +586,14 @@ export class Relay {
       conn.ws.terminate();
       return;
     }
-    conn.ws.send(msg, (err) => {
-      if (err) conn.ws.terminate();
-    });
+    // No callback: a failed write destroys the socket, and ws reports that as a close.
+    conn.ws.send(msg);
   }
 
   #close(conn: Conn, code: number, reason: string) {
+    // A paused socket would not read the client's closing frame, and the client
+    // would learn of the close (4403, 4401 …) only when ws gives up after 30 s.
+    if (conn.backlog) conn.ws.resume();
     if (conn.ws.readyState === WebSocket.OPEN || conn.ws.readyState === WebSocket.CONNECTING) conn.ws.close(code, reason);
     this.#disconnect(conn);
   }
@@ -524,12 +601,18 @@ export class Relay {
   #disconnect(conn: Conn) {
     const room = conn.room;
     if (!room.conns.delete(conn)) return;
-    if (conn.svTimer) clearTimeout(conn.svTimer);
-    const mine = this.#bySession.get(conn.session.sessionHash);
+    if (conn.ackTimer) clearTimeout(conn.ackTimer);
+    conn.backlog = null;
+    const hash = conn.session.sessionHash;
+    const bucket = this.#buckets.get(hash);
+    bucket?.paused.delete(conn);
+    const mine = this.#bySession.get(hash);
     mine?.delete(conn);
     if (mine && mine.size === 0) {
-      this.#bySession.delete(conn.session.sessionHash);
-      this.#buckets.delete(conn.session.sessionHash);
+      this.#bySession.delete(hash);
+      // A bucket outlives the session's last socket until it has refilled:
+      // closing and reopening a socket must not buy a fresh burst.
+      this.#dropBucketIfFull(hash);
     }
     if (conn.clientIds.size > 0) awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.clientIds], null);
     if (room.conns.size === 0 && !this.#closed) {
@@ -547,16 +630,76 @@ export class Relay {
     room.doc.destroy();
   }
 
-  #takeToken(sessionHash: string): boolean {
+  #bucket(sessionHash: string): Bucket {
     const { messagesPerSecond, messageBurst } = this.#deps.limits;
     const now = Date.now();
-    const b = this.#buckets.get(sessionHash) ?? { tokens: messageBurst, at: now };
+    let b = this.#buckets.get(sessionHash);
+    if (!b) {
+      b = { tokens: messageBurst, at: now, paused: new Set(), resumeTimer: null, overSince: null, drainedAt: null };
+      this.#buckets.set(sessionHash, b);
+    }
     b.tokens = Math.min(messageBurst, b.tokens + ((now - b.at) / 1000) * messagesPerSecond);
     b.at = now;
-    this.#buckets.set(sessionHash, b);
+    return b;
+  }
+
+  #takeToken(sessionHash: string): boolean {
+    const b = this.#bucket(sessionHash);
     if (b.tokens < 1) return false;
     b.tokens -= 1;
     return true;
+  }
+
+  #dropBucketIfFull(sessionHash: string) {
+    if (this.#bySession.has(sessionHash) || !this.#buckets.has(sessionHash)) return;
+    const b = this.#bucket(sessionHash);
+    if (b.tokens < this.#deps.limits.messageBurst) return;
+    if (b.resumeTimer) clearTimeout(b.resumeTimer);
+    this.#buckets.delete(sessionHash);
+  }
+
+  /**
+   * The session is out of tokens: stop reading this socket (its client's
+   * writes back up in TCP) and hold the frame until tokens are back. A session
+   * that has been over its rate without a break (no second of normal reading)
+   * for rateLimitCloseAfterMs is closed with 4429 instead.
+   */
+  #pause(conn: Conn, frame: Frame) {
+    const { rateLimitCloseAfterMs, messagesPerSecond } = this.#deps.limits;
+    const b = this.#bucket(conn.session.sessionHash);
+    const now = Date.now();
+    if (b.overSince === null || (b.paused.size === 0 && b.drainedAt !== null && now - b.drainedAt > 1000)) b.overSince = now;
+    if (now - b.overSince >= rateLimitCloseAfterMs) return this.#close(conn, CLOSE_RATE_LIMITED, 'rate limit');
+    conn.backlog = [frame];
+    conn.ws.pause();
+    b.paused.add(conn);
+    // Resume once a twentieth of a second's tokens are back (at 200/s: every 50 ms, 10 frames).
+    b.resumeTimer ??= setTimeout(() => this.#resume(conn.session.sessionHash), Math.ceil(1000 / Math.min(20, messagesPerSecond)));
+  }
+
+  /** Tokens are back: handle held frames in order, socket by socket, and resume the sockets that caught up. */
+  #resume(sessionHash: string) {
+    const b = this.#bucket(sessionHash);
+    b.resumeTimer = null;
+    for (const conn of b.paused) {
+      const backlog = conn.backlog ?? [];
+      let i = 0;
+      while (i < backlog.length && conn.backlog && this.#receive(conn, backlog[i].data, backlog[i].isBinary)) i++;
+      if (!conn.backlog) continue; // closed while handling its frames
+      if (i < backlog.length) {
+        conn.backlog = backlog.slice(i);
+        break; // out of tokens again
+      }
+      conn.backlog = null;
+      b.paused.delete(conn);
+      conn.ws.resume();
+    }
+    if (b.paused.size > 0) {
+      b.resumeTimer = setTimeout(() => this.#resume(sessionHash), Math.ceil(1000 / Math.min(20, this.#deps.limits.messagesPerSecond)));
+    } else {
+      b.drainedAt = Date.now();
+      this.#dropBucketIfFull(sessionHash);
+    }
   }
 
   #audit(session: RelaySession, room: string, action: string, deviceId: string | null, detail: string | null = null) {
@@ -607,6 +750,7 @@ export class Relay {
   async close() {
     this.#closed = true;
     clearInterval(this.#sweep);
+    for (const b of this.#buckets.values()) if (b.resumeTimer) clearTimeout(b.resumeTimer);
     this.#flush();
     for (const room of this.#rooms.values()) {
       for (const conn of [...room.conns]) this.#close(conn, 1001, 'server shutting down');

@@ -47,11 +47,11 @@ export class Summariser {
     return this.#backlog.length;
   }
 
-  /** The relay's hook: a room's document changed and the change is persisted. */
-  roomUpdated(room: string) {
+  /** The relay's hook: a room's document changed and the change (which arrived `at`) is persisted. */
+  roomUpdated(room: string, at: string = this.#d.now().toISOString()) {
     const ref = parseRoom(room);
     if (!ref || ref.part !== 'plan' || this.#closed) return;
-    this.schedule(ref.familyId, this.#d.now().toISOString());
+    this.schedule(ref.familyId, at);
   }
 
   /** Summarise a family's plan soon (debounced); `updatedAt` is the time of its latest persisted change. */

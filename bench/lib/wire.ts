@@ -4,9 +4,9 @@
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
-import { MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC } from '../../src/lib/shared/protocol.ts';
+import { MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC } from '../../src/lib/shared/protocol.ts';
 
-export { MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC };
+export { MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC };
 export const SYNC_STEP1 = syncProtocol.messageYjsSyncStep1;
 export const SYNC_STEP2 = syncProtocol.messageYjsSyncStep2;
 export const SYNC_UPDATE = syncProtocol.messageYjsUpdate;
@@ -39,10 +39,11 @@ export interface Peeked {
   payload: Uint8Array | null;
 }
 
-/** The message type, sync subtype and payload of a frame. */
+/** The message type, sync subtype and payload of a frame (the state vector of a MESSAGE_SAVED). */
 export function peek(frame: Uint8Array): Peeked {
   const d = decoding.createDecoder(frame);
   const type = decoding.readVarUint(d);
+  if (type === MESSAGE_SAVED) return { type, subtype: -1, payload: decoding.readVarUint8Array(d) };
   if (type !== MESSAGE_SYNC) return { type, subtype: -1, payload: null };
   const subtype = decoding.readVarUint(d);
   return { type, subtype, payload: decoding.readVarUint8Array(d) };

@@ -1,15 +1,24 @@
 // Real y-websocket clients (WebsocketProvider, as the app uses) in Node,
-// with the session cookie and Origin our relay requires.
+// with the session cookie and Origin our relay requires, and the app's
+// protocol choices: "saved" acknowledgements that need no answer (RelayState)
+// and the app's reconnect policy after a relay close (closeIsTransient).
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
+import { closeIsTransient } from '../../src/lib/shared/protocol.ts';
+import { RELAY_ACK_PARAMS, RelayState } from '../../src/lib/sync/relay-state.ts';
 import type { Target } from './proc.ts';
 import { sleep } from './proc.ts';
 
 // Each WebsocketProvider adds a process 'exit' listener; the benches run dozens.
 process.setMaxListeners(0);
 
-export function providerFor(target: Target, room: string, doc: Y.Doc, opts: { cookie?: string; connect?: boolean } = {}): WebsocketProvider {
+export interface BenchProvider extends WebsocketProvider {
+  /** what the relay holds of the document, as the app tracks it for "gemt" */
+  relay: RelayState;
+}
+
+export function providerFor(target: Target, room: string, doc: Y.Doc, opts: { cookie?: string; connect?: boolean } = {}): BenchProvider {
   const headers: Record<string, string> = { origin: target.url };
   if (opts.cookie) headers.cookie = opts.cookie;
   class HeaderWebSocket extends WebSocket {
@@ -23,11 +32,13 @@ export function providerFor(target: Target, room: string, doc: Y.Doc, opts: { co
     // relay, not through a BroadcastChannel shortcut.
     disableBc: true,
     connect: opts.connect ?? true,
-    maxBackoffTime: 1000
+    maxBackoffTime: 1000,
+    params: { ...RELAY_ACK_PARAMS },
+    shouldReconnect: (event: CloseEvent) => closeIsTransient(event.code)
   });
   // A background sync is not a person in the plan.
   provider.awareness.setLocalState(null);
-  return provider;
+  return Object.assign(provider, { relay: new RelayState(provider) });
 }
 
 export async function waitFor(cond: () => boolean, timeoutMs: number, everyMs = 5): Promise<boolean> {

@@ -3,9 +3,11 @@
 // clients that carry the session cookie and Origin, and one teardown. No
 // socket mocks. Client helpers take a base URL, so they also work against a
 // relay running in a child process.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import WebSocket, { type RawData } from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
@@ -16,7 +18,8 @@ import { createApp, type App } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { listen, type Running } from '../../server/http.ts';
 import type { RelayLimits } from '../../server/relay.ts';
-import { MESSAGE_AWARENESS, MESSAGE_SYNC, SYNC_PATH_PREFIX } from '../../src/lib/shared/protocol.ts';
+import { MESSAGE_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC, SYNC_PATH_PREFIX, closeIsTransient } from '../../src/lib/shared/protocol.ts';
+import { RELAY_ACK_PARAMS, RelayState } from '../../src/lib/sync/relay-state.ts';
 
 // ---- HTTP ----------------------------------------------------------------------
 
@@ -202,6 +205,10 @@ export interface TestClient {
   room: string;
   doc: Y.Doc;
   provider: WebsocketProvider;
+  /** What the relay holds, tracked as the app tracks it ("gemt"); null for a legacy client. */
+  relay: RelayState | null;
+  /** Message types this client received but has no handler for (a legacy client's MESSAGE_SAVED). */
+  unexpected: number[];
   /** Every close code this client has seen, in order. */
   closes: number[];
   /** The live socket; call it while connected (between reconnects there is none). */
@@ -219,6 +226,13 @@ export interface ProviderOptions {
   origin?: string;
   maxBackoffTime?: number;
   params?: Record<string, string>;
+  /**
+   * A client as the app was before MESSAGE_SAVED (a tablet still running a
+   * cached older version): it does not ask for the acknowledgement, keeps
+   * y-websocket's own handlers and reconnect policy, and records a
+   * MESSAGE_SAVED in `unexpected` instead of handling it.
+   */
+  legacy?: boolean;
 }
 
 /** Tracks every client a test opens so one call closes them all. */
@@ -232,8 +246,15 @@ export class Clients {
       // Several providers live in this one process: they must talk through the relay only.
       disableBc: true,
       maxBackoffTime: opts.maxBackoffTime ?? 2500,
-      params: opts.params ?? {}
+      // As the app (LiveRoom) does, unless this is a client from before.
+      params: { ...(opts.legacy ? {} : RELAY_ACK_PARAMS), ...opts.params },
+      ...(opts.legacy ? {} : { shouldReconnect: (event: CloseEvent) => closeIsTransient(event.code) })
     });
+    const relay = opts.legacy ? null : new RelayState(provider);
+    // Deliberate: y-websocket would only log "Unable to compute message" for a
+    // type it does not know; a test can see and assert it here.
+    const unexpected: number[] = [];
+    if (opts.legacy) provider.messageHandlers[MESSAGE_SAVED] = () => void unexpected.push(MESSAGE_SAVED);
     const closes: number[] = [];
     const waiters: ((code: number) => void)[] = [];
     provider.on('connection-close', (event) => {
@@ -245,6 +266,8 @@ export class Clients {
       room,
       doc,
       provider,
+      relay,
+      unexpected,
       closes,
       ws: () => provider.ws as unknown as WebSocket,
       synced: () =>
@@ -363,4 +386,47 @@ export class TestServer {
     await this.#running.close();
     if (this.#ownsDataDir && !opts.keepData) rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+// ---- the relay in a process of its own (kill -9) ----------------------------------------
+
+const RELAY_PROCESS = fileURLToPath(new URL('./fixtures/relay-process.ts', import.meta.url));
+
+export interface RelayProcess {
+  proc: ChildProcess;
+  url: string;
+  /** everything the process printed on stdout so far */
+  stdout(): string;
+}
+
+/** Starts the app in a child process on `dataDir` and `port` (0 = any); resolves once it listens. */
+export function startRelayProcess(dataDir: string, port: number, env: Record<string, string> = {}): Promise<RelayProcess> {
+  const proc = spawn(process.execPath, [RELAY_PROCESS], {
+    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: String(port), DEMO: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    let listening = false;
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening (\S+)/.exec(out);
+      if (m && !listening) {
+        listening = true;
+        resolve({ proc, url: m[1], stdout: () => out });
+      }
+    });
+    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    proc.once('exit', (code, signal) => reject(new Error(`relay exited (${code ?? signal}) before listening: ${err}`)));
+  });
+}
+
+/** SIGKILL: no warning, no flush. */
+export function kill9(proc: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    proc.once('exit', () => resolve());
+    proc.kill('SIGKILL');
+  });
 }

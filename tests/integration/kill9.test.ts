@@ -6,18 +6,16 @@
 // and restart the test reads the dead relay's SQLite file: everything the
 // relay forwarded to a silent witness before dying must be in it (persistence
 // before broadcast), and the burst must be cut (some edits stored, not all).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { SqliteStore } from '../../server/store.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
-import { Clients, login, sameState, sleep, waitFor, type TestClient } from './helpers.ts';
+import { Clients, kill9, login, sameState, sleep, startRelayProcess, waitFor, type TestClient } from './helpers.ts';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/relay-process.ts', import.meta.url));
 const EDITS = 300; // per client
 const KILL_AT = 150;
 
@@ -25,32 +23,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'fp-kill9-'));
 const clients = new Clients();
 let child: ChildProcess | null = null;
 
-/** Starts the relay process and resolves with its URL once it listens. */
-function startRelay(port: number): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [FIXTURE], {
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: String(port), DEMO: '1' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening (\S+)/.exec(out);
-      if (m) resolve({ proc, url: m[1] });
-    });
-    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    proc.once('exit', (code, signal) => reject(new Error(`relay exited (${code ?? signal}) before listening: ${err}`)));
-  });
-}
-
-function kill9(proc: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-    proc.once('exit', () => resolve());
-    proc.kill('SIGKILL');
-  });
-}
+const startRelay = (port: number) => startRelayProcess(dataDir, port);
 
 afterAll(async () => {
   clients.closeAll();

@@ -23,3 +23,19 @@ export const MESSAGE_SYNC = 0;
 export const MESSAGE_AWARENESS = 1;
 export const MESSAGE_AUTH = 2;
 export const MESSAGE_QUERY_AWARENESS = 3;
+
+/**
+ * Relay-defined: the "saved" acknowledgement. After a writer's updates are
+ * committed, the relay sends the writer the room's state vector (one
+ * varUint8Array, as in a sync step 1). Unlike a sync step 1 it asks for
+ * nothing, and a client never answers it. 64 opens a range of our own (one
+ * byte as a varUint), clear of y-websocket's 0–3 and Hocuspocus' 0–8.
+ *
+ * Only sockets that announce support get it (`?ack=1` on the socket URL); any
+ * other client — a tablet still running an app version cached before this
+ * message existed — gets a sync step 1 instead, as before, which it answers
+ * with a sync step 2.
+ */
+export const MESSAGE_SAVED = 64;
+export const SAVED_ACK_PARAM = 'ack';
+export const SAVED_ACK_VERSION = '1';

@@ -1,14 +1,14 @@
 // One open room on this device: the Y.Doc persisted in IndexedDB (y-indexeddb)
 // and synced through the relay (WebsocketProvider). It knows whether the
-// server holds every local change: the relay answers each accepted write with
-// its state vector, which is compared with the local one.
+// server holds every local change: the relay acknowledges accepted writes with
+// its state vector once they are committed (RelayState), which is compared
+// with the local one.
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { IndexeddbPersistence } from 'y-indexeddb';
-import * as decoding from 'lib0/decoding';
-import * as syncProtocol from 'y-protocols/sync';
-import { CLOSE_ACCESS_ENDED, CLOSE_SESSION_ENDED, MESSAGE_SYNC, closeIsTransient } from '../shared/protocol.ts';
+import { CLOSE_ACCESS_ENDED, CLOSE_SESSION_ENDED, closeIsTransient } from '../shared/protocol.ts';
 import type { Sector } from '../shared/rooms.ts';
+import { RELAY_ACK_PARAMS, RelayState } from './relay-state.ts';
 
 export type RoomStatus = 'connecting' | 'online' | 'offline';
 
@@ -22,13 +22,6 @@ export interface Peer {
 
 /** How long a first connection attempt may show "Forbinder …" before the room says offline. */
 const CONNECT_GRACE_MS = 3000;
-
-type SyncHandler = WebsocketProvider['messageHandlers'][number];
-
-function covers(server: Map<number, number>, local: Map<number, number>): boolean {
-  for (const [client, clock] of local) if ((server.get(client) ?? 0) < clock) return false;
-  return true;
-}
 
 export interface LiveRoomHooks {
   /** A local edit happened; `count` edits are now unconfirmed in this room. */
@@ -56,7 +49,7 @@ export class LiveRoom {
   /** why access ended: the relay's close reason ("consent withdrawn"), or the device's own ("consent expired", "lease expired") */
   closedReason = $state('');
   peers = $state<Peer[]>([]);
-  #serverSv: Map<number, number> | null = null;
+  readonly #relay: RelayState;
   #localEdits = 0;
   #hooks: LiveRoomHooks;
   #settledWaiters: (() => void)[] = [];
@@ -96,8 +89,9 @@ export class LiveRoom {
     });
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     this.provider = new WebsocketProvider(`${proto}//${location.host}/sync`, room, this.doc, {
-      // `sync=1` tells the relay's audit this is a background copy, not a person opening the room.
-      params: opts.presence === false ? { device: opts.deviceId, sync: '1' } : { device: opts.deviceId },
+      // `sync=1` tells the relay's audit this is a background copy, not a person opening the room;
+      // RELAY_ACK_PARAMS asks for acknowledgements this client need not answer.
+      params: { ...RELAY_ACK_PARAMS, device: opts.deviceId, ...(opts.presence === false ? { sync: '1' } : {}) },
       connect: navigator.onLine,
       // A background sync must not carry this tab's presence (or anything else) over BroadcastChannel.
       disableBc: opts.presence === false,
@@ -110,15 +104,8 @@ export class LiveRoom {
     // browser's own offline/online events are the faster signal.
     window.addEventListener('offline', this.#onOffline);
     window.addEventListener('online', this.#onOnline);
-    const original = this.provider.messageHandlers[MESSAGE_SYNC] as SyncHandler;
-    this.provider.messageHandlers[MESSAGE_SYNC] = (encoder, decoder, provider, emitSynced, type) => {
-      const peek = decoding.clone(decoder);
-      if (decoding.readVarUint(peek) === syncProtocol.messageYjsSyncStep1) {
-        this.#serverSv = Y.decodeStateVector(decoding.readVarUint8Array(peek));
-      }
-      original(encoder, decoder, provider, emitSynced, type);
-      this.#recompute();
-    };
+    // Before the 'status' listener below: it forgets the relay's state on a disconnect first.
+    this.#relay = new RelayState(this.provider, () => this.#recompute());
     // "Forbinder" only for a first attempt that has not yet failed or taken long:
     // a device whose browser claims to be online but cannot reach the relay (a
     // captive portal, a dead access point) must say "offline", not spin.
@@ -134,8 +121,7 @@ export class LiveRoom {
       if (status === 'connected') this.status = 'online';
       else if (status === 'disconnected') this.status = 'offline';
       else if (this.status !== 'offline') this.status = 'connecting';
-      if (status !== 'connected') this.#serverSv = null;
-      else this.#hooks.onConnected?.(this.room);
+      if (status === 'connected') this.#hooks.onConnected?.(this.room);
       this.#recompute();
     });
     this.provider.on('sync', (synced: boolean) => {
@@ -157,7 +143,7 @@ export class LiveRoom {
       this.pending = true;
       this.#localEdits++;
       this.#hooks.onLocalEdits?.(this.room, this.#localEdits);
-      if (this.#serverSv) this.#recompute();
+      if (this.#relay.known) this.#recompute();
     });
     const awareness = this.provider.awareness;
     if (opts.presence === false) {
@@ -233,11 +219,11 @@ export class LiveRoom {
   }
 
   #recompute() {
-    if (!this.#serverSv || !this.loadedLocal) {
+    if (!this.#relay.known || !this.loadedLocal) {
       // Offline, or before the first exchange: pending stays as local edits left it.
       return;
     }
-    this.pending = !covers(this.#serverSv, Y.decodeStateVector(Y.encodeStateVector(this.doc)));
+    this.pending = !this.#relay.holds(this.doc);
     if (!this.pending && this.synced) {
       if (this.#localEdits > 0) {
         this.#localEdits = 0;
