@@ -236,6 +236,9 @@ export class Relay {
     if (!this.#deps.originAllowed(req)) return reject(403, 'Forbidden');
     const session = this.#deps.authenticate(req);
     if (!session) return reject(401, 'Unauthorized');
+    // An upgrade costs the session a token like a message does: reconnecting in
+    // a loop (each attempt audited) is held to the same rate as a flood.
+    if (!this.#takeToken(session.sessionHash)) return reject(429, 'Too Many Requests');
     let name: string;
     try {
       name = decodeURIComponent(url.pathname.slice(SYNC_PATH_PREFIX.length));

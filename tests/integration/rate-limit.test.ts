@@ -11,7 +11,7 @@ import type WebSocket from 'ws';
 import { CLOSE_RATE_LIMITED, CLOSE_SESSION_ENDED } from '../../src/lib/shared/protocol.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 import type { RelayLimits } from '../../server/relay.ts';
-import { closeCode, sleep, TestServer, updateMessage, waitFor } from './helpers.ts';
+import { closeCode, sleep, TestServer, updateMessage, upgradeStatus, waitFor } from './helpers.ts';
 
 let server: TestServer | null = null;
 afterEach(async () => {
@@ -104,7 +104,12 @@ describe('rate limit', () => {
     await waitFor(() => committed(server, room, from) === 50, 2000, 'the first burst');
     first.close();
     await closeCode(first);
-    const second = await server.raw(room, anna);
+    // The upgrade costs a token too: it is refused (429) until one is back.
+    let second: WebSocket | null = null;
+    while (!second) {
+      second = await server.raw(room, anna).catch(() => null);
+      if (!second) await sleep(10);
+    }
     for (const f of edits(50, 'second')) second.send(f);
     await sleep(300);
     const n = committed(server, room, from);
@@ -123,5 +128,16 @@ describe('rate limit', () => {
     expect((await server.api('/api/auth/logout', { method: 'POST', cookie: anna })).status).toBe(204);
     expect(await closed).toBe(CLOSE_SESSION_ENDED);
     expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it('counts upgrades against the same bucket: a reconnect loop gets HTTP 429, not an audit row per attempt', async () => {
+    const { server, anna, room } = await start({ messagesPerSecond: 1, messageBurst: 20 });
+    const headers = { cookie: anna, origin: server.url };
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push(await upgradeStatus(server.url, `/sync/${room}`, headers));
+    expect(statuses.filter((s) => s === 101).length).toBeLessThanOrEqual(21);
+    expect(statuses.slice(-5)).toEqual([429, 429, 429, 429, 429]);
+    const opened = server.app.store.auditOfFamily(room.slice(2, room.indexOf('.')), 1000).filter((e) => e.action === 'open-write' && e.userId === 'u-anna');
+    expect(opened.length).toBeLessThanOrEqual(21);
   });
 });
