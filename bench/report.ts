@@ -6,6 +6,7 @@ import type { CatchUpRun } from './catch-up.ts';
 import type { ClientResult } from './client.ts';
 import type { faults } from './faults.ts';
 import type { Bar } from './bars.ts';
+import type { OverviewBenchResult } from './overview.ts';
 
 const file = process.argv[2] ?? 'bench/results/latest.json';
 const r = JSON.parse(readFileSync(file, 'utf8')) as {
@@ -16,6 +17,7 @@ const r = JSON.parse(readFileSync(file, 'utf8')) as {
   catchUp?: CatchUpRun[];
   faults?: Awaited<ReturnType<typeof faults>>;
   client?: ClientResult;
+  overview?: OverviewBenchResult;
   bars: Bar[];
   loadAverage?: Record<string, [number, number]>;
 };
@@ -107,6 +109,21 @@ if (r.faults) {
   out.push('');
 }
 
-out.push('**DESIGN §9 bars**:', '', '| bar | verdict | measured |', '|---|---|---|');
-for (const b of r.bars) row(b.bar, b.verdict === 'met' ? 'met' : `**${b.verdict}**`, b.measured);
+const o = r.overview;
+if (o?.city && o.api && o.page) {
+  out.push(
+    `**Leader overview** (${o.city.families} families, ${o.city.teams} teams, ${o.city.workers} workers; summaries backfilled in ${o.backfill?.seconds ?? '–'} s at start):`,
+    ''
+  );
+  out.push('| figure | p50 | p95 | n |', '|---|---:|---:|---:|');
+  row('GET /api/overview, all teams (ms)', o.api.allTeams.p50, o.api.allTeams.p95, o.api.allTeams.n);
+  row('GET /api/overview, one team (ms)', o.api.oneTeam.p50, o.api.oneTeam.p95, o.api.oneTeam.n);
+  row(`GET /api/overview, drill-down to one worker's ${o.api.drillDown.families} families (ms)`, o.api.drillDown.p50, o.api.drillDown.p95, o.api.drillDown.n);
+  row('overview page, full load until usable (ms)', o.page.usableMs.p50, o.page.usableMs.p95, o.page.usableMs.n);
+  row(`sort ${o.page.workersShown} workers to paint (ms)`, o.page.sortToPaintMs.p50, o.page.sortToPaintMs.p95, o.page.sortToPaintMs.n);
+  out.push('');
+}
+
+out.push('**DESIGN §9 bars** (and the leader overview\'s, issue 7):', '', '| bar | verdict | measured |', '|---|---|---|');
+for (const b of [...r.bars, ...(o?.bars ?? [])]) row(b.bar, b.verdict === 'met' ? 'met' : `**${b.verdict}**`, b.measured);
 process.stdout.write(`${out.join('\n')}\n`);
