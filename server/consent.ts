@@ -98,9 +98,13 @@ export function parseConsentInput(b: Record<string, unknown>, now: Date): Consen
     // An optional note (e.g. who signed on whose behalf) is allowed with a signature.
     reference = text(b.reference).slice(0, 500) || null;
   } else {
-    if (b.signature !== undefined && b.signature !== null && b.signature !== '') fail('consent_signature_not_allowed');
-    reference = text(b.reference);
-    if (!reference || reference.length > 500) fail(method === 'paper' ? 'consent_reference_paper' : 'consent_reference_oral');
+    // DESIGN §8 names only `signature?`: a client of the contract documents a
+    // paper or oral consent there, as text. The app sends `reference` (and its
+    // form insists on one); the server records what it is given.
+    const asText = typeof b.signature === 'string' && !b.signature.startsWith('data:') ? b.signature : undefined;
+    if (b.signature !== undefined && b.signature !== null && b.signature !== '' && asText === undefined) fail('consent_signature_not_allowed');
+    reference = text(b.reference ?? asText) || null;
+    if (reference !== null && reference.length > 500) fail(method === 'paper' ? 'consent_reference_paper' : 'consent_reference_oral');
   }
 
   const validFrom = date(b.validFrom, now);

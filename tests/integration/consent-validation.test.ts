@@ -68,8 +68,8 @@ describe('consent validation', () => {
     ['no family member', (b) => (b.givenBy = '  '), 'consent_given_by', /hvem i familien/],
     ['no purpose', (b) => (b.purpose = ''), 'consent_purpose', /formålet/],
     ['an unknown method', (b) => (b.method = 'email'), 'consent_method', /underskrevet på skærmen.*"email"/],
-    ['paper without a reference', (b) => delete b.reference, 'consent_reference_paper', /papirsamtykket er arkiveret/],
-    ['oral without documentation', (b) => ((b.method = 'oral'), (b.reference = ' ')), 'consent_reference_oral', /mundtlige samtykke.*dokumenteret/],
+    ['a paper reference over 500 characters', (b) => (b.reference = 'x'.repeat(501)), 'consent_reference_paper', /papirsamtykket er arkiveret/],
+    ['oral documentation over 500 characters', (b) => ((b.method = 'oral'), (b.reference = 'x'.repeat(501))), 'consent_reference_oral', /mundtlige samtykke.*dokumenteret/],
     ['signed without a signature', (b) => ((b.method = 'signed'), delete b.reference), 'consent_signature', /Underskriften mangler/],
     ['a signature that is not a PNG', (b) => ((b.method = 'signed'), (b.signature = 'data:image/png;base64,aGVsbG8=')), 'consent_signature', /ugyldig/],
     ['a signature that is not an image', (b) => ((b.method = 'signed'), (b.signature = 'javascript:alert(1)')), 'consent_signature', /ugyldig/],
@@ -138,6 +138,16 @@ describe('consent validation', () => {
     const expectedUntil = new Date(from);
     expectedUntil.setMonth(expectedUntil.getMonth() + 12);
     expect(until.getTime()).toBe(expectedUntil.getTime());
+  });
+
+  it('accepts the body of DESIGN §8: an oral consent without documentation, and paper documented in `signature`', async () => {
+    const { reference: _, ...contract } = valid();
+    const oral = await post({ ...contract, method: 'oral' });
+    expect(oral.status).toBe(201);
+    expect(oral.json).toMatchObject({ method: 'oral', signature: null, reference: null });
+    const paper = await post({ ...contract, signature: 'Underskrevet på papir, journalnr. 27.12.04-P20-1-25' });
+    expect(paper.status).toBe(201);
+    expect(paper.json).toMatchObject({ method: 'paper', signature: null, reference: 'Underskrevet på papir, journalnr. 27.12.04-P20-1-25' });
   });
 
   it('a device retrying an upload with the same id gets the same consent back, not a second one', async () => {

@@ -353,6 +353,7 @@ export const da = {
   consentPeriod: 'Gyldigt',
   consentGivenByLabel: 'Givet af',
   consentPurposeLabel: 'Formål',
+  consentUndocumented: 'Ikke dokumenteret – skriv i journalen, hvordan samtykket blev givet.',
   consentReferenceLabel: 'Dokumentation',
   consentMethodLabel: 'Form',
   consentRecordedBy: 'Registreret af',

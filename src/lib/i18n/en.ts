@@ -354,6 +354,7 @@ export const en: Catalogue = {
   consentPeriod: 'Valid',
   consentGivenByLabel: 'Given by',
   consentPurposeLabel: 'Purpose',
+  consentUndocumented: 'Not documented – record in the journal how the consent was given.',
   consentReferenceLabel: 'Documentation',
   consentMethodLabel: 'Form',
   consentRecordedBy: 'Recorded by',
