@@ -2,32 +2,12 @@
 // rule lets them into the plan, so a device can offer owners and a tovholder
 // offline; the answer follows consent as it changes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createApp } from '../../server/app.ts';
-import { loadConfig } from '../../server/config.ts';
-import { listen, type Running } from '../../server/http.ts';
 import type { FamilySummary } from '../../src/lib/shared/api-types.ts';
+import { TestServer } from './helpers.ts';
 
-let running: Running;
-let url: string;
-
-async function call(path: string, opts: { cookie?: string; method?: string; body?: unknown } = {}) {
-  const res = await fetch(url + path, {
-    method: opts.method ?? 'GET',
-    headers: { 'content-type': 'application/json', origin: url, ...(opts.cookie ? { cookie: opts.cookie } : {}) },
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body)
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : null, headers: res.headers };
-}
-
-async function login(username: string) {
-  const r = await call('/api/auth/login', { method: 'POST', body: { username, password: 'demo' } });
-  expect(r.status).toBe(204);
-  return (r.headers.get('set-cookie') ?? '').split(';')[0];
-}
+let server: TestServer;
+const call = (path: string, opts: { cookie?: string; method?: string; body?: unknown } = {}) => server.api(path, opts);
+const login = (username: string) => server.login(username);
 
 async function families(cookie: string): Promise<Map<string, FamilySummary>> {
   const { json } = await call('/api/families', { cookie });
@@ -37,13 +17,9 @@ async function families(cookie: string): Promise<Map<string, FamilySummary>> {
 const access = (f: FamilySummary | undefined) => Object.fromEntries((f?.workers ?? []).map((w) => [w.id, w.planAccess]));
 
 beforeAll(async () => {
-  const config = { ...loadConfig({}, { port: 0, demo: true }), dataDir: mkdtempSync(join(tmpdir(), 'fp-int-')) };
-  running = await listen(await createApp(config), null, 0);
-  url = running.url;
+  server = await TestServer.start();
 });
-afterAll(async () => {
-  await running?.close();
-});
+afterAll(() => server?.stop());
 
 describe('team workers on GET /api/families', () => {
   it('lists the team workers (no leaders or admins) with plan access by the shared rule', async () => {
