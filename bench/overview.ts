@@ -36,6 +36,7 @@ import { ORIGIN_SEED } from '../src/lib/domain/origins.ts';
 import type { Overview } from '../src/lib/shared/overview-types.ts';
 import { login, removeDir, startOurs } from './lib/proc.ts';
 import { round, summarize, type Summary } from './lib/stats.ts';
+import { mulberry32 } from '../src/lib/shared/prng.ts';
 
 export interface OverviewBenchResult {
   build: { ok: boolean; seconds: number; error?: string };
@@ -54,24 +55,13 @@ export interface OverviewBenchResult {
 
 const day = (d: Date) => format(d, 'yyyy-MM-dd');
 
-/** mulberry32, so every run generates the same city. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 36 teams over 9 clusters and 45 districts, ~200 workers, `families` families with plans and consents; one leader for all. */
 export async function generateCity(dataDir: string, families: number, now: Date) {
   const store = new SqliteStore(join(dataDir, 'familiens-plan.sqlite'));
   try {
     await seedDemo(store, now); // the demo users and teams, and no reseed when the server starts
-    const random = rng(7);
+    const random = mulberry32(7);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
     const teams = Array.from({ length: 36 }, (_, i) => ({
       id: `team-${String(i + 1).padStart(2, '0')}`,

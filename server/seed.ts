@@ -30,6 +30,7 @@ import { addEntry, type EntryKind } from '../src/lib/domain/journal.ts';
 import { ORIGIN_SEED } from '../src/lib/domain/origins.ts';
 import { hashPassword } from './auth.ts';
 import type { FamilyRow, Store, UserRow } from './store.ts';
+import { mulberry32 } from '../src/lib/shared/prng.ts';
 
 export const DEMO_TEAMS = [
   { id: 'gellerup', name: 'Gellerup', district: 'Gellerup', cluster: 'Vest' },
@@ -131,17 +132,6 @@ const JOURNAL: Record<Sector, [EntryKind, string][]> = {
 
 const STATUSES: ActionStatus[] = ['aaben', 'igang', 'udfoert', 'aaben', 'igang'];
 
-/** mulberry32: a tiny deterministic PRNG. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function slug(s: string) {
   return s
@@ -184,7 +174,7 @@ export async function seedDemo(store: Store, now: Date) {
 
   let n = 0;
   for (const team of DEMO_TEAMS) {
-    const random = rng(team.id === 'gellerup' ? 1 : 2);
+    const random = mulberry32(team.id === 'gellerup' ? 1 : 2);
     for (let i = 0; i < 22; i++, n++) {
       const surname = SURNAMES[(i * 2 + (team.id === 'viby' ? 1 : 0)) % SURNAMES.length];
       const id = `${team.id.slice(0, 3)}-${String(i + 1).padStart(2, '0')}-${slug(surname)}`;

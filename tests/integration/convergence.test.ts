@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 import { docFromUpdates, sameState, TestServer, waitFor } from './helpers.ts';
+import { mulberry32 } from '../../src/lib/shared/prng.ts';
 
 let server: TestServer;
 let anna: string;
@@ -17,16 +18,6 @@ beforeAll(async () => {
 afterEach(() => server.clients.closeAll());
 afterAll(() => server?.stop());
 
-/** A tiny deterministic PRNG, so a failure can be replayed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One random edit on shared types that the plan does not use, so seeded content stays intact. */
 function randomEdit(doc: Y.Doc, random: () => number, who: string, n: number) {
@@ -51,7 +42,7 @@ describe('convergence', () => {
     expect(sameState(a.doc, b.doc)).toBe(true);
 
     // Interleaved, concurrent edits: neither waits for the other's to arrive.
-    const random = rng(7);
+    const random = mulberry32(7);
     for (let n = 0; n < 200; n++) {
       const [doc, who] = random() < 0.5 ? [a.doc, 'a'] : [b.doc, 'b'];
       randomEdit(doc, random, who, n);

@@ -27,6 +27,7 @@ import {
   updateMessage,
   waitFor
 } from './helpers.ts';
+import { mulberry32 } from '../../src/lib/shared/prng.ts';
 
 const FRAMES = 1000;
 /** FUZZ_SEED=<n> replays or explores another sequence; the default is fixed so CI is repeatable. */
@@ -54,15 +55,6 @@ beforeAll(async () => {
 });
 afterAll(() => server?.stop());
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Real messages a y-websocket client sends: sync steps, updates (V1 and a stray V2), awareness, query, auth. */
 function corpus(): Uint8Array[] {
@@ -159,7 +151,7 @@ describe('fuzzing one room', () => {
     };
 
     const pool = corpus();
-    const random = rng(SEED);
+    const random = mulberry32(SEED);
     const codes = new Map<number, number>();
     let ws: WebSocket | null = null;
     let connections = 0;
