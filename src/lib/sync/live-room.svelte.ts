@@ -113,15 +113,18 @@ export class LiveRoom {
       if (this.status === 'connecting') this.status = 'offline';
     }, CONNECT_GRACE_MS);
     this.provider.on('status', ({ status }) => {
-      // y-websocket reports 'disconnected' before it decides whether to retry, so only a new attempt resets this.
       if (status === 'connected') {
         this.#opened = true;
         this.#verified = false;
-      } else if (status === 'connecting') this.#opened = false;
-      if (status === 'connected') this.status = 'online';
-      else if (status === 'disconnected') this.status = 'offline';
-      else if (this.status !== 'offline') this.status = 'connecting';
-      if (status === 'connected') this.#hooks.onConnected?.(this.room);
+        this.status = 'online';
+        this.#hooks.onConnected?.(this.room);
+      } else if (status === 'connecting') {
+        // y-websocket reports 'disconnected' before it decides whether to retry, so only a new attempt resets this.
+        this.#opened = false;
+        if (this.status !== 'offline') this.status = 'connecting';
+      } else {
+        this.status = 'offline';
+      }
       this.#recompute();
     });
     this.provider.on('sync', (synced: boolean) => {

@@ -147,12 +147,11 @@ class SyncManager {
     const ref = parseRoom(room);
     if (!db || !ref) return;
     const existing = await db.rooms.get(room);
-    const base = existing?.pendingEdits ?? 0;
     // `count` is per LiveRoom session; keep edits from earlier sessions counted until saved.
-    const next = count === 0 ? 0 : Math.max(base, count);
-    if (existing) await db.rooms.update(room, { pendingEdits: next });
-    else await db.rooms.put({ room, familyId: ref.familyId, part: ref.part, access: 'write', syncedSeq: 0, lastSynced: '', pendingEdits: next });
-    if (count === 0) await db.rooms.update(room, { lastSynced: new Date().toISOString() });
+    const changes: Partial<RoomRow> =
+      count === 0 ? { pendingEdits: 0, lastSynced: new Date().toISOString() } : { pendingEdits: Math.max(existing?.pendingEdits ?? 0, count) };
+    if (existing) await db.rooms.update(room, changes);
+    else await db.rooms.put({ room, familyId: ref.familyId, part: ref.part, access: 'write', syncedSeq: 0, lastSynced: '', pendingEdits: 0, ...changes });
     await this.#refreshCounts();
     if (ref.part === 'plan') this.#scheduleIndex(ref.familyId);
   }
@@ -365,17 +364,18 @@ class SyncManager {
       ])
     ];
     await this.#purge(gone, 'access ended');
-    // When access ends by itself (a consent's end) may move with a renewal.
-    const until = new Map(manifest.rooms.map((r) => [r.room, r.until ?? null]));
-    await db.rooms.bulkUpdate(
-      (await db.rooms.bulkGet([...until.keys()])).filter((r): r is RoomRow => !!r).map((r) => ({ key: r.room, changes: { until: until.get(r.room) ?? null } }))
-    );
+    const roomRows = new Map((await db.rooms.bulkGet(manifest.rooms.map((r) => r.room))).filter((r): r is RoomRow => !!r).map((r) => [r.room, r]));
+    // When access ends by itself (a consent's end) may move with a renewal; only changed rows are written.
+    const untilMoved = manifest.rooms.filter((r) => {
+      const local = roomRows.get(r.room);
+      return local && (local.until ?? null) !== (r.until ?? null);
+    });
+    if (untilMoved.length > 0) await db.rooms.bulkUpdate(untilMoved.map((r) => ({ key: r.room, changes: { until: r.until ?? null } })));
 
     // Index rows for every family (names and access), even before its plan is
     // synced: one transaction, and pages re-read the index only when it changed.
     if ((await indexSummaries(db, families, format(new Date(), 'yyyy-MM-dd'))) > 0) this.indexVersion++;
 
-    const roomRows = new Map((await db.rooms.bulkGet(manifest.rooms.map((r) => r.room))).filter((r): r is RoomRow => !!r).map((r) => [r.room, r]));
     const todo = manifest.rooms.filter((r) => {
       if (this.#live.has(r.room)) return false;
       const local = roomRows.get(r.room);
