@@ -53,7 +53,7 @@ export async function createApp(config: Config, opts: { now?: () => Date; summar
 
   const relay = new Relay({
     store,
-    onRoomUpdated: (room, _doc, at) => summaries.roomUpdated(room, at),
+    onRoomUpdated: (room, at) => summaries.roomUpdated(room, at),
     limits: config.relay,
     now,
     authenticate: (req: IncomingMessage) => auth.session(readCookie(req.headers.cookie, 'session'), now()),

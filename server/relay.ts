@@ -32,7 +32,7 @@ import {
   CLOSE_RATE_LIMITED,
   CLOSE_SESSION_ENDED,
   CLOSE_TOO_LARGE,
-  CLOSE_TOO_MANY_CONNECTIONS,
+  encodeAwarenessEntries,
   MESSAGE_AUTH,
   MESSAGE_AWARENESS,
   MESSAGE_QUERY_AWARENESS,
@@ -40,7 +40,8 @@ import {
   MESSAGE_SYNC,
   SAVED_ACK_PARAM,
   SAVED_ACK_VERSION,
-  SYNC_PATH_PREFIX
+  SYNC_PATH_PREFIX,
+  type AwarenessEntry
 } from '../src/lib/shared/protocol.ts';
 import { ORIGIN_RELAY_LOAD } from '../src/lib/domain/origins.ts';
 import type { Store } from './store.ts';
@@ -90,7 +91,7 @@ export interface RelayDeps {
   /** The access rule, with fresh facts from the store. */
   accessOf(userId: string, room: RoomRef): Access;
   /** Called (after persisting) when a room's document changed; `at` is when its latest change arrived. */
-  onRoomUpdated?(room: string, doc: Y.Doc, at: string): void;
+  onRoomUpdated?(room: string, at: string): void;
   now?(): Date;
 }
 
@@ -420,7 +421,7 @@ export class Relay {
     const count = decoding.readVarUint(d);
     if (count > limits.maxAwarenessStatesPerRoom * 2) throw new ProtocolError('too many awareness states');
     const states = conn.room.awareness.getStates();
-    const accepted: [number, number, string][] = [];
+    const accepted: AwarenessEntry[] = [];
     for (let i = 0; i < count; i++) {
       const clientId = decoding.readVarUint(d);
       const clock = decoding.readVarUint(d);
@@ -439,17 +440,10 @@ export class Relay {
         const u = conn.session.user;
         state = { ...(state as object), user: { id: u.id, name: u.name, sector: u.sector } };
       }
-      accepted.push([clientId, clock, JSON.stringify(state)]);
+      accepted.push({ clientId, clock, json: JSON.stringify(state) });
     }
     if (accepted.length === 0) return;
-    const enc = encoding.createEncoder();
-    encoding.writeVarUint(enc, accepted.length);
-    for (const [id, clock, json] of accepted) {
-      encoding.writeVarUint(enc, id);
-      encoding.writeVarUint(enc, clock);
-      encoding.writeVarString(enc, json);
-    }
-    awarenessProtocol.applyAwarenessUpdate(conn.room.awareness, encoding.toUint8Array(enc), conn);
+    awarenessProtocol.applyAwarenessUpdate(conn.room.awareness, encodeAwarenessEntries(accepted), conn);
   }
 
   #sendAwareness(conn: Conn, clientIds: number[]) {
@@ -556,7 +550,7 @@ export class Relay {
     }
     for (const [room, at] of touched) {
       if (room.updatesSinceCompact >= this.#deps.limits.compactAfterUpdates) this.#compact(room);
-      this.#deps.onRoomUpdated?.(room.name, room.doc, at);
+      this.#deps.onRoomUpdated?.(room.name, at);
     }
   }
 
@@ -668,7 +662,7 @@ export class Relay {
    * for rateLimitCloseAfterMs is closed with 4429 instead.
    */
   #pause(conn: Conn, frame: Frame) {
-    const { rateLimitCloseAfterMs, messagesPerSecond } = this.#deps.limits;
+    const { rateLimitCloseAfterMs } = this.#deps.limits;
     const b = this.#bucket(conn.session.sessionHash);
     const now = Date.now();
     if (b.overSince === null || (b.paused.size === 0 && b.drainedAt !== null && now - b.drainedAt > 1000)) b.overSince = now;
@@ -676,8 +670,12 @@ export class Relay {
     conn.backlog = [frame];
     conn.ws.pause();
     b.paused.add(conn);
-    // Resume once a twentieth of a second's tokens are back (at 200/s: every 50 ms, 10 frames).
-    b.resumeTimer ??= setTimeout(() => this.#resume(conn.session.sessionHash), Math.ceil(1000 / Math.min(20, messagesPerSecond)));
+    b.resumeTimer ??= setTimeout(() => this.#resume(conn.session.sessionHash), this.#resumeDelayMs);
+  }
+
+  /** Resume once a twentieth of a second's tokens are back (at 200/s: every 50 ms, 10 frames). */
+  get #resumeDelayMs() {
+    return Math.ceil(1000 / Math.min(20, this.#deps.limits.messagesPerSecond));
   }
 
   /** Tokens are back: handle held frames in order, socket by socket, and resume the sockets that caught up. */
@@ -698,7 +696,7 @@ export class Relay {
       conn.ws.resume();
     }
     if (b.paused.size > 0) {
-      b.resumeTimer = setTimeout(() => this.#resume(sessionHash), Math.ceil(1000 / Math.min(20, this.#deps.limits.messagesPerSecond)));
+      b.resumeTimer = setTimeout(() => this.#resume(sessionHash), this.#resumeDelayMs);
     } else {
       b.drainedAt = Date.now();
       this.#dropBucketIfFull(sessionHash);

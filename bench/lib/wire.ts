@@ -4,7 +4,7 @@
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
-import { MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC } from '../../src/lib/shared/protocol.ts';
+import { encodeAwarenessEntries, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC } from '../../src/lib/shared/protocol.ts';
 
 export { MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC };
 export const SYNC_STEP1 = syncProtocol.messageYjsSyncStep1;
@@ -20,16 +20,9 @@ export function syncFrame(subtype: number, payload: Uint8Array): Uint8Array {
 }
 
 export function awarenessFrame(states: { clientId: number; clock: number; state: unknown }[]): Uint8Array {
-  const inner = encoding.createEncoder();
-  encoding.writeVarUint(inner, states.length);
-  for (const s of states) {
-    encoding.writeVarUint(inner, s.clientId);
-    encoding.writeVarUint(inner, s.clock);
-    encoding.writeVarString(inner, JSON.stringify(s.state));
-  }
   const enc = encoding.createEncoder();
   encoding.writeVarUint(enc, MESSAGE_AWARENESS);
-  encoding.writeVarUint8Array(enc, encoding.toUint8Array(inner));
+  encoding.writeVarUint8Array(enc, encodeAwarenessEntries(states.map((s) => ({ clientId: s.clientId, clock: s.clock, json: JSON.stringify(s.state) }))));
   return encoding.toUint8Array(enc);
 }
 

@@ -18,7 +18,7 @@ import { createApp, type App } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { listen, type Running } from '../../server/http.ts';
 import type { RelayLimits } from '../../server/relay.ts';
-import { MESSAGE_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC, SYNC_PATH_PREFIX, closeIsTransient } from '../../src/lib/shared/protocol.ts';
+import { MESSAGE_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC, SYNC_PATH_PREFIX, closeIsTransient, encodeAwarenessEntries } from '../../src/lib/shared/protocol.ts';
 import { RELAY_ACK_PARAMS, RelayState } from '../../src/lib/sync/relay-state.ts';
 
 // ---- HTTP ----------------------------------------------------------------------
@@ -99,16 +99,9 @@ export function updateMessage(update: Uint8Array): Uint8Array {
 
 /** An awareness message with raw (clientId, clock, state) entries, as a client could forge it. */
 export function awarenessMessage(entries: { clientId: number; clock: number; state: unknown }[]): Uint8Array {
-  const inner = encoding.createEncoder();
-  encoding.writeVarUint(inner, entries.length);
-  for (const e of entries) {
-    encoding.writeVarUint(inner, e.clientId);
-    encoding.writeVarUint(inner, e.clock);
-    encoding.writeVarString(inner, JSON.stringify(e.state));
-  }
   const enc = encoding.createEncoder();
   encoding.writeVarUint(enc, MESSAGE_AWARENESS);
-  encoding.writeVarUint8Array(enc, encoding.toUint8Array(inner));
+  encoding.writeVarUint8Array(enc, encodeAwarenessEntries(entries.map((e) => ({ clientId: e.clientId, clock: e.clock, json: JSON.stringify(e.state) }))));
   return encoding.toUint8Array(enc);
 }
 

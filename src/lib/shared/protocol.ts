@@ -1,4 +1,5 @@
 // Relay protocol constants shared by the relay and its clients (DESIGN §7).
+import * as encoding from 'lib0/encoding';
 export const CLOSE_SESSION_ENDED = 4401;
 export const CLOSE_ACCESS_ENDED = 4403;
 export const CLOSE_TOO_LARGE = 4413;
@@ -39,3 +40,22 @@ export const MESSAGE_QUERY_AWARENESS = 3;
 export const MESSAGE_SAVED = 64;
 export const SAVED_ACK_PARAM = 'ack';
 export const SAVED_ACK_VERSION = '1';
+
+/** One awareness state as it travels: the client, its clock, the state as JSON ('null' removes it). */
+export interface AwarenessEntry {
+  clientId: number;
+  clock: number;
+  json: string;
+}
+
+/** The payload of an awareness message (y-protocols' format), from entries as given. */
+export function encodeAwarenessEntries(entries: readonly AwarenessEntry[]): Uint8Array {
+  const enc = encoding.createEncoder();
+  encoding.writeVarUint(enc, entries.length);
+  for (const e of entries) {
+    encoding.writeVarUint(enc, e.clientId);
+    encoding.writeVarUint(enc, e.clock);
+    encoding.writeVarString(enc, e.json);
+  }
+  return encoding.toUint8Array(enc);
+}
