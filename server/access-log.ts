@@ -5,7 +5,7 @@
 // 14 gange den 3. maj", not one line per keystroke.
 import { parseRoom } from '../src/lib/shared/rooms.ts';
 import type { AccessLogAction, AccessLogEntry } from '../src/lib/shared/api-types.ts';
-import type { AccessGroup } from './store.ts';
+import type { AccessGroup } from './store/types.ts';
 
 export const FAMILY_TIME_ZONE = 'Europe/Copenhagen';
 

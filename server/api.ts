@@ -15,25 +15,25 @@ import type {
 } from '../src/lib/shared/api-types.ts';
 import type { Auth, SessionUser } from './auth.ts';
 import { readCookie } from './auth.ts';
-import type { FamilyRow, Store, UserRow } from './store.ts';
+import type { AuditLog, Consents, Families, Identity, RoomLog, FamilyRow, UserRow } from './store/types.ts';
 import { errorMessages, type ErrorCode } from './messages.ts';
 import { ConsentInputError, parseConsentInput, sameConsent, type ConsentInput } from './consent.ts';
 import { AUDIT_ACTIONS, summariseAccessLog } from './access-log.ts';
 
 export interface ApiDeps {
-  store: Store;
+  store: Identity & Families & Consents & AuditLog & Pick<RoomLog, 'latestSeqs' | 'changeGroupsOfRooms'>;
   auth: Auth;
   /**
    * Called after anything that can change who may open which room; `reason`
    * is the close reason open sockets that lost access are given.
    */
-  accessChanged(filter: { userId?: string; familyId?: string; reason?: string }): void;
+  accessChanged(filter: { userId?: string; familyId?: string; reason?: string }): Promise<void>;
   /** Creates the plan document of a new family. */
-  initPlan(family: FamilyRow): void;
+  initPlan(family: FamilyRow): Promise<void>;
   /** True when a state-changing request's Origin is the app's own. */
   originAllowed(origin: string | null, request: Request): boolean;
   /** GET /api/overview for a signed-in user (server/overview.ts). */
-  overview(user: UserRow, url: URL): Response;
+  overview(user: UserRow, url: URL): Promise<Response>;
   secureCookies(request: Request): boolean;
   leaseDays: number;
   sessionTtlMs: number;
@@ -94,7 +94,7 @@ export class Api {
     this.#route('POST', '/api/families/:id/consents/:consentId/revoke', (c) => this.#revokeConsent(c));
     this.#route('GET', '/api/families/:id/access-log', (c) => this.#accessLog(c));
     this.#route('POST', '/api/access-log', (c) => this.#uploadAccessLog(c));
-    this.#route('GET', '/api/overview', (c) => this.#d.overview(this.#session(c.request).user, c.url));
+    this.#route('GET', '/api/overview', async (c) => this.#d.overview((await this.#session(c.request)).user, c.url));
   }
 
   #now() {
@@ -143,8 +143,8 @@ export class Api {
 
   // ---- helpers -------------------------------------------------------------
 
-  #session(request: Request): SessionUser {
-    const s = this.#d.auth.session(readCookie(request.headers.get('cookie'), 'session'), this.#now());
+  async #session(request: Request): Promise<SessionUser> {
+    const s = await this.#d.auth.session(readCookie(request.headers.get('cookie'), 'session'), this.#now());
     if (!s) throw new HttpError(401, 'unauthenticated');
     return s;
   }
@@ -166,14 +166,8 @@ export class Api {
     return body as Record<string, unknown>;
   }
 
-  #accessOf(user: UserRow, family: FamilyRow, part: Part, consents?: Consent[]): Access {
-    return access(
-      user,
-      { familyId: family.id, part },
-      family,
-      consents ?? this.#d.store.consentsOfFamily(family.id),
-      this.#now()
-    );
+  #accessOf(user: UserRow, family: FamilyRow, part: Part, consents: Consent[]): Access {
+    return access(user, { familyId: family.id, part }, family, consents, this.#now());
   }
 
   /**
@@ -182,16 +176,16 @@ export class Api {
    * team gets 404, as for a family that does not exist, so ids cannot be
    * probed; a worker of the family's own team is told why (403).
    */
-  #familyWithPlan(user: UserRow, id: string, refusal: ErrorCode): FamilyRow {
+  async #familyWithPlan(user: UserRow, id: string, refusal: ErrorCode): Promise<FamilyRow> {
     if (!FAMILY_ID_PATTERN.test(id)) throw new HttpError(404, 'not_found');
-    const family = this.#d.store.familyById(id);
+    const family = await this.#d.store.familyById(id);
     if (!family || user.role !== 'worker' || !user.teamIds.includes(family.teamId)) throw new HttpError(404, 'not_found');
-    if (this.#accessOf(user, family, 'plan') !== 'write') throw new HttpError(403, refusal);
+    if (this.#accessOf(user, family, 'plan', await this.#d.store.consentsOfFamily(family.id)) !== 'write') throw new HttpError(403, refusal);
     return family;
   }
 
-  #audit(userId: string | null, action: string, detail: string | null, familyId: string | null = null) {
-    this.#d.store.audit({ at: this.#now().toISOString(), userId, familyId, room: null, action, detail, deviceId: null });
+  async #audit(userId: string | null, action: string, detail: string | null, familyId: string | null = null) {
+    await this.#d.store.audit({ at: this.#now().toISOString(), userId, familyId, room: null, action, detail, deviceId: null });
   }
 
   // ---- auth ----------------------------------------------------------------
@@ -204,11 +198,11 @@ export class Api {
     }
     const result = await this.#d.auth.login(username.trim(), password, info.clientAddress, this.#now());
     if (!result.ok) {
-      this.#audit(null, result.reason === 'rate-limited' ? 'login-rate-limited' : 'login-failed', `${username.slice(0, 100)} from ${info.clientAddress}`);
+      await this.#audit(null, result.reason === 'rate-limited' ? 'login-rate-limited' : 'login-failed', `${username.slice(0, 100)} from ${info.clientAddress}`);
       if (result.reason === 'rate-limited') throw new HttpError(429, 'rate_limited');
       throw new HttpError(401, 'invalid_credentials');
     }
-    this.#audit(result.user.id, 'login', info.clientAddress);
+    await this.#audit(result.user.id, 'login', info.clientAddress);
     const secure = this.#d.secureCookies(request) ? '; Secure' : '';
     const maxAge = Math.floor(this.#d.sessionTtlMs / 1000);
     return new Response(null, {
@@ -220,11 +214,11 @@ export class Api {
     });
   }
 
-  #logout({ request }: Ctx) {
-    const s = this.#d.auth.session(readCookie(request.headers.get('cookie'), 'session'), this.#now());
+  async #logout({ request }: Ctx) {
+    const s = await this.#d.auth.session(readCookie(request.headers.get('cookie'), 'session'), this.#now());
     if (s) {
-      this.#d.auth.logout(s.sessionHash);
-      this.#audit(s.user.id, 'logout', null);
+      await this.#d.auth.logout(s.sessionHash);
+      await this.#audit(s.user.id, 'logout', null);
     }
     const secure = this.#d.secureCookies(request) ? '; Secure' : '';
     return new Response(null, {
@@ -233,9 +227,9 @@ export class Api {
     });
   }
 
-  #me({ request }: Ctx) {
-    const { user } = this.#session(request);
-    const teams = this.#d.store.listTeams();
+  async #me({ request }: Ctx) {
+    const { user } = await this.#session(request);
+    const teams = await this.#d.store.listTeams();
     const me: Me = {
       id: user.id,
       username: user.username,
@@ -250,10 +244,10 @@ export class Api {
   // ---- families and manifest -------------------------------------------------
 
   /** Every (family, part, access) the user may open, computed with one consent query. */
-  #openable(user: UserRow): { family: FamilyRow; consents: Consent[]; parts: { part: Part; access: Exclude<Access, 'none'> }[] }[] {
+  async #openable(user: UserRow): Promise<{ family: FamilyRow; consents: Consent[]; parts: { part: Part; access: Exclude<Access, 'none'> }[] }[]> {
     if (user.role !== 'worker') return [];
-    const families = this.#d.store.familiesOfTeams(user.teamIds);
-    const consents = this.#d.store.consentsOfFamilies(families.map((f) => f.id));
+    const families = await this.#d.store.familiesOfTeams(user.teamIds);
+    const consents = await this.#d.store.consentsOfFamilies(families.map((f) => f.id));
     const byFamily = new Map<string, Consent[]>();
     for (const c of consents) {
       const list = byFamily.get(c.familyId) ?? [];
@@ -279,12 +273,12 @@ export class Api {
       .map((u) => ({ id: u.id, name: u.name, sector: u.sector as Sector, planAccess: this.#accessOf(u, family, 'plan', consents) === 'write' }));
   }
 
-  #listFamilies({ request }: Ctx) {
-    const { user } = this.#session(request);
-    const teams = this.#d.store.listTeams();
-    const users = this.#d.store.listUsers();
+  async #listFamilies({ request }: Ctx) {
+    const { user } = await this.#session(request);
+    const teams = await this.#d.store.listTeams();
+    const users = await this.#d.store.listUsers();
     const now = this.#now();
-    const families: FamilySummary[] = this.#openable(user).map(({ family, parts, consents }) => ({
+    const families: FamilySummary[] = (await this.#openable(user)).map(({ family, parts, consents }) => ({
       id: family.id,
       name: family.name,
       district: family.district,
@@ -303,28 +297,28 @@ export class Api {
     return json(200, { families });
   }
 
-  #manifest({ request }: Ctx) {
-    const { user } = this.#session(request);
+  async #manifest({ request }: Ctx) {
+    const { user } = await this.#session(request);
     const rooms: ManifestRoom[] = [];
     const now = this.#now();
-    for (const { family, parts, consents } of this.#openable(user)) {
+    for (const { family, parts, consents } of await this.#openable(user)) {
       for (const p of parts) {
         const until = accessUntil(user, { familyId: family.id, part: p.part }, family, consents, now);
         rooms.push({ room: roomName(family.id, p.part), access: p.access, seq: 0, until });
       }
     }
-    const seqs = this.#d.store.latestSeqs(rooms.map((r) => r.room));
+    const seqs = await this.#d.store.latestSeqs(rooms.map((r) => r.room));
     for (const r of rooms) r.seq = seqs.get(r.room) ?? 0;
     // Every room this user ever opened but may no longer open: devices delete their copies.
     const open = new Set(rooms.map((r) => r.room));
-    const purge = this.#d.store.roomsOpenedBy(user.id).filter((r) => !open.has(r));
+    const purge = (await this.#d.store.roomsOpenedBy(user.id)).filter((r) => !open.has(r));
     const leaseUntil = new Date(now.getTime() + this.#d.leaseDays * 86_400_000).toISOString();
     const manifest: Manifest = { rooms, purge, leaseUntil };
     return json(200, manifest);
   }
 
   async #createFamily({ request }: Ctx) {
-    const { user } = this.#session(request);
+    const { user } = await this.#session(request);
     if (user.role !== 'worker' || !user.sector) throw new HttpError(403, 'workers_only');
     const body = await this.#body(request);
     const name = typeof body.name === 'string' ? body.name.trim() : '';
@@ -338,7 +332,7 @@ export class Api {
     } else {
       throw new HttpError(400, 'team_required');
     }
-    const team = this.#d.store.listTeams().find((t) => t.id === teamId);
+    const team = (await this.#d.store.listTeams()).find((t) => t.id === teamId);
     if (!team) throw new HttpError(400, 'invalid_team');
     const district = typeof body.district === 'string' && body.district.trim() ? body.district.trim().slice(0, 120) : team.district;
     const family: FamilyRow = {
@@ -351,26 +345,26 @@ export class Api {
       createdAt: this.#now().toISOString(),
       createdBy: user.id
     };
-    this.#d.store.insertFamily(family);
-    this.#d.initPlan(family);
-    this.#audit(user.id, 'family-created', null, family.id);
+    await this.#d.store.insertFamily(family);
+    await this.#d.initPlan(family);
+    await this.#audit(user.id, 'family-created', null, family.id);
     return json(201, { id: family.id });
   }
 
   // ---- consents --------------------------------------------------------------
 
-  #listConsents({ request, params }: Ctx) {
-    const { user } = this.#session(request);
-    const family = this.#familyWithPlan(user, params.id, 'consent_plan_access_required');
-    const consents = this.#d.store.consentsOfFamily(family.id);
+  async #listConsents({ request, params }: Ctx) {
+    const { user } = await this.#session(request);
+    const family = await this.#familyWithPlan(user, params.id, 'consent_plan_access_required');
+    const consents = await this.#d.store.consentsOfFamily(family.id);
     const ids = consents.flatMap((c) => [c.recordedBy, c.revokedBy ?? '']).filter(Boolean);
-    const list: ConsentList = { consents, people: Object.fromEntries(this.#d.store.userNames(ids)) };
+    const list: ConsentList = { consents, people: Object.fromEntries(await this.#d.store.userNames(ids)) };
     return json(200, list);
   }
 
   async #createConsent({ request, params }: Ctx) {
-    const { user } = this.#session(request);
-    const family = this.#familyWithPlan(user, params.id, 'consent_plan_access_required');
+    const { user } = await this.#session(request);
+    const family = await this.#familyWithPlan(user, params.id, 'consent_plan_access_required');
     const body = await this.#body(request);
     const now = this.#now();
     let input: ConsentInput;
@@ -382,14 +376,14 @@ export class Api {
     }
     if (input.id) {
       // A device retrying an upload whose answer it never got: the same consent again is not a new one.
-      const existing = this.#d.store.consentById(input.id);
+      const existing = await this.#d.store.consentById(input.id);
       if (existing) {
         if (existing.familyId === family.id && existing.recordedBy === user.id && sameConsent(existing, input)) return json(200, existing);
         throw new HttpError(409, 'consent_id_taken');
       }
     }
     if (input.renewsId) {
-      const renewed = this.#d.store.consentById(input.renewsId);
+      const renewed = await this.#d.store.consentById(input.renewsId);
       if (!renewed || renewed.familyId !== family.id) throw new HttpError(400, 'consent_renews');
     }
     const consent: Consent = {
@@ -410,28 +404,28 @@ export class Api {
       revokedAt: null,
       revokedBy: null
     };
-    this.#d.store.insertConsent(consent);
-    this.#audit(
+    await this.#d.store.insertConsent(consent);
+    await this.#audit(
       user.id,
       'consent-recorded',
       `${consent.id}: ${consent.categories.join(',')} -> ${consent.recipients.join(',')}${consent.renewsId ? ` (fornyer ${consent.renewsId})` : ''}`,
       family.id
     );
-    this.#d.accessChanged({ familyId: family.id });
+    await this.#d.accessChanged({ familyId: family.id });
     return json(201, consent);
   }
 
-  #revokeConsent({ request, params }: Ctx) {
-    const { user } = this.#session(request);
-    const family = this.#familyWithPlan(user, params.id, 'consent_plan_access_required');
-    const consent = this.#d.store.consentById(params.consentId);
+  async #revokeConsent({ request, params }: Ctx) {
+    const { user } = await this.#session(request);
+    const family = await this.#familyWithPlan(user, params.id, 'consent_plan_access_required');
+    const consent = await this.#d.store.consentById(params.consentId);
     if (!consent || consent.familyId !== family.id) throw new HttpError(404, 'not_found');
     if (consent.revokedAt !== null) throw new HttpError(409, 'consent_already_revoked');
     const at = this.#now().toISOString();
-    this.#d.store.revokeConsent(consent.id, at, user.id);
-    this.#audit(user.id, 'consent-revoked', consent.id, family.id);
-    this.#d.accessChanged({ familyId: family.id, reason: 'consent withdrawn' });
-    return json(200, this.#d.store.consentById(consent.id));
+    await this.#d.store.revokeConsent(consent.id, at, user.id);
+    await this.#audit(user.id, 'consent-revoked', consent.id, family.id);
+    await this.#d.accessChanged({ familyId: family.id, reason: 'consent withdrawn' });
+    return json(200, await this.#d.store.consentById(consent.id));
   }
 
   /**
@@ -440,13 +434,15 @@ export class Api {
    * now are still recorded (the opening happened), but flagged.
    */
   async #uploadAccessLog({ request }: Ctx) {
-    const { user } = this.#session(request);
+    const { user } = await this.#session(request);
     const body = await this.#body(request);
     const entries = body.entries;
     if (!Array.isArray(entries) || entries.length > 1000) throw new HttpError(400, 'invalid_access_log');
     const deviceId = typeof body.deviceId === 'string' ? body.deviceId.slice(0, 64) : null;
     const now = this.#now();
     let accepted = 0;
+    // An upload holds many openings of few families: ask the store once per family.
+    const known = new Map<string, { family: FamilyRow; consents: Consent[] } | null>();
     for (const e of entries as unknown[]) {
       if (typeof e !== 'object' || e === null) throw new HttpError(400, 'invalid_access_log');
       const { at, room } = e as Record<string, unknown>;
@@ -455,10 +451,16 @@ export class Api {
       if (!ref || !when || Number.isNaN(when.getTime()) || when.getTime() > now.getTime() + 300_000) {
         throw new HttpError(400, 'invalid_access_log');
       }
-      const family = this.#d.store.familyById(ref.familyId);
-      if (!family || !user.teamIds.includes(family.teamId)) continue;
-      const still = this.#accessOf(user, family, ref.part) !== 'none';
-      this.#d.store.audit({
+      let facts = known.get(ref.familyId);
+      if (!facts) {
+        const family = await this.#d.store.familyById(ref.familyId);
+        facts = family ? { family, consents: await this.#d.store.consentsOfFamily(family.id) } : null;
+        known.set(ref.familyId, facts);
+      }
+      if (!facts || !user.teamIds.includes(facts.family.teamId)) continue;
+      const { family, consents } = facts;
+      const still = this.#accessOf(user, family, ref.part, consents) !== 'none';
+      await this.#d.store.audit({
         at: when.toISOString(),
         userId: user.id,
         familyId: family.id,
@@ -473,12 +475,12 @@ export class Api {
   }
 
   /** Who opened or changed which part of the family's data, and when: one line per person, part, kind and day. */
-  #accessLog({ request, params }: Ctx) {
-    const { user } = this.#session(request);
-    const family = this.#familyWithPlan(user, params.id, 'access_log_plan_access_required');
+  async #accessLog({ request, params }: Ctx) {
+    const { user } = await this.#session(request);
+    const family = await this.#familyWithPlan(user, params.id, 'access_log_plan_access_required');
     const groups = [
-      ...this.#d.store.auditGroupsOfFamily(family.id, Object.keys(AUDIT_ACTIONS)),
-      ...this.#d.store.changeGroupsOfRooms(PARTS.map((p) => roomName(family.id, p)))
+      ...(await this.#d.store.auditGroupsOfFamily(family.id, Object.keys(AUDIT_ACTIONS))),
+      ...(await this.#d.store.changeGroupsOfRooms(PARTS.map((p) => roomName(family.id, p))))
     ];
     return json(200, { entries: summariseAccessLog(groups) });
   }

@@ -1,7 +1,6 @@
 // Composition root: store + auth + relay + API, wired by events. Used by the
 // production server (index.ts), the dev server (dev.ts) and the tests.
 import type { IncomingMessage } from 'node:http';
-import { join } from 'node:path';
 import * as Y from 'yjs';
 import { access } from '../src/lib/shared/access.ts';
 import { roomName } from '../src/lib/shared/rooms.ts';
@@ -11,7 +10,8 @@ import { Api } from './api.ts';
 import { Auth, readCookie } from './auth.ts';
 import type { Config } from './config.ts';
 import { Relay } from './relay.ts';
-import { SqliteStore, type FamilyRow, type Store } from './store.ts';
+import { openStore } from './store/index.ts';
+import type { FamilyRow, Store } from './store/types.ts';
 import { Summariser } from './summaries.ts';
 import { OverviewService } from './overview.ts';
 
@@ -39,8 +39,14 @@ function requestOrigin(req: IncomingMessage): string | null {
   return `${req.headers['x-fp-proto'] === 'https' ? 'https' : 'http'}://${host}`;
 }
 
-export async function createApp(config: Config, opts: { now?: () => Date; summaryDebounceMs?: number } = {}): Promise<App> {
-  const store = new SqliteStore(config.dataDir === ':memory:' ? ':memory:' : join(config.dataDir, 'familiens-plan.sqlite'));
+/** Expired sessions are refused on use; the sweep only keeps the table small. */
+const SESSION_SWEEP_MS = 3_600_000;
+
+export async function createApp(
+  config: Config,
+  opts: { now?: () => Date; summaryDebounceMs?: number; databaseSchema?: string } = {}
+): Promise<App> {
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, databaseSchema: opts.databaseSchema });
   const now = opts.now ?? (() => new Date());
   const auth = new Auth(store, { sessionTtlMs: config.sessionTtlMs, limits: config.login });
 
@@ -49,7 +55,7 @@ export async function createApp(config: Config, opts: { now?: () => Date; summar
 
   // Leaders' summaries follow the plan rooms' updates (debounced) and catch up at start.
   const summaries = new Summariser({ store, now, liveDoc: (room) => relay.loadedDoc(room), debounceMs: opts.summaryDebounceMs });
-  const overview = new OverviewService({ store, now });
+  const overview = await OverviewService.create({ store, now });
 
   const relay = new Relay({
     store,
@@ -58,19 +64,22 @@ export async function createApp(config: Config, opts: { now?: () => Date; summar
     now,
     authenticate: (req: IncomingMessage) => auth.session(readCookie(req.headers.cookie, 'session'), now()),
     originAllowed: (req) => originOk(req.headers.origin, requestOrigin(req)),
-    accessOf: (userId, room) => {
-      const user = store.userById(userId);
-      const family = store.familyById(room.familyId);
+    accessOf: async (userId, room) => {
+      const [user, family, consents] = await Promise.all([
+        store.userById(userId),
+        store.familyById(room.familyId),
+        store.consentsOfFamily(room.familyId)
+      ]);
       if (!user || !user.active || !family) return 'none';
-      return access(user, room, family, store.consentsOfFamily(family.id), now());
+      return access(user, room, family, consents, now());
     }
   });
   auth.onSessionEnded((hash) => relay.endSession(hash));
 
-  const initPlan = (family: FamilyRow) => {
+  const initPlan = async (family: FamilyRow) => {
     const doc = new Y.Doc();
     setMeta(doc, { name: family.name, district: family.district, teamId: family.teamId, status: family.status }, ORIGIN_SEED);
-    store.appendUpdate(roomName(family.id, 'plan'), family.createdBy, family.createdAt, Y.encodeStateAsUpdate(doc));
+    await store.appendUpdates([{ room: roomName(family.id, 'plan'), author: family.createdBy, at: family.createdAt, data: Y.encodeStateAsUpdate(doc) }]);
     summaries.schedule(family.id, family.createdAt);
   };
 
@@ -90,11 +99,15 @@ export async function createApp(config: Config, opts: { now?: () => Date; summar
 
   // The seed (and the date formatting it needs) is loaded only when it runs:
   // a production process (DEMO=0) never holds it in memory.
-  if (config.demo && store.familyCount() === 0) {
+  if (config.demo && (await store.familyCount()) === 0) {
     const { seedDemo } = await import('./seed.ts');
     await seedDemo(store, now());
   }
   void summaries.backfill();
+  const sessionSweep = setInterval(() => {
+    auth.sweepExpired(now()).catch((err) => console.error('session sweep failed', err));
+  }, SESSION_SWEEP_MS);
+  sessionSweep.unref();
 
   return {
     config,
@@ -104,9 +117,10 @@ export async function createApp(config: Config, opts: { now?: () => Date; summar
     api,
     summaries,
     async close() {
-      summaries.close();
+      clearInterval(sessionSweep);
+      await summaries.close();
       await relay.close();
-      store.close();
+      await store.close();
     }
   };
 }

@@ -1,7 +1,7 @@
 // Passwords (scrypt), opaque sessions (only their SHA-256 is stored) and
 // login rate limits. Session ends are announced so the relay can close sockets.
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import type { Store, UserRow } from './store.ts';
+import type { Identity, Sessions, UserRow } from './store/types.ts';
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
 
@@ -74,14 +74,14 @@ class FailureCounter {
 }
 
 export class Auth {
-  readonly #store: Store;
+  readonly #store: Identity & Sessions;
   readonly #ttlMs: number;
   readonly #limits: LoginLimits;
   readonly #failures: FailureCounter;
   readonly #listeners = new Set<(sessionHash: string) => void>();
   readonly #dummyHash: Promise<string>;
 
-  constructor(store: Store, opts: { sessionTtlMs: number; limits: LoginLimits }) {
+  constructor(store: Identity & Sessions, opts: { sessionTtlMs: number; limits: LoginLimits }) {
     this.#store = store;
     this.#ttlMs = opts.sessionTtlMs;
     this.#limits = opts.limits;
@@ -106,7 +106,7 @@ export class Auth {
     ) {
       return { ok: false, reason: 'rate-limited' };
     }
-    const user = this.#store.userByUsername(username);
+    const user = await this.#store.userByUsername(username);
     const ok = user?.active
       ? await verifyPassword(password, user.passwordHash)
       : (await verifyPassword(password, await this.#dummyHash), false);
@@ -118,27 +118,32 @@ export class Auth {
     this.#failures.clear(userKey);
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(t + this.#ttlMs).toISOString();
-    this.#store.createSession({ idHash: hashToken(token), userId: user.id, createdAt: now.toISOString(), expiresAt });
+    await this.#store.createSession({ idHash: hashToken(token), userId: user.id, createdAt: now.toISOString(), expiresAt });
     return { ok: true, token, user, expiresAt };
   }
 
   /** Resolves a cookie token to a live session, or null. */
-  session(token: string | undefined, now = new Date()): SessionUser | null {
+  async session(token: string | undefined, now = new Date()): Promise<SessionUser | null> {
     if (!token || token.length > 200) return null;
     const idHash = hashToken(token);
-    const s = this.#store.sessionByHash(idHash);
+    const s = await this.#store.sessionByHash(idHash);
     if (!s) return null;
     if (Date.parse(s.expiresAt) <= now.getTime()) {
-      this.#store.deleteSession(idHash);
+      await this.#store.deleteSession(idHash);
       return null;
     }
-    const user = this.#store.userById(s.userId);
+    const user = await this.#store.userById(s.userId);
     if (!user || !user.active) return null;
     return { user, sessionHash: idHash, expiresAt: s.expiresAt };
   }
 
-  logout(sessionHash: string) {
-    this.#store.deleteSession(sessionHash);
+  /** Deletes the sessions that have expired (each is refused on use anyway); resolves with how many. */
+  sweepExpired(now = new Date()): Promise<number> {
+    return this.#store.deleteExpiredSessions(now.toISOString());
+  }
+
+  async logout(sessionHash: string) {
+    await this.#store.deleteSession(sessionHash);
     for (const fn of this.#listeners) fn(sessionHash);
   }
 }

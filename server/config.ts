@@ -6,6 +6,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** postgres://… selects the PostgreSQL store; null: SQLite in dataDir. */
+  databaseUrl: string | null;
   demo: boolean;
   /** The app's own origin (scheme://host:port); when unset, the request's Host is trusted. */
   origin: string | null;
@@ -26,11 +28,18 @@ function num(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
   return n;
 }
 
+function databaseUrl(v: string | undefined): string | null {
+  if (v === undefined || v === '') return null;
+  if (!/^postgres(ql)?:\/\//.test(v)) throw new Error('DATABASE_URL must be a postgres:// URL');
+  return v;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { port: number; demo: boolean } = { port: 3000, demo: false }): Config {
   return {
     port: num(env, 'PORT', defaults.port),
     host: env.HOST || '0.0.0.0',
     dataDir: resolve(env.DATA_DIR || './data'),
+    databaseUrl: databaseUrl(env.DATABASE_URL),
     demo: env.DEMO === undefined || env.DEMO === '' ? defaults.demo : env.DEMO === '1' || env.DEMO === 'true',
     origin: env.ORIGIN ? new URL(env.ORIGIN).origin : null,
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',

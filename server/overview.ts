@@ -36,10 +36,10 @@ import {
   type WorkerFigures
 } from '../src/lib/shared/overview-types.ts';
 import { errorMessages, type ErrorCode } from './messages.ts';
-import type { ConsentWindow, OverviewFamilyRow, Store, TeamRow, UserRow } from './store.ts';
+import type { ConsentWindow, Identity, OverviewFamilyRow, Summaries, TeamRow, UserRow } from './store/types.ts';
 
 export interface OverviewDeps {
-  store: Store;
+  store: Pick<Identity, 'listTeams' | 'listUsers'> & Summaries;
   now(): Date;
 }
 
@@ -269,9 +269,13 @@ export class OverviewService {
   readonly #summaryCache = new Map<string, Prepared>();
   #summaryRev = 0;
 
-  constructor(deps: OverviewDeps) {
+  private constructor(deps: OverviewDeps, refKey: string) {
     this.#d = deps;
-    this.#refKey = deps.store.secret('overview-ref-key', () => randomBytes(32).toString('base64url'));
+    this.#refKey = refKey;
+  }
+
+  static async create(deps: OverviewDeps): Promise<OverviewService> {
+    return new OverviewService(deps, await deps.store.secret('overview-ref-key', () => randomBytes(32).toString('base64url')));
   }
 
   /** The opaque reference of a family: 50 bits of an HMAC of its id, as XXXXX-XXXXX. */
@@ -288,8 +292,10 @@ export class OverviewService {
     return `${out.slice(0, 5)}-${out.slice(5)}`;
   }
 
-  #summaries(): Map<string, Prepared> {
-    for (const r of this.#d.store.summariesSince(this.#summaryRev)) {
+  async #summaries(): Promise<Map<string, Prepared>> {
+    for (const r of await this.#d.store.summariesSince(this.#summaryRev)) {
+      // A concurrent request that read later may have applied newer rows already.
+      if (r.rev <= this.#summaryRev) continue;
       const parsed = JSON.parse(r.data) as PlanSummary;
       // A summary of an older derivation is being made again (Summariser.backfill): not yet known.
       if (parsed.version === SUMMARY_VERSION) this.#summaryCache.set(r.familyId, prepare(parsed));
@@ -299,21 +305,21 @@ export class OverviewService {
     return this.#summaryCache;
   }
 
-  handle(user: UserRow, url: URL): Response {
+  async handle(user: UserRow, url: URL): Promise<Response> {
     if (user.role !== 'leader') return failure(403, 'leaders_only');
     const now = this.#d.now();
     const today = copenhagenDay(now);
     const q = url.searchParams;
 
     // ---- filters ----
-    const allTeams = this.#d.store.listTeams().filter((t) => user.teamIds.includes(t.id));
+    const allTeams = (await this.#d.store.listTeams()).filter((t) => user.teamIds.includes(t.id));
     const team = q.get('team') || null;
     if (team !== null && !allTeams.some((t) => t.id === team)) return failure(403, 'team_not_yours');
     const teams = team ? allTeams.filter((t) => t.id === team) : allTeams;
     const period = parsePeriod(q.get('from'), q.get('to'), now);
     if (!period) return failure(400, 'invalid_period');
 
-    const rows = this.#d.store.overviewFamilies(allTeams.map((t) => t.id));
+    const rows = await this.#d.store.overviewFamilies(allTeams.map((t) => t.id));
     const districts = [...new Set(rows.map((r) => r.district))].sort(collator.compare);
     const district = q.get('district') || null;
     if (district !== null && !districts.includes(district)) return failure(400, 'invalid_district');
@@ -323,12 +329,12 @@ export class OverviewService {
 
     // ---- per family ----
     const windows = new Map<string, ConsentWindow[]>();
-    for (const c of this.#d.store.consentWindowsOfTeams(teams.map((t) => t.id))) {
+    for (const c of await this.#d.store.consentWindowsOfTeams(teams.map((t) => t.id))) {
       const list = windows.get(c.familyId);
       if (list) list.push(c);
       else windows.set(c.familyId, [c]);
     }
-    const summaries = this.#summaries();
+    const summaries = await this.#summaries();
     const inactiveFrom = inactiveCutoff(today);
     const warnUntil = consentWarningUntil(now);
     let pending = 0;
@@ -342,7 +348,7 @@ export class OverviewService {
     }
 
     // ---- aggregate ----
-    const users = new Map(this.#d.store.listUsers().map((u) => [u.id, u]));
+    const users = new Map((await this.#d.store.listUsers()).map((u) => [u.id, u]));
     const months = new Set(period.months);
     const totals = new Acc(period.months);
     const teamFigures: TeamFigures[] = [];

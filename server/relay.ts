@@ -13,9 +13,17 @@
 //
 // Group commit: an accepted update is applied to the room's document at once
 // but committed together with the other updates of the same event-loop turn
-// (one transaction), and only then forwarded. Until that commit the documents
-// hold state the store does not, so everything that tells a client about a
-// document's state (sync answers, state vectors, snapshots) flushes first.
+// (one transaction, one `appendUpdates`), and only then forwarded. While a
+// commit is in flight, new updates collect into the next batch. Until its
+// commit a document holds state the store does not, so everything that tells
+// a client about a document's state (sync answers, state vectors, snapshots)
+// waits until the room has nothing uncommitted (#settled).
+//
+// The store is asynchronous: a room loads in the background, and a socket's
+// messages that arrive before the room is loaded and the socket greeted wait
+// in its queue, in order. Access is cached per socket and recomputed (with a
+// generation, so a slower older answer never overwrites a newer one) when
+// users, teams or consents change.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
@@ -44,8 +52,7 @@ import {
   type AwarenessEntry
 } from '../src/lib/shared/protocol.ts';
 import { ORIGIN_RELAY_LOAD } from '../src/lib/domain/origins.ts';
-import type { Store } from './store.ts';
-import type { UserRow } from './store.ts';
+import type { AuditLog, RoomLog, UserRow } from './store/types.ts';
 
 export interface RelayLimits {
   maxMessageBytes: number;
@@ -82,14 +89,14 @@ export interface RelaySession {
 }
 
 export interface RelayDeps {
-  store: Store;
+  store: RoomLog & AuditLog;
   limits: RelayLimits;
   /** Resolves the upgrade request's cookie to a session. */
-  authenticate(req: IncomingMessage): RelaySession | null;
+  authenticate(req: IncomingMessage): Promise<RelaySession | null>;
   /** True when the request's Origin is the app's own. */
   originAllowed(req: IncomingMessage): boolean;
   /** The access rule, with fresh facts from the store. */
-  accessOf(userId: string, room: RoomRef): Access;
+  accessOf(userId: string, room: RoomRef): Promise<Access>;
   /** Called (after persisting) when a room's document changed; `at` is when its latest change arrived. */
   onRoomUpdated?(room: string, at: string): void;
   now?(): Date;
@@ -100,6 +107,8 @@ interface Conn {
   room: Room;
   session: RelaySession;
   access: Access;
+  /** the access recheck generation `access` was computed in */
+  accessGen: number;
   deviceId: string | null;
   /** a device's background sync rather than a person opening the room on screen (audited as sync-*) */
   background: boolean;
@@ -109,6 +118,9 @@ interface Conn {
   ackTimer: ReturnType<typeof setTimeout> | null;
   /** while reading is paused for the rate limit: frames received but not yet handled, in order */
   backlog: Frame[] | null;
+  /** until the room is loaded and the socket greeted (or while the room reloads): messages to handle then, in order */
+  queue: Uint8Array[] | null;
+  greeted: boolean;
 }
 
 interface Frame {
@@ -122,6 +134,17 @@ interface Room {
   doc: Y.Doc;
   awareness: awarenessProtocol.Awareness;
   conns: Set<Conn>;
+  /** the document is loaded from the store and may take updates */
+  ready: boolean;
+  /** the (re)load under way, if any; resolves when it has ended, either way */
+  loading: Promise<void> | null;
+  /** unloaded or failed: no longer in the relay's map */
+  dead: boolean;
+  /** the highest committed seq the document holds */
+  seq: number;
+  /** updates applied to the document and not yet committed */
+  uncommitted: number;
+  compacting: boolean;
   updatesSinceCompact: number;
   unloadTimer: ReturnType<typeof setTimeout> | null;
 }
@@ -146,7 +169,7 @@ interface Bucket {
   drainedAt: number | null;
 }
 
-type Handler = (conn: Conn, decoder: decoding.Decoder) => void;
+type Handler = (conn: Conn, decoder: decoding.Decoder) => void | Promise<void>;
 
 class ProtocolError extends Error {}
 
@@ -177,6 +200,13 @@ export class Relay {
   /** time of receipt of the pending batch: its updates arrived in one event-loop turn */
   #pendingAt: string | null = null;
   #flushScheduled: ReturnType<typeof setImmediate> | null = null;
+  /** the commit in flight; it never rejects */
+  #inflight: Promise<void> | null = null;
+  readonly #compactions = new Set<Promise<void>>();
+  /** generation of access rechecks: a newer recheck's answer wins over an older, slower one */
+  #accessGen = 0;
+  /** sessions ended lately (hash -> when), so a socket whose upgrade was under way is closed too */
+  readonly #endedSessions = new Map<string, number>();
   #closed = false;
 
   constructor(deps: RelayDeps) {
@@ -195,8 +225,10 @@ export class Relay {
     // Time-based ends (session expiry, consent expiry) are found by a slow sweep;
     // changes made through the API call recheck() at once.
     this.#sweep = setInterval(() => {
-      this.recheck();
+      this.recheck().catch((err) => console.error('relay: access sweep failed', err));
       for (const hash of [...this.#buckets.keys()]) this.#dropBucketIfFull(hash);
+      const old = Date.now() - 60_000;
+      for (const [hash, at] of this.#endedSessions) if (at < old) this.#endedSessions.delete(hash);
     }, 15_000);
     this.#sweep.unref();
   }
@@ -215,19 +247,30 @@ export class Relay {
     return n;
   }
 
-  /** For tests and the summariser: the live doc of a loaded room. */
-  loadedDoc(name: string): Y.Doc | undefined {
-    this.#flush();
-    return this.#rooms.get(name)?.doc;
+  /** For tests and the summariser: the live doc of a loaded room, once everything it holds is committed. */
+  async loadedDoc(name: string): Promise<Y.Doc | undefined> {
+    const room = this.#rooms.get(name);
+    if (!room) return undefined;
+    await this.#settled(room);
+    return room.dead ? undefined : room.doc;
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const reject = (status: number, text: string) => {
+      if (socket.destroyed) return;
       socket.write(
         `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`
       );
       socket.destroy();
     };
+    // The store failing (PostgreSQL away) is the server's condition, not the client's: 503, and the process lives on.
+    this.#upgrade(req, socket, head, reject).catch((err) => {
+      console.error('relay: upgrade failed', err);
+      reject(503, 'Service Unavailable');
+    });
+  }
+
+  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, reject: (status: number, text: string) => void) {
     if (this.#closed) return reject(503, 'Service Unavailable');
     // A request target that does not parse is the client's error: 400, never a throw
     // (an exception here would escape the server's 'upgrade' listener and end the process).
@@ -235,7 +278,8 @@ export class Relay {
     if (!url) return reject(400, 'Bad Request');
     if (!url.pathname.startsWith(SYNC_PATH_PREFIX)) return reject(404, 'Not Found');
     if (!this.#deps.originAllowed(req)) return reject(403, 'Forbidden');
-    const session = this.#deps.authenticate(req);
+    const session = await this.#deps.authenticate(req);
+    if (socket.destroyed) return;
     if (!session) return reject(401, 'Unauthorized');
     // An upgrade costs the session a token like a message does: reconnecting in
     // a loop (each attempt audited) is held to the same rate as a flood.
@@ -248,7 +292,9 @@ export class Relay {
     }
     const ref = parseRoom(name);
     if (!ref) return reject(400, 'Bad Request');
-    const access = this.#deps.accessOf(session.user.id, ref);
+    const accessGen = this.#accessGen;
+    const access = await this.#deps.accessOf(session.user.id, ref);
+    if (socket.destroyed || this.#closed) return reject(503, 'Service Unavailable');
     if (access === 'none') {
       this.#audit(session, name, 'open-refused', null);
       return reject(403, 'Forbidden');
@@ -260,7 +306,9 @@ export class Relay {
     // opening ("hentede en kopi" vs "åbnede"), never what the socket may do.
     const background = url.searchParams.get('sync') === '1';
     const savedAck = url.searchParams.get(SAVED_ACK_PARAM) === SAVED_ACK_VERSION;
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connect(ws, session, name, ref, access, { deviceId, background, savedAck }));
+    this.#wss.handleUpgrade(req, socket, head, (ws) =>
+      this.#connect(ws, session, name, ref, { access, accessGen }, { deviceId, background, savedAck })
+    );
   }
 
   #connect(
@@ -268,14 +316,28 @@ export class Relay {
     session: RelaySession,
     name: string,
     ref: RoomRef,
-    access: Access,
+    { access, accessGen }: { access: Access; accessGen: number },
     { deviceId, background, savedAck }: { deviceId: string | null; background: boolean; savedAck: boolean }
   ) {
     ws.binaryType = 'nodebuffer';
     const close = ws.close.bind(ws);
     ws.close = (code?: number, reason?: string | Buffer) => close(code === 1009 ? CLOSE_TOO_LARGE : code, reason);
-    const room = this.#loadRoom(name, ref);
-    const conn: Conn = { ws, room, session, access, deviceId, background, clientIds: new Set(), savedAck, ackTimer: null, backlog: null };
+    const room = this.#room(name, ref);
+    const conn: Conn = {
+      ws,
+      room,
+      session,
+      access,
+      accessGen,
+      deviceId,
+      background,
+      clientIds: new Set(),
+      savedAck,
+      ackTimer: null,
+      backlog: null,
+      queue: [],
+      greeted: false
+    };
     room.conns.add(conn);
     if (room.unloadTimer) clearTimeout(room.unloadTimer);
     room.unloadTimer = null;
@@ -290,15 +352,38 @@ export class Relay {
       /* the close event follows; nothing else to do */
     });
 
-    // Greet with our state vector (sync step 1) and the room's awareness. The
-    // client answers the step 1 with what we lack: its offline edits.
-    this.#flush();
+    // The session ended, or access changed, while the upgrade awaited the store.
+    if (this.#endedSessions.has(session.sessionHash)) return this.#close(conn, CLOSE_SESSION_ENDED, 'session ended');
+    if (this.#accessGen !== accessGen) void this.#recheckConns([conn], {});
+    void this.#greet(conn);
+  }
+
+  /**
+   * Greet with our state vector (sync step 1) and the room's awareness once the
+   * room is loaded and holds nothing uncommitted; then handle what the client
+   * sent meanwhile. The client answers the step 1 with what we lack: its
+   * offline edits.
+   */
+  async #greet(conn: Conn) {
+    const room = conn.room;
+    await this.#settled(room);
+    if (!room.conns.has(conn)) return;
     const enc = encoding.createEncoder();
     encoding.writeVarUint(enc, MESSAGE_SYNC);
     syncProtocol.writeSyncStep1(enc, room.doc);
     this.#send(conn, encoding.toUint8Array(enc));
     const states = room.awareness.getStates();
     if (states.size > 0) this.#sendAwareness(conn, [...states.keys()]);
+    conn.greeted = true;
+    this.#drain(conn);
+  }
+
+  /** Handles the messages that waited for the room, in order (a reload starting meanwhile queues the rest again). */
+  #drain(conn: Conn) {
+    const queue = conn.queue;
+    if (!queue || !conn.greeted || !conn.room.ready) return;
+    conn.queue = null;
+    for (const bytes of queue) this.#handle(conn, bytes);
   }
 
   #onMessage(conn: Conn, data: RawData, isBinary: boolean) {
@@ -325,6 +410,11 @@ export class Relay {
   }
 
   #handle(conn: Conn, bytes: Uint8Array) {
+    if (!conn.room.conns.has(conn)) return;
+    if (conn.queue) {
+      conn.queue.push(bytes);
+      return;
+    }
     // Authorise every message against the cached, event-maintained access.
     if (conn.access === 'none') return this.#close(conn, CLOSE_ACCESS_ENDED, 'access ended');
     try {
@@ -332,11 +422,15 @@ export class Relay {
       const type = decoding.readVarUint(decoder);
       const handler = this.#handlers[type];
       if (!handler) throw new ProtocolError(`unknown message type ${type}`);
-      handler(conn, decoder);
+      handler(conn, decoder)?.catch((err: unknown) => this.#protocolError(conn, err));
     } catch (err) {
-      this.#audit(conn.session, conn.room.name, 'protocol-error', conn.deviceId, String((err as Error).message).slice(0, 200));
-      this.#close(conn, CLOSE_PROTOCOL_ERROR, 'protocol error');
+      this.#protocolError(conn, err);
     }
+  }
+
+  #protocolError(conn: Conn, err: unknown) {
+    this.#audit(conn.session, conn.room.name, 'protocol-error', conn.deviceId, String((err as Error).message).slice(0, 200));
+    this.#close(conn, CLOSE_PROTOCOL_ERROR, 'protocol error');
   }
 
   #onSync(conn: Conn, decoder: decoding.Decoder) {
@@ -344,12 +438,7 @@ export class Relay {
     const subtype = decoding.readVarUint(decoder);
     if (subtype === syncProtocol.messageYjsSyncStep1) {
       const sv = decoding.readVarUint8Array(decoder);
-      this.#flush();
-      const enc = encoding.createEncoder();
-      encoding.writeVarUint(enc, MESSAGE_SYNC);
-      syncProtocol.writeSyncStep2(enc, room.doc, sv);
-      this.#send(conn, encoding.toUint8Array(enc));
-      return;
+      return this.#answerStep1(conn, sv);
     }
     if (subtype !== syncProtocol.messageYjsSyncStep2 && subtype !== syncProtocol.messageYjsUpdate) {
       throw new ProtocolError(`unknown sync message ${subtype}`);
@@ -376,10 +465,19 @@ export class Relay {
     } catch (err) {
       // The document may hold part of a broken update: commit what it did
       // apply (as an unbatched relay did), then rebuild it from the store.
-      this.#flush();
-      this.#reloadDoc(room);
+      void this.#load(room);
       throw err;
     }
+  }
+
+  /** Sync step 2: what the client lacks, from a document that holds nothing uncommitted. */
+  async #answerStep1(conn: Conn, sv: Uint8Array) {
+    await this.#settled(conn.room);
+    if (!conn.room.conns.has(conn)) return;
+    const enc = encoding.createEncoder();
+    encoding.writeVarUint(enc, MESSAGE_SYNC);
+    syncProtocol.writeSyncStep2(enc, conn.room.doc, sv);
+    this.#send(conn, encoding.toUint8Array(enc));
   }
 
   /**
@@ -391,20 +489,22 @@ export class Relay {
    */
   #scheduleAck(conn: Conn) {
     if (conn.ackTimer) return;
-    conn.ackTimer = setTimeout(() => {
-      conn.ackTimer = null;
-      if (conn.ws.readyState !== WebSocket.OPEN) return;
-      this.#flush();
-      const enc = encoding.createEncoder();
-      if (conn.savedAck) {
-        encoding.writeVarUint(enc, MESSAGE_SAVED);
-        encoding.writeVarUint8Array(enc, Y.encodeStateVector(conn.room.doc));
-      } else {
-        encoding.writeVarUint(enc, MESSAGE_SYNC);
-        syncProtocol.writeSyncStep1(enc, conn.room.doc);
-      }
-      this.#send(conn, encoding.toUint8Array(enc));
-    }, 30);
+    conn.ackTimer = setTimeout(() => void this.#sendAck(conn), 30);
+  }
+
+  async #sendAck(conn: Conn) {
+    conn.ackTimer = null;
+    await this.#settled(conn.room);
+    if (!conn.room.conns.has(conn) || conn.ws.readyState !== WebSocket.OPEN) return;
+    const enc = encoding.createEncoder();
+    if (conn.savedAck) {
+      encoding.writeVarUint(enc, MESSAGE_SAVED);
+      encoding.writeVarUint8Array(enc, Y.encodeStateVector(conn.room.doc));
+    } else {
+      encoding.writeVarUint(enc, MESSAGE_SYNC);
+      syncProtocol.writeSyncStep1(enc, conn.room.doc);
+    }
+    this.#send(conn, encoding.toUint8Array(enc));
   }
 
   /**
@@ -454,17 +554,93 @@ export class Relay {
     this.#send(conn, encoding.toUint8Array(enc));
   }
 
-  #loadRoom(name: string, ref: RoomRef): Room {
+  /** The room, created (and loading in the background) if it is not in memory. */
+  #room(name: string, ref: RoomRef): Room {
     const existing = this.#rooms.get(name);
     if (existing) return existing;
     const doc = new Y.Doc({ gc: true });
-    const awareness = new awarenessProtocol.Awareness(doc);
-    awareness.setLocalState(null); // the relay itself has no presence
-    const room: Room = { name, ref, doc, awareness, conns: new Set(), updatesSinceCompact: 0, unloadTimer: null };
-    this.#fillDoc(room);
-    this.#wire(room);
+    const room: Room = {
+      name,
+      ref,
+      doc,
+      awareness: new awarenessProtocol.Awareness(doc),
+      conns: new Set(),
+      ready: false,
+      loading: null,
+      dead: false,
+      seq: 0,
+      uncommitted: 0,
+      compacting: false,
+      updatesSinceCompact: 0,
+      unloadTimer: null
+    };
     this.#rooms.set(name, room);
+    void this.#load(room);
     return room;
+  }
+
+  /**
+   * (Re)builds the room's document from the store: after what it holds is
+   * committed, a fresh document from the room's log. Meanwhile the room's
+   * sockets queue their messages. If the store fails, the room's sockets are
+   * closed (1011; clients reconnect) and the room is dropped.
+   */
+  #load(room: Room): Promise<void> {
+    if (room.loading) return room.loading;
+    room.ready = false;
+    for (const c of room.conns) c.queue ??= [];
+    room.loading = (async () => {
+      while (room.uncommitted > 0) await this.#flush();
+      let updates: { seq: number; data: Uint8Array }[];
+      try {
+        updates = await this.#deps.store.loadUpdates(room.name);
+      } catch (err) {
+        room.loading = null;
+        this.#roomFailed(room, err);
+        return;
+      }
+      room.loading = null;
+      if (room.dead) return;
+      room.awareness.destroy();
+      room.doc.destroy();
+      room.doc = new Y.Doc({ gc: true });
+      room.awareness = new awarenessProtocol.Awareness(room.doc);
+      room.awareness.setLocalState(null); // the relay itself has no presence
+      for (const c of room.conns) c.clientIds.clear();
+      if (updates.length > 0) {
+        Y.transact(
+          room.doc,
+          () => {
+            for (const u of updates) Y.applyUpdate(room.doc, u.data, ORIGIN_RELAY_LOAD);
+          },
+          ORIGIN_RELAY_LOAD
+        );
+      }
+      room.seq = updates.at(-1)?.seq ?? 0;
+      room.updatesSinceCompact = updates.length;
+      this.#wire(room);
+      room.ready = true;
+      for (const c of [...room.conns]) this.#drain(c);
+    })();
+    return room.loading;
+  }
+
+  #roomFailed(room: Room, err: unknown) {
+    console.error(`relay: loading room ${room.name} from the store failed; its sockets are closed`, err);
+    room.dead = true;
+    if (this.#rooms.get(room.name) === room) this.#rooms.delete(room.name);
+    if (room.unloadTimer) clearTimeout(room.unloadTimer);
+    for (const c of [...room.conns]) this.#close(c, CLOSE_INTERNAL_ERROR, 'store unavailable');
+    room.awareness.destroy();
+    room.doc.destroy();
+  }
+
+  /** Resolves once the room is loaded and its document holds nothing uncommitted (or the room is gone). */
+  async #settled(room: Room): Promise<void> {
+    while (!room.dead && (!room.ready || room.uncommitted > 0)) {
+      if (!room.ready) await room.loading;
+      else await this.#flush();
+    }
   }
 
   #wire(room: Room) {
@@ -481,54 +657,50 @@ export class Relay {
     });
   }
 
-  #fillDoc(room: Room) {
-    const updates = this.#deps.store.loadUpdates(room.name);
-    if (updates.length > 0) {
-      Y.transact(
-        room.doc,
-        () => {
-          for (const u of updates) Y.applyUpdate(room.doc, u.data, ORIGIN_RELAY_LOAD);
-        },
-        ORIGIN_RELAY_LOAD
-      );
-    }
-    room.updatesSinceCompact = updates.length;
-  }
-
-  #reloadDoc(room: Room) {
-    room.awareness.destroy();
-    room.doc.destroy();
-    room.doc = new Y.Doc({ gc: true });
-    room.awareness = new awarenessProtocol.Awareness(room.doc);
-    room.awareness.setLocalState(null);
-    for (const c of room.conns) c.clientIds.clear();
-    this.#fillDoc(room);
-    this.#wire(room);
-  }
-
   #onDocUpdate(room: Room, update: Uint8Array, origin: unknown) {
     if (origin === ORIGIN_RELAY_LOAD) return;
     const author = typeof origin === 'object' && origin !== null && 'session' in origin ? (origin as Conn) : null;
     // Time of receipt; committed (and only then forwarded) by #flush.
     this.#pendingAt ??= this.#now().toISOString();
     this.#pending.push({ room, author, at: this.#pendingAt, update });
-    this.#flushScheduled ??= setImmediate(() => this.#flush());
+    room.uncommitted++;
+    this.#flushScheduled ??= setImmediate(() => {
+      this.#flushScheduled = null;
+      void this.#flush();
+    });
   }
 
   /**
-   * Group commit: every pending update in one transaction, then forwarded in
-   * the order they were applied. Persistence before broadcast: if the commit
-   * fails, nothing of the batch is forwarded.
+   * Group commit: commits every pending update in one `appendUpdates` (after
+   * the commit in flight, if any) and resolves when that commit has ended.
    */
-  #flush() {
+  async #flush(): Promise<void> {
     if (this.#flushScheduled) clearImmediate(this.#flushScheduled);
     this.#flushScheduled = null;
+    while (this.#inflight) await this.#inflight;
     if (this.#pending.length === 0) return;
     const batch = this.#pending;
     this.#pending = [];
     this.#pendingAt = null;
+    this.#inflight = this.#commit(batch);
     try {
-      this.#deps.store.appendUpdates(
+      await this.#inflight;
+    } finally {
+      this.#inflight = null;
+    }
+    // What arrived during the commit is the next batch: commit it now.
+    if (this.#pending.length > 0) void this.#flush();
+  }
+
+  /**
+   * One batch: stored, then forwarded in the order its updates were applied.
+   * Persistence before broadcast: if the commit fails, nothing of the batch
+   * is forwarded. Never rejects.
+   */
+  async #commit(batch: PendingUpdate[]): Promise<void> {
+    let seqs: number[];
+    try {
+      seqs = await this.#deps.store.appendUpdates(
         batch.map((p) => ({ room: p.room.name, author: p.author?.session.user.id ?? 'system', at: p.at, data: p.update }))
       );
     } catch (err) {
@@ -536,7 +708,9 @@ export class Relay {
       return;
     }
     const touched = new Map<Room, string>();
-    for (const { room, author, at, update } of batch) {
+    batch.forEach(({ room, author, at, update }, i) => {
+      room.uncommitted--;
+      room.seq = Math.max(room.seq, seqs[i]);
       room.updatesSinceCompact++;
       touched.set(room, at);
       const enc = encoding.createEncoder();
@@ -547,7 +721,7 @@ export class Relay {
       // Only an update that changed something is acknowledged; an empty reply to a
       // sync step 1 must not start another round.
       if (author && room.conns.has(author)) this.#scheduleAck(author);
-    }
+    });
     for (const [room, at] of touched) {
       if (room.updatesSinceCompact >= this.#deps.limits.compactAfterUpdates) this.#compact(room);
       this.#deps.onRoomUpdated?.(room.name, at);
@@ -556,22 +730,47 @@ export class Relay {
 
   /**
    * The store refused the batch: the rooms' documents hold updates that were
-   * neither stored nor forwarded. Rebuild those documents from the store and
-   * close the writers' sockets; their providers reconnect and send the edits
-   * again (they still hold them), so nothing is lost.
+   * neither stored nor forwarded. Updates of those rooms still waiting for
+   * their commit built on them: they are dropped too. Rebuild the documents
+   * from the store and close the writers' sockets; their providers reconnect
+   * and send the edits again (they still hold them), so nothing is lost.
    */
   #commitFailed(batch: PendingUpdate[], err: unknown) {
     console.error(`relay: committing ${batch.length} update(s) failed; their rooms are reloaded from the store`, err);
-    for (const room of new Set(batch.map((p) => p.room))) {
-      if (this.#rooms.get(room.name) === room) this.#reloadDoc(room);
-    }
-    for (const p of batch) if (p.author) this.#close(p.author, CLOSE_INTERNAL_ERROR, 'store unavailable');
+    const rooms = new Set(batch.map((p) => p.room));
+    const later = this.#pending.filter((p) => rooms.has(p.room));
+    this.#pending = this.#pending.filter((p) => !rooms.has(p.room));
+    for (const p of [...batch, ...later]) p.room.uncommitted--;
+    for (const room of rooms) if (!room.dead) void this.#load(room);
+    for (const p of [...batch, ...later]) if (p.author) this.#close(p.author, CLOSE_INTERNAL_ERROR, 'store unavailable');
   }
 
-  #compact(room: Room) {
-    const seq = this.#deps.store.latestSeq(room.name);
-    this.#deps.store.compact(room.name, seq, Y.encodeStateAsUpdate(room.doc), this.#now().toISOString());
-    room.updatesSinceCompact = 1;
+  /**
+   * Replaces the room's log up to what its document holds by one snapshot.
+   * The snapshot is taken when the document holds nothing uncommitted, so it
+   * is exactly the log up to `room.seq`.
+   */
+  #compact(room: Room): Promise<void> {
+    if (room.compacting || room.dead) return Promise.resolve();
+    room.compacting = true;
+    const run = (async () => {
+      try {
+        await this.#settled(room);
+        if (room.dead) return;
+        const seq = room.seq;
+        const snapshot = Y.encodeStateAsUpdate(room.doc);
+        room.updatesSinceCompact = 1;
+        await this.#deps.store.compact(room.name, seq, snapshot, this.#now().toISOString());
+      } catch (err) {
+        // The log stays as it was (compaction is one transaction); the next compaction tries again.
+        console.error(`relay: compacting ${room.name} failed`, err);
+      } finally {
+        room.compacting = false;
+      }
+    })();
+    this.#compactions.add(run);
+    void run.finally(() => this.#compactions.delete(run));
+    return run;
   }
 
   #send(conn: Conn, msg: Uint8Array) {
@@ -600,6 +799,7 @@ export class Relay {
     if (!room.conns.delete(conn)) return;
     if (conn.ackTimer) clearTimeout(conn.ackTimer);
     conn.backlog = null;
+    conn.queue = null;
     const hash = conn.session.sessionHash;
     const bucket = this.#buckets.get(hash);
     bucket?.paused.delete(conn);
@@ -613,16 +813,20 @@ export class Relay {
     }
     if (conn.clientIds.size > 0) awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.clientIds], null);
     if (room.conns.size === 0 && !this.#closed) {
-      room.unloadTimer = setTimeout(() => this.#unload(room), this.#deps.limits.roomIdleUnloadMs);
+      room.unloadTimer = setTimeout(() => void this.#unload(room), this.#deps.limits.roomIdleUnloadMs);
       room.unloadTimer.unref();
     }
   }
 
-  #unload(room: Room) {
-    if (room.conns.size > 0 || this.#rooms.get(room.name) !== room) return;
-    this.#flush();
-    if (room.updatesSinceCompact > 1) this.#compact(room);
+  async #unload(room: Room) {
+    const idle = () => room.conns.size === 0 && this.#rooms.get(room.name) === room;
+    if (!idle()) return;
+    await this.#settled(room);
+    if (room.ready && room.updatesSinceCompact > 1) await this.#compact(room);
+    // A socket may have opened the room while it was being compacted: then it stays.
+    if (!idle() || room.uncommitted > 0) return;
     this.#rooms.delete(room.name);
+    room.dead = true;
     room.awareness.destroy();
     room.doc.destroy();
   }
@@ -705,15 +909,9 @@ export class Relay {
 
   #audit(session: RelaySession, room: string, action: string, deviceId: string | null, detail: string | null = null) {
     const ref = parseRoom(room);
-    this.#deps.store.audit({
-      at: this.#now().toISOString(),
-      userId: session.user.id,
-      familyId: ref?.familyId ?? null,
-      room,
-      action,
-      detail,
-      deviceId
-    });
+    const entry = { at: this.#now().toISOString(), userId: session.user.id, familyId: ref?.familyId ?? null, room, action, detail, deviceId };
+    // The relay does not wait for its audit rows; a failure is logged loudly (the row is lost, the edit is not).
+    this.#deps.store.audit(entry).catch((err) => console.error('relay: audit row not written', entry, err));
   }
 
   /**
@@ -721,30 +919,51 @@ export class Relay {
    * after users, teams or consents changed, or time passed. Lost access closes
    * the socket with 4403 (and `reason`, e.g. "consent withdrawn", so the
    * device can say why); an ended session with 4401; write→read downgrades.
+   * Resolves when every affected socket has its new access.
    */
-  recheck(filter: { userId?: string; familyId?: string; reason?: string } = {}) {
-    const now = this.#now().getTime();
+  async recheck(filter: { userId?: string; familyId?: string; reason?: string } = {}) {
+    const conns: Conn[] = [];
     for (const room of this.#rooms.values()) {
       if (filter.familyId && room.ref.familyId !== filter.familyId) continue;
-      for (const conn of [...room.conns]) {
-        if (filter.userId && conn.session.user.id !== filter.userId) continue;
-        if (Date.parse(conn.session.expiresAt) <= now) {
-          this.#close(conn, CLOSE_SESSION_ENDED, 'session ended');
-          continue;
+      for (const conn of room.conns) if (!filter.userId || conn.session.user.id === filter.userId) conns.push(conn);
+    }
+    await this.#recheckConns(conns, filter);
+  }
+
+  async #recheckConns(conns: Conn[], { reason }: { reason?: string }) {
+    const gen = ++this.#accessGen;
+    const now = this.#now().getTime();
+    // One question per user and room, however many sockets they have open on it.
+    const asked = new Map<string, Promise<Access>>();
+    await Promise.all(
+      conns.map(async (conn) => {
+        if (Date.parse(conn.session.expiresAt) <= now) return this.#close(conn, CLOSE_SESSION_ENDED, 'session ended');
+        const key = `${conn.session.user.id} ${conn.room.name}`;
+        let question = asked.get(key);
+        if (!question) asked.set(key, (question = this.#deps.accessOf(conn.session.user.id, conn.room.ref)));
+        let access: Access;
+        try {
+          access = await question;
+        } catch (err) {
+          // Fail closed: without an answer the socket cannot keep its access; the client reconnects and is asked again.
+          console.error('relay: access recheck failed', err);
+          return this.#close(conn, CLOSE_INTERNAL_ERROR, 'store unavailable');
         }
-        const access = this.#deps.accessOf(conn.session.user.id, room.ref);
+        if (!conn.room.conns.has(conn) || conn.accessGen > gen) return;
+        conn.accessGen = gen;
         if (access === 'none') {
-          this.#audit(conn.session, room.name, 'access-ended', conn.deviceId, filter.reason ?? null);
-          this.#close(conn, CLOSE_ACCESS_ENDED, filter.reason ?? 'access ended');
+          this.#audit(conn.session, conn.room.name, 'access-ended', conn.deviceId, reason ?? null);
+          this.#close(conn, CLOSE_ACCESS_ENDED, reason ?? 'access ended');
         } else {
           conn.access = access;
         }
-      }
-    }
+      })
+    );
   }
 
   /** Close every socket of a session (logout): 4401. */
   endSession(sessionHash: string) {
+    this.#endedSessions.set(sessionHash, Date.now());
     for (const conn of [...(this.#bySession.get(sessionHash) ?? [])]) this.#close(conn, CLOSE_SESSION_ENDED, 'session ended');
   }
 
@@ -752,11 +971,17 @@ export class Relay {
     this.#closed = true;
     clearInterval(this.#sweep);
     for (const b of this.#buckets.values()) if (b.resumeTimer) clearTimeout(b.resumeTimer);
-    this.#flush();
+    while (this.#pending.length > 0 || this.#inflight) await this.#flush();
     for (const room of this.#rooms.values()) {
       for (const conn of [...room.conns]) this.#close(conn, 1001, 'server shutting down');
       if (room.unloadTimer) clearTimeout(room.unloadTimer);
-      if (room.updatesSinceCompact > 1) this.#compact(room);
+    }
+    while (this.#pending.length > 0 || this.#inflight) await this.#flush();
+    for (const room of this.#rooms.values()) if (room.ready && room.updatesSinceCompact > 1) void this.#compact(room);
+    while (this.#compactions.size > 0) await Promise.all([...this.#compactions]);
+    for (const room of this.#rooms.values()) {
+      room.dead = true;
+      room.awareness.destroy();
       room.doc.destroy();
     }
     this.#rooms.clear();

@@ -29,7 +29,7 @@ import {
 import { addEntry, type EntryKind } from '../src/lib/domain/journal.ts';
 import { ORIGIN_SEED } from '../src/lib/domain/origins.ts';
 import { hashPassword } from './auth.ts';
-import type { FamilyRow, Store, UserRow } from './store.ts';
+import type { Consents, Families, FamilyRow, Identity, RoomLog, UserRow } from './store/types.ts';
 import { mulberry32 } from '../src/lib/shared/prng.ts';
 
 export const DEMO_TEAMS = [
@@ -166,10 +166,10 @@ function consentFor(i: number, now: Date, team: string): { opener: Sector; conse
   }
 }
 
-export async function seedDemo(store: Store, now: Date) {
-  for (const t of DEMO_TEAMS) store.upsertTeam(t);
+export async function seedDemo(store: Identity & Families & Consents & Pick<RoomLog, 'appendUpdates'>, now: Date) {
+  for (const t of DEMO_TEAMS) await store.upsertTeam(t);
   const hash = await hashPassword('demo');
-  for (const u of DEMO_USERS) store.upsertUser({ ...u, passwordHash: hash, active: true });
+  for (const u of DEMO_USERS) await store.upsertUser({ ...u, passwordHash: hash, active: true });
   const workersOf = (team: string) => DEMO_USERS.filter((u) => u.role === 'worker' && u.teamIds.includes(team));
 
   let n = 0;
@@ -191,7 +191,7 @@ export async function seedDemo(store: Store, now: Date) {
         createdAt: createdAt.toISOString(),
         createdBy: owner.id
       };
-      store.insertFamily(family);
+      await store.insertFamily(family);
       if (consent) {
         const c: Consent = {
           id: `c-${id}`,
@@ -211,7 +211,7 @@ export async function seedDemo(store: Store, now: Date) {
           revokedAt: consent.revoked ? consent.revoked.toISOString() : null,
           revokedBy: consent.revoked ? owner.id : null
         };
-        store.insertConsent(c);
+        await store.insertConsent(c);
       }
 
       // The plan document.
@@ -336,7 +336,7 @@ export async function seedDemo(store: Store, now: Date) {
           ORIGIN_SEED
         );
       }
-      store.appendUpdate(roomName(id, 'plan'), 'seed', createdAt.toISOString(), Y.encodeStateAsUpdate(doc));
+      await store.appendUpdates([{ room: roomName(id, 'plan'), author: 'seed', at: createdAt.toISOString(), data: Y.encodeStateAsUpdate(doc) }]);
 
       // The opening sector's journal: a first conversation and later entries of several kinds.
       const journal = new Y.Doc();
@@ -363,7 +363,7 @@ export async function seedDemo(store: Store, now: Date) {
           ORIGIN_SEED
         );
       });
-      store.appendUpdate(roomName(id, opener), 'seed', createdAt.toISOString(), Y.encodeStateAsUpdate(journal));
+      await store.appendUpdates([{ room: roomName(id, opener), author: 'seed', at: createdAt.toISOString(), data: Y.encodeStateAsUpdate(journal) }]);
       // Where the school is part of the family's life but did not open the case, its own journal has absence records.
       const teacher = workersOf(team.id).find((u) => u.sector === 'school');
       if (opener !== 'school' && teacher && i % 5 === 1) {
@@ -375,7 +375,7 @@ export async function seedDemo(store: Store, now: Date) {
           { id: `s0-${id}`.slice(0, 14), date: day(at), kind: 'fravaer', text: 'Ulovligt fravær to dage. Forældrene er kontaktet via AULA.', authorId: teacher.id, authorName: teacher.name, createdAt: at.toISOString() },
           ORIGIN_SEED
         );
-        store.appendUpdate(roomName(id, 'school'), 'seed', at.toISOString(), Y.encodeStateAsUpdate(school));
+        await store.appendUpdates([{ room: roomName(id, 'school'), author: 'seed', at: at.toISOString(), data: Y.encodeStateAsUpdate(school) }]);
       }
     }
   }

@@ -10,13 +10,13 @@ import * as Y from 'yjs';
 import { parseRoom, roomName } from '../src/lib/shared/rooms.ts';
 import { ORIGIN_RELAY_LOAD } from '../src/lib/domain/origins.ts';
 import { summarisePlan, SUMMARY_VERSION, type PlanSummary } from '../src/lib/domain/summary.ts';
-import type { Store } from './store.ts';
+import type { Families, RoomLog, Summaries } from './store/types.ts';
 
 export interface SummariserDeps {
-  store: Store;
+  store: Pick<Families, 'familyById'> & Pick<RoomLog, 'latestSeqs' | 'loadUpdates'> & Summaries;
   now(): Date;
   /** The relay's document of a room while it is loaded (it holds every persisted update). */
-  liveDoc(room: string): Y.Doc | undefined;
+  liveDoc(room: string): Promise<Y.Doc | undefined>;
   debounceMs?: number;
   maxWaitMs?: number;
   /** How long one slice of the start-up backfill may hold the event loop. */
@@ -36,6 +36,8 @@ export class Summariser {
   readonly #pending = new Map<string, Pending>();
   #backlog: string[] = [];
   #backfill: Promise<void> | null = null;
+  /** summaries being made now (close waits for them: the store closes after) */
+  readonly #running = new Set<Promise<void>>();
   #closed = false;
 
   constructor(deps: SummariserDeps) {
@@ -85,38 +87,40 @@ export class Summariser {
       p.timer.unref();
       return;
     }
-    this.#run(familyId);
+    void this.#run(familyId);
   }
 
-  #run(familyId: string) {
+  async #run(familyId: string) {
     const pending = this.#pending.get(familyId);
     this.#pending.delete(familyId);
-    try {
-      this.summarise(familyId, pending?.updatedAt || null);
-    } catch (err) {
+    const run = this.summarise(familyId, pending?.updatedAt || null).then(
+      () => undefined,
       // A summary that cannot be made now is made again at the next change or start;
       // the relay and the family's data are not affected.
-      console.error(`summary of ${familyId} failed`, err);
-    }
+      (err: unknown) => console.error(`summary of ${familyId} failed`, err)
+    );
+    this.#running.add(run);
+    await run;
+    this.#running.delete(run);
   }
 
   /** Derives and stores the summary of one family's plan now. */
-  summarise(familyId: string, updatedAt: string | null = null): PlanSummary | null {
+  async summarise(familyId: string, updatedAt: string | null = null): Promise<PlanSummary | null> {
     const { store } = this.#d;
     const room = roomName(familyId, 'plan');
-    if (!store.familyById(familyId)) return null;
-    const seq = store.latestSeq(room);
-    const prev = store.planSummary(familyId);
+    if (!(await store.familyById(familyId))) return null;
+    const seq = (await store.latestSeqs([room])).get(room) ?? 0;
+    const prev = await store.planSummary(familyId);
     // The time of the last change: as the relay told us, else at least when the
     // previous summary was taken if updates arrived after it (their times were not seen).
     const lastUpdateAt =
       updatedAt ?? (prev ? (prev.seq < seq ? latestInstant(prev.lastUpdateAt, prev.computedAt) : prev.lastUpdateAt) : null);
-    const live = this.#d.liveDoc(room);
-    const doc = live ?? this.#load(room);
+    const live = await this.#d.liveDoc(room);
+    const doc = live ?? (await this.#load(room));
     try {
       const now = this.#d.now();
       const summary = summarisePlan(doc, now, { lastUpdateAt });
-      store.upsertPlanSummary({
+      await store.upsertPlanSummary({
         familyId,
         seq,
         version: SUMMARY_VERSION,
@@ -130,9 +134,9 @@ export class Summariser {
     }
   }
 
-  #load(room: string): Y.Doc {
+  async #load(room: string): Promise<Y.Doc> {
     const doc = new Y.Doc({ gc: true });
-    const updates = this.#d.store.loadUpdates(room);
+    const updates = await this.#d.store.loadUpdates(room);
     Y.transact(
       doc,
       () => {
@@ -150,16 +154,21 @@ export class Summariser {
   backfill(): Promise<void> {
     if (this.#backfill) return this.#backfill;
     const [prefix, suffix] = roomName('\u0000', 'plan').split('\u0000');
-    this.#backlog = this.#d.store.staleSummaries(SUMMARY_VERSION, prefix, suffix);
     const slice = this.#d.sliceMs ?? 20;
     this.#backfill = (async () => {
+      try {
+        this.#backlog = await this.#d.store.staleSummaries(SUMMARY_VERSION, prefix, suffix);
+      } catch (err) {
+        console.error('summaries: finding stale summaries failed; the next start tries again', err);
+        this.#backlog = [];
+      }
       while (this.#backlog.length > 0 && !this.#closed) {
         const until = performance.now() + slice;
         while (this.#backlog.length > 0 && performance.now() < until) {
           const familyId = this.#backlog.pop() as string;
           if (this.#pending.has(familyId)) continue; // a live change will summarise it
           try {
-            this.summarise(familyId);
+            await this.summarise(familyId);
           } catch (err) {
             console.error(`summary of ${familyId} failed`, err);
           }
@@ -175,19 +184,21 @@ export class Summariser {
 
   /** Resolves when the backfill (if any) has finished and no debounced summary is waiting. */
   async idle(): Promise<void> {
-    while (this.#backfill || this.#pending.size > 0) {
+    while (this.#backfill || this.#pending.size > 0 || this.#running.size > 0) {
       if (this.#backfill) await this.#backfill;
       else await new Promise((r) => setTimeout(r, 20));
     }
   }
 
   /** Runs every waiting summary now and stops; the next start catches up on anything missed. */
-  close() {
+  async close() {
     this.#closed = true;
     for (const [familyId, p] of [...this.#pending]) {
       clearTimeout(p.timer);
-      this.#run(familyId);
+      void this.#run(familyId);
     }
+    if (this.#backfill) await this.#backfill;
+    await Promise.all([...this.#running]);
   }
 }
 

@@ -1,181 +1,28 @@
-// The embedded store (DESIGN §3): one SQLite file behind the Store interface.
-// Nothing outside this module speaks SQL, so a PostgreSQL store can replace it.
+// The embedded store (DESIGN §3): one SQLite file on node:sqlite. Its
+// methods return Promises to fit the seam (types.ts) but run synchronously
+// inside: node:sqlite has no asynchronous API, and one process owns the file.
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AccessConsent, AccessFamily, Role } from '../src/lib/shared/access.ts';
-import type { Part, Sector } from '../src/lib/shared/rooms.ts';
-import type { Consent, ConsentMethod } from '../src/lib/shared/api-types.ts';
-
-export interface TeamRow {
-  id: string;
-  name: string;
-  district: string;
-  cluster: string;
-}
-
-export interface UserRow {
-  id: string;
-  username: string;
-  name: string;
-  role: Role;
-  sector: Sector | null;
-  passwordHash: string;
-  active: boolean;
-  teamIds: string[];
-}
-
-export interface FamilyRow extends AccessFamily {
-  name: string;
-  district: string;
-  status: 'aktiv' | 'afsluttet';
-  createdAt: string;
-  createdBy: string;
-}
-
-export interface SessionRow {
-  idHash: string;
-  userId: string;
-  createdAt: string;
-  expiresAt: string;
-}
-
-export interface StoredUpdate {
-  seq: number;
-  data: Uint8Array;
-}
-
-export interface NewUpdate {
-  room: string;
-  author: string;
-  at: string;
-  data: Uint8Array;
-}
-
-/** Who made one update of a room's log, and when; kept when the log is compacted. */
-export interface UpdateAuthor {
-  seq: number;
-  author: string;
-  at: string;
-  size: number;
-}
-
-export interface AuditEntry {
-  at: string;
-  userId: string | null;
-  familyId: string | null;
-  room: string | null;
-  action: string;
-  detail: string | null;
-  deviceId: string | null;
-}
-
-/** Rows of one person's access to one room of one kind within one UTC hour. */
-export interface AccessGroup {
-  userId: string | null;
-  userName: string | null;
-  userSector: Sector | null;
-  room: string | null;
-  action: string;
-  /** yyyy-MM-ddTHH (UTC) */
-  hour: string;
-  count: number;
-  firstAt: string;
-  lastAt: string;
-}
-
-export interface AuditRow extends AuditEntry {
-  id: number;
-  userName: string | null;
-}
-
-/** A plan's summary for the leader overview (DESIGN §6 rule 1): counts and dates as JSON, never text. */
-export interface PlanSummaryRow {
-  familyId: string;
-  /** the room's latest update sequence the summary covers */
-  seq: number;
-  version: number;
-  computedAt: string;
-  /** when the server last persisted a change to the plan, as far as the summariser saw it */
-  lastUpdateAt: string | null;
-  data: string;
-}
-
-/** A family as the overview sees it: where it belongs; deliberately no name. */
-export interface OverviewFamilyRow {
-  familyId: string;
-  teamId: string;
-  district: string;
-  status: 'aktiv' | 'afsluttet';
-}
-
-export interface ConsentWindow {
-  familyId: string;
-  validFrom: string;
-  validUntil: string;
-  revokedAt: string | null;
-}
-
-export interface Store {
-  close(): void;
-  // people
-  upsertTeam(team: TeamRow): void;
-  listTeams(): TeamRow[];
-  upsertUser(user: UserRow): void;
-  userById(id: string): UserRow | undefined;
-  userByUsername(username: string): UserRow | undefined;
-  listUsers(): UserRow[];
-  // sessions
-  createSession(s: SessionRow): void;
-  sessionByHash(idHash: string): SessionRow | undefined;
-  deleteSession(idHash: string): void;
-  deleteSessionsOfUser(userId: string): void;
-  deleteExpiredSessions(now: string): void;
-  // families
-  insertFamily(f: FamilyRow): void;
-  familyById(id: string): FamilyRow | undefined;
-  familiesOfTeams(teamIds: readonly string[]): FamilyRow[];
-  familyCount(): number;
-  // plan summaries for the leader overview
-  upsertPlanSummary(row: PlanSummaryRow): void;
-  planSummary(familyId: string): PlanSummaryRow | undefined;
-  /** Families whose plan has no summary of `version` covering its room's latest update. */
-  staleSummaries(version: number, roomPrefix: string, roomSuffix: string): string[];
-  overviewFamilies(teamIds: readonly string[]): OverviewFamilyRow[];
-  /** Summaries written after revision `rev` (each write gets the next revision), oldest first. */
-  summariesSince(rev: number): { familyId: string; data: string; rev: number }[];
-  consentWindowsOfTeams(teamIds: readonly string[]): ConsentWindow[];
-  /** A server secret by name, created with `make` on first use and kept. */
-  secret(name: string, make: () => string): string;
-  // consents
-  insertConsent(c: Consent): void;
-  revokeConsent(id: string, at: string, by: string): void;
-  consentById(id: string): Consent | undefined;
-  consentsOfFamily(familyId: string): Consent[];
-  consentsOfFamilies(familyIds: readonly string[]): Consent[];
-  /** Display names of users by id (for consents' recordedBy / revokedBy). */
-  userNames(ids: readonly string[]): Map<string, string>;
-  // rooms' update log
-  appendUpdate(room: string, author: string, at: string, data: Uint8Array): number;
-  /** Appends every update in one transaction (all or none); returns their seqs in order. */
-  appendUpdates(updates: readonly NewUpdate[]): number[];
-  loadUpdates(room: string): StoredUpdate[];
-  latestSeq(room: string): number;
-  latestSeqs(rooms: readonly string[]): Map<string, number>;
-  compact(room: string, uptoSeq: number, snapshot: Uint8Array, at: string): void;
-  updateCount(room: string): number;
-  /** Per-update authorship of a room, oldest first, compacted updates included. */
-  updateAuthors(room: string): UpdateAuthor[];
-  // audit
-  audit(e: AuditEntry): void;
-  auditOfFamily(familyId: string, limit: number): AuditRow[];
-  /** The family's audit entries (of the given actions) counted per user, room, action and UTC hour. */
-  auditGroupsOfFamily(familyId: string, actions: readonly string[]): AccessGroup[];
-  /** Accepted updates of the rooms counted per author, room and UTC hour (update log and update_authors). */
-  changeGroupsOfRooms(rooms: readonly string[]): AccessGroup[];
-  /** Rooms the user has ever opened (online or, as uploaded, offline): candidates for purge. */
-  roomsOpenedBy(userId: string): string[];
-}
+import type { Role } from '../../src/lib/shared/access.ts';
+import type { Sector } from '../../src/lib/shared/rooms.ts';
+import type { Consent } from '../../src/lib/shared/api-types.ts';
+import { str, strOrNull, toAccessGroup, toConsent, toFamily } from './rows.ts';
+import type {
+  AccessGroup,
+  AuditEntry,
+  ConsentWindow,
+  FamilyRow,
+  NewUpdate,
+  OverviewFamilyRow,
+  PlanSummaryRow,
+  SessionRow,
+  Store,
+  StoredUpdate,
+  TeamRow,
+  UpdateAuthor,
+  UserRow
+} from './types.ts';
 
 const SCHEMA = `
 PRAGMA journal_mode = WAL;
@@ -280,7 +127,6 @@ const SQL = {
   createSession: `INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
   sessionByHash: `SELECT id_hash, user_id, created_at, expires_at FROM sessions WHERE id_hash = ?`,
   deleteSession: `DELETE FROM sessions WHERE id_hash = ?`,
-  deleteSessionsOfUser: `DELETE FROM sessions WHERE user_id = ?`,
   deleteExpiredSessions: `DELETE FROM sessions WHERE expires_at <= ?`,
   insertFamily: `INSERT INTO families (id, name, district, team_id, opened_by_sector, status, created_at, created_by)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -314,13 +160,9 @@ const SQL = {
       AND NOT EXISTS (SELECT 1 FROM update_authors a WHERE a.room = u.room AND a.seq = u.seq)
     ORDER BY seq`,
   loadUpdates: `SELECT seq, data FROM updates WHERE room = ? ORDER BY seq`,
-  latestSeq: `SELECT COALESCE(MAX(seq), 0) AS seq FROM updates WHERE room = ?`,
-  updateCount: `SELECT COUNT(*) AS n FROM updates WHERE room = ?`,
   deleteUpTo: `DELETE FROM updates WHERE room = ? AND seq <= ?`,
   insertSnapshot: `INSERT INTO updates (room, seq, author, at, data) VALUES (?, ?, 'snapshot', ?, ?)`,
   audit: `INSERT INTO audit (at, user_id, family_id, room, action, detail, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  auditOfFamily: `SELECT a.id, a.at, a.user_id, a.family_id, a.room, a.action, a.detail, a.device_id, u.name AS user_name
-    FROM audit a LEFT JOIN users u ON u.id = a.user_id WHERE a.family_id = ? ORDER BY a.id DESC LIMIT ?`,
   roomsOpenedBy: `SELECT DISTINCT room FROM audit WHERE user_id = ? AND room IS NOT NULL
     AND action IN ('open-read', 'open-write', 'open-offline', 'sync-read', 'sync-write')`,
   tableColumns: `SELECT name FROM pragma_table_info(?)`,
@@ -344,72 +186,16 @@ const SQL = {
 
 type Row = Record<string, SQLInputValue>;
 
-function str(v: SQLInputValue): string {
-  return String(v);
-}
-function strOrNull(v: SQLInputValue): string | null {
-  return v === null || v === undefined ? null : String(v);
-}
-
-function toConsent(r: Row): Consent {
-  return {
-    id: str(r.id),
-    familyId: str(r.family_id),
-    givenBy: str(r.given_by),
-    categories: JSON.parse(str(r.categories)) as Part[],
-    recipients: JSON.parse(str(r.recipients)) as Sector[],
-    purpose: str(r.purpose),
-    validFrom: str(r.valid_from),
-    validUntil: str(r.valid_until),
-    method: str(r.method) as ConsentMethod,
-    signature: strOrNull(r.signature),
-    reference: strOrNull(r.reference),
-    renewsId: strOrNull(r.renews_id),
-    recordedBy: str(r.recorded_by),
-    recordedAt: str(r.recorded_at),
-    revokedAt: strOrNull(r.revoked_at),
-    revokedBy: strOrNull(r.revoked_by)
-  };
-}
-
-function toFamily(r: Row): FamilyRow {
-  return {
-    id: str(r.id),
-    name: str(r.name),
-    district: str(r.district),
-    teamId: str(r.team_id),
-    openedBySector: str(r.opened_by_sector) as Sector,
-    status: str(r.status) as FamilyRow['status'],
-    createdAt: str(r.created_at),
-    createdBy: str(r.created_by)
-  };
-}
-
-function toAccessGroup(r: Row): AccessGroup {
-  return {
-    userId: strOrNull(r.user_id),
-    userName: strOrNull(r.user_name),
-    userSector: strOrNull(r.user_sector) as Sector | null,
-    room: strOrNull(r.room),
-    action: str(r.action),
-    hour: str(r.hour),
-    count: Number(r.n),
-    firstAt: str(r.first_at),
-    lastAt: str(r.last_at)
-  };
-}
-
-export function toAccessConsent(c: Consent): AccessConsent {
-  return c;
-}
-
 export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
   readonly #db: DatabaseSync;
   readonly #stmts = new Map<string, ReturnType<DatabaseSync['prepare']>>();
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.#db = new DatabaseSync(file);
+    // A second process on the same file (a backup, the copy to PostgreSQL) waits instead of failing.
+    this.#db.exec('PRAGMA busy_timeout = 5000');
     this.#db.exec(SCHEMA);
     this.#migrate();
     this.#db.exec(CONSENT_HISTORY);
@@ -448,21 +234,21 @@ export class SqliteStore implements Store {
     }
   }
 
-  close() {
+  async close() {
     this.#db.close();
   }
 
-  upsertTeam(t: TeamRow) {
+  async upsertTeam(t: TeamRow) {
     this.#stmt('upsertTeam').run(t.id, t.name, t.district, t.cluster);
   }
 
-  listTeams(): TeamRow[] {
+  async listTeams(): Promise<TeamRow[]> {
     return this.#stmt('listTeams')
       .all()
       .map((r) => ({ id: str(r.id), name: str(r.name), district: str(r.district), cluster: str(r.cluster) }));
   }
 
-  upsertUser(u: UserRow) {
+  async upsertUser(u: UserRow) {
     this.#tx(() => {
       this.#stmt('upsertUser').run(u.id, u.username, u.name, u.role, u.sector, u.passwordHash, u.active ? 1 : 0);
       this.#stmt('deleteUserTeams').run(u.id);
@@ -487,52 +273,48 @@ export class SqliteStore implements Store {
     };
   }
 
-  userById(id: string) {
+  async userById(id: string) {
     return this.#toUser(this.#stmt('userById').get(id));
   }
 
-  userByUsername(username: string) {
+  async userByUsername(username: string) {
     return this.#toUser(this.#stmt('userByUsername').get(username));
   }
 
-  listUsers(): UserRow[] {
+  async listUsers(): Promise<UserRow[]> {
     return this.#stmt('listUsers')
       .all()
       .map((r) => this.#toUser(r) as UserRow);
   }
 
-  createSession(s: SessionRow) {
+  async createSession(s: SessionRow) {
     this.#stmt('createSession').run(s.idHash, s.userId, s.createdAt, s.expiresAt);
   }
 
-  sessionByHash(idHash: string): SessionRow | undefined {
+  async sessionByHash(idHash: string): Promise<SessionRow | undefined> {
     const r = this.#stmt('sessionByHash').get(idHash);
     if (!r) return undefined;
     return { idHash: str(r.id_hash), userId: str(r.user_id), createdAt: str(r.created_at), expiresAt: str(r.expires_at) };
   }
 
-  deleteSession(idHash: string) {
+  async deleteSession(idHash: string) {
     this.#stmt('deleteSession').run(idHash);
   }
 
-  deleteSessionsOfUser(userId: string) {
-    this.#stmt('deleteSessionsOfUser').run(userId);
+  async deleteExpiredSessions(now: string): Promise<number> {
+    return Number(this.#stmt('deleteExpiredSessions').run(now).changes);
   }
 
-  deleteExpiredSessions(now: string) {
-    this.#stmt('deleteExpiredSessions').run(now);
-  }
-
-  insertFamily(f: FamilyRow) {
+  async insertFamily(f: FamilyRow) {
     this.#stmt('insertFamily').run(f.id, f.name, f.district, f.teamId, f.openedBySector, f.status, f.createdAt, f.createdBy);
   }
 
-  familyById(id: string) {
+  async familyById(id: string) {
     const r = this.#stmt('familyById').get(id);
     return r ? toFamily(r) : undefined;
   }
 
-  familiesOfTeams(teamIds: readonly string[]): FamilyRow[] {
+  async familiesOfTeams(teamIds: readonly string[]): Promise<FamilyRow[]> {
     if (teamIds.length === 0) return [];
     const placeholders = teamIds.map(() => '?').join(', ');
     return this.#db
@@ -541,15 +323,15 @@ export class SqliteStore implements Store {
       .map(toFamily);
   }
 
-  familyCount() {
+  async familyCount() {
     return Number(this.#stmt('familyCount').get()?.n ?? 0);
   }
 
-  upsertPlanSummary(r: PlanSummaryRow) {
+  async upsertPlanSummary(r: PlanSummaryRow) {
     this.#stmt('upsertPlanSummary').run(r.familyId, r.seq, r.version, r.computedAt, r.lastUpdateAt, r.data);
   }
 
-  planSummary(familyId: string): PlanSummaryRow | undefined {
+  async planSummary(familyId: string): Promise<PlanSummaryRow | undefined> {
     const r = this.#stmt('planSummary').get(familyId);
     if (!r) return undefined;
     return {
@@ -562,13 +344,13 @@ export class SqliteStore implements Store {
     };
   }
 
-  staleSummaries(version: number, roomPrefix: string, roomSuffix: string): string[] {
+  async staleSummaries(version: number, roomPrefix: string, roomSuffix: string): Promise<string[]> {
     return this.#stmt('staleSummaries')
       .all(version, roomPrefix, roomSuffix)
       .map((r) => str(r.id));
   }
 
-  overviewFamilies(teamIds: readonly string[]): OverviewFamilyRow[] {
+  async overviewFamilies(teamIds: readonly string[]): Promise<OverviewFamilyRow[]> {
     if (teamIds.length === 0) return [];
     const placeholders = teamIds.map(() => '?').join(', ');
     // No family name, and no column the overview does not need.
@@ -583,13 +365,13 @@ export class SqliteStore implements Store {
       }));
   }
 
-  summariesSince(rev: number) {
+  async summariesSince(rev: number) {
     return this.#stmt('summariesSince')
       .all(rev)
       .map((r) => ({ familyId: str(r.family_id), data: str(r.data), rev: Number(r.rev) }));
   }
 
-  consentWindowsOfTeams(teamIds: readonly string[]): ConsentWindow[] {
+  async consentWindowsOfTeams(teamIds: readonly string[]): Promise<ConsentWindow[]> {
     if (teamIds.length === 0) return [];
     const placeholders = teamIds.map(() => '?').join(', ');
     return this.#db
@@ -601,14 +383,14 @@ export class SqliteStore implements Store {
       .map((r) => ({ familyId: str(r.family_id), validFrom: str(r.valid_from), validUntil: str(r.valid_until), revokedAt: strOrNull(r.revoked_at) }));
   }
 
-  secret(name: string, make: () => string): string {
+  async secret(name: string, make: () => string): Promise<string> {
     this.#stmt('insertSecret').run(name, make());
     const value = this.#stmt('secret').get(name)?.value;
     if (typeof value !== 'string') throw new Error(`server secret ${name} is missing`);
     return value;
   }
 
-  insertConsent(c: Consent) {
+  async insertConsent(c: Consent) {
     this.#stmt('insertConsent').run(
       c.id,
       c.familyId,
@@ -629,20 +411,20 @@ export class SqliteStore implements Store {
     );
   }
 
-  revokeConsent(id: string, at: string, by: string) {
+  async revokeConsent(id: string, at: string, by: string) {
     this.#stmt('revokeConsent').run(at, by, id);
   }
 
-  consentById(id: string) {
+  async consentById(id: string) {
     const r = this.#stmt('consentById').get(id);
     return r ? toConsent(r) : undefined;
   }
 
-  consentsOfFamily(familyId: string) {
+  async consentsOfFamily(familyId: string) {
     return this.#stmt('consentsOfFamily').all(familyId).map(toConsent);
   }
 
-  consentsOfFamilies(familyIds: readonly string[]): Consent[] {
+  async consentsOfFamilies(familyIds: readonly string[]): Promise<Consent[]> {
     if (familyIds.length === 0) return [];
     const out: Consent[] = [];
     // Chunk to stay under SQLite's bound-parameter limit.
@@ -656,34 +438,26 @@ export class SqliteStore implements Store {
     return out;
   }
 
-  userNames(ids: readonly string[]): Map<string, string> {
+  async userNames(ids: readonly string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     if (ids.length === 0) return out;
     for (const r of this.#stmt('userNames').all(JSON.stringify([...new Set(ids)]))) out.set(str(r.id), str(r.name));
     return out;
   }
 
-  appendUpdate(room: string, author: string, at: string, data: Uint8Array): number {
-    return this.appendUpdates([{ room, author, at, data }])[0];
-  }
-
-  appendUpdates(updates: readonly NewUpdate[]): number[] {
+  async appendUpdates(updates: readonly NewUpdate[]): Promise<number[]> {
     if (updates.length === 0) return [];
     const insert = this.#stmt('appendUpdate');
     return this.#tx(() => updates.map((u) => Number(insert.get(u.room, u.room, u.author, u.at, u.data)?.seq)));
   }
 
-  loadUpdates(room: string): StoredUpdate[] {
+  async loadUpdates(room: string): Promise<StoredUpdate[]> {
     return this.#stmt('loadUpdates')
       .all(room)
       .map((r) => ({ seq: Number(r.seq), data: r.data as Uint8Array }));
   }
 
-  latestSeq(room: string) {
-    return Number(this.#stmt('latestSeq').get(room)?.seq ?? 0);
-  }
-
-  latestSeqs(rooms: readonly string[]): Map<string, number> {
+  async latestSeqs(rooms: readonly string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     for (let i = 0; i < rooms.length; i += 500) {
       const chunk = rooms.slice(i, i + 500);
@@ -697,7 +471,7 @@ export class SqliteStore implements Store {
   }
 
   /** Replace every update up to uptoSeq by one snapshot row at uptoSeq; their authorship moves to update_authors. */
-  compact(room: string, uptoSeq: number, snapshot: Uint8Array, at: string) {
+  async compact(room: string, uptoSeq: number, snapshot: Uint8Array, at: string) {
     this.#tx(() => {
       this.#stmt('keepAuthorsUpTo').run(room, uptoSeq);
       this.#stmt('deleteUpTo').run(room, uptoSeq);
@@ -705,46 +479,26 @@ export class SqliteStore implements Store {
     });
   }
 
-  updateCount(room: string) {
-    return Number(this.#stmt('updateCount').get(room)?.n ?? 0);
-  }
-
-  updateAuthors(room: string): UpdateAuthor[] {
+  async updateAuthors(room: string): Promise<UpdateAuthor[]> {
     return this.#stmt('updateAuthors')
       .all(room, room)
       .map((r) => ({ seq: Number(r.seq), author: str(r.author), at: str(r.at), size: Number(r.size) }));
   }
 
-  audit(e: AuditEntry) {
+  async audit(e: AuditEntry) {
     this.#stmt('audit').run(e.at, e.userId, e.familyId, e.room, e.action, e.detail, e.deviceId);
   }
 
-  auditOfFamily(familyId: string, limit: number): AuditRow[] {
-    return this.#stmt('auditOfFamily')
-      .all(familyId, limit)
-      .map((r) => ({
-        id: Number(r.id),
-        at: str(r.at),
-        userId: strOrNull(r.user_id),
-        familyId: strOrNull(r.family_id),
-        room: strOrNull(r.room),
-        action: str(r.action),
-        detail: strOrNull(r.detail),
-        deviceId: strOrNull(r.device_id),
-        userName: strOrNull(r.user_name)
-      }));
-  }
-
-  auditGroupsOfFamily(familyId: string, actions: readonly string[]): AccessGroup[] {
+  async auditGroupsOfFamily(familyId: string, actions: readonly string[]): Promise<AccessGroup[]> {
     return this.#stmt('auditGroupsOfFamily').all(familyId, JSON.stringify(actions)).map(toAccessGroup);
   }
 
-  changeGroupsOfRooms(rooms: readonly string[]): AccessGroup[] {
+  async changeGroupsOfRooms(rooms: readonly string[]): Promise<AccessGroup[]> {
     if (rooms.length === 0) return [];
     return this.#stmt('changeGroupsOfRooms').all(JSON.stringify(rooms)).map(toAccessGroup);
   }
 
-  roomsOpenedBy(userId: string): string[] {
+  async roomsOpenedBy(userId: string): Promise<string[]> {
     return this.#stmt('roomsOpenedBy')
       .all(userId)
       .map((r) => str(r.room));

@@ -1,0 +1,503 @@
+// The PostgreSQL store (DESIGN §11): the source of truth when several relay
+// nodes share the work. A pool of connections and named prepared statements;
+// the schema comes from versioned SQL files (postgres/migrations/NNN-name.sql)
+// applied in order at start under an advisory lock and recorded in
+// schema_migrations. Same semantics as the SQLite store, which the contract
+// suite (tests/integration/store-contract.test.ts) holds both to.
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { Role } from '../../src/lib/shared/access.ts';
+import type { Sector } from '../../src/lib/shared/rooms.ts';
+import type { Consent } from '../../src/lib/shared/api-types.ts';
+import { str, strOrNull, toAccessGroup, toConsent, toFamily } from './rows.ts';
+import type {
+  AccessGroup,
+  AuditEntry,
+  ConsentWindow,
+  FamilyRow,
+  NewUpdate,
+  OverviewFamilyRow,
+  PlanSummaryRow,
+  SessionRow,
+  Store,
+  StoredUpdate,
+  TeamRow,
+  UpdateAuthor,
+  UserRow
+} from './types.ts';
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('./postgres/migrations/', import.meta.url));
+
+const USER_COLUMNS = `u.id, u.username, u.name, u.role, u.sector, u.password_hash, u.active,
+  COALESCE(array_agg(t.team_id ORDER BY t.team_id) FILTER (WHERE t.team_id IS NOT NULL), '{}') AS team_ids
+  FROM users u LEFT JOIN user_teams t ON t.user_id = u.id`;
+
+const SQL = {
+  upsertTeam: `INSERT INTO teams (id, name, district, cluster) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (id) DO UPDATE SET name = excluded.name, district = excluded.district, cluster = excluded.cluster`,
+  listTeams: `SELECT id, name, district, cluster FROM teams ORDER BY name`,
+  upsertUser: `INSERT INTO users (id, username, name, role, sector, password_hash, active) VALUES ($1, $2, $3, $4, $5, $6, $7)
+    ON CONFLICT (id) DO UPDATE SET username = excluded.username, name = excluded.name, role = excluded.role,
+    sector = excluded.sector, password_hash = excluded.password_hash, active = excluded.active`,
+  deleteUserTeams: `DELETE FROM user_teams WHERE user_id = $1`,
+  insertUserTeams: `INSERT INTO user_teams (user_id, team_id) SELECT $1, unnest($2::text[])`,
+  userById: `SELECT ${USER_COLUMNS} WHERE u.id = $1 GROUP BY u.id`,
+  userByUsername: `SELECT ${USER_COLUMNS} WHERE u.username = $1 GROUP BY u.id`,
+  listUsers: `SELECT ${USER_COLUMNS} GROUP BY u.id ORDER BY u.username`,
+  userNames: `SELECT id, name FROM users WHERE id = ANY($1::text[])`,
+  createSession: `INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+  sessionByHash: `SELECT id_hash, user_id, created_at, expires_at FROM sessions WHERE id_hash = $1`,
+  deleteSession: `DELETE FROM sessions WHERE id_hash = $1`,
+  deleteExpiredSessions: `DELETE FROM sessions WHERE expires_at <= $1`,
+  insertFamily: `INSERT INTO families (id, name, district, team_id, opened_by_sector, status, created_at, created_by)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+  familyById: `SELECT * FROM families WHERE id = $1`,
+  familiesOfTeams: `SELECT * FROM families WHERE team_id = ANY($1::text[]) ORDER BY name`,
+  familyCount: `SELECT COUNT(*) AS n FROM families`,
+  upsertPlanSummary: `WITH r AS (UPDATE summary_revision SET rev = rev + 1 RETURNING rev)
+    INSERT INTO plan_summaries (family_id, seq, version, computed_at, last_update_at, data, rev)
+    SELECT $1, $2, $3, $4, $5, $6, r.rev FROM r
+    ON CONFLICT (family_id) DO UPDATE SET seq = excluded.seq, version = excluded.version, computed_at = excluded.computed_at,
+    last_update_at = excluded.last_update_at, data = excluded.data, rev = excluded.rev`,
+  planSummary: `SELECT * FROM plan_summaries WHERE family_id = $1`,
+  summariesSince: `SELECT family_id, data, rev FROM plan_summaries WHERE rev > $1 ORDER BY rev`,
+  staleSummaries: `SELECT f.id FROM families f LEFT JOIN plan_summaries s ON s.family_id = f.id
+    WHERE s.family_id IS NULL OR s.version <> $1
+    OR s.seq < COALESCE((SELECT c.seq FROM room_counters c WHERE c.room = $2 || f.id || $3), 0)
+    ORDER BY f.created_at, f.id`,
+  overviewFamilies: `SELECT id, team_id, district, status FROM families WHERE team_id = ANY($1::text[])`,
+  consentWindowsOfTeams: `SELECT c.family_id, c.valid_from, c.valid_until, c.revoked_at FROM consents c
+    JOIN families f ON f.id = c.family_id WHERE f.team_id = ANY($1::text[])`,
+  insertSecret: `INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
+  secret: `SELECT value FROM server_secrets WHERE name = $1`,
+  insertConsent: `INSERT INTO consents (id, family_id, given_by, categories, recipients, purpose, valid_from, valid_until,
+    method, signature, reference, renews_id, recorded_by, recorded_at, revoked_at, revoked_by)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+  revokeConsent: `UPDATE consents SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL`,
+  consentById: `SELECT * FROM consents WHERE id = $1`,
+  consentsOfFamily: `SELECT * FROM consents WHERE family_id = $1 ORDER BY recorded_at, id`,
+  consentsOfFamilies: `SELECT * FROM consents WHERE family_id = ANY($1::text[])`,
+  // One statement, so one transaction: bump each room's counter by its number
+  // of updates (rooms in a fixed order, so two batches cannot deadlock), then
+  // insert the rows numbered from where the counter stood. The main query
+  // returns each room's new last seq; the caller numbers the batch from it.
+  appendUpdates: `WITH input AS (
+      SELECT room, author, at, data, ord FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[])
+        WITH ORDINALITY AS t(room, author, at, data, ord)
+    ), counts AS (
+      SELECT room, COUNT(*) AS n FROM input GROUP BY room
+    ), bumped AS (
+      INSERT INTO room_counters (room, seq) SELECT room, n FROM counts ORDER BY room
+      ON CONFLICT (room) DO UPDATE SET seq = room_counters.seq + excluded.seq
+      RETURNING room, seq
+    ), inserted AS (
+      INSERT INTO updates (room, seq, author, at, data)
+      SELECT i.room, b.seq - c.n + ROW_NUMBER() OVER (PARTITION BY i.room ORDER BY i.ord), i.author, i.at, i.data
+      FROM input i JOIN counts c ON c.room = i.room JOIN bumped b ON b.room = i.room
+    )
+    SELECT room, seq FROM bumped`,
+  loadUpdates: `SELECT seq, data FROM updates WHERE room = $1 ORDER BY seq`,
+  latestSeqs: `SELECT room, seq FROM room_counters WHERE room = ANY($1::text[])`,
+  compactLock: `SELECT pg_advisory_xact_lock(hashtext('fp-compact:' || $1))`,
+  keepAuthorsUpTo: `INSERT INTO update_authors (room, seq, author, at, size)
+    SELECT room, seq, author, at, length(data) FROM updates WHERE room = $1 AND seq <= $2 AND author <> 'snapshot'
+    ON CONFLICT DO NOTHING`,
+  deleteUpTo: `DELETE FROM updates WHERE room = $1 AND seq <= $2`,
+  insertSnapshot: `INSERT INTO updates (room, seq, author, at, data) VALUES ($1, $2, 'snapshot', $3, $4)`,
+  updateAuthors: `SELECT seq, author, at, size FROM update_authors WHERE room = $1
+    UNION ALL
+    SELECT u.seq, u.author, u.at, length(u.data) AS size FROM updates u WHERE u.room = $1 AND u.author <> 'snapshot'
+      AND NOT EXISTS (SELECT 1 FROM update_authors a WHERE a.room = u.room AND a.seq = u.seq)
+    ORDER BY seq`,
+  changeGroupsOfRooms: `SELECT c.author AS user_id, u.name AS user_name, u.sector AS user_sector, c.room, 'change' AS action,
+    substr(c.at, 1, 13) AS hour, COUNT(*) AS n, MIN(c.at) AS first_at, MAX(c.at) AS last_at
+    FROM (
+      SELECT room, seq, author, at FROM update_authors WHERE room = ANY($1::text[])
+      UNION
+      SELECT room, seq, author, at FROM updates WHERE room = ANY($1::text[]) AND author <> 'snapshot'
+    ) c LEFT JOIN users u ON u.id = c.author
+    GROUP BY c.author, u.name, u.sector, c.room, hour`,
+  audit: `INSERT INTO audit (at, user_id, family_id, room, action, detail, device_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+  auditGroupsOfFamily: `SELECT a.user_id, u.name AS user_name, u.sector AS user_sector, a.room, a.action,
+    substr(a.at, 1, 13) AS hour, COUNT(*) AS n, MIN(a.at) AS first_at, MAX(a.at) AS last_at
+    FROM audit a LEFT JOIN users u ON u.id = a.user_id
+    WHERE a.family_id = $1 AND a.action = ANY($2::text[])
+    GROUP BY a.user_id, u.name, u.sector, a.room, a.action, hour`,
+  roomsOpenedBy: `SELECT DISTINCT room FROM audit WHERE user_id = $1 AND room IS NOT NULL
+    AND action IN ('open-read', 'open-write', 'open-offline', 'sync-read', 'sync-write')`
+} as const;
+
+type Key = keyof typeof SQL;
+type Row = Record<string, unknown>;
+type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+/** SQLSTATEs after which the same transaction may simply be run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+
+function toUser(r: Row): UserRow {
+  return {
+    id: str(r.id),
+    username: str(r.username),
+    name: str(r.name),
+    role: str(r.role) as Role,
+    sector: strOrNull(r.sector) as Sector | null,
+    passwordHash: str(r.password_hash),
+    active: r.active === true,
+    teamIds: (r.team_ids as string[]).map(String)
+  };
+}
+
+function bytes(v: unknown): Uint8Array {
+  const b = v as Buffer;
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+export interface PostgresOptions {
+  url: string;
+  /** A schema of its own (tests: one per run); created if missing. Default: the server's search_path. */
+  schema?: string;
+  /** Pool size; default 10. */
+  max?: number;
+}
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly #pool: pg.Pool;
+
+  private constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  /** Connects, applies pending migrations and returns the store. */
+  static async open(opts: PostgresOptions): Promise<PostgresStore> {
+    if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(opts.schema)) throw new Error(`invalid schema name ${opts.schema}`);
+    const pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.max ?? 10,
+      ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {})
+    });
+    // An idle client's connection dropping (a PostgreSQL restart) must not end the process; the pool replaces it.
+    pool.on('error', (err) => console.error('postgres: idle connection failed', err.message));
+    try {
+      if (opts.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
+      await migrate(pool);
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+    return new PostgresStore(pool);
+  }
+
+  #q(key: Key, values: unknown[] = [], via: Queryable = this.#pool): Promise<pg.QueryResult<Row>> {
+    return via.query<Row>({ name: key, text: SQL[key], values });
+  }
+
+  async #rows(key: Key, values: unknown[] = []): Promise<Row[]> {
+    return (await this.#q(key, values)).rows;
+  }
+
+  /** Runs fn in one transaction on one pooled connection; retried on deadlock or serialization failure. */
+  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.#pool.connect();
+      try {
+        await client.query('BEGIN');
+        const out = await fn(client);
+        await client.query('COMMIT');
+        return out;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        if (attempt < 3 && RETRYABLE.has((err as { code?: string }).code ?? '')) continue;
+        throw err;
+      } finally {
+        client.release();
+      }
+    }
+  }
+
+  async close() {
+    await this.#pool.end();
+  }
+
+  // ---- people --------------------------------------------------------------------
+
+  async upsertTeam(t: TeamRow) {
+    await this.#q('upsertTeam', [t.id, t.name, t.district, t.cluster]);
+  }
+
+  async listTeams(): Promise<TeamRow[]> {
+    return (await this.#rows('listTeams')).map((r) => ({ id: str(r.id), name: str(r.name), district: str(r.district), cluster: str(r.cluster) }));
+  }
+
+  async upsertUser(u: UserRow) {
+    await this.#tx(async (c) => {
+      await this.#q('upsertUser', [u.id, u.username, u.name, u.role, u.sector, u.passwordHash, u.active], c);
+      await this.#q('deleteUserTeams', [u.id], c);
+      if (u.teamIds.length > 0) await this.#q('insertUserTeams', [u.id, u.teamIds], c);
+    });
+  }
+
+  async userById(id: string) {
+    const [r] = await this.#rows('userById', [id]);
+    return r ? toUser(r) : undefined;
+  }
+
+  async userByUsername(username: string) {
+    const [r] = await this.#rows('userByUsername', [username]);
+    return r ? toUser(r) : undefined;
+  }
+
+  async listUsers() {
+    return (await this.#rows('listUsers')).map(toUser);
+  }
+
+  async userNames(ids: readonly string[]) {
+    const out = new Map<string, string>();
+    if (ids.length === 0) return out;
+    for (const r of await this.#rows('userNames', [[...new Set(ids)]])) out.set(str(r.id), str(r.name));
+    return out;
+  }
+
+  // ---- sessions --------------------------------------------------------------------
+
+  async createSession(s: SessionRow) {
+    await this.#q('createSession', [s.idHash, s.userId, s.createdAt, s.expiresAt]);
+  }
+
+  async sessionByHash(idHash: string): Promise<SessionRow | undefined> {
+    const [r] = await this.#rows('sessionByHash', [idHash]);
+    if (!r) return undefined;
+    return { idHash: str(r.id_hash), userId: str(r.user_id), createdAt: str(r.created_at), expiresAt: str(r.expires_at) };
+  }
+
+  async deleteSession(idHash: string) {
+    await this.#q('deleteSession', [idHash]);
+  }
+
+  async deleteExpiredSessions(now: string) {
+    return (await this.#q('deleteExpiredSessions', [now])).rowCount ?? 0;
+  }
+
+  // ---- families --------------------------------------------------------------------
+
+  async insertFamily(f: FamilyRow) {
+    await this.#q('insertFamily', [f.id, f.name, f.district, f.teamId, f.openedBySector, f.status, f.createdAt, f.createdBy]);
+  }
+
+  async familyById(id: string) {
+    const [r] = await this.#rows('familyById', [id]);
+    return r ? toFamily(r) : undefined;
+  }
+
+  async familiesOfTeams(teamIds: readonly string[]) {
+    if (teamIds.length === 0) return [];
+    return (await this.#rows('familiesOfTeams', [teamIds])).map(toFamily);
+  }
+
+  async familyCount() {
+    const [r] = await this.#rows('familyCount');
+    return Number(r?.n ?? 0);
+  }
+
+  // ---- summaries and the overview --------------------------------------------------------
+
+  async upsertPlanSummary(r: PlanSummaryRow) {
+    await this.#q('upsertPlanSummary', [r.familyId, r.seq, r.version, r.computedAt, r.lastUpdateAt, r.data]);
+  }
+
+  async planSummary(familyId: string): Promise<PlanSummaryRow | undefined> {
+    const [r] = await this.#rows('planSummary', [familyId]);
+    if (!r) return undefined;
+    return {
+      familyId: str(r.family_id),
+      seq: Number(r.seq),
+      version: Number(r.version),
+      computedAt: str(r.computed_at),
+      lastUpdateAt: strOrNull(r.last_update_at),
+      data: str(r.data)
+    };
+  }
+
+  async staleSummaries(version: number, roomPrefix: string, roomSuffix: string) {
+    return (await this.#rows('staleSummaries', [version, roomPrefix, roomSuffix])).map((r) => str(r.id));
+  }
+
+  async summariesSince(rev: number) {
+    return (await this.#rows('summariesSince', [rev])).map((r) => ({ familyId: str(r.family_id), data: str(r.data), rev: Number(r.rev) }));
+  }
+
+  async overviewFamilies(teamIds: readonly string[]): Promise<OverviewFamilyRow[]> {
+    if (teamIds.length === 0) return [];
+    return (await this.#rows('overviewFamilies', [teamIds])).map((r) => ({
+      familyId: str(r.id),
+      teamId: str(r.team_id),
+      district: str(r.district),
+      status: str(r.status) as OverviewFamilyRow['status']
+    }));
+  }
+
+  async consentWindowsOfTeams(teamIds: readonly string[]): Promise<ConsentWindow[]> {
+    if (teamIds.length === 0) return [];
+    return (await this.#rows('consentWindowsOfTeams', [teamIds])).map((r) => ({
+      familyId: str(r.family_id),
+      validFrom: str(r.valid_from),
+      validUntil: str(r.valid_until),
+      revokedAt: strOrNull(r.revoked_at)
+    }));
+  }
+
+  async secret(name: string, make: () => string) {
+    await this.#q('insertSecret', [name, make()]);
+    const [r] = await this.#rows('secret', [name]);
+    if (typeof r?.value !== 'string') throw new Error(`server secret ${name} is missing`);
+    return r.value;
+  }
+
+  // ---- consents ----------------------------------------------------------------------
+
+  async insertConsent(c: Consent) {
+    await this.#q('insertConsent', [
+      c.id,
+      c.familyId,
+      c.givenBy,
+      JSON.stringify(c.categories),
+      JSON.stringify(c.recipients),
+      c.purpose,
+      c.validFrom,
+      c.validUntil,
+      c.method,
+      c.signature,
+      c.reference,
+      c.renewsId,
+      c.recordedBy,
+      c.recordedAt,
+      c.revokedAt,
+      c.revokedBy
+    ]);
+  }
+
+  async revokeConsent(id: string, at: string, by: string) {
+    await this.#q('revokeConsent', [at, by, id]);
+  }
+
+  async consentById(id: string) {
+    const [r] = await this.#rows('consentById', [id]);
+    return r ? toConsent(r) : undefined;
+  }
+
+  async consentsOfFamily(familyId: string) {
+    return (await this.#rows('consentsOfFamily', [familyId])).map(toConsent);
+  }
+
+  async consentsOfFamilies(familyIds: readonly string[]) {
+    if (familyIds.length === 0) return [];
+    return (await this.#rows('consentsOfFamilies', [familyIds])).map(toConsent);
+  }
+
+  // ---- rooms' update log ---------------------------------------------------------------
+
+  async appendUpdates(updates: readonly NewUpdate[]): Promise<number[]> {
+    if (updates.length === 0) return [];
+    const values = [
+      updates.map((u) => u.room),
+      updates.map((u) => u.author),
+      updates.map((u) => u.at),
+      updates.map((u) => Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength))
+    ];
+    let last: Map<string, number> | undefined;
+    for (let attempt = 1; !last; attempt++) {
+      try {
+        last = new Map((await this.#rows('appendUpdates', values)).map((r) => [str(r.room), Number(r.seq)]));
+      } catch (err) {
+        if (attempt >= 3 || !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
+      }
+    }
+    // The counter moved by each room's count: number the batch's updates up to it, in order.
+    const count = new Map<string, number>();
+    for (const u of updates) count.set(u.room, (count.get(u.room) ?? 0) + 1);
+    const next = new Map([...count].map(([room, n]) => [room, (last.get(room) as number) - n + 1]));
+    return updates.map((u) => {
+      const seq = next.get(u.room) as number;
+      next.set(u.room, seq + 1);
+      return seq;
+    });
+  }
+
+  async loadUpdates(room: string): Promise<StoredUpdate[]> {
+    return (await this.#rows('loadUpdates', [room])).map((r) => ({ seq: Number(r.seq), data: bytes(r.data) }));
+  }
+
+  async latestSeqs(rooms: readonly string[]) {
+    const out = new Map<string, number>();
+    if (rooms.length === 0) return out;
+    for (const r of await this.#rows('latestSeqs', [rooms])) out.set(str(r.room), Number(r.seq));
+    return out;
+  }
+
+  async compact(room: string, uptoSeq: number, snapshot: Uint8Array, at: string) {
+    // Under the room's advisory lock: two nodes compacting one room take turns.
+    await this.#tx(async (c) => {
+      await this.#q('compactLock', [room], c);
+      await this.#q('keepAuthorsUpTo', [room, uptoSeq], c);
+      await this.#q('deleteUpTo', [room, uptoSeq], c);
+      await this.#q('insertSnapshot', [room, uptoSeq, at, Buffer.from(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength)], c);
+    });
+  }
+
+  async updateAuthors(room: string): Promise<UpdateAuthor[]> {
+    return (await this.#rows('updateAuthors', [room])).map((r) => ({ seq: Number(r.seq), author: str(r.author), at: str(r.at), size: Number(r.size) }));
+  }
+
+  async changeGroupsOfRooms(rooms: readonly string[]): Promise<AccessGroup[]> {
+    if (rooms.length === 0) return [];
+    return (await this.#rows('changeGroupsOfRooms', [rooms])).map(toAccessGroup);
+  }
+
+  // ---- audit ------------------------------------------------------------------------
+
+  async audit(e: AuditEntry) {
+    await this.#q('audit', [e.at, e.userId, e.familyId, e.room, e.action, e.detail, e.deviceId]);
+  }
+
+  async auditGroupsOfFamily(familyId: string, actions: readonly string[]) {
+    return (await this.#rows('auditGroupsOfFamily', [familyId, actions])).map(toAccessGroup);
+  }
+
+  async roomsOpenedBy(userId: string) {
+    return (await this.#rows('roomsOpenedBy', [userId])).map((r) => str(r.room));
+  }
+}
+
+/** Applies the migration files not yet recorded, in order, each in its own transaction, under an advisory lock. */
+async function migrate(pool: pg.Pool) {
+  const files = readdirSync(MIGRATIONS_DIR)
+    .filter((f) => /^\d{3}-[a-z0-9-]+\.sql$/.test(f))
+    .sort();
+  const client = await pool.connect();
+  try {
+    // Nodes starting together: one migrates, the others wait and then find nothing to do.
+    await client.query(`SELECT pg_advisory_lock(hashtext('fp-migrate:' || current_schema()))`);
+    try {
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+      const done = new Set((await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+      for (const file of files) {
+        const version = file.slice(0, -'.sql'.length);
+        if (done.has(version)) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(readFileSync(MIGRATIONS_DIR + file, 'utf8'));
+          await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw new Error(`migration ${file} failed: ${(err as Error).message}`, { cause: err });
+        }
+      }
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(hashtext('fp-migrate:' || current_schema()))`);
+    }
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,62 @@
+// Row mappers shared by both stores: their tables have the same columns.
+import type { Part, Sector } from '../../src/lib/shared/rooms.ts';
+import type { Consent, ConsentMethod } from '../../src/lib/shared/api-types.ts';
+import type { AccessGroup, FamilyRow } from './types.ts';
+
+type Row = Record<string, unknown>;
+
+export function str(v: unknown): string {
+  return String(v);
+}
+export function strOrNull(v: unknown): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+
+export function toConsent(r: Row): Consent {
+  return {
+    id: str(r.id),
+    familyId: str(r.family_id),
+    givenBy: str(r.given_by),
+    categories: JSON.parse(str(r.categories)) as Part[],
+    recipients: JSON.parse(str(r.recipients)) as Sector[],
+    purpose: str(r.purpose),
+    validFrom: str(r.valid_from),
+    validUntil: str(r.valid_until),
+    method: str(r.method) as ConsentMethod,
+    signature: strOrNull(r.signature),
+    reference: strOrNull(r.reference),
+    renewsId: strOrNull(r.renews_id),
+    recordedBy: str(r.recorded_by),
+    recordedAt: str(r.recorded_at),
+    revokedAt: strOrNull(r.revoked_at),
+    revokedBy: strOrNull(r.revoked_by)
+  };
+}
+
+export function toFamily(r: Row): FamilyRow {
+  return {
+    id: str(r.id),
+    name: str(r.name),
+    district: str(r.district),
+    teamId: str(r.team_id),
+    openedBySector: str(r.opened_by_sector) as Sector,
+    status: str(r.status) as FamilyRow['status'],
+    createdAt: str(r.created_at),
+    createdBy: str(r.created_by)
+  };
+}
+
+export function toAccessGroup(r: Row): AccessGroup {
+  return {
+    userId: strOrNull(r.user_id),
+    userName: strOrNull(r.user_name),
+    userSector: strOrNull(r.user_sector) as Sector | null,
+    room: strOrNull(r.room),
+    action: str(r.action),
+    hour: str(r.hour),
+    count: Number(r.n),
+    firstAt: str(r.first_at),
+    lastAt: str(r.last_at)
+  };
+}
+

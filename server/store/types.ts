@@ -1,0 +1,197 @@
+// The store seam (DESIGN §3, §11): narrow asynchronous interfaces, one per
+// kind of consumer, and the Store that combines them. Implementations live by
+// file (sqlite.ts, postgres.ts) and are picked once, in index.ts; nothing
+// outside server/store/ speaks SQL.
+import type { AccessFamily, Role } from '../../src/lib/shared/access.ts';
+import type { Sector } from '../../src/lib/shared/rooms.ts';
+import type { Consent } from '../../src/lib/shared/api-types.ts';
+
+export interface TeamRow {
+  id: string;
+  name: string;
+  district: string;
+  cluster: string;
+}
+
+export interface UserRow {
+  id: string;
+  username: string;
+  name: string;
+  role: Role;
+  sector: Sector | null;
+  passwordHash: string;
+  active: boolean;
+  teamIds: string[];
+}
+
+export interface FamilyRow extends AccessFamily {
+  name: string;
+  district: string;
+  status: 'aktiv' | 'afsluttet';
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface SessionRow {
+  idHash: string;
+  userId: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface StoredUpdate {
+  seq: number;
+  data: Uint8Array;
+}
+
+export interface NewUpdate {
+  room: string;
+  author: string;
+  at: string;
+  data: Uint8Array;
+}
+
+/** Who made one update of a room's log, and when; kept when the log is compacted. */
+export interface UpdateAuthor {
+  seq: number;
+  author: string;
+  at: string;
+  size: number;
+}
+
+export interface AuditEntry {
+  at: string;
+  userId: string | null;
+  familyId: string | null;
+  room: string | null;
+  action: string;
+  detail: string | null;
+  deviceId: string | null;
+}
+
+/** Rows of one person's access to one room of one kind within one UTC hour. */
+export interface AccessGroup {
+  userId: string | null;
+  userName: string | null;
+  userSector: Sector | null;
+  room: string | null;
+  action: string;
+  /** yyyy-MM-ddTHH (UTC) */
+  hour: string;
+  count: number;
+  firstAt: string;
+  lastAt: string;
+}
+
+/** A plan's summary for the leader overview (DESIGN §6 rule 1): counts and dates as JSON, never text. */
+export interface PlanSummaryRow {
+  familyId: string;
+  /** the room's latest update sequence the summary covers */
+  seq: number;
+  version: number;
+  computedAt: string;
+  /** when the server last persisted a change to the plan, as far as the summariser saw it */
+  lastUpdateAt: string | null;
+  data: string;
+}
+
+/** A family as the overview sees it: where it belongs; deliberately no name. */
+export interface OverviewFamilyRow {
+  familyId: string;
+  teamId: string;
+  district: string;
+  status: 'aktiv' | 'afsluttet';
+}
+
+export interface ConsentWindow {
+  familyId: string;
+  validFrom: string;
+  validUntil: string;
+  revokedAt: string | null;
+}
+
+/**
+ * Rooms' update logs (the relay's seam): a fetch/store pair plus compaction.
+ * Sequence numbers are per room, 1..n without gaps, in commit order.
+ */
+export interface RoomLog {
+  /** The room's latest snapshot (if compacted) and every update after it, in sequence order. */
+  loadUpdates(room: string): Promise<StoredUpdate[]>;
+  /** Appends every update in one transaction (all or none); resolves with their seqs in order. */
+  appendUpdates(updates: readonly NewUpdate[]): Promise<number[]>;
+  /** The latest seq of each room that has updates (rooms without any are absent). */
+  latestSeqs(rooms: readonly string[]): Promise<Map<string, number>>;
+  /** Replaces every update up to `uptoSeq` by one snapshot row at `uptoSeq`; their authorship is kept. */
+  compact(room: string, uptoSeq: number, snapshot: Uint8Array, at: string): Promise<void>;
+  /** Per-update authorship of a room, oldest first, compacted updates included. */
+  updateAuthors(room: string): Promise<UpdateAuthor[]>;
+  /** Accepted updates of the rooms counted per author, room and UTC hour. */
+  changeGroupsOfRooms(rooms: readonly string[]): Promise<AccessGroup[]>;
+}
+
+/** People and teams. */
+export interface Identity {
+  upsertTeam(team: TeamRow): Promise<void>;
+  listTeams(): Promise<TeamRow[]>;
+  /** Writes the user and replaces their team memberships, in one transaction. */
+  upsertUser(user: UserRow): Promise<void>;
+  userById(id: string): Promise<UserRow | undefined>;
+  userByUsername(username: string): Promise<UserRow | undefined>;
+  listUsers(): Promise<UserRow[]>;
+  /** Display names of users by id (for consents' recordedBy / revokedBy). */
+  userNames(ids: readonly string[]): Promise<Map<string, string>>;
+}
+
+/** Opaque sessions (only the token's hash is stored). */
+export interface Sessions {
+  createSession(s: SessionRow): Promise<void>;
+  sessionByHash(idHash: string): Promise<SessionRow | undefined>;
+  deleteSession(idHash: string): Promise<void>;
+  /** Deletes every session that expired at or before `now`; resolves with how many. */
+  deleteExpiredSessions(now: string): Promise<number>;
+}
+
+export interface Families {
+  insertFamily(f: FamilyRow): Promise<void>;
+  familyById(id: string): Promise<FamilyRow | undefined>;
+  familiesOfTeams(teamIds: readonly string[]): Promise<FamilyRow[]>;
+  familyCount(): Promise<number>;
+}
+
+/** Consents: a legal record, append-only; the one change is a single revocation. */
+export interface Consents {
+  insertConsent(c: Consent): Promise<void>;
+  /** Revokes an unrevoked consent; a consent already revoked stays as it was. */
+  revokeConsent(id: string, at: string, by: string): Promise<void>;
+  consentById(id: string): Promise<Consent | undefined>;
+  consentsOfFamily(familyId: string): Promise<Consent[]>;
+  consentsOfFamilies(familyIds: readonly string[]): Promise<Consent[]>;
+}
+
+/** The audit log: append-only. */
+export interface AuditLog {
+  audit(e: AuditEntry): Promise<void>;
+  /** The family's audit entries (of the given actions) counted per user, room, action and UTC hour. */
+  auditGroupsOfFamily(familyId: string, actions: readonly string[]): Promise<AccessGroup[]>;
+  /** Rooms the user has ever opened (online or, as uploaded, offline): candidates for purge. */
+  roomsOpenedBy(userId: string): Promise<string[]>;
+}
+
+/** Plan summaries and what the leader overview reads beside them. */
+export interface Summaries {
+  upsertPlanSummary(row: PlanSummaryRow): Promise<void>;
+  planSummary(familyId: string): Promise<PlanSummaryRow | undefined>;
+  /** Families whose plan has no summary of `version` covering its room's latest update. */
+  staleSummaries(version: number, roomPrefix: string, roomSuffix: string): Promise<string[]>;
+  /** Summaries written after revision `rev` (each write gets the next revision), oldest first. */
+  summariesSince(rev: number): Promise<{ familyId: string; data: string; rev: number }[]>;
+  overviewFamilies(teamIds: readonly string[]): Promise<OverviewFamilyRow[]>;
+  consentWindowsOfTeams(teamIds: readonly string[]): Promise<ConsentWindow[]>;
+  /** A server secret by name, created with `make` on first use and kept. */
+  secret(name: string, make: () => string): Promise<string>;
+}
+
+export interface Store extends RoomLog, Identity, Sessions, Families, Consents, AuditLog, Summaries {
+  readonly kind: 'sqlite' | 'postgres';
+  close(): Promise<void>;
+}
