@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import * as Y from 'yjs';
 import { addDays, addMonths, format, subDays, subMonths } from 'date-fns';
 import { chromium, type Browser } from '@playwright/test';
-import { SqliteStore } from '../server/store.ts';
+import { SqliteStore } from '../server/store/sqlite.ts';
 import { seedDemo } from '../server/seed.ts';
 import { hashPassword } from '../server/auth.ts';
 import { roomName, SECTORS } from '../src/lib/shared/rooms.ts';
@@ -69,7 +69,7 @@ export async function generateCity(dataDir: string, families: number, now: Date)
       district: `Skoledistrikt ${(i % 45) + 1}`,
       cluster: `Klynge ${(i % 9) + 1}`
     }));
-    for (const t of teams) store.upsertTeam(t);
+    for (const t of teams) await store.upsertTeam(t);
     const hash = await hashPassword('demo');
     const workers: { id: string; name: string; teamId: string; sector: (typeof SECTORS)[number] }[] = [];
     for (const [ti, t] of teams.entries()) {
@@ -77,10 +77,10 @@ export async function generateCity(dataDir: string, families: number, now: Date)
       for (let k = 0; k < n; k++) {
         const w = { id: `w-${t.id}-${k}`, name: `Medarbejder ${ti + 1}.${k + 1}`, teamId: t.id, sector: SECTORS[k % 4] };
         workers.push(w);
-        store.upsertUser({ id: w.id, username: w.id, name: w.name, role: 'worker', sector: w.sector, passwordHash: hash, active: true, teamIds: [t.id] });
+        await store.upsertUser({ id: w.id, username: w.id, name: w.name, role: 'worker', sector: w.sector, passwordHash: hash, active: true, teamIds: [t.id] });
       }
     }
-    store.upsertUser({
+    await store.upsertUser({
       id: 'u-byleder',
       username: 'byleder',
       name: 'Bente Byleder',
@@ -97,11 +97,11 @@ export async function generateCity(dataDir: string, families: number, now: Date)
       const owner = pick(staff);
       const createdAt = subMonths(now, 1 + Math.floor(random() * 24));
       const id = `city-${String(i).padStart(5, '0')}`;
-      store.insertFamily({ id, name: `Familien By ${i}`, district: t.district, teamId: t.id, openedBySector: owner.sector, status: random() < 0.06 ? 'afsluttet' : 'aktiv', createdAt: createdAt.toISOString(), createdBy: owner.id });
+      await store.insertFamily({ id, name: `Familien By ${i}`, district: t.district, teamId: t.id, openedBySector: owner.sector, status: random() < 0.06 ? 'afsluttet' : 'aktiv', createdAt: createdAt.toISOString(), createdBy: owner.id });
       const r = random();
       if (r < 0.7) {
         const revoked = r < 0.08;
-        store.insertConsent({
+        await store.insertConsent({
           id: `c-${id}`,
           familyId: id,
           givenBy: 'Mor',
@@ -155,12 +155,12 @@ export async function generateCity(dataDir: string, families: number, now: Date)
       for (let f = 0; f < Math.floor(random() * 3); f++) {
         addFeedback(doc, { date: day(subDays(now, Math.floor(random() * 200))), who: 'Mor', score: 1 + Math.floor(random() * 5), comment: 'Godt samarbejde', createdAt: createdAt.toISOString(), createdBy: owner.id }, ORIGIN_SEED);
       }
-      store.appendUpdate(roomName(id, 'plan'), 'seed', createdAt.toISOString(), Y.encodeStateAsUpdate(doc));
+      await store.appendUpdates([{ room: roomName(id, 'plan'), author: 'seed', at: createdAt.toISOString(), data: Y.encodeStateAsUpdate(doc) }]);
       doc.destroy();
     }
     return { teams: teams.length + 2, workers: workers.length + 5 };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

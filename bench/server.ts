@@ -52,13 +52,13 @@ function stats(): ServerStats {
 }
 
 /** Families inserted straight into the store (as the API would), each with its plan's first update. */
-function bulkFamilies(req: Extract<ServerRequest, { type: 'families' }>): string[] {
+async function bulkFamilies(req: Extract<ServerRequest, { type: 'families' }>): Promise<string[]> {
   const ids: string[] = [];
   const now = new Date().toISOString();
   for (let i = 0; i < req.count; i++) {
     const id = `${req.prefix}-${String(i).padStart(5, '0')}`;
     const name = `Familien ${BENCH_SURNAMES[i % BENCH_SURNAMES.length]} ${i}`;
-    app.store.insertFamily({
+    await app.store.insertFamily({
       id,
       name,
       district: req.district,
@@ -70,7 +70,7 @@ function bulkFamilies(req: Extract<ServerRequest, { type: 'families' }>): string
     });
     const doc = new Y.Doc();
     setMeta(doc, { name, district: req.district, teamId: req.teamId, status: 'aktiv' }, ORIGIN_SEED);
-    app.store.appendUpdate(roomName(id, 'plan'), req.createdBy, now, Y.encodeStateAsUpdate(doc));
+    await app.store.appendUpdates([{ room: roomName(id, 'plan'), author: req.createdBy, at: now, data: Y.encodeStateAsUpdate(doc) }]);
     ids.push(id);
   }
   return ids;
@@ -78,14 +78,14 @@ function bulkFamilies(req: Extract<ServerRequest, { type: 'families' }>): string
 
 const BENCH_SURNAMES = ['Hansen', 'Ahmed', 'Nielsen', 'Yilmaz', 'Jensen', 'Hussein', 'Pedersen', 'Ali', 'Andersen', 'Mohamud', 'Kaya', 'Larsen', 'Nguyen', 'Sørensen', 'Abdi'];
 
-process.on('message', (raw) => {
+process.on('message', async (raw) => {
   const req = raw as ServerRequest;
   const reply = (body: unknown) => process.send?.({ id: req.id, body });
   if (req.type === 'stats') reply(stats());
   else if (req.type === 'gc') {
     (globalThis as { gc?: () => void }).gc?.();
     reply(stats());
-  } else if (req.type === 'families') reply(bulkFamilies(req));
+  } else if (req.type === 'families') reply(await bulkFamilies(req));
 });
 
 process.send?.({ id: 0, body: { url: running.url } });

@@ -9,7 +9,7 @@ import { test, expect, type Page, type Response } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import WebSocket from 'ws';
 import { startServer, sessionCookie, type TestServer } from './fixtures.ts';
-import { SqliteStore } from '../../server/store.ts';
+import { SqliteStore } from '../../server/store/sqlite.ts';
 import { readActions, readFeedback, readGoals, readHopes, readMeetings } from '../../src/lib/domain/plan.ts';
 import { PARTS, roomName } from '../../src/lib/shared/rooms.ts';
 import type { Overview } from '../../src/lib/shared/overview-types.ts';
@@ -26,14 +26,14 @@ test.beforeAll(async () => {
   // but reading it keeps this test right when the seed's texts change).
   const store = new SqliteStore(join(server.dataDir, 'familiens-plan.sqlite'));
   try {
-    const families = store.familiesOfTeams(['gellerup', 'viby']);
+    const families = await store.familiesOfTeams(['gellerup', 'viby']);
     familyIds = families.map((f) => f.id);
     const content = new Set<string>();
     for (const f of families) {
       content.add(f.name);
       content.add(f.id);
       const doc = new Y.Doc();
-      for (const u of store.loadUpdates(roomName(f.id, 'plan'))) Y.applyUpdate(doc, u.data);
+      for (const u of await store.loadUpdates(roomName(f.id, 'plan'))) Y.applyUpdate(doc, u.data);
       for (const h of readHopes(doc)) content.add(h.text);
       for (const g of readGoals(doc)) content.add(g.title);
       for (const a of readActions(doc)) content.add(a.title);
@@ -43,7 +43,7 @@ test.beforeAll(async () => {
     content.delete('');
     familyContent = [...content];
   } finally {
-    store.close();
+    await store.close();
   }
   expect(familyContent.filter((c) => c.startsWith('Familien ')).length).toBe(44);
   // The check below must be able to fail: it finds a seeded name and a seeded hope.

@@ -7,7 +7,7 @@ import * as Y from 'yjs';
 import type { AccessLogEntry } from '../../src/lib/shared/api-types.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 import { addEntry } from '../../src/lib/domain/journal.ts';
-import { barrier, closeCode, TestServer, updateMessage, upgradeStatus, waitFor } from './helpers.ts';
+import { barrier, closeCode, TestServer, updateMessage, upgradeStatus, waitFor, latestSeq } from './helpers.ts';
 
 let server: TestServer;
 const cookies: Record<string, string> = {};
@@ -34,11 +34,11 @@ beforeAll(async () => {
   const cp = server.provider(plan, cookies.cecilie);
   await cp.synced();
   for (let i = 0; i < 5; i++) cp.doc.getMap('probe').set(`k${i}`, i);
-  await waitFor(() => server.app.store.latestSeq(plan) >= 6, 5000, 'five plan updates');
+  await waitFor(async () => (await latestSeq(server.app.store, plan)) >= 6, 5000, 'five plan updates');
   const ch = server.provider(health, cookies.cecilie);
   await ch.synced();
   addEntry(ch.doc, { date: '2025-05-01', kind: 'note', text: 'Besøg', authorId: 'u-cecilie', authorName: 'Cecilie Dam', createdAt: new Date().toISOString() });
-  await waitFor(() => server.app.store.latestSeq(health) >= 1, 5000, 'journal entry');
+  await waitFor(async () => (await latestSeq(server.app.store, health)) >= 1, 5000, 'journal entry');
 
   // bo's device copies the plan in the background; bo reads the health journal and tries to write it.
   const bp = server.provider(plan, cookies.bo, { params: { sync: '1' } });

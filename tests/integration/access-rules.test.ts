@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { Access } from '../../src/lib/shared/access.ts';
 import { PARTS, roomName, type Part } from '../../src/lib/shared/rooms.ts';
-import { barrier, closeCode, TestServer, updateMessage } from './helpers.ts';
+import { barrier, closeCode, TestServer, updateMessage, latestSeq } from './helpers.ts';
 
 const USERS = ['anna', 'bo', 'cecilie', 'dennis', 'frida', 'eva', 'admin'] as const;
 type User = (typeof USERS)[number];
@@ -73,13 +73,13 @@ async function probe(user: User, room: string): Promise<Access> {
     if ((err as Error).message === 'HTTP 403') return 'none';
     throw err;
   }
-  const before = server.app.store.latestSeq(room);
+  const before = (await latestSeq(server.app.store, room));
   const doc = new Y.Doc();
   doc.getMap('probe').set('by', user);
   ws.send(updateMessage(Y.encodeStateAsUpdate(doc)));
   // Both a read and a write connection sync down: the barrier's answer is the room's state.
   expect(await barrier(ws)).toBe(true);
-  const after = server.app.store.latestSeq(room);
+  const after = (await latestSeq(server.app.store, room));
   const closed = closeCode(ws);
   ws.close();
   await closed;

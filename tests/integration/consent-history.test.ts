@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { SqliteStore } from '../../server/store.ts';
+import { SqliteStore } from '../../server/store/sqlite.ts';
 import { TestServer } from './helpers.ts';
 
 let server: TestServer;
@@ -58,10 +58,11 @@ describe('consent history', () => {
     expect(list.people).toEqual({ 'u-anna': 'Anna Holm' });
   });
 
-  it('the store refuses to edit, un-revoke or delete a consent', () => {
+  // The contract suite holds every store to this; here the SQLite file of a running server.
+  it.skipIf(Boolean(process.env.DATABASE_URL))('the store refuses to edit, un-revoke or delete a consent', async () => {
     const db = new DatabaseSync(join(server.dataDir, 'familiens-plan.sqlite'));
     try {
-      const [c] = server.app.store.consentsOfFamily(familyId);
+      const [c] = (await server.app.store.consentsOfFamily(familyId));
       expect(() => db.prepare('DELETE FROM consents WHERE id = ?').run(c.id)).toThrow(/append-only/);
       expect(() => db.prepare('UPDATE consents SET purpose = ? WHERE id = ?').run('noget andet', c.id)).toThrow(/only be revoked/);
       expect(() => db.prepare('UPDATE consents SET revoked_at = NULL, revoked_by = NULL WHERE id = ?').run(c.id)).toThrow(/only be revoked/);
@@ -69,12 +70,12 @@ describe('consent history', () => {
     } finally {
       db.close();
     }
-    const [after] = server.app.store.consentsOfFamily(familyId);
+    const [after] = (await server.app.store.consentsOfFamily(familyId));
     expect(after.purpose).toBe(body.purpose);
     expect(after.revokedBy).toBe('u-anna');
   });
 
-  it('a data file from before reference and renews_id gains the columns, and its consents read back', () => {
+  it('a data file from before reference and renews_id gains the columns, and its consents read back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fp-mig-'));
     const file = join(dir, 'old.sqlite');
     try {
@@ -90,11 +91,11 @@ describe('consent history', () => {
       old.close();
       const store = new SqliteStore(file);
       try {
-        expect(store.consentById('c-old')).toMatchObject({ id: 'c-old', reference: null, renewsId: null, signature: 'Mundtligt, noteret' });
-        store.revokeConsent('c-old', '2025-06-01T00:00:00.000Z', 'u-anna');
-        expect(store.consentById('c-old')?.revokedAt).toBe('2025-06-01T00:00:00.000Z');
+        expect((await store.consentById('c-old'))).toMatchObject({ id: 'c-old', reference: null, renewsId: null, signature: 'Mundtligt, noteret' });
+        await store.revokeConsent('c-old', '2025-06-01T00:00:00.000Z', 'u-anna');
+        expect((await store.consentById('c-old'))?.revokedAt).toBe('2025-06-01T00:00:00.000Z');
       } finally {
-        store.close();
+        await store.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -66,7 +66,7 @@ describe('convergence', () => {
     expect(a.doc.getMap('test-map').get('same')).toBe(b.doc.getMap('test-map').get('same'));
 
     // The relay persisted every edit: its store alone rebuilds the same document.
-    const stored = docFromUpdates(server.app.store.loadUpdates(room));
+    const stored = docFromUpdates((await server.app.store.loadUpdates(room)));
     expect(sameState(stored, a.doc)).toBe(true);
     expect(stored.getText('test-text').toString()).toBe(a.doc.getText('test-text').toString());
 

@@ -16,17 +16,7 @@ import {
   MESSAGE_QUERY_AWARENESS
 } from '../../src/lib/shared/protocol.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
-import {
-  awarenessMessageOf,
-  barrier,
-  docFromUpdates,
-  sameState,
-  syncStep1Message,
-  syncStep2Message,
-  TestServer,
-  updateMessage,
-  waitFor
-} from './helpers.ts';
+import { awarenessMessageOf, barrier, docFromUpdates, sameState, syncStep1Message, syncStep2Message, TestServer, updateMessage, waitFor, latestSeq } from './helpers.ts';
 import { mulberry32 } from '../../src/lib/shared/prng.ts';
 
 const FRAMES = 1000;
@@ -145,9 +135,9 @@ describe('fuzzing one room', () => {
     await Promise.all([a.synced(), b.synced()]);
     const store = server.app.store;
     const otherBefore = {
-      seq: store.latestSeq(other),
-      updates: store.loadUpdates(other).map((u) => Buffer.from(u.data).toString('base64')),
-      state: Buffer.from(Y.encodeStateAsUpdate(server.app.relay.loadedDoc(other)!)).toString('base64')
+      seq: (await latestSeq(store, other)),
+      updates: (await store.loadUpdates(other)).map((u) => Buffer.from(u.data).toString('base64')),
+      state: Buffer.from(Y.encodeStateAsUpdate((await server.app.relay.loadedDoc(other))!)).toString('base64')
     };
 
     const pool = corpus();
@@ -173,7 +163,7 @@ describe('fuzzing one room', () => {
       if (!(await barrier(ws))) ws = null;
     }
     ws?.close();
-    if (process.env.FUZZ_SEED) console.log('fuzz', SEED, { connections, codes: Object.fromEntries(codes), seq: store.latestSeq(fuzzed) });
+    if (process.env.FUZZ_SEED) console.log('fuzz', SEED, { connections, codes: Object.fromEntries(codes), seq: (await latestSeq(store, fuzzed)) });
 
     // Every close the relay chose carries a code of the contract.
     const allowed = new Set([CLOSE_PROTOCOL_ERROR, CLOSE_TOO_LARGE, CLOSE_RATE_LIMITED]);
@@ -181,16 +171,16 @@ describe('fuzzing one room', () => {
     expect(connections).toBeGreaterThan(1); // the fuzzer did provoke closes
 
     // The other room: unchanged in the store and in memory, its clients still connected.
-    expect(store.latestSeq(other)).toBe(otherBefore.seq);
-    expect(store.loadUpdates(other).map((u) => Buffer.from(u.data).toString('base64'))).toEqual(otherBefore.updates);
-    expect(Buffer.from(Y.encodeStateAsUpdate(server.app.relay.loadedDoc(other)!)).toString('base64')).toBe(otherBefore.state);
+    expect((await latestSeq(store, other))).toBe(otherBefore.seq);
+    expect((await store.loadUpdates(other)).map((u) => Buffer.from(u.data).toString('base64'))).toEqual(otherBefore.updates);
+    expect(Buffer.from(Y.encodeStateAsUpdate((await server.app.relay.loadedDoc(other))!)).toString('base64')).toBe(otherBefore.state);
     expect(a.closes).toEqual([]);
     expect(b.closes).toEqual([]);
     a.doc.getMap('after-fuzz').set('still', 'serving');
     await waitFor(() => b.doc.getMap('after-fuzz').get('still') === 'serving', 5000, 'the other room to keep relaying');
 
     // The fuzzed room still loads from its store and serves a fresh client the same state.
-    const stored = docFromUpdates(store.loadUpdates(fuzzed));
+    const stored = docFromUpdates((await store.loadUpdates(fuzzed)));
     const fresh = server.provider(fuzzed, anna);
     await fresh.synced();
     expect(sameState(fresh.doc, stored)).toBe(true);

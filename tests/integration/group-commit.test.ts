@@ -9,7 +9,7 @@ import { roomName } from '../../src/lib/shared/rooms.ts';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
 import { MESSAGE_SYNC } from '../../src/lib/shared/protocol.ts';
-import { barrier, collect, docFromUpdates, TestServer, updateMessage, waitFor } from './helpers.ts';
+import { barrier, collect, docFromUpdates, TestServer, updateMessage, waitFor, latestSeq } from './helpers.ts';
 
 let server: TestServer;
 let anna: string;
@@ -55,7 +55,7 @@ describe('group commit', () => {
     const witness = await server.raw(room, anna);
     await Promise.all([barrier(writerA), barrier(writerB), barrier(witness)]);
     const seen = collect(witness);
-    const authorsBefore = server.app.store.updateAuthors(room).length;
+    const authorsBefore = (await server.app.store.updateAuthors(room)).length;
 
     // Back to back, so that most of each burst is read in one turn.
     const fromA = edits(710_001, 40, 'a');
@@ -70,13 +70,13 @@ describe('group commit', () => {
     const got = received(seen).getMap('group-commit');
     expect(got.size).toBe(80);
     // Everything forwarded is in the store.
-    const stored = docFromUpdates(server.app.store.loadUpdates(room)).getMap('group-commit');
+    const stored = docFromUpdates((await server.app.store.loadUpdates(room))).getMap('group-commit');
     for (const [k, v] of got) expect(stored.get(k)).toBe(v);
     // One stored update per edit, with the right author.
-    const authors = server.app.store.updateAuthors(room).slice(authorsBefore);
+    const authors = (await server.app.store.updateAuthors(room)).slice(authorsBefore);
     expect(authors.length).toBe(80);
-    const annaUser = server.app.store.userByUsername('anna')!.id;
-    const boUser = server.app.store.userByUsername('bo')!.id;
+    const annaUser = (await server.app.store.userByUsername('anna'))!.id;
+    const boUser = (await server.app.store.userByUsername('bo'))!.id;
     expect(authors.filter((a) => a.author === annaUser).length).toBe(40);
     expect(authors.filter((a) => a.author === boUser).length).toBe(40);
   });
@@ -87,10 +87,10 @@ describe('group commit', () => {
     await Promise.all([writer.synced(), reader.synced()]);
     const readerFrames = collect(reader.ws());
     const store = server.app.store;
-    const seqBefore = store.latestSeq(room);
+    const seqBefore = (await latestSeq(store, room));
     const append = store.appendUpdates;
     let refused = 0;
-    store.appendUpdates = () => {
+    store.appendUpdates = async () => {
       refused++;
       throw new Error('disk full (test)');
     };
@@ -104,12 +104,12 @@ describe('group commit', () => {
     expect(refused).toBe(1);
     await barrier(reader.ws());
     expect(received(readerFrames).getMap('group-commit').has('refused-once')).toBe(false);
-    expect(store.latestSeq(room)).toBe(seqBefore);
+    expect((await latestSeq(store, room))).toBe(seqBefore);
     // The relay's document was rebuilt from the store: it does not hold the edit either.
-    expect(server.app.relay.loadedDoc(room)!.getMap('group-commit').has('refused-once')).toBe(false);
+    expect((await server.app.relay.loadedDoc(room))!.getMap('group-commit').has('refused-once')).toBe(false);
 
     // y-websocket reconnects after 1011 and sends what the relay lacks.
     await waitFor(() => reader.doc.getMap('group-commit').get('refused-once') === 'ja', 10_000, 'the edit after reconnecting');
-    expect(docFromUpdates(store.loadUpdates(room)).getMap('group-commit').get('refused-once')).toBe('ja');
+    expect(docFromUpdates((await store.loadUpdates(room))).getMap('group-commit').get('refused-once')).toBe('ja');
   });
 });

@@ -18,6 +18,9 @@ import { createApp, type App } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { listen, type Running } from '../../server/http.ts';
 import type { RelayLimits } from '../../server/relay.ts';
+import { openStore } from '../../server/store/index.ts';
+import type { AuditLog, RoomLog, Store } from '../../server/store/types.ts';
+import { dropSchema, testSchemaFor } from '../../server/store/testing.ts';
 import { MESSAGE_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC, SYNC_PATH_PREFIX, closeIsTransient, encodeAwarenessEntries } from '../../src/lib/shared/protocol.ts';
 import { RELAY_ACK_PARAMS, RelayState } from '../../src/lib/sync/relay-state.ts';
 
@@ -162,9 +165,9 @@ export function closeCode(ws: WebSocket): Promise<number> {
   return new Promise((resolve) => ws.once('close', (code) => resolve(code)));
 }
 
-export async function waitFor(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -174,6 +177,41 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function sameState(a: Y.Doc, b: Y.Doc): boolean {
   return Buffer.from(Y.encodeStateVector(a)).equals(Buffer.from(Y.encodeStateVector(b)));
+}
+
+// ---- the store, as tests read it ------------------------------------------------------
+
+/** The room's latest update sequence (0 for none). */
+export async function latestSeq(store: Pick<RoomLog, 'latestSeqs'>, room: string): Promise<number> {
+  return (await store.latestSeqs([room])).get(room) ?? 0;
+}
+
+/** Rows in the room's log (a compacted log: its snapshot and what came after). */
+export async function updateCount(store: Pick<RoomLog, 'loadUpdates'>, room: string): Promise<number> {
+  return (await store.loadUpdates(room)).length;
+}
+
+/** How many audit rows of `action` the family has, per user id. */
+export async function auditCounts(store: Pick<AuditLog, 'auditGroupsOfFamily'>, familyId: string, action: string): Promise<Map<string | null, number>> {
+  const out = new Map<string | null, number>();
+  for (const g of await store.auditGroupsOfFamily(familyId, [action])) out.set(g.userId, (out.get(g.userId) ?? 0) + g.count);
+  return out;
+}
+
+/** Appends one update (as the seed and tests write a plan straight to the store). */
+export async function appendOne(store: Pick<RoomLog, 'appendUpdates'>, room: string, author: string, at: string, data: Uint8Array): Promise<number> {
+  const [seq] = await store.appendUpdates([{ room, author, at, data }]);
+  return seq;
+}
+
+/** The store of a test's data directory, as another process opens it: the SQLite file or, with DATABASE_URL, its schema. */
+export function openTestStore(dataDir: string): Promise<Store> {
+  return openStore({ dataDir, databaseUrl: process.env.DATABASE_URL || null, databaseSchema: testSchemaFor(dataDir) });
+}
+
+/** With DATABASE_URL: drops the schema of a test's data directory (the directory itself is the test's to remove). */
+export async function dropTestSchema(dataDir: string): Promise<void> {
+  if (process.env.DATABASE_URL) await dropSchema(process.env.DATABASE_URL, testSchemaFor(dataDir));
 }
 
 /** The room's document as the store holds it. */
@@ -316,6 +354,11 @@ export function collect(ws: WebSocket): Uint8Array[] {
 // ---- the server ----------------------------------------------------------------------
 
 export interface TestServerOptions {
+  /**
+   * With DATABASE_URL set, the server runs on PostgreSQL in a schema of its
+   * own, named after its data directory (a restart on the same directory
+   * finds its data again); it is dropped when the server stops without keepData.
+   */
   /** Reuse a data directory (persistence tests); default a fresh temp dir. */
   dataDir?: string;
   relay?: Partial<RelayLimits>;
@@ -330,23 +373,28 @@ export class TestServer {
   readonly clients = new Clients();
   readonly #running: Running;
   readonly #ownsDataDir: boolean;
+  /** the seeded families' ids, read once at start */
+  readonly #familyIds: string[];
 
-  private constructor(app: App, running: Running, dataDir: string, ownsDataDir: boolean) {
+  private constructor(app: App, running: Running, dataDir: string, ownsDataDir: boolean, familyIds: string[]) {
     this.app = app;
     this.#running = running;
     this.url = running.url;
     this.dataDir = dataDir;
     this.#ownsDataDir = ownsDataDir;
+    this.#familyIds = familyIds;
   }
 
   /** createApp with demo data on a temp DATA_DIR, served by listen(app, null, 0). */
   static async start(opts: TestServerOptions = {}): Promise<TestServer> {
     const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'fp-int-'));
-    const base = loadConfig({}, { port: 0, demo: true });
+    const base = loadConfig({ DATABASE_URL: process.env.DATABASE_URL }, { port: 0, demo: true });
     const config = { ...base, dataDir, relay: { ...base.relay, ...opts.relay } };
-    const app = await createApp(config, opts.now ? { now: opts.now } : {});
+    const app = await createApp(config, { ...(opts.now ? { now: opts.now } : {}), databaseSchema: testSchemaFor(dataDir) });
     const running = await listen(app, null, 0);
-    return new TestServer(app, running, dataDir, opts.dataDir === undefined);
+    const teams = (await app.store.listTeams()).map((t) => t.id);
+    const familyIds = (await app.store.familiesOfTeams(teams)).map((f) => f.id);
+    return new TestServer(app, running, dataDir, opts.dataDir === undefined, familyIds);
   }
 
   login(username: string, password = 'demo') {
@@ -367,16 +415,16 @@ export class TestServer {
 
   /** The id of the seeded family whose id starts with `prefix` (e.g. `gel-02`). */
   family(prefix: string): string {
-    const teams = this.app.store.listTeams().map((t) => t.id);
-    const found = this.app.store.familiesOfTeams(teams).filter((f) => f.id.startsWith(`${prefix}-`));
+    const found = this.#familyIds.filter((id) => id.startsWith(`${prefix}-`));
     if (found.length !== 1) throw new Error(`no single seeded family ${prefix}-*`);
-    return found[0].id;
+    return found[0];
   }
 
   /** Closes every client and the server; the data directory stays when asked (to restart on it). */
   async stop(opts: { keepData?: boolean } = {}) {
     this.clients.closeAll();
     await this.#running.close();
+    if (!opts.keepData) await dropTestSchema(this.dataDir);
     if (this.#ownsDataDir && !opts.keepData) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
@@ -395,7 +443,14 @@ export interface RelayProcess {
 /** Starts the app in a child process on `dataDir` and `port` (0 = any); resolves once it listens. */
 export function startRelayProcess(dataDir: string, port: number, env: Record<string, string> = {}): Promise<RelayProcess> {
   const proc = spawn(process.execPath, [RELAY_PROCESS], {
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: String(port), DEMO: '1', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      DEMO: '1',
+      ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL, TEST_DATABASE_SCHEMA: testSchemaFor(dataDir) } : {}),
+      ...env
+    },
     stdio: ['ignore', 'pipe', 'pipe']
   });
   return new Promise((resolve, reject) => {

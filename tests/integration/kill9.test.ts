@@ -12,9 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { SqliteStore } from '../../server/store.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
-import { Clients, kill9, login, sameState, sleep, startRelayProcess, waitFor, type TestClient } from './helpers.ts';
+import { Clients, dropTestSchema, kill9, login, openTestStore, sameState, sleep, startRelayProcess, waitFor, type TestClient } from './helpers.ts';
 
 const EDITS = 300; // per client
 const KILL_AT = 150;
@@ -29,6 +28,7 @@ afterAll(async () => {
   clients.closeAll();
   if (child) await kill9(child);
   rmSync(dataDir, { recursive: true, force: true });
+  await dropTestSchema(dataDir);
 });
 
 const tags = (c: TestClient) => new Set(c.doc.getArray<string>('burst').toArray());
@@ -59,10 +59,10 @@ describe('kill -9', () => {
     await waitFor(() => writers.every((w) => !w.client.provider.wsconnected), 5000, 'clients to notice the crash');
 
     // What the dead relay left on disk.
-    const disk = new SqliteStore(join(dataDir, 'familiens-plan.sqlite'));
+    const disk = await openTestStore(dataDir);
     const stored = new Y.Doc();
-    for (const u of disk.loadUpdates(room)) Y.applyUpdate(stored, u.data);
-    disk.close();
+    for (const u of await disk.loadUpdates(room)) Y.applyUpdate(stored, u.data);
+    await disk.close();
     const storedCount = stored.getArray('burst').length;
     expect(storedCount).toBeGreaterThan(0);
     expect(storedCount).toBeLessThan(writers.length * EDITS);

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CLOSE_TOO_LARGE } from '../../src/lib/shared/protocol.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
-import { barrier, closeCode, TestServer, updateMessage, waitFor } from './helpers.ts';
+import { barrier, closeCode, TestServer, updateMessage, waitFor, latestSeq } from './helpers.ts';
 
 let server: TestServer;
 let anna: string;
@@ -23,7 +23,7 @@ describe('message size', () => {
   it('closes a socket that sends a 10 MB frame with 4413', async () => {
     const witness = server.provider(room, bo);
     await witness.synced();
-    const seq = server.app.store.latestSeq(room);
+    const seq = (await latestSeq(server.app.store, room));
 
     const ws = await server.raw(room, anna);
     const closed = closeCode(ws);
@@ -36,7 +36,7 @@ describe('message size', () => {
     ws.send(frame);
     expect(await closed).toBe(CLOSE_TOO_LARGE);
 
-    expect(server.app.store.latestSeq(room)).toBe(seq);
+    expect((await latestSeq(server.app.store, room))).toBe(seq);
     expect(witness.doc.getText('huge').length).toBe(0);
     expect(witness.closes).toEqual([]);
     expect(await barrier(witness.ws())).toBe(true);
@@ -58,11 +58,11 @@ describe('message size', () => {
 
   it('accepts a large frame under the limit', async () => {
     const ws = await server.raw(room, anna);
-    const seq = server.app.store.latestSeq(room);
+    const seq = (await latestSeq(server.app.store, room));
     const doc = new Y.Doc();
     doc.getText('large').insert(0, 'y'.repeat(1024 * 1024));
     ws.send(updateMessage(Y.encodeStateAsUpdate(doc)));
     expect(await barrier(ws)).toBe(true);
-    expect(server.app.store.latestSeq(room)).toBe(seq + 1);
+    expect((await latestSeq(server.app.store, room))).toBe(seq + 1);
   });
 });

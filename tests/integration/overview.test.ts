@@ -11,7 +11,8 @@ import * as Y from 'yjs';
 import { createApp, type App } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { listen, type Running } from '../../server/http.ts';
-import { SqliteStore } from '../../server/store.ts';
+import { openStore } from '../../server/store/index.ts';
+import { dropSchema, testSchemaFor } from '../../server/store/testing.ts';
 import {
   addAction,
   readActions,
@@ -28,7 +29,7 @@ import { copenhagenDay } from '../../src/lib/domain/summary.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 import type { Overview } from '../../src/lib/shared/overview-types.ts';
 import type { ApiError } from '../../src/lib/shared/api-types.ts';
-import { api, Clients, docFromUpdates, login } from './helpers.ts';
+import { api, appendOne, Clients, docFromUpdates, login } from './helpers.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'fp-overview-'));
 let app: App;
@@ -37,9 +38,15 @@ let url: string;
 const clients = new Clients();
 let eva: string;
 
+// With DATABASE_URL, on PostgreSQL in a schema of this file's own.
+const databaseUrl = process.env.DATABASE_URL || null;
+const databaseSchema = testSchemaFor(dataDir);
+let familyIds: string[] = [];
+
 async function start() {
-  const config = { ...loadConfig({}, { port: 0, demo: true }), dataDir };
-  app = await createApp(config, { summaryDebounceMs: 50 });
+  const config = { ...loadConfig({}, { port: 0, demo: true }), dataDir, databaseUrl };
+  app = await createApp(config, { summaryDebounceMs: 50, databaseSchema });
+  familyIds = (await app.store.familiesOfTeams(['gellerup', 'viby'])).map((f) => f.id);
   running = await listen(app, null, 0);
   url = running.url;
   await app.summaries.idle();
@@ -53,9 +60,9 @@ async function stop() {
 
 /** The id of the seeded family whose id starts with `prefix` (e.g. `gel-07`). */
 function family(prefix: string): string {
-  const found = app.store.familiesOfTeams(['gellerup', 'viby']).filter((f) => f.id.startsWith(`${prefix}-`));
+  const found = familyIds.filter((id) => id.startsWith(`${prefix}-`));
   if (found.length !== 1) throw new Error(`no single seeded family ${prefix}-*`);
-  return found[0].id;
+  return found[0];
 }
 
 const overview = async (query = '', cookie = eva) => {
@@ -64,13 +71,13 @@ const overview = async (query = '', cookie = eva) => {
 };
 
 /** Every piece of family content the seed wrote: names, ids and every text in the plans. */
-function familyContent(store: App['store']): string[] {
-  const families = store.familiesOfTeams(store.listTeams().map((t) => t.id));
+async function familyContent(store: App['store']): Promise<string[]> {
+  const families = await store.familiesOfTeams((await store.listTeams()).map((t) => t.id));
   const out = new Set<string>();
   for (const f of families) {
     out.add(f.name);
     out.add(f.id);
-    const doc = docFromUpdates(store.loadUpdates(roomName(f.id, 'plan')));
+    const doc = docFromUpdates((await store.loadUpdates(roomName(f.id, 'plan'))));
     for (const h of readHopes(doc)) out.add(h.text);
     for (const g of readGoals(doc)) out.add(g.title);
     for (const a of readActions(doc)) out.add(a.title);
@@ -102,6 +109,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stop();
   rmSync(dataDir, { recursive: true, force: true });
+  if (databaseUrl) await dropSchema(databaseUrl, databaseSchema);
 });
 
 describe('GET /api/overview', () => {
@@ -127,12 +135,12 @@ describe('GET /api/overview', () => {
     const store = app.store;
     for (const team of o.teams) {
       // Independently: read each seeded plan of the team and count.
-      const families = store.familiesOfTeams([team.id]);
+      const families = (await store.familiesOfTeams([team.id]));
       let active = 0;
       let withoutTovholder = 0;
       let overdue = 0;
       for (const f of families) {
-        const doc = docFromUpdates(store.loadUpdates(roomName(f.id, 'plan')));
+        const doc = docFromUpdates((await store.loadUpdates(roomName(f.id, 'plan'))));
         if (f.status !== 'aktiv') continue;
         active++;
         if (!readTovholder(doc)) withoutTovholder++;
@@ -213,7 +221,7 @@ describe('GET /api/overview', () => {
   });
 
   it('lets no family content out: no names, no ids, no plan text in any variant', async () => {
-    const content = familyContent(app.store);
+    const content = await familyContent(app.store);
     expect(content.length).toBeGreaterThan(100);
     const variants = ['', '?team=gellerup', '?team=viby', '?district=Gellerup', '?from=2024-01&to=2026-12', '?worker=u-anna', '?worker=u-frida', '?worker=u-bo&team=gellerup'];
     for (const q of variants) {
@@ -256,7 +264,7 @@ describe('summaries follow the plans', () => {
     const anna = await login(url, 'anna');
     const familyId = family('gel-02'); // consent plan+social, active for 9 more months
     const before = (await overview('?team=gellerup')).json.teams[0].figures;
-    const consent = app.store.consentsOfFamily(familyId)[0];
+    const consent = (await app.store.consentsOfFamily(familyId))[0];
     const r = await api(url, `/api/families/${familyId}/consents/${consent.id}/revoke`, { cookie: anna, method: 'POST' });
     expect(r.status).toBe(200);
     const after = (await overview('?team=gellerup')).json.teams[0].figures;
@@ -271,14 +279,14 @@ describe('summaries follow the plans', () => {
     await stop();
 
     // While the server is down, a plan changes in the store (as the demo seed writes them).
-    const store = new SqliteStore(join(dataDir, 'familiens-plan.sqlite'));
+    const store = await openStore({ dataDir, databaseUrl, databaseSchema });
     const room = roomName(viby02, 'plan');
-    const doc = docFromUpdates(store.loadUpdates(room));
+    const doc = docFromUpdates((await store.loadUpdates(room)));
     const sv = Y.encodeStateVector(doc);
     const yesterday = copenhagenDay(new Date(Date.now() - 86_400_000));
     addAction(doc, { title: 'Skrevet direkte i lageret', createdAt: new Date().toISOString(), createdBy: 'u-frida', ownerId: 'u-frida', due: yesterday, status: 'igang', level: 'stoettende', sector: 'social' });
-    store.appendUpdate(room, 'u-frida', new Date().toISOString(), Y.encodeStateAsUpdate(doc, sv));
-    store.close();
+    await appendOne(store, room, 'u-frida', new Date().toISOString(), Y.encodeStateAsUpdate(doc, sv));
+    await store.close();
 
     await start();
     eva = await login(url, 'eva');

@@ -11,21 +11,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { SqliteStore } from '../../server/store.ts';
+import type { Store } from '../../server/store/types.ts';
 import { MESSAGE_SAVED, MESSAGE_SYNC } from '../../src/lib/shared/protocol.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
-import { Clients, docFromUpdates, kill9, login, startRelayProcess, waitFor } from './helpers.ts';
+import { Clients, docFromUpdates, dropTestSchema, kill9, login, openTestStore, startRelayProcess, waitFor } from './helpers.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'fp-saved-kill9-'));
 const clients = new Clients();
 let child: ChildProcess | null = null;
-let disk: SqliteStore | null = null;
+let disk: Store | null = null;
 
 afterAll(async () => {
   clients.closeAll();
   if (child) await kill9(child);
-  disk?.close();
+  await disk?.close();
   rmSync(dataDir, { recursive: true, force: true });
+  await dropTestSchema(dataDir);
 });
 
 describe('kill -9 between receiving an edit and committing it', () => {
@@ -38,19 +39,20 @@ describe('kill -9 between receiving an edit and committing it', () => {
     const room = roomName('gel-02-nielsen', 'plan'); // the seed's ids are deterministic
     const writer = clients.provider(url, room, await login(url, 'anna'), { maxBackoffTime: 250 });
 
-    const stored = (doc: Y.Doc) => {
-      const sv = Y.decodeStateVector(Y.encodeStateVector(docFromUpdates(disk!.loadUpdates(room))));
-      for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(doc))) if ((sv.get(client) ?? 0) < clock) return false;
+    // The relay runs in another process: the store is read as soon as the client has handled the message.
+    const stored = async (held: Uint8Array) => {
+      const sv = Y.decodeStateVector(Y.encodeStateVector(docFromUpdates(await disk!.loadUpdates(room))));
+      for (const [client, clock] of Y.decodeStateVector(held)) if ((sv.get(client) ?? 0) < clock) return false;
       return true;
     };
     // From the edit on: every time the writer's tracker says "saved", was it stored?
     let watching = false;
-    const saved: { stored: boolean | null }[] = [];
+    const saved: { stored: Promise<boolean> | null }[] = [];
     for (const type of [MESSAGE_SYNC, MESSAGE_SAVED]) {
       const inner = writer.provider.messageHandlers[type];
       writer.provider.messageHandlers[type] = (...args) => {
         inner(...args);
-        if (watching && writer.relay!.holds(writer.doc)) saved.push({ stored: disk ? stored(writer.doc) : null });
+        if (watching && writer.relay!.holds(writer.doc)) saved.push({ stored: disk ? stored(Y.encodeStateVector(writer.doc)) : null });
       };
     }
     await writer.synced();
@@ -64,14 +66,14 @@ describe('kill -9 between receiving an edit and committing it', () => {
     expect(saved).toEqual([]);
 
     // The dead relay's file does not hold the edit (it was never committed).
-    disk = new SqliteStore(join(dataDir, 'familiens-plan.sqlite'));
-    expect(docFromUpdates(disk.loadUpdates(room)).getMap('crash').has('unsaved')).toBe(false);
+    disk = await openTestStore(dataDir);
+    expect(docFromUpdates(await disk.loadUpdates(room)).getMap('crash').has('unsaved')).toBe(false);
 
     // Restart without the stall; the provider reconnects by itself and re-sends the edit.
     child = (await startRelayProcess(dataDir, port)).proc;
     await waitFor(() => writer.relay!.holds(writer.doc), 10_000, '"gemt" after the restart');
     expect(saved.length).toBeGreaterThan(0);
-    expect(saved.every((s) => s.stored === true)).toBe(true);
-    expect(docFromUpdates(disk.loadUpdates(room)).getMap('crash').get('unsaved')).toBe('ja');
+    expect((await Promise.all(saved.map((s) => s.stored))).every((s) => s === true)).toBe(true);
+    expect(docFromUpdates(await disk.loadUpdates(room)).getMap('crash').get('unsaved')).toBe('ja');
   }, 30_000);
 });

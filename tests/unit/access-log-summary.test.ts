@@ -2,7 +2,7 @@
 // one line per person, part, kind of access and day in Danish time.
 import { describe, expect, it } from 'vitest';
 import { summariseAccessLog } from '../../server/access-log.ts';
-import type { AccessGroup } from '../../server/store.ts';
+import type { AccessGroup } from '../../server/store/types.ts';
 
 const group = (over: Partial<AccessGroup>): AccessGroup => ({
   userId: 'u-bo',

@@ -4,7 +4,7 @@
 // latest after maxWait, other rooms are ignored, and close() runs what waits.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
-import { SqliteStore } from '../../server/store.ts';
+import { SqliteStore } from '../../server/store/sqlite.ts';
 import { Summariser } from '../../server/summaries.ts';
 import { addAction, setTovholder } from '../../src/lib/domain/plan.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
@@ -14,72 +14,72 @@ let summaries: Summariser;
 let writes: string[];
 const room = roomName('fam-001', 'plan');
 
-beforeEach(() => {
+beforeEach(async () => {
   vi.useFakeTimers({ now: new Date('2026-03-10T10:00:00Z') });
   store = new SqliteStore(':memory:');
-  store.upsertTeam({ id: 't', name: 'T', district: 'D', cluster: 'C' });
-  store.insertFamily({ id: 'fam-001', name: 'Familien Test', district: 'D', teamId: 't', openedBySector: 'social', status: 'aktiv', createdAt: '2026-01-01T00:00:00Z', createdBy: 'u' });
+  await store.upsertTeam({ id: 't', name: 'T', district: 'D', cluster: 'C' });
+  await store.insertFamily({ id: 'fam-001', name: 'Familien Test', district: 'D', teamId: 't', openedBySector: 'social', status: 'aktiv', createdAt: '2026-01-01T00:00:00Z', createdBy: 'u' });
   const upsert = store.upsertPlanSummary.bind(store);
   writes = [];
-  store.upsertPlanSummary = (row) => {
+  store.upsertPlanSummary = async (row) => {
     writes.push(row.computedAt);
-    upsert(row);
+    await upsert(row);
   };
-  summaries = new Summariser({ store, now: () => new Date(), liveDoc: () => undefined, debounceMs: 1000, maxWaitMs: 5000 });
+  summaries = new Summariser({ store, now: () => new Date(), liveDoc: async () => undefined, debounceMs: 1000, maxWaitMs: 5000 });
 });
-afterEach(() => {
-  summaries.close();
-  store.close();
+afterEach(async () => {
+  await summaries.close();
+  await store.close();
   vi.useRealTimers();
 });
 
-function edit(change: (doc: Y.Doc) => void) {
+async function edit(change: (doc: Y.Doc) => void) {
   const doc = new Y.Doc();
   change(doc);
-  store.appendUpdate(room, 'u', new Date().toISOString(), Y.encodeStateAsUpdate(doc));
+  await store.appendUpdates([{ room, author: 'u', at: new Date().toISOString(), data: Y.encodeStateAsUpdate(doc) }]);
   summaries.roomUpdated(room);
 }
 
 describe('Summariser', () => {
-  it('summarises a burst once, after the room has been quiet for the debounce time', () => {
+  it('summarises a burst once, after the room has been quiet for the debounce time', async () => {
     for (let i = 0; i < 5; i++) {
-      edit((d) => addAction(d, { title: `a${i}`, createdAt: new Date().toISOString(), createdBy: 'u', status: 'aaben' }));
-      vi.advanceTimersByTime(300);
+      await edit((d) => addAction(d, { title: `a${i}`, createdAt: new Date().toISOString(), createdBy: 'u', status: 'aaben' }));
+      await vi.advanceTimersByTimeAsync(300);
     }
     expect(writes).toHaveLength(0);
-    vi.advanceTimersByTime(999);
+    await vi.advanceTimersByTimeAsync(999);
     expect(writes).toHaveLength(1);
-    const row = store.planSummary('fam-001')!;
+    const row = (await store.planSummary('fam-001'))!;
     expect(row.seq).toBe(5);
     expect(JSON.parse(row.data).actions.aaben).toBe(5);
     expect(row.lastUpdateAt).toBe('2026-03-10T10:00:01.200Z');
   });
 
-  it('does not wait longer than maxWait for a room that never goes quiet', () => {
+  it('does not wait longer than maxWait for a room that never goes quiet', async () => {
     for (let i = 0; i < 30; i++) {
-      edit((d) => setTovholder(d, { userId: 'u-anna', name: 'Anna', since: '2026-03-10', note: '' }));
-      vi.advanceTimersByTime(250);
+      await edit((d) => setTovholder(d, { userId: 'u-anna', name: 'Anna', since: '2026-03-10', note: '' }));
+      await vi.advanceTimersByTimeAsync(250);
     }
     // 7.5 s of edits every 250 ms: one summary at 5 s (maxWait), the next is pending.
     expect(writes).toEqual(['2026-03-10T10:00:05.000Z']);
-    vi.advanceTimersByTime(1000);
+    await vi.advanceTimersByTimeAsync(1000);
     expect(writes).toHaveLength(2);
   });
 
-  it('ignores rooms that are not plans, and families it does not know', () => {
+  it('ignores rooms that are not plans, and families it does not know', async () => {
     summaries.roomUpdated(roomName('fam-001', 'social'));
     summaries.roomUpdated(roomName('nobody-here', 'plan'));
     summaries.roomUpdated('not a room');
-    vi.advanceTimersByTime(10_000);
+    await vi.advanceTimersByTimeAsync(10_000);
     expect(writes).toHaveLength(0);
   });
 
-  it('runs waiting summaries on close, and takes no more after it', () => {
-    edit((d) => addAction(d, { title: 'x', createdAt: new Date().toISOString(), createdBy: 'u' }));
-    summaries.close();
+  it('runs waiting summaries on close, and takes no more after it', async () => {
+    await edit((d) => addAction(d, { title: 'x', createdAt: new Date().toISOString(), createdBy: 'u' }));
+    await summaries.close();
     expect(writes).toHaveLength(1);
     summaries.roomUpdated(room);
-    vi.advanceTimersByTime(10_000);
+    await vi.advanceTimersByTimeAsync(10_000);
     expect(writes).toHaveLength(1);
   });
 });

@@ -1,0 +1,336 @@
+// The store contract (DESIGN §3): one suite that every Store passes. SQLite
+// always; PostgreSQL when DATABASE_URL is set, each run in a fresh schema it
+// creates and drops, so parallel runs on one database do not meet.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../../server/store/postgres.ts';
+import { SqliteStore } from '../../server/store/sqlite.ts';
+import { dropSchema, rawStatement, type RawTarget } from '../../server/store/testing.ts';
+import type { NewUpdate, Store, UserRow } from '../../server/store/types.ts';
+import type { Consent } from '../../src/lib/shared/api-types.ts';
+
+interface Opened {
+  /** a second store on the same data: another process, another pool */
+  another(): Promise<Store>;
+  raw: RawTarget;
+  cleanup(): Promise<void>;
+  store: Store;
+}
+
+const variants: { name: string; open(): Promise<Opened> }[] = [
+  {
+    name: 'sqlite',
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), 'fp-contract-'));
+      const file = join(dir, 'familiens-plan.sqlite');
+      return {
+        store: new SqliteStore(file),
+        another: async () => new SqliteStore(file),
+        raw: { kind: 'sqlite', file },
+        cleanup: async () => rmSync(dir, { recursive: true, force: true })
+      };
+    }
+  }
+];
+const databaseUrl = process.env.DATABASE_URL;
+if (databaseUrl) {
+  variants.push({
+    name: 'postgres',
+    async open() {
+      const schema = `t_contract_${randomBytes(6).toString('hex')}`;
+      return {
+        store: await PostgresStore.open({ url: databaseUrl, schema }),
+        another: () => PostgresStore.open({ url: databaseUrl, schema }),
+        raw: { kind: 'postgres', url: databaseUrl, schema },
+        cleanup: () => dropSchema(databaseUrl, schema)
+      };
+    }
+  });
+}
+
+const bytes = (...b: number[]) => new Uint8Array(b);
+const ROOM_A = 'f-aaaaaa.plan';
+const ROOM_B = 'f-bbbbbb.plan';
+
+const user = (id: string, teamIds: string[], over: Partial<UserRow> = {}): UserRow => ({
+  id,
+  username: id.replace(/^u-/, ''),
+  name: `Navn ${id}`,
+  role: 'worker',
+  sector: 'social',
+  passwordHash: 'scrypt$x',
+  active: true,
+  teamIds,
+  ...over
+});
+
+const consent = (id: string, familyId: string, over: Partial<Consent> = {}): Consent => ({
+  id,
+  familyId,
+  givenBy: 'Mor',
+  categories: ['plan', 'school'],
+  recipients: ['school'],
+  purpose: 'Samarbejde om skolen',
+  validFrom: '2026-01-01T00:00:00.000Z',
+  validUntil: '2027-01-01T00:00:00.000Z',
+  method: 'signed',
+  signature: 'data:image/png;base64,AAAA',
+  reference: null,
+  renewsId: null,
+  recordedBy: 'u-anna',
+  recordedAt: '2026-01-01T09:00:00.000Z',
+  revokedAt: null,
+  revokedBy: null,
+  ...over
+});
+
+async function seedPeople(store: Store) {
+  await store.upsertTeam({ id: 'gellerup', name: 'Gellerup', district: 'Gellerup', cluster: 'Vest' });
+  await store.upsertTeam({ id: 'viby', name: 'Viby', district: 'Viby', cluster: 'Syd' });
+  await store.upsertUser(user('u-anna', ['gellerup']));
+  await store.upsertUser(user('u-bo', ['viby', 'gellerup'], { sector: 'school' }));
+  for (const [id, teamId, name] of [
+    ['fam-1', 'gellerup', 'Familien Berg'],
+    ['fam-2', 'gellerup', 'Familien Andersen'],
+    ['fam-3', 'viby', 'Familien Ali']
+  ]) {
+    await store.insertFamily({ id, name, district: teamId, teamId, openedBySector: 'social', status: 'aktiv', createdAt: `2026-01-0${id.slice(-1)}T00:00:00.000Z`, createdBy: 'u-anna' });
+  }
+}
+
+describe.each(variants)('store contract: $name', (variant) => {
+  let opened: Opened;
+  let store: Store;
+  beforeEach(async () => {
+    opened = await variant.open();
+    store = opened.store;
+  });
+  afterEach(async () => {
+    await store.close();
+    await opened.cleanup();
+  });
+
+  describe('rooms’ update log', () => {
+    it('appends a batch with per-room seqs in order, and loads it back', async () => {
+      const seqs = await store.appendUpdates([
+        { room: ROOM_A, author: 'u-anna', at: '2026-01-01T10:00:00.000Z', data: bytes(1) },
+        { room: ROOM_B, author: 'u-bo', at: '2026-01-01T10:00:00.001Z', data: bytes(2) },
+        { room: ROOM_A, author: 'u-bo', at: '2026-01-01T10:00:00.002Z', data: bytes(3, 3) }
+      ]);
+      expect(seqs).toEqual([1, 1, 2]);
+      expect((await store.loadUpdates(ROOM_A)).map((u) => [u.seq, [...u.data]])).toEqual([
+        [1, [1]],
+        [2, [3, 3]]
+      ]);
+      expect(await store.appendUpdates([{ room: ROOM_A, author: 'u-anna', at: '2026-01-01T10:00:01.000Z', data: bytes(4) }])).toEqual([3]);
+      expect(await store.appendUpdates([])).toEqual([]);
+    });
+
+    it('numbers a room 1..n without gaps under concurrent appends from several connections', async () => {
+      const other = await opened.another();
+      try {
+        const batch = (who: string, i: number): NewUpdate[] =>
+          Array.from({ length: 1 + (i % 3) }, (_, k) => ({ room: k === 1 ? ROOM_B : ROOM_A, author: who, at: new Date().toISOString(), data: bytes(i, k) }));
+        const work = [store, other].flatMap((s, si) => Array.from({ length: 25 }, (_, i) => s.appendUpdates(batch(`u-${si}`, i))));
+        const results = await Promise.all(work);
+        // Every batch got seqs increasing within each room.
+        for (const seqs of results) expect(seqs.length).toBeGreaterThan(0);
+        for (const room of [ROOM_A, ROOM_B]) {
+          const loaded = (await store.loadUpdates(room)).map((u) => u.seq);
+          expect(loaded).toEqual(Array.from({ length: loaded.length }, (_, i) => i + 1));
+          expect((await other.latestSeqs([room])).get(room)).toBe(loaded.length);
+        }
+        const handedOut = results.flat().sort((a, b) => a - b);
+        const total = (await store.loadUpdates(ROOM_A)).length + (await store.loadUpdates(ROOM_B)).length;
+        expect(handedOut.length).toBe(total);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('stores nothing of a batch when one update of it fails', async () => {
+      await store.appendUpdates([{ room: ROOM_A, author: 'u-anna', at: '2026-01-01T10:00:00.000Z', data: bytes(1) }]);
+      await expect(
+        store.appendUpdates([
+          { room: ROOM_A, author: 'u-anna', at: '2026-01-01T10:00:01.000Z', data: bytes(2) },
+          { room: ROOM_B, author: null as unknown as string, at: '2026-01-01T10:00:01.000Z', data: bytes(3) }
+        ])
+      ).rejects.toThrow();
+      expect(await store.latestSeqs([ROOM_A, ROOM_B])).toEqual(new Map([[ROOM_A, 1]]));
+      expect((await store.loadUpdates(ROOM_B)).length).toBe(0);
+      // The counter did not move either: the next update is 2.
+      expect(await store.appendUpdates([{ room: ROOM_A, author: 'u-anna', at: '2026-01-01T10:00:02.000Z', data: bytes(4) }])).toEqual([2]);
+    });
+
+    it('keeps who made each update, and when, across compactions; latest seqs stay', async () => {
+      await seedPeople(store);
+      const made = Array.from({ length: 7 }, (_, i) => ({
+        room: ROOM_A,
+        author: i % 2 === 0 ? 'u-anna' : 'u-bo',
+        at: `2026-01-01T10:00:0${i}.000Z`,
+        data: bytes(...Array.from({ length: i + 1 }, () => i))
+      }));
+      await store.appendUpdates(made.slice(0, 4));
+      await store.compact(ROOM_A, 4, bytes(9, 9), '2026-01-01T11:00:00.000Z');
+      await store.appendUpdates(made.slice(4));
+      await store.compact(ROOM_A, 6, bytes(8, 8, 8), '2026-01-01T12:00:00.000Z'); // folds the first snapshot too
+      expect((await store.loadUpdates(ROOM_A)).map((u) => [u.seq, [...u.data]])).toEqual([
+        [6, [8, 8, 8]],
+        [7, [6, 6, 6, 6, 6, 6, 6]]
+      ]);
+      expect(await store.updateAuthors(ROOM_A)).toEqual(made.map((u, i) => ({ seq: i + 1, author: u.author, at: u.at, size: i + 1 })));
+      // The family's access log counts every change once, compacted or not.
+      const groups = await store.changeGroupsOfRooms([ROOM_A]);
+      expect(Object.fromEntries(groups.map((g) => [g.userId, g.count]))).toEqual({ 'u-anna': 4, 'u-bo': 3 });
+      expect(groups.find((g) => g.userId === 'u-bo')).toMatchObject({ userName: 'Navn u-bo', userSector: 'school', room: ROOM_A, action: 'change', hour: '2026-01-01T10' });
+      expect(await store.latestSeqs([ROOM_A, ROOM_B])).toEqual(new Map([[ROOM_A, 7]]));
+      expect(await store.appendUpdates([{ room: ROOM_A, author: 'u-anna', at: '2026-01-01T13:00:00.000Z', data: bytes(5) }])).toEqual([8]);
+    });
+  });
+
+  describe('people and sessions', () => {
+    it('keeps users with their teams, replaces the teams on upsert, and names them', async () => {
+      await seedPeople(store);
+      expect(await store.userById('u-bo')).toEqual(user('u-bo', ['gellerup', 'viby'], { sector: 'school' }));
+      expect((await store.userByUsername('anna'))?.id).toBe('u-anna');
+      expect(await store.userByUsername('nobody')).toBeUndefined();
+      await store.upsertUser(user('u-bo', ['viby'], { active: false, name: 'Bo B' }));
+      expect(await store.userById('u-bo')).toMatchObject({ teamIds: ['viby'], active: false, name: 'Bo B' });
+      await store.upsertUser(user('u-cleo', [], { role: 'admin', sector: null }));
+      expect((await store.listUsers()).map((u) => [u.username, u.teamIds])).toEqual([
+        ['anna', ['gellerup']],
+        ['bo', ['viby']],
+        ['cleo', []]
+      ]);
+      expect(await store.userNames(['u-anna', 'u-bo', 'u-anna', 'u-nobody'])).toEqual(new Map([['u-anna', 'Navn u-anna'], ['u-bo', 'Bo B']]));
+      expect((await store.listTeams()).map((t) => t.id)).toEqual(['gellerup', 'viby']);
+    });
+
+    it('creates, finds and deletes sessions; sweeps the expired ones', async () => {
+      await seedPeople(store);
+      await store.createSession({ idHash: 'h1', userId: 'u-anna', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-08T00:00:00.000Z' });
+      await store.createSession({ idHash: 'h2', userId: 'u-bo', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-02T00:00:00.000Z' });
+      expect(await store.sessionByHash('h1')).toEqual({ idHash: 'h1', userId: 'u-anna', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-08T00:00:00.000Z' });
+      expect(await store.deleteExpiredSessions('2026-01-03T00:00:00.000Z')).toBe(1);
+      expect(await store.sessionByHash('h2')).toBeUndefined();
+      await store.deleteSession('h1');
+      expect(await store.sessionByHash('h1')).toBeUndefined();
+    });
+  });
+
+  describe('families, consents, audit', () => {
+    it('lists families by team, by name, and counts them', async () => {
+      await seedPeople(store);
+      expect((await store.familiesOfTeams(['gellerup'])).map((f) => f.name)).toEqual(['Familien Andersen', 'Familien Berg']);
+      expect(await store.familiesOfTeams([])).toEqual([]);
+      expect(await store.familyById('fam-3')).toMatchObject({ teamId: 'viby', status: 'aktiv', openedBySector: 'social' });
+      expect(await store.familyCount()).toBe(3);
+      expect((await store.overviewFamilies(['viby']))).toEqual([{ familyId: 'fam-3', teamId: 'viby', district: 'viby', status: 'aktiv' }]);
+    });
+
+    it('keeps consents append-only: one revocation, no edit, no delete', async () => {
+      await seedPeople(store);
+      await store.insertConsent(consent('c-1', 'fam-1'));
+      await store.insertConsent(consent('c-2', 'fam-1', { recordedAt: '2026-02-01T09:00:00.000Z', renewsId: 'c-1', reference: 'SAG-1' }));
+      await store.insertConsent(consent('c-3', 'fam-3'));
+      expect((await store.consentsOfFamily('fam-1')).map((c) => c.id)).toEqual(['c-1', 'c-2']);
+      expect(await store.consentById('c-2')).toEqual(consent('c-2', 'fam-1', { recordedAt: '2026-02-01T09:00:00.000Z', renewsId: 'c-1', reference: 'SAG-1' }));
+      expect((await store.consentsOfFamilies(['fam-1', 'fam-3'])).map((c) => c.id).sort()).toEqual(['c-1', 'c-2', 'c-3']);
+      await expect(store.insertConsent(consent('c-1', 'fam-1'))).rejects.toThrow();
+
+      await store.revokeConsent('c-1', '2026-03-01T00:00:00.000Z', 'u-anna');
+      await store.revokeConsent('c-1', '2026-04-01T00:00:00.000Z', 'u-bo'); // once only: no change
+      expect(await store.consentById('c-1')).toMatchObject({ revokedAt: '2026-03-01T00:00:00.000Z', revokedBy: 'u-anna', purpose: 'Samarbejde om skolen' });
+      expect(await store.consentWindowsOfTeams(['gellerup'])).toContainEqual({
+        familyId: 'fam-1',
+        validFrom: '2026-01-01T00:00:00.000Z',
+        validUntil: '2027-01-01T00:00:00.000Z',
+        revokedAt: '2026-03-01T00:00:00.000Z'
+      });
+
+      // Past the interface, the database itself refuses.
+      const raw = (sql: string, ...params: (string | null)[]) => rawStatement(opened.raw, sql, params);
+      expect(await raw('DELETE FROM consents WHERE id = ?', 'c-2')).toMatch(/append-only/);
+      expect(await raw('UPDATE consents SET purpose = ? WHERE id = ?', 'noget andet', 'c-2')).toMatch(/only be revoked/);
+      expect(await raw('UPDATE consents SET revoked_at = NULL, revoked_by = NULL WHERE id = ?', 'c-1')).toMatch(/only be revoked/);
+      expect(await raw('UPDATE consents SET revoked_at = ?, revoked_by = ? WHERE id = ?', '2026-05-01T00:00:00.000Z', 'u-bo', 'c-1')).toMatch(/only be revoked/);
+      expect(await raw('UPDATE consents SET revoked_at = ?, revoked_by = ?, purpose = ? WHERE id = ?', '2026-05-01T00:00:00.000Z', 'u-bo', 'x', 'c-2')).toMatch(
+        /only be revoked/
+      );
+      expect(await raw('UPDATE consents SET revoked_at = ? WHERE id = ?', '2026-05-01T00:00:00.000Z', 'c-2')).toMatch(/only be revoked/); // no revoker
+      expect((await store.consentsOfFamily('fam-1')).map((c) => [c.id, c.purpose, c.revokedAt])).toEqual([
+        ['c-1', 'Samarbejde om skolen', '2026-03-01T00:00:00.000Z'],
+        ['c-2', 'Samarbejde om skolen', null]
+      ]);
+    });
+
+    it('keeps the audit log append-only, grouped per user, room, action and hour; finds rooms a user opened', async () => {
+      await seedPeople(store);
+      const entry = (at: string, userId: string, room: string, action: string) => ({ at, userId, familyId: 'fam-1', room, action, detail: null, deviceId: null });
+      await store.audit(entry('2026-01-01T10:05:00.000Z', 'u-anna', ROOM_A, 'open-write'));
+      await store.audit(entry('2026-01-01T10:35:00.000Z', 'u-anna', ROOM_A, 'open-write'));
+      await store.audit(entry('2026-01-01T11:00:00.000Z', 'u-anna', ROOM_A, 'open-write'));
+      await store.audit(entry('2026-01-01T10:10:00.000Z', 'u-bo', 'f-aaaaaa.health', 'open-refused'));
+      await store.audit(entry('2026-01-01T10:20:00.000Z', 'u-bo', 'f-aaaaaa.school', 'sync-read'));
+      await store.audit({ ...entry('2026-01-01T10:30:00.000Z', 'u-bo', ROOM_A, 'open-offline'), familyId: 'fam-2', detail: 'uploaded', deviceId: 'd-1' });
+      const groups = await store.auditGroupsOfFamily('fam-1', ['open-write', 'open-refused']);
+      expect(groups.map((g) => [g.userId, g.room, g.action, g.hour, g.count, g.firstAt, g.lastAt]).sort()).toEqual([
+        ['u-anna', ROOM_A, 'open-write', '2026-01-01T10', 2, '2026-01-01T10:05:00.000Z', '2026-01-01T10:35:00.000Z'],
+        ['u-anna', ROOM_A, 'open-write', '2026-01-01T11', 1, '2026-01-01T11:00:00.000Z', '2026-01-01T11:00:00.000Z'],
+        ['u-bo', 'f-aaaaaa.health', 'open-refused', '2026-01-01T10', 1, '2026-01-01T10:10:00.000Z', '2026-01-01T10:10:00.000Z']
+      ]);
+      expect(groups[0]).toMatchObject({ userName: expect.stringMatching(/^Navn /) });
+      expect((await store.roomsOpenedBy('u-bo')).sort()).toEqual(['f-aaaaaa.plan', 'f-aaaaaa.school']);
+
+      const raw = (sql: string, ...params: (string | null)[]) => rawStatement(opened.raw, sql, params);
+      expect(await raw('DELETE FROM audit WHERE user_id = ?', 'u-anna')).toMatch(/append-only/);
+      expect(await raw('UPDATE audit SET action = ? WHERE user_id = ?', 'open-read', 'u-bo')).toMatch(/append-only/);
+      expect((await store.auditGroupsOfFamily('fam-1', ['open-write'])).reduce((n, g) => n + g.count, 0)).toBe(3);
+    });
+  });
+
+  describe('summaries', () => {
+    it('gives every summary write the next revision, and finds summaries behind their plan', async () => {
+      await seedPeople(store);
+      const row = (familyId: string, seq: number, version: number, data: string) => ({
+        familyId,
+        seq,
+        version,
+        computedAt: '2026-01-02T00:00:00.000Z',
+        lastUpdateAt: null,
+        data
+      });
+      const plan = (id: string) => `f-${id}.plan`;
+      await store.appendUpdates([{ room: plan('fam-1'), author: 'seed', at: '2026-01-01T00:00:00.000Z', data: bytes(1) }]);
+      await store.appendUpdates([{ room: plan('fam-2'), author: 'seed', at: '2026-01-01T00:00:00.000Z', data: bytes(1) }]);
+      expect(await store.staleSummaries(2, 'f-', '.plan')).toEqual(['fam-1', 'fam-2', 'fam-3']);
+      await store.upsertPlanSummary(row('fam-1', 1, 2, '{"a":1}'));
+      await store.upsertPlanSummary(row('fam-2', 1, 1, '{"b":1}'));
+      await store.upsertPlanSummary(row('fam-3', 0, 2, '{"c":1}'));
+      const first = await store.summariesSince(0);
+      expect(first.map((r) => [r.familyId, r.data])).toEqual([
+        ['fam-1', '{"a":1}'],
+        ['fam-2', '{"b":1}'],
+        ['fam-3', '{"c":1}']
+      ]);
+      const last = first.at(-1)!.rev;
+      expect(first.map((r) => r.rev)).toEqual([last - 2, last - 1, last]);
+      // fam-2 has an older version; fam-1's plan moves on.
+      await store.appendUpdates([{ room: plan('fam-1'), author: 'u-anna', at: '2026-01-03T00:00:00.000Z', data: bytes(2) }]);
+      expect(await store.staleSummaries(2, 'f-', '.plan')).toEqual(['fam-1', 'fam-2']);
+      await store.upsertPlanSummary({ ...row('fam-1', 2, 2, '{"a":2}'), lastUpdateAt: '2026-01-03T00:00:00.000Z' });
+      expect(await store.summariesSince(last)).toEqual([{ familyId: 'fam-1', data: '{"a":2}', rev: last + 1 }]);
+      expect(await store.planSummary('fam-1')).toEqual({ ...row('fam-1', 2, 2, '{"a":2}'), lastUpdateAt: '2026-01-03T00:00:00.000Z' });
+      expect(await store.staleSummaries(2, 'f-', '.plan')).toEqual(['fam-2']);
+    });
+
+    it('makes a server secret once and keeps it', async () => {
+      const a = await store.secret('k', () => 'first');
+      const b = await store.secret('k', () => 'second');
+      expect([a, b]).toEqual(['first', 'first']);
+    });
+  });
+});
