@@ -35,7 +35,8 @@ if (process.env.BENCH_UI === '1') {
   process.env.PROTOCOL_HEADER = PROTO_HEADER;
   handler = ((await import(pathToFileURL(file).href)) as { handler: NodeHandler }).handler;
 }
-const app = await createApp(config);
+// BENCH_DATABASE_SCHEMA: with DATABASE_URL, a schema of this run's own (bench/append-cost.ts).
+const app = await createApp(config, { databaseSchema: process.env.BENCH_DATABASE_SCHEMA || undefined });
 registerApp(app);
 const running = await listen(app, handler, config.port, config.host);
 

@@ -33,7 +33,10 @@ export async function startServer(opts: { dataDir?: string; env?: Record<string,
 
   const boot = async () => {
     child = spawn(process.execPath, ['server/index.ts'], {
-      env: { ...process.env, DEMO: '1', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ...opts.env },
+      // Each spec's server on a SQLite file of its own: the PostgreSQL store is covered by the
+      // contract suite and the integration tests (one schema per server); here, a shared
+      // DATABASE_URL would make every spec's server share one database.
+      env: { ...process.env, DATABASE_URL: '', DEMO: '1', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe']
     });
     let output = '';
