@@ -14,10 +14,11 @@ function familiensPlanDev(): Plugin {
       const load = (f: string) => import(pathToFileURL(resolve(f)).href);
       const { createApp, registerApp } = await load('server/app.ts');
       const { loadConfig } = await load('server/config.ts');
+      const { handleUpgrade } = await load('server/http.ts');
       const app = await createApp(loadConfig(process.env, { port: 5173, demo: true }));
       registerApp(app);
       server.httpServer?.on('upgrade', (req, socket, head) => {
-        if (req.url?.startsWith('/sync/')) app.relay.handleUpgrade(req, socket, head);
+        if (req.url?.startsWith('/sync/')) handleUpgrade(app, req, socket, head);
       });
       server.httpServer?.on('close', () => void app.close());
     }

@@ -69,6 +69,22 @@ function errorResponse(e: HttpError): Response {
   return json(e.status, { error: e.code, message });
 }
 
+/** The route's parameters, percent-decoded; null when one does not decode. */
+function decodeParams(keys: readonly string[], match: RegExpExecArray): Record<string, string> | null {
+  const params: Record<string, string> = {};
+  for (const [i, k] of keys.entries()) {
+    try {
+      params[k] = decodeURIComponent(match[i + 1]);
+    } catch {
+      return null;
+    }
+  }
+  return params;
+}
+
+/** Strict UTF-8: a body with invalid sequences is refused rather than silently repaired. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 type Ctx = { request: Request; url: URL; info: RequestInfo; params: Record<string, string> };
 type Route = {
   method: string;
@@ -128,8 +144,9 @@ export class Api {
         if (request.method !== 'GET' && request.method !== 'HEAD') {
           if (!this.#d.originAllowed(request.headers.get('origin'), request)) throw new HttpError(403, 'bad_origin');
         }
-        const params: Record<string, string> = {};
-        r.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1])));
+        const params = decodeParams(r.keys, m);
+        // An id with a broken escape cannot name anything we hold.
+        if (!params) throw new HttpError(404, 'not_found');
         return await r.run({ request, url, info, params });
       }
       if (allowed.length > 0) return json(405, { error: 'method_not_allowed', message: errorMessages.method_not_allowed }, { allow: allowed.join(', ') });
@@ -154,8 +171,7 @@ export class Api {
     if (!type.includes('application/json')) throw new HttpError(415, 'unsupported_media_type');
     const declared = Number(request.headers.get('content-length') ?? '0');
     if (declared > this.#d.maxBodyBytes) throw new HttpError(413, 'too_large');
-    const text = await request.text();
-    if (Buffer.byteLength(text) > this.#d.maxBodyBytes) throw new HttpError(413, 'too_large');
+    const text = await this.#readText(request);
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -164,6 +180,42 @@ export class Api {
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_json');
     return body as Record<string, unknown>;
+  }
+
+  /**
+   * The body as text, read chunk by chunk so that a chunked body (no
+   * Content-Length) over the limit is refused at the limit (413) instead of
+   * being buffered whole. A body stream that fails (the client went away, or
+   * SvelteKit's own BODY_SIZE_LIMIT) is the client's error, never a 500.
+   */
+  async #readText(request: Request): Promise<string> {
+    if (!request.body) return '';
+    const reader = request.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        total += value.byteLength;
+        if (total > this.#d.maxBodyBytes) {
+          // Not cancel(): under adapter-node that destroys the socket before the
+          // 413 is written. The server discards the rest of the body after answering.
+          reader.releaseLock();
+          throw new HttpError(413, 'too_large');
+        }
+        chunks.push(value);
+      }
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
+      if ((err as { status?: unknown })?.status === 413) throw new HttpError(413, 'too_large');
+      throw new HttpError(400, 'invalid_body');
+    }
+    try {
+      return utf8.decode(Buffer.concat(chunks, total));
+    } catch {
+      throw new HttpError(400, 'invalid_encoding');
+    }
   }
 
   #accessOf(user: UserRow, family: FamilyRow, part: Part, consents: Consent[]): Access {

@@ -148,12 +148,22 @@ export class Auth {
   }
 }
 
+/** A cookie value as we set it: session tokens are base64url, so nothing needs unescaping. */
+const COOKIE_VALUE = /^[A-Za-z0-9_-]{1,200}$/;
+
+/**
+ * The value of cookie `name`, or undefined when it is absent or not a value
+ * this server could have set. Never throws: a malformed header is the
+ * client's problem and must read as "no session" (401), not end the process.
+ */
 export function readCookie(header: string | undefined | null, name: string): string | undefined {
-  if (!header) return undefined;
+  if (typeof header !== 'string' || header.length > 8192) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (part.slice(0, eq).trim() !== name) continue;
+    const value = part.slice(eq + 1).trim();
+    return COOKIE_VALUE.test(value) ? value : undefined;
   }
   return undefined;
 }

@@ -3,14 +3,20 @@
 // (integration tests) /api/* is served straight from the Api.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Readable } from 'node:stream';
 import type { App } from './app.ts';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
 async function apiOnly(app: App, req: IncomingMessage, res: ServerResponse) {
-  const url = `${req.headers[PROTO_HEADER]}://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`;
-  if (!new URL(url).pathname.startsWith('/api/')) {
+  // A Host header that does not make a URL is the client's error.
+  const url = URL.parse(`${req.headers[PROTO_HEADER]}://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`);
+  if (!url) {
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('Bad Request');
+    return;
+  }
+  if (!url.pathname.startsWith('/api/')) {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
     return;
   }
@@ -45,23 +51,65 @@ export interface Running {
   close(): Promise<void>;
 }
 
+/** Headers every response carries, pages, assets and API alike. */
+function securityHeaders(res: ServerResponse, hsts: boolean) {
+  res.setHeader('x-content-type-options', 'nosniff');
+  if (hsts) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+}
+
+/** The last answer to a request whose handler failed: 500 if nothing was sent yet, else cut the response. */
+function failRequest(res: ServerResponse, err: unknown) {
+  console.error('request failed', err);
+  if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Internal Server Error');
+  else res.destroy();
+}
+
+/**
+ * An upgrade the relay could not answer: the error is logged and the client
+ * gets a 500 (bad input is answered with a 4xx inside the relay; reaching this
+ * is a bug, and it must cost one request, never the process).
+ */
+function failUpgrade(socket: Duplex, err: unknown) {
+  console.error('upgrade failed', err);
+  if (socket.writable && !socket.destroyed) {
+    socket.end('HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  }
+  socket.destroy();
+}
+
+/** The relay's upgrade behind the request boundary; the dev server (vite.config.ts) attaches it too. */
+export function handleUpgrade(app: App, req: IncomingMessage, socket: Duplex, head: Buffer, trustProxy = app.config.trustProxy) {
+  // A client that resets the connection while the upgrade is being decided
+  // emits 'error' on a socket nobody listens to yet: unhandled, that would throw.
+  socket.on('error', () => socket.destroy());
+  try {
+    markProtocol(req, trustProxy);
+    const pending: unknown = app.relay.handleUpgrade(req, socket, head);
+    if (pending instanceof Promise) pending.catch((err) => failUpgrade(socket, err));
+  } catch (err) {
+    failUpgrade(socket, err);
+  }
+}
+
 export async function listen(app: App, handler: NodeHandler | null, port: number, host = '127.0.0.1'): Promise<Running> {
   const trustProxy = app.config.trustProxy;
+  const hsts = app.config.origin?.startsWith('https:') ?? false;
+  // Every request and upgrade is a boundary: whatever a client sends, an
+  // exception ends that request, never the process (nothing restarts it).
   const server = createServer((req, res) => {
-    markProtocol(req, trustProxy);
-    if (handler) {
-      handler(req, res, () => res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found'));
-    } else {
-      apiOnly(app, req, res).catch((err) => {
-        console.error(err);
-        if (!res.headersSent) res.writeHead(500).end();
-      });
+    try {
+      securityHeaders(res, hsts);
+      markProtocol(req, trustProxy);
+      if (handler) {
+        handler(req, res, () => res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found'));
+      } else {
+        apiOnly(app, req, res).catch((err) => failRequest(res, err));
+      }
+    } catch (err) {
+      failRequest(res, err);
     }
   });
-  server.on('upgrade', (req, socket, head) => {
-    markProtocol(req, trustProxy);
-    app.relay.handleUpgrade(req, socket, head);
-  });
+  server.on('upgrade', (req, socket, head) => handleUpgrade(app, req, socket, head, trustProxy));
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const addr = server.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;

@@ -8,6 +8,8 @@ export const errorMessages = {
   unsupported_media_type: 'Forespørgslen skal være JSON.',
   too_large: 'Forespørgslen er for stor.',
   invalid_json: 'Forespørgslen er ikke gyldig JSON.',
+  invalid_body: 'Forespørgslens indhold kunne ikke læses. Prøv igen.',
+  invalid_encoding: 'Forespørgslen er ikke gyldig UTF-8-tekst.',
   invalid_credentials_format: 'Skriv brugernavn og adgangskode.',
   invalid_credentials: 'Forkert brugernavn eller adgangskode.',
   rate_limited: 'For mange forsøg. Vent et par minutter, og prøv igen.',
