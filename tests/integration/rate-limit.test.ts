@@ -131,7 +131,8 @@ describe('rate limit', () => {
   });
 
   it('counts upgrades against the same bucket: a reconnect loop gets HTTP 429, not an audit row per attempt', async () => {
-    const { server, anna, room } = await start({ messagesPerSecond: 1, messageBurst: 20 });
+    // A refill slow enough that the 30 upgrades (each awaiting the store) earn no more than one token back.
+    const { server, anna, room } = await start({ messagesPerSecond: 0.2, messageBurst: 20 });
     const headers = { cookie: anna, origin: server.url };
     const statuses: number[] = [];
     for (let i = 0; i < 30; i++) statuses.push(await upgradeStatus(server.url, `/sync/${room}`, headers));
