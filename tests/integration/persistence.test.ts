@@ -40,7 +40,8 @@ describe('persistence', () => {
     expect(await barrier(p.ws())).toBe(true);
     expect(await barrier(s.ws())).toBe(true);
     // Compacted while running (compaction runs beside the relay's commits, after the threshold's).
-    await waitFor(async () => (await updateCount(server.app.store, plan)) < 200, 5000, 'compaction');
+    const running = server;
+    await waitFor(async () => (await updateCount(running.app.store, plan)) < 200, 5000, 'compaction');
 
     const want = { plan: Y.encodeStateVector(p.doc), social: Y.encodeStateVector(s.doc) };
     await server.stop({ keepData: true });
