@@ -242,7 +242,7 @@ export class Api {
       name: user.name,
       role: user.role,
       sector: user.sector,
-      teams: user.teamIds.map((id) => ({ id, name: teams.find((t) => t.id === id)?.name ?? id }))
+      teams: user.teamIds.map((id) => ({ id, name: teams.find((t) => t.id === id)?.name ?? id, districts: this.#d.store.districtsOfTeam(id) }))
     };
     return json(200, me);
   }
@@ -340,7 +340,14 @@ export class Api {
     }
     const team = this.#d.store.listTeams().find((t) => t.id === teamId);
     if (!team) throw new HttpError(400, 'invalid_team');
-    const district = typeof body.district === 'string' && body.district.trim() ? body.district.trim().slice(0, 120) : team.district;
+    // Known districts only: the name reaches leaders' overviews, drill-downs and CSV exports.
+    const districts = this.#d.store.districtsOfTeam(teamId);
+    let district = districts[0] ?? team.district;
+    if (body.district !== undefined && body.district !== null && body.district !== '') {
+      const chosen = typeof body.district === 'string' ? body.district.trim() : null;
+      if (chosen === null || !districts.includes(chosen)) throw new HttpError(400, 'family_district', districts.join(', '));
+      district = chosen;
+    }
     const family: FamilyRow = {
       id: randomUUID(),
       name,

@@ -20,6 +20,7 @@ export const errorMessages = {
   invalid_family_name: 'Familiens navn skal være 2–120 tegn.',
   invalid_team: 'Du er ikke med i det team.',
   team_required: 'Vælg hvilket team familien hører til.',
+  family_district: 'Skoledistriktet findes ikke i teamets liste. Vælg et af teamets skoledistrikter.',
   consent_given_by: 'Skriv hvem i familien der giver samtykket (højst 200 tegn).',
   consent_categories: 'Vælg mindst én gyldig kategori: plan, social, school, health eller employment.',
   consent_recipients: 'Vælg mindst ét gyldigt fagområde, der må se oplysningerne: social, school, health eller employment.',

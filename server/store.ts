@@ -121,10 +121,16 @@ export interface Store {
   // people
   upsertTeam(team: TeamRow): void;
   listTeams(): TeamRow[];
+  /** Replaces a team's skoledistrikter (DESIGN §4: a team covers one or more), in the order given. */
+  setTeamDistricts(teamId: string, districts: readonly string[]): void;
+  /** A team's skoledistrikter in order; a team without a list (a data file from before) covers its own `district`. */
+  districtsOfTeam(teamId: string): string[];
   upsertUser(user: UserRow): void;
   userById(id: string): UserRow | undefined;
   userByUsername(username: string): UserRow | undefined;
   listUsers(): UserRow[];
+  /** Ids of the active workers of a team. */
+  activeWorkerIdsOfTeam(teamId: string): string[];
   // sessions
   createSession(s: SessionRow): void;
   sessionByHash(idHash: string): SessionRow | undefined;
@@ -264,10 +270,25 @@ CREATE UNIQUE INDEX IF NOT EXISTS plan_summaries_rev ON plan_summaries(rev);
 CREATE TABLE IF NOT EXISTS server_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
 
+// The skoledistrikter each team covers: the list a family's district is chosen from.
+const DISTRICT_SCHEMA = `
+CREATE TABLE IF NOT EXISTS team_districts (
+  team_id TEXT NOT NULL REFERENCES teams(id), name TEXT NOT NULL, position INTEGER NOT NULL,
+  PRIMARY KEY (team_id, name)
+) WITHOUT ROWID;
+`;
+
 const SQL = {
   upsertTeam: `INSERT INTO teams (id, name, district, cluster) VALUES (?, ?, ?, ?)
     ON CONFLICT(id) DO UPDATE SET name = excluded.name, district = excluded.district, cluster = excluded.cluster`,
   listTeams: `SELECT id, name, district, cluster FROM teams ORDER BY name`,
+  deleteTeamDistricts: `DELETE FROM team_districts WHERE team_id = ?`,
+  insertTeamDistrict: `INSERT INTO team_districts (team_id, name, position) VALUES (?, ?, ?)`,
+  districtsOfTeam: `SELECT name FROM (
+      SELECT name, position FROM team_districts WHERE team_id = ?1
+      UNION ALL
+      SELECT district, 0 FROM teams WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM team_districts WHERE team_id = ?1)
+    ) ORDER BY position`,
   upsertUser: `INSERT INTO users (id, username, name, role, sector, password_hash, active) VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT(id) DO UPDATE SET username = excluded.username, name = excluded.name, role = excluded.role,
     sector = excluded.sector, password_hash = excluded.password_hash, active = excluded.active`,
@@ -276,6 +297,8 @@ const SQL = {
   userById: `SELECT * FROM users WHERE id = ?`,
   userByUsername: `SELECT * FROM users WHERE username = ?`,
   listUsers: `SELECT * FROM users ORDER BY username`,
+  activeWorkerIdsOfTeam: `SELECT u.id FROM users u JOIN user_teams t ON t.user_id = u.id
+    WHERE t.team_id = ? AND u.active = 1 AND u.role = 'worker'`,
   teamsOfUser: `SELECT team_id FROM user_teams WHERE user_id = ? ORDER BY team_id`,
   createSession: `INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
   sessionByHash: `SELECT id_hash, user_id, created_at, expires_at FROM sessions WHERE id_hash = ?`,
@@ -414,6 +437,7 @@ export class SqliteStore implements Store {
     this.#migrate();
     this.#db.exec(CONSENT_HISTORY);
     this.#db.exec(OVERVIEW_SCHEMA);
+    this.#db.exec(DISTRICT_SCHEMA);
   }
 
   /** Adds columns that a data file from an earlier release lacks. */
@@ -462,6 +486,19 @@ export class SqliteStore implements Store {
       .map((r) => ({ id: str(r.id), name: str(r.name), district: str(r.district), cluster: str(r.cluster) }));
   }
 
+  setTeamDistricts(teamId: string, districts: readonly string[]) {
+    this.#tx(() => {
+      this.#stmt('deleteTeamDistricts').run(teamId);
+      districts.forEach((name, i) => this.#stmt('insertTeamDistrict').run(teamId, name, i));
+    });
+  }
+
+  districtsOfTeam(teamId: string): string[] {
+    return this.#stmt('districtsOfTeam')
+      .all(teamId)
+      .map((r) => str(r.name));
+  }
+
   upsertUser(u: UserRow) {
     this.#tx(() => {
       this.#stmt('upsertUser').run(u.id, u.username, u.name, u.role, u.sector, u.passwordHash, u.active ? 1 : 0);
@@ -499,6 +536,12 @@ export class SqliteStore implements Store {
     return this.#stmt('listUsers')
       .all()
       .map((r) => this.#toUser(r) as UserRow);
+  }
+
+  activeWorkerIdsOfTeam(teamId: string): string[] {
+    return this.#stmt('activeWorkerIdsOfTeam')
+      .all(teamId)
+      .map((r) => str(r.id));
   }
 
   createSession(s: SessionRow) {

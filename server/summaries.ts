@@ -104,7 +104,8 @@ export class Summariser {
   summarise(familyId: string, updatedAt: string | null = null): PlanSummary | null {
     const { store } = this.#d;
     const room = roomName(familyId, 'plan');
-    if (!store.familyById(familyId)) return null;
+    const family = store.familyById(familyId);
+    if (!family) return null;
     const seq = store.latestSeq(room);
     const prev = store.planSummary(familyId);
     // The time of the last change: as the relay told us, else at least when the
@@ -115,7 +116,8 @@ export class Summariser {
     const doc = live ?? this.#load(room);
     try {
       const now = this.#d.now();
-      const summary = summarisePlan(doc, now, { lastUpdateAt });
+      const workers = new Set(store.activeWorkerIdsOfTeam(family.teamId));
+      const summary = summarisePlan(doc, now, { lastUpdateAt, isTeamWorker: (id) => workers.has(id) });
       store.upsertPlanSummary({
         familyId,
         seq,

@@ -17,6 +17,7 @@ export const da = {
   searchFamilies: 'Søg efter familie',
   newFamily: 'Ny familie',
   familyName: 'Familiens navn',
+  familyDistrict: 'Skoledistrikt',
   create: 'Opret',
   cancel: 'Annuller',
   team: 'Team',

@@ -18,6 +18,7 @@ export const en: Catalogue = {
   searchFamilies: 'Search families',
   newFamily: 'New family',
   familyName: "Family's name",
+  familyDistrict: 'School district',
   create: 'Create',
   cancel: 'Cancel',
   team: 'Team',

@@ -13,7 +13,8 @@ export interface Me {
   name: string;
   role: Role;
   sector: Sector | null;
-  teams: { id: string; name: string }[];
+  /** `districts`: the team's skoledistrikter, the first the default for a new family (absent from servers before the district list) */
+  teams: { id: string; name: string; districts?: string[] }[];
 }
 
 export interface ManifestRoom {
