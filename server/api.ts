@@ -15,10 +15,10 @@ import type {
 } from '../src/lib/shared/api-types.ts';
 import type { Auth, SessionUser } from './auth.ts';
 import { readCookie } from './auth.ts';
-import type { FamilyRow, Store, UserRow } from './store.ts';
+import type { AuditEntry, FamilyRow, Store, UserRow } from './store.ts';
 import { errorMessages, type ErrorCode } from './messages.ts';
 import { ConsentInputError, parseConsentInput, sameConsent, type ConsentInput } from './consent.ts';
-import { AUDIT_ACTIONS, summariseAccessLog } from './access-log.ts';
+import { AUDIT_ACTIONS, UploadBudget, summariseAccessLog } from './access-log.ts';
 
 export interface ApiDeps {
   store: Store;
@@ -36,10 +36,21 @@ export interface ApiDeps {
   overview(user: UserRow, url: URL): Response;
   secureCookies(request: Request): boolean;
   leaseDays: number;
+  /** offline openings a session may upload per hour */
+  accessLogMaxPerHour: number;
   sessionTtlMs: number;
   maxBodyBytes: number;
   now?(): Date;
 }
+
+/** Offline openings in one upload; the app sends at most UPLOAD_BATCH (src/lib/sync). */
+const MAX_UPLOAD_ENTRIES = 1000;
+/** How far a device's clock may run ahead of the server's. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+/** A device's id (the app's is a UUID). */
+const DEVICE_ID = /^[A-Za-z0-9-]{8,64}$/;
+/** yyyy-MM-ddTHH:mm[:ss[.fff]] with Z or an offset: what toISOString and other clients write. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export interface RequestInfo {
   clientAddress: string;
@@ -80,9 +91,11 @@ type Route = {
 export class Api {
   readonly #d: ApiDeps;
   readonly #routes: Route[] = [];
+  readonly #uploads: UploadBudget;
 
   constructor(deps: ApiDeps) {
     this.#d = deps;
+    this.#uploads = new UploadBudget(deps.accessLogMaxPerHour);
     this.#route('POST', '/api/auth/login', (c) => this.#login(c));
     this.#route('POST', '/api/auth/logout', (c) => this.#logout(c));
     this.#route('GET', '/api/me', (c) => this.#me(c));
@@ -442,41 +455,63 @@ export class Api {
   }
 
   /**
-   * A device uploads the openings it recorded while offline. Each entry is
-   * kept with the device's time in the detail; rooms the user may not open
-   * now are still recorded (the opening happened), but flagged.
+   * A device uploads the openings it recorded while offline; the family reads
+   * them as openings on screen, so they must be true ones. The whole batch is
+   * checked before anything is written: an ISO instant within the lease
+   * before now (a device offline longer has purged its copies) and not in the
+   * future; a room the user could open at that instant — the access rule
+   * with the family's consents as they stood then (consents are append-only
+   * with their period and revocation, so the past is exact) and today's team
+   * membership (no team history is kept); the device's id. Then it is written
+   * in one transaction, each opening once per user, device, room and instant,
+   * so a retry after a lost answer does not double it.
    */
   async #uploadAccessLog({ request }: Ctx) {
-    const { user } = this.#session(request);
+    const { user, sessionHash } = this.#session(request);
     const body = await this.#body(request);
     const entries = body.entries;
-    if (!Array.isArray(entries) || entries.length > 1000) throw new HttpError(400, 'invalid_access_log');
-    const deviceId = typeof body.deviceId === 'string' ? body.deviceId.slice(0, 64) : null;
+    if (!Array.isArray(entries) || entries.length > MAX_UPLOAD_ENTRIES) throw new HttpError(400, 'invalid_access_log');
+    if (typeof body.deviceId !== 'string' || !DEVICE_ID.test(body.deviceId)) throw new HttpError(400, 'access_log_device');
+    const deviceId = body.deviceId;
     const now = this.#now();
-    let accepted = 0;
-    for (const e of entries as unknown[]) {
-      if (typeof e !== 'object' || e === null) throw new HttpError(400, 'invalid_access_log');
-      const { at, room } = e as Record<string, unknown>;
+    const earliest = now.getTime() - this.#d.leaseDays * 86_400_000;
+    const latest = now.getTime() + CLOCK_SKEW_MS;
+    const families = new Map<string, { family: FamilyRow; consents: Consent[] } | null>();
+    const rows: AuditEntry[] = [];
+    for (const [i, e] of (entries as unknown[]).entries()) {
+      const post = `post ${i + 1}`;
+      if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new HttpError(400, 'invalid_access_log', post);
+      const { at, room, action } = e as Record<string, unknown>;
       const ref = typeof room === 'string' ? parseRoom(room) : null;
-      const when = typeof at === 'string' ? new Date(at) : null;
-      if (!ref || !when || Number.isNaN(when.getTime()) || when.getTime() > now.getTime() + 300_000) {
-        throw new HttpError(400, 'invalid_access_log');
+      if (!ref || typeof at !== 'string' || !ISO_INSTANT.test(at) || (action !== undefined && action !== 'open-offline')) {
+        throw new HttpError(400, 'invalid_access_log', post);
       }
-      const family = this.#d.store.familyById(ref.familyId);
-      if (!family || !user.teamIds.includes(family.teamId)) continue;
-      const still = this.#accessOf(user, family, ref.part) !== 'none';
-      this.#d.store.audit({
+      const when = new Date(at);
+      if (Number.isNaN(when.getTime())) throw new HttpError(400, 'invalid_access_log', post);
+      if (when.getTime() < earliest || when.getTime() > latest) throw new HttpError(400, 'access_log_time', post);
+      let known = families.get(ref.familyId);
+      if (known === undefined) {
+        const family = this.#d.store.familyById(ref.familyId);
+        known = family ? { family, consents: this.#d.store.consentsOfFamily(family.id) } : null;
+        families.set(ref.familyId, known);
+      }
+      // An unknown family and one the user could not open read the same: ids cannot be probed.
+      if (!known || access(user, ref, known.family, known.consents, when) === 'none') throw new HttpError(400, 'access_log_no_access', post);
+      const still = access(user, ref, known.family, known.consents, now) !== 'none';
+      rows.push({
         at: when.toISOString(),
         userId: user.id,
-        familyId: family.id,
-        room: room as string,
+        familyId: known.family.id,
+        room: roomName(ref.familyId, ref.part),
         action: 'open-offline',
         detail: `uploaded ${now.toISOString()}${still ? '' : ', access since ended'}`,
         deviceId
       });
-      accepted++;
     }
-    return json(200, { accepted });
+    // Only a batch that would be stored counts: a refused one writes nothing.
+    if (!this.#uploads.take(sessionHash, rows.length, now.getTime())) throw new HttpError(429, 'access_log_rate_limited');
+    this.#d.store.appendOfflineOpenings(rows);
+    return json(200, { accepted: rows.length });
   }
 
   /** Who opened or changed which part of the family's data, and when: one line per person, part, kind and day. */

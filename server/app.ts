@@ -84,6 +84,7 @@ export async function createApp(config: Config, opts: { now?: () => Date; summar
     overview: (user, url) => overview.handle(user, url),
     secureCookies: (request) => new URL(config.origin ?? request.url).protocol === 'https:',
     leaseDays: config.leaseDays,
+    accessLogMaxPerHour: config.accessLogMaxPerHour,
     sessionTtlMs: config.sessionTtlMs,
     maxBodyBytes: config.maxBodyBytes
   });

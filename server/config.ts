@@ -14,6 +14,8 @@ export interface Config {
   trustProxy: boolean;
   sessionTtlMs: number;
   leaseDays: number;
+  /** offline openings a session may upload per hour (POST /api/access-log) */
+  accessLogMaxPerHour: number;
   maxBodyBytes: number;
   login: LoginLimits;
   relay: RelayLimits;
@@ -37,6 +39,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { por
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     sessionTtlMs: num(env, 'SESSION_TTL_HOURS', 24 * 7) * 3_600_000,
     leaseDays: num(env, 'LEASE_DAYS', 7),
+    accessLogMaxPerHour: num(env, 'ACCESS_LOG_MAX_PER_HOUR', 2000),
     maxBodyBytes: num(env, 'MAX_BODY_BYTES', 256 * 1024),
     login: {
       windowMs: num(env, 'LOGIN_WINDOW_SECONDS', 900) * 1000,

@@ -39,7 +39,11 @@ export const errorMessages = {
   consent_id_taken: 'Et andet samtykke har allerede dette id.',
   consent_plan_access_required: 'Kun fagpersoner med adgang til familiens plan kan se, registrere og trække samtykker tilbage.',
   access_log_plan_access_required: 'Kun fagpersoner med adgang til familiens plan kan se familiens adgangslog.',
-  invalid_access_log: 'Adgangsloggen fra enheden er ugyldig.',
+  invalid_access_log: 'Adgangsloggen fra enheden er ugyldig: hver post skal have et tidspunkt (ISO-format) og et rum, og handlingen kan kun være en åbning uden forbindelse (højst 1000 poster ad gangen).',
+  access_log_device: 'Adgangsloggen skal angive enheden (et id på 8–64 tegn: bogstaver, tal og bindestreger).',
+  access_log_time: 'Et tidspunkt i adgangsloggen ligger uden for perioden, en enhed kan have været uden forbindelse, eller i fremtiden.',
+  access_log_no_access: 'Adgangsloggen nævner en del af en families data, som du ikke havde adgang til på det tidspunkt.',
+  access_log_rate_limited: 'For mange poster i adgangsloggen fra denne session. Enheden prøver igen senere.',
   consent_already_revoked: 'Samtykket er allerede trukket tilbage.'
 } as const;
 

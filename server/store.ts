@@ -174,6 +174,12 @@ export interface Store {
   updateAuthors(room: string): UpdateAuthor[];
   // audit
   audit(e: AuditEntry): void;
+  /**
+   * Appends a device's offline openings (action `open-offline`) in one
+   * transaction, each unless the same user, device, room and instant is
+   * already there; returns how many were new.
+   */
+  appendOfflineOpenings(entries: readonly AuditEntry[]): number;
   auditOfFamily(familyId: string, limit: number): AuditRow[];
   /** The family's audit entries (of the given actions) counted per user, room, action and UTC hour. */
   auditGroupsOfFamily(familyId: string, actions: readonly string[]): AccessGroup[];
@@ -342,6 +348,10 @@ const SQL = {
   deleteUpTo: `DELETE FROM updates WHERE room = ? AND seq <= ?`,
   insertSnapshot: `INSERT INTO updates (room, seq, author, at, data) VALUES (?, ?, 'snapshot', ?, ?)`,
   audit: `INSERT INTO audit (at, user_id, family_id, room, action, detail, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  // A retried upload must not count an opening twice (audit_user_room finds the candidates).
+  appendOfflineOpening: `INSERT INTO audit (at, user_id, family_id, room, action, detail, device_id)
+    SELECT ?1, ?2, ?3, ?4, 'open-offline', ?5, ?6
+    WHERE NOT EXISTS (SELECT 1 FROM audit WHERE user_id = ?2 AND room = ?4 AND action = 'open-offline' AND device_id = ?6 AND at = ?1)`,
   auditOfFamily: `SELECT a.id, a.at, a.user_id, a.family_id, a.room, a.action, a.detail, a.device_id, u.name AS user_name
     FROM audit a LEFT JOIN users u ON u.id = a.user_id WHERE a.family_id = ? ORDER BY a.id DESC LIMIT ?`,
   roomsOpenedBy: `SELECT DISTINCT room FROM audit WHERE user_id = ? AND room IS NOT NULL
@@ -760,6 +770,12 @@ export class SqliteStore implements Store {
 
   audit(e: AuditEntry) {
     this.#stmt('audit').run(e.at, e.userId, e.familyId, e.room, e.action, e.detail, e.deviceId);
+  }
+
+  appendOfflineOpenings(entries: readonly AuditEntry[]): number {
+    if (entries.length === 0) return 0;
+    const insert = this.#stmt('appendOfflineOpening');
+    return this.#tx(() => entries.reduce((n, e) => n + Number(insert.run(e.at, e.userId, e.familyId, e.room, e.detail, e.deviceId).changes), 0));
   }
 
   auditOfFamily(familyId: string, limit: number): AuditRow[] {

@@ -321,6 +321,8 @@ export interface TestServerOptions {
   relay?: Partial<RelayLimits>;
   /** Login limits (server/config.ts `login`), for tests that exercise them. */
   login?: Partial<Config['login']>;
+  /** Any other configuration (server/config.ts), applied last. */
+  config?: Partial<Config>;
   /** The app's clock (createApp's `now`), for tests that move time. */
   now?: () => Date;
 }
@@ -345,7 +347,7 @@ export class TestServer {
   static async start(opts: TestServerOptions = {}): Promise<TestServer> {
     const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'fp-int-'));
     const base = loadConfig({}, { port: 0, demo: true });
-    const config = { ...base, dataDir, relay: { ...base.relay, ...opts.relay }, login: { ...base.login, ...opts.login } };
+    const config = { ...base, dataDir, relay: { ...base.relay, ...opts.relay }, login: { ...base.login, ...opts.login }, ...opts.config };
     const app = await createApp(config, opts.now ? { now: opts.now } : {});
     const running = await listen(app, null, 0);
     return new TestServer(app, running, dataDir, opts.dataDir === undefined);
