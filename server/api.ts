@@ -3,9 +3,10 @@
 // code runs in dev and production and tests can call it without a browser.
 import { randomUUID } from 'node:crypto';
 import { access, accessUntil, consentActive, type Access } from '../src/lib/shared/access.ts';
-import { PARTS, parseRoom, roomName, FAMILY_ID_PATTERN, type Part, type Sector } from '../src/lib/shared/rooms.ts';
+import { PARTS, parseRoom, roomName, isPart, isSector, FAMILY_ID_PATTERN, type Part, type Sector } from '../src/lib/shared/rooms.ts';
 import type {
   Consent,
+  ConsentEvent,
   ConsentList,
   FamilySummary,
   Manifest,
@@ -18,6 +19,7 @@ import { readCookie } from './auth.ts';
 import type { AuditEntry, FamilyRow, Store, UserRow } from './store.ts';
 import { errorMessages, type ErrorCode } from './messages.ts';
 import { ConsentInputError, parseConsentInput, sameConsent, type ConsentInput } from './consent.ts';
+import { consentAuthority, widenedForRecorder, type ConsentAuthority } from '../src/lib/shared/consent.ts';
 import { AUDIT_ACTIONS, UploadBudget, summariseAccessLog } from './access-log.ts';
 
 export interface ApiDeps {
@@ -30,6 +32,8 @@ export interface ApiDeps {
   accessChanged(filter: { userId?: string; familyId?: string; reason?: string }): void;
   /** Creates the plan document of a new family. */
   initPlan(family: FamilyRow): void;
+  /** The user id of the family's current tovholder, as the plan document says now; null when none. */
+  tovholderOf(familyId: string): string | null;
   /** True when a state-changing request's Origin is the app's own. */
   originAllowed(origin: string | null, request: Request): boolean;
   /** GET /api/overview for a signed-in user (server/overview.ts). */
@@ -42,6 +46,8 @@ export interface ApiDeps {
   maxBodyBytes: number;
   now?(): Date;
 }
+
+const CONSENT_EVENTS = ['consent-recorded', 'consent-revoked', 'consent-refused'];
 
 /** Offline openings in one upload; the app sends at most UPLOAD_BATCH (src/lib/sync). */
 const MAX_UPLOAD_ENTRIES = 1000;
@@ -384,13 +390,68 @@ export class Api {
     const family = this.#familyWithPlan(user, params.id, 'consent_plan_access_required');
     const consents = this.#d.store.consentsOfFamily(family.id);
     const ids = consents.flatMap((c) => [c.recordedBy, c.revokedBy ?? '']).filter(Boolean);
-    const list: ConsentList = { consents, people: Object.fromEntries(this.#d.store.userNames(ids)) };
+    const authority = this.#consentAuthority(user, family);
+    const list: ConsentList = {
+      consents,
+      people: Object.fromEntries(this.#d.store.userNames(ids)),
+      openedBySector: family.openedBySector,
+      authority,
+      ...(authority ? { history: this.#consentHistory(family, consents) } : {})
+    };
     return json(200, list);
+  }
+
+  #consentAuthority(user: UserRow, family: FamilyRow): ConsentAuthority | null {
+    // The plan is read only when the case-owning sector does not settle it.
+    if (user.sector === family.openedBySector) return consentAuthority(user, family, null);
+    return consentAuthority(user, family, this.#d.tovholderOf(family.id));
+  }
+
+  /** Only the case-owning sector, the tovholder (and, later, the family) may record or withdraw: 403 with the reason otherwise, and the attempt is audited. */
+  #requireConsentAuthority(user: UserRow, family: FamilyRow, what: string) {
+    if (this.#consentAuthority(user, family)) return;
+    this.#audit(user.id, 'consent-refused', `consent_not_authorised: ${what}`, family.id);
+    throw new HttpError(403, 'consent_not_authorised');
+  }
+
+  /** Every recording, withdrawal and refused attempt, newest first, from the audit log. */
+  #consentHistory(family: FamilyRow, consents: Consent[]): ConsentEvent[] {
+    const byId = new Map(consents.map((c) => [c.id, c]));
+    return this.#d.store.auditOfFamilyActions(family.id, CONSENT_EVENTS, 500).map((r) => {
+      const detail = r.detail ?? '';
+      if (r.action === 'consent-refused') {
+        // "<code>: <categories> -> <recipients>" or "<code>: <what>"
+        const m = /^([a-z_]+): (?:([a-z,]*) -> ([a-z,]*))?/.exec(detail);
+        return {
+          at: r.at,
+          userId: r.userId ?? '',
+          userName: r.userName ?? '',
+          action: 'refused',
+          consentId: null,
+          categories: (m?.[2] ?? '').split(',').filter(isPart),
+          recipients: (m?.[3] ?? '').split(',').filter(isSector),
+          reason: m?.[1] ?? null
+        };
+      }
+      // "<id>: ..." for a recording, "<id>" for a withdrawal
+      const c = byId.get(detail.split(':')[0]);
+      return {
+        at: r.at,
+        userId: r.userId ?? '',
+        userName: r.userName ?? '',
+        action: r.action === 'consent-revoked' ? 'revoked' : 'recorded',
+        consentId: c?.id ?? null,
+        categories: c?.categories ?? [],
+        recipients: c?.recipients ?? [],
+        reason: null
+      };
+    });
   }
 
   async #createConsent({ request, params }: Ctx) {
     const { user } = this.#session(request);
     const family = this.#familyWithPlan(user, params.id, 'consent_plan_access_required');
+    this.#requireConsentAuthority(user, family, 'registrering');
     const body = await this.#body(request);
     const now = this.#now();
     let input: ConsentInput;
@@ -407,6 +468,11 @@ export class Api {
         if (existing.familyId === family.id && existing.recordedBy === user.id && sameConsent(existing, input)) return json(200, existing);
         throw new HttpError(409, 'consent_id_taken');
       }
+    }
+    const widened = widenedForRecorder(user, family, input);
+    if (widened.length > 0) {
+      this.#audit(user.id, 'consent-refused', `consent_widens_own: ${input.categories.join(',')} -> ${input.recipients.join(',')}`, family.id);
+      throw new HttpError(403, 'consent_widens_own', widened.join(', '));
     }
     if (input.renewsId) {
       const renewed = this.#d.store.consentById(input.renewsId);
@@ -446,6 +512,7 @@ export class Api {
     const family = this.#familyWithPlan(user, params.id, 'consent_plan_access_required');
     const consent = this.#d.store.consentById(params.consentId);
     if (!consent || consent.familyId !== family.id) throw new HttpError(404, 'not_found');
+    this.#requireConsentAuthority(user, family, `tilbagekaldelse af ${consent.id}`);
     if (consent.revokedAt !== null) throw new HttpError(409, 'consent_already_revoked');
     const at = this.#now().toISOString();
     this.#d.store.revokeConsent(consent.id, at, user.id);

@@ -181,6 +181,8 @@ export interface Store {
    */
   appendOfflineOpenings(entries: readonly AuditEntry[]): number;
   auditOfFamily(familyId: string, limit: number): AuditRow[];
+  /** The family's audit rows of the given actions, newest first. */
+  auditOfFamilyActions(familyId: string, actions: readonly string[], limit: number): AuditRow[];
   /** The family's audit entries (of the given actions) counted per user, room, action and UTC hour. */
   auditGroupsOfFamily(familyId: string, actions: readonly string[]): AccessGroup[];
   /** Accepted updates of the rooms counted per author, room and UTC hour (update log and update_authors). */
@@ -354,6 +356,9 @@ const SQL = {
     WHERE NOT EXISTS (SELECT 1 FROM audit WHERE user_id = ?2 AND room = ?4 AND action = 'open-offline' AND device_id = ?6 AND at = ?1)`,
   auditOfFamily: `SELECT a.id, a.at, a.user_id, a.family_id, a.room, a.action, a.detail, a.device_id, u.name AS user_name
     FROM audit a LEFT JOIN users u ON u.id = a.user_id WHERE a.family_id = ? ORDER BY a.id DESC LIMIT ?`,
+  auditOfFamilyActions: `SELECT a.id, a.at, a.user_id, a.family_id, a.room, a.action, a.detail, a.device_id, u.name AS user_name
+    FROM audit a LEFT JOIN users u ON u.id = a.user_id
+    WHERE a.family_id = ? AND a.action IN (SELECT value FROM json_each(?)) ORDER BY a.id DESC LIMIT ?`,
   roomsOpenedBy: `SELECT DISTINCT room FROM audit WHERE user_id = ? AND room IS NOT NULL
     AND action IN ('open-read', 'open-write', 'open-offline', 'sync-read', 'sync-write')`,
   tableColumns: `SELECT name FROM pragma_table_info(?)`,
@@ -415,6 +420,20 @@ function toFamily(r: Row): FamilyRow {
     status: str(r.status) as FamilyRow['status'],
     createdAt: str(r.created_at),
     createdBy: str(r.created_by)
+  };
+}
+
+function toAuditRow(r: Row): AuditRow {
+  return {
+    id: Number(r.id),
+    at: str(r.at),
+    userId: strOrNull(r.user_id),
+    familyId: strOrNull(r.family_id),
+    room: strOrNull(r.room),
+    action: str(r.action),
+    detail: strOrNull(r.detail),
+    deviceId: strOrNull(r.device_id),
+    userName: strOrNull(r.user_name)
   };
 }
 
@@ -779,19 +798,11 @@ export class SqliteStore implements Store {
   }
 
   auditOfFamily(familyId: string, limit: number): AuditRow[] {
-    return this.#stmt('auditOfFamily')
-      .all(familyId, limit)
-      .map((r) => ({
-        id: Number(r.id),
-        at: str(r.at),
-        userId: strOrNull(r.user_id),
-        familyId: strOrNull(r.family_id),
-        room: strOrNull(r.room),
-        action: str(r.action),
-        detail: strOrNull(r.detail),
-        deviceId: strOrNull(r.device_id),
-        userName: strOrNull(r.user_name)
-      }));
+    return this.#stmt('auditOfFamily').all(familyId, limit).map(toAuditRow);
+  }
+
+  auditOfFamilyActions(familyId: string, actions: readonly string[], limit: number): AuditRow[] {
+    return this.#stmt('auditOfFamilyActions').all(familyId, JSON.stringify(actions), limit).map(toAuditRow);
   }
 
   auditGroupsOfFamily(familyId: string, actions: readonly string[]): AccessGroup[] {

@@ -132,6 +132,23 @@ export class Summariser {
     }
   }
 
+  /**
+   * Reads a family's plan document as the relay holds it: the live document
+   * while the room is loaded (it has every persisted update), else one built
+   * from the store for this call. For rare reads that must be current (who is
+   * tovholder when a consent is recorded), where a summary could be seconds behind.
+   */
+  readPlan<T>(familyId: string, read: (doc: Y.Doc) => T): T {
+    const room = roomName(familyId, 'plan');
+    const live = this.#d.liveDoc(room);
+    const doc = live ?? this.#load(room);
+    try {
+      return read(doc);
+    } finally {
+      if (!live) doc.destroy();
+    }
+  }
+
   #load(room: string): Y.Doc {
     const doc = new Y.Doc({ gc: true });
     const updates = this.#d.store.loadUpdates(room);

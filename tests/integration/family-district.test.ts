@@ -57,9 +57,9 @@ describe('made-up people in a plan', () => {
     await client.synced();
     const before = server.app.store.latestSeq(room);
     // What a crafted client can write into the document: any string as a person.
-    addAction(client.doc, { title: 'Falsk', ownerId: 'u-ghost', ownerName: 'Spøgelse', due: '2020-01-01', status: 'aaben', level: 'raad' });
-    addAction(client.doc, { title: 'Frida er ikke i teamet', ownerId: 'u-frida', ownerName: 'Frida Krogh', due: '2020-01-01', status: 'aaben', level: 'raad' });
-    addAction(client.doc, { title: 'Leder', ownerId: 'u-eva', ownerName: 'Eva', due: '2020-01-01', status: 'aaben', level: 'raad' });
+    addAction(client.doc, { title: 'Falsk', ownerId: 'u-ghost', ownerName: 'Spøgelse', due: '2020-01-01', status: 'aaben', level: 'raad', createdAt: new Date().toISOString(), createdBy: 'u-anna' });
+    addAction(client.doc, { title: 'Frida er ikke i teamet', ownerId: 'u-frida', ownerName: 'Frida Krogh', due: '2020-01-01', status: 'aaben', level: 'raad', createdAt: new Date().toISOString(), createdBy: 'u-anna' });
+    addAction(client.doc, { title: 'Leder', ownerId: 'u-eva', ownerName: 'Eva', due: '2020-01-01', status: 'aaben', level: 'raad', createdAt: new Date().toISOString(), createdBy: 'u-anna' });
     setTovholder(client.doc, { userId: 'u-fake', name: 'Falsk Tovholder', since: '2026-01-01', note: '' });
     await waitFor(() => server.app.store.latestSeq(room) >= before + 4, 5000, 'four updates');
     server.app.summaries.summarise(id);

@@ -81,6 +81,26 @@ export interface ConsentList {
   consents: Consent[];
   /** user id -> name, for recordedBy / revokedBy */
   people: Record<string, string>;
+  /** the sector that opened the family's case (its workers may record consents) */
+  openedBySector?: Sector;
+  /** why this user may record and withdraw consents ('case-owner' | 'tovholder'), or null: they may only read */
+  authority?: 'case-owner' | 'tovholder' | null;
+  /** every consent change, refused attempts included, newest first; for the case owner and the tovholder only */
+  history?: ConsentEvent[];
+}
+
+/** One change to a family's consents, as the case owner and the tovholder see it. */
+export interface ConsentEvent {
+  at: string;
+  userId: string;
+  userName: string;
+  action: 'recorded' | 'revoked' | 'refused';
+  /** the consent recorded or withdrawn; null for a refused attempt */
+  consentId: string | null;
+  categories: Part[];
+  recipients: Sector[];
+  /** for a refused attempt: the error code */
+  reason: string | null;
 }
 
 /**

@@ -3,11 +3,12 @@
 // copy must never read alike: a family that sees "hentede" under a name
 // would believe someone looked.
 import type { AccessLogEntry } from '../shared/api-types.ts';
-import type { da } from '../i18n/da.ts';
+import type { Catalogue } from '../i18n/da.ts';
 
-type Catalogue = Pick<typeof da, 'accessLogVerbs' | 'accessLogTails' | 'consentCategoryObjects' | 'accessLogTimes'>;
-
-export function accessLogSentence(e: Pick<AccessLogEntry, 'action' | 'part' | 'count'>, t: Catalogue): string {
+export function accessLogSentence(
+  e: Pick<AccessLogEntry, 'action' | 'part' | 'count'>,
+  t: Pick<Catalogue, 'accessLogVerbs' | 'accessLogTails' | 'consentCategoryObjects' | 'accessLogTimes'>
+): string {
   const what = [t.accessLogVerbs[e.action], e.part ? t.consentCategoryObjects[e.part] : '', t.accessLogTails[e.action]].filter(Boolean).join(' ');
   return e.count > 1 ? `${what} (${e.count} ${t.accessLogTimes})` : what;
 }
