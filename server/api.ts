@@ -317,7 +317,8 @@ export class Api {
           .map((c) => c.validUntil)
           .sort()
           .at(-1) ?? null,
-      workers: this.#teamWorkers(family, consents, users)
+      workers: this.#teamWorkers(family, consents, users),
+      openedBySector: family.openedBySector
     }));
     return json(200, { families });
   }

@@ -51,6 +51,8 @@ export interface FamilySummary {
   consentUntil: string | null;
   /** the team's workers (owners and tovholder are chosen among them, offline too); absent from servers before issue 4 */
   workers?: TeamWorker[];
+  /** the sector that opened the case: its workers may record consents (offline too); absent from older servers */
+  openedBySector?: Sector;
 }
 
 export type ConsentMethod = 'signed' | 'paper' | 'oral';

@@ -241,7 +241,8 @@ class SyncManager {
       status: existing.status,
       parts: existing.parts,
       consentUntil: null,
-      workers: existing.workers
+      workers: existing.workers,
+      openedBySector: existing.openedBySector
     };
     let owned: { doc: Y.Doc; idb: IndexeddbPersistence } | null = null;
     if (!doc) {
