@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as Y from 'yjs';
 import { access } from '../src/lib/shared/access.ts';
 import { roomName } from '../src/lib/shared/rooms.ts';
-import { setMeta } from '../src/lib/domain/plan.ts';
+import { readTovholder, setMeta } from '../src/lib/domain/plan.ts';
 import { ORIGIN_SEED } from '../src/lib/domain/origins.ts';
 import { Api } from './api.ts';
 import { Auth, readCookie } from './auth.ts';
@@ -79,11 +79,13 @@ export async function createApp(config: Config, opts: { now?: () => Date; summar
     auth,
     now,
     initPlan,
+    tovholderOf: (familyId) => summaries.readPlan(familyId, (doc) => readTovholder(doc)?.userId ?? null),
     accessChanged: (filter) => relay.recheck(filter),
     originAllowed: (origin, request) => originOk(origin, new URL(request.url).origin),
     overview: (user, url) => overview.handle(user, url),
     secureCookies: (request) => new URL(config.origin ?? request.url).protocol === 'https:',
     leaseDays: config.leaseDays,
+    accessLogMaxPerHour: config.accessLogMaxPerHour,
     sessionTtlMs: config.sessionTtlMs,
     maxBodyBytes: config.maxBodyBytes
   });

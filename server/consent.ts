@@ -5,6 +5,7 @@
 import { addMonths } from 'date-fns/addMonths';
 import { PARTS, SECTORS, isPart, isSector, type Part, type Sector } from '../src/lib/shared/rooms.ts';
 import type { ConsentMethod } from '../src/lib/shared/api-types.ts';
+import { MAX_CONSENT_MONTHS, startsBeforeToday } from '../src/lib/shared/consent.ts';
 import type { ErrorCode } from './messages.ts';
 
 export class ConsentInputError extends Error {
@@ -108,10 +109,12 @@ export function parseConsentInput(b: Record<string, unknown>, now: Date): Consen
   }
 
   const validFrom = date(b.validFrom, now);
-  if (Math.abs(validFrom.getTime() - now.getTime()) > 366 * DAY_MS) fail('consent_from_far');
+  if (validFrom.getTime() - now.getTime() > 366 * DAY_MS) fail('consent_from_far');
   const validUntil = date(b.validUntil, addMonths(validFrom, 12));
   if (validUntil.getTime() <= validFrom.getTime()) fail('consent_until_before_from');
-  if (validUntil.getTime() > addMonths(validFrom, 36).getTime() + DAY_MS) fail('consent_too_long');
+  if (validUntil.getTime() > addMonths(validFrom, MAX_CONSENT_MONTHS).getTime() + DAY_MS) fail('consent_too_long');
+  // A consent starting in the past would make earlier sharing look consented.
+  if (startsBeforeToday(validFrom, now)) fail('consent_from_past');
 
   let renewsId: string | null = null;
   if (b.renewsId !== undefined && b.renewsId !== null && b.renewsId !== '') {

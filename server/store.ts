@@ -121,10 +121,16 @@ export interface Store {
   // people
   upsertTeam(team: TeamRow): void;
   listTeams(): TeamRow[];
+  /** Replaces a team's skoledistrikter (DESIGN §4: a team covers one or more), in the order given. */
+  setTeamDistricts(teamId: string, districts: readonly string[]): void;
+  /** A team's skoledistrikter in order; a team without a list (a data file from before) covers its own `district`. */
+  districtsOfTeam(teamId: string): string[];
   upsertUser(user: UserRow): void;
   userById(id: string): UserRow | undefined;
   userByUsername(username: string): UserRow | undefined;
   listUsers(): UserRow[];
+  /** Ids of the active workers of a team. */
+  activeWorkerIdsOfTeam(teamId: string): string[];
   // sessions
   createSession(s: SessionRow): void;
   sessionByHash(idHash: string): SessionRow | undefined;
@@ -168,7 +174,15 @@ export interface Store {
   updateAuthors(room: string): UpdateAuthor[];
   // audit
   audit(e: AuditEntry): void;
+  /**
+   * Appends a device's offline openings (action `open-offline`) in one
+   * transaction, each unless the same user, device, room and instant is
+   * already there; returns how many were new.
+   */
+  appendOfflineOpenings(entries: readonly AuditEntry[]): number;
   auditOfFamily(familyId: string, limit: number): AuditRow[];
+  /** The family's audit rows of the given actions, newest first. */
+  auditOfFamilyActions(familyId: string, actions: readonly string[], limit: number): AuditRow[];
   /** The family's audit entries (of the given actions) counted per user, room, action and UTC hour. */
   auditGroupsOfFamily(familyId: string, actions: readonly string[]): AccessGroup[];
   /** Accepted updates of the rooms counted per author, room and UTC hour (update log and update_authors). */
@@ -264,10 +278,25 @@ CREATE UNIQUE INDEX IF NOT EXISTS plan_summaries_rev ON plan_summaries(rev);
 CREATE TABLE IF NOT EXISTS server_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
 
+// The skoledistrikter each team covers: the list a family's district is chosen from.
+const DISTRICT_SCHEMA = `
+CREATE TABLE IF NOT EXISTS team_districts (
+  team_id TEXT NOT NULL REFERENCES teams(id), name TEXT NOT NULL, position INTEGER NOT NULL,
+  PRIMARY KEY (team_id, name)
+) WITHOUT ROWID;
+`;
+
 const SQL = {
   upsertTeam: `INSERT INTO teams (id, name, district, cluster) VALUES (?, ?, ?, ?)
     ON CONFLICT(id) DO UPDATE SET name = excluded.name, district = excluded.district, cluster = excluded.cluster`,
   listTeams: `SELECT id, name, district, cluster FROM teams ORDER BY name`,
+  deleteTeamDistricts: `DELETE FROM team_districts WHERE team_id = ?`,
+  insertTeamDistrict: `INSERT INTO team_districts (team_id, name, position) VALUES (?, ?, ?)`,
+  districtsOfTeam: `SELECT name FROM (
+      SELECT name, position FROM team_districts WHERE team_id = ?1
+      UNION ALL
+      SELECT district, 0 FROM teams WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM team_districts WHERE team_id = ?1)
+    ) ORDER BY position`,
   upsertUser: `INSERT INTO users (id, username, name, role, sector, password_hash, active) VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT(id) DO UPDATE SET username = excluded.username, name = excluded.name, role = excluded.role,
     sector = excluded.sector, password_hash = excluded.password_hash, active = excluded.active`,
@@ -276,6 +305,8 @@ const SQL = {
   userById: `SELECT * FROM users WHERE id = ?`,
   userByUsername: `SELECT * FROM users WHERE username = ?`,
   listUsers: `SELECT * FROM users ORDER BY username`,
+  activeWorkerIdsOfTeam: `SELECT u.id FROM users u JOIN user_teams t ON t.user_id = u.id
+    WHERE t.team_id = ? AND u.active = 1 AND u.role = 'worker'`,
   teamsOfUser: `SELECT team_id FROM user_teams WHERE user_id = ? ORDER BY team_id`,
   createSession: `INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
   sessionByHash: `SELECT id_hash, user_id, created_at, expires_at FROM sessions WHERE id_hash = ?`,
@@ -319,8 +350,15 @@ const SQL = {
   deleteUpTo: `DELETE FROM updates WHERE room = ? AND seq <= ?`,
   insertSnapshot: `INSERT INTO updates (room, seq, author, at, data) VALUES (?, ?, 'snapshot', ?, ?)`,
   audit: `INSERT INTO audit (at, user_id, family_id, room, action, detail, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  // A retried upload must not count an opening twice (audit_user_room finds the candidates).
+  appendOfflineOpening: `INSERT INTO audit (at, user_id, family_id, room, action, detail, device_id)
+    SELECT ?1, ?2, ?3, ?4, 'open-offline', ?5, ?6
+    WHERE NOT EXISTS (SELECT 1 FROM audit WHERE user_id = ?2 AND room = ?4 AND action = 'open-offline' AND device_id = ?6 AND at = ?1)`,
   auditOfFamily: `SELECT a.id, a.at, a.user_id, a.family_id, a.room, a.action, a.detail, a.device_id, u.name AS user_name
     FROM audit a LEFT JOIN users u ON u.id = a.user_id WHERE a.family_id = ? ORDER BY a.id DESC LIMIT ?`,
+  auditOfFamilyActions: `SELECT a.id, a.at, a.user_id, a.family_id, a.room, a.action, a.detail, a.device_id, u.name AS user_name
+    FROM audit a LEFT JOIN users u ON u.id = a.user_id
+    WHERE a.family_id = ? AND a.action IN (SELECT value FROM json_each(?)) ORDER BY a.id DESC LIMIT ?`,
   roomsOpenedBy: `SELECT DISTINCT room FROM audit WHERE user_id = ? AND room IS NOT NULL
     AND action IN ('open-read', 'open-write', 'open-offline', 'sync-read', 'sync-write')`,
   tableColumns: `SELECT name FROM pragma_table_info(?)`,
@@ -385,6 +423,20 @@ function toFamily(r: Row): FamilyRow {
   };
 }
 
+function toAuditRow(r: Row): AuditRow {
+  return {
+    id: Number(r.id),
+    at: str(r.at),
+    userId: strOrNull(r.user_id),
+    familyId: strOrNull(r.family_id),
+    room: strOrNull(r.room),
+    action: str(r.action),
+    detail: strOrNull(r.detail),
+    deviceId: strOrNull(r.device_id),
+    userName: strOrNull(r.user_name)
+  };
+}
+
 function toAccessGroup(r: Row): AccessGroup {
   return {
     userId: strOrNull(r.user_id),
@@ -414,6 +466,7 @@ export class SqliteStore implements Store {
     this.#migrate();
     this.#db.exec(CONSENT_HISTORY);
     this.#db.exec(OVERVIEW_SCHEMA);
+    this.#db.exec(DISTRICT_SCHEMA);
   }
 
   /** Adds columns that a data file from an earlier release lacks. */
@@ -462,6 +515,19 @@ export class SqliteStore implements Store {
       .map((r) => ({ id: str(r.id), name: str(r.name), district: str(r.district), cluster: str(r.cluster) }));
   }
 
+  setTeamDistricts(teamId: string, districts: readonly string[]) {
+    this.#tx(() => {
+      this.#stmt('deleteTeamDistricts').run(teamId);
+      districts.forEach((name, i) => this.#stmt('insertTeamDistrict').run(teamId, name, i));
+    });
+  }
+
+  districtsOfTeam(teamId: string): string[] {
+    return this.#stmt('districtsOfTeam')
+      .all(teamId)
+      .map((r) => str(r.name));
+  }
+
   upsertUser(u: UserRow) {
     this.#tx(() => {
       this.#stmt('upsertUser').run(u.id, u.username, u.name, u.role, u.sector, u.passwordHash, u.active ? 1 : 0);
@@ -499,6 +565,12 @@ export class SqliteStore implements Store {
     return this.#stmt('listUsers')
       .all()
       .map((r) => this.#toUser(r) as UserRow);
+  }
+
+  activeWorkerIdsOfTeam(teamId: string): string[] {
+    return this.#stmt('activeWorkerIdsOfTeam')
+      .all(teamId)
+      .map((r) => str(r.id));
   }
 
   createSession(s: SessionRow) {
@@ -719,20 +791,18 @@ export class SqliteStore implements Store {
     this.#stmt('audit').run(e.at, e.userId, e.familyId, e.room, e.action, e.detail, e.deviceId);
   }
 
+  appendOfflineOpenings(entries: readonly AuditEntry[]): number {
+    if (entries.length === 0) return 0;
+    const insert = this.#stmt('appendOfflineOpening');
+    return this.#tx(() => entries.reduce((n, e) => n + Number(insert.run(e.at, e.userId, e.familyId, e.room, e.detail, e.deviceId).changes), 0));
+  }
+
   auditOfFamily(familyId: string, limit: number): AuditRow[] {
-    return this.#stmt('auditOfFamily')
-      .all(familyId, limit)
-      .map((r) => ({
-        id: Number(r.id),
-        at: str(r.at),
-        userId: strOrNull(r.user_id),
-        familyId: strOrNull(r.family_id),
-        room: strOrNull(r.room),
-        action: str(r.action),
-        detail: strOrNull(r.detail),
-        deviceId: strOrNull(r.device_id),
-        userName: strOrNull(r.user_name)
-      }));
+    return this.#stmt('auditOfFamily').all(familyId, limit).map(toAuditRow);
+  }
+
+  auditOfFamilyActions(familyId: string, actions: readonly string[], limit: number): AuditRow[] {
+    return this.#stmt('auditOfFamilyActions').all(familyId, JSON.stringify(actions), limit).map(toAuditRow);
   }
 
   auditGroupsOfFamily(familyId: string, actions: readonly string[]): AccessGroup[] {

@@ -104,7 +104,8 @@ export class Summariser {
   summarise(familyId: string, updatedAt: string | null = null): PlanSummary | null {
     const { store } = this.#d;
     const room = roomName(familyId, 'plan');
-    if (!store.familyById(familyId)) return null;
+    const family = store.familyById(familyId);
+    if (!family) return null;
     const seq = store.latestSeq(room);
     const prev = store.planSummary(familyId);
     // The time of the last change: as the relay told us, else at least when the
@@ -115,7 +116,8 @@ export class Summariser {
     const doc = live ?? this.#load(room);
     try {
       const now = this.#d.now();
-      const summary = summarisePlan(doc, now, { lastUpdateAt });
+      const workers = new Set(store.activeWorkerIdsOfTeam(family.teamId));
+      const summary = summarisePlan(doc, now, { lastUpdateAt, isTeamWorker: (id) => workers.has(id) });
       store.upsertPlanSummary({
         familyId,
         seq,
@@ -125,6 +127,23 @@ export class Summariser {
         data: JSON.stringify(summary)
       });
       return summary;
+    } finally {
+      if (!live) doc.destroy();
+    }
+  }
+
+  /**
+   * Reads a family's plan document as the relay holds it: the live document
+   * while the room is loaded (it has every persisted update), else one built
+   * from the store for this call. For rare reads that must be current (who is
+   * tovholder when a consent is recorded), where a summary could be seconds behind.
+   */
+  readPlan<T>(familyId: string, read: (doc: Y.Doc) => T): T {
+    const room = roomName(familyId, 'plan');
+    const live = this.#d.liveDoc(room);
+    const doc = live ?? this.#load(room);
+    try {
+      return read(doc);
     } finally {
       if (!live) doc.destroy();
     }

@@ -15,7 +15,7 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as encoding from 'lib0/encoding';
 import { createApp, type App } from '../../server/app.ts';
-import { loadConfig } from '../../server/config.ts';
+import { loadConfig, type Config } from '../../server/config.ts';
 import { listen, type Running } from '../../server/http.ts';
 import type { RelayLimits } from '../../server/relay.ts';
 import { MESSAGE_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC, SYNC_PATH_PREFIX, closeIsTransient, encodeAwarenessEntries } from '../../src/lib/shared/protocol.ts';
@@ -319,6 +319,10 @@ export interface TestServerOptions {
   /** Reuse a data directory (persistence tests); default a fresh temp dir. */
   dataDir?: string;
   relay?: Partial<RelayLimits>;
+  /** Login limits (server/config.ts `login`), for tests that exercise them. */
+  login?: Partial<Config['login']>;
+  /** Any other configuration (server/config.ts), applied last. */
+  config?: Partial<Config>;
   /** The app's clock (createApp's `now`), for tests that move time. */
   now?: () => Date;
 }
@@ -343,7 +347,7 @@ export class TestServer {
   static async start(opts: TestServerOptions = {}): Promise<TestServer> {
     const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'fp-int-'));
     const base = loadConfig({}, { port: 0, demo: true });
-    const config = { ...base, dataDir, relay: { ...base.relay, ...opts.relay } };
+    const config = { ...base, dataDir, relay: { ...base.relay, ...opts.relay }, login: { ...base.login, ...opts.login }, ...opts.config };
     const app = await createApp(config, opts.now ? { now: opts.now } : {});
     const running = await listen(app, null, 0);
     return new TestServer(app, running, dataDir, opts.dataDir === undefined);

@@ -17,6 +17,9 @@ import { deviceId } from './device.ts';
 import { LiveRoom, type ClosedReason } from './live-room.svelte.ts';
 import { manifestListsRoom } from './room-access.ts';
 
+/** Offline openings per upload (the server takes at most 1,000). */
+const ACCESS_UPLOAD_BATCH = 200;
+
 const SWEEP_INTERVAL_MS = 60_000;
 const CONCURRENCY = 3;
 const RETRY_INTERVAL_MS = 5_000;
@@ -238,7 +241,8 @@ class SyncManager {
       status: existing.status,
       parts: existing.parts,
       consentUntil: null,
-      workers: existing.workers
+      workers: existing.workers,
+      openedBySector: existing.openedBySector
     };
     let owned: { doc: Y.Doc; idb: IndexeddbPersistence } | null = null;
     if (!doc) {
@@ -433,18 +437,7 @@ class SyncManager {
   async #flushOutboxes() {
     const db = this.db;
     if (!db) return;
-    const offline = await db.accessOutbox.toArray();
-    if (offline.length > 0) {
-      try {
-        await api('/api/access-log', {
-          method: 'POST',
-          body: { deviceId: deviceId(), entries: offline.map(({ at, room, action }) => ({ at, room, action })) }
-        });
-        await db.accessOutbox.bulkDelete(offline.map((e) => e.localId as number));
-      } catch {
-        /* stays queued for the next sweep */
-      }
-    }
+    await this.#uploadOfflineOpenings(db);
     for (const row of await db.consentOutbox.where('state').equals('afventer').toArray()) {
       try {
         await api<Consent>(`/api/families/${row.familyId}/consents`, { method: 'POST', body: row.payload });
@@ -456,6 +449,40 @@ class SyncManager {
       }
     }
     await this.#refreshCounts();
+  }
+
+  /**
+   * Sends the openings made offline. The server takes a batch whole or not at
+   * all and stores an opening once however often it is sent, so a batch is
+   * deleted only after it was accepted. A batch it refuses (400: an opening
+   * it will never accept, e.g. older than the lease) is sent again one by
+   * one, so the others still arrive and only the refused ones are dropped;
+   * no connection or too many for now (429): everything stays for the next sweep.
+   */
+  async #uploadOfflineOpenings(db: LocalDb) {
+    const offline = await db.accessOutbox.toArray();
+    const send = (rows: typeof offline) =>
+      api('/api/access-log', { method: 'POST', body: { deviceId: deviceId(), entries: rows.map(({ at, room, action }) => ({ at, room, action })) } });
+    const done = (rows: typeof offline) => db.accessOutbox.bulkDelete(rows.map((e) => e.localId as number));
+    for (let i = 0; i < offline.length; i += ACCESS_UPLOAD_BATCH) {
+      const batch = offline.slice(i, i + ACCESS_UPLOAD_BATCH);
+      try {
+        await send(batch);
+        await done(batch);
+      } catch (err) {
+        if (!(err instanceof ApiFailure) || err.status !== 400) return; // stays queued for the next sweep
+        for (const row of batch) {
+          try {
+            await send([row]);
+            await done([row]);
+          } catch (one) {
+            if (!(one instanceof ApiFailure) || one.status !== 400) return;
+            console.warn(`the server refused an offline opening of ${row.room} at ${row.at}: ${one.message}`);
+            await done([row]);
+          }
+        }
+      }
+    }
   }
 
   /**
