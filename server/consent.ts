@@ -5,7 +5,7 @@
 import { addMonths } from 'date-fns/addMonths';
 import { PARTS, SECTORS, isPart, isSector, type Part, type Sector } from '../src/lib/shared/rooms.ts';
 import type { ConsentMethod } from '../src/lib/shared/api-types.ts';
-import { MAX_CONSENT_MONTHS, startsBeforeToday } from '../src/lib/shared/consent.ts';
+import { MAX_CONSENT_MONTHS, documentationMissing, startsBeforeToday } from '../src/lib/shared/consent.ts';
 import type { ErrorCode } from './messages.ts';
 
 export class ConsentInputError extends Error {
@@ -99,13 +99,15 @@ export function parseConsentInput(b: Record<string, unknown>, now: Date): Consen
     // An optional note (e.g. who signed on whose behalf) is allowed with a signature.
     reference = text(b.reference).slice(0, 500) || null;
   } else {
-    // DESIGN §8 names only `signature?`: a client of the contract documents a
-    // paper or oral consent there, as text. The app sends `reference` (and its
-    // form insists on one); the server records what it is given.
+    // DESIGN §6: paper and oral consents carry their documentation — where the
+    // paper is filed, how and before whom the oral consent was given. Without
+    // it an oral consent is only the recorder's word, which is how a consent
+    // could be laundered. DESIGN §8 names only `signature?`, so a client of the
+    // contract may document it there, as text; the app sends `reference`.
     const asText = typeof b.signature === 'string' && !b.signature.startsWith('data:') ? b.signature : undefined;
     if (b.signature !== undefined && b.signature !== null && b.signature !== '' && asText === undefined) fail('consent_signature_not_allowed');
     reference = text(b.reference ?? asText) || null;
-    if (reference !== null && reference.length > 500) fail(method === 'paper' ? 'consent_reference_paper' : 'consent_reference_oral');
+    if (documentationMissing(method, reference) || (reference ?? '').length > 500) fail(method === 'paper' ? 'consent_reference_paper' : 'consent_reference_oral');
   }
 
   const validFrom = date(b.validFrom, now);

@@ -141,11 +141,17 @@ describe('consent validation', () => {
     expect(until.getTime()).toBe(expectedUntil.getTime());
   });
 
-  it('accepts the body of DESIGN §8: an oral consent without documentation, and paper documented in `signature`', async () => {
+  it('refuses a paper or oral consent without its documentation (DESIGN §6), and takes it as text in `signature` (DESIGN §8)', async () => {
     const { reference: _, ...contract } = valid();
     const oral = await post({ ...contract, method: 'oral' });
-    expect(oral.status).toBe(201);
-    expect(oral.json).toMatchObject({ method: 'oral', signature: null, reference: null });
+    expect(oral.status).toBe(400);
+    expect(oral.json.error).toBe('consent_reference_oral');
+    const blank = await post({ ...contract, method: 'paper', reference: '   ' });
+    expect(blank.status).toBe(400);
+    expect(blank.json.error).toBe('consent_reference_paper');
+    const documented = await post({ ...contract, method: 'oral', signature: 'Givet mundtligt på hjemmebesøg 3.12., begge forældre til stede' });
+    expect(documented.status).toBe(201);
+    expect(documented.json).toMatchObject({ method: 'oral', signature: null, reference: 'Givet mundtligt på hjemmebesøg 3.12., begge forældre til stede' });
     const paper = await post({ ...contract, signature: 'Underskrevet på papir, journalnr. 27.12.04-P20-1-25' });
     expect(paper.status).toBe(201);
     expect(paper.json).toMatchObject({ method: 'paper', signature: null, reference: 'Underskrevet på papir, journalnr. 27.12.04-P20-1-25' });
