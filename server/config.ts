@@ -1,6 +1,7 @@
 // Configuration from the environment; every knob documented in the README.
 import { resolve } from 'node:path';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './relay.ts';
+import { DEFAULT_EVENT_LIMITS, type EventChannelLimits } from './event-channel.ts';
 
 export interface Config {
   port: number;
@@ -16,6 +17,7 @@ export interface Config {
   maxBodyBytes: number;
   login: { windowMs: number; maxPerUsername: number; maxPerAddress: number };
   relay: RelayLimits;
+  events: EventChannelLimits;
 }
 
 function num(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
@@ -53,6 +55,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { por
       maxClientIdsPerConnection: DEFAULT_RELAY_LIMITS.maxClientIdsPerConnection,
       roomIdleUnloadMs: num(env, 'RELAY_ROOM_IDLE_SECONDS', DEFAULT_RELAY_LIMITS.roomIdleUnloadMs / 1000) * 1000,
       compactAfterUpdates: num(env, 'RELAY_COMPACT_AFTER', DEFAULT_RELAY_LIMITS.compactAfterUpdates)
+    },
+    events: {
+      maxStreamsPerSession: num(env, 'EVENTS_MAX_STREAMS_PER_SESSION', DEFAULT_EVENT_LIMITS.maxStreamsPerSession),
+      heartbeatMs: DEFAULT_EVENT_LIMITS.heartbeatMs,
+      retryMs: DEFAULT_EVENT_LIMITS.retryMs
     }
   };
 }
