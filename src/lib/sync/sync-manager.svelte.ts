@@ -47,7 +47,7 @@ class SyncManager {
   #live = new Map<string, LiveRoom>();
   /** rooms the sweep has open in the background */
   #background = new Set<LiveRoom>();
-  /** bumped by stop(): a sweep from an earlier generation stops at its next step */
+  /** bumped by stop() and refresh(): a sweep from an earlier generation stops at its next step */
   #generation = 0;
   #timer: ReturnType<typeof setInterval> | null = null;
   #retry: ReturnType<typeof setInterval> | null = null;
@@ -336,11 +336,14 @@ class SyncManager {
 
   /**
    * The server said this user's access changed: sweep now. A sweep already
-   * under way may have read the manifest before the change, so this one
-   * follows it.
+   * under way read the manifest before the change, and syncing a whole
+   * caseload can take a while: it stops after the rooms in flight, and a
+   * fresh one follows at once.
    */
   refresh(): Promise<void> {
-    return this.#running ? this.#running.then(() => this.sweep()) : this.sweep();
+    if (!this.#running) return this.sweep();
+    this.#generation++;
+    return this.#running.then(() => this.sweep());
   }
 
   async #sweep() {
