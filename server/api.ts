@@ -36,6 +36,11 @@ export interface ApiDeps {
   tovholderOf(familyId: string): string | null;
   /** True when a state-changing request's Origin is the app's own. */
   originAllowed(origin: string | null, request: Request): boolean;
+  /**
+   * GET /api/events for a signed-in session (server/event-channel.ts): the
+   * streaming response, or null when the session has its maximum of streams.
+   */
+  events(session: SessionUser, signal: AbortSignal): Response | null;
   /** GET /api/overview for a signed-in user (server/overview.ts). */
   overview(user: UserRow, url: URL): Response;
   secureCookies(request: Request): boolean;
@@ -129,6 +134,7 @@ export class Api {
     this.#route('POST', '/api/families/:id/consents/:consentId/revoke', (c) => this.#revokeConsent(c));
     this.#route('GET', '/api/families/:id/access-log', (c) => this.#accessLog(c));
     this.#route('POST', '/api/access-log', (c) => this.#uploadAccessLog(c));
+    this.#route('GET', '/api/events', (c) => this.#events(c));
     this.#route('GET', '/api/overview', (c) => this.#d.overview(this.#session(c.request).user, c.url));
   }
 
@@ -304,6 +310,12 @@ export class Api {
     });
   }
 
+  #events({ request }: Ctx) {
+    const stream = this.#d.events(this.#session(request), request.signal);
+    if (!stream) throw new HttpError(429, 'too_many_streams');
+    return stream;
+  }
+
   #me({ request }: Ctx) {
     const { user } = this.#session(request);
     const teams = this.#d.store.listTeams();
@@ -433,6 +445,8 @@ export class Api {
     this.#d.store.insertFamily(family);
     this.#d.initPlan(family);
     this.#audit(user.id, 'family-created', null, family.id);
+    // Colleagues of the same sector in the team may open it too: their lists should show it.
+    this.#d.accessChanged({ familyId: family.id });
     return json(201, { id: family.id });
   }
 

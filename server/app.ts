@@ -8,6 +8,8 @@ import { roomName } from '../src/lib/shared/rooms.ts';
 import { readTovholder, setMeta } from '../src/lib/domain/plan.ts';
 import { ORIGIN_SEED } from '../src/lib/domain/origins.ts';
 import { Api } from './api.ts';
+import { affectedUsers, LocalAccessEvents, type AccessEvents } from './access-events.ts';
+import { EventChannel } from './event-channel.ts';
 import { Auth, readCookie } from './auth.ts';
 import type { Config } from './config.ts';
 import { Relay } from './relay.ts';
@@ -21,6 +23,9 @@ export interface App {
   auth: Auth;
   relay: Relay;
   api: Api;
+  /** who must re-fetch what they may open (the seam several nodes replace) */
+  accessEvents: AccessEvents;
+  events: EventChannel;
   summaries: Summariser;
   close(): Promise<void>;
 }
@@ -65,7 +70,12 @@ export async function createApp(config: Config, opts: { now?: () => Date; summar
       return access(user, room, family, store.consentsOfFamily(family.id), now());
     }
   });
-  auth.onSessionEnded((hash) => relay.endSession(hash));
+  const accessEvents: AccessEvents = new LocalAccessEvents();
+  const events = new EventChannel({ events: accessEvents, limits: config.events, now });
+  auth.onSessionEnded((hash) => {
+    relay.endSession(hash);
+    events.endSession(hash);
+  });
 
   const initPlan = (family: FamilyRow) => {
     const doc = new Y.Doc();
@@ -80,7 +90,11 @@ export async function createApp(config: Config, opts: { now?: () => Date; summar
     now,
     initPlan,
     tovholderOf: (familyId) => summaries.readPlan(familyId, (doc) => readTovholder(doc)?.userId ?? null),
-    accessChanged: (filter) => relay.recheck(filter),
+    accessChanged: (filter) => {
+      relay.recheck(filter);
+      accessEvents.publish(affectedUsers(store, filter));
+    },
+    events: (session, signal) => events.open(session, signal),
     originAllowed: (origin, request) => originOk(origin, new URL(request.url).origin),
     overview: (user, url) => overview.handle(user, url),
     secureCookies: (request) => new URL(config.origin ?? request.url).protocol === 'https:',
@@ -104,9 +118,13 @@ export async function createApp(config: Config, opts: { now?: () => Date; summar
     auth,
     relay,
     api,
+    accessEvents,
+    events,
     summaries,
     async close() {
       summaries.close();
+      events.close();
+      accessEvents.close();
       await relay.close();
       store.close();
     }

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './relay.ts';
 import type { LoginLimits } from './auth.ts';
+import { DEFAULT_EVENT_LIMITS, type EventChannelLimits } from './event-channel.ts';
 
 export interface Config {
   port: number;
@@ -19,6 +20,7 @@ export interface Config {
   maxBodyBytes: number;
   login: LoginLimits;
   relay: RelayLimits;
+  events: EventChannelLimits;
 }
 
 function num(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
@@ -61,6 +63,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { por
       maxClientIdsPerConnection: DEFAULT_RELAY_LIMITS.maxClientIdsPerConnection,
       roomIdleUnloadMs: num(env, 'RELAY_ROOM_IDLE_SECONDS', DEFAULT_RELAY_LIMITS.roomIdleUnloadMs / 1000) * 1000,
       compactAfterUpdates: num(env, 'RELAY_COMPACT_AFTER', DEFAULT_RELAY_LIMITS.compactAfterUpdates)
+    },
+    events: {
+      maxStreamsPerSession: num(env, 'EVENTS_MAX_STREAMS_PER_SESSION', DEFAULT_EVENT_LIMITS.maxStreamsPerSession),
+      heartbeatMs: DEFAULT_EVENT_LIMITS.heartbeatMs,
+      retryMs: DEFAULT_EVENT_LIMITS.retryMs
     }
   };
 }

@@ -1,5 +1,5 @@
-// Background sync driven by GET /api/manifest. On login, on reconnect and
-// every minute while online: fetch the manifest, purge what the server says
+// Background sync driven by GET /api/manifest. On login, on reconnect, when
+// the server says access changed (access-events.ts) and every minute while online: fetch the manifest, purge what the server says
 // to purge, then sync only rooms whose server seq moved or that hold unsent
 // local edits, a few sockets at a time, closing each when settled. Rooms on
 // screen stay live (openRoom) and are skipped by the sweep. Also owns the
@@ -12,6 +12,7 @@ import { parseRoom } from '../shared/rooms.ts';
 import { openDb, type ConsentOutboxRow, type LocalDb, type RoomRow } from '../storage/db.ts';
 import { familyRows, indexSummaries, writeFamily } from '../storage/indexer.ts';
 import { localRoomDatabases, purgeAll, purgeRooms } from '../storage/purge.ts';
+import { watchAccess } from './access-events.ts';
 import { api, ApiFailure } from './api.ts';
 import { deviceId } from './device.ts';
 import { LiveRoom, type ClosedReason } from './live-room.svelte.ts';
@@ -49,13 +50,14 @@ class SyncManager {
   #live = new Map<string, LiveRoom>();
   /** rooms the sweep has open in the background */
   #background = new Set<LiveRoom>();
-  /** bumped by stop(): a sweep from an earlier generation stops at its next step */
+  /** bumped by stop() and refresh(): a sweep from an earlier generation stops at its next step */
   #generation = 0;
   #timer: ReturnType<typeof setInterval> | null = null;
   #retry: ReturnType<typeof setInterval> | null = null;
   #localCheck: ReturnType<typeof setInterval> | null = null;
   #running: Promise<void> | null = null;
   #indexTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  #unwatchAccess: (() => void) | null = null;
 
   start(me: Me) {
     if (this.#me?.id === me.id && this.db) return;
@@ -68,6 +70,7 @@ class SyncManager {
     if (!navigator.onLine) this.#onOffline();
     this.#timer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
     this.#localCheck = setInterval(() => void this.#checkLocal(), LOCAL_CHECK_INTERVAL_MS);
+    this.#unwatchAccess = watchAccess(() => void this.refresh());
     void this.#refreshCounts();
     void this.#checkLocal().then(() => this.sweep());
   }
@@ -80,6 +83,8 @@ class SyncManager {
     this.#retry = null;
     if (this.#localCheck) clearInterval(this.#localCheck);
     this.#localCheck = null;
+    this.#unwatchAccess?.();
+    this.#unwatchAccess = null;
     window.removeEventListener('online', this.#onOnline);
     window.removeEventListener('offline', this.#onOffline);
     const closing = [...this.#live.values(), ...this.#background].map((r) => r.destroy());
@@ -331,6 +336,18 @@ class SyncManager {
       this.#running = null;
     });
     return this.#running;
+  }
+
+  /**
+   * The server said this user's access changed: sweep now. A sweep already
+   * under way read the manifest before the change, and syncing a whole
+   * caseload can take a while: it stops after the rooms in flight, and a
+   * fresh one follows at once.
+   */
+  refresh(): Promise<void> {
+    if (!this.#running) return this.sweep();
+    this.#generation++;
+    return this.#running.then(() => this.sweep());
   }
 
   async #sweep() {
