@@ -4,9 +4,11 @@ import type { IncomingMessage } from 'node:http';
 import * as Y from 'yjs';
 import { access } from '../src/lib/shared/access.ts';
 import { roomName } from '../src/lib/shared/rooms.ts';
-import { setMeta } from '../src/lib/domain/plan.ts';
+import { readTovholder, setMeta } from '../src/lib/domain/plan.ts';
 import { ORIGIN_SEED } from '../src/lib/domain/origins.ts';
 import { Api } from './api.ts';
+import { affectedUsers, LocalAccessEvents, type AccessEvents } from './access-events.ts';
+import { EventChannel } from './event-channel.ts';
 import { Auth, readCookie } from './auth.ts';
 import type { Config } from './config.ts';
 import { Relay } from './relay.ts';
@@ -21,6 +23,9 @@ export interface App {
   auth: Auth;
   relay: Relay;
   api: Api;
+  /** who must re-fetch what they may open (the seam several nodes replace) */
+  accessEvents: AccessEvents;
+  events: EventChannel;
   summaries: Summariser;
   close(): Promise<void>;
 }
@@ -74,7 +79,12 @@ export async function createApp(
       return access(user, room, family, consents, now());
     }
   });
-  auth.onSessionEnded((hash) => relay.endSession(hash));
+  const accessEvents: AccessEvents = new LocalAccessEvents();
+  const events = new EventChannel({ events: accessEvents, limits: config.events, now });
+  auth.onSessionEnded((hash) => {
+    relay.endSession(hash);
+    events.endSession(hash);
+  });
 
   const initPlan = async (family: FamilyRow) => {
     const doc = new Y.Doc();
@@ -88,11 +98,16 @@ export async function createApp(
     auth,
     now,
     initPlan,
-    accessChanged: (filter) => relay.recheck(filter),
+    tovholderOf: (familyId) => summaries.readPlan(familyId, (doc) => readTovholder(doc)?.userId ?? null),
+    accessChanged: async (filter) => {
+      await Promise.all([relay.recheck(filter), affectedUsers(store, filter).then((users) => accessEvents.publish(users))]);
+    },
+    events: (session, signal) => events.open(session, signal),
     originAllowed: (origin, request) => originOk(origin, new URL(request.url).origin),
     overview: (user, url) => overview.handle(user, url),
     secureCookies: (request) => new URL(config.origin ?? request.url).protocol === 'https:',
     leaseDays: config.leaseDays,
+    accessLogMaxPerHour: config.accessLogMaxPerHour,
     sessionTtlMs: config.sessionTtlMs,
     maxBodyBytes: config.maxBodyBytes
   });
@@ -115,10 +130,14 @@ export async function createApp(
     auth,
     relay,
     api,
+    accessEvents,
+    events,
     summaries,
     async close() {
       clearInterval(sessionSweep);
       await summaries.close();
+      events.close();
+      accessEvents.close();
       await relay.close();
       await store.close();
     }

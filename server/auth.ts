@@ -42,8 +42,16 @@ export interface SessionUser {
 
 export interface LoginLimits {
   windowMs: number;
-  maxPerUsername: number;
+  /** failures per username and address within the window before 429: an attacker elsewhere cannot lock a colleague out */
+  maxPerUsernameAddress: number;
+  /** failures per address within the window before 429 (one address spraying many usernames) */
   maxPerAddress: number;
+  /** failures per username within the window (from any address) after which every attempt for it waits */
+  delayAfter: number;
+  /** the first wait; it doubles with every further failure */
+  delayBaseMs: number;
+  /** the longest wait */
+  delayMaxMs: number;
 }
 
 export type LoginResult =
@@ -64,6 +72,8 @@ class FailureCounter {
     return list.length;
   }
   add(key: string, now: number) {
+    // A spray of made-up usernames or addresses must not grow the map without end.
+    if (this.#hits.size >= MAX_COUNTER_KEYS) this.#prune(now);
     const list = this.#hits.get(key) ?? [];
     list.push(now);
     this.#hits.set(key, list);
@@ -71,7 +81,20 @@ class FailureCounter {
   clear(key: string) {
     this.#hits.delete(key);
   }
+  #prune(now: number) {
+    for (const key of [...this.#hits.keys()]) this.count(key, now);
+  }
 }
+
+const MAX_COUNTER_KEYS = 10_000;
+
+/** The wait before an attempt for a username with `failures` recent failures: none, then doubling, capped. */
+export function loginDelayMs(failures: number, limits: Pick<LoginLimits, 'delayAfter' | 'delayBaseMs' | 'delayMaxMs'>): number {
+  if (failures < limits.delayAfter) return 0;
+  return Math.min(limits.delayBaseMs * 2 ** Math.min(failures - limits.delayAfter, 30), limits.delayMaxMs);
+}
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class Auth {
   readonly #store: Identity & Sessions;
@@ -96,26 +119,40 @@ export class Auth {
     return () => this.#listeners.delete(fn);
   }
 
+  /**
+   * Every key is derived from the username as typed, never from whether it
+   * exists, so an unknown username meets the same limits and waits as a known
+   * one. A hard limit per username alone would let anyone lock a colleague
+   * out; here the hard limits are per username + address and per address,
+   * and a username under attack from many addresses only answers more slowly.
+   */
   async login(username: string, password: string, address: string, now = new Date()): Promise<LoginResult> {
     const t = now.getTime();
-    const userKey = `u:${username.toLowerCase()}`;
+    const name = username.toLowerCase();
+    const userKey = `u:${name}`;
+    const pairKey = `ua:${name}\u0000${address}`;
     const addrKey = `a:${address}`;
     if (
-      this.#failures.count(userKey, t) >= this.#limits.maxPerUsername ||
+      this.#failures.count(pairKey, t) >= this.#limits.maxPerUsernameAddress ||
       this.#failures.count(addrKey, t) >= this.#limits.maxPerAddress
     ) {
       return { ok: false, reason: 'rate-limited' };
     }
+    const delay = loginDelayMs(this.#failures.count(userKey, t), this.#limits);
+    if (delay > 0) await wait(delay);
     const user = await this.#store.userByUsername(username);
     const ok = user?.active
       ? await verifyPassword(password, user.passwordHash)
       : (await verifyPassword(password, await this.#dummyHash), false);
     if (!ok || !user) {
       this.#failures.add(userKey, t);
+      this.#failures.add(pairKey, t);
       this.#failures.add(addrKey, t);
       return { ok: false, reason: 'invalid' };
     }
-    this.#failures.clear(userKey);
+    // The owner's success ends the pair's count; the username's stays, so an
+    // attack from elsewhere is still slowed.
+    this.#failures.clear(pairKey);
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(t + this.#ttlMs).toISOString();
     await this.#store.createSession({ idHash: hashToken(token), userId: user.id, createdAt: now.toISOString(), expiresAt });

@@ -1,6 +1,8 @@
 // Configuration from the environment; every knob documented in the README.
 import { resolve } from 'node:path';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './relay.ts';
+import type { LoginLimits } from './auth.ts';
+import { DEFAULT_EVENT_LIMITS, type EventChannelLimits } from './event-channel.ts';
 
 export interface Config {
   port: number;
@@ -15,9 +17,12 @@ export interface Config {
   trustProxy: boolean;
   sessionTtlMs: number;
   leaseDays: number;
+  /** offline openings a session may upload per hour (POST /api/access-log) */
+  accessLogMaxPerHour: number;
   maxBodyBytes: number;
-  login: { windowMs: number; maxPerUsername: number; maxPerAddress: number };
+  login: LoginLimits;
   relay: RelayLimits;
+  events: EventChannelLimits;
 }
 
 function num(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
@@ -45,11 +50,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { por
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     sessionTtlMs: num(env, 'SESSION_TTL_HOURS', 24 * 7) * 3_600_000,
     leaseDays: num(env, 'LEASE_DAYS', 7),
+    accessLogMaxPerHour: num(env, 'ACCESS_LOG_MAX_PER_HOUR', 2000),
     maxBodyBytes: num(env, 'MAX_BODY_BYTES', 256 * 1024),
     login: {
       windowMs: num(env, 'LOGIN_WINDOW_SECONDS', 900) * 1000,
-      maxPerUsername: num(env, 'LOGIN_MAX_PER_USERNAME', 10),
-      maxPerAddress: num(env, 'LOGIN_MAX_PER_ADDRESS', 50)
+      // LOGIN_MAX_PER_USERNAME is the knob's name from before it counted per address too.
+      maxPerUsernameAddress: num(env, 'LOGIN_MAX_PER_USERNAME_ADDRESS', num(env, 'LOGIN_MAX_PER_USERNAME', 10)),
+      maxPerAddress: num(env, 'LOGIN_MAX_PER_ADDRESS', 50),
+      delayAfter: num(env, 'LOGIN_DELAY_AFTER', 5),
+      delayBaseMs: num(env, 'LOGIN_DELAY_BASE_MS', 250),
+      delayMaxMs: num(env, 'LOGIN_DELAY_MAX_MS', 8000)
     },
     relay: {
       maxMessageBytes: num(env, 'RELAY_MAX_MESSAGE_BYTES', DEFAULT_RELAY_LIMITS.maxMessageBytes),
@@ -62,6 +72,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { por
       maxClientIdsPerConnection: DEFAULT_RELAY_LIMITS.maxClientIdsPerConnection,
       roomIdleUnloadMs: num(env, 'RELAY_ROOM_IDLE_SECONDS', DEFAULT_RELAY_LIMITS.roomIdleUnloadMs / 1000) * 1000,
       compactAfterUpdates: num(env, 'RELAY_COMPACT_AFTER', DEFAULT_RELAY_LIMITS.compactAfterUpdates)
+    },
+    events: {
+      maxStreamsPerSession: num(env, 'EVENTS_MAX_STREAMS_PER_SESSION', DEFAULT_EVENT_LIMITS.maxStreamsPerSession),
+      heartbeatMs: DEFAULT_EVENT_LIMITS.heartbeatMs,
+      retryMs: DEFAULT_EVENT_LIMITS.retryMs
     }
   };
 }

@@ -5,6 +5,7 @@
 import { addMonths } from 'date-fns/addMonths';
 import { PARTS, SECTORS, isPart, isSector, type Part, type Sector } from '../src/lib/shared/rooms.ts';
 import type { ConsentMethod } from '../src/lib/shared/api-types.ts';
+import { MAX_CONSENT_MONTHS, documentationMissing, startsBeforeToday } from '../src/lib/shared/consent.ts';
 import type { ErrorCode } from './messages.ts';
 
 export class ConsentInputError extends Error {
@@ -98,20 +99,24 @@ export function parseConsentInput(b: Record<string, unknown>, now: Date): Consen
     // An optional note (e.g. who signed on whose behalf) is allowed with a signature.
     reference = text(b.reference).slice(0, 500) || null;
   } else {
-    // DESIGN §8 names only `signature?`: a client of the contract documents a
-    // paper or oral consent there, as text. The app sends `reference` (and its
-    // form insists on one); the server records what it is given.
+    // DESIGN §6: paper and oral consents carry their documentation — where the
+    // paper is filed, how and before whom the oral consent was given. Without
+    // it an oral consent is only the recorder's word, which is how a consent
+    // could be laundered. DESIGN §8 names only `signature?`, so a client of the
+    // contract may document it there, as text; the app sends `reference`.
     const asText = typeof b.signature === 'string' && !b.signature.startsWith('data:') ? b.signature : undefined;
     if (b.signature !== undefined && b.signature !== null && b.signature !== '' && asText === undefined) fail('consent_signature_not_allowed');
     reference = text(b.reference ?? asText) || null;
-    if (reference !== null && reference.length > 500) fail(method === 'paper' ? 'consent_reference_paper' : 'consent_reference_oral');
+    if (documentationMissing(method, reference) || (reference ?? '').length > 500) fail(method === 'paper' ? 'consent_reference_paper' : 'consent_reference_oral');
   }
 
   const validFrom = date(b.validFrom, now);
-  if (Math.abs(validFrom.getTime() - now.getTime()) > 366 * DAY_MS) fail('consent_from_far');
+  if (validFrom.getTime() - now.getTime() > 366 * DAY_MS) fail('consent_from_far');
   const validUntil = date(b.validUntil, addMonths(validFrom, 12));
   if (validUntil.getTime() <= validFrom.getTime()) fail('consent_until_before_from');
-  if (validUntil.getTime() > addMonths(validFrom, 36).getTime() + DAY_MS) fail('consent_too_long');
+  if (validUntil.getTime() > addMonths(validFrom, MAX_CONSENT_MONTHS).getTime() + DAY_MS) fail('consent_too_long');
+  // A consent starting in the past would make earlier sharing look consented.
+  if (startsBeforeToday(validFrom, now)) fail('consent_from_past');
 
   let renewsId: string | null = null;
   if (b.renewsId !== undefined && b.renewsId !== null && b.renewsId !== '') {

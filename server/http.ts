@@ -5,6 +5,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { App } from './app.ts';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
@@ -23,15 +25,32 @@ async function apiOnly(app: App, req: IncomingMessage, res: ServerResponse) {
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+  // As SvelteKit's adapter does: the request's signal aborts when the client goes away before the response ended.
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableEnded) gone.abort();
+  });
   const request = new Request(url, {
     method: req.method,
     headers,
     body: hasBody ? (Readable.toWeb(req) as ReadableStream) : undefined,
-    duplex: 'half'
+    duplex: 'half',
+    signal: gone.signal
   } as RequestInit);
   const response = await app.api.handle(request, { clientAddress: req.socket.remoteAddress ?? '' });
   res.writeHead(response.status, Object.fromEntries(response.headers));
-  res.end(Buffer.from(await response.arrayBuffer()));
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  // Piped, not buffered: a streamed body (GET /api/events) never ends by itself.
+  try {
+    await pipeline(Readable.fromWeb(response.body as WebReadableStream), res);
+  } catch (err) {
+    // The client went away mid-stream; pipeline has cancelled the body, which is all there is to do.
+    if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE' && gone.signal.aborted) return;
+    throw err;
+  }
 }
 
 /** The header through which the server tells SvelteKit (PROTOCOL_HEADER) and the relay the request's scheme. */

@@ -111,6 +111,8 @@ interface Fam {
   involved: string[];
   consent: ReturnType<typeof consentState>;
   active: boolean;
+  /** the plan's tovholder, when an active worker of the family's team (a plan can name anyone) */
+  tovholder: string | null;
 }
 type Known = Fam & { p: Prepared; f: DayFigures };
 
@@ -156,7 +158,7 @@ class Acc {
     const { p, f } = x;
     if (!p || !f) return;
     if (x.active) {
-      if (!p.s.tovholder) k.withoutTovholder++;
+      if (!x.tovholder) k.withoutTovholder++;
       k.overdueActions += f.overdueActions;
       if (f.overdueActions > 0) k.familiesWithOverdue++;
       k.openActions += f.openActions;
@@ -232,7 +234,7 @@ class WorkerAcc {
   add(x: Known) {
     const w = this.w;
     w.caseload++;
-    if (x.p.s.tovholder?.userId === w.userId) w.tovholderFor++;
+    if (x.tovholder === w.userId) w.tovholderFor++;
     w.ownOpenActions += x.f.openByOwner[w.userId] ?? 0;
     w.ownOverdueActions += x.f.overdueByOwner[w.userId] ?? 0;
     if (x.f.overdueActions > 0) w.familiesWithOverdue++;
@@ -338,17 +340,25 @@ export class OverviewService {
     const inactiveFrom = inactiveCutoff(today);
     const warnUntil = consentWarningUntil(now);
     let pending = 0;
+    // Only the team's active workers are people here: action owners and
+    // tovholders are ids written by clients into the plan, and the team may
+    // have changed since the summary was taken.
+    const users = new Map((await this.#d.store.listUsers()).map((u) => [u.id, u]));
+    const members = new Map<string, Set<string>>(teams.map((t) => [t.id, new Set()]));
+    for (const u of users.values()) if (u.role === 'worker' && u.active) for (const t of u.teamIds) members.get(t)?.add(u.id);
     const byTeam = new Map<string, Fam[]>(teams.map((t) => [t.id, []]));
     for (const row of inScope) {
       const p = summaries.get(row.familyId) ?? null;
       if (!p) pending++;
       const day = p ? dayOf(p, today, inactiveFrom) : null;
       const consent = consentState((windows.get(row.familyId) ?? []).map(asConsent), now, warnUntil);
-      byTeam.get(row.teamId)?.push({ row, p, f: day?.f ?? null, involved: day?.involved ?? [], consent, active: (p?.s.status ?? row.status) === 'aktiv' });
+      const team = members.get(row.teamId) ?? new Set<string>();
+      const tovholder = p?.s.tovholder && team.has(p.s.tovholder.userId) ? p.s.tovholder.userId : null;
+      const involved = (day?.involved ?? []).filter((id) => team.has(id));
+      byTeam.get(row.teamId)?.push({ row, p, f: day?.f ?? null, involved, consent, active: (p?.s.status ?? row.status) === 'aktiv', tovholder });
     }
 
     // ---- aggregate ----
-    const users = new Map((await this.#d.store.listUsers()).map((u) => [u.id, u]));
     const months = new Set(period.months);
     const totals = new Acc(period.months);
     const teamFigures: TeamFigures[] = [];
@@ -365,8 +375,8 @@ export class OverviewService {
         }
         return w;
       };
-      // Every worker of the team has a row, also with no families.
-      for (const u of users.values()) if (u.role === 'worker' && u.active && u.teamIds.includes(t.id)) workerOf(u.id);
+      // Every worker of the team has a row, also with no families; nobody else has one.
+      for (const id of members.get(t.id) ?? []) workerOf(id);
       for (const x of byTeam.get(t.id) ?? []) {
         acc.add(x);
         totals.add(x);
@@ -423,8 +433,8 @@ export class OverviewService {
       teamName: teams.find((t) => t.id === row.teamId)?.name ?? row.teamId,
       district: row.district,
       status: s.status,
-      role: s.tovholder?.userId === worker ? 'tovholder' : 'handlinger',
-      tovholder: s.tovholder ? { userId: s.tovholder.userId, name: users.get(s.tovholder.userId)?.name ?? '', since: s.tovholder.since } : null,
+      role: x.tovholder === worker ? 'tovholder' : 'handlinger',
+      tovholder: x.tovholder && s.tovholder ? { userId: x.tovholder, name: users.get(x.tovholder)?.name ?? '', since: s.tovholder.since } : null,
       openActions: f.openActions,
       ownOpenActions: f.openByOwner[worker] ?? 0,
       overdueActions: f.overdueActions,

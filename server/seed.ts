@@ -32,9 +32,11 @@ import { hashPassword } from './auth.ts';
 import type { Consents, Families, FamilyRow, Identity, RoomLog, UserRow } from './store/types.ts';
 import { mulberry32 } from '../src/lib/shared/prng.ts';
 
+// Each team covers a few skoledistrikter named after their schools, as in
+// Aarhus; the first is the team's own (the seeded families live there).
 export const DEMO_TEAMS = [
-  { id: 'gellerup', name: 'Gellerup', district: 'Gellerup', cluster: 'Vest' },
-  { id: 'viby', name: 'Viby', district: 'Viby', cluster: 'Syd' }
+  { id: 'gellerup', name: 'Gellerup', district: 'Gellerup', cluster: 'Vest', districts: ['Gellerup', 'Tovshøj', 'Ellekær', 'Skjoldhøj', 'Sødalen'] },
+  { id: 'viby', name: 'Viby', district: 'Viby', cluster: 'Syd', districts: ['Viby', 'Rosenvang', 'Rundhøj', 'Kragelund', 'Søndervang'] }
 ];
 
 export const DEMO_USERS: Omit<UserRow, 'passwordHash' | 'active'>[] = [
@@ -167,7 +169,10 @@ function consentFor(i: number, now: Date, team: string): { opener: Sector; conse
 }
 
 export async function seedDemo(store: Identity & Families & Consents & Pick<RoomLog, 'appendUpdates'>, now: Date) {
-  for (const t of DEMO_TEAMS) await store.upsertTeam(t);
+  for (const { districts, ...t } of DEMO_TEAMS) {
+    await store.upsertTeam(t);
+    await store.setTeamDistricts(t.id, districts);
+  }
   const hash = await hashPassword('demo');
   for (const u of DEMO_USERS) await store.upsertUser({ ...u, passwordHash: hash, active: true });
   const workersOf = (team: string) => DEMO_USERS.filter((u) => u.role === 'worker' && u.teamIds.includes(team));

@@ -10,10 +10,10 @@ import * as Y from 'yjs';
 import { parseRoom, roomName } from '../src/lib/shared/rooms.ts';
 import { ORIGIN_RELAY_LOAD } from '../src/lib/domain/origins.ts';
 import { summarisePlan, SUMMARY_VERSION, type PlanSummary } from '../src/lib/domain/summary.ts';
-import type { Families, RoomLog, Summaries } from './store/types.ts';
+import type { Families, Identity, RoomLog, Summaries } from './store/types.ts';
 
 export interface SummariserDeps {
-  store: Pick<Families, 'familyById'> & Pick<RoomLog, 'latestSeqs' | 'loadUpdates'> & Summaries;
+  store: Pick<Families, 'familyById'> & Pick<Identity, 'activeWorkerIdsOfTeam'> & Pick<RoomLog, 'latestSeqs' | 'loadUpdates'> & Summaries;
   now(): Date;
   /** The relay's document of a room while it is loaded (it holds every persisted update). */
   liveDoc(room: string): Promise<Y.Doc | undefined>;
@@ -108,7 +108,8 @@ export class Summariser {
   async summarise(familyId: string, updatedAt: string | null = null): Promise<PlanSummary | null> {
     const { store } = this.#d;
     const room = roomName(familyId, 'plan');
-    if (!(await store.familyById(familyId))) return null;
+    const family = await store.familyById(familyId);
+    if (!family) return null;
     const seq = (await store.latestSeqs([room])).get(room) ?? 0;
     const prev = await store.planSummary(familyId);
     // The time of the last change: as the relay told us, else at least when the
@@ -119,7 +120,8 @@ export class Summariser {
     const doc = live ?? (await this.#load(room));
     try {
       const now = this.#d.now();
-      const summary = summarisePlan(doc, now, { lastUpdateAt });
+      const workers = new Set(await store.activeWorkerIdsOfTeam(family.teamId));
+      const summary = summarisePlan(doc, now, { lastUpdateAt, isTeamWorker: (id) => workers.has(id) });
       await store.upsertPlanSummary({
         familyId,
         seq,
@@ -129,6 +131,24 @@ export class Summariser {
         data: JSON.stringify(summary)
       });
       return summary;
+    } finally {
+      if (!live) doc.destroy();
+    }
+  }
+
+  /**
+   * Reads a family's plan document as the relay holds it: the live document
+   * while the room is loaded (it has every persisted update, once committed),
+   * else one built from the store for this call. For rare reads that must be
+   * current (who is tovholder when a consent is recorded), where a summary
+   * could be seconds behind.
+   */
+  async readPlan<T>(familyId: string, read: (doc: Y.Doc) => T): Promise<T> {
+    const room = roomName(familyId, 'plan');
+    const live = await this.#d.liveDoc(room);
+    const doc = live ?? (await this.#load(room));
+    try {
+      return read(doc);
     } finally {
       if (!live) doc.destroy();
     }

@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { Role } from '../../src/lib/shared/access.ts';
 import type { Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { str, strOrNull, toAccessGroup, toConsent, toFamily } from './rows.ts';
+import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toFamily } from './rows.ts';
 import type {
   AccessGroup,
   AuditEntry,
@@ -37,6 +37,16 @@ const SQL = {
   upsertTeam: `INSERT INTO teams (id, name, district, cluster) VALUES ($1, $2, $3, $4)
     ON CONFLICT (id) DO UPDATE SET name = excluded.name, district = excluded.district, cluster = excluded.cluster`,
   listTeams: `SELECT id, name, district, cluster FROM teams ORDER BY name`,
+  deleteTeamDistricts: `DELETE FROM team_districts WHERE team_id = $1`,
+  insertTeamDistricts: `INSERT INTO team_districts (team_id, name, position)
+    SELECT $1, name, ord - 1 FROM unnest($2::text[]) WITH ORDINALITY AS t(name, ord)`,
+  districtsOfTeam: `SELECT name FROM (
+      SELECT name, position FROM team_districts WHERE team_id = $1
+      UNION ALL
+      SELECT district, 0 FROM teams WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM team_districts WHERE team_id = $1)
+    ) d ORDER BY position`,
+  activeWorkerIdsOfTeam: `SELECT u.id FROM users u JOIN user_teams t ON t.user_id = u.id
+    WHERE t.team_id = $1 AND u.active AND u.role = 'worker'`,
   upsertUser: `INSERT INTO users (id, username, name, role, sector, password_hash, active) VALUES ($1, $2, $3, $4, $5, $6, $7)
     ON CONFLICT (id) DO UPDATE SET username = excluded.username, name = excluded.name, role = excluded.role,
     sector = excluded.sector, password_hash = excluded.password_hash, active = excluded.active`,
@@ -118,6 +128,15 @@ const SQL = {
       SELECT room, seq, author, at FROM updates WHERE room = ANY($1::text[]) AND author <> 'snapshot'
     ) c LEFT JOIN users u ON u.id = c.author
     GROUP BY c.author, u.name, u.sector, c.room, hour`,
+  // A retried upload must not count an opening twice.
+  appendOfflineOpenings: `INSERT INTO audit (at, user_id, family_id, room, action, detail, device_id)
+    SELECT DISTINCT ON (t.at, t.room) t.at, $2, t.family_id, t.room, 'open-offline', t.detail, $3
+    FROM unnest($1::text[], $4::text[], $5::text[], $6::text[]) AS t(at, family_id, room, detail)
+    WHERE NOT EXISTS (SELECT 1 FROM audit a WHERE a.user_id = $2 AND a.room = t.room AND a.action = 'open-offline'
+      AND a.device_id IS NOT DISTINCT FROM $3 AND a.at = t.at)`,
+  auditOfFamilyActions: `SELECT a.id, a.at, a.user_id, a.family_id, a.room, a.action, a.detail, a.device_id, u.name AS user_name
+    FROM audit a LEFT JOIN users u ON u.id = a.user_id
+    WHERE a.family_id = $1 AND a.action = ANY($2::text[]) ORDER BY a.id DESC LIMIT $3`,
   audit: `INSERT INTO audit (at, user_id, family_id, room, action, detail, device_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
   auditGroupsOfFamily: `SELECT a.user_id, u.name AS user_name, u.sector AS user_sector, a.room, a.action,
     substr(a.at, 1, 13) AS hour, COUNT(*) AS n, MIN(a.at) AS first_at, MAX(a.at) AS last_at
@@ -228,6 +247,21 @@ export class PostgresStore implements Store {
 
   async listTeams(): Promise<TeamRow[]> {
     return (await this.#rows('listTeams')).map((r) => ({ id: str(r.id), name: str(r.name), district: str(r.district), cluster: str(r.cluster) }));
+  }
+
+  async setTeamDistricts(teamId: string, districts: readonly string[]) {
+    await this.#tx(async (c) => {
+      await this.#q('deleteTeamDistricts', [teamId], c);
+      if (districts.length > 0) await this.#q('insertTeamDistricts', [teamId, districts], c);
+    });
+  }
+
+  async districtsOfTeam(teamId: string) {
+    return (await this.#rows('districtsOfTeam', [teamId])).map((r) => str(r.name));
+  }
+
+  async activeWorkerIdsOfTeam(teamId: string) {
+    return (await this.#rows('activeWorkerIdsOfTeam', [teamId])).map((r) => str(r.id));
   }
 
   async upsertUser(u: UserRow) {
@@ -458,6 +492,28 @@ export class PostgresStore implements Store {
 
   async audit(e: AuditEntry) {
     await this.#q('audit', [e.at, e.userId, e.familyId, e.room, e.action, e.detail, e.deviceId]);
+  }
+
+  async appendOfflineOpenings(entries: readonly AuditEntry[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    // One upload is one user's, from one device: the statement takes those once.
+    const [{ userId, deviceId }] = entries;
+    if (entries.some((e) => e.userId !== userId || e.deviceId !== deviceId || e.action !== 'open-offline')) {
+      throw new Error('appendOfflineOpenings: one user, one device, open-offline only');
+    }
+    const result = await this.#q('appendOfflineOpenings', [
+      entries.map((e) => e.at),
+      userId,
+      deviceId,
+      entries.map((e) => e.familyId),
+      entries.map((e) => e.room),
+      entries.map((e) => e.detail)
+    ]);
+    return result.rowCount ?? 0;
+  }
+
+  async auditOfFamilyActions(familyId: string, actions: readonly string[], limit: number) {
+    return (await this.#rows('auditOfFamilyActions', [familyId, actions, limit])).map(toAuditRow);
   }
 
   async auditGroupsOfFamily(familyId: string, actions: readonly string[]) {

@@ -1,7 +1,7 @@
 // Row mappers shared by both stores: their tables have the same columns.
 import type { Part, Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent, ConsentMethod } from '../../src/lib/shared/api-types.ts';
-import type { AccessGroup, FamilyRow } from './types.ts';
+import type { AccessGroup, AuditRow, FamilyRow } from './types.ts';
 
 type Row = Record<string, unknown>;
 
@@ -60,3 +60,17 @@ export function toAccessGroup(r: Row): AccessGroup {
   };
 }
 
+
+export function toAuditRow(r: Row): AuditRow {
+  return {
+    id: Number(r.id),
+    at: str(r.at),
+    userId: strOrNull(r.user_id),
+    familyId: strOrNull(r.family_id),
+    room: strOrNull(r.room),
+    action: str(r.action),
+    detail: strOrNull(r.detail),
+    deviceId: strOrNull(r.device_id),
+    userName: strOrNull(r.user_name)
+  };
+}

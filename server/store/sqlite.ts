@@ -7,10 +7,11 @@ import { dirname } from 'node:path';
 import type { Role } from '../../src/lib/shared/access.ts';
 import type { Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { str, strOrNull, toAccessGroup, toConsent, toFamily } from './rows.ts';
+import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toFamily } from './rows.ts';
 import type {
   AccessGroup,
   AuditEntry,
+  AuditRow,
   ConsentWindow,
   FamilyRow,
   NewUpdate,
@@ -111,10 +112,25 @@ CREATE UNIQUE INDEX IF NOT EXISTS plan_summaries_rev ON plan_summaries(rev);
 CREATE TABLE IF NOT EXISTS server_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
 
+// The skoledistrikter each team covers: the list a family's district is chosen from.
+const DISTRICT_SCHEMA = `
+CREATE TABLE IF NOT EXISTS team_districts (
+  team_id TEXT NOT NULL REFERENCES teams(id), name TEXT NOT NULL, position INTEGER NOT NULL,
+  PRIMARY KEY (team_id, name)
+) WITHOUT ROWID;
+`;
+
 const SQL = {
   upsertTeam: `INSERT INTO teams (id, name, district, cluster) VALUES (?, ?, ?, ?)
     ON CONFLICT(id) DO UPDATE SET name = excluded.name, district = excluded.district, cluster = excluded.cluster`,
   listTeams: `SELECT id, name, district, cluster FROM teams ORDER BY name`,
+  deleteTeamDistricts: `DELETE FROM team_districts WHERE team_id = ?`,
+  insertTeamDistrict: `INSERT INTO team_districts (team_id, name, position) VALUES (?, ?, ?)`,
+  districtsOfTeam: `SELECT name FROM (
+      SELECT name, position FROM team_districts WHERE team_id = ?1
+      UNION ALL
+      SELECT district, 0 FROM teams WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM team_districts WHERE team_id = ?1)
+    ) ORDER BY position`,
   upsertUser: `INSERT INTO users (id, username, name, role, sector, password_hash, active) VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT(id) DO UPDATE SET username = excluded.username, name = excluded.name, role = excluded.role,
     sector = excluded.sector, password_hash = excluded.password_hash, active = excluded.active`,
@@ -123,6 +139,8 @@ const SQL = {
   userById: `SELECT * FROM users WHERE id = ?`,
   userByUsername: `SELECT * FROM users WHERE username = ?`,
   listUsers: `SELECT * FROM users ORDER BY username`,
+  activeWorkerIdsOfTeam: `SELECT u.id FROM users u JOIN user_teams t ON t.user_id = u.id
+    WHERE t.team_id = ? AND u.active = 1 AND u.role = 'worker'`,
   teamsOfUser: `SELECT team_id FROM user_teams WHERE user_id = ? ORDER BY team_id`,
   createSession: `INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
   sessionByHash: `SELECT id_hash, user_id, created_at, expires_at FROM sessions WHERE id_hash = ?`,
@@ -163,6 +181,13 @@ const SQL = {
   deleteUpTo: `DELETE FROM updates WHERE room = ? AND seq <= ?`,
   insertSnapshot: `INSERT INTO updates (room, seq, author, at, data) VALUES (?, ?, 'snapshot', ?, ?)`,
   audit: `INSERT INTO audit (at, user_id, family_id, room, action, detail, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  // A retried upload must not count an opening twice (audit_user_room finds the candidates).
+  appendOfflineOpening: `INSERT INTO audit (at, user_id, family_id, room, action, detail, device_id)
+    SELECT ?1, ?2, ?3, ?4, 'open-offline', ?5, ?6
+    WHERE NOT EXISTS (SELECT 1 FROM audit WHERE user_id = ?2 AND room = ?4 AND action = 'open-offline' AND device_id = ?6 AND at = ?1)`,
+  auditOfFamilyActions: `SELECT a.id, a.at, a.user_id, a.family_id, a.room, a.action, a.detail, a.device_id, u.name AS user_name
+    FROM audit a LEFT JOIN users u ON u.id = a.user_id
+    WHERE a.family_id = ? AND a.action IN (SELECT value FROM json_each(?)) ORDER BY a.id DESC LIMIT ?`,
   roomsOpenedBy: `SELECT DISTINCT room FROM audit WHERE user_id = ? AND room IS NOT NULL
     AND action IN ('open-read', 'open-write', 'open-offline', 'sync-read', 'sync-write')`,
   tableColumns: `SELECT name FROM pragma_table_info(?)`,
@@ -200,6 +225,7 @@ export class SqliteStore implements Store {
     this.#migrate();
     this.#db.exec(CONSENT_HISTORY);
     this.#db.exec(OVERVIEW_SCHEMA);
+    this.#db.exec(DISTRICT_SCHEMA);
   }
 
   /** Adds columns that a data file from an earlier release lacks. */
@@ -248,6 +274,19 @@ export class SqliteStore implements Store {
       .map((r) => ({ id: str(r.id), name: str(r.name), district: str(r.district), cluster: str(r.cluster) }));
   }
 
+  async setTeamDistricts(teamId: string, districts: readonly string[]): Promise<void> {
+    this.#tx(() => {
+      this.#stmt('deleteTeamDistricts').run(teamId);
+      districts.forEach((name, i) => this.#stmt('insertTeamDistrict').run(teamId, name, i));
+    });
+  }
+
+  async districtsOfTeam(teamId: string): Promise<string[]> {
+    return this.#stmt('districtsOfTeam')
+      .all(teamId)
+      .map((r) => str(r.name));
+  }
+
   async upsertUser(u: UserRow) {
     this.#tx(() => {
       this.#stmt('upsertUser').run(u.id, u.username, u.name, u.role, u.sector, u.passwordHash, u.active ? 1 : 0);
@@ -285,6 +324,12 @@ export class SqliteStore implements Store {
     return this.#stmt('listUsers')
       .all()
       .map((r) => this.#toUser(r) as UserRow);
+  }
+
+  async activeWorkerIdsOfTeam(teamId: string): Promise<string[]> {
+    return this.#stmt('activeWorkerIdsOfTeam')
+      .all(teamId)
+      .map((r) => str(r.id));
   }
 
   async createSession(s: SessionRow) {
@@ -487,6 +532,16 @@ export class SqliteStore implements Store {
 
   async audit(e: AuditEntry) {
     this.#stmt('audit').run(e.at, e.userId, e.familyId, e.room, e.action, e.detail, e.deviceId);
+  }
+
+  async appendOfflineOpenings(entries: readonly AuditEntry[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    const insert = this.#stmt('appendOfflineOpening');
+    return this.#tx(() => entries.reduce((n, e) => n + Number(insert.run(e.at, e.userId, e.familyId, e.room, e.detail, e.deviceId).changes), 0));
+  }
+
+  async auditOfFamilyActions(familyId: string, actions: readonly string[], limit: number): Promise<AuditRow[]> {
+    return this.#stmt('auditOfFamilyActions').all(familyId, JSON.stringify(actions), limit).map(toAuditRow);
   }
 
   async auditGroupsOfFamily(familyId: string, actions: readonly string[]): Promise<AccessGroup[]> {

@@ -83,6 +83,11 @@ export interface AccessGroup {
   lastAt: string;
 }
 
+export interface AuditRow extends AuditEntry {
+  id: number;
+  userName: string | null;
+}
+
 /** A plan's summary for the leader overview (DESIGN §6 rule 1): counts and dates as JSON, never text. */
 export interface PlanSummaryRow {
   familyId: string;
@@ -133,11 +138,17 @@ export interface RoomLog {
 export interface Identity {
   upsertTeam(team: TeamRow): Promise<void>;
   listTeams(): Promise<TeamRow[]>;
+  /** Replaces a team's skoledistrikter (DESIGN §4: a team covers one or more), in the order given. */
+  setTeamDistricts(teamId: string, districts: readonly string[]): Promise<void>;
+  /** A team's skoledistrikter in order; a team without a list (a data file from before) covers its own `district`. */
+  districtsOfTeam(teamId: string): Promise<string[]>;
   /** Writes the user and replaces their team memberships, in one transaction. */
   upsertUser(user: UserRow): Promise<void>;
   userById(id: string): Promise<UserRow | undefined>;
   userByUsername(username: string): Promise<UserRow | undefined>;
   listUsers(): Promise<UserRow[]>;
+  /** Ids of the active workers of a team. */
+  activeWorkerIdsOfTeam(teamId: string): Promise<string[]>;
   /** Display names of users by id (for consents' recordedBy / revokedBy). */
   userNames(ids: readonly string[]): Promise<Map<string, string>>;
 }
@@ -171,6 +182,14 @@ export interface Consents {
 /** The audit log: append-only. */
 export interface AuditLog {
   audit(e: AuditEntry): Promise<void>;
+  /**
+   * Appends a device's offline openings (action `open-offline`) in one
+   * transaction, each unless the same user, device, room and instant is
+   * already there; resolves with how many were new.
+   */
+  appendOfflineOpenings(entries: readonly AuditEntry[]): Promise<number>;
+  /** The family's audit rows of the given actions, newest first. */
+  auditOfFamilyActions(familyId: string, actions: readonly string[], limit: number): Promise<AuditRow[]>;
   /** The family's audit entries (of the given actions) counted per user, room, action and UTC hour. */
   auditGroupsOfFamily(familyId: string, actions: readonly string[]): Promise<AccessGroup[]>;
   /** Rooms the user has ever opened (online or, as uploaded, offline): candidates for purge. */

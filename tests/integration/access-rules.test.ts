@@ -116,7 +116,25 @@ beforeAll(async () => {
   const day = 86_400_000;
   const now = Date.now();
   ids.expired = await family(cookies.anna, 'Familien Udløbet');
-  await consent(cookies.anna, ids.expired, new Date(now - 365 * day), new Date(now - day));
+  // A consent that ran out yesterday: the API no longer takes a start in the past, so it goes straight to the store.
+  await server.app.store.insertConsent({
+    id: 'c-expired',
+    familyId: ids.expired,
+    givenBy: 'Mor',
+    categories: ['plan', 'social'],
+    recipients: ['school'],
+    purpose: 'Samarbejde',
+    method: 'oral',
+    signature: null,
+    reference: 'Mundtligt ved hjemmebesøg, noteret i journalen',
+    renewsId: null,
+    validFrom: new Date(now - 365 * day).toISOString(),
+    validUntil: new Date(now - day).toISOString(),
+    recordedBy: 'u-anna',
+    recordedAt: new Date(now - 365 * day).toISOString(),
+    revokedAt: null,
+    revokedBy: null
+  });
   ids.future = await family(cookies.anna, 'Familien Fremtid');
   await consent(cookies.anna, ids.future, new Date(now + day), new Date(now + 200 * day));
   ids['bo-opened'] = await family(cookies.bo, 'Familien Skole');

@@ -77,7 +77,8 @@ describe('consent validation', () => {
     ['an unreadable date', (b) => (b.validFrom = '31/12/2025'), 'consent_dates', /kan ikke læses.*31\/12\/2025/],
     ['until before from', (b) => ((b.validFrom = '2026-03-01'), (b.validUntil = '2026-02-01')), 'consent_until_before_from', /slutdatoen skal ligge efter startdatoen/i],
     ['until equal to from', (b) => ((b.validFrom = '2026-03-01T00:00:00Z'), (b.validUntil = '2026-03-01T00:00:00Z')), 'consent_until_before_from', /efter startdatoen/],
-    ['a start years away', (b) => (b.validFrom = new Date(Date.now() + 400 * 86_400_000).toISOString()), 'consent_from_far', /et år tilbage og et år frem/],
+    ['a start years away', (b) => (b.validFrom = new Date(Date.now() + 400 * 86_400_000).toISOString()), 'consent_from_far', /højst ligge et år frem/],
+    ['a start before today', (b) => (b.validFrom = new Date(Date.now() - 2 * 86_400_000).toISOString()), 'consent_from_past', /før i dag/],
     ['more than three years', (b) => (b.validUntil = new Date(Date.now() + 4 * 366 * 86_400_000).toISOString()), 'consent_too_long', /højst gælde i 3 år/],
     ['a malformed client id', (b) => (b.id = 'not-a-uuid'), 'consent_id', /id er ugyldigt/],
     ['renewing an unknown consent', (b) => (b.renewsId = 'c-does-not-exist'), 'consent_renews', /fornyes, findes ikke/]
@@ -140,11 +141,17 @@ describe('consent validation', () => {
     expect(until.getTime()).toBe(expectedUntil.getTime());
   });
 
-  it('accepts the body of DESIGN §8: an oral consent without documentation, and paper documented in `signature`', async () => {
+  it('refuses a paper or oral consent without its documentation (DESIGN §6), and takes it as text in `signature` (DESIGN §8)', async () => {
     const { reference: _, ...contract } = valid();
     const oral = await post({ ...contract, method: 'oral' });
-    expect(oral.status).toBe(201);
-    expect(oral.json).toMatchObject({ method: 'oral', signature: null, reference: null });
+    expect(oral.status).toBe(400);
+    expect(oral.json.error).toBe('consent_reference_oral');
+    const blank = await post({ ...contract, method: 'paper', reference: '   ' });
+    expect(blank.status).toBe(400);
+    expect(blank.json.error).toBe('consent_reference_paper');
+    const documented = await post({ ...contract, method: 'oral', signature: 'Givet mundtligt på hjemmebesøg 3.12., begge forældre til stede' });
+    expect(documented.status).toBe(201);
+    expect(documented.json).toMatchObject({ method: 'oral', signature: null, reference: 'Givet mundtligt på hjemmebesøg 3.12., begge forældre til stede' });
     const paper = await post({ ...contract, signature: 'Underskrevet på papir, journalnr. 27.12.04-P20-1-25' });
     expect(paper.status).toBe(201);
     expect(paper.json).toMatchObject({ method: 'paper', signature: null, reference: 'Underskrevet på papir, journalnr. 27.12.04-P20-1-25' });

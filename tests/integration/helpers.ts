@@ -15,12 +15,13 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as encoding from 'lib0/encoding';
 import { createApp, type App } from '../../server/app.ts';
-import { loadConfig } from '../../server/config.ts';
+import { loadConfig, type Config } from '../../server/config.ts';
 import { listen, type Running } from '../../server/http.ts';
 import type { RelayLimits } from '../../server/relay.ts';
 import { openStore } from '../../server/store/index.ts';
 import type { AuditLog, RoomLog, Store } from '../../server/store/types.ts';
 import { dropSchema, testSchemaFor } from '../../server/store/testing.ts';
+import type { EventChannelLimits } from '../../server/event-channel.ts';
 import { MESSAGE_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC, SYNC_PATH_PREFIX, closeIsTransient, encodeAwarenessEntries } from '../../src/lib/shared/protocol.ts';
 import { RELAY_ACK_PARAMS, RelayState } from '../../src/lib/sync/relay-state.ts';
 
@@ -53,6 +54,75 @@ export async function login(url: string, username: string, password = 'demo'): P
   const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0];
   if (!cookie.startsWith('session=')) throw new Error(`login ${username}: no session cookie`);
   return cookie;
+}
+
+/**
+ * A client of GET /api/events that keeps the raw text and parses it as
+ * EventSource does: `events` in order of arrival, `comments` (heartbeats).
+ */
+export class EventStream {
+  readonly status: number;
+  readonly headers: Headers;
+  /** the error body of a refused request */
+  readonly json: any;
+  text = '';
+  readonly events: string[] = [];
+  readonly comments: string[] = [];
+  /** set once the server ended the stream */
+  ended = false;
+  readonly #abort: AbortController;
+  #pending = '';
+
+  private constructor(res: Response, json: unknown, abort: AbortController) {
+    this.status = res.status;
+    this.headers = res.headers;
+    this.json = json;
+    this.#abort = abort;
+  }
+
+  /** Resolves once the response's headers and (when 200) its first chunk have arrived: the stream is subscribed. */
+  static async open(url: string, cookie: string | null): Promise<EventStream> {
+    const abort = new AbortController();
+    const res = await fetch(url + '/api/events', { headers: cookie ? { cookie } : {}, signal: abort.signal });
+    if (res.status !== 200 || !res.body) return new EventStream(res, await res.json(), abort);
+    const stream = new EventStream(res, null, abort);
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    const first = await reader.read();
+    if (first.value) stream.#take(decoder.decode(first.value, { stream: true }));
+    void (async () => {
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          stream.#take(decoder.decode(value, { stream: true }));
+        }
+        stream.ended = true;
+      } catch (err) {
+        if (!abort.signal.aborted) throw err;
+      }
+    })();
+    return stream;
+  }
+
+  #take(chunk: string) {
+    this.text += chunk;
+    this.#pending += chunk;
+    let end: number;
+    while ((end = this.#pending.indexOf('\n\n')) >= 0) {
+      const block = this.#pending.slice(0, end);
+      this.#pending = this.#pending.slice(end + 2);
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
+        else if (line.startsWith('event:')) this.events.push(line.slice(6).trim());
+      }
+    }
+  }
+
+  /** The client goes away. */
+  close() {
+    this.#abort.abort();
+  }
 }
 
 export const wsBase = (url: string) => url.replace(/^http/, 'ws') + SYNC_PATH_PREFIX.slice(0, -1);
@@ -362,6 +432,11 @@ export interface TestServerOptions {
   /** Reuse a data directory (persistence tests); default a fresh temp dir. */
   dataDir?: string;
   relay?: Partial<RelayLimits>;
+  /** Login limits (server/config.ts `login`), for tests that exercise them. */
+  login?: Partial<Config['login']>;
+  /** Any other configuration (server/config.ts), applied last. */
+  config?: Partial<Config>;
+  events?: Partial<EventChannelLimits>;
   /** The app's clock (createApp's `now`), for tests that move time. */
   now?: () => Date;
 }
@@ -389,7 +464,7 @@ export class TestServer {
   static async start(opts: TestServerOptions = {}): Promise<TestServer> {
     const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'fp-int-'));
     const base = loadConfig({ DATABASE_URL: process.env.DATABASE_URL }, { port: 0, demo: true });
-    const config = { ...base, dataDir, relay: { ...base.relay, ...opts.relay } };
+    const config = { ...base, dataDir, relay: { ...base.relay, ...opts.relay }, login: { ...base.login, ...opts.login }, events: { ...base.events, ...opts.events }, ...opts.config };
     const app = await createApp(config, { ...(opts.now ? { now: opts.now } : {}), databaseSchema: testSchemaFor(dataDir) });
     const running = await listen(app, null, 0);
     const teams = (await app.store.listTeams()).map((t) => t.id);

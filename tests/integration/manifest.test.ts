@@ -110,15 +110,19 @@ describe('offline access log upload', () => {
 
   it('refuses malformed entries and does not record rooms of another team', async () => {
     const frida = await login('frida');
-    const bad = await call('/api/access-log', { cookie: frida, method: 'POST', body: { entries: [{ at: 'nope', room: 'x' }] } });
+    const bad = await call('/api/access-log', { cookie: frida, method: 'POST', body: { deviceId: 'tablet-8', entries: [{ at: 'nope', room: 'x' }] } });
     expect(bad.status).toBe(400);
     expect(bad.json.error).toBe('invalid_access_log');
+    // Another team's room is refused outright (before, it was skipped and the rest kept).
     const foreign = await call('/api/access-log', {
       cookie: frida,
       method: 'POST',
-      body: { entries: [{ at: new Date().toISOString(), room: 'f-gel-02-nielsen.plan' }] }
+      body: { deviceId: 'tablet-8', entries: [{ at: new Date().toISOString(), room: 'f-gel-02-nielsen.plan' }] }
     });
-    expect(foreign.json).toEqual({ accepted: 0 });
+    expect(foreign.status).toBe(400);
+    expect(foreign.json.error).toBe('access_log_no_access');
+    const log = await call('/api/families/gel-02-nielsen/access-log', { cookie: await login('anna') });
+    expect(log.json.entries.some((e: { userId: string }) => e.userId === 'u-frida')).toBe(false);
     const other = await call('/api/access-log', { cookie: frida, method: 'POST', body: { entries: 'x' } });
     expect(other.status).toBe(400);
   });

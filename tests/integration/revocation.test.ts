@@ -106,10 +106,10 @@ describe('revocation', () => {
     const plan = await server.raw(roomName(familyId, 'plan'), bo);
     const closed = closeCode(plan);
     try {
-      server.app.relay.recheck(); // still valid: nothing happens
+      await server.app.relay.recheck(); // still valid: nothing happens
       expect(await barrier(plan)).toBe(true);
       clockOffsetMs = 2 * 3_600_000;
-      server.app.relay.recheck(); // what the relay's sweep timer runs
+      await server.app.relay.recheck(); // what the relay's sweep timer runs
       expect(await closed).toBe(CLOSE_ACCESS_ENDED);
     } finally {
       clockOffsetMs = 0;

@@ -209,6 +209,19 @@ describe.each(variants)('store contract: $name', (variant) => {
       expect((await store.listTeams()).map((t) => t.id)).toEqual(['gellerup', 'viby']);
     });
 
+    it('keeps each team’s skoledistrikter in order, and finds a team’s active workers', async () => {
+      await seedPeople(store);
+      expect(await store.districtsOfTeam('gellerup')).toEqual(['Gellerup']); // no list yet: the team's own district
+      await store.setTeamDistricts('gellerup', ['Tovshøj', 'Ellekær', 'Gellerup']);
+      expect(await store.districtsOfTeam('gellerup')).toEqual(['Tovshøj', 'Ellekær', 'Gellerup']);
+      await store.setTeamDistricts('gellerup', ['Ellekær']);
+      expect(await store.districtsOfTeam('gellerup')).toEqual(['Ellekær']);
+      expect((await store.activeWorkerIdsOfTeam('gellerup')).sort()).toEqual(['u-anna', 'u-bo']);
+      await store.upsertUser(user('u-bo', ['viby', 'gellerup'], { active: false }));
+      await store.upsertUser(user('u-eva', ['gellerup'], { role: 'leader', sector: null }));
+      expect(await store.activeWorkerIdsOfTeam('gellerup')).toEqual(['u-anna']);
+    });
+
     it('creates, finds and deletes sessions; sweeps the expired ones', async () => {
       await seedPeople(store);
       await store.createSession({ idHash: 'h1', userId: 'u-anna', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-08T00:00:00.000Z' });
@@ -289,6 +302,27 @@ describe.each(variants)('store contract: $name', (variant) => {
       expect(await raw('DELETE FROM audit WHERE user_id = ?', 'u-anna')).toMatch(/append-only/);
       expect(await raw('UPDATE audit SET action = ? WHERE user_id = ?', 'open-read', 'u-bo')).toMatch(/append-only/);
       expect((await store.auditGroupsOfFamily('fam-1', ['open-write'])).reduce((n, g) => n + g.count, 0)).toBe(3);
+    });
+  });
+
+  describe('offline openings', () => {
+    it('appends a device’s openings once per user, device, room and instant, and lists them newest first', async () => {
+      await seedPeople(store);
+      const opening = (at: string, room: string) => ({ at, userId: 'u-anna', familyId: 'fam-1', room, action: 'open-offline', detail: 'uploaded', deviceId: 'd-1' });
+      const batch = [opening('2026-01-01T10:00:00.000Z', ROOM_A), opening('2026-01-01T11:00:00.000Z', ROOM_A), opening('2026-01-01T11:00:00.000Z', 'f-aaaaaa.social')];
+      expect(await store.appendOfflineOpenings(batch)).toBe(3);
+      expect(await store.appendOfflineOpenings([...batch, opening('2026-01-01T12:00:00.000Z', ROOM_A)])).toBe(1); // a retry adds only what is new
+      expect(await store.appendOfflineOpenings([])).toBe(0);
+      await store.audit({ ...opening('2026-01-01T13:00:00.000Z', ROOM_A), action: 'consent-recorded' });
+      const rows = await store.auditOfFamilyActions('fam-1', ['open-offline'], 10);
+      expect(rows.map((r) => [r.at, r.room])).toEqual([
+        ['2026-01-01T12:00:00.000Z', ROOM_A],
+        ['2026-01-01T11:00:00.000Z', 'f-aaaaaa.social'],
+        ['2026-01-01T11:00:00.000Z', ROOM_A],
+        ['2026-01-01T10:00:00.000Z', ROOM_A]
+      ]);
+      expect(rows[0]).toMatchObject({ userId: 'u-anna', userName: 'Navn u-anna', deviceId: 'd-1', familyId: 'fam-1', detail: 'uploaded' });
+      expect((await store.auditOfFamilyActions('fam-1', ['open-offline', 'consent-recorded'], 2)).map((r) => r.action)).toEqual(['consent-recorded', 'open-offline']);
     });
   });
 

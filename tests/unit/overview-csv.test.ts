@@ -79,3 +79,45 @@ describe('overviewCsv', () => {
     expect(overviewCsvName({ ...overview, filters: { ...overview.filters, team: 'viby' } })).toBe('noegletal_2026-01_2026-06_viby.csv');
   });
 });
+
+// A district, team or worker name is text someone typed; Excel runs a cell
+// that starts with = + - @ (or a tab / CR before one) as a formula (OWASP
+// "CSV injection"). Such text cells get a leading single quote; real numbers,
+// negative ones included, stay numbers.
+describe('overviewCsv against formula injection', () => {
+  const hostile = ['=HYPERLINK("http://evil.example","klik")', '+1+cmd|"/C calc"!A0', '-2+3', '@SUM(A1:A9)', '\t=1+1', '\r=1+1'];
+  const csvOf = (names: string[]) =>
+    overviewCsv(
+      {
+        ...overview,
+        filters: { ...overview.filters, district: names[0] },
+        teams: [{ ...overview.teams[0], name: 'Team', workers: names.map((name, i) => worker({ userId: `u-${i}`, name })) }]
+      },
+      da
+    );
+  const fields = (line: string) => line.split(';').map((c) => (c.startsWith('"') ? c.slice(1, -1).replace(/""/g, '"') : c));
+
+  it('prefixes every text cell that starts with a formula character with a single quote', () => {
+    const csv = csvOf(hostile);
+    const lines = csv.slice(1).split('\r\n');
+    const workerLines = lines.filter((l) => l.startsWith(`${da.rowWorker};`));
+    expect(workerLines).toHaveLength(hostile.length);
+    hostile.forEach((name, i) => {
+      const cells = fields(workerLines[i]);
+      expect(cells[2]).toBe(`'${name}`);
+      // the district filter (the first hostile text) in every row
+      expect(cells[5]).toBe(`'${hostile[0]}`);
+    });
+    // No cell anywhere starts with a formula character (after unquoting).
+    for (const line of lines.filter(Boolean)) for (const c of fields(line)) expect(c).not.toMatch(/^[=+\-@\t\r]/);
+  });
+
+  it('leaves numbers numeric, also negative ones, and harmless text untouched', () => {
+    const csv = overviewCsv({ ...overview, totals: { ...overview.totals, feedback: { count: 4, average: -1.5 }, withoutTovholder: -2 } }, da);
+    const total = csv.slice(1).split('\r\n')[1].split(';');
+    expect(total.at(-1)).toBe('-1,50');
+    expect(total).toContain('-2');
+    expect(csv).toContain(';Ærø Sørensen;');
+    expect(csv).not.toContain("'2026-01");
+  });
+});

@@ -38,7 +38,8 @@ import {
 
 export const PLAN_TIME_ZONE = 'Europe/Copenhagen';
 /** Bump when summarisePlan changes what it derives: stored summaries of an older version are derived again. */
-export const SUMMARY_VERSION = 1;
+// 2: action owners and the tovholder count only when they are the family's team's workers.
+export const SUMMARY_VERSION = 2;
 /** A family with no activity for this many calendar days counts as inactive. */
 export const INACTIVE_AFTER_DAYS = 30;
 /** A consent ending within this many calendar days counts as expiring. */
@@ -126,10 +127,25 @@ const latest = (a: string | null, b: string | null) => (a === null ? b : b === n
  * the document's own dates (items created, meetings held, feedback given) count
  * as activity as well.
  */
-export function summarisePlan(doc: Y.Doc, now: Date, opts: { lastUpdateAt?: string | null } = {}): PlanSummary {
+export function summarisePlan(
+  doc: Y.Doc,
+  now: Date,
+  opts: {
+    lastUpdateAt?: string | null;
+    /**
+     * Whether a user id in the plan is an active worker of the family's team.
+     * Any plan writer can put any string in an action's owner or the
+     * tovholder; leaders must not see made-up people, so anyone else counts
+     * as no owner / no tovholder. Without it every id is taken as written.
+     */
+    isTeamWorker?: (userId: string) => boolean;
+  } = {}
+): PlanSummary {
   const today = copenhagenDay(now);
   const meta = readMeta(doc);
-  const tov = readTovholder(doc);
+  const person = (id: string | null | undefined) => (id && (opts.isTeamWorker?.(id) ?? true) ? id : '');
+  const readTov = readTovholder(doc);
+  const tov = readTov && person(readTov.userId) ? readTov : null;
   const goals = tally(GOAL_STATUSES);
   const actions = tally(ACTION_STATUSES);
   const actionsByArea = Object.fromEntries(ACTION_AREAS.map((a) => [a, tally(ACTION_STATUSES)])) as Record<ActionArea, Tally<ActionStatus>>;
@@ -155,7 +171,7 @@ export function summarisePlan(doc: Y.Doc, now: Date, opts: { lastUpdateAt?: stri
       levels[a.level]++;
       if (created) (levelsByMonth[created.slice(0, 7)] ??= tally(INTERVENTION_LEVELS))[a.level]++;
     }
-    if (a.status === 'aaben' || a.status === 'igang') (openDue[a.ownerId ?? ''] ??= []).push(validDay(a.due) ?? '');
+    if (a.status === 'aaben' || a.status === 'igang') (openDue[person(a.ownerId)] ??= []).push(validDay(a.due) ?? '');
   }
   for (const list of Object.values(openDue)) list.sort();
 

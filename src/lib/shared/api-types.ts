@@ -13,7 +13,8 @@ export interface Me {
   name: string;
   role: Role;
   sector: Sector | null;
-  teams: { id: string; name: string }[];
+  /** `districts`: the team's skoledistrikter, the first the default for a new family (absent from servers before the district list) */
+  teams: { id: string; name: string; districts?: string[] }[];
 }
 
 export interface ManifestRoom {
@@ -50,6 +51,8 @@ export interface FamilySummary {
   consentUntil: string | null;
   /** the team's workers (owners and tovholder are chosen among them, offline too); absent from servers before issue 4 */
   workers?: TeamWorker[];
+  /** the sector that opened the case: its workers may record consents (offline too); absent from older servers */
+  openedBySector?: Sector;
 }
 
 export type ConsentMethod = 'signed' | 'paper' | 'oral';
@@ -80,6 +83,26 @@ export interface ConsentList {
   consents: Consent[];
   /** user id -> name, for recordedBy / revokedBy */
   people: Record<string, string>;
+  /** the sector that opened the family's case (its workers may record consents) */
+  openedBySector?: Sector;
+  /** why this user may record and withdraw consents ('case-owner' | 'tovholder'), or null: they may only read */
+  authority?: 'case-owner' | 'tovholder' | null;
+  /** every consent change, refused attempts included, newest first; for the case owner and the tovholder only */
+  history?: ConsentEvent[];
+}
+
+/** One change to a family's consents, as the case owner and the tovholder see it. */
+export interface ConsentEvent {
+  at: string;
+  userId: string;
+  userName: string;
+  action: 'recorded' | 'revoked' | 'refused';
+  /** the consent recorded or withdrawn; null for a refused attempt */
+  consentId: string | null;
+  categories: Part[];
+  recipients: Sector[];
+  /** for a refused attempt: the error code */
+  reason: string | null;
 }
 
 /**

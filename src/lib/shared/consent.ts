@@ -10,7 +10,8 @@ import { format } from 'date-fns/format';
 import { parseISO } from 'date-fns/parseISO';
 import { startOfDay } from 'date-fns/startOfDay';
 import { subDays } from 'date-fns/subDays';
-import { consentActive, type AccessConsent } from './access.ts';
+import { tz } from '@date-fns/tz';
+import { consentActive, type AccessConsent, type AccessFamily, type AccessUser } from './access.ts';
 import type { Consent, ConsentMethod } from './api-types.ts';
 import { PARTS, SECTORS, type Part, type Sector } from './rooms.ts';
 
@@ -18,6 +19,65 @@ import { PARTS, SECTORS, type Part, type Sector } from './rooms.ts';
 export const EXPIRING_WITHIN_DAYS = 30;
 /** The default validity of a new consent (DESIGN §6). */
 export const DEFAULT_CONSENT_MONTHS = 12;
+/** The longest a consent may run before it must be given again. */
+export const MAX_CONSENT_MONTHS = 36;
+/** The days consents start on are Danish days, whatever the device's or server's zone. */
+export const CONSENT_TIME_ZONE = 'Europe/Copenhagen';
+
+// ---- who may record, and what (DESIGN §6) -----------------------------------
+//
+// Recording or withdrawing a consent decides who sees a family's data, so it
+// is not every plan writer's to do. The rule, applied by the server and
+// mirrored by the form:
+//
+//  1. Only the case-owning sector's workers of the family's team, the
+//     family's tovholder (read from the plan), or the family itself may record
+//     or withdraw a consent. (Citizens do not exist yet: when they do, a
+//     citizen linked to the family is 'family' here, and rule 2 does not
+//     apply to them — the family may share with whom it wants.)
+//  2. A worker may never widen their own sector's access: a consent that
+//     names the recorder's own sector as a recipient is refused for every
+//     category that sector does not already hold without consent — its own
+//     journal, and the plan when it is the case-owning sector. So a social
+//     worker (case owner) may record "school may see the plan", but not
+//     "social may see the school's notes": the family itself, or a tovholder
+//     of another sector, must record that.
+
+export type ConsentAuthority = 'case-owner' | 'tovholder';
+
+/** Why this user may record and withdraw the family's consents, or null when they may not. */
+export function consentAuthority(user: AccessUser, family: AccessFamily, tovholderId: string | null): ConsentAuthority | null {
+  if (user.role !== 'worker' || user.sector === null || !user.teamIds.includes(family.teamId)) return null;
+  if (user.sector === family.openedBySector) return 'case-owner';
+  if (tovholderId !== null && tovholderId === user.id) return 'tovholder';
+  return null;
+}
+
+/** The categories a consent would newly give the recorder's own sector (empty: it widens nothing of theirs). */
+export function widenedForRecorder(
+  user: Pick<AccessUser, 'sector'>,
+  family: Pick<AccessFamily, 'openedBySector'>,
+  consent: { categories: readonly Part[]; recipients: readonly Sector[] }
+): Part[] {
+  const own = user.sector;
+  if (own === null || !consent.recipients.includes(own)) return [];
+  return consent.categories.filter((c) => c !== own && !(c === 'plan' && family.openedBySector === own));
+}
+
+/** A paper or oral consent without its documentation (where the paper is filed, how the oral consent was given). */
+export function documentationMissing(method: ConsentMethod, reference: string | null | undefined): boolean {
+  return method !== 'signed' && !(reference ?? '').trim();
+}
+
+/** The Danish calendar day (yyyy-MM-dd) of an instant. */
+export function consentDay(instant: Date): string {
+  return format(instant, 'yyyy-MM-dd', { in: tz(CONSENT_TIME_ZONE) });
+}
+
+/** A consent may not start before today (a Danish day): it cannot cover what already happened. */
+export function startsBeforeToday(validFrom: Date, now: Date): boolean {
+  return consentDay(validFrom) < consentDay(now);
+}
 
 export type ConsentState = 'kommende' | 'aktiv' | 'udloeber' | 'udloebet' | 'tilbagekaldt';
 
@@ -69,19 +129,30 @@ export interface ConsentDraft {
   renewsId: string | null;
 }
 
-export type DraftProblem = 'givenBy' | 'categories' | 'recipients' | 'purpose' | 'dates' | 'signature' | 'reference';
+export type DraftProblem = 'givenBy' | 'categories' | 'recipients' | 'purpose' | 'dates' | 'signature' | 'reference' | 'widens';
 
-/** The first things a person must fix before the form can be sent; the server checks the same again. */
-export function draftProblems(d: ConsentDraft, now: Date): DraftProblem[] {
+/**
+ * The first things a person must fix before the form can be sent; the server
+ * checks the same again. With the recorder, also a consent that would widen
+ * the recorder's own sector's access (widenedForRecorder).
+ */
+export function draftProblems(
+  d: ConsentDraft,
+  now: Date,
+  recorder?: { user: Pick<AccessUser, 'sector'>; family: Pick<AccessFamily, 'openedBySector'> }
+): DraftProblem[] {
   const out: DraftProblem[] = [];
   if (!d.givenBy.trim()) out.push('givenBy');
   if (d.categories.length === 0) out.push('categories');
   if (d.recipients.length === 0) out.push('recipients');
   if (!d.purpose.trim()) out.push('purpose');
   const okDay = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(parseISO(s).getTime());
-  if (!okDay(d.fromDay) || !okDay(d.untilDay) || d.untilDay < d.fromDay || d.untilDay < format(now, DAY)) out.push('dates');
+  const today = format(now, DAY);
+  const tooLong = okDay(d.fromDay) && okDay(d.untilDay) && d.untilDay > format(addMonths(parseISO(d.fromDay), MAX_CONSENT_MONTHS), DAY);
+  if (!okDay(d.fromDay) || !okDay(d.untilDay) || d.untilDay < d.fromDay || d.fromDay < today || tooLong) out.push('dates');
   if (d.method === 'signed' && !d.signature) out.push('signature');
-  if (d.method !== 'signed' && !d.reference.trim()) out.push('reference');
+  if (documentationMissing(d.method, d.reference)) out.push('reference');
+  if (recorder && widenedForRecorder(recorder.user, recorder.family, d).length > 0) out.push('widens');
   return out;
 }
 

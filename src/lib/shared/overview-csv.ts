@@ -40,9 +40,23 @@ export interface CsvLabels {
 
 const LEVELS: InterventionLevel[] = ['raad', 'forebyggende', 'stoettende', 'anbringelse', 'andet'];
 
+/**
+ * Text that a spreadsheet would run as a formula (OWASP "CSV injection"):
+ * district, team and worker names are typed by people. Numbers are written by
+ * us and stay numbers, negative ones too ("-2" is a constant, not a formula).
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 function cell(v: string | number | null): string {
   if (v === null) return '';
-  const s = typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2).replace('.', ',')) : v;
+  const s =
+    typeof v === 'number'
+      ? Number.isInteger(v)
+        ? String(v)
+        : v.toFixed(2).replace('.', ',')
+      : FORMULA_START.test(v)
+        ? `'${v}`
+        : v;
   return /[;"\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

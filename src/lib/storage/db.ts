@@ -27,6 +27,8 @@ export interface FamilyRow {
   parts: { part: Part; access: 'read' | 'write' }[];
   /** the team's workers and their plan access, from the server (not indexed); absent in rows written before issue 4 */
   workers?: TeamWorker[];
+  /** the sector that opened the case (from the server, not indexed); absent in rows written before */
+  openedBySector?: Sector;
 }
 
 export interface ActionRow {

@@ -49,7 +49,8 @@ export function familyRows(
       search: name.toLowerCase(),
       parts: summary.parts,
       // absent (an older server): unknown, not "nobody"
-      workers: summary.workers
+      workers: summary.workers,
+      openedBySector: summary.openedBySector
     },
     actions: actions.map((a) => ({
       key: `${summary.id}/${a.id}`,
@@ -96,7 +97,7 @@ export async function indexSummaries(db: LocalDb, summaries: readonly FamilySumm
   // fields, so nothing written in between is lost.
   const existing = await db.families.bulkGet(summaries.map((f) => f.id));
   const added: FamilyRow[] = [];
-  const changed: { key: string; changes: Pick<FamilyRow, 'parts' | 'teamName' | 'consentStatus' | 'workers'> }[] = [];
+  const changed: { key: string; changes: Pick<FamilyRow, 'parts' | 'teamName' | 'consentStatus' | 'workers' | 'openedBySector'> }[] = [];
   summaries.forEach((f, i) => {
     const row = existing[i];
     if (!row) {
@@ -108,9 +109,10 @@ export async function indexSummaries(db: LocalDb, summaries: readonly FamilySumm
       row.teamName !== f.teamName ||
       row.consentStatus !== consentStatus ||
       !sameParts(row.parts, f.parts) ||
-      !sameWorkers(row.workers, f.workers)
+      !sameWorkers(row.workers, f.workers) ||
+      row.openedBySector !== f.openedBySector
     ) {
-      changed.push({ key: f.id, changes: { parts: f.parts, teamName: f.teamName, consentStatus, workers: f.workers } });
+      changed.push({ key: f.id, changes: { parts: f.parts, teamName: f.teamName, consentStatus, workers: f.workers, openedBySector: f.openedBySector } });
     }
   });
   if (added.length === 0 && changed.length === 0) return 0;

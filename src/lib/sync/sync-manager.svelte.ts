@@ -1,5 +1,5 @@
-// Background sync driven by GET /api/manifest. On login, on reconnect and
-// every minute while online: fetch the manifest, purge what the server says
+// Background sync driven by GET /api/manifest. On login, on reconnect, when
+// the server says access changed (access-events.ts) and every minute while online: fetch the manifest, purge what the server says
 // to purge, then sync only rooms whose server seq moved or that hold unsent
 // local edits, a few sockets at a time, closing each when settled. Rooms on
 // screen stay live (openRoom) and are skipped by the sweep. Also owns the
@@ -12,10 +12,14 @@ import { parseRoom } from '../shared/rooms.ts';
 import { openDb, type ConsentOutboxRow, type LocalDb, type RoomRow } from '../storage/db.ts';
 import { familyRows, indexSummaries, writeFamily } from '../storage/indexer.ts';
 import { localRoomDatabases, purgeAll, purgeRooms } from '../storage/purge.ts';
+import { watchAccess } from './access-events.ts';
 import { api, ApiFailure } from './api.ts';
 import { deviceId } from './device.ts';
 import { LiveRoom, type ClosedReason } from './live-room.svelte.ts';
 import { manifestListsRoom } from './room-access.ts';
+
+/** Offline openings per upload (the server takes at most 1,000). */
+const ACCESS_UPLOAD_BATCH = 200;
 
 const SWEEP_INTERVAL_MS = 60_000;
 const CONCURRENCY = 3;
@@ -46,13 +50,14 @@ class SyncManager {
   #live = new Map<string, LiveRoom>();
   /** rooms the sweep has open in the background */
   #background = new Set<LiveRoom>();
-  /** bumped by stop(): a sweep from an earlier generation stops at its next step */
+  /** bumped by stop() and refresh(): a sweep from an earlier generation stops at its next step */
   #generation = 0;
   #timer: ReturnType<typeof setInterval> | null = null;
   #retry: ReturnType<typeof setInterval> | null = null;
   #localCheck: ReturnType<typeof setInterval> | null = null;
   #running: Promise<void> | null = null;
   #indexTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  #unwatchAccess: (() => void) | null = null;
 
   start(me: Me) {
     if (this.#me?.id === me.id && this.db) return;
@@ -65,6 +70,7 @@ class SyncManager {
     if (!navigator.onLine) this.#onOffline();
     this.#timer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
     this.#localCheck = setInterval(() => void this.#checkLocal(), LOCAL_CHECK_INTERVAL_MS);
+    this.#unwatchAccess = watchAccess(() => void this.refresh());
     void this.#refreshCounts();
     void this.#checkLocal().then(() => this.sweep());
   }
@@ -77,6 +83,8 @@ class SyncManager {
     this.#retry = null;
     if (this.#localCheck) clearInterval(this.#localCheck);
     this.#localCheck = null;
+    this.#unwatchAccess?.();
+    this.#unwatchAccess = null;
     window.removeEventListener('online', this.#onOnline);
     window.removeEventListener('offline', this.#onOffline);
     const closing = [...this.#live.values(), ...this.#background].map((r) => r.destroy());
@@ -238,7 +246,8 @@ class SyncManager {
       status: existing.status,
       parts: existing.parts,
       consentUntil: null,
-      workers: existing.workers
+      workers: existing.workers,
+      openedBySector: existing.openedBySector
     };
     let owned: { doc: Y.Doc; idb: IndexeddbPersistence } | null = null;
     if (!doc) {
@@ -327,6 +336,18 @@ class SyncManager {
       this.#running = null;
     });
     return this.#running;
+  }
+
+  /**
+   * The server said this user's access changed: sweep now. A sweep already
+   * under way read the manifest before the change, and syncing a whole
+   * caseload can take a while: it stops after the rooms in flight, and a
+   * fresh one follows at once.
+   */
+  refresh(): Promise<void> {
+    if (!this.#running) return this.sweep();
+    this.#generation++;
+    return this.#running.then(() => this.sweep());
   }
 
   async #sweep() {
@@ -433,18 +454,7 @@ class SyncManager {
   async #flushOutboxes() {
     const db = this.db;
     if (!db) return;
-    const offline = await db.accessOutbox.toArray();
-    if (offline.length > 0) {
-      try {
-        await api('/api/access-log', {
-          method: 'POST',
-          body: { deviceId: deviceId(), entries: offline.map(({ at, room, action }) => ({ at, room, action })) }
-        });
-        await db.accessOutbox.bulkDelete(offline.map((e) => e.localId as number));
-      } catch {
-        /* stays queued for the next sweep */
-      }
-    }
+    await this.#uploadOfflineOpenings(db);
     for (const row of await db.consentOutbox.where('state').equals('afventer').toArray()) {
       try {
         await api<Consent>(`/api/families/${row.familyId}/consents`, { method: 'POST', body: row.payload });
@@ -456,6 +466,40 @@ class SyncManager {
       }
     }
     await this.#refreshCounts();
+  }
+
+  /**
+   * Sends the openings made offline. The server takes a batch whole or not at
+   * all and stores an opening once however often it is sent, so a batch is
+   * deleted only after it was accepted. A batch it refuses (400: an opening
+   * it will never accept, e.g. older than the lease) is sent again one by
+   * one, so the others still arrive and only the refused ones are dropped;
+   * no connection or too many for now (429): everything stays for the next sweep.
+   */
+  async #uploadOfflineOpenings(db: LocalDb) {
+    const offline = await db.accessOutbox.toArray();
+    const send = (rows: typeof offline) =>
+      api('/api/access-log', { method: 'POST', body: { deviceId: deviceId(), entries: rows.map(({ at, room, action }) => ({ at, room, action })) } });
+    const done = (rows: typeof offline) => db.accessOutbox.bulkDelete(rows.map((e) => e.localId as number));
+    for (let i = 0; i < offline.length; i += ACCESS_UPLOAD_BATCH) {
+      const batch = offline.slice(i, i + ACCESS_UPLOAD_BATCH);
+      try {
+        await send(batch);
+        await done(batch);
+      } catch (err) {
+        if (!(err instanceof ApiFailure) || err.status !== 400) return; // stays queued for the next sweep
+        for (const row of batch) {
+          try {
+            await send([row]);
+            await done([row]);
+          } catch (one) {
+            if (!(one instanceof ApiFailure) || one.status !== 400) return;
+            console.warn(`the server refused an offline opening of ${row.room} at ${row.at}: ${one.message}`);
+            await done([row]);
+          }
+        }
+      }
+    }
   }
 
   /**

@@ -1,0 +1,65 @@
+// Who must hear that their access may have changed (DESIGN §8: "access changes
+// reach open devices at once"). A fact carries user ids only, never a family
+// or what changed: each device asks the API again with its own session.
+//
+// The seam is publish/subscribe by user id. This process' implementation is
+// LocalAccessEvents; several relay nodes (DESIGN §11) replace it with one that
+// publishes on the control channel and delivers what arrives to the local
+// subscribers, so the event channel (event-channel.ts) never knows which it has.
+import type { Families, Identity, UserRow } from './store/types.ts';
+
+export interface AccessEvents {
+  /** Tells every open channel of these users, on every node, to re-fetch what it may open. */
+  publish(userIds: Iterable<string>): void;
+  /** Calls `fn` whenever `userId` is published; returns the unsubscribe. */
+  subscribe(userId: string, fn: () => void): () => void;
+  close(): void;
+}
+
+export class LocalAccessEvents implements AccessEvents {
+  readonly #subscribers = new Map<string, Set<() => void>>();
+
+  publish(userIds: Iterable<string>) {
+    for (const id of new Set(userIds)) {
+      // A copy: a subscriber may unsubscribe (its stream ended) while being told.
+      for (const fn of [...(this.#subscribers.get(id) ?? [])]) fn();
+    }
+  }
+
+  subscribe(userId: string, fn: () => void): () => void {
+    let set = this.#subscribers.get(userId);
+    if (!set) this.#subscribers.set(userId, (set = new Set()));
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (set.size === 0 && this.#subscribers.get(userId) === set) this.#subscribers.delete(userId);
+    };
+  }
+
+  /** Users with at least one subscriber (tests and metrics). */
+  get subscribedUsers(): number {
+    return this.#subscribers.size;
+  }
+
+  close() {
+    this.#subscribers.clear();
+  }
+}
+
+/**
+ * Everyone whose view of a family may change when its access facts change:
+ * every active worker of the family's team (rules 3–5). Grantees outside the
+ * team (rule 6) and the family's citizens (rule 7) join this list when grants
+ * and invitations exist. A filter by user names that user.
+ */
+export async function affectedUsers(
+  store: Pick<Families, 'familyById'> & Pick<Identity, 'listUsers'>,
+  filter: { userId?: string; familyId?: string }
+): Promise<string[]> {
+  if (filter.userId) return [filter.userId];
+  if (!filter.familyId) return [];
+  const family = await store.familyById(filter.familyId);
+  if (!family) return [];
+  const inTeam = (u: UserRow) => u.active && u.role === 'worker' && u.teamIds.includes(family.teamId);
+  return (await store.listUsers()).filter(inTeam).map((u) => u.id);
+}
