@@ -12,7 +12,7 @@ import { parseRoom } from '../shared/rooms.ts';
 import { openDb, type ConsentOutboxRow, type LocalDb, type RoomRow } from '../storage/db.ts';
 import { familyRows, indexSummaries, writeFamily } from '../storage/indexer.ts';
 import { localRoomDatabases, purgeAll, purgeRooms } from '../storage/purge.ts';
-import { api, ApiFailure } from './api.ts';
+import { api, ApiFailure, pendingLogout } from './api.ts';
 import { deviceId } from './device.ts';
 import { LiveRoom, type ClosedReason } from './live-room.svelte.ts';
 import { manifestListsRoom } from './room-access.ts';
@@ -55,6 +55,8 @@ class SyncManager {
   #indexTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   start(me: Me) {
+    // After a logout nothing of the old session syncs, not even from a tab that has not noticed yet.
+    if (pendingLogout()) return;
     if (this.#me?.id === me.id && this.db) return;
     this.stop();
     this.#me = me;
