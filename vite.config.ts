@@ -32,6 +32,12 @@ export default defineConfig({
       adapter: adapter({ out: 'build' }),
       // Tablets notice a new deployment and offer to reload (see +layout.svelte).
       version: { pollInterval: 60_000 },
+      // Offline, the service worker answers every navigation with the one
+      // cached shell (rendered for '/'). Relative asset paths ('./_app/…')
+      // would resolve under /familie/<id>/ there and leave a blank page, and
+      // would register the worker at /familie/service-worker.js; root-relative
+      // paths make the shell (and its CSP hash) the same for every route.
+      paths: { relative: false },
       csp: {
         mode: 'hash',
         directives: {

@@ -1,7 +1,7 @@
 // Logout removes this user's family data from the device, after warning about
 // anything not yet sent.
 import { test, expect } from '@playwright/test';
-import { login, startServer, type TestServer } from './fixtures.ts';
+import { login, sessionCookie, signIn, startServer, type TestServer } from './fixtures.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {
@@ -42,5 +42,75 @@ test('logout warns about unsent edits and then clears local family data', async 
   await page.getByRole('button', { name: 'Log ud' }).click();
   await expect(page.getByRole('button', { name: 'Log ind' })).toBeVisible();
   await expect.poll(async () => (await databases(page)).filter((n) => n.startsWith('f-') || n.startsWith('fp-index-'))).toEqual([]);
+  await anna.context.close();
+});
+
+test('logging out offline ends the session at the next contact, before anything else, and nothing is synced again', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const anna = await login(browser, server, 'anna');
+  let page = anna.page;
+  await expect(page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  const cookie = await sessionCookie(anna.context);
+  const me = await fetch(`${server.url}/api/me`, { headers: { cookie } });
+  expect(me.status).toBe(200);
+
+  // A second tab has a plan open (a live socket) when the first logs out.
+  const other = await anna.context.newPage();
+  await other.goto('/familie/gel-01-hansen');
+  await expect(other.locator('[data-sync="online"]')).toBeVisible({ timeout: 15_000 });
+
+  await anna.context.setOffline(true);
+  await page.getByRole('button', { name: 'Log ud' }).click();
+  await expect(page.getByRole('button', { name: 'Log ind' })).toBeVisible();
+  const pending = page.locator('[data-logout-pending]');
+  await expect(pending).toContainText('Du er logget ud på denne enhed');
+  await expect(pending).toContainText('Serveren får besked, så snart der er forbindelse.');
+  await expect(pending).toContainText('data er fjernet');
+  await expect.poll(async () => (await databases(page)).filter((n) => n.startsWith('f-') || n.startsWith('fp-index-'))).toEqual([]);
+  if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/logout-pending.png` });
+  // The other tab follows at once.
+  await expect(other.getByRole('button', { name: 'Log ind' })).toBeVisible();
+  await expect(other.locator('[data-logout-pending]')).toBeVisible();
+
+  // Still offline, the mark survives a reload and the closing of the tab that logged out.
+  await page.reload();
+  await expect(pending).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Log ind' })).toBeVisible();
+  await page.close();
+  // The server has not heard of it yet.
+  expect((await fetch(`${server.url}/api/me`, { headers: { cookie } })).status).toBe(200);
+
+  // Back online: the pending logout is the first thing the server hears, and nothing else of the old session follows
+  // (the other tab's plan does not reconnect its socket).
+  const calls: string[] = [];
+  anna.context.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith('/api/') || u.pathname.startsWith('/sync/')) calls.push(`${r.method()} ${u.pathname}`);
+  });
+  other.on('websocket', (ws) => calls.push(`WS ${new URL(ws.url()).pathname}`));
+  await anna.context.setOffline(false);
+  await expect.poll(() => calls[0], { timeout: 20_000 }).toBe('POST /api/auth/logout');
+  await expect(other.locator('[data-logout-pending]')).toHaveCount(0, { timeout: 15_000 });
+  expect((await fetch(`${server.url}/api/me`, { headers: { cookie } })).status).toBe(401);
+  // A new tab and a reload: the login page, nothing synced.
+  page = await anna.context.newPage();
+  page.on('websocket', (ws) => calls.push(`WS ${new URL(ws.url()).pathname}`));
+  await page.goto('/');
+  await expect(page.getByRole('button', { name: 'Log ind' })).toBeVisible();
+  await expect(page.locator('[data-logout-pending]')).toHaveCount(0);
+  await other.reload();
+  await expect(other.getByRole('button', { name: 'Log ind' })).toBeVisible();
+  await page.waitForTimeout(2000);
+  // Only the logout and the question "who is signed in?" (401): no manifest, no family list, no socket.
+  expect(calls.filter((c) => c !== 'POST /api/auth/logout' && c !== 'GET /api/me')).toEqual([]);
+  expect(await anna.context.cookies()).not.toContainEqual(expect.objectContaining({ name: 'session', value: cookie.slice('session='.length) }));
+  expect((await databases(page)).filter((n) => n.startsWith('f-') || n.startsWith('fp-index-'))).toEqual([]);
+  await other.close();
+
+  // Signing in again works as usual.
+  await signIn(page, 'anna');
   await anna.context.close();
 });

@@ -149,3 +149,30 @@ test('a consent that has just arrived opens the plan before the device has index
   expect((await refusedAttempts()).get('u-cecilie') ?? 0).toBe(before);
   await cecilie.context.close();
 });
+
+test('frida and eva opening the family’s print, consent and log pages get the same message, and no empty template', async ({ browser }) => {
+  test.setTimeout(90_000);
+  for (const [username, userId] of [
+    ['frida', 'u-frida'],
+    ['eva', 'u-eva']
+  ] as const) {
+    const t = await signedIn(browser, username);
+    const before = (await refusedAttempts()).get(userId) ?? 0;
+    for (const open of [() => t.page.goto(`/familie/${FAMILY}/print`), () => t.page.reload()]) {
+      await open();
+      await expectNotFound(t.page);
+      await expect(t.page.getByText('Vores plan')).toHaveCount(0);
+      await expect(t.page.getByText('I har endnu ikke fået en tovholder')).toHaveCount(0);
+      await expect(t.page.getByRole('button', { name: 'Udskriv eller gem som PDF' })).toHaveCount(0);
+    }
+    if (username === 'frida' && process.env.SCREENSHOT_DIR) await t.page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/print-no-access.png`, fullPage: true });
+    for (const part of ['samtykke', 'log']) {
+      await t.page.goto(`/familie/${FAMILY}/${part}`);
+      await expectNotFound(t.page);
+    }
+    // The device decided before any socket: not one refused opening in the family's log.
+    await t.page.waitForTimeout(1000);
+    expect((await refusedAttempts()).get(userId) ?? 0, `${username}: refused attempts`).toBe(before);
+    await t.context.close();
+  }
+});

@@ -53,6 +53,17 @@ describe('logout', () => {
     expect((await server.api('/api/me', { cookie: laptop })).status).toBe(200);
   });
 
+  it('is idempotent: a device retrying a logout whose answer it lost (or sending one without a live session) gets 204 and a cleared cookie', async () => {
+    // The app keeps a logout made offline pending and sends it at the next contact, perhaps more than once.
+    const cookie = await server.login('anna');
+    for (const c of [cookie, cookie, undefined]) {
+      const r = await server.api('/api/auth/logout', { cookie: c, method: 'POST' });
+      expect(r.status).toBe(204);
+      expect(r.headers.get('set-cookie')).toMatch(/^session=;.*Max-Age=0/);
+    }
+    expect((await server.api('/api/me', { cookie })).status).toBe(401);
+  });
+
   it('a logout without Origin is refused and closes nothing', async () => {
     const cookie = await server.login('bo');
     const ws = await server.raw(roomName(server.family('gel-02'), 'school'), cookie);

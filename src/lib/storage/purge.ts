@@ -61,9 +61,9 @@ export async function localRoomDatabases(): Promise<string[]> {
   return all.map((d) => d.name ?? '').filter((name) => parseRoom(name) !== null);
 }
 
-/** Everything of this user on this device. */
+/** Everything of this user on this device: also room copies without an index row (a plan only ever shown on screen). */
 export async function purgeAll(db: LocalDb, userId: string) {
-  const rooms = await db.rooms.toCollection().primaryKeys();
+  const rooms = new Set([...(await db.rooms.toCollection().primaryKeys()), ...(await localRoomDatabases())]);
   for (const room of rooms) await deleteDatabase(room);
   db.close();
   await Dexie.delete(dbName(userId));

@@ -9,6 +9,7 @@ import { IndexeddbPersistence } from 'y-indexeddb';
 import { CLOSE_ACCESS_ENDED, CLOSE_SESSION_ENDED, closeIsTransient } from '../shared/protocol.ts';
 import type { Sector } from '../shared/rooms.ts';
 import { RELAY_ACK_PARAMS, RelayState } from './relay-state.ts';
+import { pendingLogout } from './api.ts';
 
 export type RoomStatus = 'connecting' | 'online' | 'offline';
 
@@ -92,7 +93,8 @@ export class LiveRoom {
       // `sync=1` tells the relay's audit this is a background copy, not a person opening the room;
       // RELAY_ACK_PARAMS asks for acknowledgements this client need not answer.
       params: { ...RELAY_ACK_PARAMS, device: opts.deviceId, ...(opts.presence === false ? { sync: '1' } : {}) },
-      connect: navigator.onLine,
+      // A socket carries the session cookie: none after a logout the server has not confirmed.
+      connect: navigator.onLine && !pendingLogout(),
       // A background sync must not carry this tab's presence (or anything else) over BroadcastChannel.
       disableBc: opts.presence === false,
       // y-websocket gives up on every 44xx close; the relay's rate limit and
@@ -212,7 +214,7 @@ export class LiveRoom {
   };
 
   #onOnline = () => {
-    if (this.closed) return;
+    if (this.closed || pendingLogout()) return;
     this.provider.connect();
   };
 

@@ -23,12 +23,21 @@ const FRESH_MS = 2000;
 
 let prepared: { key: string; at: number; opening: PlanOpening<unknown> } | null = null;
 
-function start<T>(familyId: string, me: Me): PlanOpening<T> {
+/**
+ * Whether `me` may see this family's plan on this device. Every screen that
+ * shows the plan's content (the plan, its print, consents, the access log)
+ * asks this first and shows the same "not found" message when denied.
+ */
+export function planDecision(familyId: string, me: Me): Promise<RoomDecision> {
   sync.start(me); // idempotent; the layout's effect may not have run yet
+  return decideRoom(sync.db, roomName(familyId, 'plan'));
+}
+
+function start<T>(familyId: string, me: Me): PlanOpening<T> {
   const room = roomName(familyId, 'plan');
   return {
     room,
-    decision: decideRoom(sync.db, room),
+    decision: planDecision(familyId, me),
     copy: readViewSnapshot<T>(room).catch((err: unknown) => {
       console.warn(`${room}: no view snapshot`, err);
       return null;

@@ -13,7 +13,7 @@ import { openDb, type ConsentOutboxRow, type LocalDb, type RoomRow } from '../st
 import { familyRows, indexSummaries, writeFamily } from '../storage/indexer.ts';
 import { localRoomDatabases, purgeAll, purgeRooms } from '../storage/purge.ts';
 import { watchAccess } from './access-events.ts';
-import { api, ApiFailure } from './api.ts';
+import { api, ApiFailure, pendingLogout } from './api.ts';
 import { deviceId } from './device.ts';
 import { LiveRoom, type ClosedReason } from './live-room.svelte.ts';
 import { manifestListsRoom } from './room-access.ts';
@@ -60,6 +60,8 @@ class SyncManager {
   #unwatchAccess: (() => void) | null = null;
 
   start(me: Me) {
+    // After a logout nothing of the old session syncs, not even from a tab that has not noticed yet.
+    if (pendingLogout()) return;
     if (this.#me?.id === me.id && this.db) return;
     this.stop();
     this.#me = me;

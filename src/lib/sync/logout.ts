@@ -1,0 +1,31 @@
+// Logging out of this device ends the session for real, also offline. The
+// pending-logout mark comes first (api.ts): whatever happens next (no network,
+// a closed tab) the session is not used here again, and the server hears of
+// the logout before anything else at the next contact. Then this user's family
+// data is removed from the device and the server is told.
+import { openDb } from '../storage/db.ts';
+import { purgeAll } from '../storage/purge.ts';
+import { pendingLogout } from './api.ts';
+import { session } from './session.svelte.ts';
+import { sync } from './sync-manager.svelte.ts';
+
+export async function logOut() {
+  session.beginLogout();
+  try {
+    await sync.reset();
+  } catch (err) {
+    // Retried by finishInterruptedLogout at the next start, while the mark is there.
+    console.error('logout: family data not fully removed from the device', err);
+  }
+  await session.logout();
+}
+
+/**
+ * At start-up with a logout pending: a tab closed in the middle of the
+ * logout, or a failed deletion, may have left the user's family data behind.
+ * Deleting it again is idempotent.
+ */
+export async function finishInterruptedLogout() {
+  const userId = pendingLogout()?.userId;
+  if (userId) await purgeAll(openDb(userId), userId);
+}
