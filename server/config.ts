@@ -1,4 +1,5 @@
 // Configuration from the environment; every knob documented in the README.
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './relay.ts';
 
@@ -16,6 +17,27 @@ export interface Config {
   maxBodyBytes: number;
   login: { windowMs: number; maxPerUsername: number; maxPerAddress: number };
   relay: RelayLimits;
+  /** Redis for the fan-out between relay nodes (DESIGN §11); null: one process, no fan-out. */
+  redisUrl: string | null;
+  /** This node's id in the fan-out (logs, metrics, ignoring its own messages). */
+  nodeId: string;
+}
+
+const NODE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+function redisUrl(env: NodeJS.ProcessEnv): string | null {
+  const v = env.REDIS_URL;
+  if (!v) return null;
+  const url = URL.parse(v);
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) throw new Error('REDIS_URL must be a redis:// or rediss:// URL');
+  return v;
+}
+
+function nodeId(env: NodeJS.ProcessEnv): string {
+  const v = env.NODE_ID;
+  if (!v) return `n-${randomBytes(6).toString('hex')}`;
+  if (!NODE_ID_PATTERN.test(v)) throw new Error(`NODE_ID must be 1–64 letters, digits, "-" or "_", got "${v}"`);
+  return v;
 }
 
 function num(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
@@ -53,6 +75,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { por
       maxClientIdsPerConnection: DEFAULT_RELAY_LIMITS.maxClientIdsPerConnection,
       roomIdleUnloadMs: num(env, 'RELAY_ROOM_IDLE_SECONDS', DEFAULT_RELAY_LIMITS.roomIdleUnloadMs / 1000) * 1000,
       compactAfterUpdates: num(env, 'RELAY_COMPACT_AFTER', DEFAULT_RELAY_LIMITS.compactAfterUpdates)
-    }
+    },
+    redisUrl: redisUrl(env),
+    nodeId: nodeId(env)
   };
 }
