@@ -44,6 +44,8 @@ export interface RedisFanoutOptions {
   connectTimeoutMs?: number;
   /** Rooms remembered for a `head` notice while publishing fails; beyond it the oldest are forgotten. */
   maxUnpublishedRooms?: number;
+  /** Control messages kept for a retry while publishing fails; beyond it the oldest are dropped (logged as an error). */
+  maxPendingControl?: number;
   log?: Logger;
   metrics?: FanoutMetrics;
   now?: () => number;
@@ -51,6 +53,7 @@ export interface RedisFanoutOptions {
 
 const DEFAULT_RECONNECT_MAX_MS = 2000;
 const DEFAULT_MAX_UNPUBLISHED_ROOMS = 10_000;
+const DEFAULT_MAX_PENDING_CONTROL = 10_000;
 
 /** Exponential backoff with jitter, capped; never gives up (a node without Redis serves its own sockets and keeps trying). */
 export function reconnectDelay(retries: number, maxMs: number): number {
@@ -71,6 +74,12 @@ export class RedisFanout implements Fanout {
   readonly #disconnect: Listeners<[]>;
   /** Highest seq per room that could not be published; announced as `head` once publishing works again. */
   readonly #unpublished = new Map<string, number>();
+  /**
+   * Control messages that could not be published, in order. Unlike updates they are not in
+   * the store, and a node whose own connection never dropped has no reason to re-check its
+   * sockets: a revocation lost here would leave sockets open on other nodes.
+   */
+  #pendingControl: string[] = [];
   #subReadyOnce = false;
   #subConnected = false;
   #pubLost = false;
@@ -148,7 +157,22 @@ export class RedisFanout implements Fanout {
     if (!checked.ok) return;
     // This node acts at once, whether or not Redis is reachable.
     this.#control.emit(checked.value, { nodeId: this.nodeId, local: true });
-    this.#publish(CONTROL_CHANNEL, encodeControl(this.nodeId, checked.value), 'control');
+    this.#publishControlFrame(encodeControl(this.nodeId, checked.value));
+  }
+
+  #publishControlFrame(frame: string) {
+    // Behind ones still waiting, so the other nodes see control messages in order.
+    if (this.#pendingControl.length > 0) this.#keepControl(frame);
+    else this.#publish(CONTROL_CHANNEL, frame, 'control', () => this.#keepControl(frame));
+  }
+
+  #keepControl(frame: string) {
+    this.#pendingControl.push(frame);
+    const max = this.#o.maxPendingControl ?? DEFAULT_MAX_PENDING_CONTROL;
+    if (this.#pendingControl.length > max) {
+      this.#pendingControl.shift();
+      this.#log.error('fanout.control_overflow', { pending: this.#pendingControl.length });
+    }
   }
 
   onControl(handler: ControlHandler): () => void {
@@ -248,6 +272,10 @@ export class RedisFanout implements Fanout {
   #onPublisherReady() {
     if (this.#closed || !this.#pubLost) return;
     this.#pubLost = false;
+    const control = this.#pendingControl;
+    this.#pendingControl = [];
+    for (const frame of control) this.#publishControlFrame(frame);
+    if (control.length) this.#log.info('fanout.control_resent', { messages: control.length });
     const heads = [...this.#unpublished];
     this.#unpublished.clear();
     for (const [room, seq] of heads) {
