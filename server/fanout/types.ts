@@ -78,7 +78,9 @@ export interface Fanout {
   /**
    * After the connection to the other nodes came back (subscriptions restored):
    * messages may have been lost, so the relay re-reads every loaded room from the
-   * store (each sequencer's `resync()`) and re-checks every open socket (fail closed).
+   * store (each sequencer's `resync()`) and re-checks every open socket against
+   * the store — its session still exists, its access still holds (fail closed) —
+   * and the "access changed" notifier tells every open stream to refetch.
    */
   onReconnect(handler: () => void): () => void;
   /** The connection to the other nodes was lost; control messages may be missed until `onReconnect`. */
