@@ -2,8 +2,7 @@
 // redis-server (a child process on a free port, so the shared one is not
 // disturbed): node B's `onReconnect` fires once its subscriptions are back,
 // updates flow again, and its sequencer fills from the store what node A
-// committed while Redis was down — A's `head` notice and B's resync both lead
-// there. Skipped without REDIS_URL (the marker that Redis is installed here).
+// committed while Redis was down. Skipped without REDIS_URL (the marker that Redis is installed here).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, connect } from 'node:net';
@@ -134,18 +133,17 @@ describe.skipIf(!process.env.REDIS_URL)('fan-out across a Redis restart', () => 
     expect(applied.slice(5).every(([, src]) => src === 'store')).toBe(true);
 
     // Subscriptions are back: new updates and control messages flow through Redis again.
+    // (Once A's own connection is back too: what A publishes before that reaches B through the store.)
+    for (let ok = false; !ok; ) ok = await a.ping().then(() => true, () => sleep(20).then(() => false));
     for (let i = 0; i < 3; i++) commit();
     a.publishControl({ kind: 'session-ended', sessionHash: 'abc' });
-    // Awareness is not kept for a retry; publish it once A's own connection is back too.
-    for (let ok = false; !ok; ) ok = await a.ping().then(() => true, () => sleep(20).then(() => false));
     a.publishAwareness(later, new Uint8Array([1]));
     await until(() => seqB.lastApplied === 13 && controlAtB.length === 1 && atLater.length === 1);
     expect(controlAtB).toEqual(['session-ended']);
     expect(applied.map(([s]) => s)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
     expect(applied.slice(10).every(([, src]) => src === 'fanout')).toBe(true);
-    // A announced the room's head once it could publish again.
-    await until(() => events.some((e) => e.kind === 'head'));
-    expect(events.find((e) => e.kind === 'head')).toMatchObject({ nodeId: 'node-a', room, seq: 10 });
+    // (A also announces the room's head once it can publish again, but B may resubscribe after
+    // that; B's own resync covers it. fanout-redis.test.ts tests the head with B never cut off.)
     expect(await metricsB.registry.getSingleMetricAsString('fp_redis_reconnects_total')).toContain('fp_redis_reconnects_total 1');
     const logged = lines.map((l) => JSON.parse(l).event);
     expect(logged).toContain('fanout.disconnected');

@@ -151,10 +151,28 @@ describe.skipIf(!REDIS_URL)('fan-out over Redis', () => {
     b.unsubscribeRoom(r);
   });
 
-  it('control messages that could not be published while the node’s own connection was cut are sent once it is back, in order', async () => {
+  it('when only the publisher’s connection is cut, its control messages are resent in order and its unpublished updates announced by a head notice', async () => {
     const run = randomBytes(3).toString('hex');
     const metricsC = createMetrics();
     const c = await createFanout({ redisUrl: REDIS_URL!, nodeId: `c-${run}`, maxMessageBytes: 1024 }, { metrics: metricsC });
+    const r = room();
+    const store: Array<{ seq: number; data: Uint8Array }> = [];
+    const seqB = new RoomSequencer({
+      room: r,
+      lastApplied: 0,
+      gapTimeoutMs: 5000, // long: the head notice, not the gap timer, must bring B up to date
+      loadSince: async (_room, after) => store.filter((u) => u.seq > after),
+      apply: () => {}
+    });
+    const heads: number[] = [];
+    b.subscribeRoom(r, (e) => {
+      if (e.kind === 'update') seqB.receive(e.seq, e.update);
+      else if (e.kind === 'head') {
+        heads.push(e.seq);
+        seqB.noteHead(e.seq);
+      }
+    });
+    await sleep(50);
     const got: string[] = [];
     const off = b.onControl((m) => {
       if (m.kind === 'recheck' && m.userId?.startsWith(`u-${run}-`)) got.push(m.userId);
@@ -173,15 +191,21 @@ describe.skipIf(!REDIS_URL)('fan-out over Redis', () => {
       const end = Date.now() + 3000;
       while (!(await failed())) {
         if (Date.now() > end) throw new Error('no publish failed after the connection was killed');
+        store.push({ seq: n + 1, data: new Uint8Array([1]) });
+        c.publishUpdate({ room: r, seq: n + 1, author: 'u-anna', update: new Uint8Array([1]) });
         c.publishControl({ kind: 'recheck', userId: `u-${run}-${n++}` });
         await sleep(2);
       }
       for (let i = 0; i < 3; i++) c.publishControl({ kind: 'recheck', userId: `u-${run}-${n++}` });
+      await until(() => seqB.lastApplied === store.length);
+      expect(heads).toEqual([store.length]);
       // A message whose reply was lost with the connection may arrive twice (rechecks are idempotent); none is lost, none overtakes.
       await until(() => new Set(got).size === n);
       expect([...new Set(got)]).toEqual(Array.from({ length: n }, (_, i) => `u-${run}-${i}`));
     } finally {
       off();
+      seqB.close();
+      b.unsubscribeRoom(r);
       await raw.close();
       await c.close();
     }
