@@ -1,4 +1,5 @@
 // Configuration from the environment; every knob documented in the README.
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './relay.ts';
 import type { LoginLimits } from './auth.ts';
@@ -23,6 +24,27 @@ export interface Config {
   login: LoginLimits;
   relay: RelayLimits;
   events: EventChannelLimits;
+  /** Redis for the fan-out between relay nodes (DESIGN §11); null: one process, no fan-out. */
+  redisUrl: string | null;
+  /** This node's id in the fan-out (logs, metrics, ignoring its own messages). */
+  nodeId: string;
+}
+
+const NODE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+function redisUrl(env: NodeJS.ProcessEnv): string | null {
+  const v = env.REDIS_URL;
+  if (!v) return null;
+  const url = URL.parse(v);
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) throw new Error('REDIS_URL must be a redis:// or rediss:// URL');
+  return v;
+}
+
+function nodeId(env: NodeJS.ProcessEnv): string {
+  const v = env.NODE_ID;
+  if (!v) return `n-${randomBytes(6).toString('hex')}`;
+  if (!NODE_ID_PATTERN.test(v)) throw new Error(`NODE_ID must be 1–64 letters, digits, "-" or "_", got "${v}"`);
+  return v;
 }
 
 function num(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
@@ -77,6 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { por
       maxStreamsPerSession: num(env, 'EVENTS_MAX_STREAMS_PER_SESSION', DEFAULT_EVENT_LIMITS.maxStreamsPerSession),
       heartbeatMs: DEFAULT_EVENT_LIMITS.heartbeatMs,
       retryMs: DEFAULT_EVENT_LIMITS.retryMs
-    }
+    },
+    redisUrl: redisUrl(env),
+    nodeId: nodeId(env)
   };
 }

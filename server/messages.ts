@@ -3,6 +3,7 @@ export const errorMessages = {
   not_found: 'Findes ikke, eller du har ikke adgang.',
   method_not_allowed: 'Metoden er ikke tilladt her.',
   internal: 'Der skete en fejl på serveren. Prøv igen.',
+  not_ready: 'Serveren er ikke klar lige nu (database eller Redis kan ikke nås). Prøv igen om lidt.',
   unauthenticated: 'Du er ikke logget ind.',
   bad_origin: 'Forespørgslen kom ikke fra Familiens Plan og blev afvist.',
   unsupported_media_type: 'Forespørgslen skal være JSON.',

@@ -1,0 +1,56 @@
+// The one-process fan-out: there are no other nodes, so updates and awareness
+// go nowhere (the relay has already sent them to its own sockets), and control
+// messages come straight back to this node's handlers — the relay's code path
+// is the same as with Redis.
+import { randomBytes } from 'node:crypto';
+import { code, silentLogger, type Logger } from '../log.ts';
+import { outgoingControl } from './frame.ts';
+import { Listeners } from './listeners.ts';
+import type { CommittedUpdate, ControlHandler, ControlMessage, ControlOrigin, Fanout, RoomHandler } from './types.ts';
+
+export class LocalFanout implements Fanout {
+  readonly kind = 'local';
+  readonly connected = true;
+  readonly nodeId: string;
+  readonly #log: Logger;
+  readonly #control: Listeners<[ControlMessage, ControlOrigin]>;
+  #closed = false;
+
+  constructor(opts: { nodeId?: string; log?: Logger } = {}) {
+    this.nodeId = opts.nodeId ?? `n-${randomBytes(6).toString('hex')}`;
+    this.#log = opts.log ?? silentLogger;
+    this.#control = new Listeners(this.#log, 'control');
+  }
+
+  publishUpdate(_update: CommittedUpdate): void {}
+  publishAwareness(_room: string, _data: Uint8Array): void {}
+  subscribeRoom(_room: string, _handler: RoomHandler): void {}
+  unsubscribeRoom(_room: string): void {}
+
+  publishControl(msg: ControlMessage): void {
+    if (this.#closed) return;
+    const checked = outgoingControl(msg);
+    if (!checked.ok || checked.widened) this.#log.error('fanout.control_invalid', { reason: code(checked.ok ? 'widened' : checked.reason) });
+    if (!checked.ok) return;
+    this.#control.emit(checked.value, { nodeId: this.nodeId, local: true });
+  }
+
+  onControl(handler: ControlHandler): () => void {
+    return this.#control.add(handler);
+  }
+
+  onReconnect(_handler: () => void): () => void {
+    return () => {};
+  }
+
+  onDisconnect(_handler: () => void): () => void {
+    return () => {};
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#control.clear();
+  }
+}
