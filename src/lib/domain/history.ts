@@ -36,6 +36,7 @@ import {
 } from './plan.ts';
 import { entriesMap, readEntry } from './journal.ts';
 import { ORIGIN_LOCAL, type Origin } from './origins.ts';
+import type { Sector } from '../shared/rooms.ts';
 
 export const SESSION_GAP_MS = 10 * 60_000;
 /** What a base row (a room compacted before the archive) is authored by in the store. */
@@ -92,6 +93,22 @@ export interface HistorySession {
 }
 
 export type HistoryKind = 'plan' | 'journal';
+
+/** GET /api/families/:id/history: sessions of work, newest first. */
+export interface HistoryResponse {
+  part: 'plan' | Sector;
+  sessions: HistorySession[];
+  /** display names of the sessions' authors by id */
+  people: Record<string, string>;
+  /** the room's latest seq the history covers */
+  seq: number;
+}
+
+/** GET /api/families/:id/history/as-of: the plan's document as it was, as one Yjs update (base64). */
+export interface AsOfResponse {
+  at: string;
+  update: string;
+}
 
 /** Fields that are bookkeeping, not something a person changed. */
 const SKIP_FIELDS = new Set(['id', 'createdAt', 'createdBy', 'deleted', 'deletedBy', 'deletedAt', 'fromDecision', 'ownerId', 'authorId']);
