@@ -23,10 +23,9 @@ import { docAsOf, filterHistory, HistoryBuilder, restoreRemoved, type HistoryCha
 class Tablet {
   readonly doc = new Y.Doc();
   at = '2026-03-02T09:00:00.000Z';
-  constructor(
-    readonly author: string,
-    readonly log: HistoryUpdate[]
-  ) {
+  readonly author: string;
+  constructor(author: string, log: HistoryUpdate[]) {
+    this.author = author;
     this.doc.on('update', (data: Uint8Array, origin: unknown) => {
       if (origin !== 'remote') log.push({ seq: log.length + 1, author: this.author, at: this.at, data });
     });

@@ -261,8 +261,10 @@ export class HistoryBuilder {
     const open = this.#open;
     if (!open) return;
     for (const e of events) {
+      // Every event under a collection is a map's (the collection, an item, a meeting's decisions) or a text's.
+      const keysChanged = e instanceof Y.YMapEvent ? (e.keysChanged as Set<string>) : new Set<string>();
       if (e.path.length === 0) {
-        for (const id of e.keysChanged) open.touched.set(key(section, id), { section, id });
+        for (const id of keysChanged) open.touched.set(key(section, id), { section, id });
         continue;
       }
       const id = String(e.path[0]);
@@ -270,7 +272,7 @@ export class HistoryBuilder {
       if (e.path.length !== 1 || !(e.target instanceof Y.Map)) continue;
       const target = e.target as Y.Map<unknown> & { _map: Map<string, Y.Item> };
       const before = e.transaction.beforeState;
-      for (const field of e.keysChanged) {
+      for (const field of keysChanged) {
         if (SKIP_FIELDS.has(field)) continue;
         // Every item this update wrote for the field: the winner, or one that lost to a concurrent write.
         for (let item: Y.Item | null = target._map.get(field) ?? null; item; item = item.left) {
