@@ -66,7 +66,7 @@ test('both due-date changes are in the history with their authors; a deleted goa
   await expect(page.locator('[data-sync="offline"]')).toBeVisible();
   await setDue(page, 'Hjemmebesøg', day(addDays(today, 12)));
   await setDue(bo.page, 'Hjemmebesøg', day(addDays(today, 14)));
-  await expect(bo.page.locator('[data-sync="saved"], [data-sync="synced"]').first()).toBeVisible();
+  await expect(bo.page.locator('[data-sync="online"]').first()).toBeVisible();
   await anna.context.setOffline(false);
   await expect(page.locator('[data-sync="offline"]')).toHaveCount(0, { timeout: 15_000 });
 
