@@ -158,6 +158,31 @@ describe('plan history', () => {
     expect([last?.author, last?.changes.map((c) => [c.kind, c.section, c.id])]).toEqual(['u-bo', [['restored', 'goals', goal]]]);
   });
 
+  it('tells a deletion and a restore by the same person within one session as both', () => {
+    const log: HistoryUpdate[] = [];
+    const anna = new Tablet('u-anna', log);
+    const goal = addGoal(anna.doc, { title: 'Stabil søvn', hopeId: null, targetDate: '2026-05-01', createdAt: anna.at });
+    const action = addAction(anna.doc, { title: 'Aftenrutine', goalId: goal, createdAt: anna.at, createdBy: 'u-anna' });
+    anna.at = '2026-03-05T09:00:00.000Z';
+    removeItem(anna.doc, 'goals', goal);
+    const b = replay(log);
+    const removal = b.sessions()[1].changes[0] as Extract<HistoryChange, { kind: 'removed' }>;
+    anna.at = '2026-03-05T09:02:00.000Z'; // two minutes later: the same session of work
+    expect(restoreRemoved(anna.doc, removal)).toBe(true);
+    for (const u of log.slice(b.lastSeq)) b.apply(u);
+    const sessions = b.sessions();
+    expect(sessions).toHaveLength(2);
+    expect(sessions[1].changes.map((c) => [c.kind, c.section, c.id])).toEqual([
+      ['removed', 'goals', goal],
+      ['restored', 'goals', goal]
+    ]);
+    expect((sessions[1].changes[0] as Extract<HistoryChange, { kind: 'removed' }>).item.title).toBe('Stabil søvn');
+    expect(readActions(anna.doc)[0].goalId).toBe(goal);
+    // The same from one replay of the whole log.
+    expect(replay(log).sessions()[1].changes.map((c) => c.kind)).toEqual(['removed', 'restored']);
+    void action;
+  });
+
   it('restores a meeting kept on record; edits to hope text and meeting decisions read as changes', () => {
     const log: HistoryUpdate[] = [];
     const anna = new Tablet('u-anna', log);

@@ -134,6 +134,16 @@ interface Open {
   intents: Map<string, Intent>;
   tovholderBefore: string | null;
   metaBefore: Record<string, string> | null;
+  /** items touched by the update being applied */
+  touchedNow: Map<string, { section: ItemSection; id: string }>;
+  /** the last state seen of every item that existed during the session */
+  lastSeen: Map<string, ItemSnapshot>;
+  /**
+   * Items deleted by one of the session's updates, with what they held: a
+   * deletion and a restore in one session must both be told, though the
+   * session's net difference shows neither.
+   */
+  deletedInSession: Map<string, ItemSnapshot>;
 }
 
 const key = (...parts: string[]) => parts.join('\u0000');
@@ -226,14 +236,28 @@ export class HistoryBuilder {
         touched: new Map(),
         intents: new Map(),
         tovholderBefore: null,
-        metaBefore: null
+        metaBefore: null,
+        touchedNow: new Map(),
+        lastSeen: new Map(),
+        deletedInSession: new Map()
       };
     }
     const cur = this.#open;
     cur.session.to = u.at;
     cur.session.toSeq = u.seq;
+    cur.touchedNow.clear();
     Y.applyUpdate(this.doc, u.data);
     this.#lastSeq = u.seq;
+    for (const [k, { section, id }] of cur.touchedNow) {
+      const now = this.#read(section, id);
+      if (now) {
+        cur.lastSeen.set(k, now);
+        continue;
+      }
+      const was = cur.lastSeen.get(k) ?? this.#items.get(k);
+      if (was) cur.deletedInSession.set(k, was);
+      cur.lastSeen.delete(k);
+    }
   }
 
   /** Every session so far, oldest first; the last one may still grow with later updates. */
@@ -264,11 +288,15 @@ export class HistoryBuilder {
       // Every event under a collection is a map's (the collection, an item, a meeting's decisions) or a text's.
       const keysChanged = e instanceof Y.YMapEvent ? (e.keysChanged as Set<string>) : new Set<string>();
       if (e.path.length === 0) {
-        for (const id of keysChanged) open.touched.set(key(section, id), { section, id });
+        for (const id of keysChanged) {
+          open.touched.set(key(section, id), { section, id });
+          open.touchedNow.set(key(section, id), { section, id });
+        }
         continue;
       }
       const id = String(e.path[0]);
       open.touched.set(key(section, id), { section, id });
+      open.touchedNow.set(key(section, id), { section, id });
       if (e.path.length !== 1 || !(e.target instanceof Y.Map)) continue;
       const target = e.target as Y.Map<unknown> & { _map: Map<string, Y.Item> };
       const before = e.transaction.beforeState;
@@ -304,9 +332,11 @@ export class HistoryBuilder {
     const afterOf = new Map<string, ItemSnapshot | null>();
     for (const [k, { section, id }] of open.touched) afterOf.set(k, this.#read(section, id));
     // Deletions first: the links they cleared belong to them, not to separate changes.
+    // An item deleted and restored within the session is told as both.
     for (const [k, { section, id }] of open.touched) {
-      const before = items.get(k);
-      if (!before || afterOf.get(k)) continue;
+      const deletedThenBack = afterOf.get(k) && items.has(k) ? open.deletedInSession.get(k) : undefined;
+      const before = deletedThenBack ?? items.get(k);
+      if (!before || (afterOf.get(k) && !deletedThenBack)) continue;
       const rule = UNLINKS[section];
       const unlinked: string[] = [];
       if (rule) {
@@ -339,6 +369,7 @@ export class HistoryBuilder {
         removed.add(k);
       } else if (before && after) {
         const label = labelOf(section, after);
+        if (open.deletedInSession.has(k) && !s.base) changes.push({ kind: 'restored', section, id, label });
         for (const [ik, intent] of open.intents) {
           const [sec, itemId, field] = ik.split('\u0000');
           if (sec !== section || itemId !== id || suppressed.has(ik)) continue;
