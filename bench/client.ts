@@ -11,14 +11,15 @@
 // "Painted" = the DOM holds the content and one frame has been produced after
 // it (requestAnimationFrame, then a task).
 import { spawnSync } from 'node:child_process';
-import { gzipSync, constants as zlib } from 'node:zlib';
 import * as Y from 'yjs';
-import { chromium, type Browser, type BrowserContext } from '@playwright/test';
+import type { Browser } from '@playwright/test';
 import { addAction, addDecision, addGoal, addHope, addMeeting, collection, updateItem } from '../src/lib/domain/plan.ts';
 import { VIEW_SNAPSHOT_KEY, VIEW_SNAPSHOT_STORE } from '../src/lib/storage/view-snapshot.ts';
+import { initialJs, launchChromium, signedIn, type InitialJs } from './initial-js.ts';
 import { createFamilies, login, removeDir, startOurs, type Ours } from './lib/proc.ts';
 import { providerFor, synced } from './lib/yclient.ts';
 import { round, summarize, type Summary } from './lib/stats.ts';
+import { roomName } from '../src/lib/shared/rooms.ts';
 
 const NOT_YET = 'not yet measurable';
 
@@ -52,7 +53,7 @@ export interface ClientResult {
     filterSortToPaintMs: Summary;
     note: string;
   };
-  initialJs?: Record<'login' | 'caseload', { files: number; rawBytes: number; gzipBytes: number; transferredBytes: number }>;
+  initialJs?: InitialJs;
   error?: string;
 }
 
@@ -149,39 +150,6 @@ async function repeat<T>(n: number, run: () => Promise<T>): Promise<T[]> {
   return out;
 }
 
-async function scriptBytes(context: BrowserContext, path: string): Promise<{ files: number; rawBytes: number; gzipBytes: number; transferredBytes: number }> {
-  const page = await context.newPage();
-  const scripts: { url: string; body: Buffer; transferred: number }[] = [];
-  const pending: Promise<void>[] = [];
-  page.on('response', (r) => {
-    const url = r.url();
-    if (!/\.m?js(\?|$)/.test(url)) return;
-    pending.push(
-      (async () => {
-        const body = await r.body().catch(() => Buffer.alloc(0));
-        const sizes = await r.request().sizes().catch(() => ({ responseBodySize: body.byteLength }));
-        scripts.push({ url, body, transferred: sizes.responseBodySize });
-      })()
-    );
-  });
-  await page.goto(path, { waitUntil: 'networkidle' });
-  await Promise.all(pending);
-  await page.close();
-  return {
-    files: scripts.length,
-    rawBytes: scripts.reduce((n, s) => n + s.body.byteLength, 0),
-    gzipBytes: scripts.reduce((n, s) => n + gzipSync(s.body, { level: zlib.Z_BEST_COMPRESSION }).byteLength, 0),
-    transferredBytes: scripts.reduce((n, s) => n + s.transferred, 0)
-  };
-}
-
-async function signedIn(browser: Browser, server: Ours, username: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
-  const r = await context.request.post('/api/auth/login', { headers: { origin: server.url }, data: { username, password: 'demo' } });
-  if (r.status() !== 204) throw new Error(`login ${username}: HTTP ${r.status()}`);
-  return context;
-}
-
 export async function clientBench(opts: { quick: boolean }, log: (s: string) => void): Promise<ClientResult> {
   const reps = Number(process.env.BENCH_CLIENT_REPS) || (opts.quick ? 4 : 20);
   const t0 = performance.now();
@@ -205,17 +173,13 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
     const doc = new Y.Doc();
     largePlan(doc);
     const updateBytes = Y.encodeStateAsUpdate(doc).byteLength;
-    const p = providerFor(server, `f-${planId}.plan`, doc, { cookie: frida });
+    const p = providerFor(server, roomName(planId, 'plan'), doc, { cookie: frida });
     await synced(p);
     await new Promise((r) => setTimeout(r, 500));
     p.destroy();
     const actions = collection(doc, 'actions').size;
 
-    const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-      args: [...(isRoot ? ['--no-sandbox'] : []), '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-    });
+    browser = await launchChromium();
 
     // ---- large plan from IndexedDB ----
     {
@@ -271,7 +235,7 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
                 tx.onerror = () => reject(tx.error);
               };
             }),
-          { room: `f-${planId}.plan`, store: VIEW_SNAPSHOT_STORE, key: VIEW_SNAPSHOT_KEY }
+          { room: roomName(planId, 'plan'), store: VIEW_SNAPSHOT_STORE, key: VIEW_SNAPSHOT_KEY }
         );
       const openInApp = async (withoutCopy: boolean): Promise<[number, number]> => {
         await page.locator(`a[data-family-id="${planId}"]`).waitFor();
@@ -443,14 +407,8 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
 
     // ---- initial JavaScript ----
     {
-      const anon = await browser.newContext({ baseURL: server.url });
-      const loginJs = await scriptBytes(anon, '/login');
-      await anon.close();
-      const anna = await signedIn(browser, server, 'anna');
-      const caseloadJs = await scriptBytes(anna, '/');
-      await anna.close();
-      result.initialJs = { login: loginJs, caseload: caseloadJs };
-      log(`client: initial JS gzip: login ${round(loginJs.gzipBytes / 1024, 1)} KiB, caseload ${round(caseloadJs.gzipBytes / 1024, 1)} KiB`);
+      result.initialJs = await initialJs(browser, server);
+      log(`client: initial JS gzip: login ${round(result.initialJs.login.gzipBytes / 1024, 1)} KiB, caseload ${round(result.initialJs.caseload.gzipBytes / 1024, 1)} KiB`);
     }
   } catch (err) {
     result.error = String((err as Error).stack ?? err).slice(0, 2000);

@@ -30,7 +30,7 @@ export interface ServerStats {
 const config = loadConfig(process.env, { port: 0, demo: true });
 let handler: NodeHandler | null = null;
 if (process.env.BENCH_UI === '1') {
-  const file = resolve('build/handler.js');
+  const file = resolve(process.env.BENCH_BUILD_DIR || 'build', 'handler.js');
   if (!existsSync(file)) throw new Error('bench/server.ts: BENCH_UI=1 needs a build (npx vite build)');
   process.env.PROTOCOL_HEADER = PROTO_HEADER;
   handler = ((await import(pathToFileURL(file).href)) as { handler: NodeHandler }).handler;

@@ -13,8 +13,6 @@ import {
   INTRUSIVE_LEVELS,
   PLAN_TIME_ZONE,
   SUMMARY_VERSION,
-  consentState,
-  consentWarningUntil,
   copenhagenDay,
   figuresOn,
   inactiveCutoff,
@@ -23,6 +21,7 @@ import {
   type PlanSummary
 } from '../src/lib/domain/summary.ts';
 import type { AccessConsent } from '../src/lib/shared/access.ts';
+import { expiringBefore, familyConsentState } from '../src/lib/shared/consent.ts';
 import {
   DEFAULT_PERIOD_MONTHS,
   MAX_PERIOD_MONTHS,
@@ -109,7 +108,7 @@ interface Fam {
   p: Prepared | null;
   f: DayFigures | null;
   involved: string[];
-  consent: ReturnType<typeof consentState>;
+  consent: ReturnType<typeof familyConsentState>;
   active: boolean;
   /** the plan's tovholder, when an active worker of the family's team (a plan can name anyone) */
   tovholder: string | null;
@@ -332,7 +331,7 @@ export class OverviewService {
     }
     const summaries = this.#summaries();
     const inactiveFrom = inactiveCutoff(today);
-    const warnUntil = consentWarningUntil(now);
+    const warnUntil = expiringBefore(now);
     let pending = 0;
     // Only the team's active workers are people here: action owners and
     // tovholders are ids written by clients into the plan, and the team may
@@ -345,7 +344,7 @@ export class OverviewService {
       const p = summaries.get(row.familyId) ?? null;
       if (!p) pending++;
       const day = p ? dayOf(p, today, inactiveFrom) : null;
-      const consent = consentState((windows.get(row.familyId) ?? []).map(asConsent), now, warnUntil);
+      const consent = familyConsentState((windows.get(row.familyId) ?? []).map(asConsent), now, warnUntil);
       const team = members.get(row.teamId) ?? new Set<string>();
       const tovholder = p?.s.tovholder && team.has(p.s.tovholder.userId) ? p.s.tovholder.userId : null;
       const involved = (day?.involved ?? []).filter((id) => team.has(id));

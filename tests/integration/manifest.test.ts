@@ -9,6 +9,7 @@ import { createApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { listen, type Running } from '../../server/http.ts';
 import type { Manifest } from '../../src/lib/shared/api-types.ts';
+import { roomName } from '../../src/lib/shared/rooms.ts';
 
 let running: Running;
 let url: string;
@@ -73,7 +74,7 @@ describe('manifest', () => {
       method: 'POST',
       body: { givenBy: 'Mor', categories: ['plan'], recipients: ['health'], purpose: 'Samarbejde', method: 'oral', reference: 'Mundtligt ved hjemmebesøg' }
     });
-    const room = `f-${family.id}.plan`;
+    const room = roomName(family.id, 'plan');
     const ws = await open(room, cecilie);
     const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
     const revoke = await call(`/api/families/${family.id}/consents/${consent.id}/revoke`, { cookie: anna, method: 'POST' });

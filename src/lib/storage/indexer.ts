@@ -1,18 +1,12 @@
 // Y.Doc -> index rows. The indexer only reads documents; it never writes them,
 // so it cannot trigger itself (its origin, ORIGIN_INDEXER, is reserved for that).
 import type * as Y from 'yjs';
-import { differenceInCalendarDays, parseISO } from 'date-fns';
 import { readActions, readMeta, readTovholder } from '../domain/plan.ts';
 import type { FamilySummary, TeamWorker } from '../shared/api-types.ts';
+import { indexedConsentStatus } from '../shared/consent.ts';
 import type { ActionRow, FamilyRow, LocalDb } from './db.ts';
 
 const OPEN = new Set(['aaben', 'igang']);
-
-/** 'udloeber' when the consent ends within 30 days of `today`. */
-function consentStatusOf(until: string | null, today: string): FamilyRow['consentStatus'] {
-  if (!until) return 'ingen';
-  return differenceInCalendarDays(parseISO(until), parseISO(today)) <= 30 ? 'udloeber' : 'aktiv';
-}
 
 function sameParts(a: FamilyRow['parts'], b: FamilyRow['parts']): boolean {
   return a.length === b.length && a.every((p, i) => p.part === b[i].part && p.access === b[i].access);
@@ -30,7 +24,7 @@ export function familyRows(
   const open = actions.filter((a) => OPEN.has(a.status));
   const dues = open.map((a) => a.due).filter((d): d is string => !!d).sort();
   const name = meta?.name || summary.name;
-  const consentStatus = consentStatusOf(summary.consentUntil, today);
+  const consentStatus = indexedConsentStatus(summary.consentUntil, today);
   return {
     family: {
       id: summary.id,
@@ -104,7 +98,7 @@ export async function indexSummaries(db: LocalDb, summaries: readonly FamilySumm
       added.push(familyRows(f, null, today, '').family);
       return;
     }
-    const consentStatus = consentStatusOf(f.consentUntil, today);
+    const consentStatus = indexedConsentStatus(f.consentUntil, today);
     if (
       row.teamName !== f.teamName ||
       row.consentStatus !== consentStatus ||

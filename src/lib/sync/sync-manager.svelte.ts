@@ -8,7 +8,7 @@ import { format } from 'date-fns';
 import * as Y from 'yjs';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import type { Consent, FamilySummary, Manifest, Me } from '../shared/api-types.ts';
-import { parseRoom } from '../shared/rooms.ts';
+import { parseRoom, roomName } from '../shared/rooms.ts';
 import { openDb, type ConsentOutboxRow, type LocalDb, type RoomRow } from '../storage/db.ts';
 import { familyRows, indexSummaries, writeFamily } from '../storage/indexer.ts';
 import { localRoomDatabases, purgeAll, purgeRooms } from '../storage/purge.ts';
@@ -254,7 +254,7 @@ class SyncManager {
     let owned: { doc: Y.Doc; idb: IndexeddbPersistence } | null = null;
     if (!doc) {
       const d = new Y.Doc();
-      const idb = new IndexeddbPersistence(`f-${familyId}.plan`, d);
+      const idb = new IndexeddbPersistence(roomName(familyId, 'plan'), d);
       await idb.whenSynced;
       owned = { doc: d, idb };
       doc = d;
@@ -383,7 +383,7 @@ class SyncManager {
       ...new Set([
         ...manifest.purge,
         ...held.filter((r) => !openable.has(r)),
-        ...heldFamilies.map((id) => `f-${id}.plan`).filter((r) => !openable.has(r))
+        ...heldFamilies.map((id) => roomName(id, 'plan')).filter((r) => !openable.has(r))
       ])
     ];
     await this.#purge(gone, 'access ended');

@@ -1,0 +1,97 @@
+// Initial JavaScript of the login and caseload pages (DESIGN §9: ≤ 120 KiB
+// gzip each): a cold load in Chromium, every script response summed, raw and
+// gzipped (level 9, as a server would send it). Called by bench/client.ts, and
+// on its own, against a build that exists already:
+//
+//   node bench/initial-js.ts            prints JSON
+//   BENCH_BUILD_DIR=/tmp/b node bench/initial-js.ts   another build (e.g. before a change)
+import { gzipSync, constants as zlib } from 'node:zlib';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type BrowserContext } from '@playwright/test';
+import { removeDir, startOurs, type Ours } from './lib/proc.ts';
+import { round } from './lib/stats.ts';
+
+export const INITIAL_JS_BAR_KIB = 120;
+
+export interface ScriptBytes {
+  files: number;
+  rawBytes: number;
+  gzipBytes: number;
+  transferredBytes: number;
+}
+
+export type InitialJs = Record<'login' | 'caseload', ScriptBytes>;
+
+export async function scriptBytes(context: BrowserContext, path: string): Promise<ScriptBytes> {
+  const page = await context.newPage();
+  const scripts: { url: string; body: Buffer; transferred: number }[] = [];
+  const pending: Promise<void>[] = [];
+  page.on('response', (r) => {
+    const url = r.url();
+    if (!/\.m?js(\?|$)/.test(url)) return;
+    pending.push(
+      (async () => {
+        const body = await r.body().catch(() => Buffer.alloc(0));
+        const sizes = await r.request().sizes().catch(() => ({ responseBodySize: body.byteLength }));
+        scripts.push({ url, body, transferred: sizes.responseBodySize });
+      })()
+    );
+  });
+  await page.goto(path, { waitUntil: 'networkidle' });
+  await Promise.all(pending);
+  await page.close();
+  return {
+    files: scripts.length,
+    rawBytes: scripts.reduce((n, s) => n + s.body.byteLength, 0),
+    gzipBytes: scripts.reduce((n, s) => n + gzipSync(s.body, { level: zlib.Z_BEST_COMPRESSION }).byteLength, 0),
+    transferredBytes: scripts.reduce((n, s) => n + s.transferred, 0)
+  };
+}
+
+export async function signedIn(browser: Browser, server: Pick<Ours, 'url'>, username: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
+  const r = await context.request.post('/api/auth/login', { headers: { origin: server.url }, data: { username, password: 'demo' } });
+  if (r.status() !== 204) throw new Error(`login ${username}: HTTP ${r.status()}`);
+  return context;
+}
+
+/** The login page anonymously, the caseload signed in as a worker (anna). */
+export async function initialJs(browser: Browser, server: Pick<Ours, 'url'>): Promise<InitialJs> {
+  const anon = await browser.newContext({ baseURL: server.url });
+  const login = await scriptBytes(anon, '/login');
+  await anon.close();
+  const anna = await signedIn(browser, server, 'anna');
+  const caseload = await scriptBytes(anna, '/');
+  await anna.close();
+  return { login, caseload };
+}
+
+export function launchChromium(): Promise<Browser> {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: [...(isRoot ? ['--no-sandbox'] : []), '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+  });
+}
+
+export const kib = (bytes: number) => round(bytes / 1024, 1);
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const server = await startOurs({ ui: true });
+  const browser = await launchChromium();
+  try {
+    const js = await initialJs(browser, server);
+    const out = {
+      build: process.env.BENCH_BUILD_DIR ?? 'build',
+      barKiB: INITIAL_JS_BAR_KIB,
+      gzipKiB: { login: kib(js.login.gzipBytes), caseload: kib(js.caseload.gzipBytes) },
+      ok: Math.max(js.login.gzipBytes, js.caseload.gzipBytes) <= INITIAL_JS_BAR_KIB * 1024,
+      ...js
+    };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } finally {
+    await browser.close();
+    await server.stop();
+    removeDir(server.dataDir);
+  }
+}
