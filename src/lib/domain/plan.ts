@@ -16,20 +16,16 @@ import { SECTORS, type Sector } from '../shared/rooms.ts';
 import { assertDay } from './day.ts';
 import { ORIGIN_LOCAL, type Origin } from './origins.ts';
 
-export const INTERVENTION_LEVELS = ['raad', 'forebyggende', 'stoettende', 'anbringelse', 'andet'] as const;
-export type InterventionLevel = (typeof INTERVENTION_LEVELS)[number];
+import { ACTION_STATUSES, GOAL_STATUSES, INTERVENTION_LEVELS, type ActionStatus, type CaseStatus, type GoalStatus, type InterventionLevel } from '../shared/plan-terms.ts';
+export { ACTION_STATUSES, CASE_STATUSES, GOAL_STATUSES, INTERVENTION_LEVELS } from '../shared/plan-terms.ts';
+export type { ActionStatus, CaseStatus, GoalStatus, InterventionLevel } from '../shared/plan-terms.ts';
 
-export const ACTION_STATUSES = ['aaben', 'igang', 'udfoert', 'droppet'] as const;
-export type ActionStatus = (typeof ACTION_STATUSES)[number];
-
-export const GOAL_STATUSES = ['aaben', 'naaet', 'droppet'] as const;
-export type GoalStatus = (typeof GOAL_STATUSES)[number];
 
 export interface PlanMeta {
   name: string;
   district: string;
   teamId: string;
-  status: 'aktiv' | 'afsluttet';
+  status: CaseStatus;
 }
 
 export interface Tovholder {

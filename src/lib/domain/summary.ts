@@ -16,6 +16,7 @@ import { isValid } from 'date-fns/isValid';
 import { parseISO } from 'date-fns/parseISO';
 import { subDays } from 'date-fns/subDays';
 import { tz } from '@date-fns/tz';
+import { ACTION_AREAS, type ActionArea, type CaseStatus } from '../shared/plan-terms.ts';
 import { SECTORS, type Sector } from '../shared/rooms.ts';
 import {
   ACTION_STATUSES,
@@ -42,9 +43,7 @@ export const INACTIVE_AFTER_DAYS = 30;
 export const EARLY_LEVELS = ['raad', 'forebyggende'] as const satisfies readonly InterventionLevel[];
 export const INTRUSIVE_LEVELS = ['stoettende', 'anbringelse'] as const satisfies readonly InterventionLevel[];
 
-/** Where an action sits: a sector, a network party (netværk), or neither recorded. */
-export const ACTION_AREAS = [...SECTORS, 'netvaerk', 'uden'] as const;
-export type ActionArea = (typeof ACTION_AREAS)[number];
+export { ACTION_AREAS, type ActionArea } from '../shared/plan-terms.ts';
 
 export type Tally<K extends string> = Record<K, number>;
 
@@ -52,7 +51,7 @@ export interface PlanSummary {
   version: number;
   /** the Copenhagen day the summary was taken */
   takenOn: string;
-  status: 'aktiv' | 'afsluttet';
+  status: CaseStatus;
   goals: Tally<GoalStatus>;
   actions: Tally<ActionStatus>;
   actionsByArea: Record<ActionArea, Tally<ActionStatus>>;
@@ -77,7 +76,7 @@ export interface PlanSummary {
 
 /** A summary as it stands on a given day. */
 export interface DayFigures {
-  status: 'aktiv' | 'afsluttet';
+  status: CaseStatus;
   openActions: number;
   overdueActions: number;
   /** per owner user id ('' for no owner) */
