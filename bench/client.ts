@@ -15,7 +15,7 @@ import * as Y from 'yjs';
 import type { Browser } from '@playwright/test';
 import { addAction, addDecision, addGoal, addHope, addMeeting, collection, updateItem } from '../src/lib/domain/plan.ts';
 import { VIEW_SNAPSHOT_KEY, VIEW_SNAPSHOT_STORE } from '../src/lib/storage/view-snapshot.ts';
-import { initialJs, launchChromium, signedIn, type InitialJs } from './initial-js.ts';
+import { initialJs, kib, launchChromium, signedIn, type InitialJs } from './initial-js.ts';
 import { createFamilies, login, removeDir, startOurs, type Ours } from './lib/proc.ts';
 import { providerFor, synced } from './lib/yclient.ts';
 import { round, summarize, type Summary } from './lib/stats.ts';
@@ -408,7 +408,8 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
     // ---- initial JavaScript ----
     {
       result.initialJs = await initialJs(browser, server);
-      log(`client: initial JS gzip: login ${round(result.initialJs.login.gzipBytes / 1024, 1)} KiB, caseload ${round(result.initialJs.caseload.gzipBytes / 1024, 1)} KiB`);
+      const { login: l, caseload: c } = result.initialJs;
+      log(`client: initial JS gzip: login ${kib(l.initial.gzipBytes)} KiB (+${kib(l.deferred.gzipBytes)} after paint), caseload ${kib(c.initial.gzipBytes)} KiB (+${kib(c.deferred.gzipBytes)} after paint)`);
     }
   } catch (err) {
     result.error = String((err as Error).stack ?? err).slice(0, 2000);

@@ -5,13 +5,11 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as Y from 'yjs';
 import { createApp, registerApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { listen, PROTO_HEADER, type NodeHandler } from '../server/http.ts';
 import { roomName, type Sector } from '../src/lib/shared/rooms.ts';
-import { setMeta } from '../src/lib/domain/plan.ts';
-import { ORIGIN_SEED } from '../src/lib/domain/origins.ts';
+import { firstPlanUpdate } from '../src/lib/domain/plan.ts';
 
 export type ServerRequest =
   | { id: number; type: 'stats' }
@@ -68,9 +66,7 @@ function bulkFamilies(req: Extract<ServerRequest, { type: 'families' }>): string
       createdAt: now,
       createdBy: req.createdBy
     });
-    const doc = new Y.Doc();
-    setMeta(doc, { name, district: req.district, teamId: req.teamId, status: 'aktiv' }, ORIGIN_SEED);
-    app.store.appendUpdate(roomName(id, 'plan'), req.createdBy, now, Y.encodeStateAsUpdate(doc));
+    app.store.appendUpdate(roomName(id, 'plan'), req.createdBy, now, firstPlanUpdate({ name, district: req.district, teamId: req.teamId, status: 'aktiv' }));
     ids.push(id);
   }
   return ids;

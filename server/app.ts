@@ -2,11 +2,9 @@
 // production server (index.ts), the dev server (dev.ts) and the tests.
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import * as Y from 'yjs';
 import { access } from '../src/lib/shared/access.ts';
 import { roomName } from '../src/lib/shared/rooms.ts';
-import { readTovholder, setMeta } from '../src/lib/domain/plan.ts';
-import { ORIGIN_SEED } from '../src/lib/domain/origins.ts';
+import { firstPlanUpdate, readTovholder } from '../src/lib/domain/plan.ts';
 import { Api } from './api.ts';
 import { affectedUsers, LocalAccessEvents, type AccessEvents } from './access-events.ts';
 import { EventChannel } from './event-channel.ts';
@@ -78,9 +76,7 @@ export async function createApp(config: Config, opts: { now?: () => Date; summar
   });
 
   const initPlan = (family: FamilyRow) => {
-    const doc = new Y.Doc();
-    setMeta(doc, { name: family.name, district: family.district, teamId: family.teamId, status: family.status }, ORIGIN_SEED);
-    store.appendUpdate(roomName(family.id, 'plan'), family.createdBy, family.createdAt, Y.encodeStateAsUpdate(doc));
+    store.appendUpdate(roomName(family.id, 'plan'), family.createdBy, family.createdAt, firstPlanUpdate(family));
     summaries.schedule(family.id, family.createdAt);
   };
 

@@ -45,13 +45,7 @@ export async function api<T = any>(
 }
 
 /** Logs in (a new session every call) and returns the `session=<token>` cookie pair. */
-export async function login(url: string, username: string, password = 'demo'): Promise<string> {
-  const r = await api(url, '/api/auth/login', { method: 'POST', body: { username, password } });
-  if (r.status !== 204) throw new Error(`login ${username}: HTTP ${r.status} ${JSON.stringify(r.json)}`);
-  const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0];
-  if (!cookie.startsWith('session=')) throw new Error(`login ${username}: no session cookie`);
-  return cookie;
-}
+export { loginCookie as login } from '../support/server-access.ts';
 
 /**
  * A client of GET /api/events that keeps the raw text and parses it as

@@ -10,6 +10,7 @@ import { loadConfig } from '../../server/config.ts';
 import { listen, type Running } from '../../server/http.ts';
 import type { Manifest } from '../../src/lib/shared/api-types.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
+import { loginCookie } from '../support/server-access.ts';
 
 let running: Running;
 let url: string;
@@ -24,11 +25,7 @@ async function call(path: string, opts: { cookie?: string; method?: string; body
   return { status: res.status, json: text ? JSON.parse(text) : null, headers: res.headers };
 }
 
-async function login(username: string) {
-  const r = await call('/api/auth/login', { method: 'POST', body: { username, password: 'demo' } });
-  expect(r.status).toBe(204);
-  return (r.headers.get('set-cookie') ?? '').split(';')[0];
-}
+const login = (username: string) => loginCookie(url, username);
 
 function open(room: string, cookie: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {

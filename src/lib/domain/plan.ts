@@ -14,7 +14,7 @@
 import * as Y from 'yjs';
 import { SECTORS, type Sector } from '../shared/rooms.ts';
 import { assertDay } from './day.ts';
-import { ORIGIN_LOCAL, type Origin } from './origins.ts';
+import { ORIGIN_LOCAL, ORIGIN_SEED, type Origin } from './origins.ts';
 
 import { ACTION_STATUSES, GOAL_STATUSES, INTERVENTION_LEVELS, type ActionStatus, type CaseStatus, type GoalStatus, type InterventionLevel } from '../shared/plan-terms.ts';
 export { ACTION_STATUSES, CASE_STATUSES, GOAL_STATUSES, INTERVENTION_LEVELS } from '../shared/plan-terms.ts';
@@ -408,6 +408,28 @@ export function readFeedback(doc: Y.Doc): Feedback[] {
 }
 
 // ---- writers -------------------------------------------------------------
+
+/**
+ * A new family's plan document: its meta (name, district, team, status),
+ * written with the seed origin. Every plan starts from this; the API, the
+ * demo seed and the bench create families with it.
+ */
+export function newPlanDoc(meta: PlanMeta, clientId?: number): Y.Doc {
+  const doc = new Y.Doc();
+  if (clientId !== undefined) doc.clientID = clientId;
+  setMeta(doc, { name: meta.name, district: meta.district, teamId: meta.teamId, status: meta.status }, ORIGIN_SEED);
+  return doc;
+}
+
+/** The first update of a new family's plan room (newPlanDoc, encoded). */
+export function firstPlanUpdate(meta: PlanMeta): Uint8Array {
+  const doc = newPlanDoc(meta);
+  try {
+    return Y.encodeStateAsUpdate(doc);
+  } finally {
+    doc.destroy();
+  }
+}
 
 export function setMeta(doc: Y.Doc, meta: Partial<PlanMeta>, origin: Origin = ORIGIN_LOCAL) {
   if (meta.status !== undefined && meta.status !== 'aktiv' && meta.status !== 'afsluttet') throw new RangeError(`status: ${meta.status}`);

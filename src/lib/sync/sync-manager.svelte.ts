@@ -185,7 +185,6 @@ export class SyncManager {
     this.#me = me;
     if (me.role !== 'worker') return;
     this.db = this.#s.openDb(me.id);
-    void this.loadEngine();
     this.#unwatch.push(this.#s.watchNetwork(this.#onOnline, this.#onOffline));
     if (!this.#s.browserOnline()) this.#onOffline();
     const clock = this.#s.clock;
