@@ -1,5 +1,6 @@
 // Composition root: store + auth + relay + API, wired by events. Used by the
-// production server (index.ts), the dev server (dev.ts) and the tests.
+// production server (index.ts), the dev server (vite.config.ts's plugin), the
+// bench (bench/server.ts) and the tests.
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { access } from '../src/lib/shared/access.ts';
@@ -28,12 +29,7 @@ export interface App {
   close(): Promise<void>;
 }
 
-const APP_KEY = Symbol.for('familiens-plan.app');
-
-/** hooks.server.ts finds the running app here; set once by the composition root. */
-export function registerApp(app: App | null) {
-  (globalThis as Record<symbol, unknown>)[APP_KEY] = app;
-}
+export { registerApp } from './app-registry.ts';
 
 /** scheme://host of an upgrade request; the scheme was set by http.ts from the socket. */
 function requestOrigin(req: IncomingMessage): string | null {
