@@ -21,6 +21,7 @@ import type { RelayLimits } from '../../server/relay.ts';
 import type { EventChannelLimits } from '../../server/event-channel.ts';
 import { MESSAGE_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC, SYNC_PATH_PREFIX, closeIsTransient, encodeAwarenessEntries } from '../../src/lib/shared/protocol.ts';
 import { RELAY_ACK_PARAMS, RelayState } from '../../src/lib/sync/relay-state.ts';
+import { loginCookie } from '../support/server-access.ts';
 
 // ---- HTTP ----------------------------------------------------------------------
 
@@ -45,7 +46,7 @@ export async function api<T = any>(
 }
 
 /** Logs in (a new session every call) and returns the `session=<token>` cookie pair. */
-export { loginCookie as login } from '../support/server-access.ts';
+export const login = loginCookie;
 
 /**
  * A client of GET /api/events that keeps the raw text and parses it as

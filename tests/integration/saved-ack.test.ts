@@ -4,28 +4,22 @@
 // older app version cached on a tablet). The app's tracker (RelayState) must
 // never call an edit saved before the store holds it, and an app client must
 // not answer the acknowledgement. Real WebsocketProviders, as the app uses them.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
 import WebSocket from 'ws';
 import { MESSAGE_SAVED, MESSAGE_SYNC } from '../../src/lib/shared/protocol.ts';
-import { roomName } from '../../src/lib/shared/rooms.ts';
 import { RelayState } from '../../src/lib/sync/relay-state.ts';
 import { docFromUpdates, TestServer, toBytes, waitFor, type TestClient } from './helpers.ts';
+import { withWriters } from './fixtures-writers.ts';
 
 let server: TestServer;
 let anna: string;
 let bo: string;
 let room: string;
 
-beforeAll(async () => {
-  server = await TestServer.start();
-  [anna, bo] = await Promise.all(['anna', 'bo'].map((u) => server.login(u)));
-  room = roomName(server.family('gel-02'), 'plan'); // anna opened the case; bo writes by consent
-});
-afterEach(() => server.clients.closeAll());
-afterAll(() => server?.stop());
+withWriters({ users: ['anna', 'bo'] }, (w) => ({ server, room, cookies: [anna, bo] } = w));
 
 interface Frame {
   type: number;
