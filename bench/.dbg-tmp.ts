@@ -1,0 +1,16 @@
+import { launchChromium, signedIn } from './initial-js.ts';
+import { startOurs, removeDir } from './lib/proc.ts';
+const server = await startOurs({ ui: true });
+const browser = await launchChromium();
+const ctx = await signedIn(browser, server, 'anna');
+const page = await ctx.newPage();
+page.on('console', (m) => console.log('console', m.type(), m.text()));
+page.on('pageerror', (e) => console.log('pageerror', e.stack));
+await page.goto('/');
+await page.waitForTimeout(3000);
+const href = await page.locator('a[href^="/familie/"]').first().getAttribute('href');
+console.log('href', href);
+await page.goto(href!);
+await page.waitForTimeout(4000);
+console.log((await page.locator('main').innerText()).slice(0, 300));
+await browser.close(); await server.stop(); removeDir(server.dataDir);
