@@ -7,12 +7,14 @@
 //    first frame after the whole plan is in the DOM;
 //  - the caseload with 5,000 families in the local index: first list paint,
 //    and search / filter / sort to paint;
-//  - initial JavaScript (gzip) of the login and caseload pages.
+//  - initial JavaScript (gzip) of the login and caseload pages (initial-js.ts);
+//  - the large plan and the caseload again on a "tablet": Chromium's CPU
+//    throttled 4× (DESIGN §9's tablet bars).
 // "Painted" = the DOM holds the content and one frame has been produced after
 // it (requestAnimationFrame, then a task).
 import { spawnSync } from 'node:child_process';
 import * as Y from 'yjs';
-import type { Browser } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { addAction, addDecision, addGoal, addHope, addMeeting, collection, updateItem } from '../src/lib/domain/plan.ts';
 import { VIEW_SNAPSHOT_KEY, VIEW_SNAPSHOT_STORE } from '../src/lib/storage/view-snapshot.ts';
 import { initialJs, kib, launchChromium, signedIn, type InitialJs } from './initial-js.ts';
@@ -23,38 +25,47 @@ import { roomName } from '../src/lib/shared/rooms.ts';
 
 const NOT_YET = 'not yet measurable';
 
+/** Field tablets are several times slower than this machine's cores (DESIGN §9). */
+export const TABLET_CPU_THROTTLING = 4;
+
 export interface ClientResult {
   build: { ok: boolean; seconds: number; error?: string };
-  largePlan?: {
-    goals: number;
-    actions: number;
-    meetings: number;
-    updateBytes: number;
-    rendered: string;
-    /** what (a) waits for: every element the finished page shows in the first viewport (1280×800), as selectors */
-    firstScreen: string[];
-    /** (a) navigation start → the first frame in which the header shows the family and every `firstScreen` element is in the DOM, inside the viewport (DESIGN §9's bar) */
-    firstPaint: { inAppNavigationMs: Summary; fullPageLoadMs: Summary; inAppWithoutCopyMs: Summary };
-    /** (b) navigation start → the first frame after every action row, every goal, the meetings shown, the feedback and the family sections are in the DOM */
-    wholePlan: { inAppNavigationMs: Summary; fullPageLoadMs: Summary; inAppWithoutCopyMs: Summary };
-    /** repetitions whose page was painted from the stored copy of the view (out of all, the cold first one included) */
-    fromCopy: { inApp: number; fullPageLoad: number; inAppWithoutCopy: number; of: number };
-    /** every repetition in order, the cold first one included: [first paint, whole plan] */
-    samplesMs: { inApp: [number, number][]; fullPageLoad: [number, number][]; inAppWithoutCopy: [number, number][] };
-    note: string;
-  };
-  caseload?: {
-    families: number;
-    indexFillSeconds: number;
-    firstListPaintMs: Summary;
-    /** event → filterAndSort over every row, DOM updated, style and layout done: what must fit in one 16 ms frame */
-    filterSortWorkMs: Summary;
-    /** event → the next frame after it (includes waiting for that frame) */
-    filterSortToPaintMs: Summary;
-    note: string;
-  };
+  largePlan?: LargePlanFigures;
+  caseload?: CaseloadFigures;
   initialJs?: InitialJs;
+  /** the large plan and caseload figures again with Chromium's CPU throttled (CDP Emulation.setCPUThrottlingRate) */
+  tablet?: { cpuThrottling: number; largePlan: LargePlanFigures; caseload: CaseloadFigures };
   error?: string;
+}
+
+export interface LargePlanFigures {
+  goals: number;
+  actions: number;
+  meetings: number;
+  updateBytes: number;
+  rendered: string;
+  /** what (a) waits for: every element the finished page shows in the first viewport (1280×800), as selectors */
+  firstScreen: string[];
+  /** (a) navigation start → the first frame in which the header shows the family and every `firstScreen` element is in the DOM, inside the viewport (DESIGN §9's bar) */
+  firstPaint: { inAppNavigationMs: Summary; fullPageLoadMs: Summary; inAppWithoutCopyMs: Summary };
+  /** (b) navigation start → the first frame after every action row, every goal, the meetings shown, the feedback and the family sections are in the DOM */
+  wholePlan: { inAppNavigationMs: Summary; fullPageLoadMs: Summary; inAppWithoutCopyMs: Summary };
+  /** repetitions whose page was painted from the stored copy of the view (out of all, the cold first one included) */
+  fromCopy: { inApp: number; fullPageLoad: number; inAppWithoutCopy: number; of: number };
+  /** every repetition in order, the cold first one included: [first paint, whole plan] */
+  samplesMs: { inApp: [number, number][]; fullPageLoad: [number, number][]; inAppWithoutCopy: [number, number][] };
+  note: string;
+}
+
+export interface CaseloadFigures {
+  families: number;
+  indexFillSeconds: number;
+  firstListPaintMs: Summary;
+  /** event → filterAndSort over every row, DOM updated, style and layout done: what must fit in one 16 ms frame */
+  filterSortWorkMs: Summary;
+  /** event → the next frame after it (includes waiting for that frame) */
+  filterSortToPaintMs: Summary;
+  note: string;
 }
 
 const PAINT_HELPERS = `
@@ -144,6 +155,15 @@ function largePlan(doc: Y.Doc) {
   }
 }
 
+/** Slows the page's CPU as a field tablet's would be (1: no throttling). Applies to the page's renderer until it is closed. */
+async function throttleCpu(page: Page, rate: number) {
+  if (rate === 1) return;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+}
+
+const profileLabel = (cpuRate: number) => (cpuRate === 1 ? '' : ` (tablet, CPU ${cpuRate}× slower)`);
+
 async function repeat<T>(n: number, run: () => Promise<T>): Promise<T[]> {
   const out: T[] = [];
   for (let i = 0; i < n; i++) out.push(await run());
@@ -182,7 +202,7 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
     browser = await launchChromium();
 
     // ---- large plan from IndexedDB ----
-    {
+    const measureLargePlan = async (cpuRate: number, reps: number): Promise<LargePlanFigures> => {
       const context = await signedIn(browser, server, 'frida');
       await context.addInitScript({ content: PAINT_HELPERS });
       const page = await context.newPage();
@@ -197,6 +217,8 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
       planTimes.name = (await page.locator('.planhead h1').textContent()) ?? '';
       // From now on the relay is unreachable: whatever shows comes from the device.
       await context.routeWebSocket(/\/sync\//, () => {});
+      // The profile's CPU from here on: the setup above ran at full speed.
+      await throttleCpu(page, cpuRate);
       // Each full page load starts timing at navigation start (performance.now() is 0 there).
       await context.addInitScript({
         content: `if (location.pathname.startsWith('/familie/')) window.__planTimesLoad = window.__planTimes(${JSON.stringify(planTimes)});`
@@ -272,7 +294,7 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
       const first = (xs: [number, number][]) => summarize(xs.slice(1).map((x) => x[0]));
       const whole = (xs: [number, number][]) => summarize(xs.slice(1).map((x) => x[1]));
       const samples = (xs: [number, number][]) => xs.map(([a, b]) => [round(a, 1), round(b, 1)] as [number, number]);
-      result.largePlan = {
+      const out: LargePlanFigures = {
         goals: planTimes.goals,
         actions,
         meetings: collection(doc, 'meetings').size,
@@ -289,15 +311,17 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
           'In-app navigation (caseload → plan) runs with the browser offline; full page loads with HTTP up but the relay unreachable (WebSocket routed nowhere); either way the plan comes from IndexedDB. ' +
           '"Without copy": the stored copy of the view is removed before each opening, as a change made elsewhere makes it unusable; then the page waits for the document. First repetition of each series dropped (cold).'
       };
+      if (cpuRate !== 1) out.note += ` Tablet profile: Chromium's CPU throttled ${cpuRate}× (CDP Emulation.setCPUThrottlingRate) after the plan was synced and its copy stored.`;
       log(
-        `client: large plan first paint p95: in-app ${result.largePlan.firstPaint.inAppNavigationMs.p95} ms, full load ${result.largePlan.firstPaint.fullPageLoadMs.p95} ms, in-app without copy ${result.largePlan.firstPaint.inAppWithoutCopyMs.p95} ms; ` +
-          `whole plan p95: in-app ${result.largePlan.wholePlan.inAppNavigationMs.p95} ms, full load ${result.largePlan.wholePlan.fullPageLoadMs.p95} ms`
+        `client${profileLabel(cpuRate)}: large plan first paint p95: in-app ${out.firstPaint.inAppNavigationMs.p95} ms, full load ${out.firstPaint.fullPageLoadMs.p95} ms, in-app without copy ${out.firstPaint.inAppWithoutCopyMs.p95} ms; ` +
+          `whole plan p95: in-app ${out.wholePlan.inAppNavigationMs.p95} ms, full load ${out.wholePlan.fullPageLoadMs.p95} ms`
       );
       await context.close();
-    }
+          return out;
+    };
 
     // ---- caseload of 5,000 families, from the local index ----
-    {
+    const measureCaseload = async (cpuRate: number, reps: number): Promise<CaseloadFigures> => {
       const context = await signedIn(browser, server, 'anna');
       const total = families + 22;
       // Background room syncs would compete with the measurement: the relay is
@@ -340,6 +364,8 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
         await new Promise((res) => (tx.oncomplete = res));
         db.close();
       }, 'u-anna');
+      // The profile's CPU from here on: filling the index ran at full speed.
+      await throttleCpu(page, cpuRate);
       const firstPaint = await repeat(Math.max(3, Math.floor(reps / 2)), async () => {
         await page.goto('/', { waitUntil: 'commit' });
         const t = await page.evaluate(() => (window as unknown as { __listPainted: Promise<number> }).__listPainted);
@@ -390,7 +416,7 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
           paintTimes.push(t.paint);
         }
       }
-      result.caseload = {
+      const out: CaseloadFigures = {
         families: total,
         indexFillSeconds: round(indexFillMs / 1000, 1),
         firstListPaintMs: summarize(firstPaint.slice(1)),
@@ -401,15 +427,31 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
           'then search, filter and sort changes (filterAndSort over every row + rendering 60 cards), timed from the event to DOM-updated-and-laid-out (work) and to the next frame (to paint). ' +
           `The index was filled by the app's own sweep from GET /api/families (indexFillSeconds, with the relay unreachable), then given varied due dates, overdue counts and activity.`
       };
-      log(`client: caseload ${total} families: index filled in ${result.caseload.indexFillSeconds} s; first list paint p95 ${result.caseload.firstListPaintMs.p95} ms; filter/sort work p95 ${result.caseload.filterSortWorkMs.p95} ms, to paint p95 ${result.caseload.filterSortToPaintMs.p95} ms`);
+      if (cpuRate !== 1) out.note += ` Tablet profile: Chromium's CPU throttled ${cpuRate}× (CDP Emulation.setCPUThrottlingRate) after the index was filled.`;
+      log(`client${profileLabel(cpuRate)}: caseload ${total} families: index filled in ${out.indexFillSeconds} s; first list paint p95 ${out.firstListPaintMs.p95} ms; filter/sort work p95 ${out.filterSortWorkMs.p95} ms, to paint p95 ${out.filterSortToPaintMs.p95} ms`);
       await context.close();
-    }
+          return out;
+    };
+
+    result.largePlan = await measureLargePlan(1, reps);
+    result.caseload = await measureCaseload(1, reps);
 
     // ---- initial JavaScript ----
     {
       result.initialJs = await initialJs(browser, server);
       const { login: l, caseload: c } = result.initialJs;
       log(`client: initial JS gzip: login ${kib(l.initial.gzipBytes)} KiB (+${kib(l.deferred.gzipBytes)} after paint), caseload ${kib(c.initial.gzipBytes)} KiB (+${kib(c.deferred.gzipBytes)} after paint)`);
+    }
+
+    // ---- the same figures on a field tablet: Chromium's CPU throttled ----
+    {
+      const tabletReps = Number(process.env.BENCH_CLIENT_TABLET_REPS) || reps;
+      log(`client: tablet profile (CPU throttled ${TABLET_CPU_THROTTLING}×), ${tabletReps} repetitions`);
+      result.tablet = {
+        cpuThrottling: TABLET_CPU_THROTTLING,
+        largePlan: await measureLargePlan(TABLET_CPU_THROTTLING, tabletReps),
+        caseload: await measureCaseload(TABLET_CPU_THROTTLING, tabletReps)
+      };
     }
   } catch (err) {
     result.error = String((err as Error).stack ?? err).slice(0, 2000);
