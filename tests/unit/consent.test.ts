@@ -159,19 +159,6 @@ describe('dates in the device’s zone', () => {
 });
 
 describe('one rule for the form, the server and the index', () => {
-  const draft = (over: Partial<ConsentDraft> = {}): ConsentDraft => ({
-    givenBy: 'Mor',
-    categories: ['plan'],
-    recipients: ['school'],
-    purpose: 'Samarbejde',
-    ...defaultPeriod(NOW),
-    method: 'paper',
-    signature: null,
-    reference: 'J.nr. 1',
-    renewsId: null,
-    ...over
-  });
-
   it('the form refuses a start more than a year ahead, as the server does', () => {
     const from = format(addDays(NOW, 400), 'yyyy-MM-dd');
     const until = format(addDays(NOW, 500), 'yyyy-MM-dd');

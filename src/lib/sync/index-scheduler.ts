@@ -14,6 +14,8 @@ export interface IndexSchedulerSeams {
   engine: () => Promise<Pick<RoomEngine, 'familyRows' | 'writeFamily' | 'openStoredPlan'>>;
   /** the index changed: pages re-query */
   onIndexed: () => void;
+  /** a scheduled run failed (nobody awaits it) */
+  onError: (err: unknown) => void;
   clock?: Clock;
   /** today as yyyy-MM-dd (the device's day) */
   today: () => string;
@@ -36,7 +38,7 @@ export class IndexScheduler {
       familyId,
       this.#clock.after(() => {
         this.#timers.delete(familyId);
-        void this.index(familyId, doc);
+        this.index(familyId, doc).catch((err: unknown) => this.#s.onError(err));
       }, INDEX_DELAY_MS)
     );
   }

@@ -112,9 +112,9 @@ export class SyncManager {
     this.reachability = new ReachabilityManager(clock);
     this.reachability.online = seams.browserOnline();
     this.pending = new PendingEdits({ db, now: () => clock.now() });
-    this.consents = new ConsentOutbox({ db, api: seams.api, browserOnline: seams.browserOnline, onAccepted: () => void this.sweep(), now: () => clock.now() });
+    this.consents = new ConsentOutbox({ db, api: seams.api, browserOnline: seams.browserOnline, onAccepted: () => this.#background(() => this.sweep()), now: () => clock.now() });
     this.accessLog = new AccessLogOutbox({ api: seams.api, deviceId: seams.deviceId });
-    this.indexer = new IndexScheduler({ db, engine: () => this.loadEngine(), onIndexed: indexed, clock, today });
+    this.indexer = new IndexScheduler({ db, engine: () => this.loadEngine(), onIndexed: indexed, onError: (err) => this.#backgroundFailed(err, null), clock, today });
     this.purger = new PurgeManager({
       db,
       registry: this.rooms,
@@ -202,10 +202,14 @@ export class SyncManager {
    */
   #background(run: () => Promise<unknown>) {
     const db = this.db;
-    run().catch((err: unknown) => {
-      if (this.db !== db && err instanceof Error && err.name === 'DatabaseClosedError') return;
-      console.error('sync: background work failed', err);
-    });
+    run().catch((err: unknown) => this.#backgroundFailed(err, db));
+  }
+
+  /** `db`: the index the work started with (null: not known, e.g. a scheduled run). */
+  #backgroundFailed(err: unknown, db: LocalDb | null) {
+    const closedMeanwhile = db === null ? !this.db?.isOpen() : this.db !== db;
+    if (closedMeanwhile && err instanceof Error && err.name === 'DatabaseClosedError') return;
+    console.error('sync: background work failed', err);
   }
 
   stop(): Promise<void> {
@@ -245,25 +249,25 @@ export class SyncManager {
   // ---- reachability ---------------------------------------------------------
   #onOnline = () => {
     this.reachability.markReachable();
-    void this.sweep();
+    this.#background(() => this.sweep());
   };
 
   #onOffline = () => {
-    this.reachability.markOffline(this.#me ? () => void this.sweep() : null);
+    this.reachability.markOffline(this.#me ? () => this.#background(() => this.sweep()) : null);
   };
 
   #hooks: LiveRoomHooks = {
     onConnected: () => {
       if (this.reachability.online) return;
       this.reachability.markReachable();
-      void this.sweep();
+      this.#background(() => this.sweep());
     },
-    onLocalEdits: (room, count) => void this.#setPending(room, count),
-    onSaved: (room) => void this.#setPending(room, 0),
+    onLocalEdits: (room, count) => this.#background(() => this.#setPending(room, count)),
+    onSaved: (room) => this.#background(() => this.#setPending(room, 0)),
     onClosed: (room: string, reason: ClosedReason) => {
-      if (reason === 'access' && this.db) void this.purger.purge([room], 'access ended');
+      if (reason === 'access' && this.db) this.#background(() => this.purger.purge([room], 'access ended'));
       // The index listed a room the server refused: bring the index up to date (and purge what it held).
-      if (reason === 'denied') void this.sweep();
+      if (reason === 'denied') this.#background(() => this.sweep());
     }
   };
 
@@ -314,7 +318,7 @@ export class SyncManager {
     const logLocally = () => {
       if (connected || !db || this.db !== db || live.closed) return;
       void live.idb.whenSynced.then(() => {
-        if (!connected && this.db === db && live.doc.store.clients.size > 0) void this.accessLog.record(db, { at, room });
+        if (!connected && this.db === db && live.doc.store.clients.size > 0) this.#background(() => this.accessLog.record(db, { at, room }));
       });
     };
     if (!this.#s.browserOnline() || !this.reachability.online) logLocally();
@@ -327,8 +331,8 @@ export class SyncManager {
   closeRoom(live: LiveRoom) {
     this.rooms.removeLive(live);
     const ref = parseRoom(live.room);
-    if (ref?.part === 'plan' && !live.closed) void this.indexer.index(ref.familyId, live.doc).finally(() => live.destroy());
-    else void live.destroy();
+    if (ref?.part === 'plan' && !live.closed) this.#background(() => this.indexer.index(ref.familyId, live.doc).finally(() => live.destroy()));
+    else this.#background(() => live.destroy());
   }
 
   // ---- sync passes ----------------------------------------------------------

@@ -15,19 +15,9 @@ import { IndexScheduler } from '../../../src/lib/sync/index-scheduler.ts';
 import type { LiveRoom } from '../../../src/lib/sync/live-room.svelte.ts';
 import { FakeRoom, fakeApi, freshDb, offline } from '../support/sync-fakes.ts';
 import { ManualClock } from '../support/manual-clock.ts';
+import { familySummary } from '../support/family-summary.ts';
 
-const summary = (id: string, name: string): FamilySummary => ({
-  id,
-  name,
-  district: 'Gellerup',
-  teamId: 'gellerup',
-  teamName: 'Gellerup',
-  status: 'aktiv',
-  parts: [{ part: 'plan', access: 'write' }],
-  consentUntil: null,
-  workers: [],
-  openedBySector: 'social'
-});
+const summary = (id: string, name: string): FamilySummary => familySummary(id, { name, workers: [], openedBySector: 'social' });
 
 async function indexed(db: LocalDb, id: string, name: string) {
   const doc = new Y.Doc();
@@ -96,7 +86,9 @@ describe('SweepManager', () => {
     const api = fakeApi({ '/api/manifest': () => manifest(), '/api/families': () => ({ families: families() }) });
     const opened: FakeRoom[] = [];
     const events: string[] = [];
-    const indexer = new IndexScheduler({ db: () => db, engine: async () => ({ familyRows, writeFamily, openStoredPlan: async () => ({ doc: new Y.Doc(), close: async () => {} }) }), onIndexed: () => {}, clock, today: () => '2026-06-15' });
+    const indexer = new IndexScheduler({ db: () => db, engine: async () => ({ familyRows, writeFamily, openStoredPlan: async () => ({ doc: new Y.Doc(), close: async () => {} }) }), onIndexed: () => {}, onError: (err) => {
+        throw err;
+      }, clock, today: () => '2026-06-15' });
     const sweeper = new SweepManager({
       db: () => db,
       me: () => me,

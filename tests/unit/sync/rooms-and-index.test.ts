@@ -12,6 +12,7 @@ import { PendingEdits } from '../../../src/lib/sync/pending-edits.svelte.ts';
 import { INDEX_DELAY_MS, IndexScheduler } from '../../../src/lib/sync/index-scheduler.ts';
 import { FakeRoom, freshDb } from '../support/sync-fakes.ts';
 import { ManualClock } from '../support/manual-clock.ts';
+import { familySummary } from '../support/family-summary.ts';
 
 const plan = roomName('fam-000001', 'plan');
 
@@ -68,18 +69,7 @@ describe('PendingEdits', () => {
 });
 
 describe('IndexScheduler', () => {
-  const summary: FamilySummary = {
-    id: 'fam-000001',
-    name: 'Familien Test',
-    district: 'Gellerup',
-    teamId: 'gellerup',
-    teamName: 'Gellerup',
-    status: 'aktiv',
-    parts: [{ part: 'plan', access: 'write' }],
-    consentUntil: null,
-    workers: [],
-    openedBySector: 'social'
-  };
+  const summary = familySummary('fam-000001', { name: 'Familien Test', workers: [], openedBySector: 'social' });
 
   it('re-indexes a family once after a burst of edits, and only a family the index lists', async () => {
     const db = freshDb();
@@ -97,7 +87,9 @@ describe('IndexScheduler', () => {
         return { doc, close: async () => {} };
       }
     };
-    const s = new IndexScheduler({ db: () => db, engine: async () => engine, onIndexed: () => indexed++, clock, today: () => '2026-06-15' });
+    const s = new IndexScheduler({ db: () => db, engine: async () => engine, onIndexed: () => indexed++, onError: (err) => {
+      throw err;
+    }, clock, today: () => '2026-06-15' });
     addAction(doc, { title: 'Lektiehjælp', ownerId: 'u-anna', due: '2026-06-20', createdAt: '2026-06-15T10:00:00.000Z', createdBy: 'u-anna' });
     for (let i = 0; i < 5; i++) s.schedule('fam-000001', doc);
     clock.advance(INDEX_DELAY_MS - 1);
