@@ -6,10 +6,10 @@
 import type { FamilySummary, Manifest, Me } from '../shared/api-types.ts';
 import { parseRoom, roomName } from '../shared/rooms.ts';
 import type { LocalDb, RoomRow } from '../storage/db.ts';
+import { indexSummaries } from '../storage/index-summaries.ts';
 import { ApiFailure } from './api.ts';
 import { realClock, type Clock } from './internal/clock.ts';
 import type { ApiCall } from './internal/seams.ts';
-import type { RoomEngine } from './internal/room-engine.ts';
 import type { IndexScheduler } from './index-scheduler.ts';
 import type { LiveRoom } from './live-room.svelte.ts';
 import type { PurgeManager } from './purge-manager.svelte.ts';
@@ -24,7 +24,6 @@ export interface SweepSeams {
   me: () => Me | null;
   api: ApiCall;
   browserOnline: () => boolean;
-  engine: () => Promise<Pick<RoomEngine, 'indexSummaries'>>;
   /** a background room (no presence), wired to the facade's hooks */
   backgroundRoom: (room: string, me: Me) => Promise<LiveRoom>;
   registry: RoomRegistry;
@@ -130,7 +129,7 @@ export class SweepManager {
 
     // Index rows for every family (names and access), even before its plan is
     // synced: one transaction, and pages re-read the index only when it changed.
-    const { indexSummaries } = await s.engine();
+    // (No plan is read for these: the room code is loaded only for the rooms below.)
     if ((await indexSummaries(db, families, s.today())) > 0) s.onIndexed();
 
     const todo = manifest.rooms.filter((r) => {

@@ -129,7 +129,6 @@ export class SyncManager {
       me: () => this.#me,
       api: seams.api,
       browserOnline: seams.browserOnline,
-      engine: () => this.loadEngine(),
       backgroundRoom: async (room, me) => {
         const { LiveRoom } = await this.loadEngine();
         return new LiveRoom(room, { deviceId: seams.deviceId(), user: { id: me.id, name: me.name, sector: me.sector }, hooks: this.#hooks, presence: false });

@@ -4,7 +4,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { setMeta } from '../../../src/lib/domain/plan.ts';
-import { familyRows, indexSummaries, writeFamily } from '../../../src/lib/storage/indexer.ts';
+import { familyRows, writeFamily } from '../../../src/lib/storage/indexer.ts';
 import type { FamilySummary, Manifest, Me } from '../../../src/lib/shared/api-types.ts';
 import { roomName } from '../../../src/lib/shared/rooms.ts';
 import type { LocalDb } from '../../../src/lib/storage/db.ts';
@@ -94,7 +94,6 @@ describe('SweepManager', () => {
       me: () => me,
       api: api.call,
       browserOnline: () => true,
-      engine: async () => ({ indexSummaries }),
       backgroundRoom: async (room) => {
         const r = new FakeRoom(room);
         opened.push(r);

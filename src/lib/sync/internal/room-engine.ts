@@ -4,7 +4,7 @@
 import * as Y from 'yjs';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { roomName } from '../../shared/rooms.ts';
-import { familyRows, indexSummaries, writeFamily } from '../../storage/indexer.ts';
+import { familyRows, writeFamily } from '../../storage/indexer.ts';
 import { LiveRoom } from '../live-room.svelte.ts';
 
 /** A family's plan as stored on this device (y-indexeddb), for indexing without opening a socket. */
@@ -25,8 +25,7 @@ export const roomEngine = {
   LiveRoom,
   openStoredPlan,
   familyRows,
-  writeFamily,
-  indexSummaries
+  writeFamily
 };
 
 export type RoomEngine = typeof roomEngine;
