@@ -14,22 +14,18 @@
 import * as Y from 'yjs';
 import { SECTORS, type Sector } from '../shared/rooms.ts';
 import { assertDay } from './day.ts';
-import { ORIGIN_LOCAL, type Origin } from './origins.ts';
+import { ORIGIN_LOCAL, ORIGIN_SEED, type Origin } from './origins.ts';
 
-export const INTERVENTION_LEVELS = ['raad', 'forebyggende', 'stoettende', 'anbringelse', 'andet'] as const;
-export type InterventionLevel = (typeof INTERVENTION_LEVELS)[number];
+import { ACTION_STATUSES, GOAL_STATUSES, INTERVENTION_LEVELS, type ActionStatus, type CaseStatus, type GoalStatus, type InterventionLevel } from '../shared/plan-terms.ts';
+export { ACTION_STATUSES, CASE_STATUSES, GOAL_STATUSES, INTERVENTION_LEVELS } from '../shared/plan-terms.ts';
+export type { ActionStatus, CaseStatus, GoalStatus, InterventionLevel } from '../shared/plan-terms.ts';
 
-export const ACTION_STATUSES = ['aaben', 'igang', 'udfoert', 'droppet'] as const;
-export type ActionStatus = (typeof ACTION_STATUSES)[number];
-
-export const GOAL_STATUSES = ['aaben', 'naaet', 'droppet'] as const;
-export type GoalStatus = (typeof GOAL_STATUSES)[number];
 
 export interface PlanMeta {
   name: string;
   district: string;
   teamId: string;
-  status: 'aktiv' | 'afsluttet';
+  status: CaseStatus;
 }
 
 export interface Tovholder {
@@ -463,6 +459,28 @@ export function readItem<C extends Collection>(doc: Y.Doc, name: C, id: string):
 }
 
 // ---- writers -------------------------------------------------------------
+
+/**
+ * A new family's plan document: its meta (name, district, team, status),
+ * written with the seed origin. Every plan starts from this; the API, the
+ * demo seed and the bench create families with it.
+ */
+export function newPlanDoc(meta: PlanMeta, clientId?: number): Y.Doc {
+  const doc = new Y.Doc();
+  if (clientId !== undefined) doc.clientID = clientId;
+  setMeta(doc, { name: meta.name, district: meta.district, teamId: meta.teamId, status: meta.status }, ORIGIN_SEED);
+  return doc;
+}
+
+/** The first update of a new family's plan room (newPlanDoc, encoded). */
+export function firstPlanUpdate(meta: PlanMeta): Uint8Array {
+  const doc = newPlanDoc(meta);
+  try {
+    return Y.encodeStateAsUpdate(doc);
+  } finally {
+    doc.destroy();
+  }
+}
 
 export function setMeta(doc: Y.Doc, meta: Partial<PlanMeta>, origin: Origin = ORIGIN_LOCAL) {
   if (meta.status !== undefined && meta.status !== 'aktiv' && meta.status !== 'afsluttet') throw new RangeError(`status: ${meta.status}`);
