@@ -6,9 +6,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { subMonths } from 'date-fns/subMonths';
 import { tz } from '@date-fns/tz';
-import { INTERVENTION_LEVELS, ACTION_STATUSES, GOAL_STATUSES, type InterventionLevel } from '../src/lib/domain/plan.ts';
+import { ACTION_STATUSES, GOAL_STATUSES } from '../src/lib/domain/plan.ts';
 import {
   ACTION_AREAS,
+  GOAL_OUTCOMES,
+  SUMMARY_LEVELS,
   EARLY_LEVELS,
   INTRUSIVE_LEVELS,
   PLAN_TIME_ZONE,
@@ -20,22 +22,26 @@ import {
   inactiveCutoff,
   monthsBetween,
   type DayFigures,
-  type PlanSummary
+  type PlanSummary,
+  type SummaryLevel
 } from '../src/lib/domain/summary.ts';
+import { SECTORS, type Sector } from '../src/lib/shared/rooms.ts';
 import type { AccessConsent } from '../src/lib/shared/access.ts';
 import {
+  DEFAULT_CASELOAD_NORMS,
   DEFAULT_PERIOD_MONTHS,
   MAX_PERIOD_MONTHS,
   MONTH_PATTERN,
-  WORKABLE_CASELOAD,
   type FamilyFigures,
+  type ProfessionFigures,
+  type TrendMonth,
   type KeyFigures,
   type Overview,
   type OverviewFilters,
   type TeamFigures,
   type WorkerFigures
 } from '../src/lib/shared/overview-types.ts';
-import { errorMessages, type ErrorCode } from './messages.ts';
+import { errorMessages, periodMessages, type ErrorCode, type PeriodProblem } from './messages.ts';
 import type { ConsentWindow, Identity, OverviewFamilyRow, Summaries, TeamRow, UserRow } from './store/types.ts';
 
 export interface OverviewDeps {
@@ -66,7 +72,9 @@ const GOALS_AT = 0;
 const ACTIONS_AT = GOALS_AT + GOAL_STATUSES.length;
 const AREAS_AT = ACTIONS_AT + ACTION_STATUSES.length;
 const VEC_LENGTH = AREAS_AT + ACTION_AREAS.length * ACTION_STATUSES.length;
-const LEVELS = INTERVENTION_LEVELS.length;
+const LEVELS = SUMMARY_LEVELS.length;
+const OUTCOMES = GOAL_OUTCOMES.length;
+const NOT_REACHED = GOAL_OUTCOMES.indexOf('ikke_naaet');
 
 /** A stored summary prepared once for adding up, with a memo of its figures on one day. */
 interface Prepared {
@@ -74,6 +82,7 @@ interface Prepared {
   vec: Int32Array;
   levelMonths: { month: string; levels: Int32Array }[];
   feedbackMonths: { month: string; n: number; sum: number }[];
+  outcomeMonths: { month: string; outcomes: Int32Array }[];
   day: { today: string; inactiveFrom: string; f: DayFigures; involved: string[] } | null;
 }
 
@@ -87,8 +96,9 @@ function prepare(s: PlanSummary): Prepared {
   return {
     s,
     vec,
-    levelMonths: Object.entries(s.levelsByMonth).map(([month, t]) => ({ month, levels: Int32Array.from(INTERVENTION_LEVELS, (l) => t[l] ?? 0) })),
+    levelMonths: Object.entries(s.levelsByMonth).map(([month, t]) => ({ month, levels: Int32Array.from(SUMMARY_LEVELS, (l) => t[l] ?? 0) })),
     feedbackMonths: Object.entries(s.feedbackByMonth).map(([month, f]) => ({ month, n: f.n, sum: f.sum })),
+    outcomeMonths: Object.entries(s.outcomesByMonth).map(([month, t]) => ({ month, outcomes: Int32Array.from(GOAL_OUTCOMES, (o) => t[o] ?? 0) })),
     day: null
   };
 }
@@ -120,11 +130,23 @@ type Known = Fam & { p: Prepared; f: DayFigures };
 class Acc {
   readonly k: KeyFigures;
   readonly #vec = new Int32Array(VEC_LENGTH);
-  readonly #months: Map<string, Int32Array>;
-  #feedbackSum = 0;
+  readonly #monthList: readonly string[];
+  /** month -> its index in the period */
+  readonly #months: Map<string, number>;
+  readonly #levels: Int32Array;
+  readonly #outcomes: Int32Array;
+  readonly #fbN: Int32Array;
+  readonly #fbSum: Float64Array;
+  readonly #today: string;
 
-  constructor(months: readonly string[]) {
-    this.#months = new Map(months.map((m) => [m, new Int32Array(LEVELS)]));
+  constructor(months: readonly string[], today: string) {
+    this.#monthList = months;
+    this.#months = new Map(months.map((m, i) => [m, i]));
+    this.#levels = new Int32Array(months.length * LEVELS);
+    this.#outcomes = new Int32Array(months.length * OUTCOMES);
+    this.#fbN = new Int32Array(months.length);
+    this.#fbSum = new Float64Array(months.length);
+    this.#today = today;
     this.k = {
       families: 0,
       closedFamilies: 0,
@@ -138,9 +160,11 @@ class Acc {
       goals: tally(GOAL_STATUSES),
       actions: tally(ACTION_STATUSES),
       actionsByArea: Object.fromEntries(ACTION_AREAS.map((a) => [a, tally(ACTION_STATUSES)])) as KeyFigures['actionsByArea'],
-      levels: tally(INTERVENTION_LEVELS),
+      levels: tally(SUMMARY_LEVELS),
       earlyShare: null,
       levelsByMonth: [],
+      outcomes: tally(GOAL_OUTCOMES),
+      trend: [],
       feedback: { count: 0, average: null },
       lastFeedbackDate: null
     };
@@ -169,12 +193,23 @@ class Acc {
     // What happened within the period counts for closed families too.
     for (const lm of p.levelMonths) {
       const m = this.#months.get(lm.month);
-      if (m) for (let i = 0; i < LEVELS; i++) m[i] += lm.levels[i];
+      if (m !== undefined) for (let i = 0; i < LEVELS; i++) this.#levels[m * LEVELS + i] += lm.levels[i];
     }
     for (const fb of p.feedbackMonths) {
-      if (!this.#months.has(fb.month)) continue;
-      k.feedback.count += fb.n;
-      this.#feedbackSum += fb.sum;
+      const m = this.#months.get(fb.month);
+      if (m === undefined) continue;
+      this.#fbN[m] += fb.n;
+      this.#fbSum[m] += fb.sum;
+    }
+    for (const om of p.outcomeMonths) {
+      const m = this.#months.get(om.month);
+      if (m !== undefined) for (let i = 0; i < OUTCOMES; i++) this.#outcomes[m * OUTCOMES + i] += om.outcomes[i];
+    }
+    // An open goal whose target date has passed is not reached (sorted: stop at today).
+    for (const target of p.s.openGoalTargets) {
+      if (target >= this.#today) break;
+      const m = this.#months.get(target.slice(0, 7));
+      if (m !== undefined) this.#outcomes[m * OUTCOMES + NOT_REACHED]++;
     }
     const last = p.s.lastFeedback;
     if (last && (k.lastFeedbackDate === null || last.date > k.lastFeedbackDate)) k.lastFeedbackDate = last.date;
@@ -186,21 +221,38 @@ class Acc {
     GOAL_STATUSES.forEach((g, i) => (k.goals[g] = vec[GOALS_AT + i]));
     ACTION_STATUSES.forEach((a, i) => (k.actions[a] = vec[ACTIONS_AT + i]));
     ACTION_AREAS.forEach((area, j) => ACTION_STATUSES.forEach((a, i) => (k.actionsByArea[area][a] = vec[AREAS_AT + j * ACTION_STATUSES.length + i])));
-    for (const [month, m] of this.#months) {
-      const levels = tally(INTERVENTION_LEVELS);
-      INTERVENTION_LEVELS.forEach((l, i) => (levels[l] = m[i]));
+    let fbSum = 0;
+    this.#monthList.forEach((month, m) => {
+      const levels = tally(SUMMARY_LEVELS);
+      SUMMARY_LEVELS.forEach((l, i) => (levels[l] = this.#levels[m * LEVELS + i]));
+      const outcomes = tally(GOAL_OUTCOMES);
+      GOAL_OUTCOMES.forEach((o, i) => (outcomes[o] = this.#outcomes[m * OUTCOMES + i]));
       k.levelsByMonth.push({ month, levels });
       addTally(k.levels, levels);
-    }
+      addTally(k.outcomes, outcomes);
+      k.feedback.count += this.#fbN[m];
+      fbSum += this.#fbSum[m];
+      const trend: TrendMonth = {
+        month,
+        newActions: SUMMARY_LEVELS.reduce((n, l) => n + levels[l], 0),
+        earlyShare: earlyShare(levels),
+        notChosen: levels.ikke_angivet,
+        feedbackCount: this.#fbN[m],
+        feedbackAverage: this.#fbN[m] > 0 ? round2(this.#fbSum[m] / this.#fbN[m]) : null,
+        outcomes
+      };
+      k.trend.push(trend);
+    });
     k.earlyShare = earlyShare(k.levels);
-    k.feedback.average = k.feedback.count > 0 ? round2(this.#feedbackSum / k.feedback.count) : null;
+    k.feedback.average = k.feedback.count > 0 ? round2(fbSum / k.feedback.count) : null;
     return k;
   }
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
-function earlyShare(levels: Tally<InterventionLevel>): number | null {
+/** Among actions whose level someone chose: an unset level is neither early nor intrusive. */
+function earlyShare(levels: Tally<SummaryLevel>): number | null {
   const early = EARLY_LEVELS.reduce((n, l) => n + levels[l], 0);
   const intrusive = INTRUSIVE_LEVELS.reduce((n, l) => n + levels[l], 0);
   return early + intrusive > 0 ? round2(early / (early + intrusive)) : null;
@@ -213,13 +265,14 @@ class WorkerAcc {
   readonly #months: Set<string>;
   #feedbackSum = 0;
 
-  constructor(user: { id: string; name: string; sector: WorkerFigures['sector'] }, months: Set<string>) {
+  constructor(user: { id: string; name: string; sector: WorkerFigures['sector'] }, months: Set<string>, norm: number) {
     this.#months = months;
     this.w = {
       userId: user.id,
       name: user.name,
       sector: user.sector,
       caseload: 0,
+      norm,
       tovholderFor: 0,
       ownOpenActions: 0,
       ownOverdueActions: 0,
@@ -249,8 +302,8 @@ class WorkerAcc {
   }
 
   done(): WorkerFigures {
-    const levels = tally(INTERVENTION_LEVELS);
-    INTERVENTION_LEVELS.forEach((l, i) => (levels[l] = this.#levels[i]));
+    const levels = tally(SUMMARY_LEVELS);
+    SUMMARY_LEVELS.forEach((l, i) => (levels[l] = this.#levels[i]));
     this.w.earlyShare = earlyShare(levels);
     this.w.feedback.average = this.w.feedback.count > 0 ? round2(this.#feedbackSum / this.w.feedback.count) : null;
     return this.w;
@@ -294,6 +347,11 @@ export class OverviewService {
     return `${out.slice(0, 5)}-${out.slice(5)}`;
   }
 
+  /** The caseload norm of every profession: what an admin set, else the default. */
+  async norms(): Promise<Record<Sector, number>> {
+    return { ...DEFAULT_CASELOAD_NORMS, ...(await this.#d.store.caseloadNorms()) };
+  }
+
   async #summaries(): Promise<Map<string, Prepared>> {
     for (const r of await this.#d.store.summariesSince(this.#summaryRev)) {
       // A concurrent request that read later may have applied newer rows already.
@@ -319,7 +377,15 @@ export class OverviewService {
     if (team !== null && !allTeams.some((t) => t.id === team)) return failure(403, 'team_not_yours');
     const teams = team ? allTeams.filter((t) => t.id === team) : allTeams;
     const period = parsePeriod(q.get('from'), q.get('to'), now);
-    if (!period) return failure(400, 'invalid_period');
+    if (typeof period === 'string') {
+      // Which field is wrong, and how, so the filters can say it beside that field.
+      const field = period === 'period_from_format' ? 'from' : period === 'period_to_format' ? 'to' : 'period';
+      return response(400, { error: 'invalid_period', message: periodMessages[period], field, problem: period });
+    }
+    const sectorParam = q.get('sector') || null;
+    if (sectorParam !== null && !(SECTORS as readonly string[]).includes(sectorParam)) return failure(400, 'invalid_sector');
+    const sector = sectorParam as Sector | null;
+    const norms = await this.norms();
 
     const rows = await this.#d.store.overviewFamilies(allTeams.map((t) => t.id));
     const districts = [...new Set(rows.map((r) => r.district))].sort(collator.compare);
@@ -327,7 +393,7 @@ export class OverviewService {
     if (district !== null && !districts.includes(district)) return failure(400, 'invalid_district');
 
     const inScope = rows.filter((r) => (team === null || r.teamId === team) && (district === null || r.district === district));
-    const filters: OverviewFilters = { team, district, from: period.from, to: period.to };
+    const filters: OverviewFilters = { team, district, sector, from: period.from, to: period.to };
 
     // ---- per family ----
     const windows = new Map<string, ConsentWindow[]>();
@@ -360,41 +426,47 @@ export class OverviewService {
 
     // ---- aggregate ----
     const months = new Set(period.months);
-    const totals = new Acc(period.months);
+    const totals = new Acc(period.months, today);
     const teamFigures: TeamFigures[] = [];
+    const allWorkers: WorkerFigures[] = [];
     const workerFamilies = new Map<string, Fam[]>(); // for the drill-down
     for (const t of teams) {
-      const acc = new Acc(period.months);
+      const acc = new Acc(period.months, today);
       const workers = new Map<string, WorkerAcc>();
       const workerOf = (id: string) => {
         let w = workers.get(id);
         if (!w) {
           const u = users.get(id);
-          w = new WorkerAcc({ id, name: u?.name ?? '', sector: u?.sector ?? null }, months);
+          const s = u?.sector ?? null;
+          w = new WorkerAcc({ id, name: u?.name ?? '', sector: s }, months, s ? norms[s] : norms.social);
           workers.set(id, w);
         }
         return w;
       };
-      // Every worker of the team has a row, also with no families; nobody else has one.
-      for (const id of members.get(t.id) ?? []) workerOf(id);
+      // Every worker of the team (of the chosen profession) has a row, also with no families; nobody else has one.
+      for (const id of members.get(t.id) ?? []) if (sector === null || users.get(id)?.sector === sector) workerOf(id);
       for (const x of byTeam.get(t.id) ?? []) {
         acc.add(x);
         totals.add(x);
         if (!x.active || !x.p || !x.f) continue;
         for (const id of x.involved) {
+          if (sector !== null && users.get(id)?.sector !== sector) continue;
           workerOf(id).add(x as Known);
           const list = workerFamilies.get(id);
           if (list) list.push(x);
           else workerFamilies.set(id, [x]);
         }
       }
+      const rows = [...workers.values()].map((w) => w.done()).sort((a, b) => b.caseload - a.caseload || collator.compare(a.name, b.name));
+      allWorkers.push(...rows);
       teamFigures.push({
         id: t.id,
         name: t.name,
         district: t.district,
         cluster: t.cluster,
         figures: acc.done(),
-        workers: [...workers.values()].map((w) => w.done()).sort((a, b) => b.caseload - a.caseload || collator.compare(a.name, b.name))
+        workers: rows,
+        professions: professions(rows, norms)
       });
     }
 
@@ -402,9 +474,11 @@ export class OverviewService {
       generatedAt: now.toISOString(),
       today,
       filters,
-      options: { teams: allTeams.map((t) => ({ id: t.id, name: t.name })), districts },
+      options: { teams: allTeams.map((t) => ({ id: t.id, name: t.name })), districts, sectors: [...SECTORS] },
       period,
-      workableCaseload: WORKABLE_CASELOAD,
+      workableCaseload: norms.social,
+      norms,
+      professions: professions(allWorkers, norms),
       pending,
       totals: totals.done(),
       teams: teamFigures
@@ -455,16 +529,44 @@ function asConsent(w: ConsentWindow): AccessConsent {
   return { familyId: w.familyId, categories: [], recipients: [], validFrom: w.validFrom, validUntil: w.validUntil, revokedAt: w.revokedAt };
 }
 
-/** from/to as yyyy-MM (inclusive); by default the last DEFAULT_PERIOD_MONTHS months up to this one. */
-export function parsePeriod(from: string | null, to: string | null, now: Date): Overview['period'] | null {
-  if ((from && !MONTH_PATTERN.test(from)) || (to && !MONTH_PATTERN.test(to))) return null;
+/**
+ * from/to as yyyy-MM (inclusive); by default the last DEFAULT_PERIOD_MONTHS
+ * months up to this one. An invalid period is the error code that says what
+ * is wrong with it, so the filters can say it beside the period.
+ */
+export function parsePeriod(
+  from: string | null,
+  to: string | null,
+  now: Date
+): Overview['period'] | PeriodProblem {
+  if (from && !MONTH_PATTERN.test(from)) return 'period_from_format';
+  if (to && !MONTH_PATTERN.test(to)) return 'period_to_format';
   const thisMonth = copenhagenDay(now).slice(0, 7);
   const end = to || thisMonth;
   const start = from || monthsBack(end, DEFAULT_PERIOD_MONTHS - 1);
-  if (start > end) return null;
+  if (start > end) return 'period_order';
   const months = monthsBetween(start, end);
-  if (months.length > MAX_PERIOD_MONTHS) return null;
+  if (months.length > MAX_PERIOD_MONTHS) return 'period_too_long';
   return { from: start, to: end, months };
+}
+
+/** Caseload per profession against its norm, over the given worker rows. */
+export function professions(workers: readonly WorkerFigures[], norms: Record<Sector, number>): ProfessionFigures[] {
+  const out: ProfessionFigures[] = [];
+  for (const sector of SECTORS) {
+    const rows = workers.filter((w) => w.sector === sector);
+    if (rows.length === 0) continue;
+    const caseloadSum = rows.reduce((n, w) => n + w.caseload, 0);
+    out.push({
+      sector,
+      norm: norms[sector],
+      workers: rows.length,
+      caseloadSum,
+      averageCaseload: round2(caseloadSum / rows.length),
+      overNorm: rows.filter((w) => w.caseload > norms[sector]).length
+    });
+  }
+  return out;
 }
 
 function monthsBack(month: string, n: number): string {

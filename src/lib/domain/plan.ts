@@ -22,7 +22,7 @@ export type InterventionLevel = (typeof INTERVENTION_LEVELS)[number];
 export const ACTION_STATUSES = ['aaben', 'igang', 'udfoert', 'droppet'] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
 
-export const GOAL_STATUSES = ['aaben', 'naaet', 'droppet'] as const;
+export const GOAL_STATUSES = ['aaben', 'naaet', 'delvist', 'droppet'] as const;
 export type GoalStatus = (typeof GOAL_STATUSES)[number];
 
 export interface PlanMeta {
@@ -99,7 +99,8 @@ export interface Action {
   ownerName: string;
   due: string | null; // yyyy-MM-dd
   status: ActionStatus;
-  level: InterventionLevel;
+  /** null when nobody chose one: never taken as råd og vejledning or any other level */
+  level: InterventionLevel | null;
   createdAt: string;
   createdBy: string;
   /** `meetingId/decisionId` when the action came from a meeting's decision */
@@ -325,9 +326,7 @@ export function readActions(doc: Y.Doc): Action[] {
       status: (ACTION_STATUSES as readonly unknown[]).includes(m.get('status'))
         ? (m.get('status') as ActionStatus)
         : 'aaben',
-      level: (INTERVENTION_LEVELS as readonly unknown[]).includes(m.get('level'))
-        ? (m.get('level') as InterventionLevel)
-        : 'andet',
+      level: (INTERVENTION_LEVELS as readonly unknown[]).includes(m.get('level')) ? (m.get('level') as InterventionLevel) : null,
       createdAt: s(m.get('createdAt')),
       createdBy: s(m.get('createdBy')),
       fromDecision: sOrNull(m.get('fromDecision'))
@@ -482,7 +481,7 @@ export function addAction(doc: Y.Doc, a: NewAction, origin: Origin = ORIGIN_LOCA
     m.set('ownerName', a.ownerName ?? '');
     m.set('due', a.due ?? '');
     m.set('status', a.status ?? 'aaben');
-    m.set('level', a.level ?? 'andet');
+    m.set('level', a.level ?? '');
     m.set('createdAt', a.createdAt);
     m.set('createdBy', a.createdBy);
   }, origin);
@@ -499,7 +498,7 @@ function live(doc: Y.Doc, name: Collection, id: string): boolean {
 }
 
 const ALLOWED: Record<string, readonly unknown[]> = {
-  level: INTERVENTION_LEVELS,
+  level: ['', null, ...INTERVENTION_LEVELS],
   sector: ['', null, ...SECTORS]
 };
 const DATE_FIELDS = new Set(['due', 'targetDate', 'date']);

@@ -162,7 +162,7 @@ export const da = {
   noHopeChosen: 'Intet håb valgt',
   targetDate: 'Måldato',
   goalStatus: 'Målets status',
-  goalStatuses: { aaben: 'Åbent', naaet: 'Nået', droppet: 'Droppet' },
+  goalStatuses: { aaben: 'Åbent', naaet: 'Nået', delvist: 'Delvist nået', droppet: 'Droppet' },
   noGoals: 'Ingen mål endnu. Start med et af familiens håb.',
   removeGoal: 'Fjern målet',
   goalBuildsOn: 'Bygger på: “{text}”',
@@ -534,7 +534,7 @@ export const da = {
   goalsByStatus: 'Mål (status i dag)',
   areaNames: { social: 'Socialområdet', school: 'Skole/PPR', health: 'Sundhed', employment: 'Beskæftigelse', netvaerk: 'Netværk', uden: 'Uden fagområde' },
   actionStatusNames: { aaben: 'Åben', igang: 'I gang', udfoert: 'Udført', droppet: 'Droppet' },
-  goalStatusNames: { aaben: 'Åbne', naaet: 'Nået', droppet: 'Droppet' },
+  goalStatusNames: { aaben: 'Åbne', naaet: 'Nået', delvist: 'Delvist nået', droppet: 'Droppet' },
   none: 'ingen',
 } as const;
 

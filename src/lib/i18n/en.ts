@@ -163,7 +163,7 @@ export const en: Catalogue = {
   noHopeChosen: 'No hope chosen',
   targetDate: 'Target date',
   goalStatus: 'Goal status',
-  goalStatuses: { aaben: 'Open', naaet: 'Reached', droppet: 'Dropped' },
+  goalStatuses: { aaben: 'Open', naaet: 'Reached', delvist: 'Partly reached', droppet: 'Dropped' },
   noGoals: "No goals yet. Start from one of the family's hopes.",
   removeGoal: 'Remove the goal',
   goalBuildsOn: 'Builds on: “{text}”',
@@ -535,6 +535,6 @@ export const en: Catalogue = {
   goalsByStatus: 'Goals (as of today)',
   areaNames: { social: 'Social services', school: 'School/PPR', health: 'Health', employment: 'Employment', netvaerk: 'Network', uden: 'No sector' },
   actionStatusNames: { aaben: 'Open', igang: 'In progress', udfoert: 'Done', droppet: 'Dropped' },
-  goalStatusNames: { aaben: 'Open', naaet: 'Reached', droppet: 'Dropped' },
+  goalStatusNames: { aaben: 'Open', naaet: 'Reached', delvist: 'Partly reached', droppet: 'Dropped' },
   none: 'none',
 };

@@ -3,10 +3,9 @@
 import type * as Y from 'yjs';
 import { differenceInCalendarDays, parseISO } from 'date-fns';
 import { readActions, readMeta, readTovholder } from '../domain/plan.ts';
+import { isOpenAction, overdueActions } from '../domain/today.ts';
 import type { FamilySummary, TeamWorker } from '../shared/api-types.ts';
 import type { ActionRow, FamilyRow, LocalDb } from './db.ts';
-
-const OPEN = new Set(['aaben', 'igang']);
 
 /** 'udloeber' when the consent ends within 30 days of `today`. */
 function consentStatusOf(until: string | null, today: string): FamilyRow['consentStatus'] {
@@ -27,10 +26,11 @@ export function familyRows(
   const meta = doc ? readMeta(doc) : null;
   const tov = doc ? readTovholder(doc) : null;
   const actions = doc ? readActions(doc) : [];
-  const open = actions.filter((a) => OPEN.has(a.status));
+  const open = actions.filter((a) => isOpenAction(a.status));
   const dues = open.map((a) => a.due).filter((d): d is string => !!d).sort();
   const name = meta?.name || summary.name;
   const consentStatus = consentStatusOf(summary.consentUntil, today);
+  const status = meta?.status ?? summary.status;
   return {
     family: {
       id: summary.id,
@@ -38,11 +38,12 @@ export function familyRows(
       district: meta?.district || summary.district,
       teamId: summary.teamId,
       teamName: summary.teamName,
-      status: meta?.status ?? summary.status,
+      status,
       tovholderId: tov?.userId ?? '',
       tovholderName: tov?.name ?? '',
       nextDue: dues[0] ?? '',
-      overdueCount: dues.filter((d) => d < today).length,
+      // The leader overview's definition (domain/today.ts): one number for both.
+      overdueCount: overdueActions(status, actions, today),
       openActions: open.length,
       lastActivity,
       consentStatus,
@@ -50,7 +51,8 @@ export function familyRows(
       parts: summary.parts,
       // absent (an older server): unknown, not "nobody"
       workers: summary.workers,
-      openedBySector: summary.openedBySector
+      openedBySector: summary.openedBySector,
+      ref: summary.ref
     },
     actions: actions.map((a) => ({
       key: `${summary.id}/${a.id}`,
@@ -97,7 +99,7 @@ export async function indexSummaries(db: LocalDb, summaries: readonly FamilySumm
   // fields, so nothing written in between is lost.
   const existing = await db.families.bulkGet(summaries.map((f) => f.id));
   const added: FamilyRow[] = [];
-  const changed: { key: string; changes: Pick<FamilyRow, 'parts' | 'teamName' | 'consentStatus' | 'workers' | 'openedBySector'> }[] = [];
+  const changed: { key: string; changes: Pick<FamilyRow, 'parts' | 'teamName' | 'consentStatus' | 'workers' | 'openedBySector' | 'ref'> }[] = [];
   summaries.forEach((f, i) => {
     const row = existing[i];
     if (!row) {
@@ -110,9 +112,10 @@ export async function indexSummaries(db: LocalDb, summaries: readonly FamilySumm
       row.consentStatus !== consentStatus ||
       !sameParts(row.parts, f.parts) ||
       !sameWorkers(row.workers, f.workers) ||
-      row.openedBySector !== f.openedBySector
+      row.openedBySector !== f.openedBySector ||
+      row.ref !== f.ref
     ) {
-      changed.push({ key: f.id, changes: { parts: f.parts, teamName: f.teamName, consentStatus, workers: f.workers, openedBySector: f.openedBySector } });
+      changed.push({ key: f.id, changes: { parts: f.parts, teamName: f.teamName, consentStatus, workers: f.workers, openedBySector: f.openedBySector, ref: f.ref } });
     }
   });
   if (added.length === 0 && changed.length === 0) return 0;

@@ -4,7 +4,7 @@
 // local edits, a few sockets at a time, closing each when settled. Rooms on
 // screen stay live (openRoom) and are skipped by the sweep. Also owns the
 // device lease, the consent outbox and the offline access log.
-import { format } from 'date-fns';
+import { copenhagenDay } from '../domain/today.ts';
 import * as Y from 'yjs';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import type { Consent, FamilySummary, Manifest, Me } from '../shared/api-types.ts';
@@ -249,7 +249,8 @@ class SyncManager {
       parts: existing.parts,
       consentUntil: null,
       workers: existing.workers,
-      openedBySector: existing.openedBySector
+      openedBySector: existing.openedBySector,
+      ref: existing.ref
     };
     let owned: { doc: Y.Doc; idb: IndexeddbPersistence } | null = null;
     if (!doc) {
@@ -260,7 +261,7 @@ class SyncManager {
       doc = d;
     }
     try {
-      const rows = familyRows(summary, doc, format(new Date(), 'yyyy-MM-dd'), new Date().toISOString());
+      const rows = familyRows(summary, doc, copenhagenDay(new Date()), new Date().toISOString());
       rows.family.consentStatus = existing.consentStatus;
       await writeFamily(db, rows);
       this.indexVersion++;
@@ -397,7 +398,7 @@ class SyncManager {
 
     // Index rows for every family (names and access), even before its plan is
     // synced: one transaction, and pages re-read the index only when it changed.
-    if ((await indexSummaries(db, families, format(new Date(), 'yyyy-MM-dd'))) > 0) this.indexVersion++;
+    if ((await indexSummaries(db, families, copenhagenDay(new Date()))) > 0) this.indexVersion++;
 
     const todo = manifest.rooms.filter((r) => {
       if (this.#live.has(r.room)) return false;
