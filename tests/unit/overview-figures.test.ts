@@ -11,6 +11,8 @@ import { figuresOn, summarisePlan } from '../../src/lib/domain/summary.ts';
 import { copenhagenDay, overdueActions } from '../../src/lib/domain/today.ts';
 import { familyRows } from '../../src/lib/storage/indexer.ts';
 import { professions } from '../../server/overview.ts';
+import { planCommands } from '../../src/lib/ui/plan-commands.ts';
+import { addDecision, addMeeting } from '../../src/lib/domain/plan.ts';
 import type { FamilySummary } from '../../src/lib/shared/api-types.ts';
 import type { WorkerFigures } from '../../src/lib/shared/overview-types.ts';
 
@@ -32,6 +34,18 @@ describe('intervention level', () => {
     expect(s.levels).toEqual({ raad: 0, forebyggende: 0, stoettende: 1, anbringelse: 0, andet: 0, ikke_angivet: 1 });
     expect(s.levelsByMonth['2026-01'].ikke_angivet).toBe(1);
     expect(s.levelsByMonth['2026-01'].raad).toBe(0);
+  });
+
+  it('is not chosen silently by the plan’s commands: a new action or a decision made an action has none', () => {
+    const doc = plan();
+    const cmd = planCommands(doc, { id: 'u-anna', username: 'anna', name: 'Anna Holm', role: 'worker', sector: 'social', teams: [] }, '2026-01-15');
+    const plain = cmd.addAction({ title: 'uden valg' });
+    const chosen = cmd.addAction({ title: 'valgt', level: 'forebyggende' });
+    const meeting = addMeeting(doc, { date: '2026-01-14', title: 'Møde', participants: [], createdAt: base.createdAt, createdBy: 'u-anna' });
+    const decision = addDecision(doc, meeting, { text: 'Vi gør noget', createdAt: base.createdAt })!;
+    const fromDecision = cmd.decisionToAction(meeting, decision, 'Vi gør noget');
+    const levels = Object.fromEntries(readActions(doc).map((a) => [a.id, a.level]));
+    expect(levels).toEqual({ [plain]: null, [chosen]: 'forebyggende', [fromDecision as string]: null });
   });
 
   it('refuses a level that is not one', () => {
