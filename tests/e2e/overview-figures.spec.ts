@@ -66,7 +66,7 @@ test('the leader’s overdue actions per team equal the sum over the team’s wo
   for (const [team, usernames] of Object.entries(teamOf)) {
     const figures = o.teams.find((t) => t.id === team)!.figures;
     expect(figures.overdueActions, team).toBeGreaterThan(0);
-    const workers = [];
+    const workers: Awaited<ReturnType<typeof login>>[] = [];
     for (const username of usernames) {
       const w = await login(browser, server, username);
       await settledList(w.page);
