@@ -333,8 +333,20 @@ export class OverviewService {
     return new OverviewService(deps, await deps.store.secret('overview-ref-key', () => randomBytes(32).toString('base64url')));
   }
 
+  /** References already computed: a worker's family list asks for every family it holds, on every sweep. */
+  readonly #refs = new Map<string, string>();
+
   /** The opaque reference of a family: 50 bits of an HMAC of its id, as XXXXX-XXXXX. */
   ref(familyId: string): string {
+    let out = this.#refs.get(familyId);
+    if (out === undefined) {
+      out = this.#computeRef(familyId);
+      this.#refs.set(familyId, out);
+    }
+    return out;
+  }
+
+  #computeRef(familyId: string): string {
     const mac = createHmac('sha256', this.#refKey).update(familyId).digest();
     let bits = 0n;
     for (let i = 0; i < 7; i++) bits = (bits << 8n) | BigInt(mac[i]);
