@@ -16,6 +16,7 @@ import { openStore } from './store/index.ts';
 import type { FamilyRow, Store } from './store/types.ts';
 import { Summariser } from './summaries.ts';
 import { OverviewService } from './overview.ts';
+import { HistoryService } from './history.ts';
 
 export interface App {
   config: Config;
@@ -106,6 +107,7 @@ export async function createApp(
     originAllowed: (origin, request) => originOk(origin, new URL(request.url).origin),
     overview: (user, url) => overview.handle(user, url),
     familyRef: (familyId) => overview.ref(familyId),
+    history: new HistoryService({ store }),
     secureCookies: (request) => new URL(config.origin ?? request.url).protocol === 'https:',
     leaseDays: config.leaseDays,
     accessLogMaxPerHour: config.accessLogMaxPerHour,
