@@ -3,7 +3,8 @@
 // code runs in dev and production and tests can call it without a browser.
 import { randomUUID } from 'node:crypto';
 import { access, accessUntil, consentActive, type Access } from '../src/lib/shared/access.ts';
-import { PARTS, parseRoom, roomName, isPart, isSector, FAMILY_ID_PATTERN, type Part, type Sector } from '../src/lib/shared/rooms.ts';
+import { PARTS, SECTORS, parseRoom, roomName, isPart, isSector, FAMILY_ID_PATTERN, type Part, type Sector } from '../src/lib/shared/rooms.ts';
+import { CASELOAD_NORM_MAX, CASELOAD_NORM_MIN, DEFAULT_CASELOAD_NORMS } from '../src/lib/shared/overview-types.ts';
 import type {
   Consent,
   ConsentEvent,
@@ -16,7 +17,7 @@ import type {
 } from '../src/lib/shared/api-types.ts';
 import type { Auth, SessionUser } from './auth.ts';
 import { readCookie } from './auth.ts';
-import type { AuditEntry, AuditLog, Consents, Families, FamilyRow, Identity, RoomLog, UserRow } from './store/types.ts';
+import type { AuditEntry, AuditLog, Consents, Families, FamilyRow, Identity, RoomLog, Summaries, UserRow } from './store/types.ts';
 import { errorMessages, type ErrorCode } from './messages.ts';
 import { ConsentInputError, parseConsentInput, sameConsent, type ConsentInput } from './consent.ts';
 import { consentAuthority, widenedForRecorder, type ConsentAuthority } from '../src/lib/shared/consent.ts';
@@ -24,7 +25,7 @@ import { AUDIT_ACTIONS, UploadBudget, summariseAccessLog } from './access-log.ts
 import { filterHistory, HISTORY_SECTIONS, type HistoryResponse, type HistorySection, type HistorySession, type AsOfResponse } from '../src/lib/domain/history.ts';
 
 export interface ApiDeps {
-  store: Identity & Families & Consents & AuditLog & Pick<RoomLog, 'latestSeqs' | 'changeGroupsOfRooms'>;
+  store: Identity & Families & Consents & AuditLog & Pick<RoomLog, 'latestSeqs' | 'changeGroupsOfRooms'> & Pick<Summaries, 'caseloadNorms' | 'setCaseloadNorms'>;
   auth: Auth;
   /**
    * Called after anything that can change who may open which room; `reason`
@@ -49,6 +50,8 @@ export interface ApiDeps {
   };
   /** GET /api/overview for a signed-in user (server/overview.ts). */
   overview(user: UserRow, url: URL): Promise<Response>;
+  /** The anonymous case reference leaders see for a family (server/overview.ts), shown to its workers too. */
+  familyRef(familyId: string): string;
   secureCookies(request: Request): boolean;
   leaseDays: number;
   /** offline openings a session may upload per hour */
@@ -144,6 +147,8 @@ export class Api {
     this.#route('POST', '/api/access-log', (c) => this.#uploadAccessLog(c));
     this.#route('GET', '/api/events', (c) => this.#events(c));
     this.#route('GET', '/api/overview', async (c) => this.#d.overview((await this.#session(c.request)).user, c.url));
+    this.#route('GET', '/api/admin/norms', (c) => this.#norms(c));
+    this.#route('PUT', '/api/admin/norms', (c) => this.#setNorms(c));
   }
 
   #now() {
@@ -429,7 +434,8 @@ export class Api {
           .sort()
           .at(-1) ?? null,
       workers: this.#teamWorkers(family, consents, users),
-      openedBySector: family.openedBySector
+      openedBySector: family.openedBySector,
+      ref: this.#d.familyRef(family.id)
     }));
     return json(200, { families });
   }
@@ -452,6 +458,46 @@ export class Api {
     const leaseUntil = new Date(now.getTime() + this.#d.leaseDays * 86_400_000).toISOString();
     const manifest: Manifest = { rooms, purge, leaseUntil };
     return json(200, manifest);
+  }
+
+  // ---- caseload norms (admin) -----------------------------------------------
+
+  async #admin(request: Request): Promise<UserRow> {
+    const { user } = await this.#session(request);
+    if (user.role !== 'admin') throw new HttpError(403, 'admins_only');
+    return user;
+  }
+
+  async #currentNorms(): Promise<Record<Sector, number>> {
+    return { ...DEFAULT_CASELOAD_NORMS, ...(await this.#d.store.caseloadNorms()) };
+  }
+
+  /** GET /api/admin/norms → { norms, defaults }: families per worker, by profession (sector). */
+  async #norms({ request }: Ctx) {
+    await this.#admin(request);
+    return json(200, { norms: await this.#currentNorms(), defaults: DEFAULT_CASELOAD_NORMS });
+  }
+
+  /** PUT /api/admin/norms { norms: { social?: n, school?: n, … } } → 200 { norms, defaults }; all or nothing. */
+  async #setNorms({ request }: Ctx) {
+    const user = await this.#admin(request);
+    const body = await this.#body(request);
+    const input = body.norms;
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new HttpError(400, 'invalid_norms');
+    const entries = Object.entries(input as Record<string, unknown>);
+    if (entries.length === 0) throw new HttpError(400, 'invalid_norms');
+    const norms: Partial<Record<Sector, number>> = {};
+    for (const [sector, norm] of entries) {
+      if (!(SECTORS as readonly string[]).includes(sector)) throw new HttpError(400, 'invalid_norms', sector);
+      if (typeof norm !== 'number' || !Number.isInteger(norm) || norm < CASELOAD_NORM_MIN || norm > CASELOAD_NORM_MAX) {
+        throw new HttpError(400, 'invalid_norms', sector);
+      }
+      norms[sector as Sector] = norm;
+    }
+    const before = await this.#currentNorms();
+    await this.#d.store.setCaseloadNorms(norms);
+    await this.#audit(user.id, 'caseload-norms-changed', entries.map(([s, n]) => `${s}: ${before[s as Sector]} -> ${String(n)}`).join(', '));
+    return json(200, { norms: await this.#currentNorms(), defaults: DEFAULT_CASELOAD_NORMS });
   }
 
   async #createFamily({ request }: Ctx) {

@@ -98,6 +98,7 @@ export async function createApp(
     events: (session, signal) => events.open(session, signal),
     originAllowed: (origin, request) => originOk(origin, new URL(request.url).origin),
     overview: (user, url) => overview.handle(user, url),
+    familyRef: (familyId) => overview.ref(familyId),
     history: new HistoryService({ store }),
     secureCookies: (request) => new URL(config.origin ?? request.url).protocol === 'https:',
     leaseDays: config.leaseDays,

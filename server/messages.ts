@@ -21,6 +21,9 @@ export const errorMessages = {
   invalid_district: 'Skoledistriktet findes ikke i dine teams.',
   invalid_period: 'Perioden er ugyldig: angiv fra og til som år-måned (fx 2026-01), fra før til, højst 36 måneder.',
   invalid_worker: 'Medarbejderen findes ikke i de valgte teams.',
+  invalid_sector: 'Faggruppen findes ikke. Vælg socialrådgivere, lærere/PPR, sundhedsplejersker eller jobkonsulenter.',
+  admins_only: 'Kun administratorer kan ændre det.',
+  invalid_norms: 'Normerne skal være hele tal fra 1 til 500 familier pr. medarbejder for socialrådgivere (social), lærere/PPR (school), sundhedsplejersker (health) eller jobkonsulenter (employment).',
   invalid_family_name: 'Familiens navn skal være 2–120 tegn.',
   invalid_team: 'Du er ikke med i det team.',
   team_required: 'Vælg hvilket team familien hører til.',
@@ -59,3 +62,12 @@ export const errorMessages = {
 } as const;
 
 export type ErrorCode = keyof typeof errorMessages;
+
+/** What is wrong with a period (GET /api/overview answers invalid_period with one of these). */
+export const periodMessages = {
+  period_from_format: 'Fra-måneden er ikke en gyldig måned. Vælg måned og år.',
+  period_to_format: 'Til-måneden er ikke en gyldig måned. Vælg måned og år.',
+  period_order: 'Fra-måneden ligger efter til-måneden. Vælg en fra-måned før eller lig med til-måneden.',
+  period_too_long: 'Perioden er for lang: højst 36 måneder.'
+} as const;
+export type PeriodProblem = keyof typeof periodMessages;

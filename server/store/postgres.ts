@@ -82,6 +82,8 @@ const SQL = {
     JOIN families f ON f.id = c.family_id WHERE f.team_id = ANY($1::text[])`,
   insertSecret: `INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
   secret: `SELECT value FROM server_secrets WHERE name = $1`,
+  caseloadNorms: `SELECT sector, norm FROM caseload_norms`,
+  setCaseloadNorm: `INSERT INTO caseload_norms (sector, norm) VALUES ($1, $2) ON CONFLICT (sector) DO UPDATE SET norm = excluded.norm`,
   insertConsent: `INSERT INTO consents (id, family_id, given_by, categories, recipients, purpose, valid_from, valid_until,
     method, signature, reference, renews_id, recorded_by, recorded_at, revoked_at, revoked_by)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
@@ -396,6 +398,16 @@ export class PostgresStore implements Store {
     const [r] = await this.#rows('secret', [name]);
     if (typeof r?.value !== 'string') throw new Error(`server secret ${name} is missing`);
     return r.value;
+  }
+
+  async caseloadNorms(): Promise<Partial<Record<Sector, number>>> {
+    return Object.fromEntries((await this.#rows('caseloadNorms')).map((r) => [str(r.sector), Number(r.norm)]));
+  }
+
+  async setCaseloadNorms(norms: Partial<Record<Sector, number>>) {
+    await this.#tx(async (c) => {
+      for (const [sector, norm] of Object.entries(norms)) await this.#q('setCaseloadNorm', [sector, norm], c);
+    });
   }
 
   // ---- consents ----------------------------------------------------------------------

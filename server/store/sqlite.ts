@@ -122,6 +122,7 @@ CREATE TABLE IF NOT EXISTS plan_summaries (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS plan_summaries_rev ON plan_summaries(rev);
 CREATE TABLE IF NOT EXISTS server_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS caseload_norms (sector TEXT PRIMARY KEY, norm INTEGER NOT NULL CHECK (norm BETWEEN 1 AND 500)) WITHOUT ROWID;
 `;
 
 // The skoledistrikter each team covers: the list a family's district is chosen from.
@@ -174,6 +175,8 @@ const SQL = {
     ORDER BY f.created_at, f.id`,
   insertSecret: `INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT(name) DO NOTHING`,
   secret: `SELECT value FROM server_secrets WHERE name = ?`,
+  caseloadNorms: `SELECT sector, norm FROM caseload_norms`,
+  setCaseloadNorm: `INSERT INTO caseload_norms (sector, norm) VALUES (?, ?) ON CONFLICT(sector) DO UPDATE SET norm = excluded.norm`,
   insertConsent: `INSERT INTO consents (id, family_id, given_by, categories, recipients, purpose, valid_from, valid_until,
     method, signature, reference, renews_id, recorded_by, recorded_at, revoked_at, revoked_by)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -453,6 +456,16 @@ export class SqliteStore implements Store {
     const value = this.#stmt('secret').get(name)?.value;
     if (typeof value !== 'string') throw new Error(`server secret ${name} is missing`);
     return value;
+  }
+
+  async caseloadNorms(): Promise<Partial<Record<Sector, number>>> {
+    return Object.fromEntries(this.#stmt('caseloadNorms').all().map((r) => [str(r.sector), Number(r.norm)]));
+  }
+
+  async setCaseloadNorms(norms: Partial<Record<Sector, number>>): Promise<void> {
+    this.#tx(() => {
+      for (const [sector, norm] of Object.entries(norms)) this.#stmt('setCaseloadNorm').run(sector, norm);
+    });
   }
 
   async insertConsent(c: Consent) {

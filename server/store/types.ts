@@ -225,6 +225,10 @@ export interface Summaries {
   consentWindowsOfTeams(teamIds: readonly string[]): Promise<ConsentWindow[]>;
   /** A server secret by name, created with `make` on first use and kept. */
   secret(name: string, make: () => string): Promise<string>;
+  /** The caseload norms (families per worker) an admin has set, by sector; a sector without one uses the default. */
+  caseloadNorms(): Promise<Partial<Record<Sector, number>>>;
+  /** Sets the given sectors' norms in one transaction; the others stay as they are. */
+  setCaseloadNorms(norms: Partial<Record<Sector, number>>): Promise<void>;
 }
 
 export interface Store extends RoomLog, Identity, Sessions, Families, Consents, AuditLog, Summaries {

@@ -416,5 +416,12 @@ describe.each(variants)('store contract: $name', (variant) => {
       const b = await store.secret('k', () => 'second');
       expect([a, b]).toEqual(['first', 'first']);
     });
+
+    it('keeps caseload norms per sector, changing only the sectors given', async () => {
+      expect(await store.caseloadNorms()).toEqual({});
+      await store.setCaseloadNorms({ social: 25, school: 30 });
+      await store.setCaseloadNorms({ school: 35, health: 40 });
+      expect(await store.caseloadNorms()).toEqual({ social: 25, school: 35, health: 40 });
+    });
   });
 });

@@ -54,6 +54,8 @@ export interface FamilySummary {
   workers?: TeamWorker[];
   /** the sector that opened the case: its workers may record consents (offline too); absent from older servers */
   openedBySector?: Sector;
+  /** the anonymous case reference leaders see in the overview (XXXXX-XXXXX); absent from older servers */
+  ref?: string;
 }
 
 export type ConsentMethod = 'signed' | 'paper' | 'oral';

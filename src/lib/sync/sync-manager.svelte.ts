@@ -16,7 +16,7 @@
 // page) never loads them. Logout calls reset(): every manager forgets the
 // session and the family data is purged.
 import type * as Y from 'yjs';
-import { format } from 'date-fns/format';
+import { copenhagenDay } from '../domain/today.ts';
 import type { Me } from '../shared/api-types.ts';
 import { parseRoom } from '../shared/rooms.ts';
 import { openDb, type ConsentOutboxRow, type LocalDb } from '../storage/db.ts';
@@ -107,7 +107,7 @@ export class SyncManager {
     this.#s = seams;
     const db = () => this.db;
     const clock = seams.clock;
-    const today = () => format(clock.now(), 'yyyy-MM-dd');
+    const today = () => copenhagenDay(clock.now());
     const indexed = () => void this.indexVersion++;
     this.reachability = new ReachabilityManager(clock);
     this.reachability.online = seams.browserOnline();
