@@ -153,10 +153,22 @@ export class Auth {
     // The owner's success ends the pair's count; the username's stays, so an
     // attack from elsewhere is still slowed.
     this.#failures.clear(pairKey);
+    return { ok: true, user, ...(await this.startSession(user, now)) };
+  }
+
+  /** A new session for a user whose identity is already proven (password above, or OpenID Connect). */
+  async startSession(user: UserRow, now = new Date()): Promise<{ token: string; expiresAt: string }> {
     const token = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(t + this.#ttlMs).toISOString();
+    const expiresAt = new Date(now.getTime() + this.#ttlMs).toISOString();
     await this.#store.createSession({ idHash: hashToken(token), userId: user.id, createdAt: now.toISOString(), expiresAt });
-    return { ok: true, token, user, expiresAt };
+    return { token, expiresAt };
+  }
+
+  /** Ends every session of a user (deactivated): each is announced, so sockets close 4401 and streams end. */
+  async endSessionsOfUser(userId: string): Promise<number> {
+    const hashes = await this.#store.deleteSessionsOfUser(userId);
+    for (const hash of hashes) for (const fn of this.#listeners) fn(hash);
+    return hashes.length;
   }
 
   /** Resolves a cookie token to a live session, or null. */

@@ -18,7 +18,7 @@ async function apiOnly(app: App, req: IncomingMessage, res: ServerResponse) {
     res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('Bad Request');
     return;
   }
-  if (!url.pathname.startsWith('/api/')) {
+  if (!url.pathname.startsWith('/api/') && !url.pathname.startsWith('/auth/')) {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
     return;
   }
@@ -119,6 +119,11 @@ export async function listen(app: App, handler: NodeHandler | null, port: number
     try {
       securityHeaders(res, hsts);
       markProtocol(req, trustProxy);
+      // The demo's local identity provider (DESIGN §10) has its own pages and headers.
+      if (app.idp && req.url?.startsWith('/idp/')) {
+        app.idp.handle(req, res).catch((err) => failRequest(res, err));
+        return;
+      }
       if (handler) {
         handler(req, res, () => res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found'));
       } else {

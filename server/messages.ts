@@ -51,7 +51,30 @@ export const errorMessages = {
   access_log_time: 'Et tidspunkt i adgangsloggen ligger uden for perioden, en enhed kan have været uden forbindelse, eller i fremtiden.',
   access_log_no_access: 'Adgangsloggen nævner en del af en families data, som du ikke havde adgang til på det tidspunkt.',
   access_log_rate_limited: 'For mange poster i adgangsloggen fra denne session. Enheden prøver igen senere.',
-  consent_already_revoked: 'Samtykket er allerede trukket tilbage.'
+  consent_already_revoked: 'Samtykket er allerede trukket tilbage.',
+  password_login_disabled: 'Log ind med brugernavn og adgangskode er slået fra. Brug kommunens login.',
+  oidc_not_configured: 'Kommunens login er ikke sat op på denne server.',
+  admins_only: 'Kun administratorer har adgang til administrationen.',
+  admin_username: 'Brugernavnet skal være 2–64 tegn: små bogstaver, tal, punktum, bindestreg eller understreg.',
+  admin_username_taken: 'Brugernavnet er allerede i brug. Vælg et andet.',
+  admin_name: 'Skriv personens navn (2–200 tegn).',
+  admin_email: 'E-mailadressen er ugyldig.',
+  admin_role: 'Vælg en rolle: fagperson (worker), teamleder (leader) eller administrator (admin).',
+  admin_sector: 'En fagperson skal have ét fagområde: social, school, health eller employment. Ledere og administratorer har intet fagområde.',
+  admin_teams: 'Vælg teams som en liste af team-id\'er. En fagperson og en teamleder skal være med i mindst ét team; en administrator i intet.',
+  admin_unknown_team: 'Teamet findes ikke.',
+  admin_last_leader: 'Ændringen ville efterlade et team uden teamleder. Tildel teamet en anden teamleder først.',
+  admin_self: 'Du kan ikke deaktivere dig selv eller fjerne din egen administratorrolle. Bed en anden administrator om det.',
+  admin_user_not_found: 'Brugeren findes ikke.',
+  admin_already: 'Brugeren har allerede den status.',
+  admin_team_name: 'Teamets navn skal være 2–80 tegn.',
+  admin_team_name_taken: 'Der findes allerede et team med det navn.',
+  admin_team_not_found: 'Teamet findes ikke.',
+  admin_districts: 'Vælg mindst ét skoledistrikt fra listen over skoledistrikter.',
+  admin_unknown_district: 'Skoledistriktet findes ikke på listen. Opret det under Skoledistrikter først.',
+  admin_cluster: 'Skriv klyngens navn (2–80 tegn).',
+  admin_district_name: 'Skoledistriktets navn skal være 2–80 tegn.',
+  admin_district_taken: 'Skoledistriktet findes allerede.'
 } as const;
 
 export type ErrorCode = keyof typeof errorMessages;

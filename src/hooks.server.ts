@@ -6,7 +6,8 @@ import type { App as FpApp } from '../server/app.ts';
 const APP_KEY = Symbol.for('familiens-plan.app');
 
 export const handle: Handle = async ({ event, resolve }) => {
-  if (event.url.pathname.startsWith('/api/')) {
+  // /auth/* is the OpenID Connect sign-in (login, callback, logout): the Api's too.
+  if (event.url.pathname.startsWith('/api/') || event.url.pathname.startsWith('/auth/')) {
     const app = (globalThis as Record<symbol, FpApp | undefined>)[APP_KEY];
     if (!app) {
       return new Response(JSON.stringify({ error: 'unavailable', message: 'Serveren starter. Prøv igen om lidt.' }), {

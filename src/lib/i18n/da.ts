@@ -94,7 +94,7 @@ export const da = {
   sector: 'Fagområde',
   sectors: { social: 'Socialområdet', school: 'Skole/PPR', health: 'Sundhed', employment: 'Beskæftigelse' },
   partNames: { plan: 'Plan', social: 'Socialt', school: 'Skole', health: 'Sundhed', employment: 'Beskæftigelse' },
-  roles: { worker: 'Fagperson', leader: 'Teamleder', admin: 'Administrator' },
+  roles: { worker: 'Fagperson', leader: 'Teamleder', admin: 'Administrator', pending: 'Afventer adgang' },
 
   // ---- family plan, journals, print (issue 4): keys go below this line ----
   familyNav: 'Familien',

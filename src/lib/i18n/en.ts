@@ -95,7 +95,7 @@ export const en: Catalogue = {
   sector: 'Sector',
   sectors: { social: 'Social services', school: 'School/PPR', health: 'Health', employment: 'Employment' },
   partNames: { plan: 'Plan', social: 'Social', school: 'School', health: 'Health', employment: 'Employment' },
-  roles: { worker: 'Professional', leader: 'Team leader', admin: 'Administrator' },
+  roles: { worker: 'Professional', leader: 'Team leader', admin: 'Administrator', pending: 'Awaiting access' },
 
   // ---- family plan, journals, print (issue 4): keys go below this line ----
   familyNav: 'The family',
