@@ -38,7 +38,9 @@ async function apiOnly(app: App, req: IncomingMessage, res: ServerResponse) {
     signal: gone.signal
   } as RequestInit);
   const response = await app.api.handle(request, { clientAddress: req.socket.remoteAddress ?? '' });
-  res.writeHead(response.status, Object.fromEntries(response.headers));
+  // Several Set-Cookie headers (a sign-in sets the session and clears its state) must stay several.
+  const cookies = response.headers.getSetCookie();
+  res.writeHead(response.status, { ...Object.fromEntries(response.headers), ...(cookies.length > 0 ? { 'set-cookie': cookies } : {}) });
   if (!response.body) {
     res.end();
     return;

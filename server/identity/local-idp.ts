@@ -136,6 +136,7 @@ export async function createLocalIdp(opts: { issuer: string; appOrigin: string }
         }
       }
     },
+    interactions: { url: async (_ctx, interaction) => `${LOCAL_IDP_PATH}/interaction/${interaction.uid}` },
     ttl: { Session: 8 * 3600, Interaction: 600, Grant: 8 * 3600, IdToken: 3600, AccessToken: 600, AuthorizationCode: 60 },
     async findAccount(_ctx, sub) {
       const account = accounts.get(sub);

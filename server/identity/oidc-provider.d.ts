@@ -47,6 +47,7 @@ declare module 'oidc-provider' {
         postLogoutSuccessSource?(ctx: KoaContext): Promise<void>;
       };
     };
+    interactions?: { url?(ctx: KoaContext, interaction: Interaction): Promise<string> };
     ttl?: Record<string, number>;
     findAccount?(ctx: KoaContext, sub: string): Promise<Account | undefined>;
     loadExistingGrant?(ctx: KoaContext): Promise<Grant | undefined>;
