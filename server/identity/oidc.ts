@@ -140,7 +140,11 @@ export class OidcSignIn {
         { client_secret: settings.clientSecret || undefined },
         settings.clientSecret ? client.ClientSecretBasic(settings.clientSecret) : client.None(),
         {
-          execute: settings.allowHttp ? [client.allowInsecureRequests] : [],
+          // The ID token comes straight from the token endpoint over TLS, where
+          // the spec lets a client skip its signature; we check it anyway (one
+          // cached JWKS fetch), so a token endpoint behind a broken proxy or a
+          // misrouted request cannot hand us an unsigned identity.
+          execute: [client.enableNonRepudiationChecks, ...(settings.allowHttp ? [client.allowInsecureRequests] : [])],
           ...(settings.fetch ? { [client.customFetch]: settings.fetch } : {}),
           timeout: 10
         }
