@@ -30,6 +30,8 @@ export interface AdminDeps {
   store: Identity & Families & AuditLog;
   /** ends every session of a user (4401 on the relay, the event stream ends) */
   endSessionsOfUser(userId: string): Promise<number>;
+  /** removes a user's ended sessions before reactivation */
+  deleteSessionsOfUser(userId: string): Promise<unknown>;
   /** relay recheck (4403) and access events to the user's devices */
   accessChanged(filter: { userId: string; reason?: string }): Promise<void>;
   now(): Date;
@@ -188,6 +190,8 @@ export class Administration {
       const orphaned = await this.#orphanedTeams(before, null);
       if (orphaned.length > 0) throw new HttpError(409, 'admin_last_leader', orphaned.join(', '));
     }
+    // Reactivated, the user signs in afresh: no session from before comes back.
+    if (active) await this.#d.deleteSessionsOfUser(id);
     await this.#d.store.upsertUser(after);
     await this.#audit(actor, active ? 'admin-user-reactivated' : 'admin-user-deactivated', { userId: id });
     if (!active) {

@@ -205,9 +205,12 @@ export class Api {
   // ---- helpers -------------------------------------------------------------
 
   async #session(request: Request): Promise<SessionUser> {
-    const s = await this.#d.auth.session(readCookie(request.headers.get('cookie'), 'session'), this.#now());
-    if (!s) throw new HttpError(401, 'unauthenticated');
-    return s;
+    const token = readCookie(request.headers.get('cookie'), 'session');
+    const s = await this.#d.auth.session(token, this.#now());
+    if (s) return s;
+    // The device wipes its family data on this answer (a deactivated user never syncs again).
+    if (await this.#d.auth.deactivated(token)) throw new HttpError(401, 'account_deactivated');
+    throw new HttpError(401, 'unauthenticated');
   }
 
   async #body(request: Request): Promise<Record<string, unknown>> {

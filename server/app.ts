@@ -149,6 +149,7 @@ export async function createApp(
     store,
     now,
     endSessionsOfUser: (userId) => auth.endSessionsOfUser(userId),
+    deleteSessionsOfUser: (userId) => auth.deleteSessionsOfUser(userId),
     accessChanged
   });
 

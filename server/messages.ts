@@ -52,6 +52,7 @@ export const errorMessages = {
   access_log_no_access: 'Adgangsloggen nævner en del af en families data, som du ikke havde adgang til på det tidspunkt.',
   access_log_rate_limited: 'For mange poster i adgangsloggen fra denne session. Enheden prøver igen senere.',
   consent_already_revoked: 'Samtykket er allerede trukket tilbage.',
+  account_deactivated: 'Din adgang til Familiens Plan er lukket. Familiens oplysninger slettes fra denne enhed.',
   password_login_disabled: 'Log ind med brugernavn og adgangskode er slået fra. Brug kommunens login.',
   oidc_not_configured: 'Kommunens login er ikke sat op på denne server.',
   admins_only: 'Kun administratorer har adgang til administrationen.',

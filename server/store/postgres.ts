@@ -58,6 +58,7 @@ const SQL = {
   upsertDistrict: `INSERT INTO districts (name, cluster) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET cluster = excluded.cluster`,
   familyCountsByTeam: `SELECT team_id, COUNT(*) AS n FROM families GROUP BY team_id`,
   deleteSessionsOfUser: `DELETE FROM sessions WHERE user_id = $1 RETURNING id_hash`,
+  sessionsOfUser: `SELECT id_hash FROM sessions WHERE user_id = $1`,
   createLoginAttempt: `INSERT INTO login_attempts (state_hash, nonce, code_verifier, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
   takeLoginAttempt: `DELETE FROM login_attempts WHERE state_hash = $1 RETURNING *`,
   deleteExpiredLoginAttempts: `DELETE FROM login_attempts WHERE expires_at <= $1`,
@@ -357,6 +358,10 @@ export class PostgresStore implements Store {
 
   async deleteExpiredSessions(now: string) {
     return (await this.#q('deleteExpiredSessions', [now])).rowCount ?? 0;
+  }
+
+  async sessionsOfUser(userId: string) {
+    return (await this.#rows('sessionsOfUser', [userId])).map((r) => str(r.id_hash));
   }
 
   async deleteSessionsOfUser(userId: string) {

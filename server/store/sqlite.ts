@@ -160,7 +160,8 @@ const SQL = {
   listDistricts: `SELECT name, cluster FROM districts ORDER BY name`,
   upsertDistrict: `INSERT INTO districts (name, cluster) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET cluster = excluded.cluster`,
   familyCountsByTeam: `SELECT team_id, COUNT(*) AS n FROM families GROUP BY team_id`,
-  sessionsOfUser: `DELETE FROM sessions WHERE user_id = ? RETURNING id_hash`,
+  deleteSessionsOfUser: `DELETE FROM sessions WHERE user_id = ? RETURNING id_hash`,
+  sessionsOfUser: `SELECT id_hash FROM sessions WHERE user_id = ?`,
   createLoginAttempt: `INSERT INTO login_attempts (state_hash, nonce, code_verifier, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
   takeLoginAttempt: `DELETE FROM login_attempts WHERE state_hash = ? RETURNING *`,
   deleteExpiredLoginAttempts: `DELETE FROM login_attempts WHERE expires_at <= ?`,
@@ -419,8 +420,14 @@ export class SqliteStore implements Store {
     return Number(this.#stmt('deleteExpiredSessions').run(now).changes);
   }
 
-  async deleteSessionsOfUser(userId: string): Promise<string[]> {
+  async sessionsOfUser(userId: string): Promise<string[]> {
     return this.#stmt('sessionsOfUser')
+      .all(userId)
+      .map((r) => str(r.id_hash));
+  }
+
+  async deleteSessionsOfUser(userId: string): Promise<string[]> {
+    return this.#stmt('deleteSessionsOfUser')
       .all(userId)
       .map((r) => str(r.id_hash));
   }

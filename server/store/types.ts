@@ -193,6 +193,8 @@ export interface Sessions {
   deleteSession(idHash: string): Promise<void>;
   /** Deletes every session that expired at or before `now`; resolves with how many. */
   deleteExpiredSessions(now: string): Promise<number>;
+  /** The hashes of every session of a user (expired ones too, until swept). */
+  sessionsOfUser(userId: string): Promise<string[]>;
   /** Deletes every session of a user; resolves with their hashes (so sockets and streams can be closed). */
   deleteSessionsOfUser(userId: string): Promise<string[]>;
   createLoginAttempt(a: LoginAttemptRow): Promise<void>;

@@ -149,12 +149,17 @@ describe('changes take effect at once', () => {
     expect(await closes).toEqual([CLOSE_SESSION_ENDED, CLOSE_SESSION_ENDED]);
     expect(Date.now() - started).toBeLessThan(1000);
     await expect.poll(() => stream.events).toContain('session-ended');
-    expect((await server.api('/api/me', { cookie: tablet })).status).toBe(401);
+    const me = await server.api('/api/me', { cookie: tablet });
+    expect(me.status).toBe(401);
+    // The device is told why, so it wipes its family data (an expired session would only get `unauthenticated`).
+    expect(me.json.error).toBe('account_deactivated');
     expect((await server.api('/api/auth/login', { method: 'POST', body: { username: 'cecilie', password: 'demo' } })).status).toBe(401);
     const audit = (await server.api('/api/admin/audit', { cookie: admin })).json.entries;
     expect(audit[0]).toMatchObject({ action: 'admin-user-deactivated', detail: { userId: 'u-cecilie' } });
     expect((await server.api('/api/admin/users/u-cecilie/reactivate', { cookie: admin, method: 'POST' })).status).toBe(200);
     expect(await server.login('cecilie')).toMatch(/^session=/);
+    // The sessions from before the deactivation stay dead.
+    expect((await server.api('/api/me', { cookie: tablet })).json.error).toBe('unauthenticated');
     await sleep(10);
   });
 

@@ -253,6 +253,7 @@ describe.each(variants)('store contract: $name', (variant) => {
       for (const [hash, userId] of [['h1', 'u-anna'], ['h2', 'u-anna'], ['h3', 'u-bo']]) {
         await store.createSession({ idHash: hash, userId, createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-02-01T00:00:00.000Z' });
       }
+      expect((await store.sessionsOfUser('u-anna')).sort()).toEqual(['h1', 'h2']);
       expect((await store.deleteSessionsOfUser('u-anna')).sort()).toEqual(['h1', 'h2']);
       expect(await store.sessionByHash('h1')).toBeUndefined();
       expect(await store.sessionByHash('h3')).toBeDefined();
