@@ -7,7 +7,10 @@ import type { CustomFetch } from 'openid-client';
 
 export class Browser {
   readonly cookies = new Map<string, string>();
-  constructor(readonly base: string) {}
+  readonly base: string;
+  constructor(base: string) {
+    this.base = base;
+  }
 
   cookieHeader() {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');

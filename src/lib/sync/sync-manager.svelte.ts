@@ -59,6 +59,9 @@ class SyncManager {
   #indexTimers = new Map<string, ReturnType<typeof setTimeout>>();
   #unwatchAccess: (() => void) | null = null;
 
+  /** Set by the layout: the server said this user was deactivated (it logs out and wipes). */
+  onDeactivated: (() => void) | null = null;
+
   start(me: Me) {
     // After a logout nothing of the old session syncs, not even from a tab that has not noticed yet.
     if (pendingLogout()) return;
@@ -147,6 +150,8 @@ class SyncManager {
     onSaved: (room: string) => void this.#setPending(room, 0),
     onClosed: (room: string, reason: ClosedReason) => {
       if (reason === 'access' && this.db) void this.#purge([room], 'access ended');
+      // The session ended (4401): ask the server why; a deactivation wipes the device (onDeactivated).
+      if (reason === 'session') void this.sweep();
       // The index listed a room the server refused: bring the index up to date (and purge what it held).
       if (reason === 'denied') void this.sweep();
     }
@@ -367,6 +372,8 @@ class SyncManager {
       ]);
     } catch (err) {
       if (err instanceof ApiFailure && err.status === 0) this.#onOffline();
+      // A deactivated user never syncs again: the device keeps nothing of theirs.
+      if (err instanceof ApiFailure && err.code === 'account_deactivated') this.onDeactivated?.();
       return;
     }
     if (!current()) return;
