@@ -79,7 +79,10 @@ const b64url = (v: string | Buffer) => Buffer.from(v).toString('base64url');
 
 /** An issuer in the test's hands: every HTTP request openid-client makes goes to `fetch`. */
 export class TestIssuer {
-  readonly issuer = 'https://idp.test';
+  readonly issuer: string;
+  constructor(issuer = 'https://idp.test') {
+    this.issuer = issuer;
+  }
   readonly clientId = 'fp-test';
   readonly #key = generateKeyPairSync('rsa', { modulusLength: 2048 });
   readonly kid = randomBytes(4).toString('hex');

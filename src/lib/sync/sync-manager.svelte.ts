@@ -62,6 +62,14 @@ class SyncManager {
   /** Set by the layout: the server said this user was deactivated (it logs out and wipes). */
   onDeactivated: (() => void) | null = null;
 
+  async #checkDeactivated() {
+    try {
+      await api('/api/me');
+    } catch (err) {
+      if (err instanceof ApiFailure && err.code === 'account_deactivated') this.onDeactivated?.();
+    }
+  }
+
   start(me: Me) {
     // After a logout nothing of the old session syncs, not even from a tab that has not noticed yet.
     if (pendingLogout()) return;
@@ -99,6 +107,16 @@ class SyncManager {
     this.db = null;
     this.#me = null;
     return Promise.all(closing).then(() => undefined);
+  }
+
+  /**
+   * Deactivated: wipe this user's family data now, not after the sweep in
+   * flight (reset(), which the logout runs next, waits for it and wipes again).
+   */
+  async purgeNow() {
+    const me = this.#me;
+    await this.stop();
+    if (me?.role === 'worker') await purgeAll(openDb(me.id), me.id);
   }
 
   /** Logout: forget this user's family data on this device. */
@@ -150,8 +168,8 @@ class SyncManager {
     onSaved: (room: string) => void this.#setPending(room, 0),
     onClosed: (room: string, reason: ClosedReason) => {
       if (reason === 'access' && this.db) void this.#purge([room], 'access ended');
-      // The session ended (4401): ask the server why; a deactivation wipes the device (onDeactivated).
-      if (reason === 'session') void this.sweep();
+      // The session ended (4401): ask the server why at once (a sweep may be busy); a deactivation wipes the device.
+      if (reason === 'session') void this.#checkDeactivated();
       // The index listed a room the server refused: bring the index up to date (and purge what it held).
       if (reason === 'denied') void this.sweep();
     }
