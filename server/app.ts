@@ -20,6 +20,7 @@ import { OverviewService } from './overview.ts';
 import { Administration } from './admin.ts';
 import { OidcSignIn, type ProviderSettings } from './identity/oidc.ts';
 import type { LocalIdp } from './identity/local-idp.ts';
+import { HistoryService } from './history.ts';
 
 export interface App {
   config: Config;
@@ -167,6 +168,7 @@ export async function createApp(
     events: (session, signal) => events.open(session, signal),
     originAllowed: (origin, request) => originOk(origin, new URL(request.url).origin),
     overview: (user, url) => overview.handle(user, url),
+    history: new HistoryService({ store }),
     secureCookies: (request) => new URL(config.origin ?? request.url).protocol === 'https:',
     leaseDays: config.leaseDays,
     accessLogMaxPerHour: config.accessLogMaxPerHour,
