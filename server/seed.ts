@@ -171,11 +171,12 @@ function consentFor(i: number, now: Date, team: string): { opener: Sector; conse
 
 export async function seedDemo(store: Identity & Families & Consents & Pick<RoomLog, 'appendUpdates'>, now: Date) {
   for (const { districts, ...t } of DEMO_TEAMS) {
-    await store.upsertTeam(t);
-    await store.setTeamDistricts(t.id, districts);
+    for (const name of districts) await store.upsertDistrict({ name, cluster: t.cluster });
+    await store.saveTeam(t, districts);
   }
   const hash = await hashPassword('demo');
-  for (const u of DEMO_USERS) await store.upsertUser({ ...u, passwordHash: hash, active: true });
+  // `sub` at the demo's local identity provider is the username (server/identity/local-idp.ts).
+  for (const u of DEMO_USERS) await store.upsertUser({ ...u, passwordHash: hash, active: true, issuer: 'local', subject: u.username, email: null });
   const workersOf = (team: string) => DEMO_USERS.filter((u) => u.role === 'worker' && u.teamIds.includes(team));
 
   let n = 0;
