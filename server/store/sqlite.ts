@@ -178,6 +178,8 @@ const SQL = {
       AND NOT EXISTS (SELECT 1 FROM update_authors a WHERE a.room = u.room AND a.seq = u.seq)
     ORDER BY seq`,
   loadUpdates: `SELECT seq, data FROM updates WHERE room = ? ORDER BY seq`,
+  loadSince: `SELECT seq, data FROM updates WHERE room = ? AND seq > ? ORDER BY seq`,
+  snapshotAtOrAfter: `SELECT 1 AS x FROM updates WHERE room = ? AND seq >= ? AND author = 'snapshot' LIMIT 1`,
   deleteUpTo: `DELETE FROM updates WHERE room = ? AND seq <= ?`,
   insertSnapshot: `INSERT INTO updates (room, seq, author, at, data) VALUES (?, ?, 'snapshot', ?, ?)`,
   audit: `INSERT INTO audit (at, user_id, family_id, room, action, detail, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -502,6 +504,16 @@ export class SqliteStore implements Store {
       .map((r) => ({ seq: Number(r.seq), data: r.data as Uint8Array }));
   }
 
+  async loadSince(room: string, afterSeq: number): Promise<StoredUpdate[]> {
+    return this.#stmt('loadSince')
+      .all(room, afterSeq)
+      .map((r) => ({ seq: Number(r.seq), data: r.data as Uint8Array }));
+  }
+
+  async exclusive<T>(_name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T }> {
+    return { ran: true, value: await fn() };
+  }
+
   async latestSeqs(rooms: readonly string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     for (let i = 0; i < rooms.length; i += 500) {
@@ -518,6 +530,7 @@ export class SqliteStore implements Store {
   /** Replace every update up to uptoSeq by one snapshot row at uptoSeq; their authorship moves to update_authors. */
   async compact(room: string, uptoSeq: number, snapshot: Uint8Array, at: string) {
     this.#tx(() => {
+      if (this.#stmt('snapshotAtOrAfter').get(room, uptoSeq)) return;
       this.#stmt('keepAuthorsUpTo').run(room, uptoSeq);
       this.#stmt('deleteUpTo').run(room, uptoSeq);
       this.#stmt('insertSnapshot').run(room, uptoSeq, at, snapshot);
