@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './relay.ts';
 import type { LoginLimits } from './auth.ts';
 import { DEFAULT_EVENT_LIMITS, type EventChannelLimits } from './event-channel.ts';
+import { isLogLevel, type LogLevel } from './log.ts';
 
 export interface Config {
   port: number;
@@ -28,6 +29,11 @@ export interface Config {
   redisUrl: string | null;
   /** This node's id in the fan-out (logs, metrics, ignoring its own messages). */
   nodeId: string;
+  /** Relay nodes sharing the work (RELAY_NODES, with REDIS_URL): each node's per-session bucket is rate/N. */
+  relayNodes: number;
+  /** GET /metrics: with a token, a matching bearer from anywhere; without, loopback only. */
+  metricsToken: string | null;
+  logLevel: LogLevel;
 }
 
 const NODE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -44,6 +50,18 @@ function nodeId(env: NodeJS.ProcessEnv): string {
   const v = env.NODE_ID;
   if (!v) return `n-${randomBytes(6).toString('hex')}`;
   if (!NODE_ID_PATTERN.test(v)) throw new Error(`NODE_ID must be 1–64 letters, digits, "-" or "_", got "${v}"`);
+  return v;
+}
+
+function metricsToken(v: string | undefined): string | null {
+  if (v === undefined || v === '') return null;
+  if (v.length < 16) throw new Error('METRICS_TOKEN must be at least 16 characters');
+  return v;
+}
+
+function logLevel(v: string | undefined): LogLevel {
+  if (v === undefined || v === '') return 'info';
+  if (!isLogLevel(v)) throw new Error(`LOG_LEVEL must be debug, info, warn or error, got "${v}"`);
   return v;
 }
 
@@ -101,6 +119,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { por
       retryMs: DEFAULT_EVENT_LIMITS.retryMs
     },
     redisUrl: redisUrl(env),
-    nodeId: nodeId(env)
+    nodeId: nodeId(env),
+    relayNodes: Math.max(1, Math.floor(num(env, 'RELAY_NODES', 1))),
+    metricsToken: metricsToken(env.METRICS_TOKEN),
+    logLevel: logLevel(env.LOG_LEVEL)
   };
 }

@@ -54,6 +54,8 @@ export interface RedisFanoutOptions {
 const DEFAULT_RECONNECT_MAX_MS = 2000;
 const DEFAULT_MAX_UNPUBLISHED_ROOMS = 10_000;
 const DEFAULT_MAX_PENDING_CONTROL = 10_000;
+/** How long a room's first load waits for its subscription to be confirmed. */
+const SUBSCRIBE_WAIT_MS = 1000;
 
 /** Exponential backoff with jitter, capped; never gives up (a node without Redis serves its own sockets and keeps trying). */
 export function reconnectDelay(retries: number, maxMs: number): number {
@@ -136,11 +138,16 @@ export class RedisFanout implements Fanout {
     this.#publish(roomChannel(room), encodeAwarenessFrame(this.nodeId, room, data, this.#o.now()), 'awareness');
   }
 
-  subscribeRoom(room: string, handler: RoomHandler): void {
-    if (this.#closed) return;
+  subscribeRoom(room: string, handler: RoomHandler): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     const had = this.#rooms.has(room);
     this.#rooms.set(room, handler);
-    if (!had) this.#subscribe(room);
+    if (had) return Promise.resolve();
+    const subscribing = this.#subscribe(room);
+    // While Redis is away a room must still load: the subscription completes on
+    // reconnect, and the reconnect resync reads what was missed.
+    if (!this.#sub.isReady) return Promise.resolve();
+    return Promise.race([subscribing, new Promise<void>((resolve) => setTimeout(resolve, SUBSCRIBE_WAIT_MS).unref())]);
   }
 
   unsubscribeRoom(room: string): void {
@@ -235,10 +242,10 @@ export class RedisFanout implements Fanout {
     }
   }
 
-  #subscribe(room: string) {
+  #subscribe(room: string): Promise<void> {
     // One listener function for every room channel: node-redis keeps listeners in a Set, so a
     // subscription issued twice (a retry after a reconnect) still delivers each message once.
-    this.#sub.subscribe(roomChannel(room), this.#onRoomMessage, true).catch((err: unknown) => {
+    return this.#sub.subscribe(roomChannel(room), this.#onRoomMessage, true).catch((err: unknown) => {
       // The subscription is retried when the subscriber is ready again (#onSubscriberReady).
       this.#log.warn('fanout.subscribe_failed', { room: id(room), ...errorFields(err) });
     });
