@@ -79,7 +79,7 @@ export async function createApp(
   let fanout: Fanout;
   let counters: Counters;
   try {
-    fanout = await createFanout({ redisUrl: config.redisUrl, nodeId: config.nodeId, maxMessageBytes: config.relay.maxMessageBytes }, { log, metrics });
+    fanout = await createFanout({ redisUrl: config.redisUrl, nodeId: config.nodeId, maxMessageBytes: config.relay.maxMessageBytes, secret: config.fanoutSecret }, { log, metrics });
     counters = await createCounters({ redisUrl: config.redisUrl, log });
   } catch (err) {
     await store.close();

@@ -31,6 +31,8 @@ export interface Config {
   nodeId: string;
   /** Relay nodes sharing the work (RELAY_NODES, with REDIS_URL): each node's per-session bucket is rate/N. */
   relayNodes: number;
+  /** Shared by every node: Redis messages carry an HMAC-SHA256 under it and unsigned ones are refused. */
+  fanoutSecret: string | null;
   /** GET /metrics: with a token, a matching bearer from anywhere; without, loopback only. */
   metricsToken: string | null;
   logLevel: LogLevel;
@@ -56,6 +58,12 @@ function nodeId(env: NodeJS.ProcessEnv): string {
 function metricsToken(v: string | undefined): string | null {
   if (v === undefined || v === '') return null;
   if (v.length < 16) throw new Error('METRICS_TOKEN must be at least 16 characters');
+  return v;
+}
+
+function fanoutSecret(v: string | undefined): string | null {
+  if (v === undefined || v === '') return null;
+  if (v.length < 32) throw new Error('FANOUT_SECRET must be at least 32 characters (e.g. `openssl rand -base64 32`)');
   return v;
 }
 
@@ -122,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { por
     nodeId: nodeId(env),
     relayNodes: Math.max(1, Math.floor(num(env, 'RELAY_NODES', 1))),
     metricsToken: metricsToken(env.METRICS_TOKEN),
+    fanoutSecret: fanoutSecret(env.FANOUT_SECRET),
     logLevel: logLevel(env.LOG_LEVEL)
   };
 }

@@ -18,7 +18,8 @@ describe.skipIf(!multiNodeEnv)('three nodes on one PostgreSQL + Redis', () => {
   let A: string, B: string, C: string;
 
   beforeAll(async () => {
-    cluster = await Cluster.start(3);
+    // Without the per-username delay the shared login limit is reached in a second.
+    cluster = await Cluster.start(3, { LOGIN_DELAY_AFTER: '1000' });
     [A, B, C] = cluster.nodes.map((n) => n.url);
   }, 60_000);
   afterEach(() => clients.closeAll());
@@ -136,6 +137,13 @@ describe.skipIf(!multiNodeEnv)('three nodes on one PostgreSQL + Redis', () => {
     expect(r.status).toBe(200);
     expect(await closed).toBe(CLOSE_ACCESS_ENDED);
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('failed logins count on every node (shared through Redis), so more nodes do not multiply the limit', async () => {
+    const attempt = (url: string) => api(url, '/api/auth/login', { method: 'POST', body: { username: 'frida', password: 'wrong' } });
+    // The default limit is 10 per username and address; spread over three nodes each saw at most 4.
+    for (let i = 0; i < 10; i++) expect((await attempt([A, B, C][i % 3])).status).toBe(401);
+    for (const url of [A, B, C]) expect((await attempt(url)).status).toBe(429);
   });
 
   it('logout on one node closes the session’s sockets on the others with 4401', async () => {
