@@ -16,12 +16,32 @@ import { headline, prepareRooms, runLoadOn, sessionsFor, specFor, type LoadShape
 import { removeDir, startOurs, startReference, type Ours, type Target } from './lib/proc.ts';
 import { ratio } from './lib/stats.ts';
 
+/** Counters and histogram sums of one node's GET /metrics (the bench runs on loopback, so no token is needed). */
+async function nodeMetrics(url: string) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const sum = (name: string) =>
+    text
+      .split('\n')
+      .filter((l) => (name.includes('{') ? l.startsWith(name) : l.startsWith(`${name}{`) || l.startsWith(`${name} `)))
+      .reduce((acc, l) => acc + Number(l.split(' ').at(-1)), 0);
+  const mean = (name: string) => Math.round((1e5 * sum(`${name}_sum`)) / Math.max(1, sum(`${name}_count`))) / 100;
+  return {
+    sequencerFills: sum('fp_sequencer_fills_total'),
+    fanoutLagMeanMs: mean('fp_fanout_lag_seconds'),
+    commitMeanMs: mean('fp_commit_seconds'),
+    remoteUpdates: sum('fp_updates_total{source="remote"'),
+    publishFailed: sum('fp_fanout_publish_failed_total')
+  };
+}
+
 export interface MultiNodeReport {
   skipped?: string;
   nodes: number;
   shape: LoadShape;
   sessions?: string;
   threeNodes?: ReturnType<typeof headline> & { deliveriesMissing: number; connected: number; cpuMicrosPerUpdatePerNode: number };
+  /** per node, from its /metrics after the run */
+  nodeMetrics?: Awaited<ReturnType<typeof nodeMetrics>>[];
   singleNodePostgres?: ReturnType<typeof headline>;
   referenceLeveldb?: ReturnType<typeof headline>;
   /** single node on PostgreSQL / reference with y-leveldb, CPU per update (bar ≤ 1.0) */
@@ -64,6 +84,7 @@ export async function multiNode(shape: LoadShape, log: (s: string) => void, node
         started.map((t) => t.pid),
         spec
       );
+      report.nodeMetrics = await Promise.all(started.map((t) => nodeMetrics(t.url)));
       const r = runs.threeNodes;
       log(`  fan-out p50/p95/p99 ${r.load.fanoutMs.p50}/${r.load.fanoutMs.p95}/${r.load.fanoutMs.p99} ms, CPU (sum) ${r.server.cpuMicrosPerUpdate} µs/update`);
       report.threeNodes = {
