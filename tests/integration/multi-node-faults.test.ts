@@ -9,7 +9,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { roomName } from '../../src/lib/shared/rooms.ts';
-import { Clients, kill9, login, sameState, sleep, waitFor, type TestClient } from './helpers.ts';
+import { CLOSE_SESSION_ENDED } from '../../src/lib/shared/protocol.ts';
+import { hashToken } from '../../server/auth.ts';
+import { barrier, Clients, closeCode, kill9, login, openTestStore, sameState, sleep, waitFor, type TestClient } from './helpers.ts';
 import { Cluster, freePort, multiNodeEnv, startRedis } from './fixtures/nodes.ts';
 
 const EDITS = 150; // per client
@@ -95,4 +97,34 @@ describe.skipIf(!multiNodeEnv)('faults on three nodes', () => {
     // Nothing closed a writer for good: they stayed on their nodes or came back.
     expect(writers.every((w) => w.provider.wsconnected)).toBe(true);
   }, 90_000);
+
+  it('after a Redis outage a node re-checks every open socket against the store: a session that ended meanwhile is closed (4401)', async () => {
+    const port = await freePort();
+    redis = await startRedis(port);
+    cluster = await Cluster.start(2, { REDIS_URL: `redis://127.0.0.1:${port}` });
+    const [A, B] = cluster.nodes.map((n) => n.url);
+    const cookie = await login(A, 'anna');
+    const keepCookie = await login(A, 'bo');
+    const ws = await clients.raw(B, ROOM, cookie);
+    const keep = await clients.raw(B, ROOM, keepCookie);
+    expect(await barrier(ws)).toBe(true);
+    const closed = closeCode(ws);
+    await kill9(redis);
+    redis = null;
+    // The session ends while B cannot hear of it: straight in the store, as a logout whose
+    // control message never reached B would leave it.
+    const store = await openTestStore(cluster.dataDir);
+    try {
+      await store.deleteSession(hashToken(cookie.slice('session='.length)));
+    } finally {
+      await store.close();
+    }
+    await sleep(300);
+    expect(ws.readyState).toBe(ws.OPEN); // B has not heard: nothing told it
+    redis = await startRedis(port);
+    const cap = sleep(15_000).then(() => 'still open after Redis came back');
+    expect(await Promise.race([closed, cap])).toBe(CLOSE_SESSION_ENDED);
+    expect(await barrier(keep)).toBe(true); // a live session stays
+  }, 90_000);
 });
+
