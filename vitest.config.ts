@@ -1,8 +1,12 @@
 // Vitest runs unit and integration tests in Node without the SvelteKit plugin:
-// the code under test is plain TypeScript (shared, domain, storage, server).
+// the code under test is plain TypeScript (shared, domain, storage, server),
+// and the client's state managers (*.svelte.ts), whose runes the Svelte
+// plugin compiles.
 import { defineConfig } from 'vitest/config';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 export default defineConfig({
+  plugins: [svelte()],
   test: {
     include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'],
     environment: 'node',

@@ -56,6 +56,43 @@ export function verdicts(r: Record<string, unknown>): Bar[] {
       : { bar: 'Caseload first list paint ≤ 300 ms', verdict: client ? 'not yet measurable' : 'not run', measured: client?.error ?? '' }
   );
 
+  const tablet = client?.tablet;
+  bars.push(
+    tablet
+      ? {
+          bar: `Tablet (CPU throttled ${tablet.cpuThrottling}×): large plan first paint ≤ 100 ms p95`,
+          verdict: verdict(tablet.largePlan.firstPaint.inAppNavigationMs.p95 <= 100),
+          measured: `in-app p95 ${tablet.largePlan.firstPaint.inAppNavigationMs.p95} ms (without a stored copy ${tablet.largePlan.firstPaint.inAppWithoutCopyMs.p95} ms; full page load ${tablet.largePlan.firstPaint.fullPageLoadMs.p95} ms)`
+        }
+      : { bar: 'Tablet: large plan first paint ≤ 100 ms p95', verdict: client ? 'not yet measurable' : 'not run', measured: client?.error ?? '' },
+    tablet
+      ? {
+          bar: `Tablet (CPU throttled ${tablet.cpuThrottling}×): caseload filter + sort ≤ 33 ms`,
+          verdict: verdict(tablet.caseload.filterSortWorkMs.p95 <= 33),
+          measured: `DOM updated and laid out p95 ${tablet.caseload.filterSortWorkMs.p95} ms; to the next frame p95 ${tablet.caseload.filterSortToPaintMs.p95} ms; ${tablet.caseload.families} families`
+        }
+      : { bar: 'Tablet: caseload filter + sort ≤ 33 ms', verdict: client ? 'not yet measurable' : 'not run', measured: client?.error ?? '' },
+    tablet
+      ? {
+          bar: `Tablet (CPU throttled ${tablet.cpuThrottling}×): caseload first list paint ≤ 600 ms`,
+          verdict: verdict(tablet.caseload.firstListPaintMs.p95 <= 600),
+          measured: `full page load to the first 60 rows painted p95 ${tablet.caseload.firstListPaintMs.p95} ms`
+        }
+      : { bar: 'Tablet: caseload first list paint ≤ 600 ms', verdict: client ? 'not yet measurable' : 'not run', measured: client?.error ?? '' }
+  );
+  const js = client?.initialJs;
+  bars.push(
+    js
+      ? {
+          bar: 'Initial JavaScript of the login and caseload pages ≤ 120 KiB gzip',
+          verdict: verdict(Math.max(js.login.initial.gzipBytes, js.caseload.initial.gzipBytes) <= 120 * 1024),
+          measured:
+            `before first paint: login ${(js.login.initial.gzipBytes / 1024).toFixed(1)} KiB, caseload ${(js.caseload.initial.gzipBytes / 1024).toFixed(1)} KiB; ` +
+            `fetched after it by the background sync (room code): login ${(js.login.deferred.gzipBytes / 1024).toFixed(1)} KiB, caseload ${(js.caseload.deferred.gzipBytes / 1024).toFixed(1)} KiB`
+        }
+      : { bar: 'Initial JavaScript ≤ 120 KiB gzip', verdict: client ? 'not yet measurable' : 'not run', measured: client?.error ?? '' }
+  );
+
   const ours = catchUp?.find((c) => c.target === 'ours');
   bars.push(
     ours

@@ -7,53 +7,65 @@
 //    first frame after the whole plan is in the DOM;
 //  - the caseload with 5,000 families in the local index: first list paint,
 //    and search / filter / sort to paint;
-//  - initial JavaScript (gzip) of the login and caseload pages.
+//  - initial JavaScript (gzip) of the login and caseload pages (initial-js.ts);
+//  - the large plan and the caseload again on a "tablet": Chromium's CPU
+//    throttled 4× (DESIGN §9's tablet bars).
 // "Painted" = the DOM holds the content and one frame has been produced after
 // it (requestAnimationFrame, then a task).
 import { spawnSync } from 'node:child_process';
-import { gzipSync, constants as zlib } from 'node:zlib';
 import * as Y from 'yjs';
-import { chromium, type Browser, type BrowserContext } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { addAction, addDecision, addGoal, addHope, addMeeting, collection, updateItem } from '../src/lib/domain/plan.ts';
 import { VIEW_SNAPSHOT_KEY, VIEW_SNAPSHOT_STORE } from '../src/lib/storage/view-snapshot.ts';
+import { initialJs, kib, launchChromium, signedIn, type InitialJs } from './initial-js.ts';
 import { createFamilies, login, removeDir, startOurs, type Ours } from './lib/proc.ts';
 import { providerFor, synced } from './lib/yclient.ts';
 import { round, summarize, type Summary } from './lib/stats.ts';
+import { roomName } from '../src/lib/shared/rooms.ts';
 
 const NOT_YET = 'not yet measurable';
 
+/** Field tablets are several times slower than this machine's cores (DESIGN §9). */
+export const TABLET_CPU_THROTTLING = 4;
+
 export interface ClientResult {
   build: { ok: boolean; seconds: number; error?: string };
-  largePlan?: {
-    goals: number;
-    actions: number;
-    meetings: number;
-    updateBytes: number;
-    rendered: string;
-    /** what (a) waits for: every element the finished page shows in the first viewport (1280×800), as selectors */
-    firstScreen: string[];
-    /** (a) navigation start → the first frame in which the header shows the family and every `firstScreen` element is in the DOM, inside the viewport (DESIGN §9's bar) */
-    firstPaint: { inAppNavigationMs: Summary; fullPageLoadMs: Summary; inAppWithoutCopyMs: Summary };
-    /** (b) navigation start → the first frame after every action row, every goal, the meetings shown, the feedback and the family sections are in the DOM */
-    wholePlan: { inAppNavigationMs: Summary; fullPageLoadMs: Summary; inAppWithoutCopyMs: Summary };
-    /** repetitions whose page was painted from the stored copy of the view (out of all, the cold first one included) */
-    fromCopy: { inApp: number; fullPageLoad: number; inAppWithoutCopy: number; of: number };
-    /** every repetition in order, the cold first one included: [first paint, whole plan] */
-    samplesMs: { inApp: [number, number][]; fullPageLoad: [number, number][]; inAppWithoutCopy: [number, number][] };
-    note: string;
-  };
-  caseload?: {
-    families: number;
-    indexFillSeconds: number;
-    firstListPaintMs: Summary;
-    /** event → filterAndSort over every row, DOM updated, style and layout done: what must fit in one 16 ms frame */
-    filterSortWorkMs: Summary;
-    /** event → the next frame after it (includes waiting for that frame) */
-    filterSortToPaintMs: Summary;
-    note: string;
-  };
-  initialJs?: Record<'login' | 'caseload', { files: number; rawBytes: number; gzipBytes: number; transferredBytes: number }>;
+  largePlan?: LargePlanFigures;
+  caseload?: CaseloadFigures;
+  initialJs?: InitialJs;
+  /** the large plan and caseload figures again with Chromium's CPU throttled (CDP Emulation.setCPUThrottlingRate) */
+  tablet?: { cpuThrottling: number; largePlan: LargePlanFigures; caseload: CaseloadFigures };
   error?: string;
+}
+
+export interface LargePlanFigures {
+  goals: number;
+  actions: number;
+  meetings: number;
+  updateBytes: number;
+  rendered: string;
+  /** what (a) waits for: every element the finished page shows in the first viewport (1280×800), as selectors */
+  firstScreen: string[];
+  /** (a) navigation start → the first frame in which the header shows the family and every `firstScreen` element is in the DOM, inside the viewport (DESIGN §9's bar) */
+  firstPaint: { inAppNavigationMs: Summary; fullPageLoadMs: Summary; inAppWithoutCopyMs: Summary };
+  /** (b) navigation start → the first frame after every action row, every goal, the meetings shown, the feedback and the family sections are in the DOM */
+  wholePlan: { inAppNavigationMs: Summary; fullPageLoadMs: Summary; inAppWithoutCopyMs: Summary };
+  /** repetitions whose page was painted from the stored copy of the view (out of all, the cold first one included) */
+  fromCopy: { inApp: number; fullPageLoad: number; inAppWithoutCopy: number; of: number };
+  /** every repetition in order, the cold first one included: [first paint, whole plan] */
+  samplesMs: { inApp: [number, number][]; fullPageLoad: [number, number][]; inAppWithoutCopy: [number, number][] };
+  note: string;
+}
+
+export interface CaseloadFigures {
+  families: number;
+  indexFillSeconds: number;
+  firstListPaintMs: Summary;
+  /** event → filterAndSort over every row, DOM updated, style and layout done: what must fit in one 16 ms frame */
+  filterSortWorkMs: Summary;
+  /** event → the next frame after it (includes waiting for that frame) */
+  filterSortToPaintMs: Summary;
+  note: string;
 }
 
 const PAINT_HELPERS = `
@@ -143,43 +155,19 @@ function largePlan(doc: Y.Doc) {
   }
 }
 
+/** Slows the page's CPU as a field tablet's would be (1: no throttling). Applies to the page's renderer until it is closed. */
+async function throttleCpu(page: Page, rate: number) {
+  if (rate === 1) return;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+}
+
+const profileLabel = (cpuRate: number) => (cpuRate === 1 ? '' : ` (tablet, CPU ${cpuRate}× slower)`);
+
 async function repeat<T>(n: number, run: () => Promise<T>): Promise<T[]> {
   const out: T[] = [];
   for (let i = 0; i < n; i++) out.push(await run());
   return out;
-}
-
-async function scriptBytes(context: BrowserContext, path: string): Promise<{ files: number; rawBytes: number; gzipBytes: number; transferredBytes: number }> {
-  const page = await context.newPage();
-  const scripts: { url: string; body: Buffer; transferred: number }[] = [];
-  const pending: Promise<void>[] = [];
-  page.on('response', (r) => {
-    const url = r.url();
-    if (!/\.m?js(\?|$)/.test(url)) return;
-    pending.push(
-      (async () => {
-        const body = await r.body().catch(() => Buffer.alloc(0));
-        const sizes = await r.request().sizes().catch(() => ({ responseBodySize: body.byteLength }));
-        scripts.push({ url, body, transferred: sizes.responseBodySize });
-      })()
-    );
-  });
-  await page.goto(path, { waitUntil: 'networkidle' });
-  await Promise.all(pending);
-  await page.close();
-  return {
-    files: scripts.length,
-    rawBytes: scripts.reduce((n, s) => n + s.body.byteLength, 0),
-    gzipBytes: scripts.reduce((n, s) => n + gzipSync(s.body, { level: zlib.Z_BEST_COMPRESSION }).byteLength, 0),
-    transferredBytes: scripts.reduce((n, s) => n + s.transferred, 0)
-  };
-}
-
-async function signedIn(browser: Browser, server: Ours, username: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
-  const r = await context.request.post('/api/auth/login', { headers: { origin: server.url }, data: { username, password: 'demo' } });
-  if (r.status() !== 204) throw new Error(`login ${username}: HTTP ${r.status()}`);
-  return context;
 }
 
 export async function clientBench(opts: { quick: boolean }, log: (s: string) => void): Promise<ClientResult> {
@@ -205,21 +193,18 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
     const doc = new Y.Doc();
     largePlan(doc);
     const updateBytes = Y.encodeStateAsUpdate(doc).byteLength;
-    const p = providerFor(server, `f-${planId}.plan`, doc, { cookie: frida });
+    const p = providerFor(server, roomName(planId, 'plan'), doc, { cookie: frida });
     await synced(p);
     await new Promise((r) => setTimeout(r, 500));
     p.destroy();
     const actions = collection(doc, 'actions').size;
 
-    const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-      args: [...(isRoot ? ['--no-sandbox'] : []), '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-    });
+    browser = await launchChromium();
+    const chromium = browser;
 
     // ---- large plan from IndexedDB ----
-    {
-      const context = await signedIn(browser, server, 'frida');
+    const measureLargePlan = async (cpuRate: number, reps: number): Promise<LargePlanFigures> => {
+      const context = await signedIn(chromium, server, 'frida');
       await context.addInitScript({ content: PAINT_HELPERS });
       const page = await context.newPage();
       const meetingsShown = 4; // the page shows the upcoming and latest meetings four at a time
@@ -233,6 +218,8 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
       planTimes.name = (await page.locator('.planhead h1').textContent()) ?? '';
       // From now on the relay is unreachable: whatever shows comes from the device.
       await context.routeWebSocket(/\/sync\//, () => {});
+      // The profile's CPU from here on: the setup above ran at full speed.
+      await throttleCpu(page, cpuRate);
       // Each full page load starts timing at navigation start (performance.now() is 0 there).
       await context.addInitScript({
         content: `if (location.pathname.startsWith('/familie/')) window.__planTimesLoad = window.__planTimes(${JSON.stringify(planTimes)});`
@@ -271,7 +258,7 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
                 tx.onerror = () => reject(tx.error);
               };
             }),
-          { room: `f-${planId}.plan`, store: VIEW_SNAPSHOT_STORE, key: VIEW_SNAPSHOT_KEY }
+          { room: roomName(planId, 'plan'), store: VIEW_SNAPSHOT_STORE, key: VIEW_SNAPSHOT_KEY }
         );
       const openInApp = async (withoutCopy: boolean): Promise<[number, number]> => {
         await page.locator(`a[data-family-id="${planId}"]`).waitFor();
@@ -308,7 +295,7 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
       const first = (xs: [number, number][]) => summarize(xs.slice(1).map((x) => x[0]));
       const whole = (xs: [number, number][]) => summarize(xs.slice(1).map((x) => x[1]));
       const samples = (xs: [number, number][]) => xs.map(([a, b]) => [round(a, 1), round(b, 1)] as [number, number]);
-      result.largePlan = {
+      const out: LargePlanFigures = {
         goals: planTimes.goals,
         actions,
         meetings: collection(doc, 'meetings').size,
@@ -325,16 +312,18 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
           'In-app navigation (caseload → plan) runs with the browser offline; full page loads with HTTP up but the relay unreachable (WebSocket routed nowhere); either way the plan comes from IndexedDB. ' +
           '"Without copy": the stored copy of the view is removed before each opening, as a change made elsewhere makes it unusable; then the page waits for the document. First repetition of each series dropped (cold).'
       };
+      if (cpuRate !== 1) out.note += ` Tablet profile: Chromium's CPU throttled ${cpuRate}× (CDP Emulation.setCPUThrottlingRate) after the plan was synced and its copy stored.`;
       log(
-        `client: large plan first paint p95: in-app ${result.largePlan.firstPaint.inAppNavigationMs.p95} ms, full load ${result.largePlan.firstPaint.fullPageLoadMs.p95} ms, in-app without copy ${result.largePlan.firstPaint.inAppWithoutCopyMs.p95} ms; ` +
-          `whole plan p95: in-app ${result.largePlan.wholePlan.inAppNavigationMs.p95} ms, full load ${result.largePlan.wholePlan.fullPageLoadMs.p95} ms`
+        `client${profileLabel(cpuRate)}: large plan first paint p95: in-app ${out.firstPaint.inAppNavigationMs.p95} ms, full load ${out.firstPaint.fullPageLoadMs.p95} ms, in-app without copy ${out.firstPaint.inAppWithoutCopyMs.p95} ms; ` +
+          `whole plan p95: in-app ${out.wholePlan.inAppNavigationMs.p95} ms, full load ${out.wholePlan.fullPageLoadMs.p95} ms`
       );
       await context.close();
-    }
+          return out;
+    };
 
     // ---- caseload of 5,000 families, from the local index ----
-    {
-      const context = await signedIn(browser, server, 'anna');
+    const measureCaseload = async (cpuRate: number, reps: number): Promise<CaseloadFigures> => {
+      const context = await signedIn(chromium, server, 'anna');
       const total = families + 22;
       // Background room syncs would compete with the measurement: the relay is
       // unreachable, so the index holds the rows the sweep wrote from /api/families.
@@ -376,6 +365,8 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
         await new Promise((res) => (tx.oncomplete = res));
         db.close();
       }, 'u-anna');
+      // The profile's CPU from here on: filling the index ran at full speed.
+      await throttleCpu(page, cpuRate);
       const firstPaint = await repeat(Math.max(3, Math.floor(reps / 2)), async () => {
         await page.goto('/', { waitUntil: 'commit' });
         const t = await page.evaluate(() => (window as unknown as { __listPainted: Promise<number> }).__listPainted);
@@ -426,7 +417,7 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
           paintTimes.push(t.paint);
         }
       }
-      result.caseload = {
+      const out: CaseloadFigures = {
         families: total,
         indexFillSeconds: round(indexFillMs / 1000, 1),
         firstListPaintMs: summarize(firstPaint.slice(1)),
@@ -437,20 +428,31 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
           'then search, filter and sort changes (filterAndSort over every row + rendering 60 cards), timed from the event to DOM-updated-and-laid-out (work) and to the next frame (to paint). ' +
           `The index was filled by the app's own sweep from GET /api/families (indexFillSeconds, with the relay unreachable), then given varied due dates, overdue counts and activity.`
       };
-      log(`client: caseload ${total} families: index filled in ${result.caseload.indexFillSeconds} s; first list paint p95 ${result.caseload.firstListPaintMs.p95} ms; filter/sort work p95 ${result.caseload.filterSortWorkMs.p95} ms, to paint p95 ${result.caseload.filterSortToPaintMs.p95} ms`);
+      if (cpuRate !== 1) out.note += ` Tablet profile: Chromium's CPU throttled ${cpuRate}× (CDP Emulation.setCPUThrottlingRate) after the index was filled.`;
+      log(`client${profileLabel(cpuRate)}: caseload ${total} families: index filled in ${out.indexFillSeconds} s; first list paint p95 ${out.firstListPaintMs.p95} ms; filter/sort work p95 ${out.filterSortWorkMs.p95} ms, to paint p95 ${out.filterSortToPaintMs.p95} ms`);
       await context.close();
-    }
+          return out;
+    };
+
+    result.largePlan = await measureLargePlan(1, reps);
+    result.caseload = await measureCaseload(1, reps);
 
     // ---- initial JavaScript ----
     {
-      const anon = await browser.newContext({ baseURL: server.url });
-      const loginJs = await scriptBytes(anon, '/login');
-      await anon.close();
-      const anna = await signedIn(browser, server, 'anna');
-      const caseloadJs = await scriptBytes(anna, '/');
-      await anna.close();
-      result.initialJs = { login: loginJs, caseload: caseloadJs };
-      log(`client: initial JS gzip: login ${round(loginJs.gzipBytes / 1024, 1)} KiB, caseload ${round(caseloadJs.gzipBytes / 1024, 1)} KiB`);
+      result.initialJs = await initialJs(browser, server);
+      const { login: l, caseload: c } = result.initialJs;
+      log(`client: initial JS gzip: login ${kib(l.initial.gzipBytes)} KiB (+${kib(l.deferred.gzipBytes)} after paint), caseload ${kib(c.initial.gzipBytes)} KiB (+${kib(c.deferred.gzipBytes)} after paint)`);
+    }
+
+    // ---- the same figures on a field tablet: Chromium's CPU throttled ----
+    {
+      const tabletReps = Number(process.env.BENCH_CLIENT_TABLET_REPS) || reps;
+      log(`client: tablet profile (CPU throttled ${TABLET_CPU_THROTTLING}×), ${tabletReps} repetitions`);
+      result.tablet = {
+        cpuThrottling: TABLET_CPU_THROTTLING,
+        largePlan: await measureLargePlan(TABLET_CPU_THROTTLING, tabletReps),
+        caseload: await measureCaseload(TABLET_CPU_THROTTLING, tabletReps)
+      };
     }
   } catch (err) {
     result.error = String((err as Error).stack ?? err).slice(0, 2000);

@@ -21,6 +21,7 @@ import {
 } from './lib/proc.ts';
 import { mb, ratio, round } from './lib/stats.ts';
 import { RELAY_ACK_PARAMS } from '../src/lib/sync/relay-state.ts';
+import { roomName } from '../src/lib/shared/rooms.ts';
 
 export interface LoadShape {
   clients: number;
@@ -53,10 +54,10 @@ export interface RunFigures {
 
 /** The family rooms the load uses; on our relay they are created through the API first. */
 export async function prepareRooms(target: Target, n: number, prefix = 'Bench'): Promise<string[]> {
-  if (target.kind !== 'ours') return Array.from({ length: n }, (_, i) => `f-bench-${String(i).padStart(5, '0')}.plan`);
+  if (target.kind !== 'ours') return Array.from({ length: n }, (_, i) => roomName(`bench-${String(i).padStart(5, '0')}`, 'plan'));
   const cookie = await login(target.url, 'anna');
   const ids = await createFamilies(target.url, cookie, 'gellerup', n, prefix);
-  return ids.map((id) => `f-${id}.plan`);
+  return ids.map((id) => roomName(id, 'plan'));
 }
 
 /**

@@ -83,8 +83,12 @@ if (r.client) {
     row(`caseload: search/filter/sort to next frame (ms)`, c.caseload.filterSortToPaintMs.p50, c.caseload.filterSortToPaintMs.p95, c.caseload.filterSortToPaintMs.n);
   }
   if (c.initialJs) {
-    out.push('', '| page | JS files | raw (KiB) | gzip -9 (KiB) | as transferred (KiB) |', '|---|---:|---:|---:|---:|');
-    for (const [page, j] of Object.entries(c.initialJs)) row(page, j.files, (j.rawBytes / 1024).toFixed(1), (j.gzipBytes / 1024).toFixed(1), (j.transferredBytes / 1024).toFixed(1));
+    out.push('', '| page | scripts | JS files | raw (KiB) | gzip -9 (KiB) | as transferred (KiB) |', '|---|---|---:|---:|---:|---:|');
+    for (const [page, p] of Object.entries(c.initialJs)) {
+      for (const [which, j] of [['before first paint', p.initial], ['after it (background sync)', p.deferred]] as const) {
+        row(page, which, j.files, (j.rawBytes / 1024).toFixed(1), (j.gzipBytes / 1024).toFixed(1), (j.transferredBytes / 1024).toFixed(1));
+      }
+    }
   }
   if (c.error) out.push('', `Client error: ${c.error.split('\n')[0]}`);
   out.push('');

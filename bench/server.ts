@@ -5,13 +5,11 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as Y from 'yjs';
 import { createApp, registerApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { listen, PROTO_HEADER, type NodeHandler } from '../server/http.ts';
 import { roomName, type Sector } from '../src/lib/shared/rooms.ts';
-import { setMeta } from '../src/lib/domain/plan.ts';
-import { ORIGIN_SEED } from '../src/lib/domain/origins.ts';
+import { firstPlanUpdate } from '../src/lib/domain/plan.ts';
 
 export type ServerRequest =
   | { id: number; type: 'stats' }
@@ -30,7 +28,7 @@ export interface ServerStats {
 const config = loadConfig(process.env, { port: 0, demo: true });
 let handler: NodeHandler | null = null;
 if (process.env.BENCH_UI === '1') {
-  const file = resolve('build/handler.js');
+  const file = resolve(process.env.BENCH_BUILD_DIR || 'build', 'handler.js');
   if (!existsSync(file)) throw new Error('bench/server.ts: BENCH_UI=1 needs a build (npx vite build)');
   process.env.PROTOCOL_HEADER = PROTO_HEADER;
   handler = ((await import(pathToFileURL(file).href)) as { handler: NodeHandler }).handler;
@@ -69,9 +67,7 @@ async function bulkFamilies(req: Extract<ServerRequest, { type: 'families' }>): 
       createdAt: now,
       createdBy: req.createdBy
     });
-    const doc = new Y.Doc();
-    setMeta(doc, { name, district: req.district, teamId: req.teamId, status: 'aktiv' }, ORIGIN_SEED);
-    await app.store.appendUpdates([{ room: roomName(id, 'plan'), author: req.createdBy, at: now, data: Y.encodeStateAsUpdate(doc) }]);
+    await app.store.appendUpdates([{ room: roomName(id, 'plan'), author: req.createdBy, at: now, data: firstPlanUpdate({ name, district: req.district, teamId: req.teamId, status: 'aktiv' }) }]);
     ids.push(id);
   }
   return ids;

@@ -24,6 +24,7 @@ import { consentAuthority, widenedForRecorder, type ConsentAuthority } from '../
 import { AUDIT_ACTIONS, summariseAccessLog } from './access-log.ts';
 import { LocalCounters } from './limits/local.ts';
 import type { Counters } from './limits/types.ts';
+import { filterHistory, HISTORY_SECTIONS, type HistoryResponse, type HistorySection, type HistorySession, type AsOfResponse } from '../src/lib/domain/history.ts';
 
 export interface ApiDeps {
   store: Identity & Families & Consents & AuditLog & Pick<RoomLog, 'latestSeqs' | 'changeGroupsOfRooms'>;
@@ -44,6 +45,11 @@ export interface ApiDeps {
    * streaming response, or null when the session has its maximum of streams.
    */
   events(session: SessionUser, signal: AbortSignal): Response | null;
+  /** A room's history, oldest session first (server/history.ts). */
+  history: {
+    sessions(room: string, kind: 'plan' | 'journal'): Promise<{ sessions: HistorySession[]; seq: number }>;
+    asOf(room: string, at: string): Promise<Uint8Array>;
+  };
   /** GET /api/overview for a signed-in user (server/overview.ts). */
   overview(user: UserRow, url: URL): Promise<Response>;
   secureCookies(request: Request): boolean;
@@ -138,6 +144,8 @@ export class Api {
     this.#route('POST', '/api/families/:id/consents', (c) => this.#createConsent(c));
     this.#route('POST', '/api/families/:id/consents/:consentId/revoke', (c) => this.#revokeConsent(c));
     this.#route('GET', '/api/families/:id/access-log', (c) => this.#accessLog(c));
+    this.#route('GET', '/api/families/:id/history', (c) => this.#history(c));
+    this.#route('GET', '/api/families/:id/history/as-of', (c) => this.#historyAsOf(c));
     this.#route('POST', '/api/access-log', (c) => this.#uploadAccessLog(c));
     this.#route('GET', '/api/events', (c) => this.#events(c));
     this.#route('GET', '/api/overview', async (c) => this.#d.overview((await this.#session(c.request)).user, c.url));
@@ -269,6 +277,48 @@ export class Api {
 
   async #audit(userId: string | null, action: string, detail: string | null, familyId: string | null = null) {
     (await this.#d.store.audit({ at: this.#now().toISOString(), userId, familyId, room: null, action, detail, deviceId: null }));
+  }
+
+  /**
+   * The family, if the user may read the given part (DESIGN §6: the access
+   * rule, for workers, specialists with a grant and the family itself); 404
+   * otherwise, as for a family that does not exist.
+   */
+  async #familyReadable(user: UserRow, id: string, part: Part): Promise<FamilyRow> {
+    if (!FAMILY_ID_PATTERN.test(id)) throw new HttpError(404, 'not_found');
+    const family = await this.#d.store.familyById(id);
+    if (!family || this.#accessOf(user, family, part, await this.#d.store.consentsOfFamily(family.id)) === 'none') throw new HttpError(404, 'not_found');
+    return family;
+  }
+
+  // ---- history -------------------------------------------------------------
+
+  async #history({ request, url, params }: Ctx) {
+    const { user } = await this.#session(request);
+    const part = url.searchParams.get('part') ?? 'plan';
+    if (part !== 'plan' && !isSector(part)) throw new HttpError(400, 'history_part');
+    const section = url.searchParams.get('section') || undefined;
+    if (section !== undefined && !(HISTORY_SECTIONS as readonly string[]).includes(section)) throw new HttpError(400, 'history_section');
+    const who = url.searchParams.get('user') || undefined;
+    if (who !== undefined && who.length > 100) throw new HttpError(400, 'history_user');
+    const family = await this.#familyReadable(user, params.id, part);
+    const all = await this.#d.history.sessions(roomName(family.id, part), part === 'plan' ? 'plan' : 'journal');
+    let sessions = filterHistory(all.sessions, { user: who, section: section as HistorySection | undefined });
+    // DESIGN §5: who made an underretning is never shown outside the social sector.
+    if (part !== 'plan' && user.sector !== 'social') sessions = sessions.map((s) => (s.changes.some((c) => c.section === 'entries' && c.label.startsWith('underretning')) ? { ...s, author: '' } : s));
+    const people = Object.fromEntries(await this.#d.store.userNames(sessions.map((s) => s.author).filter(Boolean)));
+    const body: HistoryResponse = { part, sessions, people, seq: all.seq };
+    return json(200, body);
+  }
+
+  async #historyAsOf({ request, url, params }: Ctx) {
+    const { user } = await this.#session(request);
+    const at = url.searchParams.get('at') ?? '';
+    if (!ISO_INSTANT.test(at) || Number.isNaN(Date.parse(at))) throw new HttpError(400, 'history_at');
+    const family = await this.#familyReadable(user, params.id, 'plan');
+    const update = await this.#d.history.asOf(roomName(family.id, 'plan'), new Date(at).toISOString());
+    const body: AsOfResponse = { at: new Date(at).toISOString(), update: Buffer.from(update).toString('base64') };
+    return json(200, body);
   }
 
   // ---- auth ----------------------------------------------------------------

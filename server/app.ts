@@ -1,10 +1,9 @@
 // Composition root: store + auth + relay + API, wired by events. Used by the
-// production server (index.ts), the dev server (dev.ts) and the tests.
+// production server (index.ts), the dev server (vite.config.ts's plugin), the
+// bench (bench/server.ts) and the tests.
 import type { IncomingMessage } from 'node:http';
-import * as Y from 'yjs';
 import { roomName } from '../src/lib/shared/rooms.ts';
-import { readTovholder, setMeta } from '../src/lib/domain/plan.ts';
-import { ORIGIN_SEED } from '../src/lib/domain/origins.ts';
+import { firstPlanUpdate, readTovholder } from '../src/lib/domain/plan.ts';
 import { Api } from './api.ts';
 import { affectedUsers, FanoutAccessEvents } from './access-events.ts';
 import { accessOf } from './access-of.ts';
@@ -21,6 +20,7 @@ import { openStore } from './store/index.ts';
 import type { FamilyRow, Store } from './store/types.ts';
 import { Summariser } from './summaries.ts';
 import { OverviewService } from './overview.ts';
+import { HistoryService } from './history.ts';
 
 export interface App {
   config: Config;
@@ -43,12 +43,7 @@ export interface App {
   close(): Promise<void>;
 }
 
-const APP_KEY = Symbol.for('familiens-plan.app');
-
-/** hooks.server.ts finds the running app here; set once by the composition root. */
-export function registerApp(app: App | null) {
-  (globalThis as Record<symbol, unknown>)[APP_KEY] = app;
-}
+export { registerApp } from './app-registry.ts';
 
 /** scheme://host of an upgrade request; the scheme was set by http.ts from the socket. */
 function requestOrigin(req: IncomingMessage): string | null {
@@ -139,9 +134,7 @@ export async function createApp(
   });
 
   const initPlan = async (family: FamilyRow) => {
-    const doc = new Y.Doc();
-    setMeta(doc, { name: family.name, district: family.district, teamId: family.teamId, status: family.status }, ORIGIN_SEED);
-    await store.appendUpdates([{ room: roomName(family.id, 'plan'), author: family.createdBy, at: family.createdAt, data: Y.encodeStateAsUpdate(doc) }]);
+    await store.appendUpdates([{ room: roomName(family.id, 'plan'), author: family.createdBy, at: family.createdAt, data: firstPlanUpdate(family) }]);
     summaries.schedule(family.id, family.createdAt);
   };
 
@@ -158,6 +151,7 @@ export async function createApp(
     events: (session, signal) => events.open(session, signal),
     originAllowed: (origin, request) => originOk(origin, new URL(request.url).origin),
     overview: (user, url) => overview.handle(user, url),
+    history: new HistoryService({ store }),
     secureCookies: (request) => new URL(config.origin ?? request.url).protocol === 'https:',
     leaseDays: config.leaseDays,
     accessLogMaxPerHour: config.accessLogMaxPerHour,

@@ -1,11 +1,12 @@
-// Validation of a consent as the API receives it (DESIGN §6, §8). Pure: it
-// turns an untrusted JSON body into the fields of a consent record, or names
-// the first thing that is wrong with a stable error code (and, where it helps,
-// the offending value) so the API can answer 400 with a Danish message.
-import { addMonths } from 'date-fns/addMonths';
+// The HTTP-body adapter for a consent (DESIGN §6, §8). Pure: it turns an
+// untrusted JSON body into the fields of a consent record, or names the first
+// thing that is wrong with a stable error code (and, where it helps, the
+// offending value) so the API can answer 400 with a Danish message. The rules
+// themselves (methods, documentation, period bounds) are src/lib/shared/consent.ts',
+// which the consent form applies too; this file only reads JSON.
 import { PARTS, SECTORS, isPart, isSector, type Part, type Sector } from '../src/lib/shared/rooms.ts';
 import type { ConsentMethod } from '../src/lib/shared/api-types.ts';
-import { MAX_CONSENT_MONTHS, documentationMissing, startsBeforeToday } from '../src/lib/shared/consent.ts';
+import { MAX_REFERENCE_CHARS, defaultValidUntil, documentationMissing, isConsentMethod, periodProblem } from '../src/lib/shared/consent.ts';
 import type { ErrorCode } from './messages.ts';
 
 export class ConsentInputError extends Error {
@@ -33,7 +34,6 @@ export interface ConsentInput {
   renewsId: string | null;
 }
 
-const DAY_MS = 86_400_000;
 const MAX_SIGNATURE_CHARS = 200_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PNG_PREFIX = 'data:image/png;base64,';
@@ -90,14 +90,14 @@ export function parseConsentInput(b: Record<string, unknown>, now: Date): Consen
   if (!purpose || purpose.length > 2000) fail('consent_purpose');
 
   const method = b.method;
-  if (method !== 'signed' && method !== 'paper' && method !== 'oral') fail('consent_method', method === undefined ? undefined : JSON.stringify(method));
+  if (!isConsentMethod(method)) fail('consent_method', method === undefined ? undefined : JSON.stringify(method));
   let signature: string | null = null;
   let reference: string | null = null;
   if (method === 'signed') {
     if (!validSignature(b.signature)) fail('consent_signature');
     signature = b.signature;
     // An optional note (e.g. who signed on whose behalf) is allowed with a signature.
-    reference = text(b.reference).slice(0, 500) || null;
+    reference = text(b.reference).slice(0, MAX_REFERENCE_CHARS) || null;
   } else {
     // DESIGN §6: paper and oral consents carry their documentation — where the
     // paper is filed, how and before whom the oral consent was given. Without
@@ -107,16 +107,13 @@ export function parseConsentInput(b: Record<string, unknown>, now: Date): Consen
     const asText = typeof b.signature === 'string' && !b.signature.startsWith('data:') ? b.signature : undefined;
     if (b.signature !== undefined && b.signature !== null && b.signature !== '' && asText === undefined) fail('consent_signature_not_allowed');
     reference = text(b.reference ?? asText) || null;
-    if (documentationMissing(method, reference) || (reference ?? '').length > 500) fail(method === 'paper' ? 'consent_reference_paper' : 'consent_reference_oral');
+    if (documentationMissing(method, reference) || (reference ?? '').length > MAX_REFERENCE_CHARS) fail(method === 'paper' ? 'consent_reference_paper' : 'consent_reference_oral');
   }
 
   const validFrom = date(b.validFrom, now);
-  if (validFrom.getTime() - now.getTime() > 366 * DAY_MS) fail('consent_from_far');
-  const validUntil = date(b.validUntil, addMonths(validFrom, 12));
-  if (validUntil.getTime() <= validFrom.getTime()) fail('consent_until_before_from');
-  if (validUntil.getTime() > addMonths(validFrom, MAX_CONSENT_MONTHS).getTime() + DAY_MS) fail('consent_too_long');
-  // A consent starting in the past would make earlier sharing look consented.
-  if (startsBeforeToday(validFrom, now)) fail('consent_from_past');
+  const validUntil = date(b.validUntil, defaultValidUntil(validFrom));
+  const period = periodProblem(validFrom, validUntil, now);
+  if (period) fail(`consent_${period}`);
 
   let renewsId: string | null = null;
   if (b.renewsId !== undefined && b.renewsId !== null && b.renewsId !== '') {

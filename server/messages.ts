@@ -52,6 +52,10 @@ export const errorMessages = {
   access_log_time: 'Et tidspunkt i adgangsloggen ligger uden for perioden, en enhed kan have været uden forbindelse, eller i fremtiden.',
   access_log_no_access: 'Adgangsloggen nævner en del af en families data, som du ikke havde adgang til på det tidspunkt.',
   access_log_rate_limited: 'For mange poster i adgangsloggen fra denne session. Enheden prøver igen senere.',
+  history_part: 'Vælg hvis historik: planen (plan) eller et fagområdes journal (social, school, health eller employment).',
+  history_section: 'Afsnittet findes ikke. Vælg et af planens afsnit, fx goals, actions eller hopes.',
+  history_user: 'Personen i filteret er ugyldig.',
+  history_at: 'Tidspunktet kan ikke læses. Brug ISO-format, fx 2026-03-02T12:00:00Z.',
   consent_already_revoked: 'Samtykket er allerede trukket tilbage.'
 } as const;
 

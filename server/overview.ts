@@ -13,8 +13,6 @@ import {
   INTRUSIVE_LEVELS,
   PLAN_TIME_ZONE,
   SUMMARY_VERSION,
-  consentState,
-  consentWarningUntil,
   copenhagenDay,
   figuresOn,
   inactiveCutoff,
@@ -23,6 +21,7 @@ import {
   type PlanSummary
 } from '../src/lib/domain/summary.ts';
 import type { AccessConsent } from '../src/lib/shared/access.ts';
+import { expiringBefore, familyConsentState } from '../src/lib/shared/consent.ts';
 import {
   DEFAULT_PERIOD_MONTHS,
   MAX_PERIOD_MONTHS,
@@ -70,11 +69,11 @@ const LEVELS = INTERVENTION_LEVELS.length;
 
 /** A stored summary prepared once for adding up, with a memo of its figures on one day. */
 interface Prepared {
-  s: PlanSummary;
+  summary: PlanSummary;
   vec: Int32Array;
   levelMonths: { month: string; levels: Int32Array }[];
   feedbackMonths: { month: string; n: number; sum: number }[];
-  day: { today: string; inactiveFrom: string; f: DayFigures; involved: string[] } | null;
+  day: { today: string; inactiveFrom: string; figures: DayFigures; involved: string[] } | null;
 }
 
 function prepare(s: PlanSummary): Prepared {
@@ -85,7 +84,7 @@ function prepare(s: PlanSummary): Prepared {
     ACTION_STATUSES.forEach((a, i) => (vec[AREAS_AT + j * ACTION_STATUSES.length + i] = s.actionsByArea[area]?.[a] ?? 0))
   );
   return {
-    s,
+    summary: s,
     vec,
     levelMonths: Object.entries(s.levelsByMonth).map(([month, t]) => ({ month, levels: Int32Array.from(INTERVENTION_LEVELS, (l) => t[l] ?? 0) })),
     feedbackMonths: Object.entries(s.feedbackByMonth).map(([month, f]) => ({ month, n: f.n, sum: f.sum })),
@@ -94,38 +93,38 @@ function prepare(s: PlanSummary): Prepared {
 }
 
 /** The family's figures on `today`, and who carries it (its tovholder and the owners of its open actions); memoised per day. */
-function dayOf(p: Prepared, today: string, inactiveFrom: string) {
-  if (p.day?.today === today && p.day.inactiveFrom === inactiveFrom) return p.day;
-  const f = figuresOn(p.s, today, inactiveFrom);
-  const involved = Object.keys(f.openByOwner).filter((id) => id !== '');
-  if (p.s.tovholder && !involved.includes(p.s.tovholder.userId)) involved.push(p.s.tovholder.userId);
-  p.day = { today, inactiveFrom, f, involved };
-  return p.day;
+function dayOf(prepared: Prepared, today: string, inactiveFrom: string) {
+  if (prepared.day?.today === today && prepared.day.inactiveFrom === inactiveFrom) return prepared.day;
+  const figures = figuresOn(prepared.summary, today, inactiveFrom);
+  const involved = Object.keys(figures.openByOwner).filter((id) => id !== '');
+  if (prepared.summary.tovholder && !involved.includes(prepared.summary.tovholder.userId)) involved.push(prepared.summary.tovholder.userId);
+  prepared.day = { today, inactiveFrom, figures, involved };
+  return prepared.day;
 }
 
 /** One family as a request works with it. */
-interface Fam {
+interface RequestFamily {
   row: OverviewFamilyRow;
-  p: Prepared | null;
-  f: DayFigures | null;
+  prepared: Prepared | null;
+  figures: DayFigures | null;
   involved: string[];
-  consent: ReturnType<typeof consentState>;
+  consent: ReturnType<typeof familyConsentState>;
   active: boolean;
   /** the plan's tovholder, when an active worker of the family's team (a plan can name anyone) */
   tovholder: string | null;
 }
-type Known = Fam & { p: Prepared; f: DayFigures };
+type SummarisedFamily = RequestFamily & { prepared: Prepared; figures: DayFigures };
 
 /** Adds families into KeyFigures. */
-class Acc {
-  readonly k: KeyFigures;
+class KeyFiguresSum {
+  readonly figures: KeyFigures;
   readonly #vec = new Int32Array(VEC_LENGTH);
   readonly #months: Map<string, Int32Array>;
   #feedbackSum = 0;
 
   constructor(months: readonly string[]) {
     this.#months = new Map(months.map((m) => [m, new Int32Array(LEVELS)]));
-    this.k = {
+    this.figures = {
       families: 0,
       closedFamilies: 0,
       withoutTovholder: 0,
@@ -146,55 +145,55 @@ class Acc {
     };
   }
 
-  add(x: Fam) {
-    const k = this.k;
-    if (x.active) {
-      k.families++;
-      if (x.consent.status === 'udloeber') k.consentsExpiring++;
-      if (x.consent.status !== 'aktiv' && x.consent.status !== 'udloeber') k.withoutConsent++;
+  add(family: RequestFamily) {
+    const figures = this.figures;
+    if (family.active) {
+      figures.families++;
+      if (family.consent.status === 'udloeber') figures.consentsExpiring++;
+      if (family.consent.status !== 'aktiv' && family.consent.status !== 'udloeber') figures.withoutConsent++;
     } else {
-      k.closedFamilies++;
+      figures.closedFamilies++;
     }
-    const { p, f } = x;
-    if (!p || !f) return;
-    if (x.active) {
-      if (!x.tovholder) k.withoutTovholder++;
-      k.overdueActions += f.overdueActions;
-      if (f.overdueActions > 0) k.familiesWithOverdue++;
-      k.openActions += f.openActions;
-      if (f.inactive) k.inactive++;
+    const { prepared, figures: day } = family;
+    if (!prepared || !day) return;
+    if (family.active) {
+      if (!family.tovholder) figures.withoutTovholder++;
+      figures.overdueActions += day.overdueActions;
+      if (day.overdueActions > 0) figures.familiesWithOverdue++;
+      figures.openActions += day.openActions;
+      if (day.inactive) figures.inactive++;
       const vec = this.#vec;
-      for (let i = 0; i < VEC_LENGTH; i++) vec[i] += p.vec[i];
+      for (let i = 0; i < VEC_LENGTH; i++) vec[i] += prepared.vec[i];
     }
     // What happened within the period counts for closed families too.
-    for (const lm of p.levelMonths) {
+    for (const lm of prepared.levelMonths) {
       const m = this.#months.get(lm.month);
       if (m) for (let i = 0; i < LEVELS; i++) m[i] += lm.levels[i];
     }
-    for (const fb of p.feedbackMonths) {
+    for (const fb of prepared.feedbackMonths) {
       if (!this.#months.has(fb.month)) continue;
-      k.feedback.count += fb.n;
+      figures.feedback.count += fb.n;
       this.#feedbackSum += fb.sum;
     }
-    const last = p.s.lastFeedback;
-    if (last && (k.lastFeedbackDate === null || last.date > k.lastFeedbackDate)) k.lastFeedbackDate = last.date;
+    const last = prepared.summary.lastFeedback;
+    if (last && (figures.lastFeedbackDate === null || last.date > figures.lastFeedbackDate)) figures.lastFeedbackDate = last.date;
   }
 
   done(): KeyFigures {
-    const k = this.k;
+    const figures = this.figures;
     const vec = this.#vec;
-    GOAL_STATUSES.forEach((g, i) => (k.goals[g] = vec[GOALS_AT + i]));
-    ACTION_STATUSES.forEach((a, i) => (k.actions[a] = vec[ACTIONS_AT + i]));
-    ACTION_AREAS.forEach((area, j) => ACTION_STATUSES.forEach((a, i) => (k.actionsByArea[area][a] = vec[AREAS_AT + j * ACTION_STATUSES.length + i])));
+    GOAL_STATUSES.forEach((g, i) => (figures.goals[g] = vec[GOALS_AT + i]));
+    ACTION_STATUSES.forEach((a, i) => (figures.actions[a] = vec[ACTIONS_AT + i]));
+    ACTION_AREAS.forEach((area, j) => ACTION_STATUSES.forEach((a, i) => (figures.actionsByArea[area][a] = vec[AREAS_AT + j * ACTION_STATUSES.length + i])));
     for (const [month, m] of this.#months) {
       const levels = tally(INTERVENTION_LEVELS);
       INTERVENTION_LEVELS.forEach((l, i) => (levels[l] = m[i]));
-      k.levelsByMonth.push({ month, levels });
-      addTally(k.levels, levels);
+      figures.levelsByMonth.push({ month, levels });
+      addTally(figures.levels, levels);
     }
-    k.earlyShare = earlyShare(k.levels);
-    k.feedback.average = k.feedback.count > 0 ? round2(this.#feedbackSum / k.feedback.count) : null;
-    return k;
+    figures.earlyShare = earlyShare(figures.levels);
+    figures.feedback.average = figures.feedback.count > 0 ? round2(this.#feedbackSum / figures.feedback.count) : null;
+    return figures;
   }
 }
 
@@ -207,15 +206,15 @@ function earlyShare(levels: Tally<InterventionLevel>): number | null {
 }
 
 /** A worker's row, added to family by family. */
-class WorkerAcc {
-  readonly w: WorkerFigures;
+class WorkerFiguresSum {
+  readonly figures: WorkerFigures;
   readonly #levels = new Int32Array(LEVELS);
   readonly #months: Set<string>;
   #feedbackSum = 0;
 
   constructor(user: { id: string; name: string; sector: WorkerFigures['sector'] }, months: Set<string>) {
     this.#months = months;
-    this.w = {
+    this.figures = {
       userId: user.id,
       name: user.name,
       sector: user.sector,
@@ -231,19 +230,19 @@ class WorkerAcc {
     };
   }
 
-  add(x: Known) {
-    const w = this.w;
-    w.caseload++;
-    if (x.tovholder === w.userId) w.tovholderFor++;
-    w.ownOpenActions += x.f.openByOwner[w.userId] ?? 0;
-    w.ownOverdueActions += x.f.overdueByOwner[w.userId] ?? 0;
-    if (x.f.overdueActions > 0) w.familiesWithOverdue++;
-    if (x.consent.status === 'udloeber') w.consentsExpiring++;
-    if (x.f.inactive) w.inactive++;
-    for (const lm of x.p.levelMonths) if (this.#months.has(lm.month)) for (let i = 0; i < LEVELS; i++) this.#levels[i] += lm.levels[i];
-    for (const fb of x.p.feedbackMonths) {
+  add(family: SummarisedFamily) {
+    const figures = this.figures;
+    figures.caseload++;
+    if (family.tovholder === figures.userId) figures.tovholderFor++;
+    figures.ownOpenActions += family.figures.openByOwner[figures.userId] ?? 0;
+    figures.ownOverdueActions += family.figures.overdueByOwner[figures.userId] ?? 0;
+    if (family.figures.overdueActions > 0) figures.familiesWithOverdue++;
+    if (family.consent.status === 'udloeber') figures.consentsExpiring++;
+    if (family.figures.inactive) figures.inactive++;
+    for (const lm of family.prepared.levelMonths) if (this.#months.has(lm.month)) for (let i = 0; i < LEVELS; i++) this.#levels[i] += lm.levels[i];
+    for (const fb of family.prepared.feedbackMonths) {
       if (!this.#months.has(fb.month)) continue;
-      w.feedback.count += fb.n;
+      figures.feedback.count += fb.n;
       this.#feedbackSum += fb.sum;
     }
   }
@@ -251,9 +250,9 @@ class WorkerAcc {
   done(): WorkerFigures {
     const levels = tally(INTERVENTION_LEVELS);
     INTERVENTION_LEVELS.forEach((l, i) => (levels[l] = this.#levels[i]));
-    this.w.earlyShare = earlyShare(levels);
-    this.w.feedback.average = this.w.feedback.count > 0 ? round2(this.#feedbackSum / this.w.feedback.count) : null;
-    return this.w;
+    this.figures.earlyShare = earlyShare(levels);
+    this.figures.feedback.average = this.figures.feedback.count > 0 ? round2(this.#feedbackSum / this.figures.feedback.count) : null;
+    return this.figures;
   }
 }
 
@@ -338,7 +337,7 @@ export class OverviewService {
     }
     const summaries = await this.#summaries();
     const inactiveFrom = inactiveCutoff(today);
-    const warnUntil = consentWarningUntil(now);
+    const warnUntil = expiringBefore(now);
     let pending = 0;
     // Only the team's active workers are people here: action owners and
     // tovholders are ids written by clients into the plan, and the team may
@@ -346,46 +345,46 @@ export class OverviewService {
     const users = new Map((await this.#d.store.listUsers()).map((u) => [u.id, u]));
     const members = new Map<string, Set<string>>(teams.map((t) => [t.id, new Set()]));
     for (const u of users.values()) if (u.role === 'worker' && u.active) for (const t of u.teamIds) members.get(t)?.add(u.id);
-    const byTeam = new Map<string, Fam[]>(teams.map((t) => [t.id, []]));
+    const byTeam = new Map<string, RequestFamily[]>(teams.map((t) => [t.id, []]));
     for (const row of inScope) {
-      const p = summaries.get(row.familyId) ?? null;
-      if (!p) pending++;
-      const day = p ? dayOf(p, today, inactiveFrom) : null;
-      const consent = consentState((windows.get(row.familyId) ?? []).map(asConsent), now, warnUntil);
+      const prepared = summaries.get(row.familyId) ?? null;
+      if (!prepared) pending++;
+      const day = prepared ? dayOf(prepared, today, inactiveFrom) : null;
+      const consent = familyConsentState((windows.get(row.familyId) ?? []).map(asConsent), now, warnUntil);
       const team = members.get(row.teamId) ?? new Set<string>();
-      const tovholder = p?.s.tovholder && team.has(p.s.tovholder.userId) ? p.s.tovholder.userId : null;
+      const tovholder = prepared?.summary.tovholder && team.has(prepared.summary.tovholder.userId) ? prepared.summary.tovholder.userId : null;
       const involved = (day?.involved ?? []).filter((id) => team.has(id));
-      byTeam.get(row.teamId)?.push({ row, p, f: day?.f ?? null, involved, consent, active: (p?.s.status ?? row.status) === 'aktiv', tovholder });
+      byTeam.get(row.teamId)?.push({ row, prepared, figures: day?.figures ?? null, involved, consent, active: (prepared?.summary.status ?? row.status) === 'aktiv', tovholder });
     }
 
     // ---- aggregate ----
     const months = new Set(period.months);
-    const totals = new Acc(period.months);
+    const totals = new KeyFiguresSum(period.months);
     const teamFigures: TeamFigures[] = [];
-    const workerFamilies = new Map<string, Fam[]>(); // for the drill-down
+    const workerFamilies = new Map<string, RequestFamily[]>(); // for the drill-down
     for (const t of teams) {
-      const acc = new Acc(period.months);
-      const workers = new Map<string, WorkerAcc>();
+      const teamSum = new KeyFiguresSum(period.months);
+      const workers = new Map<string, WorkerFiguresSum>();
       const workerOf = (id: string) => {
-        let w = workers.get(id);
-        if (!w) {
+        let sum = workers.get(id);
+        if (!sum) {
           const u = users.get(id);
-          w = new WorkerAcc({ id, name: u?.name ?? '', sector: u?.sector ?? null }, months);
-          workers.set(id, w);
+          sum = new WorkerFiguresSum({ id, name: u?.name ?? '', sector: u?.sector ?? null }, months);
+          workers.set(id, sum);
         }
-        return w;
+        return sum;
       };
       // Every worker of the team has a row, also with no families; nobody else has one.
       for (const id of members.get(t.id) ?? []) workerOf(id);
-      for (const x of byTeam.get(t.id) ?? []) {
-        acc.add(x);
-        totals.add(x);
-        if (!x.active || !x.p || !x.f) continue;
-        for (const id of x.involved) {
-          workerOf(id).add(x as Known);
+      for (const family of byTeam.get(t.id) ?? []) {
+        teamSum.add(family);
+        totals.add(family);
+        if (!family.active || !family.prepared || !family.figures) continue;
+        for (const id of family.involved) {
+          workerOf(id).add(family as SummarisedFamily);
           const list = workerFamilies.get(id);
-          if (list) list.push(x);
-          else workerFamilies.set(id, [x]);
+          if (list) list.push(family);
+          else workerFamilies.set(id, [family]);
         }
       }
       teamFigures.push({
@@ -393,8 +392,8 @@ export class OverviewService {
         name: t.name,
         district: t.district,
         cluster: t.cluster,
-        figures: acc.done(),
-        workers: [...workers.values()].map((w) => w.done()).sort((a, b) => b.caseload - a.caseload || collator.compare(a.name, b.name))
+        figures: teamSum.done(),
+        workers: [...workers.values()].map((sum) => sum.done()).sort((a, b) => b.caseload - a.caseload || collator.compare(a.name, b.name))
       });
     }
 
@@ -417,42 +416,42 @@ export class OverviewService {
       overview.drill = {
         worker: { userId: row.userId, name: row.name, sector: row.sector },
         families: (workerFamilies.get(worker) ?? [])
-          .map((x) => this.#familyFigures(x as Known, worker, users, teams))
+          .map((family) => this.#familyFigures(family as SummarisedFamily, worker, users, teams))
           .sort((a, b) => b.overdueActions - a.overdueActions || (a.lastActivity ?? '').localeCompare(b.lastActivity ?? '') || a.ref.localeCompare(b.ref))
       };
     }
     return response(200, overview);
   }
 
-  #familyFigures(x: Known, worker: string, users: Map<string, UserRow>, teams: TeamRow[]): FamilyFigures {
-    const { f, row } = x;
-    const s = x.p.s;
+  #familyFigures(family: SummarisedFamily, worker: string, users: Map<string, UserRow>, teams: TeamRow[]): FamilyFigures {
+    const { figures: day, row } = family;
+    const summary = family.prepared.summary;
     return {
       ref: this.ref(row.familyId),
       teamId: row.teamId,
       teamName: teams.find((t) => t.id === row.teamId)?.name ?? row.teamId,
       district: row.district,
-      status: s.status,
-      role: x.tovholder === worker ? 'tovholder' : 'handlinger',
-      tovholder: x.tovholder && s.tovholder ? { userId: x.tovholder, name: users.get(x.tovholder)?.name ?? '', since: s.tovholder.since } : null,
-      openActions: f.openActions,
-      ownOpenActions: f.openByOwner[worker] ?? 0,
-      overdueActions: f.overdueActions,
-      ownOverdueActions: f.overdueByOwner[worker] ?? 0,
-      goals: s.goals,
-      actions: s.actions,
-      levels: s.levels,
-      nextMeeting: f.nextMeeting,
-      lastActivity: f.lastActivity,
-      inactive: f.inactive,
-      lastFeedback: s.lastFeedback,
-      consent: x.consent
+      status: summary.status,
+      role: family.tovholder === worker ? 'tovholder' : 'handlinger',
+      tovholder: family.tovholder && summary.tovholder ? { userId: family.tovholder, name: users.get(family.tovholder)?.name ?? '', since: summary.tovholder.since } : null,
+      openActions: day.openActions,
+      ownOpenActions: day.openByOwner[worker] ?? 0,
+      overdueActions: day.overdueActions,
+      ownOverdueActions: day.overdueByOwner[worker] ?? 0,
+      goals: summary.goals,
+      actions: summary.actions,
+      levels: summary.levels,
+      nextMeeting: day.nextMeeting,
+      lastActivity: day.lastActivity,
+      inactive: day.inactive,
+      lastFeedback: summary.lastFeedback,
+      consent: family.consent
     };
   }
 }
 
-function asConsent(w: ConsentWindow): AccessConsent {
-  return { familyId: w.familyId, categories: [], recipients: [], validFrom: w.validFrom, validUntil: w.validUntil, revokedAt: w.revokedAt };
+function asConsent(consentWindow: ConsentWindow): AccessConsent {
+  return { familyId: consentWindow.familyId, categories: [], recipients: [], validFrom: consentWindow.validFrom, validUntil: consentWindow.validUntil, revokedAt: consentWindow.revokedAt };
 }
 
 /** from/to as yyyy-MM (inclusive); by default the last DEFAULT_PERIOD_MONTHS months up to this one. */

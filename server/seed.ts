@@ -21,7 +21,7 @@ import {
   addMember,
   addNetworkParty,
   decisionToAction,
-  setMeta,
+  newPlanDoc,
   setTovholder,
   type ActionStatus,
   type InterventionLevel
@@ -220,9 +220,7 @@ export async function seedDemo(store: Identity & Families & Consents & Pick<Room
       }
 
       // The plan document.
-      const doc = new Y.Doc();
-      doc.clientID = 1000 + n; // deterministic updates
-      setMeta(doc, { name: family.name, district: family.district, teamId: team.id, status: family.status }, ORIGIN_SEED);
+      const doc = newPlanDoc({ name: family.name, district: family.district, teamId: team.id, status: family.status }, 1000 + n); // deterministic updates
       if (i % 7 !== 6) {
         setTovholder(
           doc,

@@ -1,13 +1,11 @@
 // Pages are served by SvelteKit; /api/* is delegated to the server's Api, which
 // the composition root (server/app.ts) registers before requests arrive.
 import type { Handle } from '@sveltejs/kit/hooks';
-import type { App as FpApp } from '../server/app.ts';
-
-const APP_KEY = Symbol.for('familiens-plan.app');
+import { registeredApp } from '../server/app-registry.ts';
 
 export const handle: Handle = async ({ event, resolve }) => {
   if (event.url.pathname.startsWith('/api/')) {
-    const app = (globalThis as Record<symbol, FpApp | undefined>)[APP_KEY];
+    const app = registeredApp();
     if (!app) {
       return new Response(JSON.stringify({ error: 'unavailable', message: 'Serveren starter. Prøv igen om lidt.' }), {
         status: 503,

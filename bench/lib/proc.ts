@@ -4,21 +4,13 @@
 // same way for both.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ServerRequest, ServerStats } from '../server.ts';
 
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => res(port));
-    });
-    srv.on('error', rej);
-  });
-}
+import { freePort, loginCookie } from '../../tests/support/server-access.ts';
+
+export { freePort };
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -250,18 +242,7 @@ export function removeDir(dir: string | null) {
 }
 
 /** POST /api/auth/login; returns the `session=…` cookie pair. */
-export async function login(url: string, username: string, password = 'demo'): Promise<string> {
-  const r = await fetch(`${url}/api/auth/login`, {
-    method: 'POST',
-    headers: { origin: url, 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password })
-  });
-  if (r.status !== 204) throw new Error(`login ${username}: HTTP ${r.status} ${await r.text()}`);
-  const cookie = r.headers.get('set-cookie') ?? '';
-  const m = /session=([^;]+)/.exec(cookie);
-  if (!m) throw new Error('login: no session cookie');
-  return `session=${m[1]}`;
-}
+export const login = loginCookie;
 
 export async function logins(url: string, username: string, n: number): Promise<string[]> {
   const out: string[] = [];

@@ -16,6 +16,7 @@ import type {
   AuditEntry,
   ConsentWindow,
   FamilyRow,
+  HistoryRow,
   NewUpdate,
   OverviewFamilyRow,
   PlanSummaryRow,
@@ -118,6 +119,15 @@ const SQL = {
   keepAuthorsUpTo: `INSERT INTO update_authors (room, seq, author, at, size)
     SELECT room, seq, author, at, length(data) FROM updates WHERE room = $1 AND seq <= $2 AND author <> 'snapshot'
     ON CONFLICT DO NOTHING`,
+  // A snapshot row lands here only when no archived update holds its seq: a room compacted before the archive.
+  archiveUpTo: `INSERT INTO update_archive (room, seq, author, at, data)
+    SELECT room, seq, author, at, data FROM updates WHERE room = $1 AND seq <= $2 ORDER BY author = 'snapshot', seq
+    ON CONFLICT DO NOTHING`,
+  historyUpdates: `SELECT seq, author, at, data FROM update_archive WHERE room = $1 AND seq > $2
+    UNION ALL
+    SELECT seq, author, at, data FROM updates WHERE room = $1 AND seq > $2
+      AND seq > (SELECT COALESCE(MAX(seq), 0) FROM update_archive WHERE room = $1)
+    ORDER BY seq`,
   deleteUpTo: `DELETE FROM updates WHERE room = $1 AND seq <= $2`,
   insertSnapshot: `INSERT INTO updates (room, seq, author, at, data) VALUES ($1, $2, 'snapshot', $3, $4)`,
   updateAuthors: `SELECT seq, author, at, size FROM update_authors WHERE room = $1
@@ -505,9 +515,14 @@ export class PostgresStore implements Store {
       if ((await this.#q('compactLock', [room], c)).rows[0]?.locked !== true) return;
       if ((await this.#q('snapshotAtOrAfter', [room, uptoSeq], c)).rows.length > 0) return;
       await this.#q('keepAuthorsUpTo', [room, uptoSeq], c);
+      await this.#q('archiveUpTo', [room, uptoSeq], c);
       await this.#q('deleteUpTo', [room, uptoSeq], c);
       await this.#q('insertSnapshot', [room, uptoSeq, at, Buffer.from(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength)], c);
     });
+  }
+
+  async historyUpdates(room: string, afterSeq = 0): Promise<HistoryRow[]> {
+    return (await this.#rows('historyUpdates', [room, afterSeq])).map((r) => ({ seq: Number(r.seq), author: str(r.author), at: str(r.at), data: bytes(r.data) }));
   }
 
   async updateAuthors(room: string): Promise<UpdateAuthor[]> {

@@ -14,6 +14,7 @@ import type {
   AuditRow,
   ConsentWindow,
   FamilyRow,
+  HistoryRow,
   NewUpdate,
   OverviewFamilyRow,
   PlanSummaryRow,
@@ -67,6 +68,17 @@ CREATE TABLE IF NOT EXISTS update_authors (
   room TEXT NOT NULL, seq INTEGER NOT NULL, author TEXT NOT NULL, at TEXT NOT NULL, size INTEGER NOT NULL,
   PRIMARY KEY (room, seq)
 ) WITHOUT ROWID;
+-- Every update compaction folds into a snapshot, kept whole for the plan's
+-- history (who changed what, when; restore). Append-only like the audit; the
+-- relay never reads it (a room loads from its snapshot and later updates).
+-- A room compacted before this table existed keeps its first snapshot here
+-- (author 'snapshot') as the base its history starts from.
+CREATE TABLE IF NOT EXISTS update_archive (
+  room TEXT NOT NULL, seq INTEGER NOT NULL, author TEXT NOT NULL, at TEXT NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (room, seq)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS update_archive_no_update BEFORE UPDATE ON update_archive BEGIN SELECT RAISE(ABORT, 'update_archive is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS update_archive_no_delete BEFORE DELETE ON update_archive BEGIN SELECT RAISE(ABORT, 'update_archive is append-only'); END;
 CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, user_id TEXT, family_id TEXT, room TEXT,
   action TEXT NOT NULL, detail TEXT, device_id TEXT
@@ -180,6 +192,14 @@ const SQL = {
   loadUpdates: `SELECT seq, data FROM updates WHERE room = ? ORDER BY seq`,
   loadSince: `SELECT seq, data FROM updates WHERE room = ? AND seq > ? ORDER BY seq`,
   snapshotAtOrAfter: `SELECT 1 AS x FROM updates WHERE room = ? AND seq >= ? AND author = 'snapshot' LIMIT 1`,
+  // A snapshot row lands here only when no archived update holds its seq: a room compacted before the archive.
+  archiveUpTo: `INSERT OR IGNORE INTO update_archive (room, seq, author, at, data)
+    SELECT room, seq, author, at, data FROM updates WHERE room = ? AND seq <= ? ORDER BY author = 'snapshot', seq`,
+  historyUpdates: `SELECT seq, author, at, data FROM update_archive WHERE room = ?1 AND seq > ?2
+    UNION ALL
+    SELECT seq, author, at, data FROM updates WHERE room = ?1 AND seq > ?2
+      AND seq > (SELECT COALESCE(MAX(seq), 0) FROM update_archive WHERE room = ?1)
+    ORDER BY seq`,
   deleteUpTo: `DELETE FROM updates WHERE room = ? AND seq <= ?`,
   insertSnapshot: `INSERT INTO updates (room, seq, author, at, data) VALUES (?, ?, 'snapshot', ?, ?)`,
   audit: `INSERT INTO audit (at, user_id, family_id, room, action, detail, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -527,14 +547,24 @@ export class SqliteStore implements Store {
     return out;
   }
 
-  /** Replace every update up to uptoSeq by one snapshot row at uptoSeq; their authorship moves to update_authors. */
+  /**
+   * Replace every update up to uptoSeq by one snapshot row at uptoSeq; their
+   * authorship moves to update_authors, the updates themselves to update_archive.
+   */
   async compact(room: string, uptoSeq: number, snapshot: Uint8Array, at: string) {
     this.#tx(() => {
       if (this.#stmt('snapshotAtOrAfter').get(room, uptoSeq)) return;
       this.#stmt('keepAuthorsUpTo').run(room, uptoSeq);
+      this.#stmt('archiveUpTo').run(room, uptoSeq);
       this.#stmt('deleteUpTo').run(room, uptoSeq);
       this.#stmt('insertSnapshot').run(room, uptoSeq, at, snapshot);
     });
+  }
+
+  async historyUpdates(room: string, afterSeq = 0): Promise<HistoryRow[]> {
+    return this.#stmt('historyUpdates')
+      .all(room, afterSeq)
+      .map((r) => ({ seq: Number(r.seq), author: str(r.author), at: str(r.at), data: r.data as Uint8Array }));
   }
 
   async updateAuthors(room: string): Promise<UpdateAuthor[]> {

@@ -51,6 +51,14 @@ export interface NewUpdate {
   data: Uint8Array;
 }
 
+/** One update of a room's whole history (archive and live log); author 'snapshot' marks a base the history starts from. */
+export interface HistoryRow {
+  seq: number;
+  author: string;
+  at: string;
+  data: Uint8Array;
+}
+
 /** Who made one update of a room's log, and when; kept when the log is compacted. */
 export interface UpdateAuthor {
   seq: number;
@@ -133,11 +141,18 @@ export interface RoomLog {
   /** The latest seq of each room that has updates (rooms without any are absent). */
   latestSeqs(rooms: readonly string[]): Promise<Map<string, number>>;
   /**
-   * Replaces every update up to `uptoSeq` by one snapshot row at `uptoSeq`; their
-   * authorship is kept. Once-only across nodes: a compaction of the room that is
-   * running elsewhere, or one already at or past `uptoSeq`, makes this a no-op.
+   * Replaces every update up to `uptoSeq` by one snapshot row at `uptoSeq` for
+   * loading; the folded updates are kept, whole, in the append-only archive.
+   * Once-only across nodes: a compaction of the room that is running elsewhere,
+   * or one already at or past `uptoSeq`, makes this a no-op.
    */
   compact(room: string, uptoSeq: number, snapshot: Uint8Array, at: string): Promise<void>;
+  /**
+   * Every update of a room after `afterSeq` (default 0) in sequence order,
+   * archived or live, with author and time: what the history replays. A room
+   * compacted before the archive existed starts with its snapshot (author 'snapshot').
+   */
+  historyUpdates(room: string, afterSeq?: number): Promise<HistoryRow[]>;
   /** Per-update authorship of a room, oldest first, compacted updates included. */
   updateAuthors(room: string): Promise<UpdateAuthor[]>;
   /** Accepted updates of the rooms counted per author, room and UTC hour. */

@@ -16,6 +16,7 @@ import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import AxeBuilder from '@axe-core/playwright';
 import { login, sessionCookie, startServer, type TestServer } from './fixtures.ts';
+import { PARTS, roomName } from '../../src/lib/shared/rooms.ts';
 
 const TABLET = { width: 768, height: 1024 };
 const WITHDRAWN = 'Data for familien er fjernet fra denne enhed, fordi samtykket er trukket tilbage.';
@@ -42,8 +43,8 @@ test.afterAll(async () => {
 
 // ---- helpers -------------------------------------------------------------------
 
-const plan = () => `f-${familyId}.plan`;
-const health = () => `f-${familyId}.health`;
+const plan = () => roomName(familyId, 'plan');
+const health = () => roomName(familyId, 'health');
 
 /** GET /api/manifest from the tablet's own browser context (its cookie). */
 async function manifestRooms(page: Page): Promise<Map<string, string>> {
@@ -70,7 +71,7 @@ function socketFromPage(page: Page, room: string): Promise<'open' | 'refused'> {
 /** What this browser profile holds of the family: y-indexeddb databases and the user's Dexie rows. */
 function localCopy(page: Page, userId: string) {
   return page.evaluate(
-    async ({ userId, familyId }) => {
+    async ({ userId, familyId, familyRooms }) => {
       const names = (await indexedDB.databases()).map((d) => d.name ?? '');
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
         const r = indexedDB.open(`fp-index-${userId}`);
@@ -84,16 +85,16 @@ function localCopy(page: Page, userId: string) {
           r.onerror = () => reject(r.error);
         });
       const out = {
-        databases: names.filter((n) => n.startsWith(`f-${familyId}.`)).sort(),
+        databases: names.filter((n) => familyRooms.includes(n)).sort(),
         families: (await all('families')).filter((f) => f.id === familyId).length,
         rooms: (await all('rooms')).filter((r) => r.familyId === familyId).map((r) => String(r.room)).sort(),
         actions: (await all('actions')).filter((a) => a.familyId === familyId).length,
-        accessOutbox: (await all('accessOutbox')).filter((e) => String(e.room).startsWith(`f-${familyId}.`)).length
+        accessOutbox: (await all('accessOutbox')).filter((e) => familyRooms.includes(String(e.room))).length
       };
       db.close();
       return out;
     },
-    { userId, familyId }
+    { userId, familyId, familyRooms: PARTS.map((p) => roomName(familyId, p)) }
   );
 }
 

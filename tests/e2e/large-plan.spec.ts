@@ -11,6 +11,7 @@ import { WebsocketProvider } from 'y-websocket';
 import AxeBuilder from '@axe-core/playwright';
 import { addAction, addDecision, addGoal, addHope, addMeeting } from '../../src/lib/domain/plan.ts';
 import { login, sessionCookie, startServer, type TestServer } from './fixtures.ts';
+import { roomName } from '../../src/lib/shared/rooms.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {
@@ -30,7 +31,7 @@ async function writeLargePlan(cookie: string, familyId: string): Promise<{ actio
     }
   }
   const doc = new Y.Doc();
-  const provider = new WebsocketProvider(`${server.url.replace(/^http/, 'ws')}/sync`, `f-${familyId}.plan`, doc, {
+  const provider = new WebsocketProvider(`${server.url.replace(/^http/, 'ws')}/sync`, roomName(familyId, 'plan'), doc, {
     WebSocketPolyfill: Authed as unknown as typeof globalThis.WebSocket,
     disableBc: true
   });

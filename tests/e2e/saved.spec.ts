@@ -5,6 +5,7 @@
 import { test, expect, type Page, type WebSocket } from '@playwright/test';
 import { login, startServer, type TestServer } from './fixtures.ts';
 import { MESSAGE_SAVED, MESSAGE_SYNC } from '../../src/lib/shared/protocol.ts';
+import { roomName } from '../../src/lib/shared/rooms.ts';
 
 const FAMILY = 'gel-02-nielsen'; // anna (case opened by social) and bo (consent) both write the plan
 
@@ -21,7 +22,7 @@ function planSocket(page: Page) {
   const frames = { sent: [] as number[][], received: [] as number[][] };
   const socket = new Promise<WebSocket>((resolve) => {
     page.on('websocket', (ws) => {
-      if (!ws.url().includes(`/sync/f-${FAMILY}.plan?`) || ws.url().includes('sync=1')) return;
+      if (!ws.url().includes(`/sync/${roomName(FAMILY, 'plan')}?`) || ws.url().includes('sync=1')) return;
       ws.on('framesent', ({ payload }) => frames.sent.push([...Buffer.from(payload as Buffer).subarray(0, 2)]));
       ws.on('framereceived', ({ payload }) => frames.received.push([...Buffer.from(payload as Buffer).subarray(0, 2)]));
       resolve(ws);

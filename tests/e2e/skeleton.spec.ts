@@ -3,6 +3,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import WebSocket from 'ws';
 import { login, sessionCookie, startServer, type TestServer } from './fixtures.ts';
+import { roomName } from '../../src/lib/shared/rooms.ts';
 
 // Gellerup family 2: opened by social, consent covers the plan for school → anna and bo.
 const FAMILY = 'gel-02-nielsen';
@@ -90,7 +91,7 @@ test('frida (Viby) neither sees nor can open Gellerup families', async ({ browse
 
   const cookie = await sessionCookie(frida.context);
   const status = await new Promise<number>((resolve) => {
-    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/sync/f-${FAMILY}.plan`, {
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/sync/${roomName(FAMILY, 'plan')}`, {
       headers: { cookie, origin: server.url }
     });
     ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));

@@ -1,9 +1,9 @@
 // Awareness identity is the relay's (DESIGN §7): whatever `user` a client
 // announces, the others see the session's real user; a client cannot speak
 // for another client's id either.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { roomName } from '../../src/lib/shared/rooms.ts';
+import { describe, expect, it } from 'vitest';
 import { awarenessMessage, barrier, TestServer, waitFor } from './helpers.ts';
+import { withWriters } from './fixtures-writers.ts';
 
 let server: TestServer;
 let anna: string;
@@ -14,13 +14,7 @@ let room: string;
 const ANNA = { id: 'u-anna', name: 'Anna Holm', sector: 'social' };
 const BO = { id: 'u-bo', name: 'Bo Lindqvist', sector: 'school' };
 
-beforeAll(async () => {
-  server = await TestServer.start();
-  [anna, bo, cecilie] = await Promise.all(['anna', 'bo', 'cecilie'].map((u) => server.login(u)));
-  room = roomName(server.family('gel-02'), 'plan');
-});
-afterEach(() => server.clients.closeAll());
-afterAll(() => server?.stop());
+withWriters({ users: ['anna', 'bo', 'cecilie'] }, (w) => ({ server, room, cookies: [anna, bo, cecilie] } = w));
 
 describe('awareness', () => {
   it('others see the session’s user, not the name a client sets', async () => {

@@ -1,9 +1,10 @@
 // Two real WebsocketProviders (anna, social; bo, school) on a plan both may
 // write converge on concurrent edits, and the relay's store holds the result.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 import { docFromUpdates, sameState, TestServer, waitFor } from './helpers.ts';
+import { withWriters } from './fixtures-writers.ts';
 import { mulberry32 } from '../../src/lib/shared/prng.ts';
 
 let server: TestServer;
@@ -11,12 +12,7 @@ let anna: string;
 let bo: string;
 let cecilie: string;
 
-beforeAll(async () => {
-  server = await TestServer.start();
-  [anna, bo, cecilie] = await Promise.all(['anna', 'bo', 'cecilie'].map((u) => server.login(u)));
-});
-afterEach(() => server.clients.closeAll());
-afterAll(() => server?.stop());
+withWriters({ users: ['anna', 'bo', 'cecilie'] }, (w) => ({ server, cookies: [anna, bo, cecilie] } = w));
 
 
 /** One random edit on shared types that the plan does not use, so seeded content stays intact. */

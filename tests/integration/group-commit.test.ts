@@ -3,26 +3,20 @@
 // before broadcast must hold for each of them, each keeps its own author, and
 // when the store refuses a batch nothing of it is forwarded and the writers'
 // edits still arrive once the store works again.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { roomName } from '../../src/lib/shared/rooms.ts';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
 import { MESSAGE_SYNC } from '../../src/lib/shared/protocol.ts';
 import { barrier, collect, docFromUpdates, TestServer, updateMessage, waitFor, latestSeq } from './helpers.ts';
+import { withWriters } from './fixtures-writers.ts';
 
 let server: TestServer;
 let anna: string;
 let bo: string;
 let room: string;
 
-beforeAll(async () => {
-  server = await TestServer.start();
-  [anna, bo] = await Promise.all(['anna', 'bo'].map((u) => server.login(u)));
-  room = roomName(server.family('gel-02'), 'plan'); // anna opened the case; bo writes by consent
-});
-afterEach(() => server.clients.closeAll());
-afterAll(() => server?.stop());
+withWriters({ users: ['anna', 'bo'] }, (w) => ({ server, room, cookies: [anna, bo] } = w));
 
 /** One writer's Yjs edits, each as its own update message. */
 function edits(clientID: number, n: number, key: string): Uint8Array[] {

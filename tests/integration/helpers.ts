@@ -23,6 +23,7 @@ import type { EventChannelLimits } from '../../server/event-channel.ts';
 import * as protocol from '../../src/lib/shared/protocol.ts';
 import { MESSAGE_SAVED, MESSAGE_SYNC, SYNC_PATH_PREFIX, closeIsTransient, encodeAwarenessEntries } from '../../src/lib/shared/protocol.ts';
 import { RELAY_ACK_PARAMS, RelayState } from '../../src/lib/sync/relay-state.ts';
+import { loginCookie } from '../support/server-access.ts';
 
 // ---- HTTP ----------------------------------------------------------------------
 
@@ -47,13 +48,7 @@ export async function api<T = any>(
 }
 
 /** Logs in (a new session every call) and returns the `session=<token>` cookie pair. */
-export async function login(url: string, username: string, password = 'demo'): Promise<string> {
-  const r = await api(url, '/api/auth/login', { method: 'POST', body: { username, password } });
-  if (r.status !== 204) throw new Error(`login ${username}: HTTP ${r.status} ${JSON.stringify(r.json)}`);
-  const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0];
-  if (!cookie.startsWith('session=')) throw new Error(`login ${username}: no session cookie`);
-  return cookie;
-}
+export const login = loginCookie;
 
 /**
  * A client of GET /api/events that keeps the raw text and parses it as

@@ -9,6 +9,8 @@ import { createApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { listen, type Running } from '../../server/http.ts';
 import type { Manifest } from '../../src/lib/shared/api-types.ts';
+import { roomName } from '../../src/lib/shared/rooms.ts';
+import { loginCookie } from '../support/server-access.ts';
 
 let running: Running;
 let url: string;
@@ -23,11 +25,7 @@ async function call(path: string, opts: { cookie?: string; method?: string; body
   return { status: res.status, json: text ? JSON.parse(text) : null, headers: res.headers };
 }
 
-async function login(username: string) {
-  const r = await call('/api/auth/login', { method: 'POST', body: { username, password: 'demo' } });
-  expect(r.status).toBe(204);
-  return (r.headers.get('set-cookie') ?? '').split(';')[0];
-}
+const login = (username: string) => loginCookie(url, username);
 
 function open(room: string, cookie: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -73,7 +71,7 @@ describe('manifest', () => {
       method: 'POST',
       body: { givenBy: 'Mor', categories: ['plan'], recipients: ['health'], purpose: 'Samarbejde', method: 'oral', reference: 'Mundtligt ved hjemmebesøg' }
     });
-    const room = `f-${family.id}.plan`;
+    const room = roomName(family.id, 'plan');
     const ws = await open(room, cecilie);
     const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
     const revoke = await call(`/api/families/${family.id}/consents/${consent.id}/revoke`, { cookie: anna, method: 'POST' });

@@ -1,23 +1,18 @@
 // Over-limit input gets a clear close code (DESIGN §7): a 10 MB frame closes
 // its socket with 4413; the room, its other clients and the store are unharmed.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CLOSE_TOO_LARGE } from '../../src/lib/shared/protocol.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 import { barrier, closeCode, TestServer, updateMessage, waitFor, latestSeq } from './helpers.ts';
+import { withWriters } from './fixtures-writers.ts';
 
 let server: TestServer;
 let anna: string;
 let bo: string;
 let room: string;
 
-beforeAll(async () => {
-  server = await TestServer.start();
-  [anna, bo] = await Promise.all([server.login('anna'), server.login('bo')]);
-  room = roomName(server.family('gel-02'), 'plan');
-});
-afterEach(() => server.clients.closeAll());
-afterAll(() => server?.stop());
+withWriters({ users: ['anna', 'bo'] }, (w) => ({ server, room, cookies: [anna, bo] } = w));
 
 describe('message size', () => {
   it('closes a socket that sends a 10 MB frame with 4413', async () => {

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestServer } from './helpers.ts';
 import { rawCases, randomCases, runRawCases, sendRaw } from './raw-http.ts';
+import { roomName } from '../../src/lib/shared/rooms.ts';
 
 let server: TestServer;
 let cookie: string;
@@ -40,7 +41,7 @@ describe('raw HTTP fuzz', () => {
     const fresh = await server.login('anna');
     expect((await server.api('/api/manifest', { cookie: fresh })).status).toBe(200);
     const family = server.family('gel-01');
-    const ws = await server.raw(`f-${family}.plan`, fresh);
+    const ws = await server.raw(roomName(family, 'plan'), fresh);
     ws.close();
   });
 

@@ -1,10 +1,11 @@
 // A `read` connection syncs down, but every update it sends is dropped: it
 // reaches neither another client nor the store (DESIGN §7). Bo (school) may
 // read gel-02's social journal by consent; anna (social) writes it.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 import { barrier, collect, docFromUpdates, sameState, syncStep2Message, TestServer, updateMessage, waitFor, latestSeq, auditCounts } from './helpers.ts';
+import { withWriters } from './fixtures-writers.ts';
 
 let server: TestServer;
 let anna: string;
@@ -12,13 +13,7 @@ let bo: string;
 let cecilie: string;
 let room: string;
 
-beforeAll(async () => {
-  server = await TestServer.start();
-  [anna, bo, cecilie] = await Promise.all(['anna', 'bo', 'cecilie'].map((u) => server.login(u)));
-  room = roomName(server.family('gel-02'), 'social');
-});
-afterEach(() => server.clients.closeAll());
-afterAll(() => server?.stop());
+withWriters({ users: ['anna', 'bo', 'cecilie'], part: 'social' }, (w) => ({ server, room, cookies: [anna, bo, cecilie] } = w));
 
 const storeSnapshot = async () => {
   const updates = (await server.app.store.loadUpdates(room));

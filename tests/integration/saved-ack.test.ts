@@ -10,8 +10,8 @@ import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
 import WebSocket from 'ws';
 import { MESSAGE_SAVED, MESSAGE_SYNC } from '../../src/lib/shared/protocol.ts';
-import { roomName } from '../../src/lib/shared/rooms.ts';
 import { RelayState } from '../../src/lib/sync/relay-state.ts';
+import { roomName } from '../../src/lib/shared/rooms.ts';
 import { docFromUpdates, TestServer, toBytes, waitFor, type TestClient } from './helpers.ts';
 
 let server: TestServer;

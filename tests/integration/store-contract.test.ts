@@ -245,6 +245,56 @@ describe.each(variants)('store contract: $name', (variant) => {
       expect(await store.latestSeqs([ROOM_A, ROOM_B])).toEqual(new Map([[ROOM_A, 7]]));
       expect(await store.appendUpdates([{ room: ROOM_A, author: 'u-anna', at: '2026-01-01T13:00:00.000Z', data: bytes(5) }])).toEqual([8]);
     });
+    it('keeps every update whole in the append-only archive across compactions; the history reads archive and log in order', async () => {
+      await seedPeople(store);
+      const made = Array.from({ length: 7 }, (_, i) => ({
+        room: ROOM_A,
+        author: i % 2 === 0 ? 'u-anna' : 'u-bo',
+        at: `2026-01-01T10:00:0${i}.000Z`,
+        data: bytes(i, i + 1)
+      }));
+      await store.appendUpdates(made.slice(0, 4));
+      await store.appendUpdates([{ room: ROOM_B, author: 'u-bo', at: '2026-01-01T10:00:00.000Z', data: bytes(42) }]);
+      await store.compact(ROOM_A, 4, bytes(9, 9), '2026-01-01T11:00:00.000Z');
+      await store.appendUpdates(made.slice(4));
+      await store.compact(ROOM_A, 6, bytes(8, 8, 8), '2026-01-01T12:00:00.000Z');
+      const whole = made.map((u, i) => ({ seq: i + 1, author: u.author, at: u.at, data: [...u.data] }));
+      const plain = (rows: { seq: number; author: string; at: string; data: Uint8Array }[]) => rows.map((r) => ({ ...r, data: [...r.data] }));
+      // Loading still reads only the snapshot and what came after it.
+      expect((await store.loadUpdates(ROOM_A)).map((u) => u.seq)).toEqual([6, 7]);
+      expect(plain(await store.historyUpdates(ROOM_A))).toEqual(whole);
+      expect(plain(await store.historyUpdates(ROOM_A, 5))).toEqual(whole.slice(5));
+      expect(plain(await store.historyUpdates(ROOM_B))).toEqual([{ seq: 1, author: 'u-bo', at: '2026-01-01T10:00:00.000Z', data: [42] }]);
+      expect(await store.historyUpdates('f-cccccc.plan')).toEqual([]);
+
+      // Past the interface, the database itself refuses to change or drop archived updates.
+      const raw = (sql: string, ...params: (string | null)[]) => rawStatement(opened.raw, sql, params);
+      expect(await raw('DELETE FROM update_archive WHERE room = ?', ROOM_A)).toMatch(/append-only/);
+      expect(await raw('UPDATE update_archive SET author = ? WHERE room = ?', 'u-eva', ROOM_A)).toMatch(/append-only/);
+      expect(plain(await store.historyUpdates(ROOM_A))).toEqual(whole);
+    });
+
+    it('starts the history of a room compacted before the archive at its snapshot', async () => {
+      await seedPeople(store);
+      await store.appendUpdates([1, 2, 3].map((i) => ({ room: ROOM_A, author: 'u-anna', at: `2026-01-01T10:00:0${i}.000Z`, data: bytes(i) })));
+      await store.compact(ROOM_A, 3, bytes(9, 9), '2026-01-01T11:00:00.000Z');
+      // What a data file from before the archive holds: the snapshot, and no archived updates.
+      const raw = (sql: string, ...params: (string | null)[]) => rawStatement(opened.raw, sql, params);
+      await store.appendUpdates([{ room: ROOM_B, author: 'u-bo', at: '2026-01-01T10:00:00.000Z', data: bytes(1) }]);
+      await store.compact(ROOM_B, 1, bytes(7), '2026-01-01T11:00:00.000Z');
+      const dropTrigger =
+        opened.raw.kind === 'sqlite' ? 'DROP TRIGGER update_archive_no_delete' : 'DROP TRIGGER update_archive_no_change ON update_archive';
+      expect(await raw(dropTrigger)).toBeNull();
+      expect(await raw('DELETE FROM update_archive WHERE room = ?', ROOM_B)).toBeNull();
+      expect((await store.historyUpdates(ROOM_B)).map((r) => [r.seq, r.author, [...r.data]])).toEqual([[1, 'snapshot', [7]]]);
+      await store.appendUpdates([{ room: ROOM_B, author: 'u-bo', at: '2026-01-01T12:00:00.000Z', data: bytes(2) }]);
+      await store.compact(ROOM_B, 2, bytes(7, 2), '2026-01-01T13:00:00.000Z');
+      expect((await store.historyUpdates(ROOM_B)).map((r) => [r.seq, r.author, [...r.data]])).toEqual([
+        [1, 'snapshot', [7]],
+        [2, 'u-bo', [2]]
+      ]);
+      expect((await store.historyUpdates(ROOM_A)).map((r) => r.author)).toEqual(['u-anna', 'u-anna', 'u-anna']);
+    });
   });
 
   describe('people and sessions', () => {

@@ -10,7 +10,10 @@ import {
   defaultPeriod,
   draftPayload,
   draftProblems,
+  expiringBefore,
+  indexedConsentStatus,
   lastValidDay,
+  periodProblem,
   periodInstants,
   renewalDraft,
   type ConsentDraft
@@ -152,5 +155,39 @@ describe('accessUntil', () => {
 describe('dates in the device’s zone', () => {
   it('lastValidDay is the day before a midnight end', () => {
     expect(lastValidDay(new Date(format(addDays(NOW, 1), "yyyy-MM-dd'T'00:00:00")).toISOString())).toBe(format(NOW, 'yyyy-MM-dd'));
+  });
+});
+
+describe('one rule for the form, the server and the index', () => {
+  it('the form refuses a start more than a year ahead, as the server does', () => {
+    const from = format(addDays(NOW, 400), 'yyyy-MM-dd');
+    const until = format(addDays(NOW, 500), 'yyyy-MM-dd');
+    expect(draftProblems(draft({ fromDay: from, untilDay: until }), NOW)).toContain('dates');
+    const { validFrom, validUntil } = periodInstants(from, until, NOW);
+    expect(periodProblem(new Date(validFrom), new Date(validUntil), NOW)).toBe('from_far');
+  });
+
+  it('every period the form accepts passes the server’s bounds, and the reverse', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -5, max: 400 }), fc.integer({ min: -5, max: 1200 }), (fromIn, length) => {
+        const fromDay = format(addDays(NOW, fromIn), 'yyyy-MM-dd');
+        const untilDay = format(addDays(NOW, fromIn + length), 'yyyy-MM-dd');
+        const { validFrom, validUntil } = periodInstants(fromDay, untilDay, NOW);
+        const server = periodProblem(new Date(validFrom), new Date(validUntil), NOW);
+        expect(draftProblems(draft({ fromDay, untilDay }), NOW).includes('dates')).toBe(server !== null);
+      })
+    );
+  });
+
+  it('the index counts a family as expiring exactly when its consent does', () => {
+    const today = format(NOW, 'yyyy-MM-dd');
+    for (const days of [-1, 0, 29, 30, 31, 60]) {
+      const until = at(days);
+      const one = consentState(consent({ validUntil: until }), NOW);
+      if (days <= 0) continue;
+      expect(indexedConsentStatus(until, today) === 'udloeber').toBe(one === 'udloeber');
+      expect(Date.parse(until) < expiringBefore(NOW)).toBe(one === 'udloeber');
+    }
+    expect(indexedConsentStatus(null, today)).toBe('ingen');
   });
 });

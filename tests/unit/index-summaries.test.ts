@@ -9,20 +9,11 @@ import { addAction, setMeta, setTovholder } from '../../src/lib/domain/plan.ts';
 import { openDb } from '../../src/lib/storage/db.ts';
 import { familyRows, indexSummaries, writeFamily } from '../../src/lib/storage/indexer.ts';
 import type { FamilySummary } from '../../src/lib/shared/api-types.ts';
+import { familySummary } from './support/family-summary.ts';
 
 const TODAY = '2026-11-24';
 
-const summary = (i: number, over: Partial<FamilySummary> = {}): FamilySummary => ({
-  id: `fam-${String(i).padStart(6, '0')}`,
-  name: `Familien ${i}`,
-  district: 'Gellerup',
-  teamId: 'gellerup',
-  teamName: 'Gellerup',
-  status: 'aktiv',
-  parts: [{ part: 'plan', access: 'write' }],
-  consentUntil: null,
-  ...over
-});
+const summary = (i: number, over: Partial<FamilySummary> = {}): FamilySummary => familySummary(`fam-${String(i).padStart(6, '0')}`, { name: `Familien ${i}`, ...over });
 
 describe('indexSummaries', () => {
   it('writes every new family in one go, then nothing while nothing changed', async () => {

@@ -10,17 +10,9 @@ import { purgeRooms } from '../../src/lib/storage/purge.ts';
 import { danishKey, filterAndSort } from '../../src/lib/storage/caseload.ts';
 import type { FamilySummary } from '../../src/lib/shared/api-types.ts';
 import type { FamilyRow } from '../../src/lib/storage/db.ts';
+import { familySummary } from './support/family-summary.ts';
 
-const summary = (id: string, name: string, consentUntil: string | null = null): FamilySummary => ({
-  id,
-  name,
-  district: 'Gellerup',
-  teamId: 'gellerup',
-  teamName: 'Gellerup',
-  status: 'aktiv',
-  parts: [{ part: 'plan', access: 'write' }],
-  consentUntil
-});
+const summary = (id: string, name: string, consentUntil: string | null = null): FamilySummary => familySummary(id, { name, consentUntil });
 
 function plan() {
   const doc = new Y.Doc();

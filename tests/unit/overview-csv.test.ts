@@ -1,7 +1,7 @@
 // The steering group's CSV: what Danish Excel needs (BOM, ';', decimal comma,
 // CRLF), Danish headers from the catalogue, one row per level, quoting.
 import { describe, expect, it } from 'vitest';
-import { overviewCsv, overviewCsvName } from '../../src/lib/shared/overview-csv.ts';
+import { overviewCsv, overviewCsvName } from '../../src/lib/ui/overview-csv.ts';
 import type { KeyFigures, Overview, WorkerFigures } from '../../src/lib/shared/overview-types.ts';
 import { da } from '../../src/lib/i18n/da.ts';
 

@@ -17,8 +17,8 @@ import {
   softDelete,
   type NewAction
 } from '../../src/lib/domain/plan.ts';
+import { familyConsentState as consentState } from '../../src/lib/shared/consent.ts';
 import {
-  consentState,
   copenhagenDay,
   figuresOn,
   monthsBetween,
@@ -192,7 +192,7 @@ describe('overdue boundaries in Europe/Copenhagen, whatever the process TZ', () 
   });
 });
 
-describe('consentState', () => {
+describe('familyConsentState (shared/consent.ts)', () => {
   const now = new Date('2026-03-20T12:00:00.000Z');
   const c = (p: Partial<AccessConsent>): AccessConsent => ({
     familyId: 'f',

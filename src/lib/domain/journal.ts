@@ -26,15 +26,7 @@ export function entriesMap(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
 export function readEntries(doc: Y.Doc): JournalEntry[] {
   return [...entriesMap(doc).values()]
     .filter((m) => m.get('deleted') !== true)
-    .map((m) => ({
-      id: String(m.get('id') ?? ''),
-      date: String(m.get('date') ?? ''),
-      kind: (ENTRY_KINDS as readonly unknown[]).includes(m.get('kind')) ? (m.get('kind') as EntryKind) : 'note',
-      text: String(m.get('text') ?? ''),
-      authorId: String(m.get('authorId') ?? ''),
-      authorName: String(m.get('authorName') ?? ''),
-      createdAt: String(m.get('createdAt') ?? '')
-    }))
+    .map(toEntry)
     .sort((a, b) => b.date.localeCompare(a.date) || b.createdAt.localeCompare(a.createdAt));
 }
 
@@ -50,4 +42,23 @@ export function addEntry(doc: Y.Doc, e: Omit<JournalEntry, 'id'> & { id?: string
     for (const [k, v] of Object.entries({ ...e, id })) m.set(k, v);
   }, origin);
   return id;
+}
+
+/** One entry as readEntries returns it; null when it is not there or deleted. */
+export function readEntry(doc: Y.Doc, id: string): JournalEntry | null {
+  const m = entriesMap(doc).get(id);
+  if (!(m instanceof Y.Map) || m.get('deleted') === true) return null;
+  return toEntry(m);
+}
+
+function toEntry(m: Y.Map<unknown>): JournalEntry {
+  return {
+    id: String(m.get('id') ?? ''),
+    date: String(m.get('date') ?? ''),
+    kind: (ENTRY_KINDS as readonly unknown[]).includes(m.get('kind')) ? (m.get('kind') as EntryKind) : 'note',
+    text: String(m.get('text') ?? ''),
+    authorId: String(m.get('authorId') ?? ''),
+    authorName: String(m.get('authorName') ?? ''),
+    createdAt: String(m.get('createdAt') ?? '')
+  };
 }

@@ -14,22 +14,18 @@
 import * as Y from 'yjs';
 import { SECTORS, type Sector } from '../shared/rooms.ts';
 import { assertDay } from './day.ts';
-import { ORIGIN_LOCAL, type Origin } from './origins.ts';
+import { ORIGIN_LOCAL, ORIGIN_SEED, type Origin } from './origins.ts';
 
-export const INTERVENTION_LEVELS = ['raad', 'forebyggende', 'stoettende', 'anbringelse', 'andet'] as const;
-export type InterventionLevel = (typeof INTERVENTION_LEVELS)[number];
+import { ACTION_STATUSES, GOAL_STATUSES, INTERVENTION_LEVELS, type ActionStatus, type CaseStatus, type GoalStatus, type InterventionLevel } from '../shared/plan-terms.ts';
+export { ACTION_STATUSES, CASE_STATUSES, GOAL_STATUSES, INTERVENTION_LEVELS } from '../shared/plan-terms.ts';
+export type { ActionStatus, CaseStatus, GoalStatus, InterventionLevel } from '../shared/plan-terms.ts';
 
-export const ACTION_STATUSES = ['aaben', 'igang', 'udfoert', 'droppet'] as const;
-export type ActionStatus = (typeof ACTION_STATUSES)[number];
-
-export const GOAL_STATUSES = ['aaben', 'naaet', 'droppet'] as const;
-export type GoalStatus = (typeof GOAL_STATUSES)[number];
 
 export interface PlanMeta {
   name: string;
   district: string;
   teamId: string;
-  status: 'aktiv' | 'afsluttet';
+  status: CaseStatus;
 }
 
 export interface Tovholder {
@@ -282,6 +278,68 @@ function items(doc: Y.Doc, name: Collection): Y.Map<unknown>[] {
   return [...collection(doc, name).values()].filter((m) => m.get('deleted') !== true);
 }
 
+function toHope(m: Y.Map<unknown>): Hope {
+  return {
+    id: s(m.get('id')),
+    text: (m.get('text') as Y.Text | undefined)?.toString() ?? '',
+    saidBy: s(m.get('saidBy')),
+    createdAt: s(m.get('createdAt'))
+  };
+}
+
+function toGoal(m: Y.Map<unknown>): Goal {
+  return {
+    id: s(m.get('id')),
+    title: s(m.get('title')),
+    hopeId: sOrNull(m.get('hopeId')),
+    status: (GOAL_STATUSES as readonly unknown[]).includes(m.get('status')) ? (m.get('status') as GoalStatus) : 'aaben',
+    targetDate: sOrNull(m.get('targetDate')),
+    createdAt: s(m.get('createdAt'))
+  };
+}
+
+function toAction(m: Y.Map<unknown>): Action {
+  return {
+    id: s(m.get('id')),
+    title: s(m.get('title')),
+    goalId: sOrNull(m.get('goalId')),
+    sector: (sOrNull(m.get('sector')) as Sector | null) ?? null,
+    party: sOrNull(m.get('party')),
+    ownerId: sOrNull(m.get('ownerId')),
+    ownerName: s(m.get('ownerName')),
+    due: sOrNull(m.get('due')),
+    status: (ACTION_STATUSES as readonly unknown[]).includes(m.get('status'))
+      ? (m.get('status') as ActionStatus)
+      : 'aaben',
+    level: (INTERVENTION_LEVELS as readonly unknown[]).includes(m.get('level'))
+      ? (m.get('level') as InterventionLevel)
+      : 'andet',
+    createdAt: s(m.get('createdAt')),
+    createdBy: s(m.get('createdBy')),
+    fromDecision: sOrNull(m.get('fromDecision'))
+  };
+}
+
+function toMember(m: Y.Map<unknown>): Member {
+  return {
+    id: s(m.get('id')),
+    name: s(m.get('name')),
+    relation: s(m.get('relation')),
+    birthYear: s(m.get('birthYear')),
+    createdAt: s(m.get('createdAt'))
+  };
+}
+
+function toNetworkParty(m: Y.Map<unknown>): NetworkParty {
+  return {
+    id: s(m.get('id')),
+    name: s(m.get('name')),
+    relation: s(m.get('relation')),
+    contact: s(m.get('contact')),
+    createdAt: s(m.get('createdAt'))
+  };
+}
+
 export function hopeText(doc: Y.Doc, id: string): Y.Text | undefined {
   const t = collection(doc, 'hopes').get(id)?.get('text');
   return t instanceof Y.Text ? t : undefined;
@@ -289,73 +347,31 @@ export function hopeText(doc: Y.Doc, id: string): Y.Text | undefined {
 
 export function readHopes(doc: Y.Doc): Hope[] {
   return items(doc, 'hopes')
-    .map((m) => ({
-      id: s(m.get('id')),
-      text: (m.get('text') as Y.Text | undefined)?.toString() ?? '',
-      saidBy: s(m.get('saidBy')),
-      createdAt: s(m.get('createdAt'))
-    }))
+    .map(toHope)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 }
 
 export function readGoals(doc: Y.Doc): Goal[] {
   return items(doc, 'goals')
-    .map((m) => ({
-      id: s(m.get('id')),
-      title: s(m.get('title')),
-      hopeId: sOrNull(m.get('hopeId')),
-      status: (GOAL_STATUSES as readonly unknown[]).includes(m.get('status')) ? (m.get('status') as GoalStatus) : 'aaben',
-      targetDate: sOrNull(m.get('targetDate')),
-      createdAt: s(m.get('createdAt'))
-    }))
+    .map(toGoal)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 }
 
 export function readActions(doc: Y.Doc): Action[] {
   return items(doc, 'actions')
-    .map((m) => ({
-      id: s(m.get('id')),
-      title: s(m.get('title')),
-      goalId: sOrNull(m.get('goalId')),
-      sector: (sOrNull(m.get('sector')) as Sector | null) ?? null,
-      party: sOrNull(m.get('party')),
-      ownerId: sOrNull(m.get('ownerId')),
-      ownerName: s(m.get('ownerName')),
-      due: sOrNull(m.get('due')),
-      status: (ACTION_STATUSES as readonly unknown[]).includes(m.get('status'))
-        ? (m.get('status') as ActionStatus)
-        : 'aaben',
-      level: (INTERVENTION_LEVELS as readonly unknown[]).includes(m.get('level'))
-        ? (m.get('level') as InterventionLevel)
-        : 'andet',
-      createdAt: s(m.get('createdAt')),
-      createdBy: s(m.get('createdBy')),
-      fromDecision: sOrNull(m.get('fromDecision'))
-    }))
+    .map(toAction)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 }
 
 export function readMembers(doc: Y.Doc): Member[] {
   return items(doc, 'members')
-    .map((m) => ({
-      id: s(m.get('id')),
-      name: s(m.get('name')),
-      relation: s(m.get('relation')),
-      birthYear: s(m.get('birthYear')),
-      createdAt: s(m.get('createdAt'))
-    }))
+    .map(toMember)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 }
 
 export function readNetwork(doc: Y.Doc): NetworkParty[] {
   return items(doc, 'network')
-    .map((m) => ({
-      id: s(m.get('id')),
-      name: s(m.get('name')),
-      relation: s(m.get('relation')),
-      contact: s(m.get('contact')),
-      createdAt: s(m.get('createdAt'))
-    }))
+    .map(toNetworkParty)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 }
 
@@ -377,41 +393,94 @@ function decisionsOf(m: Y.Map<unknown>): Decision[] {
 /** Meetings, newest first; soft-deleted ones are kept in the document but not shown. */
 export function readMeetings(doc: Y.Doc): Meeting[] {
   return items(doc, 'meetings')
-    .map((m) => {
-      const p = m.get('participants');
-      return {
-        id: s(m.get('id')),
-        date: s(m.get('date')),
-        title: s(m.get('title')),
-        participants: Array.isArray(p) ? p.filter((x): x is string => typeof x === 'string') : [],
-        decisions: decisionsOf(m),
-        createdAt: s(m.get('createdAt')),
-        createdBy: s(m.get('createdBy'))
-      };
-    })
+    .map(toMeeting)
     .sort((a, b) => b.date.localeCompare(a.date) || b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
+}
+
+function toMeeting(m: Y.Map<unknown>): Meeting {
+  const p = m.get('participants');
+  return {
+    id: s(m.get('id')),
+    date: s(m.get('date')),
+    title: s(m.get('title')),
+    participants: Array.isArray(p) ? p.filter((x): x is string => typeof x === 'string') : [],
+    decisions: decisionsOf(m),
+    createdAt: s(m.get('createdAt')),
+    createdBy: s(m.get('createdBy'))
+  };
 }
 
 /** Family feedback, newest first. */
 export function readFeedback(doc: Y.Doc): Feedback[] {
   return items(doc, 'feedback')
-    .map((m) => {
-      const score = Number(m.get('score'));
-      return {
-        id: s(m.get('id')),
-        date: s(m.get('date')),
-        who: s(m.get('who')),
-        score: Number.isInteger(score) && score >= 1 && score <= 5 ? score : 0,
-        comment: s(m.get('comment')),
-        createdAt: s(m.get('createdAt')),
-        createdBy: s(m.get('createdBy'))
-      };
-    })
+    .map(toFeedback)
     .filter((f) => f.score > 0)
     .sort((a, b) => b.date.localeCompare(a.date) || b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
 }
 
+function toFeedback(m: Y.Map<unknown>): Feedback {
+  const score = Number(m.get('score'));
+  return {
+    id: s(m.get('id')),
+    date: s(m.get('date')),
+    who: s(m.get('who')),
+    score: Number.isInteger(score) && score >= 1 && score <= 5 ? score : 0,
+    comment: s(m.get('comment')),
+    createdAt: s(m.get('createdAt')),
+    createdBy: s(m.get('createdBy'))
+  };
+}
+
+export interface ItemOf {
+  hopes: Hope;
+  goals: Goal;
+  actions: Action;
+  members: Member;
+  network: NetworkParty;
+  meetings: Meeting;
+  feedback: Feedback;
+}
+
+const READERS: { [C in Collection]: (m: Y.Map<unknown>) => ItemOf[C] } = {
+  hopes: toHope,
+  goals: toGoal,
+  actions: toAction,
+  members: toMember,
+  network: toNetworkParty,
+  meetings: toMeeting,
+  feedback: toFeedback
+};
+
+/** One item as the collection's reader returns it; null when it is not there or (soft-)deleted. */
+export function readItem<C extends Collection>(doc: Y.Doc, name: C, id: string): ItemOf[C] | null {
+  const m = collection(doc, name).get(id);
+  if (!(m instanceof Y.Map) || m.get('deleted') === true) return null;
+  return READERS[name](m);
+}
+
 // ---- writers -------------------------------------------------------------
+
+/**
+ * A new family's plan document: its meta (name, district, team, status),
+ * written with the seed origin. Every plan starts from this; the API, the
+ * demo seed and the bench create families with it.
+ */
+export function newPlanDoc(meta: PlanMeta, clientId?: number): Y.Doc {
+  const doc = new Y.Doc();
+  if (clientId !== undefined) doc.clientID = clientId;
+  setMeta(doc, { name: meta.name, district: meta.district, teamId: meta.teamId, status: meta.status }, ORIGIN_SEED);
+  return doc;
+}
+
+/** The first update of a new family's plan room (newPlanDoc, encoded). */
+export function firstPlanUpdate(meta: PlanMeta): Uint8Array {
+  const doc = newPlanDoc(meta);
+  try {
+    return Y.encodeStateAsUpdate(doc);
+  } finally {
+    doc.destroy();
+  }
+}
 
 export function setMeta(doc: Y.Doc, meta: Partial<PlanMeta>, origin: Origin = ORIGIN_LOCAL) {
   if (meta.status !== undefined && meta.status !== 'aktiv' && meta.status !== 'afsluttet') throw new RangeError(`status: ${meta.status}`);
@@ -741,4 +810,16 @@ export function softDelete(doc: Y.Doc, name: Collection, id: string, by: string,
     m.set('deletedBy', by);
     m.set('deletedAt', at);
   }, origin);
+}
+
+/** Brings a soft-deleted meeting or feedback back on the plan (the deletion stays in the history). */
+export function undelete(doc: Y.Doc, name: Collection, id: string, origin: Origin = ORIGIN_LOCAL): boolean {
+  const m = collection(doc, name).get(id);
+  if (!m || m.get('deleted') !== true) return false;
+  doc.transact(() => {
+    m.set('deleted', false);
+    m.delete('deletedBy');
+    m.delete('deletedAt');
+  }, origin);
+  return true;
 }

@@ -11,15 +11,12 @@
 // "Today", "overdue" and months are calendar days in Europe/Copenhagen whatever
 // the server's TZ: a due date is a day in Denmark, not an instant.
 import type * as Y from 'yjs';
-import { addDays } from 'date-fns/addDays';
 import { format } from 'date-fns/format';
 import { isValid } from 'date-fns/isValid';
 import { parseISO } from 'date-fns/parseISO';
-import { startOfDay } from 'date-fns/startOfDay';
 import { subDays } from 'date-fns/subDays';
-import { TZDate } from '@date-fns/tz';
 import { tz } from '@date-fns/tz';
-import { consentActive, type AccessConsent } from '../shared/access.ts';
+import { ACTION_AREAS, type ActionArea, type CaseStatus } from '../shared/plan-terms.ts';
 import { SECTORS, type Sector } from '../shared/rooms.ts';
 import {
   ACTION_STATUSES,
@@ -42,15 +39,11 @@ export const PLAN_TIME_ZONE = 'Europe/Copenhagen';
 export const SUMMARY_VERSION = 2;
 /** A family with no activity for this many calendar days counts as inactive. */
 export const INACTIVE_AFTER_DAYS = 30;
-/** A consent ending within this many calendar days counts as expiring. */
-export const CONSENT_WARNING_DAYS = 30;
 /** Early interventions (råd og vejledning, forebyggende) versus intrusive ones (støttende, anbringelse). */
 export const EARLY_LEVELS = ['raad', 'forebyggende'] as const satisfies readonly InterventionLevel[];
 export const INTRUSIVE_LEVELS = ['stoettende', 'anbringelse'] as const satisfies readonly InterventionLevel[];
 
-/** Where an action sits: a sector, a network party (netværk), or neither recorded. */
-export const ACTION_AREAS = [...SECTORS, 'netvaerk', 'uden'] as const;
-export type ActionArea = (typeof ACTION_AREAS)[number];
+export { ACTION_AREAS, type ActionArea } from '../shared/plan-terms.ts';
 
 export type Tally<K extends string> = Record<K, number>;
 
@@ -58,7 +51,7 @@ export interface PlanSummary {
   version: number;
   /** the Copenhagen day the summary was taken */
   takenOn: string;
-  status: 'aktiv' | 'afsluttet';
+  status: CaseStatus;
   goals: Tally<GoalStatus>;
   actions: Tally<ActionStatus>;
   actionsByArea: Record<ActionArea, Tally<ActionStatus>>;
@@ -83,7 +76,7 @@ export interface PlanSummary {
 
 /** A summary as it stands on a given day. */
 export interface DayFigures {
-  status: 'aktiv' | 'afsluttet';
+  status: CaseStatus;
   openActions: number;
   overdueActions: number;
   /** per owner user id ('' for no owner) */
@@ -249,48 +242,6 @@ export function figuresOn(s: PlanSummary, today: string, inactiveFrom: string = 
   }
   const inactive = lastActivity === null || lastActivity <= inactiveFrom;
   return { status: s.status, openActions, overdueActions, openByOwner, overdueByOwner, nextMeeting, lastActivity, inactive };
-}
-
-export type ConsentStatus = 'aktiv' | 'udloeber' | 'udloebet' | 'tilbagekaldt' | 'ingen';
-
-/**
- * The instant from which a consent's end no longer counts as "expiring": the
- * start (Copenhagen) of the day CONSENT_WARNING_DAYS + 1 calendar days after
- * `now`'s day. A consent ending before it ends within the warning window.
- */
-export function consentWarningUntil(now: Date): number {
-  return startOfDay(addDays(new TZDate(now.getTime(), PLAN_TIME_ZONE), CONSENT_WARNING_DAYS + 1)).getTime();
-}
-
-/**
- * A family's consent situation at `now`, from the server's consent records
- * (not the document): `until` is when the last active consent ends, or when
- * the most recent one ended. 'udloeber' when the active cover ends within
- * CONSENT_WARNING_DAYS calendar days (Copenhagen); `warnUntil` is
- * consentWarningUntil(now), passed in by callers that ask for many families.
- */
-export function consentState(
-  consents: readonly AccessConsent[],
-  now: Date,
-  warnUntil: number = consentWarningUntil(now)
-): { status: ConsentStatus; until: string | null } {
-  const active = consents.filter((c) => consentActive(c, now));
-  if (active.length > 0) {
-    const until = active.map((c) => c.validUntil).reduce((a, b) => (Date.parse(a) >= Date.parse(b) ? a : b));
-    return { status: Date.parse(until) < warnUntil ? 'udloeber' : 'aktiv', until };
-  }
-  // No active consent: say how the most recent one ended (one not yet valid counts as none).
-  const t = now.getTime();
-  let last: { at: number; status: ConsentStatus } | null = null;
-  for (const c of consents) {
-    const revokedAt = c.revokedAt === null ? Infinity : Date.parse(c.revokedAt);
-    const untilAt = Date.parse(c.validUntil);
-    const endedAt = Math.min(revokedAt, untilAt);
-    if (endedAt > t) continue;
-    const status: ConsentStatus = revokedAt < untilAt ? 'tilbagekaldt' : 'udloebet';
-    if (last === null || endedAt > last.at) last = { at: endedAt, status };
-  }
-  return last ? { status: last.status, until: new Date(last.at).toISOString() } : { status: 'ingen', until: null };
 }
 
 /** The months (yyyy-MM) from `from` to `to` inclusive. */

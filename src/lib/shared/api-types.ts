@@ -1,5 +1,6 @@
 // JSON shapes of the HTTP API (DESIGN §8), shared by server and browser.
 import type { Access, Role } from './access.ts';
+import type { CaseStatus } from './plan-terms.ts';
 import type { Part, Sector } from './rooms.ts';
 
 export interface ApiError {
@@ -45,7 +46,7 @@ export interface FamilySummary {
   district: string;
   teamId: string;
   teamName: string;
-  status: 'aktiv' | 'afsluttet';
+  status: CaseStatus;
   parts: { part: Part; access: Exclude<Access, 'none'> }[];
   /** ISO instant when the last active consent ends; null when none is active */
   consentUntil: string | null;

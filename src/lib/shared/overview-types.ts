@@ -1,8 +1,8 @@
 // JSON shapes of GET /api/overview (DESIGN §8), shared by server and browser.
 // Counts and dates only: no family names, no family ids, no text from a plan.
 // Families in a drill-down are named by an opaque, stable reference.
-import type { ActionStatus, GoalStatus, InterventionLevel } from '../domain/plan.ts';
-import type { ActionArea, ConsentStatus } from '../domain/summary.ts';
+import type { FamilyConsentStatus } from './consent.ts';
+import type { ActionArea, ActionStatus, CaseStatus, GoalStatus, InterventionLevel } from './plan-terms.ts';
 import type { Sector } from './rooms.ts';
 
 /** About 25 families per worker is the workable caseload (DESIGN §1; the demo seed's figure). */
@@ -95,7 +95,7 @@ export interface FamilyFigures {
   teamId: string;
   teamName: string;
   district: string;
-  status: 'aktiv' | 'afsluttet';
+  status: CaseStatus;
   /** the drilled-down worker's role in the family */
   role: 'tovholder' | 'handlinger';
   tovholder: { userId: string; name: string; since: string | null } | null;
@@ -110,7 +110,7 @@ export interface FamilyFigures {
   lastActivity: string | null;
   inactive: boolean;
   lastFeedback: { date: string; score: number } | null;
-  consent: { status: ConsentStatus; until: string | null };
+  consent: { status: FamilyConsentStatus; until: string | null };
 }
 
 export interface Overview {

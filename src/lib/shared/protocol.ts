@@ -5,15 +5,15 @@ export const CLOSE_ACCESS_ENDED = 4403;
 export const CLOSE_TOO_LARGE = 4413;
 export const CLOSE_PROTOCOL_ERROR = 4400;
 export const CLOSE_RATE_LIMITED = 4429;
-export const CLOSE_TOO_MANY_CONNECTIONS = 4430;
 
 /**
  * Whether a client should reconnect after the relay closed with this code.
- * Access, session, size and protocol ends are final; a rate limit or the
- * connection cap only asks the client to come back later.
+ * Access, session, size and protocol ends are final; a rate limit only asks
+ * the client to come back later. (The connection cap is no close code: the
+ * relay refuses the upgrade with HTTP 429, which y-websocket retries.)
  */
 export function closeIsTransient(code: number): boolean {
-  if (code === CLOSE_RATE_LIMITED || code === CLOSE_TOO_MANY_CONNECTIONS) return true;
+  if (code === CLOSE_RATE_LIMITED) return true;
   return !(code >= 4400 && code < 4500);
 }
 

@@ -3,6 +3,7 @@
 // The Y.Docs themselves live in y-indexeddb databases named after their room.
 import Dexie, { type EntityTable } from 'dexie';
 import type { Consent, TeamWorker } from '../shared/api-types.ts';
+import type { CaseStatus } from '../shared/plan-terms.ts';
 import type { Part, Sector } from '../shared/rooms.ts';
 
 export interface FamilyRow {
@@ -11,7 +12,7 @@ export interface FamilyRow {
   district: string;
   teamId: string;
   teamName: string;
-  status: 'aktiv' | 'afsluttet';
+  status: CaseStatus;
   tovholderId: string;
   tovholderName: string;
   /** yyyy-MM-dd of the earliest open action, '' when none */

@@ -30,7 +30,8 @@ let prepared: { key: string; at: number; opening: PlanOpening<unknown> } | null 
  */
 export function planDecision(familyId: string, me: Me): Promise<RoomDecision> {
   sync.start(me); // idempotent; the layout's effect may not have run yet
-  return decideRoom(sync.db, roomName(familyId, 'plan'));
+  // The screen opens the room next (sync.openRoom): the room code is loaded meanwhile.
+  return Promise.all([decideRoom(sync.db, roomName(familyId, 'plan')), sync.loadEngine()]).then(([decision]) => decision);
 }
 
 function start<T>(familyId: string, me: Me): PlanOpening<T> {

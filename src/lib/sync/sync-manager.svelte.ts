@@ -1,187 +1,302 @@
-// Background sync driven by GET /api/manifest. On login, on reconnect, when
-// the server says access changed (access-events.ts) and every minute while online: fetch the manifest, purge what the server says
-// to purge, then sync only rooms whose server seq moved or that hold unsent
-// local edits, a few sockets at a time, closing each when settled. Rooms on
-// screen stay live (openRoom) and are skipped by the sweep. Also owns the
-// device lease, the consent outbox and the offline access log.
-import { format } from 'date-fns';
-import * as Y from 'yjs';
-import { IndexeddbPersistence } from 'y-indexeddb';
-import type { Consent, FamilySummary, Manifest, Me } from '../shared/api-types.ts';
+// The sync facade the routes import (`sync`): it starts and stops the
+// managers below for the signed-in worker and wires them together; each does
+// one job (docs/client.md):
+//
+//   ReachabilityManager  online / offline, probing the server while offline
+//   SweepManager         the background sync pass (GET /api/manifest)
+//   PurgeManager         removing family data; lease and consent-end checks
+//   ConsentOutbox        consents recorded offline
+//   AccessLogOutbox      openings the relay could not see
+//   PendingEdits         local edits the server does not hold yet
+//   IndexScheduler       the local index kept in step with the plans
+//   RoomRegistry         which rooms are open, on screen or in the background
+//
+// Yjs, y-websocket and y-indexeddb come in through one module loaded on
+// demand (internal/room-engine.ts), so a page that opens no room (the login
+// page) never loads them. Logout calls reset(): every manager forgets the
+// session and the family data is purged.
+import type * as Y from 'yjs';
+import { format } from 'date-fns/format';
+import type { Me } from '../shared/api-types.ts';
 import { parseRoom } from '../shared/rooms.ts';
-import { openDb, type ConsentOutboxRow, type LocalDb, type RoomRow } from '../storage/db.ts';
-import { familyRows, indexSummaries, writeFamily } from '../storage/indexer.ts';
-import { localRoomDatabases, purgeAll, purgeRooms } from '../storage/purge.ts';
+import { openDb, type ConsentOutboxRow, type LocalDb } from '../storage/db.ts';
+import { purgeAll } from '../storage/purge.ts';
+import { AccessLogOutbox } from './access-log-outbox.ts';
 import { watchAccess } from './access-events.ts';
-import { api, ApiFailure, pendingLogout } from './api.ts';
+import { api, pendingLogout } from './api.ts';
+import { ConsentOutbox, type ConsentInput, type SubmitResult } from './consent-outbox.svelte.ts';
 import { deviceId } from './device.ts';
-import { LiveRoom, type ClosedReason } from './live-room.svelte.ts';
+import { IndexScheduler } from './index-scheduler.ts';
+import { realClock, type Clock } from './internal/clock.ts';
+import type { ApiCall } from './internal/seams.ts';
+import type { RoomEngine } from './internal/room-engine.ts';
+import type { ClosedReason, LiveRoom, LiveRoomHooks } from './live-room.svelte.ts';
+import { PendingEdits } from './pending-edits.svelte.ts';
+import { PurgeManager } from './purge-manager.svelte.ts';
+import { ReachabilityManager } from './reachability.svelte.ts';
 import { manifestListsRoom } from './room-access.ts';
+import { RoomRegistry } from './room-registry.ts';
+import { SweepManager } from './sweep-manager.svelte.ts';
 
-/** Offline openings per upload (the server takes at most 1,000). */
-const ACCESS_UPLOAD_BATCH = 200;
+export type { ConsentInput } from './consent-outbox.svelte.ts';
 
 const SWEEP_INTERVAL_MS = 60_000;
-const CONCURRENCY = 3;
-const RETRY_INTERVAL_MS = 5_000;
 /** How often the device checks, with or without network, whether its lease or a consent has run out. */
 const LOCAL_CHECK_INTERVAL_MS = 30_000;
 /** An opening whose socket has not connected after this long is logged on the device. */
 const OFFLINE_OPEN_AFTER_MS = 5_000;
 
-export type ConsentInput = ConsentOutboxRow['payload'];
+/** The browser around the managers; tests pass their own. */
+export interface SyncSeams {
+  api: ApiCall;
+  clock: Clock;
+  engine: () => Promise<RoomEngine>;
+  openDb: (userId: string) => LocalDb;
+  browserOnline: () => boolean;
+  deviceId: () => string;
+  /** subscribes to "your access changed" (GET /api/events); returns the unsubscribe */
+  watchAccess: (onChange: () => void) => () => void;
+  /** online/offline events of the window; returns the unsubscribe */
+  watchNetwork: (onOnline: () => void, onOffline: () => void) => () => void;
+  pendingLogout: () => unknown;
+  purgeAll: (db: LocalDb, userId: string) => Promise<void>;
+}
 
-class SyncManager {
-  online = $state(typeof navigator === 'undefined' ? true : navigator.onLine);
-  offlineSince = $state<string | null>(null);
-  pendingEdits = $state(0);
-  pendingConsents = $state(0);
-  syncing = $state<{ done: number; total: number } | null>(null);
-  lastSync = $state<string | null>(null);
-  /** the device lease ran out: family data was removed and stays locked until the server is reached */
-  locked = $state(false);
-  /** families whose data was removed from this device since the user last dismissed the notice */
-  purgedFamilies = $state<{ id: string; name: string }[]>([]);
+const browserSeams: SyncSeams = {
+  api,
+  clock: realClock,
+  engine: () => import('./internal/room-engine.ts').then((m) => m.roomEngine),
+  openDb,
+  browserOnline: () => typeof navigator === 'undefined' || navigator.onLine,
+  deviceId,
+  watchAccess,
+  watchNetwork: (onOnline, onOffline) => {
+    window.addEventListener('online', onOnline);
+    window.addEventListener('offline', onOffline);
+    return () => {
+      window.removeEventListener('online', onOnline);
+      window.removeEventListener('offline', onOffline);
+    };
+  },
+  pendingLogout,
+  purgeAll
+};
+
+export class SyncManager {
+  db = $state.raw<LocalDb | null>(null);
   /** bumps whenever the local index changed, so pages can re-query */
   indexVersion = $state(0);
 
-  db = $state.raw<LocalDb | null>(null);
-  #me: Me | null = null;
-  #live = new Map<string, LiveRoom>();
-  /** rooms the sweep has open in the background */
-  #background = new Set<LiveRoom>();
-  /** bumped by stop() and refresh(): a sweep from an earlier generation stops at its next step */
-  #generation = 0;
-  #timer: ReturnType<typeof setInterval> | null = null;
-  #retry: ReturnType<typeof setInterval> | null = null;
-  #localCheck: ReturnType<typeof setInterval> | null = null;
-  #running: Promise<void> | null = null;
-  #indexTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  #unwatchAccess: (() => void) | null = null;
+  readonly reachability: ReachabilityManager;
+  readonly rooms = new RoomRegistry<LiveRoom>();
+  readonly pending: PendingEdits;
+  readonly consents: ConsentOutbox;
+  readonly accessLog: AccessLogOutbox;
+  readonly purger: PurgeManager;
+  readonly indexer: IndexScheduler;
+  readonly sweeper: SweepManager;
 
+  readonly #s: SyncSeams;
+  #me: Me | null = null;
+  #engine: RoomEngine | null = null;
+  #engineLoading: Promise<RoomEngine> | null = null;
+  #timers: unknown[] = [];
+  #unwatch: (() => void)[] = [];
+
+  constructor(seams: SyncSeams = browserSeams) {
+    this.#s = seams;
+    const db = () => this.db;
+    const clock = seams.clock;
+    const today = () => format(clock.now(), 'yyyy-MM-dd');
+    const indexed = () => void this.indexVersion++;
+    this.reachability = new ReachabilityManager(clock);
+    this.reachability.online = seams.browserOnline();
+    this.pending = new PendingEdits({ db, now: () => clock.now() });
+    this.consents = new ConsentOutbox({ db, api: seams.api, browserOnline: seams.browserOnline, onAccepted: () => this.#background(() => this.sweep()), now: () => clock.now() });
+    this.accessLog = new AccessLogOutbox({ api: seams.api, deviceId: seams.deviceId });
+    this.indexer = new IndexScheduler({ db, engine: () => this.loadEngine(), onIndexed: indexed, onError: (err) => this.#backgroundFailed(err, null), clock, today });
+    this.purger = new PurgeManager({
+      db,
+      registry: this.rooms,
+      clock,
+      onPurged: async () => {
+        this.indexVersion++;
+        await this.#count();
+      }
+    });
+    this.sweeper = new SweepManager({
+      db,
+      me: () => this.#me,
+      api: seams.api,
+      browserOnline: seams.browserOnline,
+      backgroundRoom: async (room, me) => {
+        const { LiveRoom } = await this.loadEngine();
+        return new LiveRoom(room, { deviceId: seams.deviceId(), user: { id: me.id, name: me.name, sector: me.sector }, hooks: this.#hooks, presence: false });
+      },
+      registry: this.rooms,
+      purge: this.purger,
+      indexer: this.indexer,
+      reachable: () => this.reachability.markReachable(),
+      unreachable: () => this.#onOffline(),
+      flushOutboxes: async (d) => {
+        await this.accessLog.upload(d);
+        await this.consents.flush();
+      },
+      onIndexed: indexed,
+      countPending: () => this.#count(),
+      today,
+      clock
+    });
+  }
+
+  // ---- the state pages read -------------------------------------------------
+  get online() {
+    return this.reachability.online;
+  }
+  get offlineSince() {
+    return this.reachability.offlineSince;
+  }
+  get pendingEdits() {
+    return this.pending.total;
+  }
+  get pendingConsents() {
+    return this.consents.pending;
+  }
+  get syncing() {
+    return this.sweeper.syncing;
+  }
+  get lastSync() {
+    return this.sweeper.lastSync;
+  }
+  get locked() {
+    return this.purger.locked;
+  }
+  get purgedFamilies() {
+    return this.purger.purgedFamilies;
+  }
+
+  // ---- lifecycle ------------------------------------------------------------
   start(me: Me) {
     // After a logout nothing of the old session syncs, not even from a tab that has not noticed yet.
-    if (pendingLogout()) return;
+    if (this.#s.pendingLogout()) return;
     if (this.#me?.id === me.id && this.db) return;
-    this.stop();
+    void this.stop();
     this.#me = me;
     if (me.role !== 'worker') return;
-    this.db = openDb(me.id);
-    window.addEventListener('online', this.#onOnline);
-    window.addEventListener('offline', this.#onOffline);
-    if (!navigator.onLine) this.#onOffline();
-    this.#timer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
-    this.#localCheck = setInterval(() => void this.#checkLocal(), LOCAL_CHECK_INTERVAL_MS);
-    this.#unwatchAccess = watchAccess(() => void this.refresh());
-    void this.#refreshCounts();
-    void this.#checkLocal().then(() => this.sweep());
+    this.db = this.#s.openDb(me.id);
+    this.#unwatch.push(this.#s.watchNetwork(this.#onOnline, this.#onOffline));
+    if (!this.#s.browserOnline()) this.#onOffline();
+    const clock = this.#s.clock;
+    this.#timers.push(clock.every(() => this.#background(() => this.sweep()), SWEEP_INTERVAL_MS));
+    this.#timers.push(clock.every(() => this.#background(() => this.purger.checkLocal()), LOCAL_CHECK_INTERVAL_MS));
+    this.#unwatch.push(this.#s.watchAccess(() => this.#background(() => this.refresh())));
+    this.#background(() => this.#count());
+    this.#background(() => this.purger.checkLocal().then(() => this.sweep()));
+  }
+
+  /**
+   * Work nobody awaits. A logout or a user switch closes the index under it
+   * (Dexie's DatabaseClosedError): expected then, and not worth a report; any
+   * other failure is logged.
+   */
+  #background(run: () => Promise<unknown>) {
+    const db = this.db;
+    run().catch((err: unknown) => this.#backgroundFailed(err, db));
+  }
+
+  /** `db`: the index the work started with (null: not known, e.g. a scheduled run). */
+  #backgroundFailed(err: unknown, db: LocalDb | null) {
+    const closedMeanwhile = db === null ? !this.db?.isOpen() : this.db !== db;
+    if (closedMeanwhile && err instanceof Error && err.name === 'DatabaseClosedError') return;
+    console.error('sync: background work failed', err);
   }
 
   stop(): Promise<void> {
-    this.#generation++;
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    if (this.#retry) clearInterval(this.#retry);
-    this.#retry = null;
-    if (this.#localCheck) clearInterval(this.#localCheck);
-    this.#localCheck = null;
-    this.#unwatchAccess?.();
-    this.#unwatchAccess = null;
-    window.removeEventListener('online', this.#onOnline);
-    window.removeEventListener('offline', this.#onOffline);
-    const closing = [...this.#live.values(), ...this.#background].map((r) => r.destroy());
-    this.#live.clear();
-    this.#background.clear();
+    this.sweeper.stop();
+    for (const t of this.#timers) this.#s.clock.cancel(t);
+    this.#timers = [];
+    this.reachability.stop();
+    for (const off of this.#unwatch) off();
+    this.#unwatch = [];
+    this.indexer.reset();
+    const closing = this.rooms.closeAll();
     this.db?.close({ disableAutoOpen: true });
     this.db = null;
     this.#me = null;
-    return Promise.all(closing).then(() => undefined);
+    return closing;
   }
 
-  /** Logout: forget this user's family data on this device. */
+  /** Logout: forget this user's family data on this device, and every manager's state. */
   async reset() {
     const me = this.#me;
-    const running = this.#running;
+    const running = this.sweeper.running;
     await this.stop();
     await running?.catch(() => undefined);
-    if (me?.role === 'worker') await purgeAll(openDb(me.id), me.id);
-    this.pendingEdits = 0;
-    this.pendingConsents = 0;
-    this.syncing = null;
-    this.lastSync = null;
-    this.locked = false;
-    this.purgedFamilies = [];
+    if (me?.role === 'worker') await this.#s.purgeAll(this.#s.openDb(me.id), me.id);
+    this.pending.reset();
+    this.consents.reset();
+    this.sweeper.reset();
+    this.purger.reset();
   }
 
+  /** Yjs and the room code, loaded once (a worker's session starts it). */
+  loadEngine(): Promise<RoomEngine> {
+    this.#engineLoading ??= this.#s.engine().then((e) => (this.#engine = e));
+    return this.#engineLoading;
+  }
+
+  // ---- reachability ---------------------------------------------------------
   #onOnline = () => {
-    this.#markReachable();
-    void this.sweep();
+    this.reachability.markReachable();
+    this.#background(() => this.sweep());
   };
 
-  /**
-   * The browser's online flag is only a hint: a tablet on a dead access point
-   * says "online" and reaches nothing. Failing to reach the server counts as
-   * offline too, and then the server is probed every few seconds.
-   */
   #onOffline = () => {
-    this.online = false;
-    this.offlineSince ??= new Date().toISOString();
-    if (!this.#retry && this.#me) this.#retry = setInterval(() => void this.sweep(), RETRY_INTERVAL_MS);
+    this.reachability.markOffline(this.#me ? () => this.#background(() => this.sweep()) : null);
   };
 
-  #markReachable() {
-    if (this.#retry) clearInterval(this.#retry);
-    this.#retry = null;
-    if (this.online) return;
-    this.online = true;
-    this.offlineSince = null;
-  }
-
-  #hooks = {
-    onConnected: (_room: string) => {
-      if (this.online) return;
-      this.#markReachable();
-      void this.sweep();
+  #hooks: LiveRoomHooks = {
+    onConnected: () => {
+      if (this.reachability.online) return;
+      this.reachability.markReachable();
+      this.#background(() => this.sweep());
     },
-    onLocalEdits: (room: string, count: number) => void this.#setPending(room, count),
-    onSaved: (room: string) => void this.#setPending(room, 0),
+    onLocalEdits: (room, count) => this.#background(() => this.#setPending(room, count)),
+    onSaved: (room) => this.#background(() => this.#setPending(room, 0)),
     onClosed: (room: string, reason: ClosedReason) => {
-      if (reason === 'access' && this.db) void this.#purge([room], 'access ended');
+      if (reason === 'access' && this.db) this.#background(() => this.purger.purge([room], 'access ended'));
       // The index listed a room the server refused: bring the index up to date (and purge what it held).
-      if (reason === 'denied') void this.sweep();
+      if (reason === 'denied') this.#background(() => this.sweep());
     }
   };
 
   async #setPending(room: string, count: number) {
-    const db = this.db;
+    await this.pending.set(room, count);
+    await this.consents.count();
     const ref = parseRoom(room);
-    if (!db || !ref) return;
-    const existing = await db.rooms.get(room);
-    // `count` is per LiveRoom session; keep edits from earlier sessions counted until saved.
-    const changes: Partial<RoomRow> =
-      count === 0 ? { pendingEdits: 0, lastSynced: new Date().toISOString() } : { pendingEdits: Math.max(existing?.pendingEdits ?? 0, count) };
-    if (existing) await db.rooms.update(room, changes);
-    else await db.rooms.put({ room, familyId: ref.familyId, part: ref.part, access: 'write', syncedSeq: 0, lastSynced: '', pendingEdits: 0, ...changes });
-    await this.#refreshCounts();
-    if (ref.part === 'plan') this.#scheduleIndex(ref.familyId);
+    if (ref?.part === 'plan') this.indexer.schedule(ref.familyId);
   }
 
-  async #refreshCounts() {
-    const db = this.db;
-    if (!db) return;
-    const rooms = await db.rooms.where('pendingEdits').above(0).toArray();
-    this.pendingEdits = rooms.reduce((n, r) => n + r.pendingEdits, 0);
-    this.pendingConsents = await db.consentOutbox.where('state').equals('afventer').count();
+  async #count() {
+    await this.pending.count();
+    await this.consents.count();
   }
 
-  /** Opens a room for the screen: live, with presence, recorded in the offline access log when offline. `doc`: an empty Y.Doc the screen already shows. */
+  // ---- rooms on screen ------------------------------------------------------
+  /**
+   * Opens a room for the screen: live, with presence, recorded in the offline
+   * access log when offline. `doc`: an empty Y.Doc the screen already shows.
+   * The room code must be loaded: every family screen asks planDecision()
+   * first, which waits for it.
+   */
   openRoom(room: string, doc?: Y.Doc): LiveRoom {
     const me = this.#me;
     if (!me) throw new Error('not signed in');
-    const at = new Date().toISOString();
+    if (!this.#engine) throw new Error('room code not loaded yet (await sync.loadEngine())');
+    const at = this.#s.clock.now().toISOString();
     let connected = false;
-    const live = new LiveRoom(room, {
-      deviceId: deviceId(),
+    const live = new this.#engine.LiveRoom(room, {
+      deviceId: this.#s.deviceId(),
       user: { id: me.id, name: me.name, sector: me.sector },
       verify: () => manifestListsRoom(room),
       doc,
@@ -189,11 +304,11 @@ class SyncManager {
         ...this.#hooks,
         onConnected: (r) => {
           connected = true;
-          this.#hooks.onConnected(r);
+          this.#hooks.onConnected?.(r);
         }
       }
     });
-    this.#live.set(room, live);
+    this.rooms.addLive(live);
     // The relay logs an opening when the socket connects. An opening it cannot
     // see (offline, or the relay unreachable for a while) is logged here and
     // uploaded on reconnect — but only when the device holds a copy to show:
@@ -202,344 +317,47 @@ class SyncManager {
     const logLocally = () => {
       if (connected || !db || this.db !== db || live.closed) return;
       void live.idb.whenSynced.then(() => {
-        if (!connected && this.db === db && live.doc.store.clients.size > 0) void db.accessOutbox.add({ at, room, action: 'open-offline' });
+        if (!connected && this.db === db && live.doc.store.clients.size > 0) this.#background(() => this.accessLog.record(db, { at, room }));
       });
     };
-    if (!navigator.onLine || !this.online) logLocally();
-    else setTimeout(logLocally, OFFLINE_OPEN_AFTER_MS);
+    if (!this.#s.browserOnline() || !this.reachability.online) logLocally();
+    else this.#s.clock.after(logLocally, OFFLINE_OPEN_AFTER_MS);
     const ref = parseRoom(room);
-    if (ref?.part === 'plan') {
-      live.doc.on('update', () => this.#scheduleIndex(ref.familyId, live.doc));
-    }
+    if (ref?.part === 'plan') live.doc.on('update', () => this.indexer.schedule(ref.familyId, live.doc));
     return live;
   }
 
   closeRoom(live: LiveRoom) {
-    if (this.#live.get(live.room) === live) this.#live.delete(live.room);
+    this.rooms.removeLive(live);
     const ref = parseRoom(live.room);
-    if (ref?.part === 'plan' && !live.closed) void this.#index(ref.familyId, live.doc).finally(() => live.destroy());
-    else live.destroy();
+    if (ref?.part === 'plan' && !live.closed) this.#background(() => this.indexer.index(ref.familyId, live.doc).finally(() => live.destroy()));
+    else this.#background(() => live.destroy());
   }
 
-  #scheduleIndex(familyId: string, doc?: Y.Doc) {
-    const t = this.#indexTimers.get(familyId);
-    if (t) clearTimeout(t);
-    this.#indexTimers.set(
-      familyId,
-      setTimeout(() => {
-        this.#indexTimers.delete(familyId);
-        void this.#index(familyId, doc);
-      }, 400)
-    );
-  }
-
-  /** Re-index one family from a live doc, or from its y-indexeddb copy. */
-  async #index(familyId: string, doc?: Y.Doc) {
-    const db = this.db;
-    if (!db) return;
-    const existing = await db.families.get(familyId);
-    if (!existing) return;
-    const summary: FamilySummary = {
-      id: existing.id,
-      name: existing.name,
-      district: existing.district,
-      teamId: existing.teamId,
-      teamName: existing.teamName,
-      status: existing.status,
-      parts: existing.parts,
-      consentUntil: null,
-      workers: existing.workers,
-      openedBySector: existing.openedBySector
-    };
-    let owned: { doc: Y.Doc; idb: IndexeddbPersistence } | null = null;
-    if (!doc) {
-      const d = new Y.Doc();
-      const idb = new IndexeddbPersistence(`f-${familyId}.plan`, d);
-      await idb.whenSynced;
-      owned = { doc: d, idb };
-      doc = d;
-    }
-    try {
-      const rows = familyRows(summary, doc, format(new Date(), 'yyyy-MM-dd'), new Date().toISOString());
-      rows.family.consentStatus = existing.consentStatus;
-      await writeFamily(db, rows);
-      this.indexVersion++;
-    } finally {
-      if (owned) {
-        await owned.idb.destroy();
-        owned.doc.destroy();
-      }
-    }
-  }
-
-  /**
-   * Deletes the rooms' local copies. A room open on screen or in a background
-   * sync is closed first (its IndexedDB connection would block the deletion),
-   * and a screen showing it is told why.
-   */
-  async #purge(rooms: string[], reason: string) {
-    const db = this.db;
-    if (!db || rooms.length === 0) return;
-    const names = new Map((await db.families.bulkGet(rooms.map((r) => parseRoom(r)?.familyId ?? ''))).filter((f) => !!f).map((f) => [f.id, f.name]));
-    const closing: Promise<void>[] = [];
-    const shown = new Set<string>();
-    for (const room of rooms) {
-      const live = this.#live.get(room);
-      if (live) {
-        shown.add(room);
-        this.#live.delete(room);
-        live.markEnded(reason);
-        closing.push(live.destroy());
-      }
-      for (const bg of this.#background) {
-        if (bg.room !== room) continue;
-        this.#background.delete(bg);
-        closing.push(bg.destroy());
-      }
-    }
-    await Promise.all(closing);
-    const families = await purgeRooms(db, rooms);
-    // A family whose plan was on screen is told about there (AccessEnded); no second notice.
-    const known = new Set([...this.purgedFamilies.map((f) => f.id), ...[...shown].map((r) => parseRoom(r)?.familyId)]);
-    const added = families.filter((id) => !known.has(id)).map((id) => ({ id, name: names.get(id) ?? '' }));
-    // A lease lock says why itself; the notice is about consents.
-    if (added.length > 0 && reason !== 'lease expired') this.purgedFamilies = [...this.purgedFamilies, ...added];
-    this.indexVersion++;
-    await this.#refreshCounts();
-  }
-
-  /**
-   * What the device enforces without the server: a lease that ran out locks
-   * and purges all family data; a room whose consent ended (its manifest
-   * `until`) is purged even while offline.
-   */
-  async #checkLocal() {
-    const db = this.db;
-    if (!db) return;
-    const now = Date.now();
-    const lease = (await db.meta.get('leaseUntil'))?.value;
-    if (lease && Date.parse(lease) < now) {
-      this.locked = true;
-      const rooms = await db.rooms.toCollection().primaryKeys();
-      await this.#purge([...new Set([...rooms, ...this.#live.keys(), ...(await localRoomDatabases())])], 'lease expired');
-      await db.families.clear();
-      await db.actions.clear();
-      this.indexVersion++;
-      return;
-    }
-    const expired = await db.rooms.filter((r) => !!r.until && Date.parse(r.until) <= now).primaryKeys();
-    if (expired.length > 0) await this.#purge(expired, 'consent expired');
-  }
-
-  /** One sync pass; concurrent callers share it. */
+  // ---- sync passes ----------------------------------------------------------
   sweep(): Promise<void> {
-    if (this.#running) return this.#running;
-    this.#running = this.#sweep().finally(() => {
-      this.#running = null;
-    });
-    return this.#running;
+    return this.sweeper.sweep();
   }
 
-  /**
-   * The server said this user's access changed: sweep now. A sweep already
-   * under way read the manifest before the change, and syncing a whole
-   * caseload can take a while: it stops after the rooms in flight, and a
-   * fresh one follows at once.
-   */
   refresh(): Promise<void> {
-    if (!this.#running) return this.sweep();
-    this.#generation++;
-    return this.#running.then(() => this.sweep());
+    return this.sweeper.refresh();
   }
 
-  async #sweep() {
-    const db = this.db;
-    const me = this.#me;
-    const generation = this.#generation;
-    const current = () => generation === this.#generation;
-    if (!db || !me || !navigator.onLine) return;
-    let manifest: Manifest;
-    let families: FamilySummary[];
-    try {
-      [manifest, { families }] = await Promise.all([
-        api<Manifest>('/api/manifest'),
-        api<{ families: FamilySummary[] }>('/api/families')
-      ]);
-    } catch (err) {
-      if (err instanceof ApiFailure && err.status === 0) this.#onOffline();
-      return;
-    }
-    if (!current()) return;
-    this.#markReachable();
-    this.locked = false;
-    await db.meta.put({ key: 'leaseUntil', value: manifest.leaseUntil });
-    await this.#flushOutboxes();
-
-    // Purge: what the server names, and anything held here that is no longer openable.
-    const openable = new Set(manifest.rooms.map((r) => r.room));
-    const held = await db.rooms.toCollection().primaryKeys();
-    const heldFamilies = await db.families.toCollection().primaryKeys();
-    const gone = [
-      ...new Set([
-        ...manifest.purge,
-        ...held.filter((r) => !openable.has(r)),
-        ...heldFamilies.map((id) => `f-${id}.plan`).filter((r) => !openable.has(r))
-      ])
-    ];
-    await this.#purge(gone, 'access ended');
-    const roomRows = new Map((await db.rooms.bulkGet(manifest.rooms.map((r) => r.room))).filter((r): r is RoomRow => !!r).map((r) => [r.room, r]));
-    // When access ends by itself (a consent's end) may move with a renewal; only changed rows are written.
-    const untilMoved = manifest.rooms.filter((r) => {
-      const local = roomRows.get(r.room);
-      return local && (local.until ?? null) !== (r.until ?? null);
-    });
-    if (untilMoved.length > 0) await db.rooms.bulkUpdate(untilMoved.map((r) => ({ key: r.room, changes: { until: r.until ?? null } })));
-
-    // Index rows for every family (names and access), even before its plan is
-    // synced: one transaction, and pages re-read the index only when it changed.
-    if ((await indexSummaries(db, families, format(new Date(), 'yyyy-MM-dd'))) > 0) this.indexVersion++;
-
-    const todo = manifest.rooms.filter((r) => {
-      if (this.#live.has(r.room)) return false;
-      const local = roomRows.get(r.room);
-      return !local || local.syncedSeq !== r.seq || local.pendingEdits > 0 || !local.lastSynced;
-    });
-    this.syncing = { done: 0, total: todo.length };
-    const queue = [...todo];
-    const worker = async () => {
-      for (let next = queue.shift(); next && current(); next = queue.shift()) {
-        await this.#syncRoom(db, me, next.room, next.access, next.seq, next.until ?? null, roomRows.get(next.room));
-        if (this.syncing) this.syncing = { done: this.syncing.done + 1, total: this.syncing.total };
-      }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    if (!current()) return;
-    this.syncing = null;
-    this.lastSync = new Date().toISOString();
-    await this.#refreshCounts();
+  // ---- consents -------------------------------------------------------------
+  submitConsent(familyId: string, input: Omit<ConsentInput, 'id'>): Promise<SubmitResult> {
+    return this.consents.submit(familyId, input);
   }
 
-  async #syncRoom(db: LocalDb, me: Me, room: string, access: 'read' | 'write', seq: number, until: string | null, local: RoomRow | undefined) {
-    const ref = parseRoom(room);
-    if (!ref || !navigator.onLine) return;
-    const live = new LiveRoom(room, {
-      deviceId: deviceId(),
-      user: { id: me.id, name: me.name, sector: me.sector },
-      hooks: this.#hooks,
-      presence: false
-    });
-    this.#background.add(live);
-    try {
-      const settled = await Promise.race([
-        live.whenSettled().then(() => true),
-        new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))
-      ]);
-      if (live.closed === 'access') return; // purged by the hook
-      if (!settled || !this.#background.has(live)) return; // timed out, or stopped meanwhile
-      await db.rooms.put({
-        room,
-        familyId: ref.familyId,
-        part: ref.part,
-        access,
-        syncedSeq: Math.max(seq, local?.syncedSeq ?? 0),
-        lastSynced: new Date().toISOString(),
-        pendingEdits: 0,
-        until
-      });
-      if (ref.part === 'plan') await this.#index(ref.familyId, live.doc);
-    } finally {
-      this.#background.delete(live);
-      await live.destroy();
-    }
+  queuedConsents(familyId: string): Promise<ConsentOutboxRow[]> {
+    return this.consents.queued(familyId);
   }
 
-  async #flushOutboxes() {
-    const db = this.db;
-    if (!db) return;
-    await this.#uploadOfflineOpenings(db);
-    for (const row of await db.consentOutbox.where('state').equals('afventer').toArray()) {
-      try {
-        await api<Consent>(`/api/families/${row.familyId}/consents`, { method: 'POST', body: row.payload });
-        await db.consentOutbox.delete(row.localId as number);
-      } catch (err) {
-        if (err instanceof ApiFailure && err.status !== 0) {
-          await db.consentOutbox.update(row.localId as number, { state: 'afvist', error: err.message });
-        }
-      }
-    }
-    await this.#refreshCounts();
-  }
-
-  /**
-   * Sends the openings made offline. The server takes a batch whole or not at
-   * all and stores an opening once however often it is sent, so a batch is
-   * deleted only after it was accepted. A batch it refuses (400: an opening
-   * it will never accept, e.g. older than the lease) is sent again one by
-   * one, so the others still arrive and only the refused ones are dropped;
-   * no connection or too many for now (429): everything stays for the next sweep.
-   */
-  async #uploadOfflineOpenings(db: LocalDb) {
-    const offline = await db.accessOutbox.toArray();
-    const send = (rows: typeof offline) =>
-      api('/api/access-log', { method: 'POST', body: { deviceId: deviceId(), entries: rows.map(({ at, room, action }) => ({ at, room, action })) } });
-    const done = (rows: typeof offline) => db.accessOutbox.bulkDelete(rows.map((e) => e.localId as number));
-    for (let i = 0; i < offline.length; i += ACCESS_UPLOAD_BATCH) {
-      const batch = offline.slice(i, i + ACCESS_UPLOAD_BATCH);
-      try {
-        await send(batch);
-        await done(batch);
-      } catch (err) {
-        if (!(err instanceof ApiFailure) || err.status !== 400) return; // stays queued for the next sweep
-        for (const row of batch) {
-          try {
-            await send([row]);
-            await done([row]);
-          } catch (one) {
-            if (!(one instanceof ApiFailure) || one.status !== 400) return;
-            console.warn(`the server refused an offline opening of ${row.room} at ${row.at}: ${one.message}`);
-            await done([row]);
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * Records a consent: straight to the server when online; otherwise it waits
-   * in the outbox as "afventer" and widens nobody's access until accepted.
-   */
-  async submitConsent(familyId: string, input: Omit<ConsentInput, 'id'>): Promise<{ state: 'accepted'; consent: Consent } | { state: 'afventer' }> {
-    const db = this.db;
-    // The device names the consent, so an upload retried after a lost answer is not recorded twice.
-    const payload: ConsentInput = { ...input, id: crypto.randomUUID() };
-    if (navigator.onLine) {
-      try {
-        const consent = await api<Consent>(`/api/families/${familyId}/consents`, { method: 'POST', body: payload });
-        void this.sweep();
-        return { state: 'accepted', consent };
-      } catch (err) {
-        if (!(err instanceof ApiFailure) || err.status !== 0) throw err;
-      }
-    }
-    if (!db) throw new Error('no local store');
-    await db.consentOutbox.add({ familyId, payload, createdAt: new Date().toISOString(), state: 'afventer', error: '' });
-    await this.#refreshCounts();
-    return { state: 'afventer' };
-  }
-
-  /** Consents of a family still waiting in this device's outbox. */
-  async queuedConsents(familyId: string): Promise<ConsentOutboxRow[]> {
-    return this.db ? this.db.consentOutbox.where('familyId').equals(familyId).toArray() : [];
-  }
-
-  /** Drops a queued consent the server refused (the person has seen why). */
-  async discardQueuedConsent(localId: number) {
-    await this.db?.consentOutbox.delete(localId);
-    await this.#refreshCounts();
+  discardQueuedConsent(localId: number) {
+    return this.consents.discard(localId);
   }
 
   dismissPurged() {
-    this.purgedFamilies = [];
+    this.purger.dismiss();
   }
 }
 

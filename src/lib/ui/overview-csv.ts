@@ -3,8 +3,8 @@
 // commas (the Danish list separator and number format), CRLF line ends. One
 // row per level: all selected teams, each team, each worker. Headers come from
 // the message catalogue (the caller passes `t`).
-import type { InterventionLevel } from '../domain/plan.ts';
-import type { KeyFigures, Overview, WorkerFigures } from './overview-types.ts';
+import type { InterventionLevel } from '../shared/plan-terms.ts';
+import type { KeyFigures, Overview, WorkerFigures } from '../shared/overview-types.ts';
 
 export interface CsvLabels {
   rowLevel: string;

@@ -1,0 +1,88 @@
+// The index rows the server's family list alone decides (GET /api/families):
+// names, team, access to the parts, consent status. No plan is read here, so
+// the sweep keeps the caseload current without loading Yjs; indexer.ts adds
+// what a plan document says on top of summaryRow().
+import type { FamilySummary, TeamWorker } from '../shared/api-types.ts';
+import { indexedConsentStatus } from '../shared/consent.ts';
+import type { FamilyRow, LocalDb } from './db.ts';
+
+/** A family's index row before its plan is read. */
+export function summaryRow(summary: FamilySummary, today: string, lastActivity = ''): FamilyRow {
+  return {
+    id: summary.id,
+    name: summary.name,
+    district: summary.district,
+    teamId: summary.teamId,
+    teamName: summary.teamName,
+    status: summary.status,
+    tovholderId: '',
+    tovholderName: '',
+    nextDue: '',
+    overdueCount: 0,
+    openActions: 0,
+    lastActivity,
+    consentStatus: indexedConsentStatus(summary.consentUntil, today),
+    search: summary.name.toLowerCase(),
+    parts: summary.parts,
+    // absent (an older server): unknown, not "nobody"
+    workers: summary.workers,
+    openedBySector: summary.openedBySector
+  };
+}
+
+function sameParts(a: FamilyRow['parts'], b: FamilyRow['parts']): boolean {
+  return a.length === b.length && a.every((p, i) => p.part === b[i].part && p.access === b[i].access);
+}
+
+/**
+ * The sweep's index rows from the server's family list: a row for each family
+ * not indexed yet (no plan read, so no action rows), and for the others only
+ * what the server decides (access to the parts, team name, consent status),
+ * written only where it changed. A city's caseload (5,000 families) is one
+ * bulk read and, on most sweeps, no write at all; what there is to write is
+ * one transaction. Returns how many rows were written.
+ */
+function sameWorkers(a: readonly TeamWorker[] | undefined, b: readonly TeamWorker[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return (
+    a.length === b.length &&
+    a.every((w, i) => w.id === b[i].id && w.name === b[i].name && w.sector === b[i].sector && w.planAccess === b[i].planAccess)
+  );
+}
+
+export async function indexSummaries(db: LocalDb, summaries: readonly FamilySummary[], today: string): Promise<number> {
+  // Compared outside a read-write transaction, which would hold up the
+  // caseload page's own read of the rows. Only the sweep adds family rows
+  // (sweeps do not overlap), and the update below sets only the server's
+  // fields, so nothing written in between is lost.
+  const existing = await db.families.bulkGet(summaries.map((f) => f.id));
+  const added: FamilyRow[] = [];
+  const changed: { key: string; changes: Pick<FamilyRow, 'parts' | 'teamName' | 'consentStatus' | 'workers' | 'openedBySector'> }[] = [];
+  summaries.forEach((f, i) => {
+    const row = existing[i];
+    if (!row) {
+      added.push(summaryRow(f, today));
+      return;
+    }
+    const consentStatus = indexedConsentStatus(f.consentUntil, today);
+    if (
+      row.teamName !== f.teamName ||
+      row.consentStatus !== consentStatus ||
+      !sameParts(row.parts, f.parts) ||
+      !sameWorkers(row.workers, f.workers) ||
+      row.openedBySector !== f.openedBySector
+    ) {
+      changed.push({ key: f.id, changes: { parts: f.parts, teamName: f.teamName, consentStatus, workers: f.workers, openedBySector: f.openedBySector } });
+    }
+  });
+  if (added.length === 0 && changed.length === 0) return 0;
+  await db.transaction('rw', db.families, db.actions, async () => {
+    if (added.length > 0) {
+      // As writeFamily does for a family without its plan: no action rows.
+      await db.actions.where('familyId').anyOf(added.map((f) => f.id)).delete();
+      await db.families.bulkPut(added);
+    }
+    if (changed.length > 0) await db.families.bulkUpdate(changed);
+  });
+  return added.length + changed.length;
+}

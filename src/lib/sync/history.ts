@@ -1,0 +1,20 @@
+// The history API (server/history.ts): read from the server only; a device holds no history of its own.
+import type { AsOfResponse, HistoryResponse, HistorySection } from '#lib/domain/history.ts';
+import type { Sector } from '#lib/shared/rooms.ts';
+import { api } from './api.ts';
+
+export function fetchHistory(familyId: string, q: { part?: 'plan' | Sector; user?: string; section?: HistorySection | '' } = {}): Promise<HistoryResponse> {
+  const params = new URLSearchParams();
+  if (q.part && q.part !== 'plan') params.set('part', q.part);
+  if (q.user) params.set('user', q.user);
+  if (q.section) params.set('section', q.section);
+  const query = params.size ? `?${params}` : '';
+  return api<HistoryResponse>(`/api/families/${encodeURIComponent(familyId)}/history${query}`);
+}
+
+/** The plan's document as it was at the end of `day` (yyyy-MM-dd, the device's time zone), as one Yjs update. */
+export async function fetchPlanAsOf(familyId: string, day: string): Promise<Uint8Array> {
+  const end = new Date(`${day}T23:59:59.999`);
+  const r = await api<AsOfResponse>(`/api/families/${encodeURIComponent(familyId)}/history/as-of?at=${encodeURIComponent(end.toISOString())}`);
+  return Uint8Array.from(atob(r.update), (ch) => ch.charCodeAt(0));
+}

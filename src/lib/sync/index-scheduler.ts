@@ -1,0 +1,82 @@
+// Keeps the local index (Dexie rows the caseload reads) in step with the plan
+// documents: a burst of edits re-indexes a family once, a short while after
+// the last one, from the live document or else from its y-indexeddb copy.
+import type * as Y from 'yjs';
+import type { FamilySummary } from '../shared/api-types.ts';
+import type { LocalDb } from '../storage/db.ts';
+import { realClock, type Clock } from './internal/clock.ts';
+import type { RoomEngine } from './internal/room-engine.ts';
+
+export const INDEX_DELAY_MS = 400;
+
+export interface IndexSchedulerSeams {
+  db: () => LocalDb | null;
+  engine: () => Promise<Pick<RoomEngine, 'familyRows' | 'writeFamily' | 'openStoredPlan'>>;
+  /** the index changed: pages re-query */
+  onIndexed: () => void;
+  /** a scheduled run failed (nobody awaits it) */
+  onError: (err: unknown) => void;
+  clock?: Clock;
+  /** today as yyyy-MM-dd (the device's day) */
+  today: () => string;
+}
+
+export class IndexScheduler {
+  readonly #timers = new Map<string, unknown>();
+  readonly #s: IndexSchedulerSeams;
+  readonly #clock: Clock;
+
+  constructor(seams: IndexSchedulerSeams) {
+    this.#s = seams;
+    this.#clock = seams.clock ?? realClock;
+  }
+
+  schedule(familyId: string, doc?: Y.Doc) {
+    const t = this.#timers.get(familyId);
+    if (t) this.#clock.cancel(t);
+    this.#timers.set(
+      familyId,
+      this.#clock.after(() => {
+        this.#timers.delete(familyId);
+        this.index(familyId, doc).catch((err: unknown) => this.#s.onError(err));
+      }, INDEX_DELAY_MS)
+    );
+  }
+
+  /** Re-indexes one family from a live doc, or from its y-indexeddb copy. A family the index does not list is left alone. */
+  async index(familyId: string, doc?: Y.Doc) {
+    const db = this.#s.db();
+    if (!db) return;
+    const existing = await db.families.get(familyId);
+    if (!existing) return;
+    const summary: FamilySummary = {
+      id: existing.id,
+      name: existing.name,
+      district: existing.district,
+      teamId: existing.teamId,
+      teamName: existing.teamName,
+      status: existing.status,
+      parts: existing.parts,
+      consentUntil: null,
+      workers: existing.workers,
+      openedBySector: existing.openedBySector
+    };
+    const engine = await this.#s.engine();
+    const stored = doc ? null : await engine.openStoredPlan(familyId);
+    try {
+      const now = this.#clock.now();
+      const rows = engine.familyRows(summary, doc ?? (stored as { doc: Y.Doc }).doc, this.#s.today(), now.toISOString());
+      rows.family.consentStatus = existing.consentStatus;
+      await engine.writeFamily(db, rows);
+      this.#s.onIndexed();
+    } finally {
+      await stored?.close();
+    }
+  }
+
+  /** Drops scheduled runs (stop, logout). */
+  reset() {
+    for (const t of this.#timers.values()) this.#clock.cancel(t);
+    this.#timers.clear();
+  }
+}

@@ -1,0 +1,84 @@
+// Removing family data from this device when access ends, and what the device
+// enforces without the server: a lease that ran out locks and purges all
+// family data; a room whose consent ended (its manifest `until`) is purged
+// even while offline. Remembers which families were removed, for the notice.
+import { parseRoom } from '../shared/rooms.ts';
+import type { LocalDb } from '../storage/db.ts';
+import { localRoomDatabases, purgeRooms } from '../storage/purge.ts';
+import { realClock, type Clock } from './internal/clock.ts';
+import type { RoomRegistry } from './room-registry.ts';
+
+export type PurgeReason = 'access ended' | 'consent expired' | 'lease expired';
+
+export interface PurgeSeams {
+  db: () => LocalDb | null;
+  registry: RoomRegistry;
+  /** the index changed: pages re-query, counts are refreshed */
+  onPurged: () => Promise<void> | void;
+  clock?: Clock;
+  /** every room database in this browser profile (y-indexeddb), for a lease lock */
+  roomDatabases?: () => Promise<string[]>;
+}
+
+export class PurgeManager {
+  /** the device lease ran out: family data was removed and stays locked until the server is reached */
+  locked = $state(false);
+  /** families whose data was removed from this device since the user last dismissed the notice */
+  purgedFamilies = $state<{ id: string; name: string }[]>([]);
+  readonly #s: PurgeSeams;
+  readonly #clock: Clock;
+
+  constructor(seams: PurgeSeams) {
+    this.#s = seams;
+    this.#clock = seams.clock ?? realClock;
+  }
+
+  /** Deletes the rooms' local copies, closing any that are open first. */
+  async purge(rooms: string[], reason: PurgeReason) {
+    const db = this.#s.db();
+    if (!db || rooms.length === 0) return;
+    const names = new Map((await db.families.bulkGet(rooms.map((r) => parseRoom(r)?.familyId ?? ''))).filter((f) => !!f).map((f) => [f.id, f.name]));
+    const shown = await this.#s.registry.close(rooms, reason);
+    const families = await purgeRooms(db, rooms);
+    // A family whose plan was on screen is told about there (AccessEnded); no second notice.
+    const known = new Set([...this.purgedFamilies.map((f) => f.id), ...[...shown].map((r) => parseRoom(r)?.familyId)]);
+    const added = families.filter((id) => !known.has(id)).map((id) => ({ id, name: names.get(id) ?? '' }));
+    // A lease lock says why itself; the notice is about consents.
+    if (added.length > 0 && reason !== 'lease expired') this.purgedFamilies = [...this.purgedFamilies, ...added];
+    await this.#s.onPurged();
+  }
+
+  /** The device's own checks: the lease, and consents that ended (the rooms' `until`). */
+  async checkLocal() {
+    const db = this.#s.db();
+    if (!db) return;
+    const now = this.#clock.now().getTime();
+    const lease = (await db.meta.get('leaseUntil'))?.value;
+    if (lease && Date.parse(lease) < now) {
+      this.locked = true;
+      const rooms = await db.rooms.toCollection().primaryKeys();
+      const databases = await (this.#s.roomDatabases ?? localRoomDatabases)();
+      await this.purge([...new Set([...rooms, ...this.#s.registry.liveNames(), ...databases])], 'lease expired');
+      await db.families.clear();
+      await db.actions.clear();
+      await this.#s.onPurged();
+      return;
+    }
+    const expired = await db.rooms.filter((r) => !!r.until && Date.parse(r.until) <= now).primaryKeys();
+    if (expired.length > 0) await this.purge(expired, 'consent expired');
+  }
+
+  /** The server was reached and renewed the lease. */
+  unlock() {
+    this.locked = false;
+  }
+
+  dismiss() {
+    this.purgedFamilies = [];
+  }
+
+  reset() {
+    this.locked = false;
+    this.purgedFamilies = [];
+  }
+}

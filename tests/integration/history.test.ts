@@ -1,0 +1,133 @@
+// GET /api/families/:id/history and /history/as-of: the plan's and journals'
+// history from the stored updates (archived across compaction), readable by
+// whoever may read the room and by nobody else (404, as for a family that
+// does not exist).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { roomName } from '../../src/lib/shared/rooms.ts';
+import { addGoal, readGoals, removeItem, updateItem } from '../../src/lib/domain/plan.ts';
+import { addEntry } from '../../src/lib/domain/journal.ts';
+import type { HistoryResponse, HistorySession } from '../../src/lib/domain/history.ts';
+import { latestSeq, TestServer, updateCount, waitFor } from './helpers.ts';
+
+let server: TestServer;
+const cookies: Record<string, string> = {};
+let familyId: string;
+let goalId: string;
+/** The server's clock: a later session of work is more than ten minutes later. */
+let clock = Date.now();
+
+const changesOf = (sessions: HistorySession[]) => sessions.flatMap((s) => s.changes.map((c) => ({ author: s.author, ...c })));
+
+beforeAll(async () => {
+  // Compaction after a handful of updates: the history must outlive it.
+  server = await TestServer.start({ relay: { compactAfterUpdates: 3 }, now: () => new Date(clock) });
+  for (const u of ['anna', 'bo', 'cecilie', 'frida']) cookies[u] = await server.login(u);
+  familyId = (await server.api('/api/families', { cookie: cookies.anna, body: { name: 'Familien Historik' } })).json.id;
+  // Health may read the social journal (a read-only consent reader); nobody else outside social.
+  const c = await server.api(`/api/families/${familyId}/consents`, {
+    cookie: cookies.anna,
+    body: { givenBy: 'Mor', categories: ['social'], recipients: ['health'], purpose: 'Samarbejde', method: 'paper', reference: 'J.nr. 7' }
+  });
+  expect(c.status).toBe(201);
+
+  const plan = roomName(familyId, 'plan');
+  const p = server.provider(plan, cookies.anna);
+  await p.synced();
+  goalId = addGoal(p.doc, { title: 'Fast fremmøde', hopeId: null, targetDate: '2026-06-01', createdAt: new Date().toISOString() });
+  updateItem(p.doc, 'goals', goalId, { targetDate: '2026-07-01' });
+  addGoal(p.doc, { title: 'Ro om aftenen', hopeId: null, targetDate: null, createdAt: new Date().toISOString() });
+  removeItem(p.doc, 'goals', goalId);
+  await waitFor(async () => (await latestSeq(server.app.store, plan)) >= 5, 5000, 'plan updates');
+  const social = server.provider(roomName(familyId, 'social'), cookies.anna);
+  await social.synced();
+  addEntry(social.doc, { date: '2026-03-02', kind: 'samtale', text: 'Samtale med mor', authorId: 'u-anna', authorName: 'Anna', createdAt: new Date().toISOString() });
+  await waitFor(async () => (await latestSeq(server.app.store, roomName(familyId, 'social'))) >= 1, 5000, 'journal entry');
+  // Unloading the room compacts what is left.
+  p.destroy();
+  social.destroy();
+  await waitFor(async () => (await updateCount(server.app.store, plan)) <= 2, 10_000, 'plan compacted');
+});
+afterAll(() => server?.stop());
+
+describe('plan history', () => {
+  it('lists who changed what, across compaction, newest first, with names', async () => {
+    expect((await server.app.store.loadUpdates(roomName(familyId, 'plan')))[0]).toBeDefined();
+    const r = await server.api<HistoryResponse>(`/api/families/${familyId}/history`, { cookie: cookies.anna });
+    expect(r.status).toBe(200);
+    expect(r.json.people['u-anna']).toMatch(/Anna/);
+    const all = changesOf([...r.json.sessions].reverse());
+    // One session of work by anna: the goal she added and deleted again within it is not there; the other is.
+    expect(all.map((c) => [c.author, c.kind, c.section, c.label])).toEqual([['u-anna', 'added', 'goals', 'Ro om aftenen']]);
+  });
+
+  it('keeps a deletion with what it deleted when it came in a later session', async () => {
+    const plan = roomName(familyId, 'plan');
+    const p = server.provider(plan, cookies.anna);
+    await p.synced();
+    const [goal] = readGoals(p.doc);
+    clock += 3_600_000;
+    const before = await latestSeq(server.app.store, plan);
+    removeItem(p.doc, 'goals', goal.id);
+    await waitFor(async () => (await latestSeq(server.app.store, plan)) > before, 5000, 'deletion stored');
+    p.destroy();
+    const r = await server.api<HistoryResponse>(`/api/families/${familyId}/history?section=goals`, { cookie: cookies.anna });
+    const removed = changesOf(r.json.sessions).find((c) => c.kind === 'removed');
+    expect(removed).toMatchObject({ author: 'u-anna', section: 'goals', label: 'Ro om aftenen', item: { id: goal.id, title: 'Ro om aftenen' } });
+    // Filters: a person with no changes, a section with none.
+    expect((await server.api<HistoryResponse>(`/api/families/${familyId}/history?user=u-bo`, { cookie: cookies.anna })).json.sessions).toEqual([]);
+    expect((await server.api<HistoryResponse>(`/api/families/${familyId}/history?section=meetings`, { cookie: cookies.anna })).json.sessions).toEqual([]);
+  });
+
+  it('gives the plan as it was at a time', async () => {
+    const created = (await server.app.store.historyUpdates(roomName(familyId, 'plan')))[0].at;
+    const r = await server.api(`/api/families/${familyId}/history/as-of?at=${encodeURIComponent(created)}`, { cookie: cookies.anna });
+    expect(r.status).toBe(200);
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, Buffer.from(r.json.update, 'base64'));
+    // Before the deletion an hour later: the goal is there.
+    expect(readGoals(doc).map((g) => g.title)).toEqual(['Ro om aftenen']);
+    expect(doc.getMap('meta').get('name')).toBe('Familien Historik');
+    const earlier = await server.api(`/api/families/${familyId}/history/as-of?at=2000-01-01T00:00:00Z`, { cookie: cookies.anna });
+    expect(earlier.json.update).toBe(Buffer.from(Y.encodeStateAsUpdate(new Y.Doc())).toString('base64'));
+    const bad = await server.api(`/api/families/${familyId}/history/as-of?at=i-går`, { cookie: cookies.anna });
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ error: 'history_at', message: expect.stringMatching(/ISO/) });
+  });
+
+  it('refuses bad filters with a clear message', async () => {
+    for (const [q, code] of [
+      ['part=family', 'history_part'],
+      ['part=x', 'history_part'],
+      ['section=nope', 'history_section'],
+      [`user=${'x'.repeat(101)}`, 'history_user']
+    ]) {
+      const r = await server.api(`/api/families/${familyId}/history?${q}`, { cookie: cookies.anna });
+      expect([q, r.status, r.json.error]).toEqual([q, 400, code]);
+    }
+  });
+});
+
+describe('who may read the history', () => {
+  it('follows the room’s access: 404 for another team, for a sector without access, and without a session 401', async () => {
+    for (const [who, path] of [
+      ['frida', 'history'],
+      ['frida', 'history/as-of?at=2026-01-01T00:00:00Z'],
+      ['bo', 'history'],
+      ['bo', 'history?part=social'],
+      ['cecilie', 'history'],
+      ['cecilie', 'history?part=school']
+    ]) {
+      const r = await server.api(`/api/families/${familyId}/${path}`, { cookie: cookies[who] });
+      expect([who, path, r.status, r.json.error]).toEqual([who, path, 404, 'not_found']);
+    }
+    expect((await server.api(`/api/families/not-a-family/history`, { cookie: cookies.anna })).status).toBe(404);
+    expect((await server.api(`/api/families/${familyId}/history`)).status).toBe(401);
+  });
+
+  it('lets a consent reader (read access) see a journal’s history', async () => {
+    const r = await server.api<HistoryResponse>(`/api/families/${familyId}/history?part=social`, { cookie: cookies.cecilie });
+    expect(r.status).toBe(200);
+    expect(changesOf(r.json.sessions).map((c) => [c.author, c.kind, c.section, c.label])).toEqual([['u-anna', 'added', 'entries', 'samtale 2026-03-02']]);
+  });
+});

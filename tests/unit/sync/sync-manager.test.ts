@@ -1,0 +1,159 @@
+// The sync facade: starting and stopping the managers for a session, the
+// pending-logout guard, and what reset() (logout) leaves behind.
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { familyRows, writeFamily } from '../../../src/lib/storage/indexer.ts';
+import { openDb } from '../../../src/lib/storage/db.ts';
+import type { Manifest, Me } from '../../../src/lib/shared/api-types.ts';
+import { roomName } from '../../../src/lib/shared/rooms.ts';
+import { SyncManager, type SyncSeams } from '../../../src/lib/sync/sync-manager.svelte.ts';
+import type { RoomEngine } from '../../../src/lib/sync/internal/room-engine.ts';
+import { FakeRoom, fakeApi, offline } from '../support/sync-fakes.ts';
+import { ManualClock } from '../support/manual-clock.ts';
+
+let n = 0;
+const worker = (): Me => ({ id: `u-sync-${++n}`, username: 'anna', name: 'Anna', role: 'worker', sector: 'social', teamIds: ['gellerup'] }) as unknown as Me;
+
+function seams(over: Partial<SyncSeams> = {}) {
+  const clock = new ManualClock();
+  const purged: string[] = [];
+  let online = true;
+  const network = { on: 0, off: 0 };
+  const access = { on: 0, off: 0 };
+  const api = fakeApi({
+    '/api/manifest': () => ({ rooms: [], purge: [], leaseUntil: '2026-07-15T00:00:00.000Z' }) as unknown as Manifest,
+    '/api/families': () => ({ families: [] })
+  });
+  class Room extends FakeRoom {
+    readonly idb = { whenSynced: Promise.resolve() };
+    constructor(room: string) {
+      super(room);
+    }
+  }
+  const engine = { LiveRoom: Room, familyRows, writeFamily, openStoredPlan: async () => ({ doc: new Y.Doc(), close: async () => {} }) } as unknown as RoomEngine;
+  const s: SyncSeams = {
+    api: api.call,
+    clock,
+    engine: async () => engine,
+    openDb: (id) => openDb(id),
+    browserOnline: () => online,
+    deviceId: () => 'dev-1',
+    watchAccess: () => {
+      access.on++;
+      return () => void access.off++;
+    },
+    watchNetwork: () => {
+      network.on++;
+      return () => void network.off++;
+    },
+    pendingLogout: () => null,
+    purgeAll: async (_db, userId) => void purged.push(userId),
+    ...over
+  };
+  return { s, clock, api, purged, network, access, setOnline: (v: boolean) => (online = v) };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 20));
+async function until(ok: () => boolean) {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(ok()).toBe(true);
+}
+
+describe('SyncManager (facade)', () => {
+  it('starts the managers for a worker: index, watchers, timers, a first sweep', async () => {
+    const t = seams();
+    const sync = new SyncManager(t.s);
+    sync.start(worker());
+    expect(sync.db).not.toBeNull();
+    expect(t.network.on).toBe(1);
+    expect(t.access.on).toBe(1);
+    await until(() => sync.lastSync !== null);
+    expect(t.api.calls.map((c) => c.path)).toContain('/api/manifest');
+    await sync.stop();
+    expect(sync.db).toBeNull();
+    expect(t.network.off).toBe(1);
+    expect(t.access.off).toBe(1);
+    expect(t.clock.pending).toBe(0);
+  });
+
+  it('does nothing for a session whose logout is pending, nor keeps an index for a leader', () => {
+    const blocked = new SyncManager(seams({ pendingLogout: () => ({ at: '', userId: null }) }).s);
+    blocked.start(worker());
+    expect(blocked.db).toBeNull();
+    const t = seams();
+    const leader = new SyncManager(t.s);
+    leader.start({ ...worker(), role: 'leader' } as Me);
+    expect(leader.db).toBeNull();
+    expect(t.network.on).toBe(0);
+  });
+
+  it('offline at start: says so and probes the server; the probe that gets through ends it', async () => {
+    const t = seams();
+    t.setOnline(false);
+    const sync = new SyncManager(t.s);
+    sync.start(worker());
+    expect(sync.online).toBe(false);
+    expect(sync.offlineSince).not.toBeNull();
+    t.setOnline(true);
+    t.clock.advance(5_000);
+    await until(() => sync.online);
+    await sync.stop();
+  });
+
+  it('a failed request counts as offline even when the browser says online', async () => {
+    const t = seams();
+    t.api.routes['/api/manifest'] = () => {
+      throw offline();
+    };
+    const sync = new SyncManager(t.s);
+    sync.start(worker());
+    await until(() => !sync.online);
+    await sync.stop();
+  });
+
+  it('opens rooms only once the room code is loaded, and logs an opening made offline', async () => {
+    const t = seams();
+    t.setOnline(false);
+    const sync = new SyncManager(t.s);
+    const me = worker();
+    const fresh = new SyncManager(seams().s);
+    fresh.start(me);
+    expect(() => fresh.openRoom(roomName('fam-000001', 'plan'))).toThrow(/not loaded/);
+    await fresh.stop();
+
+    sync.start(me);
+    await sync.loadEngine();
+    const room = roomName('fam-000001', 'plan');
+    const live = sync.openRoom(room);
+    // The fake room holds content, as a device copy would.
+    (live.doc as Y.Doc).getMap('meta').set('name', 'Familien Test');
+    expect(sync.rooms.isLive(room)).toBe(true);
+    let logged: string[] = [];
+    for (let i = 0; i < 100 && logged.length === 0; i++) {
+      await settle();
+      logged = ((await sync.db?.accessOutbox.toArray()) ?? []).map((e) => e.room);
+    }
+    expect(logged).toEqual([room]);
+    sync.closeRoom(live);
+    expect(sync.rooms.isLive(room)).toBe(false);
+    await sync.stop();
+  });
+
+  it('reset (logout) stops everything, purges the user’s data and zeroes every manager', async () => {
+    const t = seams();
+    const sync = new SyncManager(t.s);
+    const me = worker();
+    sync.start(me);
+    await until(() => sync.lastSync !== null);
+    sync.pending.total = 3;
+    sync.consents.pending = 1;
+    sync.purger.purgedFamilies = [{ id: 'fam-000001', name: 'A' }];
+    sync.purger.locked = true;
+    await sync.reset();
+    expect(t.purged).toEqual([me.id]);
+    expect([sync.pendingEdits, sync.pendingConsents, sync.syncing, sync.lastSync, sync.locked, sync.purgedFamilies]).toEqual([0, 0, null, null, false, []]);
+    expect(sync.db).toBeNull();
+    expect(t.clock.pending).toBe(0);
+  });
+});
