@@ -23,6 +23,12 @@ export interface LoadSpec {
   /** ws URL per room: `template.replace('{room}', room)` */
   urlTemplate: string;
   origin: string;
+  /**
+   * Several nodes (bench/multi-node.ts): client i connects to
+   * targets[floor(i / rooms) % targets.length], so each room's clients are
+   * spread over the nodes and every fan-out crosses between them.
+   */
+  targets?: { urlTemplate: string; origin: string }[];
   /** session cookies; client i uses cookies[floor(i / clientsPerSession) % length]; empty for the reference */
   cookies: string[];
   clientsPerSession: number;
@@ -129,9 +135,10 @@ function run(spec: LoadSpec): Promise<LoadResult> {
       new Promise<void>((res) => {
         const room = spec.rooms[c.room];
         const cookie = spec.cookies.length ? spec.cookies[Math.floor(c.i / spec.clientsPerSession) % spec.cookies.length] : undefined;
+        const target = spec.targets?.length ? spec.targets[Math.floor(c.i / spec.rooms.length) % spec.targets.length] : spec;
         c.t0 = performance.now();
-        const ws = new WebSocket(spec.urlTemplate.replace('{room}', room), {
-          headers: { origin: spec.origin, ...(cookie ? { cookie } : {}) },
+        const ws = new WebSocket(target.urlTemplate.replace('{room}', room), {
+          headers: { origin: target.origin, ...(cookie ? { cookie } : {}) },
           perMessageDeflate: false
         });
         c.ws = ws;

@@ -10,6 +10,7 @@ import {
   login,
   logins,
   procSample,
+  type ProcSample,
   removeDir,
   rssSampler,
   startOurs,
@@ -76,22 +77,32 @@ export async function sessionsFor(target: Target, clients: number, rate: number)
 }
 
 export async function runLoad(target: Target, spec: LoadSpec): Promise<RunFigures> {
+  return { target: target.kind, ...(await runLoadOn([target.pid], spec)) };
+}
+
+/** The load against one or more server processes; CPU and RSS are summed over them. */
+export async function runLoadOn(pids: number[], spec: LoadSpec): Promise<Omit<RunFigures, 'target'>> {
+  const sample = (): ProcSample => {
+    const all = pids.map((pid) => procSample(pid));
+    return { cpuSeconds: all.reduce((s, x) => s + x.cpuSeconds, 0), rssBytes: all.reduce((s, x) => s + x.rssBytes, 0), at: performance.now() };
+  };
   const child = fork(resolve('bench/load-gen.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const before = procSample(target.pid);
+  const before = sample();
   let afterConnect = before;
   let w0 = before;
   let w1 = before;
-  let sampler: ReturnType<typeof rssSampler> | null = null;
+  let sampler: ReturnType<typeof rssSampler>[] | null = null;
   let rss = { peakBytes: 0, lastBytes: 0 };
   const result = await new Promise<LoadResult>((res, rej) => {
     child.on('message', (m: { type: string; result?: LoadResult }) => {
-      if (m.type === 'connected') afterConnect = procSample(target.pid);
+      if (m.type === 'connected') afterConnect = sample();
       else if (m.type === 'window-start') {
-        w0 = procSample(target.pid);
-        sampler = rssSampler(target.pid);
+        w0 = sample();
+        sampler = pids.map((pid) => rssSampler(pid));
       } else if (m.type === 'window-end') {
-        w1 = procSample(target.pid);
-        if (sampler) rss = sampler.stop();
+        w1 = sample();
+        // The sum of each process' peak: an upper bound of the peak of the sum.
+        if (sampler) rss = sampler.map((x) => x.stop()).reduce((a, b) => ({ peakBytes: a.peakBytes + b.peakBytes, lastBytes: a.lastBytes + b.lastBytes }), { peakBytes: 0, lastBytes: 0 });
       } else if (m.type === 'result' && m.result) res(m.result);
     });
     child.on('exit', (code) => rej(new Error(`load generator exited with ${code}`)));
@@ -100,7 +111,6 @@ export async function runLoad(target: Target, spec: LoadSpec): Promise<RunFigure
   const cpuSeconds = w1.cpuSeconds - w0.cpuSeconds;
   const wallSeconds = (w1.at - w0.at) / 1000;
   return {
-    target: target.kind,
     load: result,
     server: {
       cpuSeconds: round(cpuSeconds, 3),

@@ -5,7 +5,8 @@
 //
 //   npm run bench                       the full run (< 10 minutes on 2 cores)
 //   npm run bench -- --quick            small N and short windows, for development
-//   npm run bench -- --only=relay,faults   sections: relay, client, catchup, faults, overview
+//   npm run bench -- --only=relay,faults   sections: relay, client, catchup, faults, overview, multinode
+//   DATABASE_URL=postgres://… REDIS_URL=redis://… npm run bench -- --only=multinode   (skipped without both)
 //   npm run bench -- --clients=1000 --rooms=250 --rate=1000 --duration=15
 //   npm run bench -- --soak-minutes=30  the long memory soak
 //   npm run bench -- --only=faults --assert   exit 1 when a fault check fails (a test)
@@ -17,6 +18,7 @@ import { catchUp } from './catch-up.ts';
 import { clientBench } from './client.ts';
 import { overviewBench } from './overview.ts';
 import { faults } from './faults.ts';
+import { multiNode } from './multi-node.ts';
 import { verdicts } from './bars.ts';
 import type { TargetKind } from './lib/proc.ts';
 
@@ -28,7 +30,7 @@ const args = new Map(
 );
 const quick = args.get('quick') === 'true';
 const num = (k: string, full: number, small: number) => Number(args.get(k) ?? (quick ? small : full));
-const only = new Set((args.get('only') ?? 'relay,client,catchup,faults,overview').split(','));
+const only = new Set((args.get('only') ?? 'relay,client,catchup,faults,overview,multinode').split(','));
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
 const shape: LoadShape = {
@@ -73,7 +75,11 @@ if (only.has('faults')) {
 }
 if (only.has('client')) results.client = await section('client', () => clientBench({ quick }, log));
 if (only.has('overview')) results.overview = await section('overview', () => overviewBench({ quick }, log));
-results.bars = verdicts(results);
+if (only.has('multinode')) {
+  // The bench process itself runs on SQLite: the store's URL is for the nodes it starts.
+  results.multiNode = await section('multiNode', () => multiNode(shape, log));
+}
+results.bars = [...verdicts(results), ...((results.multiNode as Awaited<ReturnType<typeof multiNode>> | undefined)?.bars ?? [])];
 results.durationSeconds = Math.round((Date.now() - started) / 1000);
 
 const json = JSON.stringify(results, null, 2);

@@ -7,6 +7,8 @@
 // publishes on the control channel and delivers what arrives to the local
 // subscribers, so the event channel (event-channel.ts) never knows which it has.
 import type { Families, Identity, UserRow } from './store/types.ts';
+import type { Fanout } from './fanout/index.ts';
+import { MAX_ACCESS_EVENT_USERS } from './fanout/frame.ts';
 
 export interface AccessEvents {
   /** Tells every open channel of these users, on every node, to re-fetch what it may open. */
@@ -36,6 +38,11 @@ export class LocalAccessEvents implements AccessEvents {
     };
   }
 
+  /** Tells every open channel (after missed messages: a Redis reconnect). */
+  publishAll() {
+    this.publish([...this.#subscribers.keys()]);
+  }
+
   /** Users with at least one subscriber (tests and metrics). */
   get subscribedUsers(): number {
     return this.#subscribers.size;
@@ -62,4 +69,47 @@ export async function affectedUsers(
   if (!family) return [];
   const inTeam = (u: UserRow) => u.active && u.role === 'worker' && u.teamIds.includes(family.teamId);
   return (await store.listUsers()).filter(inTeam).map((u) => u.id);
+}
+
+/**
+ * Several nodes: a publish goes out on the fan-out's control channel
+ * (`access-events`), which delivers it to this node at once and to every
+ * other node through Redis; each node tells its own subscribers.
+ */
+export class FanoutAccessEvents implements AccessEvents {
+  readonly #local = new LocalAccessEvents();
+  readonly #fanout: Pick<Fanout, 'publishControl'>;
+  readonly #off: () => void;
+
+  constructor(fanout: Pick<Fanout, 'publishControl' | 'onControl'>) {
+    this.#fanout = fanout;
+    this.#off = fanout.onControl((msg) => {
+      if (msg.kind === 'access-events') this.#local.publish(msg.userIds);
+    });
+  }
+
+  publish(userIds: Iterable<string>) {
+    const ids = [...new Set(userIds)];
+    for (let i = 0; i < ids.length; i += MAX_ACCESS_EVENT_USERS) {
+      this.#fanout.publishControl({ kind: 'access-events', userIds: ids.slice(i, i + MAX_ACCESS_EVENT_USERS) });
+    }
+  }
+
+  subscribe(userId: string, fn: () => void): () => void {
+    return this.#local.subscribe(userId, fn);
+  }
+
+  /** This node's open channels all refetch (after a reconnect, control messages may have been missed). */
+  publishAll() {
+    this.#local.publishAll();
+  }
+
+  get subscribedUsers(): number {
+    return this.#local.subscribedUsers;
+  }
+
+  close() {
+    this.#off();
+    this.#local.close();
+  }
 }

@@ -62,34 +62,3 @@ export function summariseAccessLog(groups: readonly AccessGroup[], timeZone = FA
   return [...lines.values()].sort((a, b) => b.at.localeCompare(a.at) || a.userName.localeCompare(b.userName, 'da'));
 }
 
-/**
- * How many offline openings each session may still upload: a sliding hour
- * per session. In the process's memory, like the login counters; a batch
- * takes all its entries or none.
- */
-export class UploadBudget {
-  readonly #perHour: number;
-  readonly #taken = new Map<string, { at: number; n: number }[]>();
-
-  constructor(perHour: number) {
-    this.#perHour = perHour;
-  }
-
-  /** Takes `n` from the key's budget at `now` (ms) if it has that much left; false otherwise. */
-  take(key: string, n: number, now: number): boolean {
-    if (this.#taken.size >= 10_000) for (const k of [...this.#taken.keys()]) this.#recent(k, now);
-    const recent = this.#recent(key, now);
-    const used = recent.reduce((sum, b) => sum + b.n, 0);
-    if (used + n > this.#perHour) return false;
-    recent.push({ at: now, n });
-    this.#taken.set(key, recent);
-    return true;
-  }
-
-  #recent(key: string, now: number) {
-    const list = (this.#taken.get(key) ?? []).filter((b) => now - b.at < 3_600_000);
-    if (list.length === 0) this.#taken.delete(key);
-    else this.#taken.set(key, list);
-    return list;
-  }
-}

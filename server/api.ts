@@ -3,6 +3,7 @@
 // code runs in dev and production and tests can call it without a browser.
 import { randomUUID } from 'node:crypto';
 import { access, accessUntil, consentActive, type Access } from '../src/lib/shared/access.ts';
+import { accessFromFacts } from './access-of.ts';
 import { PARTS, SECTORS, parseRoom, roomName, isPart, isSector, FAMILY_ID_PATTERN, type Part, type Sector } from '../src/lib/shared/rooms.ts';
 import { CASELOAD_NORM_MAX, CASELOAD_NORM_MIN, DEFAULT_CASELOAD_NORMS } from '../src/lib/shared/overview-types.ts';
 import type {
@@ -22,7 +23,9 @@ import { errorMessages, type ErrorCode } from './messages.ts';
 import { HttpError } from './http-error.ts';
 import { ConsentInputError, parseConsentInput, sameConsent, type ConsentInput } from './consent.ts';
 import { consentAuthority, widenedForRecorder, type ConsentAuthority } from '../src/lib/shared/consent.ts';
-import { AUDIT_ACTIONS, UploadBudget, summariseAccessLog } from './access-log.ts';
+import { AUDIT_ACTIONS, summariseAccessLog } from './access-log.ts';
+import { LocalCounters } from './limits/local.ts';
+import type { Counters } from './limits/types.ts';
 import type { OidcSignIn } from './identity/oidc.ts';
 import type { Administration } from './admin.ts';
 import type { AuthMethods } from '../src/lib/shared/api-types.ts';
@@ -63,6 +66,8 @@ export interface ApiDeps {
   leaseDays: number;
   /** offline openings a session may upload per hour */
   accessLogMaxPerHour: number;
+  /** where the upload budget is counted (shared between nodes with Redis); default this process */
+  counters?: Counters;
   sessionTtlMs: number;
   maxBodyBytes: number;
   now?(): Date;
@@ -129,11 +134,11 @@ type Route = {
 export class Api {
   readonly #d: ApiDeps;
   readonly #routes: Route[] = [];
-  readonly #uploads: UploadBudget;
+  readonly #uploads: Counters;
 
   constructor(deps: ApiDeps) {
     this.#d = deps;
-    this.#uploads = new UploadBudget(deps.accessLogMaxPerHour);
+    this.#uploads = deps.counters ?? new LocalCounters();
     this.#route('GET', '/api/auth/methods', () => json(200, { oidc: this.#d.oidc !== null, password: this.#d.passwordLogin } satisfies AuthMethods));
     this.#route('POST', '/api/auth/login', (c) => this.#login(c));
     this.#route('GET', '/auth/login', (c) => this.#oidcLogin(c));
@@ -279,7 +284,7 @@ export class Api {
   }
 
   #accessOf(user: UserRow, family: FamilyRow, part: Part, consents: Consent[]): Access {
-    return access(user, { familyId: family.id, part }, family, consents, this.#now());
+    return accessFromFacts(user, { familyId: family.id, part }, family, consents, this.#now());
   }
 
 
@@ -811,8 +816,8 @@ export class Api {
         families.set(ref.familyId, known);
       }
       // An unknown family and one the user could not open read the same: ids cannot be probed.
-      if (!known || access(user, ref, known.family, known.consents, when) === 'none') throw new HttpError(400, 'access_log_no_access', post);
-      const still = access(user, ref, known.family, known.consents, now) !== 'none';
+      if (!known || accessFromFacts(user, ref, known.family, known.consents, when) === 'none') throw new HttpError(400, 'access_log_no_access', post);
+      const still = accessFromFacts(user, ref, known.family, known.consents, now) !== 'none';
       rows.push({
         at: when.toISOString(),
         userId: user.id,
@@ -824,7 +829,7 @@ export class Api {
       });
     }
     // Only a batch that would be stored counts: a refused one writes nothing.
-    if (!this.#uploads.take(sessionHash, rows.length, now.getTime())) throw new HttpError(429, 'access_log_rate_limited');
+    if (!(await this.#uploads.take(`upload:${sessionHash}`, rows.length, this.#d.accessLogMaxPerHour, 3_600_000, now.getTime()))) throw new HttpError(429, 'access_log_rate_limited');
     (await this.#d.store.appendOfflineOpenings(rows));
     return json(200, { accepted: rows.length });
   }

@@ -7,7 +7,13 @@ import { access } from '../src/lib/shared/access.ts';
 import { roomName } from '../src/lib/shared/rooms.ts';
 import { firstPlanUpdate, readTovholder } from '../src/lib/domain/plan.ts';
 import { Api } from './api.ts';
-import { affectedUsers, LocalAccessEvents, type AccessEvents } from './access-events.ts';
+import { affectedUsers, FanoutAccessEvents } from './access-events.ts';
+import { accessOf } from './access-of.ts';
+import { createFanout, type Fanout } from './fanout/index.ts';
+import { createLogger, errorFields, id, type Logger } from './log.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import type { ReadinessCheck } from './health.ts';
+import { createCounters, type Counters } from './limits/index.ts';
 import { EventChannel } from './event-channel.ts';
 import { Auth, readCookie } from './auth.ts';
 import type { Config } from './config.ts';
@@ -27,8 +33,8 @@ export interface App {
   auth: Auth;
   relay: Relay;
   api: Api;
-  /** who must re-fetch what they may open (the seam several nodes replace) */
-  accessEvents: AccessEvents;
+  /** who must re-fetch what they may open, on every node (the fan-out's control channel) */
+  accessEvents: FanoutAccessEvents;
   events: EventChannel;
   summaries: Summariser;
   /**
@@ -36,6 +42,14 @@ export interface App {
    * first use; null without DEMO=1 or when OIDC_ISSUER names a real provider.
    */
   idp: { handle(req: IncomingMessage, res: ServerResponse): Promise<void> } | null;
+  /** updates, presence and control messages between nodes (LocalFanout in one process) */
+  fanout: Fanout;
+  /** login and upload counters, shared between nodes through Redis when REDIS_URL is set */
+  counters: Counters;
+  log: Logger;
+  metrics: Metrics;
+  /** what GET /readyz asks */
+  readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
 
@@ -53,41 +67,80 @@ const SESSION_SWEEP_MS = 3_600_000;
 
 export async function createApp(
   config: Config,
-  opts: { now?: () => Date; summaryDebounceMs?: number; databaseSchema?: string } = {}
+  opts: {
+    now?: () => Date;
+    summaryDebounceMs?: number;
+    databaseSchema?: string;
+    /** Node.js process metrics (memory, event loop); the production entry turns them on. */
+    processMetrics?: boolean;
+    /** Where JSON log lines go; default stdout (tests: nowhere unless asked). */
+    logWrite?: (line: string) => void;
+  } = {}
 ): Promise<App> {
+  const log = createLogger({ level: config.logLevel, write: opts.logWrite }).child({ nodeId: id(config.nodeId) });
+  const metrics = createMetrics({ processMetrics: opts.processMetrics, defaultLabels: { node: config.nodeId } });
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, databaseSchema: opts.databaseSchema });
   const now = opts.now ?? (() => new Date());
-  const auth = new Auth(store, { sessionTtlMs: config.sessionTtlMs, limits: config.login });
+  let fanout: Fanout;
+  let counters: Counters;
+  try {
+    fanout = await createFanout({ redisUrl: config.redisUrl, nodeId: config.nodeId, maxMessageBytes: config.relay.maxMessageBytes, secret: config.fanoutSecret }, { log, metrics });
+    counters = await createCounters({ redisUrl: config.redisUrl, log });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const auth = new Auth(store, { sessionTtlMs: config.sessionTtlMs, limits: config.login, counters });
 
   const originOk = (origin: string | null | undefined, expected: string | null) =>
     typeof origin === 'string' && origin !== '' && origin === (config.origin ?? expected);
 
   // Leaders' summaries follow the plan rooms' updates (debounced) and catch up at start.
-  const summaries = new Summariser({ store, now, liveDoc: (room) => relay.loadedDoc(room), debounceMs: opts.summaryDebounceMs });
+  const summaries = new Summariser({
+    store,
+    now,
+    liveDoc: (room) => relay.loadedDoc(room),
+    debounceMs: opts.summaryDebounceMs,
+    exclusive: (name, fn) => store.exclusive(name, fn)
+  });
   const overview = await OverviewService.create({ store, now });
 
+  // With several nodes a session's sockets spread over them: each node's bucket
+  // holds its share of the rate, so the session's total stays within it
+  // (docs/deploy.md "Rate limits on several nodes").
+  const share = config.redisUrl ? config.relayNodes : 1;
   const relay = new Relay({
     store,
     onRoomUpdated: (room, at) => summaries.roomUpdated(room, at),
-    limits: config.relay,
+    limits: { ...config.relay, messagesPerSecond: config.relay.messagesPerSecond / share, messageBurst: Math.max(1, Math.floor(config.relay.messageBurst / share)) },
     now,
+    fanout,
+    metrics,
+    log,
     authenticate: (req: IncomingMessage) => auth.session(readCookie(req.headers.cookie, 'session'), now()),
+    sessionLive: async (hash) => (await auth.sessionByHash(hash, now())) !== null,
     originAllowed: (req) => originOk(req.headers.origin, requestOrigin(req)),
-    accessOf: async (userId, room) => {
-      const [user, family, consents] = await Promise.all([
-        store.userById(userId),
-        store.familyById(room.familyId),
-        store.consentsOfFamily(room.familyId)
-      ]);
-      if (!user || !user.active || !family) return 'none';
-      return access(user, room, family, consents, now());
+    accessOf: (userId, room) => accessOf(store, userId, room, now())
+  });
+  const accessEvents = new FanoutAccessEvents(fanout);
+  const events = new EventChannel({ events: accessEvents, limits: config.events, now });
+  // One code path for every node: publish, and act when the message arrives
+  // (the fan-out delivers to this node at once, to the others through Redis).
+  const offControl = fanout.onControl((msg, origin) => {
+    if (msg.kind === 'session-ended') {
+      relay.endSession(msg.sessionHash);
+      events.endSession(msg.sessionHash);
+    } else if (msg.kind === 'recheck' && !origin.local) {
+      // This node's own rechecks are awaited by the API call that caused them (accessChanged).
+      relay.recheck(msg).catch((err) => log.error('relay.recheck_failed', errorFields(err)));
     }
   });
-  const accessEvents: AccessEvents = new LocalAccessEvents();
-  const events = new EventChannel({ events: accessEvents, limits: config.events, now });
-  auth.onSessionEnded((hash) => {
-    relay.endSession(hash);
-    events.endSession(hash);
+  auth.onSessionEnded((hash) => fanout.publishControl({ kind: 'session-ended', sessionHash: hash }));
+  const offReconnect = fanout.onReconnect(() => {
+    log.info('fanout.resync', { rooms: relay.roomCount, sockets: relay.connectionCount });
+    relay.resyncRooms().catch((err) => log.error('relay.resync_failed', errorFields(err)));
+    relay.recheckAll('redis-reconnect').catch((err) => log.error('relay.recheck_failed', errorFields(err)));
+    accessEvents.publishAll();
   });
 
   const initPlan = async (family: FamilyRow) => {
@@ -96,6 +149,8 @@ export async function createApp(
   };
 
   const accessChanged = async (filter: { userId?: string; familyId?: string; reason?: string }) => {
+    // Every other node rechecks its sockets too (DESIGN §11's control channel).
+    fanout.publishControl({ kind: 'recheck', ...filter });
     await Promise.all([relay.recheck(filter), affectedUsers(store, filter).then((users) => accessEvents.publish(users))]);
   };
 
@@ -165,21 +220,38 @@ export async function createApp(
     secureCookies: (request) => new URL(config.origin ?? request.url).protocol === 'https:',
     leaseDays: config.leaseDays,
     accessLogMaxPerHour: config.accessLogMaxPerHour,
+    counters,
     sessionTtlMs: config.sessionTtlMs,
     maxBodyBytes: config.maxBodyBytes
   });
 
   // The seed (and the date formatting it needs) is loaded only when it runs:
   // a production process (DEMO=0) never holds it in memory.
-  if (config.demo && (await store.familyCount()) === 0) {
-    const { seedDemo } = await import('./seed.ts');
-    await seedDemo(store, now());
+  // Several nodes starting together with DEMO=1 seed once: the others wait for the lock, then find the data.
+  if (config.demo) {
+    await store.exclusive(
+      'demo-seed',
+      async () => {
+        if ((await store.familyCount()) > 0) return;
+        const { seedDemo } = await import('./seed.ts');
+        await seedDemo(store, now());
+        log.info('demo.seeded');
+      },
+      { wait: true }
+    );
   }
   void summaries.backfill();
   const sessionSweep = setInterval(() => {
-    auth.sweepExpired(now()).catch((err) => console.error('session sweep failed', err));
+    store.exclusive('session-sweep', () => auth.sweepExpired(now())).catch((err) => log.error('sessions.sweep_failed', errorFields(err)));
   }, SESSION_SWEEP_MS);
   sessionSweep.unref();
+
+  const readiness: ReadinessCheck[] = [
+    // A primary-key read: the pool can reach the database and the schema (its migrations) is in place.
+    { name: 'store', check: async () => void (await store.userById('readiness-probe')) },
+    { name: 'redis', check: () => fanout.ping() }
+  ];
+  log.info('node.started', { store: id(store.kind), fanout: id(fanout.kind) });
 
   return {
     config,
@@ -202,6 +274,11 @@ export async function createApp(
           }
         }
       : null,
+    fanout,
+    counters,
+    log,
+    metrics,
+    readiness,
     async close() {
       clearInterval(sessionSweep);
       if (localIdp) {
@@ -209,11 +286,16 @@ export async function createApp(
         loopback.closeAllConnections();
         await new Promise<void>((resolve) => loopback.close(() => resolve()));
       }
+      offControl();
+      offReconnect();
       await summaries.close();
       events.close();
       accessEvents.close();
       await relay.close();
+      await fanout.close();
+      await counters.close();
       await store.close();
+      log.info('node.stopped');
     }
   };
 }

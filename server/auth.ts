@@ -2,6 +2,8 @@
 // login rate limits. Session ends are announced so the relay can close sockets.
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { Identity, Sessions, UserRow } from './store/types.ts';
+import { LocalCounters } from './limits/local.ts';
+import type { Counters } from './limits/types.ts';
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
 
@@ -58,36 +60,6 @@ export type LoginResult =
   | { ok: true; token: string; user: UserRow; expiresAt: string }
   | { ok: false; reason: 'invalid' | 'rate-limited' };
 
-/** Sliding-window failure counters, kept per Auth instance. */
-class FailureCounter {
-  readonly #hits = new Map<string, number[]>();
-  readonly windowMs: number;
-  constructor(windowMs: number) {
-    this.windowMs = windowMs;
-  }
-  count(key: string, now: number): number {
-    const list = (this.#hits.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    if (list.length === 0) this.#hits.delete(key);
-    else this.#hits.set(key, list);
-    return list.length;
-  }
-  add(key: string, now: number) {
-    // A spray of made-up usernames or addresses must not grow the map without end.
-    if (this.#hits.size >= MAX_COUNTER_KEYS) this.#prune(now);
-    const list = this.#hits.get(key) ?? [];
-    list.push(now);
-    this.#hits.set(key, list);
-  }
-  clear(key: string) {
-    this.#hits.delete(key);
-  }
-  #prune(now: number) {
-    for (const key of [...this.#hits.keys()]) this.count(key, now);
-  }
-}
-
-const MAX_COUNTER_KEYS = 10_000;
-
 /** The wait before an attempt for a username with `failures` recent failures: none, then doubling, capped. */
 export function loginDelayMs(failures: number, limits: Pick<LoginLimits, 'delayAfter' | 'delayBaseMs' | 'delayMaxMs'>): number {
   if (failures < limits.delayAfter) return 0;
@@ -100,15 +72,16 @@ export class Auth {
   readonly #store: Identity & Sessions;
   readonly #ttlMs: number;
   readonly #limits: LoginLimits;
-  readonly #failures: FailureCounter;
+  /** failed logins per key; shared between nodes when the counters are (limits/) */
+  readonly #failures: Counters;
   readonly #listeners = new Set<(sessionHash: string) => void>();
   readonly #dummyHash: Promise<string>;
 
-  constructor(store: Identity & Sessions, opts: { sessionTtlMs: number; limits: LoginLimits }) {
+  constructor(store: Identity & Sessions, opts: { sessionTtlMs: number; limits: LoginLimits; counters?: Counters }) {
     this.#store = store;
     this.#ttlMs = opts.sessionTtlMs;
     this.#limits = opts.limits;
-    this.#failures = new FailureCounter(opts.limits.windowMs);
+    this.#failures = opts.counters ?? new LocalCounters();
     // Unknown usernames still pay for one scrypt, so timing does not reveal who exists.
     this.#dummyHash = hashPassword(randomBytes(12).toString('base64'));
   }
@@ -132,27 +105,26 @@ export class Auth {
     const userKey = `u:${name}`;
     const pairKey = `ua:${name}\u0000${address}`;
     const addrKey = `a:${address}`;
-    if (
-      this.#failures.count(pairKey, t) >= this.#limits.maxPerUsernameAddress ||
-      this.#failures.count(addrKey, t) >= this.#limits.maxPerAddress
-    ) {
+    const windowMs = this.#limits.windowMs;
+    const [pairFailures, addrFailures, userFailures] = await Promise.all(
+      [pairKey, addrKey, userKey].map((key) => this.#failures.count(`login:${key}`, windowMs, t))
+    );
+    if (pairFailures >= this.#limits.maxPerUsernameAddress || addrFailures >= this.#limits.maxPerAddress) {
       return { ok: false, reason: 'rate-limited' };
     }
-    const delay = loginDelayMs(this.#failures.count(userKey, t), this.#limits);
+    const delay = loginDelayMs(userFailures, this.#limits);
     if (delay > 0) await wait(delay);
     const user = await this.#store.userByUsername(username);
     const ok = user?.active
       ? await verifyPassword(password, user.passwordHash)
       : (await verifyPassword(password, await this.#dummyHash), false);
     if (!ok || !user) {
-      this.#failures.add(userKey, t);
-      this.#failures.add(pairKey, t);
-      this.#failures.add(addrKey, t);
+      await Promise.all([userKey, pairKey, addrKey].map((key) => this.#failures.add(`login:${key}`, windowMs, t)));
       return { ok: false, reason: 'invalid' };
     }
     // The owner's success ends the pair's count; the username's stays, so an
     // attack from elsewhere is still slowed.
-    this.#failures.clear(pairKey);
+    await this.#failures.clear(`login:${pairKey}`);
     return { ok: true, user, ...(await this.startSession(user, now)) };
   }
 
@@ -190,6 +162,15 @@ export class Auth {
   /** Before a reactivation: the tombstones go, so no old session comes back to life. */
   deleteSessionsOfUser(userId: string): Promise<string[]> {
     return this.#store.deleteSessionsOfUser(userId);
+  }
+
+  /** A session by its hash as the store holds it now, or null when it is gone, expired or its user inactive. */
+  async sessionByHash(idHash: string, now = new Date()): Promise<SessionUser | null> {
+    const s = await this.#store.sessionByHash(idHash);
+    if (!s || Date.parse(s.expiresAt) <= now.getTime()) return null;
+    const user = await this.#store.userById(s.userId);
+    if (!user || !user.active) return null;
+    return { user, sessionHash: idHash, expiresAt: s.expiresAt };
   }
 
   /** Resolves a cookie token to a live session, or null. */

@@ -6,6 +6,7 @@ import type { LoginLimits } from './auth.ts';
 import { DEFAULT_EVENT_LIMITS, type EventChannelLimits } from './event-channel.ts';
 import { readFileSync } from 'node:fs';
 import { isSector, type Sector } from '../src/lib/shared/rooms.ts';
+import { isLogLevel, type LogLevel } from './log.ts';
 
 export interface Config {
   port: number;
@@ -34,6 +35,13 @@ export interface Config {
   passwordLogin: boolean;
   /** OpenID Connect at the municipality's provider (DESIGN §10); null without OIDC_ISSUER. */
   oidc: OidcConfig | null;
+  /** Relay nodes sharing the work (RELAY_NODES, with REDIS_URL): each node's per-session bucket is rate/N. */
+  relayNodes: number;
+  /** Shared by every node: Redis messages carry an HMAC-SHA256 under it and unsigned ones are refused. */
+  fanoutSecret: string | null;
+  /** GET /metrics: with a token, a matching bearer from anywhere; without, loopback only. */
+  metricsToken: string | null;
+  logLevel: LogLevel;
 }
 
 export interface OidcConfig {
@@ -62,6 +70,24 @@ function nodeId(env: NodeJS.ProcessEnv): string {
   const v = env.NODE_ID;
   if (!v) return `n-${randomBytes(6).toString('hex')}`;
   if (!NODE_ID_PATTERN.test(v)) throw new Error(`NODE_ID must be 1–64 letters, digits, "-" or "_", got "${v}"`);
+  return v;
+}
+
+function metricsToken(v: string | undefined): string | null {
+  if (v === undefined || v === '') return null;
+  if (v.length < 16) throw new Error('METRICS_TOKEN must be at least 16 characters');
+  return v;
+}
+
+function fanoutSecret(v: string | undefined): string | null {
+  if (v === undefined || v === '') return null;
+  if (v.length < 32) throw new Error('FANOUT_SECRET must be at least 32 characters (e.g. `openssl rand -base64 32`)');
+  return v;
+}
+
+function logLevel(v: string | undefined): LogLevel {
+  if (v === undefined || v === '') return 'info';
+  if (!isLogLevel(v)) throw new Error(`LOG_LEVEL must be debug, info, warn or error, got "${v}"`);
   return v;
 }
 
@@ -168,6 +194,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { por
     redisUrl: redisUrl(env),
     nodeId: nodeId(env),
     passwordLogin: demo || env.PASSWORD_LOGIN === '1' || env.PASSWORD_LOGIN === 'true',
-    oidc: oidcConfig(env)
+    oidc: oidcConfig(env),
+    relayNodes: Math.max(1, Math.floor(num(env, 'RELAY_NODES', 1))),
+    metricsToken: metricsToken(env.METRICS_TOKEN),
+    fanoutSecret: fanoutSecret(env.FANOUT_SECRET),
+    logLevel: logLevel(env.LOG_LEVEL)
   };
 }

@@ -7,7 +7,11 @@ import type { Duplex } from 'node:stream';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { timingSafeEqual, createHash } from 'node:crypto';
 import type { App } from './app.ts';
+import { handleProbe, HEALTH_PATH, READY_PATH } from './health.ts';
+import { renderMetrics } from './metrics.ts';
+import { errorMessages } from './messages.ts';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
@@ -78,6 +82,56 @@ function securityHeaders(res: ServerResponse, hsts: boolean) {
   if (hsts) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
 }
 
+export const METRICS_PATH = '/metrics';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/**
+ * Who may read GET /metrics (docs/deploy.md): with METRICS_TOKEN, a request
+ * carrying it as a bearer token, from anywhere; without, only a request from
+ * this machine that did not come through a proxy (a proxy on the same machine
+ * would otherwise make every outside request look local).
+ */
+function metricsAllowed(req: IncomingMessage, token: string | null): boolean {
+  if (token) {
+    const header = req.headers.authorization ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+    const digest = (v: string) => createHash('sha256').update(v).digest();
+    return given !== '' && timingSafeEqual(digest(given), digest(token));
+  }
+  const proxied = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined;
+  return !proxied && LOOPBACK.has(req.socket.remoteAddress ?? '');
+}
+
+async function serveMetrics(app: App, req: IncomingMessage, res: ServerResponse) {
+  const send = (status: number, body: unknown) =>
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('allow', 'GET, HEAD');
+    return send(405, { error: 'method_not_allowed', message: errorMessages.method_not_allowed });
+  }
+  if (!metricsAllowed(req, app.config.metricsToken)) return send(403, { error: 'metrics_forbidden', message: errorMessages.metrics_forbidden });
+  const { contentType, body } = await renderMetrics(app.metrics);
+  res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * The operators' endpoints, answered before SvelteKit or the API: /healthz,
+ * /readyz (health.ts) and /metrics. True when the request was one of them.
+ */
+function operatorEndpoint(app: App, req: IncomingMessage, res: ServerResponse): boolean {
+  const path = (req.url ?? '').split('?')[0];
+  if (path === HEALTH_PATH || path === READY_PATH) {
+    handleProbe(req, res, app.readiness).catch((err) => failRequest(res, err));
+    return true;
+  }
+  if (path === METRICS_PATH) {
+    serveMetrics(app, req, res).catch((err) => failRequest(res, err));
+    return true;
+  }
+  return false;
+}
+
 /** The last answer to a request whose handler failed: 500 if nothing was sent yet, else cut the response. */
 function failRequest(res: ServerResponse, err: unknown) {
   console.error('request failed', err);
@@ -121,6 +175,7 @@ export async function listen(app: App, handler: NodeHandler | null, port: number
     try {
       securityHeaders(res, hsts);
       markProtocol(req, trustProxy);
+      if (operatorEndpoint(app, req, res)) return;
       // The demo's local identity provider (DESIGN §10) has its own pages and headers.
       if (app.idp && req.url?.startsWith('/idp/')) {
         app.idp.handle(req, res).catch((err) => failRequest(res, err));

@@ -14,11 +14,12 @@ if (!existsSync(handlerFile)) {
 }
 // SvelteKit's handler learns each request's scheme from the header http.ts sets.
 process.env.PROTOCOL_HEADER = PROTO_HEADER;
-const app = await createApp(config);
+const app = await createApp(config, { processMetrics: true });
 registerApp(app);
 const { handler } = (await import(pathToFileURL(handlerFile).href)) as { handler: NodeHandler };
 const running = await listen(app, handler, config.port, config.host);
-console.log(`Familiens Plan kører på ${running.url} (data: ${config.dataDir}${config.demo ? ', demodata' : ''})`);
+console.log(`Familiens Plan kører på ${running.url} (data: ${config.databaseUrl ? 'PostgreSQL' : config.dataDir}${config.redisUrl ? ', Redis' : ''}${config.demo ? ', demodata' : ''})`);
+app.log.info('node.listening', { port: Number(new URL(running.url).port) });
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

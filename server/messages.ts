@@ -5,6 +5,7 @@ export const errorMessages = {
   internal: 'Der skete en fejl på serveren. Prøv igen.',
   not_ready: 'Serveren er ikke klar lige nu (database eller Redis kan ikke nås). Prøv igen om lidt.',
   unauthenticated: 'Du er ikke logget ind.',
+  metrics_forbidden: 'Målinger kan kun hentes fra serveren selv eller med den rigtige nøgle (METRICS_TOKEN).',
   bad_origin: 'Forespørgslen kom ikke fra Familiens Plan og blev afvist.',
   unsupported_media_type: 'Forespørgslen skal være JSON.',
   too_large: 'Forespørgslen er for stor.',

@@ -24,13 +24,21 @@
 // in its queue, in order. Access is cached per socket and recomputed (with a
 // generation, so a slower older answer never overwrites a newer one) when
 // users, teams or consents change.
+//
+// Several nodes (DESIGN §11): the relay holds one `Fanout` and never knows
+// which. After the group commit each committed update is published with its
+// room seq; a loaded room is subscribed, and what other nodes committed is
+// applied through the room's `RoomSequencer` (in seq order, gaps filled from
+// the store) with ORIGIN_RELAY_REMOTE, so it is forwarded to this node's
+// sockets but never stored again. Awareness crosses nodes as stamped by the
+// node whose socket sent it; a client id owned by a socket on one node is never
+// taken over from another. Control messages (recheck, session end) arrive
+// through the composition root (app.ts), which calls recheck() / endSession().
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import * as Y from 'yjs';
-import * as syncProtocol from 'y-protocols/sync';
 import * as awarenessProtocol from 'y-protocols/awareness';
-import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import type { Access } from '../src/lib/shared/access.ts';
 import { parseRoom, type RoomRef } from '../src/lib/shared/rooms.ts';
@@ -40,19 +48,30 @@ import {
   CLOSE_RATE_LIMITED,
   CLOSE_SESSION_ENDED,
   CLOSE_TOO_LARGE,
+  awarenessMessage,
   encodeAwarenessEntries,
   MESSAGE_AUTH,
   MESSAGE_AWARENESS,
   MESSAGE_QUERY_AWARENESS,
-  MESSAGE_SAVED,
   MESSAGE_SYNC,
   SAVED_ACK_PARAM,
   SAVED_ACK_VERSION,
+  savedMessage,
   SYNC_PATH_PREFIX,
+  SYNC_STEP1,
+  SYNC_STEP2,
+  SYNC_UPDATE,
+  syncStep1Message,
+  syncStep2Message,
+  updateMessage,
   type AwarenessEntry
 } from '../src/lib/shared/protocol.ts';
-import { ORIGIN_RELAY_LOAD } from '../src/lib/domain/origins.ts';
+import { ORIGIN_RELAY_LOAD, ORIGIN_RELAY_REMOTE } from '../src/lib/domain/origins.ts';
 import type { AuditLog, RoomLog, UserRow } from './store/types.ts';
+import { RoomSequencer, type Fanout, type RoomEvent } from './fanout/index.ts';
+import { code, errorFields, id, silentLogger, type Logger } from './log.ts';
+import type { Metrics } from './metrics.ts';
+import { TokenBucket } from './limits/token-bucket.ts';
 
 export interface RelayLimits {
   maxMessageBytes: number;
@@ -99,6 +118,12 @@ export interface RelayDeps {
   accessOf(userId: string, room: RoomRef): Promise<Access>;
   /** Called (after persisting) when a room's document changed; `at` is when its latest change arrived. */
   onRoomUpdated?(room: string, at: string): void;
+  /** The fan-out to the other nodes (server/fanout): LocalFanout in one process. */
+  fanout: Fanout;
+  /** The session as the store holds it now: still there, not expired, its user active (a recheck after a Redis reconnect). */
+  sessionLive(sessionHash: string): Promise<boolean>;
+  metrics?: Metrics;
+  log?: Logger;
   now?(): Date;
 }
 
@@ -147,7 +172,18 @@ interface Room {
   compacting: boolean;
   updatesSinceCompact: number;
   unloadTimer: ReturnType<typeof setTimeout> | null;
+  /** applies what other nodes committed, in seq order; null until the room is loaded (and while it reloads) */
+  sequencer: RoomSequencer | null;
+  /** other nodes' updates and head notices that arrived while the room (re)loaded, handed to the new sequencer */
+  early: RoomEvent[];
+  /** resolves once the room's fan-out subscription is in place (before its first load reads the store) */
+  subscribed: Promise<void>;
+  /** awareness client ids owned by sockets on other nodes (id -> node id) */
+  remoteClients: Map<number, string>;
 }
+
+/** Other nodes' events kept per room while it loads; beyond it the sequencer's gap fill reads them from the store. */
+const MAX_EARLY_EVENTS = 1024;
 
 /** Applied to its room's document, not yet committed to the store. */
 interface PendingUpdate {
@@ -158,8 +194,7 @@ interface PendingUpdate {
 }
 
 interface Bucket {
-  tokens: number;
-  at: number;
+  tokens: TokenBucket;
   /** sockets of the session whose reading is paused, in the order they ran dry */
   paused: Set<Conn>;
   resumeTimer: ReturnType<typeof setTimeout> | null;
@@ -176,6 +211,11 @@ class ProtocolError extends Error {}
 /** WebSocket 1011: the server met a condition it cannot handle (the store failed); clients reconnect. */
 const CLOSE_INTERNAL_ERROR = 1011;
 
+/** A socket of this node as a transaction / awareness origin (remote and load origins are strings). */
+function isConn(origin: unknown): origin is Conn {
+  return typeof origin === 'object' && origin !== null && 'session' in origin;
+}
+
 function rawToBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
@@ -190,6 +230,7 @@ function isEmptyUpdate(update: Uint8Array): boolean {
 
 export class Relay {
   readonly #deps: RelayDeps;
+  readonly #log: Logger;
   readonly #wss: WebSocketServer;
   readonly #rooms = new Map<string, Room>();
   readonly #bySession = new Map<string, Set<Conn>>();
@@ -211,6 +252,7 @@ export class Relay {
 
   constructor(deps: RelayDeps) {
     this.#deps = deps;
+    this.#log = (deps.log ?? silentLogger).child({ component: code('relay'), nodeId: id(deps.fanout.nodeId) });
     // ws refuses an oversized frame from its header, before buffering it, and
     // closes with 1009; #connect maps that close to the contract's 4413.
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: deps.limits.maxMessageBytes, perMessageDeflate: false });
@@ -225,7 +267,7 @@ export class Relay {
     // Time-based ends (session expiry, consent expiry) are found by a slow sweep;
     // changes made through the API call recheck() at once.
     this.#sweep = setInterval(() => {
-      this.recheck().catch((err) => console.error('relay: access sweep failed', err));
+      this.recheck().catch((err) => this.#log.error('relay.sweep_failed', errorFields(err)));
       for (const hash of [...this.#buckets.keys()]) this.#dropBucketIfFull(hash);
       const old = Date.now() - 60_000;
       for (const [hash, at] of this.#endedSessions) if (at < old) this.#endedSessions.delete(hash);
@@ -265,7 +307,7 @@ export class Relay {
     };
     // The store failing (PostgreSQL away) is the server's condition, not the client's: 503, and the process lives on.
     this.#upgrade(req, socket, head, reject).catch((err) => {
-      console.error('relay: upgrade failed', err);
+      this.#log.error('relay.upgrade_failed', errorFields(err));
       reject(503, 'Service Unavailable');
     });
   }
@@ -339,6 +381,7 @@ export class Relay {
       greeted: false
     };
     room.conns.add(conn);
+    this.#deps.metrics?.openSockets.inc();
     if (room.unloadTimer) clearTimeout(room.unloadTimer);
     room.unloadTimer = null;
     let mine = this.#bySession.get(session.sessionHash);
@@ -368,10 +411,7 @@ export class Relay {
     const room = conn.room;
     await this.#settled(room);
     if (!room.conns.has(conn)) return;
-    const enc = encoding.createEncoder();
-    encoding.writeVarUint(enc, MESSAGE_SYNC);
-    syncProtocol.writeSyncStep1(enc, room.doc);
-    this.#send(conn, encoding.toUint8Array(enc));
+    this.#send(conn, syncStep1Message(Y.encodeStateVector(room.doc)));
     const states = room.awareness.getStates();
     if (states.size > 0) this.#sendAwareness(conn, [...states.keys()]);
     conn.greeted = true;
@@ -429,6 +469,7 @@ export class Relay {
   }
 
   #protocolError(conn: Conn, err: unknown) {
+    this.#log.warn('relay.protocol_error', { room: id(conn.room.name), userId: id(conn.session.user.id), ...errorFields(err) });
     this.#audit(conn.session, conn.room.name, 'protocol-error', conn.deviceId, String((err as Error).message).slice(0, 200));
     this.#close(conn, CLOSE_PROTOCOL_ERROR, 'protocol error');
   }
@@ -436,11 +477,11 @@ export class Relay {
   #onSync(conn: Conn, decoder: decoding.Decoder) {
     const room = conn.room;
     const subtype = decoding.readVarUint(decoder);
-    if (subtype === syncProtocol.messageYjsSyncStep1) {
+    if (subtype === SYNC_STEP1) {
       const sv = decoding.readVarUint8Array(decoder);
       return this.#answerStep1(conn, sv);
     }
-    if (subtype !== syncProtocol.messageYjsSyncStep2 && subtype !== syncProtocol.messageYjsUpdate) {
+    if (subtype !== SYNC_STEP2 && subtype !== SYNC_UPDATE) {
       throw new ProtocolError(`unknown sync message ${subtype}`);
     }
     const update = decoding.readVarUint8Array(decoder);
@@ -474,10 +515,7 @@ export class Relay {
   async #answerStep1(conn: Conn, sv: Uint8Array) {
     await this.#settled(conn.room);
     if (!conn.room.conns.has(conn)) return;
-    const enc = encoding.createEncoder();
-    encoding.writeVarUint(enc, MESSAGE_SYNC);
-    syncProtocol.writeSyncStep2(enc, conn.room.doc, sv);
-    this.#send(conn, encoding.toUint8Array(enc));
+    this.#send(conn, syncStep2Message(Y.encodeStateAsUpdate(conn.room.doc, sv)));
   }
 
   /**
@@ -496,15 +534,8 @@ export class Relay {
     conn.ackTimer = null;
     await this.#settled(conn.room);
     if (!conn.room.conns.has(conn) || conn.ws.readyState !== WebSocket.OPEN) return;
-    const enc = encoding.createEncoder();
-    if (conn.savedAck) {
-      encoding.writeVarUint(enc, MESSAGE_SAVED);
-      encoding.writeVarUint8Array(enc, Y.encodeStateVector(conn.room.doc));
-    } else {
-      encoding.writeVarUint(enc, MESSAGE_SYNC);
-      syncProtocol.writeSyncStep1(enc, conn.room.doc);
-    }
-    this.#send(conn, encoding.toUint8Array(enc));
+    const sv = Y.encodeStateVector(conn.room.doc);
+    this.#send(conn, conn.savedAck ? savedMessage(sv) : syncStep1Message(sv));
   }
 
   /**
@@ -530,7 +561,8 @@ export class Relay {
       let state: unknown = JSON.parse(json);
       if (!conn.clientIds.has(clientId)) {
         if (state === null) continue;
-        const ownedElsewhere = [...conn.room.conns].some((c) => c !== conn && c.clientIds.has(clientId));
+        // Owned by another socket here, or by a socket on another node (an echo of its state).
+        const ownedElsewhere = conn.room.remoteClients.has(clientId) || [...conn.room.conns].some((c) => c !== conn && c.clientIds.has(clientId));
         if (ownedElsewhere || conn.clientIds.size >= limits.maxClientIdsPerConnection) continue;
         if (!states.has(clientId) && states.size >= limits.maxAwarenessStatesPerRoom) continue;
         conn.clientIds.add(clientId);
@@ -548,10 +580,89 @@ export class Relay {
 
   #sendAwareness(conn: Conn, clientIds: number[]) {
     if (clientIds.length === 0) return;
-    const enc = encoding.createEncoder();
-    encoding.writeVarUint(enc, MESSAGE_AWARENESS);
-    encoding.writeVarUint8Array(enc, awarenessProtocol.encodeAwarenessUpdate(conn.room.awareness, clientIds));
-    this.#send(conn, encoding.toUint8Array(enc));
+    this.#send(conn, awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(conn.room.awareness, clientIds)));
+  }
+
+  /**
+   * Awareness from another node: its states carry the identity that node
+   * stamped from its own session (frames from other nodes are validated by the
+   * fan-out; Redis is private, docs/security.md). A client id owned by a socket
+   * on this node is never taken over; the room's limits apply as to a socket.
+   */
+  #onRemoteAwareness(room: Room, data: Uint8Array, nodeId: string) {
+    const limits = this.#deps.limits;
+    const states = room.awareness.getStates();
+    const accepted: AwarenessEntry[] = [];
+    try {
+      const d = decoding.createDecoder(data);
+      const count = decoding.readVarUint(d);
+      if (count > limits.maxAwarenessStatesPerRoom * 2) throw new ProtocolError('too many awareness states');
+      for (let i = 0; i < count; i++) {
+        const clientId = decoding.readVarUint(d);
+        const clock = decoding.readVarUint(d);
+        const json = decoding.readVarString(d);
+        if (json.length > limits.maxAwarenessStateBytes) continue;
+        if ([...room.conns].some((c) => c.clientIds.has(clientId))) continue;
+        const state: unknown = JSON.parse(json);
+        if (state === null) {
+          if (room.remoteClients.get(clientId) !== nodeId) continue;
+        } else {
+          if (typeof state !== 'object' || Array.isArray(state)) continue;
+          if (!states.has(clientId) && states.size >= limits.maxAwarenessStatesPerRoom) continue;
+          room.remoteClients.set(clientId, nodeId);
+        }
+        accepted.push({ clientId, clock, json });
+      }
+    } catch (err) {
+      this.#deps.metrics?.fanoutRejected.inc({ reason: 'awareness' });
+      this.#log.warn('relay.remote_awareness_rejected', { room: id(room.name), node: id(nodeId), ...errorFields(err) });
+      return;
+    }
+    if (accepted.length > 0) awarenessProtocol.applyAwarenessUpdate(room.awareness, encodeAwarenessEntries(accepted), ORIGIN_RELAY_REMOTE);
+  }
+
+  /** What another node published on a loaded room. */
+  #onRoomEvent(room: Room, event: RoomEvent) {
+    if (room.dead) return;
+    if (event.kind === 'awareness') {
+      if (room.ready) this.#onRemoteAwareness(room, event.data, event.nodeId);
+      return;
+    }
+    const sequencer = room.sequencer;
+    if (!sequencer) {
+      if (room.early.length < MAX_EARLY_EVENTS) room.early.push(event);
+      return;
+    }
+    if (event.kind === 'update') sequencer.receive(event.seq, event.update);
+    else sequencer.noteHead(event.seq);
+  }
+
+  /** After the room's document was (re)built from the store at `seq`: a sequencer that continues from there. */
+  #startSequencer(room: Room, seq: number) {
+    room.sequencer?.close();
+    const sequencer = new RoomSequencer({
+      room: room.name,
+      lastApplied: seq,
+      loadSince: (name, after) => this.#deps.store.loadSince(name, after),
+      apply: (data, appliedSeq) => {
+        Y.applyUpdate(room.doc, data, ORIGIN_RELAY_REMOTE);
+        room.seq = Math.max(room.seq, appliedSeq);
+        this.#deps.metrics?.updates.inc({ source: 'remote' });
+      },
+      log: this.#log,
+      onFill: (cause) => this.#deps.metrics?.sequencerFills.inc({ cause }),
+      // A remote update that does not apply: rebuild the document from the store.
+      onApplyError: () => void this.#load(room)
+    });
+    room.sequencer = sequencer;
+    const early = room.early;
+    room.early = [];
+    for (const e of early) this.#onRoomEvent(room, e);
+  }
+
+  /** After the fan-out came back: read what every loaded room missed meanwhile from the store. */
+  resyncRooms(): Promise<void> {
+    return Promise.all([...this.#rooms.values()].map((room) => room.sequencer?.resync())).then(() => undefined);
   }
 
   /** The room, created (and loading in the background) if it is not in memory. */
@@ -572,9 +683,17 @@ export class Relay {
       uncommitted: 0,
       compacting: false,
       updatesSinceCompact: 0,
-      unloadTimer: null
+      unloadTimer: null,
+      sequencer: null,
+      early: [],
+      subscribed: Promise.resolve(),
+      remoteClients: new Map()
     };
     this.#rooms.set(name, room);
+    this.#deps.metrics?.roomsLoaded.set(this.#rooms.size);
+    // Subscribed before the first load reads the store: whatever is committed
+    // elsewhere after that read arrives through the fan-out.
+    room.subscribed = this.#deps.fanout.subscribeRoom(name, (event) => this.#onRoomEvent(room, event));
     void this.#load(room);
     return room;
   }
@@ -588,8 +707,11 @@ export class Relay {
   #load(room: Room): Promise<void> {
     if (room.loading) return room.loading;
     room.ready = false;
+    room.sequencer?.close();
+    room.sequencer = null;
     for (const c of room.conns) c.queue ??= [];
     room.loading = (async () => {
+      await room.subscribed;
       while (room.uncommitted > 0) await this.#flush();
       let updates: { seq: number; data: Uint8Array }[];
       try {
@@ -607,6 +729,7 @@ export class Relay {
       room.awareness = new awarenessProtocol.Awareness(room.doc);
       room.awareness.setLocalState(null); // the relay itself has no presence
       for (const c of room.conns) c.clientIds.clear();
+      room.remoteClients.clear();
       if (updates.length > 0) {
         Y.transact(
           room.doc,
@@ -619,6 +742,7 @@ export class Relay {
       room.seq = updates.at(-1)?.seq ?? 0;
       room.updatesSinceCompact = updates.length;
       this.#wire(room);
+      this.#startSequencer(room, room.seq);
       room.ready = true;
       for (const c of [...room.conns]) this.#drain(c);
     })();
@@ -626,9 +750,14 @@ export class Relay {
   }
 
   #roomFailed(room: Room, err: unknown) {
-    console.error(`relay: loading room ${room.name} from the store failed; its sockets are closed`, err);
+    this.#log.error('relay.load_failed', { room: id(room.name), sockets: room.conns.size, ...errorFields(err) });
     room.dead = true;
-    if (this.#rooms.get(room.name) === room) this.#rooms.delete(room.name);
+    room.sequencer?.close();
+    if (this.#rooms.get(room.name) === room) {
+      this.#rooms.delete(room.name);
+      this.#deps.fanout.unsubscribeRoom(room.name);
+      this.#deps.metrics?.roomsLoaded.set(this.#rooms.size);
+    }
     if (room.unloadTimer) clearTimeout(room.unloadTimer);
     for (const c of [...room.conns]) this.#close(c, CLOSE_INTERNAL_ERROR, 'store unavailable');
     room.awareness.destroy();
@@ -647,19 +776,26 @@ export class Relay {
     room.doc.on('update', (update: Uint8Array, origin: unknown) => this.#onDocUpdate(room, update, origin));
     // Awareness goes to every socket, the sender's too: the echo is what keeps a
     // lone client's "no message received" watchdog from reconnecting.
-    room.awareness.on('update', ({ added, updated, removed }: Record<string, number[]>) => {
+    room.awareness.on('update', ({ added, updated, removed }: Record<string, number[]>, origin: unknown) => {
       const changed = [...added, ...updated, ...removed];
-      const enc = encoding.createEncoder();
-      encoding.writeVarUint(enc, MESSAGE_AWARENESS);
-      encoding.writeVarUint8Array(enc, awarenessProtocol.encodeAwarenessUpdate(room.awareness, changed));
-      const msg = encoding.toUint8Array(enc);
+      for (const clientId of removed) room.remoteClients.delete(clientId);
+      const payload = awarenessProtocol.encodeAwarenessUpdate(room.awareness, changed);
+      const msg = awarenessMessage(payload);
       for (const c of room.conns) this.#send(c, msg);
+      // Only what this node's own sockets said goes to the other nodes; each node times out stale states itself.
+      if (isConn(origin)) this.#deps.fanout.publishAwareness(room.name, payload);
     });
   }
 
   #onDocUpdate(room: Room, update: Uint8Array, origin: unknown) {
     if (origin === ORIGIN_RELAY_LOAD) return;
-    const author = typeof origin === 'object' && origin !== null && 'session' in origin ? (origin as Conn) : null;
+    if (origin === ORIGIN_RELAY_REMOTE) {
+      // Committed on another node already: forwarded, never stored again.
+      const msg = updateMessage(update);
+      for (const c of room.conns) this.#send(c, msg);
+      return;
+    }
+    const author = isConn(origin) ? origin : null;
     // Time of receipt; committed (and only then forwarded) by #flush.
     this.#pendingAt ??= this.#now().toISOString();
     this.#pending.push({ room, author, at: this.#pendingAt, update });
@@ -699,6 +835,7 @@ export class Relay {
    */
   async #commit(batch: PendingUpdate[]): Promise<void> {
     let seqs: number[];
+    const started = performance.now();
     try {
       seqs = await this.#deps.store.appendUpdates(
         batch.map((p) => ({ room: p.room.name, author: p.author?.session.user.id ?? 'system', at: p.at, data: p.update }))
@@ -707,16 +844,20 @@ export class Relay {
       this.#commitFailed(batch, err);
       return;
     }
+    this.#deps.metrics?.commitSeconds.observe((performance.now() - started) / 1000);
+    this.#deps.metrics?.updates.inc({ source: 'local' }, batch.length);
     const touched = new Map<Room, string>();
     batch.forEach(({ room, author, at, update }, i) => {
       room.uncommitted--;
-      room.seq = Math.max(room.seq, seqs[i]);
       room.updatesSinceCompact++;
       touched.set(room, at);
-      const enc = encoding.createEncoder();
-      encoding.writeVarUint(enc, MESSAGE_SYNC);
-      syncProtocol.writeUpdate(enc, update);
-      const msg = encoding.toUint8Array(enc);
+      // Committed: now (and only now) it goes to this node's sockets and to the other nodes.
+      this.#deps.fanout.publishUpdate({ room: room.name, seq: seqs[i], update, author: author?.session.user.id ?? 'system' });
+      if (room.sequencer) {
+        room.sequencer.markApplied(seqs[i]);
+        room.seq = room.sequencer.lastApplied;
+      } else room.seq = Math.max(room.seq, seqs[i]);
+      const msg = updateMessage(update);
       for (const c of room.conns) if (c !== author) this.#send(c, msg);
       // Only an update that changed something is acknowledged; an empty reply to a
       // sync step 1 must not start another round.
@@ -736,7 +877,7 @@ export class Relay {
    * and send the edits again (they still hold them), so nothing is lost.
    */
   #commitFailed(batch: PendingUpdate[], err: unknown) {
-    console.error(`relay: committing ${batch.length} update(s) failed; their rooms are reloaded from the store`, err);
+    this.#log.error('relay.commit_failed', { updates: batch.length, ...errorFields(err) });
     const rooms = new Set(batch.map((p) => p.room));
     const later = this.#pending.filter((p) => rooms.has(p.room));
     this.#pending = this.#pending.filter((p) => !rooms.has(p.room));
@@ -748,7 +889,9 @@ export class Relay {
   /**
    * Replaces the room's log up to what its document holds by one snapshot.
    * The snapshot is taken when the document holds nothing uncommitted, so it
-   * is exactly the log up to `room.seq`.
+   * holds the log up to `room.seq` — with several nodes, the sequencer's mark:
+   * every seq up to it is in the document (an own commit past a gap may be
+   * too; the rows after the snapshot re-apply idempotently).
    */
   #compact(room: Room): Promise<void> {
     if (room.compacting || room.dead) return Promise.resolve();
@@ -763,7 +906,7 @@ export class Relay {
         await this.#deps.store.compact(room.name, seq, snapshot, this.#now().toISOString());
       } catch (err) {
         // The log stays as it was (compaction is one transaction); the next compaction tries again.
-        console.error(`relay: compacting ${room.name} failed`, err);
+        this.#log.error('relay.compact_failed', { room: id(room.name), ...errorFields(err) });
       } finally {
         room.compacting = false;
       }
@@ -797,6 +940,7 @@ export class Relay {
   #disconnect(conn: Conn) {
     const room = conn.room;
     if (!room.conns.delete(conn)) return;
+    this.#deps.metrics?.openSockets.dec();
     if (conn.ackTimer) clearTimeout(conn.ackTimer);
     conn.backlog = null;
     conn.queue = null;
@@ -811,7 +955,7 @@ export class Relay {
       // closing and reopening a socket must not buy a fresh burst.
       this.#dropBucketIfFull(hash);
     }
-    if (conn.clientIds.size > 0) awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.clientIds], null);
+    if (conn.clientIds.size > 0) awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.clientIds], conn);
     if (room.conns.size === 0 && !this.#closed) {
       room.unloadTimer = setTimeout(() => void this.#unload(room), this.#deps.limits.roomIdleUnloadMs);
       room.unloadTimer.unref();
@@ -826,35 +970,32 @@ export class Relay {
     // A socket may have opened the room while it was being compacted: then it stays.
     if (!idle() || room.uncommitted > 0) return;
     this.#rooms.delete(room.name);
+    this.#deps.metrics?.roomsLoaded.set(this.#rooms.size);
+    this.#deps.fanout.unsubscribeRoom(room.name);
+    room.sequencer?.close();
     room.dead = true;
     room.awareness.destroy();
     room.doc.destroy();
   }
 
   #bucket(sessionHash: string): Bucket {
-    const { messagesPerSecond, messageBurst } = this.#deps.limits;
-    const now = Date.now();
     let b = this.#buckets.get(sessionHash);
     if (!b) {
-      b = { tokens: messageBurst, at: now, paused: new Set(), resumeTimer: null, overSince: null, drainedAt: null };
+      const { messagesPerSecond, messageBurst } = this.#deps.limits;
+      b = { tokens: new TokenBucket(messagesPerSecond, messageBurst), paused: new Set(), resumeTimer: null, overSince: null, drainedAt: null };
       this.#buckets.set(sessionHash, b);
     }
-    b.tokens = Math.min(messageBurst, b.tokens + ((now - b.at) / 1000) * messagesPerSecond);
-    b.at = now;
     return b;
   }
 
   #takeToken(sessionHash: string): boolean {
-    const b = this.#bucket(sessionHash);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
+    return this.#bucket(sessionHash).tokens.take();
   }
 
   #dropBucketIfFull(sessionHash: string) {
     if (this.#bySession.has(sessionHash) || !this.#buckets.has(sessionHash)) return;
     const b = this.#bucket(sessionHash);
-    if (b.tokens < this.#deps.limits.messageBurst) return;
+    if (!b.tokens.full()) return;
     if (b.resumeTimer) clearTimeout(b.resumeTimer);
     this.#buckets.delete(sessionHash);
   }
@@ -911,7 +1052,7 @@ export class Relay {
     const ref = parseRoom(room);
     const entry = { at: this.#now().toISOString(), userId: session.user.id, familyId: ref?.familyId ?? null, room, action, detail, deviceId };
     // The relay does not wait for its audit rows; a failure is logged loudly (the row is lost, the edit is not).
-    this.#deps.store.audit(entry).catch((err) => console.error('relay: audit row not written', entry, err));
+    this.#deps.store.audit(entry).catch((err) => this.#log.error('relay.audit_failed', { room: id(room), action: code(action), ...errorFields(err) }));
   }
 
   /**
@@ -930,14 +1071,43 @@ export class Relay {
     await this.#recheckConns(conns, filter);
   }
 
-  async #recheckConns(conns: Conn[], { reason }: { reason?: string }) {
+  /**
+   * Every open socket against the store (after the fan-out came back: a
+   * logout or revocation published meanwhile may have been missed): its
+   * session must still be there and live, and its access must hold. Fail
+   * closed: a question the store cannot answer closes the socket (1011).
+   */
+  async recheckAll(reason = 'recheck'): Promise<void> {
+    const conns = [...this.#rooms.values()].flatMap((room) => [...room.conns]);
+    await this.#recheckConns(conns, { sessions: true });
+    this.#log.info('relay.rechecked', { sockets: conns.length, reason: code(reason) });
+  }
+
+  async #recheckConns(conns: Conn[], { reason, sessions = false }: { reason?: string; sessions?: boolean }) {
     const gen = ++this.#accessGen;
     const now = this.#now().getTime();
-    // One question per user and room, however many sockets they have open on it.
+    // One question per user and room (and per session), however many sockets they have open on it.
     const asked = new Map<string, Promise<Access>>();
+    const live = new Map<string, Promise<boolean>>();
     await Promise.all(
       conns.map(async (conn) => {
         if (Date.parse(conn.session.expiresAt) <= now) return this.#close(conn, CLOSE_SESSION_ENDED, 'session ended');
+        if (sessions) {
+          const hash = conn.session.sessionHash;
+          let question = live.get(hash);
+          if (!question) live.set(hash, (question = this.#deps.sessionLive(hash)));
+          let alive: boolean;
+          try {
+            alive = await question;
+          } catch (err) {
+            this.#log.error('relay.recheck_failed', errorFields(err));
+            return this.#close(conn, CLOSE_INTERNAL_ERROR, 'store unavailable');
+          }
+          if (!alive) {
+            this.#endedSessions.set(hash, Date.now());
+            return this.#close(conn, CLOSE_SESSION_ENDED, 'session ended');
+          }
+        }
         const key = `${conn.session.user.id} ${conn.room.name}`;
         let question = asked.get(key);
         if (!question) asked.set(key, (question = this.#deps.accessOf(conn.session.user.id, conn.room.ref)));
@@ -946,7 +1116,7 @@ export class Relay {
           access = await question;
         } catch (err) {
           // Fail closed: without an answer the socket cannot keep its access; the client reconnects and is asked again.
-          console.error('relay: access recheck failed', err);
+          this.#log.error('relay.recheck_failed', errorFields(err));
           return this.#close(conn, CLOSE_INTERNAL_ERROR, 'store unavailable');
         }
         if (!conn.room.conns.has(conn) || conn.accessGen > gen) return;
@@ -981,10 +1151,13 @@ export class Relay {
     while (this.#compactions.size > 0) await Promise.all([...this.#compactions]);
     for (const room of this.#rooms.values()) {
       room.dead = true;
+      room.sequencer?.close();
+      this.#deps.fanout.unsubscribeRoom(room.name);
       room.awareness.destroy();
       room.doc.destroy();
     }
     this.#rooms.clear();
+    this.#deps.metrics?.roomsLoaded.set(0);
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
 }

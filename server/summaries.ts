@@ -21,6 +21,8 @@ export interface SummariserDeps {
   maxWaitMs?: number;
   /** How long one slice of the start-up backfill may hold the event loop. */
   sliceMs?: number;
+  /** Once-only work across nodes (store.exclusive): the backfill runs on one node; the others skip it. */
+  exclusive?: <T>(name: string, fn: () => Promise<T>) => Promise<unknown>;
 }
 
 interface Pending {
@@ -175,7 +177,7 @@ export class Summariser {
     if (this.#backfill) return this.#backfill;
     const [prefix, suffix] = roomName('\u0000', 'plan').split('\u0000');
     const slice = this.#d.sliceMs ?? 20;
-    this.#backfill = (async () => {
+    const run = async () => {
       try {
         this.#backlog = await this.#d.store.staleSummaries(SUMMARY_VERSION, prefix, suffix);
       } catch (err) {
@@ -197,8 +199,17 @@ export class Summariser {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
       this.#backlog = [];
-      this.#backfill = null;
-    })();
+    };
+    // Idempotent (a summary is written for the plan's latest seq), so a second run would only waste work.
+    const exclusive = this.#d.exclusive;
+    this.#backfill = (exclusive ? exclusive('summaries-backfill', run) : run())
+      .then(
+        () => undefined,
+        (err: unknown) => console.error('summaries: backfill failed; the next start tries again', err)
+      )
+      .finally(() => {
+        this.#backfill = null;
+      });
     return this.#backfill;
   }
 

@@ -8,6 +8,7 @@ import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import { addAction, addGoal, addHope, hopeText, updateItem } from '../../src/lib/domain/plan.ts';
 import { mulberry32 } from '../../src/lib/shared/prng.ts';
+import { awarenessMessage } from '../../src/lib/shared/protocol.ts';
 import { awarenessFrame, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE, syncFrame } from './wire.ts';
 
 export function prng(seed: number) {
@@ -136,10 +137,7 @@ function damageAwareness(r: Rng): Uint8Array {
         : JSON.stringify({ field: 'x'.repeat(r.int(kind === 4 ? 9000 : 50)) });
     encoding.writeVarString(inner, json);
   }
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MESSAGE_AWARENESS);
-  encoding.writeVarUint8Array(e, encoding.toUint8Array(inner));
-  return encoding.toUint8Array(e);
+  return awarenessMessage(encoding.toUint8Array(inner));
 }
 
 export type Mutant = { bytes: Uint8Array; text: false } | { bytes: string; text: true };

@@ -1,29 +1,27 @@
 // y-websocket frames, written and peeked at without a full client: the load
 // generator and the fuzzer speak the wire protocol directly so that 1,000
 // clients cost the generator as little as possible.
-import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
-import * as syncProtocol from 'y-protocols/sync';
-import { encodeAwarenessEntries, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC } from '../../src/lib/shared/protocol.ts';
+import {
+  awarenessMessage,
+  encodeAwarenessEntries,
+  MESSAGE_AWARENESS,
+  MESSAGE_QUERY_AWARENESS,
+  MESSAGE_SAVED,
+  MESSAGE_SYNC,
+  SYNC_STEP1,
+  SYNC_STEP2,
+  SYNC_UPDATE,
+  syncMessage
+} from '../../src/lib/shared/protocol.ts';
 
-export { MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC };
-export const SYNC_STEP1 = syncProtocol.messageYjsSyncStep1;
-export const SYNC_STEP2 = syncProtocol.messageYjsSyncStep2;
-export const SYNC_UPDATE = syncProtocol.messageYjsUpdate;
+export { MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC, SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE };
 
-export function syncFrame(subtype: number, payload: Uint8Array): Uint8Array {
-  const enc = encoding.createEncoder();
-  encoding.writeVarUint(enc, MESSAGE_SYNC);
-  encoding.writeVarUint(enc, subtype);
-  encoding.writeVarUint8Array(enc, payload);
-  return encoding.toUint8Array(enc);
-}
+/** The shared encoder (src/lib/shared/protocol.ts) under the name the load generator and fuzzer use. */
+export const syncFrame = syncMessage;
 
 export function awarenessFrame(states: { clientId: number; clock: number; state: unknown }[]): Uint8Array {
-  const enc = encoding.createEncoder();
-  encoding.writeVarUint(enc, MESSAGE_AWARENESS);
-  encoding.writeVarUint8Array(enc, encodeAwarenessEntries(states.map((s) => ({ clientId: s.clientId, clock: s.clock, json: JSON.stringify(s.state) }))));
-  return encoding.toUint8Array(enc);
+  return awarenessMessage(encodeAwarenessEntries(states.map((s) => ({ clientId: s.clientId, clock: s.clock, json: JSON.stringify(s.state) }))));
 }
 
 export interface Peeked {

@@ -17,6 +17,8 @@ export interface FanoutConfig {
   nodeId: string;
   /** The relay's largest accepted WebSocket message (RELAY_MAX_MESSAGE_BYTES). */
   maxMessageBytes: number;
+  /** FANOUT_SECRET: sign and verify every Redis message with HMAC-SHA256 (redis.ts). */
+  secret?: string | null;
 }
 
 export async function createFanout(config: FanoutConfig, deps: { log?: Logger; metrics?: Metrics } = {}): Promise<Fanout> {
@@ -28,6 +30,7 @@ export async function createFanout(config: FanoutConfig, deps: { log?: Logger; m
     url: config.redisUrl,
     nodeId: config.nodeId,
     maxFrameBytes: config.maxMessageBytes + FRAME_OVERHEAD_BYTES,
+    secret: config.secret ?? null,
     log: deps.log,
     metrics: deps.metrics
   });

@@ -24,7 +24,7 @@ export class LocalFanout implements Fanout {
 
   publishUpdate(_update: CommittedUpdate): void {}
   publishAwareness(_room: string, _data: Uint8Array): void {}
-  subscribeRoom(_room: string, _handler: RoomHandler): void {}
+  async subscribeRoom(_room: string, _handler: RoomHandler): Promise<void> {}
   unsubscribeRoom(_room: string): void {}
 
   publishControl(msg: ControlMessage): void {

@@ -12,6 +12,7 @@
 // ready; then this node's reconnect handlers run: the relay re-reads every
 // loaded room from the store and re-checks every open socket (fail closed).
 // Nothing here throws into the Redis client's event loop or the caller's.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createClient } from 'redis';
 import { code, errorFields, id, silentLogger, type Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -39,6 +40,12 @@ export interface RedisFanoutOptions {
   nodeId: string;
   /** Largest room frame accepted from another node; the relay's max message size plus header room. */
   maxFrameBytes: number;
+  /**
+   * FANOUT_SECRET: every message carries an HMAC-SHA256 over its channel and
+   * body under this shared secret, and one without a valid tag is refused, so a
+   * client that can reach Redis but not the secret cannot inject anything.
+   */
+  secret?: string | null;
   /** Cap of the reconnect backoff (ms); attempts start at 50 ms and double up to it. */
   reconnectMaxMs?: number;
   connectTimeoutMs?: number;
@@ -54,6 +61,9 @@ export interface RedisFanoutOptions {
 const DEFAULT_RECONNECT_MAX_MS = 2000;
 const DEFAULT_MAX_UNPUBLISHED_ROOMS = 10_000;
 const DEFAULT_MAX_PENDING_CONTROL = 10_000;
+/** How long a room's first load waits for its subscription to be confirmed. */
+const SUBSCRIBE_WAIT_MS = 1000;
+const TAG_BYTES = 32;
 
 /** Exponential backoff with jitter, capped; never gives up (a node without Redis serves its own sockets and keeps trying). */
 export function reconnectDelay(retries: number, maxMs: number): number {
@@ -136,11 +146,16 @@ export class RedisFanout implements Fanout {
     this.#publish(roomChannel(room), encodeAwarenessFrame(this.nodeId, room, data, this.#o.now()), 'awareness');
   }
 
-  subscribeRoom(room: string, handler: RoomHandler): void {
-    if (this.#closed) return;
+  subscribeRoom(room: string, handler: RoomHandler): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     const had = this.#rooms.has(room);
     this.#rooms.set(room, handler);
-    if (!had) this.#subscribe(room);
+    if (had) return Promise.resolve();
+    const subscribing = this.#subscribe(room);
+    // While Redis is away a room must still load: the subscription completes on
+    // reconnect, and the reconnect resync reads what was missed.
+    if (!this.#sub.isReady) return Promise.resolve();
+    return Promise.race([subscribing, new Promise<void>((resolve) => setTimeout(resolve, SUBSCRIBE_WAIT_MS).unref())]);
   }
 
   unsubscribeRoom(room: string): void {
@@ -211,8 +226,27 @@ export class RedisFanout implements Fanout {
     }
   }
 
+  /** HMAC-SHA256 over channel, a zero byte and body. */
+  #tag(channel: string, body: Buffer): Buffer {
+    return createHmac('sha256', this.#o.secret as string).update(channel).update(Buffer.from([0])).update(body).digest();
+  }
+
+  /** The body of a received message whose tag is valid (or the message itself without a secret); null when refused. */
+  #verified(channel: string, message: Buffer): Buffer | null {
+    if (!this.#o.secret) return message;
+    if (message.byteLength < TAG_BYTES) return null;
+    const body = message.subarray(0, message.byteLength - TAG_BYTES);
+    return timingSafeEqual(this.#tag(channel, body), message.subarray(message.byteLength - TAG_BYTES)) ? body : null;
+  }
+
+  #refuseUnsigned(channel: string, bytes: number) {
+    this.#o.metrics?.fanoutRejected.inc({ reason: 'signature' });
+    this.#log.warn('fanout.signature_rejected', { channel: id(channel.startsWith(ROOM_CHANNEL_PREFIX) ? 'room' : 'control'), bytes });
+  }
+
   #publish(channel: string, message: Uint8Array | string, kind: 'update' | 'awareness' | 'control', onFail?: () => void) {
-    const payload = typeof message === 'string' ? message : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+    const body = typeof message === 'string' ? Buffer.from(message, 'utf8') : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+    const payload = this.#o.secret ? Buffer.concat([body, this.#tag(channel, body)]) : body;
     this.#pub.publish(channel, payload).catch((err: unknown) => {
       if (this.#closed) return;
       this.#pubLost = true;
@@ -235,10 +269,10 @@ export class RedisFanout implements Fanout {
     }
   }
 
-  #subscribe(room: string) {
+  #subscribe(room: string): Promise<void> {
     // One listener function for every room channel: node-redis keeps listeners in a Set, so a
     // subscription issued twice (a retry after a reconnect) still delivers each message once.
-    this.#sub.subscribe(roomChannel(room), this.#onRoomMessage, true).catch((err: unknown) => {
+    return this.#sub.subscribe(roomChannel(room), this.#onRoomMessage, true).catch((err: unknown) => {
       // The subscription is retried when the subscriber is ready again (#onSubscriberReady).
       this.#log.warn('fanout.subscribe_failed', { room: id(room), ...errorFields(err) });
     });
@@ -321,7 +355,9 @@ export class RedisFanout implements Fanout {
     const room = name.slice(ROOM_CHANNEL_PREFIX.length);
     const handler = this.#rooms.get(room);
     if (!handler) return;
-    const decoded = decodeRoomFrame(message, room, { maxFrameBytes: this.#o.maxFrameBytes });
+    const body = this.#verified(name, message);
+    if (!body) return this.#refuseUnsigned(name, message.byteLength);
+    const decoded = decodeRoomFrame(body, room, { maxFrameBytes: this.#o.maxFrameBytes });
     if (!decoded.ok) {
       this.#o.metrics?.fanoutRejected.inc({ reason: decoded.reason });
       this.#log.warn('fanout.frame_rejected', { room: id(room), reason: code(decoded.reason), bytes: message.byteLength });
@@ -339,7 +375,9 @@ export class RedisFanout implements Fanout {
 
   readonly #onControlMessage = (message: Buffer): void => {
     if (this.#closed) return;
-    const decoded = decodeControl(message.toString('utf8'));
+    const body = this.#verified(CONTROL_CHANNEL, message);
+    if (!body) return this.#refuseUnsigned(CONTROL_CHANNEL, message.byteLength);
+    const decoded = decodeControl(body.toString('utf8'));
     if (!decoded.ok) {
       this.#o.metrics?.fanoutRejected.inc({ reason: `control_${decoded.reason}` });
       this.#log.warn('fanout.control_rejected', { reason: code(decoded.reason), bytes: message.byteLength });

@@ -67,8 +67,11 @@ export interface Fanout {
   /** Publish an awareness message (y-protocols encoding) of a room; never stored. */
   publishAwareness(room: string, data: Uint8Array): void;
 
-  /** Receive the room's events from other nodes while the room is loaded here; one handler per room (a second call replaces it). */
-  subscribeRoom(room: string, handler: RoomHandler): void;
+  /**
+   * Receive the room's events from other nodes while the room is loaded here; one handler per room (a second call replaces it).
+   * Resolves once the subscription is in place (or has failed and will be retried on reconnect); never rejects.
+   */
+  subscribeRoom(room: string, handler: RoomHandler): Promise<void>;
   unsubscribeRoom(room: string): void;
 
   /** Deliver to this node's control handlers now and to every other node. */

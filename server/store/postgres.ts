@@ -126,8 +126,13 @@ const SQL = {
     )
     SELECT room, seq FROM bumped`,
   loadUpdates: `SELECT seq, data FROM updates WHERE room = $1 ORDER BY seq`,
+  loadSince: `SELECT seq, data FROM updates WHERE room = $1 AND seq > $2 ORDER BY seq`,
+  snapshotAtOrAfter: `SELECT 1 AS x FROM updates WHERE room = $1 AND seq >= $2 AND author = 'snapshot' LIMIT 1`,
+  lockWait: `SELECT pg_advisory_lock(hashtext('fp-once:' || current_schema() || ':' || $1))`,
+  lockTry: `SELECT pg_try_advisory_lock(hashtext('fp-once:' || current_schema() || ':' || $1)) AS locked`,
+  unlock: `SELECT pg_advisory_unlock(hashtext('fp-once:' || current_schema() || ':' || $1))`,
   latestSeqs: `SELECT room, seq FROM room_counters WHERE room = ANY($1::text[])`,
-  compactLock: `SELECT pg_advisory_xact_lock(hashtext('fp-compact:' || $1))`,
+  compactLock: `SELECT pg_try_advisory_xact_lock(hashtext('fp-compact:' || current_schema() || ':' || $1)) AS locked`,
   keepAuthorsUpTo: `INSERT INTO update_authors (room, seq, author, at, size)
     SELECT room, seq, author, at, length(data) FROM updates WHERE room = $1 AND seq <= $2 AND author <> 'snapshot'
     ON CONFLICT DO NOTHING`,
@@ -551,6 +556,30 @@ export class PostgresStore implements Store {
     return (await this.#rows('loadUpdates', [room])).map((r) => ({ seq: Number(r.seq), data: bytes(r.data) }));
   }
 
+  async loadSince(room: string, afterSeq: number): Promise<StoredUpdate[]> {
+    return (await this.#rows('loadSince', [room, afterSeq])).map((r) => ({ seq: Number(r.seq), data: bytes(r.data) }));
+  }
+
+  /** A session-level advisory lock on a connection of its own, held while `fn` runs (fn uses the pool as usual). */
+  async exclusive<T>(name: string, fn: () => Promise<T>, opts: { wait?: boolean } = {}): Promise<{ ran: true; value: T } | { ran: false }> {
+    const client = await this.#pool.connect();
+    let locked = false;
+    try {
+      if (opts.wait) {
+        await this.#q('lockWait', [name], client);
+        locked = true;
+      } else {
+        locked = (await this.#q('lockTry', [name], client)).rows[0]?.locked === true;
+        if (!locked) return { ran: false };
+      }
+      return { ran: true, value: await fn() };
+    } finally {
+      // Unlocking can only fail with the connection gone, and then PostgreSQL has released the lock itself.
+      if (locked) await this.#q('unlock', [name], client).catch((err: unknown) => console.error('postgres: advisory unlock failed', (err as Error).message));
+      client.release();
+    }
+  }
+
   async latestSeqs(rooms: readonly string[]) {
     const out = new Map<string, number>();
     if (rooms.length === 0) return out;
@@ -559,9 +588,11 @@ export class PostgresStore implements Store {
   }
 
   async compact(room: string, uptoSeq: number, snapshot: Uint8Array, at: string) {
-    // Under the room's advisory lock: two nodes compacting one room take turns.
+    // Under the room's advisory lock, tried, not waited for: another node compacting the
+    // room does the work, and a snapshot already at or past uptoSeq leaves nothing to do.
     await this.#tx(async (c) => {
-      await this.#q('compactLock', [room], c);
+      if ((await this.#q('compactLock', [room], c)).rows[0]?.locked !== true) return;
+      if ((await this.#q('snapshotAtOrAfter', [room, uptoSeq], c)).rows.length > 0) return;
       await this.#q('keepAuthorsUpTo', [room, uptoSeq], c);
       await this.#q('archiveUpTo', [room, uptoSeq], c);
       await this.#q('deleteUpTo', [room, uptoSeq], c);

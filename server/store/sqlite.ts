@@ -227,6 +227,8 @@ const SQL = {
       AND NOT EXISTS (SELECT 1 FROM update_authors a WHERE a.room = u.room AND a.seq = u.seq)
     ORDER BY seq`,
   loadUpdates: `SELECT seq, data FROM updates WHERE room = ? ORDER BY seq`,
+  loadSince: `SELECT seq, data FROM updates WHERE room = ? AND seq > ? ORDER BY seq`,
+  snapshotAtOrAfter: `SELECT 1 AS x FROM updates WHERE room = ? AND seq >= ? AND author = 'snapshot' LIMIT 1`,
   // A snapshot row lands here only when no archived update holds its seq: a room compacted before the archive.
   archiveUpTo: `INSERT OR IGNORE INTO update_archive (room, seq, author, at, data)
     SELECT room, seq, author, at, data FROM updates WHERE room = ? AND seq <= ? ORDER BY author = 'snapshot', seq`,
@@ -630,6 +632,16 @@ export class SqliteStore implements Store {
       .map((r) => ({ seq: Number(r.seq), data: r.data as Uint8Array }));
   }
 
+  async loadSince(room: string, afterSeq: number): Promise<StoredUpdate[]> {
+    return this.#stmt('loadSince')
+      .all(room, afterSeq)
+      .map((r) => ({ seq: Number(r.seq), data: r.data as Uint8Array }));
+  }
+
+  async exclusive<T>(_name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T }> {
+    return { ran: true, value: await fn() };
+  }
+
   async latestSeqs(rooms: readonly string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     for (let i = 0; i < rooms.length; i += 500) {
@@ -649,6 +661,7 @@ export class SqliteStore implements Store {
    */
   async compact(room: string, uptoSeq: number, snapshot: Uint8Array, at: string) {
     this.#tx(() => {
+      if (this.#stmt('snapshotAtOrAfter').get(room, uptoSeq)) return;
       this.#stmt('keepAuthorsUpTo').run(room, uptoSeq);
       this.#stmt('archiveUpTo').run(room, uptoSeq);
       this.#stmt('deleteUpTo').run(room, uptoSeq);

@@ -154,6 +154,12 @@ export interface ConsentWindow {
 export interface RoomLog {
   /** The room's latest snapshot (if compacted) and every update after it, in sequence order. */
   loadUpdates(room: string): Promise<StoredUpdate[]>;
+  /**
+   * The room's rows with seq > afterSeq, oldest first (a node filling a gap in
+   * what the fan-out brought it). A compacted snapshot past afterSeq covers the
+   * seqs before it and comes as one row at its seq.
+   */
+  loadSince(room: string, afterSeq: number): Promise<StoredUpdate[]>;
   /** Appends every update in one transaction (all or none); resolves with their seqs in order. */
   appendUpdates(updates: readonly NewUpdate[]): Promise<number[]>;
   /** The latest seq of each room that has updates (rooms without any are absent). */
@@ -161,6 +167,8 @@ export interface RoomLog {
   /**
    * Replaces every update up to `uptoSeq` by one snapshot row at `uptoSeq` for
    * loading; the folded updates are kept, whole, in the append-only archive.
+   * Once-only across nodes: a compaction of the room that is running elsewhere,
+   * or one already at or past `uptoSeq`, makes this a no-op.
    */
   compact(room: string, uptoSeq: number, snapshot: Uint8Array, at: string): Promise<void>;
   /**
@@ -277,7 +285,21 @@ export interface Summaries {
   setCaseloadNorms(norms: Partial<Record<Sector, number>>): Promise<void>;
 }
 
-export interface Store extends RoomLog, Identity, Sessions, Families, Consents, AuditLog, Summaries {
+/**
+ * Work that one node of several must do alone (DESIGN §11: demo seeding, the
+ * summariser's backfill, sweeps): PostgreSQL advisory locks; one process on
+ * SQLite has nobody to exclude, so there it just runs.
+ */
+export interface Exclusive {
+  /**
+   * Runs `fn` holding the lock `name`. `wait: true` waits for a holder on another
+   * node to finish (seeding: every node must start after it); otherwise, when
+   * the lock is held elsewhere, resolves `{ ran: false }` without running `fn`.
+   */
+  exclusive<T>(name: string, fn: () => Promise<T>, opts?: { wait?: boolean }): Promise<{ ran: true; value: T } | { ran: false }>;
+}
+
+export interface Store extends RoomLog, Identity, Sessions, Families, Consents, AuditLog, Summaries, Exclusive {
   readonly kind: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }

@@ -216,3 +216,40 @@ describe.skipIf(!REDIS_URL)('fan-out over Redis', () => {
     expect(a.connected).toBe(true);
   });
 });
+
+describe.skipIf(!REDIS_URL)('fan-out over Redis with FANOUT_SECRET', () => {
+  it('delivers signed messages between nodes sharing the secret and refuses the others’, counted', async () => {
+    const run = randomBytes(3).toString('hex');
+    const secret = randomBytes(32).toString('base64');
+    const metrics = createMetrics();
+    const opts = (nodeId: string, s: string | null) => ({ redisUrl: REDIS_URL!, nodeId, maxMessageBytes: 64 * 1024, secret: s });
+    const a = await createFanout(opts(`sa-${run}`, secret));
+    const b = await createFanout(opts(`sb-${run}`, secret), { metrics });
+    const stranger = await createFanout(opts(`sx-${run}`, null));
+    const forger = await createFanout(opts(`sf-${run}`, randomBytes(32).toString('base64')));
+    try {
+      const r = room();
+      const atB: RoomEvent[] = [];
+      const controlAtB: ControlMessage[] = [];
+      b.subscribeRoom(r, (e) => atB.push(e));
+      b.onControl((m, o) => {
+        if (!o.local) controlAtB.push(m);
+      });
+      await sleep(50);
+      stranger.publishUpdate({ room: r, seq: 1, author: 'u-x', update: new Uint8Array([9]) });
+      forger.publishUpdate({ room: r, seq: 1, author: 'u-x', update: new Uint8Array([8]) });
+      stranger.publishControl({ kind: 'recheck', userId: 'u-x' });
+      a.publishUpdate({ room: r, seq: 1, author: 'u-anna', update: new Uint8Array([1]) });
+      a.publishControl({ kind: 'recheck', userId: 'u-anna' });
+      await until(() => atB.length === 1 && controlAtB.length === 1);
+      await sleep(100);
+      expect(atB).toHaveLength(1);
+      expect(atB[0]).toMatchObject({ kind: 'update', nodeId: a.nodeId, update: new Uint8Array([1]) });
+      expect(controlAtB).toEqual([{ kind: 'recheck', userId: 'u-anna' }]);
+      expect(await metrics.fanoutRejected.get()).toMatchObject({ values: [expect.objectContaining({ labels: { reason: 'signature' } })] });
+      expect((await metrics.fanoutRejected.get()).values.find((v) => v.labels.reason === 'signature')?.value).toBeGreaterThanOrEqual(3);
+    } finally {
+      for (const f of [a, b, stranger, forger]) await f.close();
+    }
+  });
+});

@@ -11,9 +11,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket, { type RawData } from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
-import * as syncProtocol from 'y-protocols/sync';
 import * as awarenessProtocol from 'y-protocols/awareness';
-import * as encoding from 'lib0/encoding';
 import { createApp, type App } from '../../server/app.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { listen, type Running } from '../../server/http.ts';
@@ -22,7 +20,8 @@ import { openStore } from '../../server/store/index.ts';
 import type { AuditLog, RoomLog, Store } from '../../server/store/types.ts';
 import { dropSchema, testSchemaFor } from '../../server/store/testing.ts';
 import type { EventChannelLimits } from '../../server/event-channel.ts';
-import { MESSAGE_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC, SYNC_PATH_PREFIX, closeIsTransient, encodeAwarenessEntries } from '../../src/lib/shared/protocol.ts';
+import * as protocol from '../../src/lib/shared/protocol.ts';
+import { MESSAGE_SAVED, MESSAGE_SYNC, SYNC_PATH_PREFIX, closeIsTransient, encodeAwarenessEntries } from '../../src/lib/shared/protocol.ts';
 import { RELAY_ACK_PARAMS, RelayState } from '../../src/lib/sync/relay-state.ts';
 import { loginCookie } from '../support/server-access.ts';
 
@@ -144,40 +143,24 @@ export function upgradeStatus(url: string, path: string, headers: Record<string,
 
 // ---- wire messages ---------------------------------------------------------------
 
+// Built with the one set of encoders (src/lib/shared/protocol.ts); these take documents for the tests' convenience.
 export function syncStep1Message(doc: Y.Doc = new Y.Doc()): Uint8Array {
-  const enc = encoding.createEncoder();
-  encoding.writeVarUint(enc, MESSAGE_SYNC);
-  syncProtocol.writeSyncStep1(enc, doc);
-  return encoding.toUint8Array(enc);
+  return protocol.syncStep1Message(Y.encodeStateVector(doc));
 }
 
 export function syncStep2Message(doc: Y.Doc): Uint8Array {
-  const enc = encoding.createEncoder();
-  encoding.writeVarUint(enc, MESSAGE_SYNC);
-  syncProtocol.writeSyncStep2(enc, doc);
-  return encoding.toUint8Array(enc);
+  return protocol.syncStep2Message(Y.encodeStateAsUpdate(doc));
 }
 
-export function updateMessage(update: Uint8Array): Uint8Array {
-  const enc = encoding.createEncoder();
-  encoding.writeVarUint(enc, MESSAGE_SYNC);
-  syncProtocol.writeUpdate(enc, update);
-  return encoding.toUint8Array(enc);
-}
+export const updateMessage = protocol.updateMessage;
 
 /** An awareness message with raw (clientId, clock, state) entries, as a client could forge it. */
 export function awarenessMessage(entries: { clientId: number; clock: number; state: unknown }[]): Uint8Array {
-  const enc = encoding.createEncoder();
-  encoding.writeVarUint(enc, MESSAGE_AWARENESS);
-  encoding.writeVarUint8Array(enc, encodeAwarenessEntries(entries.map((e) => ({ clientId: e.clientId, clock: e.clock, json: JSON.stringify(e.state) }))));
-  return encoding.toUint8Array(enc);
+  return protocol.awarenessMessage(encodeAwarenessEntries(entries.map((e) => ({ clientId: e.clientId, clock: e.clock, json: JSON.stringify(e.state) }))));
 }
 
 export function awarenessMessageOf(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
-  const enc = encoding.createEncoder();
-  encoding.writeVarUint(enc, MESSAGE_AWARENESS);
-  encoding.writeVarUint8Array(enc, awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
-  return encoding.toUint8Array(enc);
+  return protocol.awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
 }
 
 export function toBytes(data: RawData): Uint8Array {
@@ -186,7 +169,7 @@ export function toBytes(data: RawData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-const isSyncStep2 = (b: Uint8Array) => b[0] === MESSAGE_SYNC && b[1] === syncProtocol.messageYjsSyncStep2;
+const isSyncStep2 = (b: Uint8Array) => b[0] === MESSAGE_SYNC && b[1] === protocol.SYNC_STEP2;
 
 /**
  * Round trip on one socket: sends sync step 1 and waits for the relay's step 2
@@ -216,11 +199,7 @@ export function barrier(ws: WebSocket, timeoutMs = 5000): Promise<boolean> {
     ws.on('message', onMessage);
     ws.on('close', onClose);
     // The reply to a full state vector is tiny and changes nothing at a provider.
-    const enc = encoding.createEncoder();
-    encoding.writeVarUint(enc, MESSAGE_SYNC);
-    encoding.writeVarUint(enc, syncProtocol.messageYjsSyncStep1);
-    encoding.writeVarUint8Array(enc, Y.encodeStateVector(new Y.Doc()));
-    ws.send(encoding.toUint8Array(enc));
+    ws.send(protocol.syncStep1Message(Y.encodeStateVector(new Y.Doc())));
   });
 }
 

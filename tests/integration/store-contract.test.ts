@@ -168,6 +168,62 @@ describe.each(variants)('store contract: $name', (variant) => {
       expect(await store.appendUpdates([{ room: ROOM_A, author: 'u-anna', at: '2026-01-01T10:00:02.000Z', data: bytes(4) }])).toEqual([2]);
     });
 
+    it('loads what came after a seq (a node filling a gap); a snapshot past it comes as one row', async () => {
+      await store.appendUpdates([1, 2, 3, 4].map((n) => ({ room: ROOM_A, author: 'u-anna', at: `2026-01-01T10:00:0${n}.000Z`, data: bytes(n) })));
+      await store.appendUpdates([{ room: ROOM_B, author: 'u-bo', at: '2026-01-01T10:00:05.000Z', data: bytes(9) }]);
+      expect((await store.loadSince(ROOM_A, 2)).map((u) => [u.seq, [...u.data]])).toEqual([
+        [3, [3]],
+        [4, [4]]
+      ]);
+      expect(await store.loadSince(ROOM_A, 4)).toEqual([]);
+      await store.compact(ROOM_A, 3, bytes(7, 7), '2026-01-01T11:00:00.000Z');
+      expect((await store.loadSince(ROOM_A, 1)).map((u) => [u.seq, [...u.data]])).toEqual([
+        [3, [7, 7]],
+        [4, [4]]
+      ]);
+      expect((await store.loadSince(ROOM_A, 3)).map((u) => u.seq)).toEqual([4]);
+    });
+
+    it('compacts once: a second compaction up to the same seq (another node, a retry) changes nothing', async () => {
+      await seedPeople(store);
+      await store.appendUpdates([1, 2, 3].map((n) => ({ room: ROOM_A, author: 'u-anna', at: `2026-01-01T10:00:0${n}.000Z`, data: bytes(n) })));
+      await store.compact(ROOM_A, 3, bytes(7, 7), '2026-01-01T11:00:00.000Z');
+      const other = await opened.another();
+      try {
+        await other.compact(ROOM_A, 3, bytes(6), '2026-01-01T11:00:01.000Z');
+        await other.compact(ROOM_A, 2, bytes(5), '2026-01-01T11:00:02.000Z');
+      } finally {
+        await other.close();
+      }
+      expect((await store.loadUpdates(ROOM_A)).map((u) => [u.seq, [...u.data]])).toEqual([[3, [7, 7]]]);
+      expect((await store.updateAuthors(ROOM_A)).map((a) => a.seq)).toEqual([1, 2, 3]);
+    });
+
+    it('runs once-only work exclusively across connections (PostgreSQL advisory lock; SQLite: one process, it just runs)', async () => {
+      const other = await opened.another();
+      try {
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        let entered!: () => void;
+        const inside = new Promise<void>((r) => (entered = r));
+        const first = store.exclusive('test-job', async () => {
+          entered();
+          await held;
+          return 1;
+        });
+        await inside;
+        const tried = await other.exclusive('test-job', async () => 2);
+        expect(tried).toEqual(store.kind === 'postgres' ? { ran: false } : { ran: true, value: 2 });
+        const waited = other.exclusive('test-job', async () => 3, { wait: true });
+        release();
+        expect(await first).toEqual({ ran: true, value: 1 });
+        expect(await waited).toEqual({ ran: true, value: 3 });
+        expect(await other.exclusive('test-job', async () => 4)).toEqual({ ran: true, value: 4 });
+      } finally {
+        await other.close();
+      }
+    });
+
     it('keeps who made each update, and when, across compactions; latest seqs stay', async () => {
       await seedPeople(store);
       const made = Array.from({ length: 7 }, (_, i) => ({

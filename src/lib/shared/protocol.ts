@@ -41,6 +41,34 @@ export const MESSAGE_SAVED = 64;
 export const SAVED_ACK_PARAM = 'ack';
 export const SAVED_ACK_VERSION = '1';
 
+/** Sync message subtypes (y-protocols/sync's values). */
+export const SYNC_STEP1 = 0;
+export const SYNC_STEP2 = 1;
+export const SYNC_UPDATE = 2;
+
+// The one set of frame encoders (relay, tests, bench): a frame is the message
+// type, then for sync the subtype, then one varUint8Array payload.
+function frame(type: number, subtype: number | null, payload: Uint8Array): Uint8Array {
+  const enc = encoding.createEncoder();
+  encoding.writeVarUint(enc, type);
+  if (subtype !== null) encoding.writeVarUint(enc, subtype);
+  encoding.writeVarUint8Array(enc, payload);
+  return encoding.toUint8Array(enc);
+}
+
+/** A sync message of any subtype (fuzzers and load generators pick the subtype). */
+export const syncMessage = (subtype: number, payload: Uint8Array) => frame(MESSAGE_SYNC, subtype, payload);
+/** Sync step 1: "here is my state vector, send me what I lack". */
+export const syncStep1Message = (stateVector: Uint8Array) => frame(MESSAGE_SYNC, SYNC_STEP1, stateVector);
+/** Sync step 2: the answer to a step 1, an update with what the asker lacks. */
+export const syncStep2Message = (update: Uint8Array) => frame(MESSAGE_SYNC, SYNC_STEP2, update);
+/** One update as it travels between a client and the relay. */
+export const updateMessage = (update: Uint8Array) => frame(MESSAGE_SYNC, SYNC_UPDATE, update);
+/** An awareness message around an awareness payload (y-protocols' encoding, or encodeAwarenessEntries). */
+export const awarenessMessage = (payload: Uint8Array) => frame(MESSAGE_AWARENESS, null, payload);
+/** MESSAGE_SAVED with the room's state vector. */
+export const savedMessage = (stateVector: Uint8Array) => frame(MESSAGE_SAVED, null, stateVector);
+
 /** One awareness state as it travels: the client, its clock, the state as JSON ('null' removes it). */
 export interface AwarenessEntry {
   clientId: number;

@@ -1,0 +1,24 @@
+// One server-side answer to "what may this user do in this room" (issue "One
+// rule in one place"): the relay (upgrade, rechecks) and the API (manifest,
+// consents, access log) both ask here. The rule itself is the pure `access()`
+// in src/lib/shared/access.ts, the one the UI mirrors; this module only
+// gathers its facts the same way for every caller, including the server-side
+// fact the pure rule does not see: a deactivated user opens nothing.
+import { access, type Access } from '../src/lib/shared/access.ts';
+import type { RoomRef } from '../src/lib/shared/rooms.ts';
+import type { Consent } from '../src/lib/shared/api-types.ts';
+import type { Consents, Families, FamilyRow, Identity, UserRow } from './store/types.ts';
+
+/** The rule over facts already read (the API reads them in bulk for many families). */
+export function accessFromFacts(user: UserRow | undefined, room: RoomRef, family: FamilyRow | undefined, consents: readonly Consent[], at: Date): Access {
+  if (!user || !user.active || !family || family.id !== room.familyId) return 'none';
+  return access(user, room, family, consents, at);
+}
+
+export type AccessFacts = Pick<Identity, 'userById'> & Pick<Families, 'familyById'> & Pick<Consents, 'consentsOfFamily'>;
+
+/** The rule with fresh facts from the store. */
+export async function accessOf(store: AccessFacts, userId: string, room: RoomRef, at: Date): Promise<Access> {
+  const [user, family, consents] = await Promise.all([store.userById(userId), store.familyById(room.familyId), store.consentsOfFamily(room.familyId)]);
+  return accessFromFacts(user, room, family, consents, at);
+}

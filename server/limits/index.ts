@@ -1,0 +1,14 @@
+// Picks the counters once, from configuration: REDIS_URL set → shared between
+// nodes through Redis, else this process' memory.
+import type { Logger } from '../log.ts';
+import { LocalCounters } from './local.ts';
+import type { Counters } from './types.ts';
+
+export type { Counters } from './types.ts';
+export { TokenBucket } from './token-bucket.ts';
+
+export async function createCounters(config: { redisUrl: string | null; log?: Logger }): Promise<Counters> {
+  if (!config.redisUrl) return new LocalCounters();
+  const { RedisCounters } = await import('./redis.ts');
+  return RedisCounters.connect(config.redisUrl, config.log);
+}
