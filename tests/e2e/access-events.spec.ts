@@ -70,6 +70,10 @@ test('a consent shows the family on a colleague’s open list without a reload, 
   await expect(card).toContainText(family.name);
   const shownAfter = Date.now() - recorded;
   await expect(card2).toBeVisible(AT_ONCE);
+  // The withdrawal's notice is about data the device holds: wait until the background sync has fetched the plan's copy.
+  await expect
+    .poll(() => list.evaluate(async (room) => (await indexedDB.databases()).some((d) => d.name === room), `f-${family.id}.plan`), { timeout: 30_000 })
+    .toBe(true);
 
   await asAnna(`/api/families/${family.id}/consents/${consent.id}/revoke`, {});
   await expect(card).toHaveCount(0, AT_ONCE);
