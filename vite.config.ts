@@ -17,6 +17,11 @@ function familiensPlanDev(): Plugin {
       const { handleUpgrade } = await load('server/http.ts');
       const app = await createApp(loadConfig(process.env, { port: 5173, demo: true }));
       registerApp(app);
+      // The local identity provider (/idp) answers before SvelteKit, as in production (server/http.ts).
+      server.middlewares.use((req, res, next) => {
+        if (app.idp && req.url?.startsWith('/idp/')) app.idp.handle(req, res).catch(next);
+        else next();
+      });
       server.httpServer?.on('upgrade', (req, socket, head) => {
         if (req.url?.startsWith('/sync/')) handleUpgrade(app, req, socket, head);
       });

@@ -2,9 +2,10 @@
 // handler serves /api/* by delegating here from hooks.server.ts, so the same
 // code runs in dev and production and tests can call it without a browser.
 import { randomUUID } from 'node:crypto';
-import { accessUntil, consentActive, type Access } from '../src/lib/shared/access.ts';
+import { access, accessUntil, consentActive, type Access } from '../src/lib/shared/access.ts';
 import { accessFromFacts } from './access-of.ts';
-import { PARTS, parseRoom, roomName, isPart, isSector, FAMILY_ID_PATTERN, type Part, type Sector } from '../src/lib/shared/rooms.ts';
+import { PARTS, SECTORS, parseRoom, roomName, isPart, isSector, FAMILY_ID_PATTERN, type Part, type Sector } from '../src/lib/shared/rooms.ts';
+import { CASELOAD_NORM_MAX, CASELOAD_NORM_MIN, DEFAULT_CASELOAD_NORMS } from '../src/lib/shared/overview-types.ts';
 import type {
   Consent,
   ConsentEvent,
@@ -17,17 +18,24 @@ import type {
 } from '../src/lib/shared/api-types.ts';
 import type { Auth, SessionUser } from './auth.ts';
 import { readCookie } from './auth.ts';
-import type { AuditEntry, AuditLog, Consents, Families, FamilyRow, Identity, RoomLog, UserRow } from './store/types.ts';
+import type { AuditEntry, AuditLog, Consents, Families, FamilyRow, Identity, RoomLog, Summaries, UserRow } from './store/types.ts';
 import { errorMessages, type ErrorCode } from './messages.ts';
+import { HttpError } from './http-error.ts';
 import { ConsentInputError, parseConsentInput, sameConsent, type ConsentInput } from './consent.ts';
 import { consentAuthority, widenedForRecorder, type ConsentAuthority } from '../src/lib/shared/consent.ts';
 import { AUDIT_ACTIONS, summariseAccessLog } from './access-log.ts';
 import { LocalCounters } from './limits/local.ts';
 import type { Counters } from './limits/types.ts';
+import type { OidcSignIn } from './identity/oidc.ts';
+import type { Administration } from './admin.ts';
+import type { AuthMethods } from '../src/lib/shared/api-types.ts';
+
+/** The cookie that binds a started OpenID Connect sign-in to this browser (SameSite=Lax: the provider's redirect back is cross-site). */
+const OIDC_STATE_COOKIE = 'fp_oidc';
 import { filterHistory, HISTORY_SECTIONS, type HistoryResponse, type HistorySection, type HistorySession, type AsOfResponse } from '../src/lib/domain/history.ts';
 
 export interface ApiDeps {
-  store: Identity & Families & Consents & AuditLog & Pick<RoomLog, 'latestSeqs' | 'changeGroupsOfRooms'>;
+  store: Identity & Families & Consents & AuditLog & Pick<RoomLog, 'latestSeqs' | 'changeGroupsOfRooms'> & Pick<Summaries, 'caseloadNorms' | 'setCaseloadNorms'>;
   auth: Auth;
   /**
    * Called after anything that can change who may open which room; `reason`
@@ -52,6 +60,8 @@ export interface ApiDeps {
   };
   /** GET /api/overview for a signed-in user (server/overview.ts). */
   overview(user: UserRow, url: URL): Promise<Response>;
+  /** The anonymous case reference leaders see for a family (server/overview.ts), shown to its workers too. */
+  familyRef(familyId: string): string;
   secureCookies(request: Request): boolean;
   leaseDays: number;
   /** offline openings a session may upload per hour */
@@ -61,6 +71,13 @@ export interface ApiDeps {
   sessionTtlMs: number;
   maxBodyBytes: number;
   now?(): Date;
+  /** Password sign-in (POST /api/auth/login) is on: DEMO=1 or PASSWORD_LOGIN=1. */
+  passwordLogin: boolean;
+  /** OpenID Connect sign-in (GET /auth/login, /auth/callback); null when neither configured nor the demo's local provider. */
+  oidc: OidcSignIn | null;
+  /** The app's public origin for a request (ORIGIN, else the request's). */
+  publicOrigin(request: Request): string;
+  admin: Administration;
 }
 
 const CONSENT_EVENTS = ['consent-recorded', 'consent-revoked', 'consent-refused'];
@@ -76,18 +93,6 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\
 
 export interface RequestInfo {
   clientAddress: string;
-}
-
-class HttpError extends Error {
-  readonly status: number;
-  readonly code: ErrorCode;
-  readonly detail: string | undefined;
-  constructor(status: number, code: ErrorCode, detail?: string) {
-    super(code);
-    this.status = status;
-    this.code = code;
-    this.detail = detail;
-  }
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -134,7 +139,24 @@ export class Api {
   constructor(deps: ApiDeps) {
     this.#d = deps;
     this.#uploads = deps.counters ?? new LocalCounters();
+    this.#route('GET', '/api/auth/methods', () => json(200, { oidc: this.#d.oidc !== null, password: this.#d.passwordLogin } satisfies AuthMethods));
     this.#route('POST', '/api/auth/login', (c) => this.#login(c));
+    this.#route('GET', '/auth/login', (c) => this.#oidcLogin(c));
+    this.#route('GET', '/auth/callback', (c) => this.#oidcCallback(c));
+    this.#route('GET', '/auth/logout', (c) => this.#oidcLogout(c));
+    const admin = this.#d.admin;
+    this.#route('GET', '/api/admin/users', (c) => this.#admin(c, () => admin.listUsers()));
+    this.#route('POST', '/api/admin/users', (c) => this.#admin(c, async (actor) => admin.createUser(actor, await this.#body(c.request)), 201));
+    this.#route('PATCH', '/api/admin/users/:id', (c) => this.#admin(c, async (actor) => admin.changeUser(actor, c.params.id, await this.#body(c.request))));
+    this.#route('POST', '/api/admin/users/:id/deactivate', (c) => this.#admin(c, (actor) => admin.setActive(actor, c.params.id, false)));
+    this.#route('POST', '/api/admin/users/:id/reactivate', (c) => this.#admin(c, (actor) => admin.setActive(actor, c.params.id, true)));
+    this.#route('GET', '/api/admin/teams', (c) => this.#admin(c, () => admin.listTeams()));
+    this.#route('POST', '/api/admin/teams', (c) => this.#admin(c, async (actor) => admin.createTeam(actor, await this.#body(c.request)), 201));
+    this.#route('PATCH', '/api/admin/teams/:id', (c) => this.#admin(c, async (actor) => admin.changeTeam(actor, c.params.id, await this.#body(c.request))));
+    this.#route('GET', '/api/admin/districts', (c) => this.#admin(c, () => admin.listDistricts()));
+    this.#route('POST', '/api/admin/districts', (c) => this.#admin(c, async (actor) => admin.saveDistrict(actor, await this.#body(c.request), true), 201));
+    this.#route('PATCH', '/api/admin/districts', (c) => this.#admin(c, async (actor) => admin.saveDistrict(actor, await this.#body(c.request), false)));
+    this.#route('GET', '/api/admin/audit', (c) => this.#admin(c, () => admin.auditLog()));
     this.#route('POST', '/api/auth/logout', (c) => this.#logout(c));
     this.#route('GET', '/api/me', (c) => this.#me(c));
     this.#route('GET', '/api/manifest', (c) => this.#manifest(c));
@@ -149,6 +171,8 @@ export class Api {
     this.#route('POST', '/api/access-log', (c) => this.#uploadAccessLog(c));
     this.#route('GET', '/api/events', (c) => this.#events(c));
     this.#route('GET', '/api/overview', async (c) => this.#d.overview((await this.#session(c.request)).user, c.url));
+    this.#route('GET', '/api/admin/norms', (c) => this.#norms(c));
+    this.#route('PUT', '/api/admin/norms', (c) => this.#setNorms(c));
   }
 
   #now() {
@@ -199,9 +223,12 @@ export class Api {
   // ---- helpers -------------------------------------------------------------
 
   async #session(request: Request): Promise<SessionUser> {
-    const s = await this.#d.auth.session(readCookie(request.headers.get('cookie'), 'session'), this.#now());
-    if (!s) throw new HttpError(401, 'unauthenticated');
-    return s;
+    const token = readCookie(request.headers.get('cookie'), 'session');
+    const s = await this.#d.auth.session(token, this.#now());
+    if (s) return s;
+    // The device wipes its family data on this answer (a deactivated user never syncs again).
+    if (await this.#d.auth.deactivated(token)) throw new HttpError(401, 'account_deactivated');
+    throw new HttpError(401, 'unauthenticated');
   }
 
   async #body(request: Request): Promise<Record<string, unknown>> {
@@ -279,6 +306,79 @@ export class Api {
     (await this.#d.store.audit({ at: this.#now().toISOString(), userId, familyId, room: null, action, detail, deviceId: null }));
   }
 
+  /** An administration route: admins only (403 for everyone else), the answer as JSON. */
+  async #admin(c: Ctx, run: (actor: UserRow) => Promise<unknown>, status = 200) {
+    const { user } = await this.#session(c.request);
+    if (user.role !== 'admin') throw new HttpError(403, 'admins_only');
+    return json(status, await run(user));
+  }
+
+  #cookie(request: Request, name: string, value: string, attrs: string) {
+    return `${name}=${value}; ${attrs}${this.#d.secureCookies(request) ? '; Secure' : ''}`;
+  }
+
+  #sessionCookie(request: Request, token: string) {
+    return this.#cookie(request, 'session', token, `Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(this.#d.sessionTtlMs / 1000)}`);
+  }
+
+  // ---- OpenID Connect (DESIGN §10) -------------------------------------------
+
+  /** A browser navigation ends on the login page with a reason it can show in Danish. */
+  #toLogin(error: string, headers: Record<string, string> = {}) {
+    return new Response(null, { status: 302, headers: { location: `/login?error=${encodeURIComponent(error)}`, 'cache-control': 'no-store', ...headers } });
+  }
+
+  async #oidcLogin({ request }: Ctx) {
+    if (!this.#d.oidc) return this.#toLogin('oidc_not_configured');
+    let started;
+    try {
+      started = await this.#d.oidc.start(this.#d.publicOrigin(request), this.#now());
+    } catch (err) {
+      console.error('oidc: sign-in could not start', err);
+      return this.#toLogin('oidc_unavailable');
+    }
+    return new Response(null, {
+      status: 302,
+      headers: {
+        location: started.location,
+        'cache-control': 'no-store',
+        'set-cookie': this.#cookie(request, OIDC_STATE_COOKIE, started.state, 'Path=/auth; HttpOnly; SameSite=Lax; Max-Age=600')
+      }
+    });
+  }
+
+  async #oidcCallback({ request, url, info }: Ctx) {
+    const clearState = this.#cookie(request, OIDC_STATE_COOKIE, '', 'Path=/auth; HttpOnly; SameSite=Lax; Max-Age=0');
+    if (!this.#d.oidc) return this.#toLogin('oidc_not_configured');
+    const result = await this.#d.oidc.finish(url, this.#d.publicOrigin(request), readCookie(request.headers.get('cookie'), OIDC_STATE_COOKIE), this.#now());
+    if (!result.ok) {
+      await this.#audit(result.reason === 'oidc_deactivated' ? result.detail : null, 'login-oidc-refused', `${result.reason}: ${result.detail} from ${info.clientAddress}`.slice(0, 500));
+      return this.#toLogin(result.reason, { 'set-cookie': clearState });
+    }
+    const { user } = result;
+    if (result.created) await this.#audit(user.id, 'login-oidc-created', JSON.stringify({ userId: user.id, username: user.username }));
+    await this.#audit(user.id, 'login', `oidc from ${info.clientAddress}`);
+    if (result.accessChanged) await this.#d.accessChanged({ userId: user.id, reason: 'access changed at the identity provider' });
+    const { token } = await this.#d.auth.startSession(user, this.#now());
+    const headers = new Headers({ location: '/', 'cache-control': 'no-store' });
+    headers.append('set-cookie', this.#sessionCookie(request, token));
+    headers.append('set-cookie', clearState);
+    return new Response(null, { status: 302, headers });
+  }
+
+  /** RP-initiated logout: after POST /api/auth/logout the browser comes here and goes on to the provider's end of session. */
+  async #oidcLogout({ request }: Ctx) {
+    let location = '/login';
+    if (this.#d.oidc) {
+      try {
+        location = (await this.#d.oidc.endSessionUrl(this.#d.publicOrigin(request))) ?? '/login';
+      } catch (err) {
+        console.error('oidc: end-session URL unavailable', err);
+      }
+    }
+    return new Response(null, { status: 302, headers: { location, 'cache-control': 'no-store' } });
+  }
+
   /**
    * The family, if the user may read the given part (DESIGN §6: the access
    * rule, for workers, specialists with a grant and the family itself); 404
@@ -324,6 +424,7 @@ export class Api {
   // ---- auth ----------------------------------------------------------------
 
   async #login({ request, info }: Ctx) {
+    if (!this.#d.passwordLogin) throw new HttpError(403, 'password_login_disabled');
     const body = await this.#body(request);
     const { username, password } = body;
     if (typeof username !== 'string' || typeof password !== 'string' || !username || username.length > 100 || password.length > 200) {
@@ -336,15 +437,7 @@ export class Api {
       throw new HttpError(401, 'invalid_credentials');
     }
     await this.#audit(result.user.id, 'login', info.clientAddress);
-    const secure = this.#d.secureCookies(request) ? '; Secure' : '';
-    const maxAge = Math.floor(this.#d.sessionTtlMs / 1000);
-    return new Response(null, {
-      status: 204,
-      headers: {
-        'set-cookie': `session=${result.token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`,
-        'cache-control': 'no-store'
-      }
-    });
+    return new Response(null, { status: 204, headers: { 'set-cookie': this.#sessionCookie(request, result.token), 'cache-control': 'no-store' } });
   }
 
   async #logout({ request }: Ctx) {
@@ -434,7 +527,8 @@ export class Api {
           .sort()
           .at(-1) ?? null,
       workers: this.#teamWorkers(family, consents, users),
-      openedBySector: family.openedBySector
+      openedBySector: family.openedBySector,
+      ref: this.#d.familyRef(family.id)
     }));
     return json(200, { families });
   }
@@ -457,6 +551,46 @@ export class Api {
     const leaseUntil = new Date(now.getTime() + this.#d.leaseDays * 86_400_000).toISOString();
     const manifest: Manifest = { rooms, purge, leaseUntil };
     return json(200, manifest);
+  }
+
+  // ---- caseload norms (admin) -----------------------------------------------
+
+  async #adminUser(request: Request): Promise<UserRow> {
+    const { user } = await this.#session(request);
+    if (user.role !== 'admin') throw new HttpError(403, 'admins_only');
+    return user;
+  }
+
+  async #currentNorms(): Promise<Record<Sector, number>> {
+    return { ...DEFAULT_CASELOAD_NORMS, ...(await this.#d.store.caseloadNorms()) };
+  }
+
+  /** GET /api/admin/norms → { norms, defaults }: families per worker, by profession (sector). */
+  async #norms({ request }: Ctx) {
+    await this.#adminUser(request);
+    return json(200, { norms: await this.#currentNorms(), defaults: DEFAULT_CASELOAD_NORMS });
+  }
+
+  /** PUT /api/admin/norms { norms: { social?: n, school?: n, … } } → 200 { norms, defaults }; all or nothing. */
+  async #setNorms({ request }: Ctx) {
+    const user = await this.#adminUser(request);
+    const body = await this.#body(request);
+    const input = body.norms;
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new HttpError(400, 'invalid_norms');
+    const entries = Object.entries(input as Record<string, unknown>);
+    if (entries.length === 0) throw new HttpError(400, 'invalid_norms');
+    const norms: Partial<Record<Sector, number>> = {};
+    for (const [sector, norm] of entries) {
+      if (!(SECTORS as readonly string[]).includes(sector)) throw new HttpError(400, 'invalid_norms', sector);
+      if (typeof norm !== 'number' || !Number.isInteger(norm) || norm < CASELOAD_NORM_MIN || norm > CASELOAD_NORM_MAX) {
+        throw new HttpError(400, 'invalid_norms', sector);
+      }
+      norms[sector as Sector] = norm;
+    }
+    const before = await this.#currentNorms();
+    await this.#d.store.setCaseloadNorms(norms);
+    await this.#audit(user.id, 'caseload-norms-changed', entries.map(([s, n]) => `${s}: ${before[s as Sector]} -> ${String(n)}`).join(', '));
+    return json(200, { norms: await this.#currentNorms(), defaults: DEFAULT_CASELOAD_NORMS });
   }
 
   async #createFamily({ request }: Ctx) {

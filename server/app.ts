@@ -2,7 +2,8 @@
 // production server (index.ts), the dev server (vite.config.ts's plugin), the
 // bench (bench/server.ts) and the tests.
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { roomName } from '../src/lib/shared/rooms.ts';
 import { firstPlanUpdate, readTovholder } from '../src/lib/domain/plan.ts';
 import { Api } from './api.ts';
@@ -21,6 +22,9 @@ import { openStore } from './store/index.ts';
 import type { FamilyRow, Store } from './store/types.ts';
 import { Summariser } from './summaries.ts';
 import { OverviewService } from './overview.ts';
+import { Administration } from './admin.ts';
+import { OidcSignIn, type ProviderSettings } from './identity/oidc.ts';
+import type { LocalIdp } from './identity/local-idp.ts';
 import { HistoryService } from './history.ts';
 
 export interface App {
@@ -33,6 +37,11 @@ export interface App {
   accessEvents: FanoutAccessEvents;
   events: EventChannel;
   summaries: Summariser;
+  /**
+   * The demo's local identity provider under /idp (DESIGN §10), created on
+   * first use; null without DEMO=1 or when OIDC_ISSUER names a real provider.
+   */
+  idp: { handle(req: IncomingMessage, res: ServerResponse): Promise<void> } | null;
   /** updates, presence and control messages between nodes (LocalFanout in one process) */
   fanout: Fanout;
   /** login and upload counters, shared between nodes through Redis when REDIS_URL is set */
@@ -147,19 +156,74 @@ export async function createApp(
     summaries.schedule(family.id, family.createdAt);
   };
 
+  const accessChanged = async (filter: { userId?: string; familyId?: string; reason?: string }) => {
+    // Every other node rechecks its sockets too (DESIGN §11's control channel).
+    fanout.publishControl({ kind: 'recheck', ...filter });
+    await Promise.all([relay.recheck(filter), affectedUsers(store, filter).then((users) => accessEvents.publish(users))]);
+  };
+
+  // The local provider: only in the demo and only without a configured one.
+  // Its issuer is ORIGIN/idp, or the origin of the first request that needs
+  // it (set ORIGIN wherever more than one name reaches the server). The app
+  // talks to it over a loopback socket of its own, so what the app fetches
+  // never depends on a request's Host header.
+  const useLocalIdp = config.demo && !config.oidc;
+  let localIdp: Promise<{ idp: LocalIdp; loopback: Server; base: string }> | null = null;
+  const startLocalIdp = (origin: string) =>
+    (localIdp ??= (async () => {
+      const { createLocalIdp } = await import('./identity/local-idp.ts');
+      const idp = await createLocalIdp({ issuer: `${origin}/idp`, appOrigin: origin });
+      const loopback = createServer((req, res) => {
+        idp.handle(req, res).catch((err) => {
+          console.error('local idp failed', err);
+          if (!res.headersSent) res.writeHead(500).end();
+        });
+      });
+      await new Promise<void>((resolve) => loopback.listen(0, '127.0.0.1', resolve));
+      return { idp, loopback, base: `http://127.0.0.1:${(loopback.address() as AddressInfo).port}` };
+    })());
+
+  const providerSettings = async (origin: string): Promise<ProviderSettings> => {
+    if (config.oidc) return { ...config.oidc, issuerKey: config.oidc.issuer, allowHttp: new URL(config.oidc.issuer).protocol === 'http:' };
+    const { idp, base } = await startLocalIdp(origin);
+    const { LOCAL_CLIENT_ID, LOCAL_ISSUER_KEY } = await import('./identity/local-idp.ts');
+    const issuerOrigin = new URL(idp.issuer).origin;
+    return {
+      issuer: idp.issuer,
+      issuerKey: LOCAL_ISSUER_KEY,
+      clientId: LOCAL_CLIENT_ID,
+      clientSecret: idp.clientSecret,
+      groupsClaim: 'groups',
+      groupMap: {},
+      allowHttp: true,
+      fetch: (url, options) => fetch(url.startsWith(issuerOrigin) ? base + url.slice(issuerOrigin.length) : url, options as RequestInit)
+    };
+  };
+  const oidc = config.oidc || useLocalIdp ? new OidcSignIn(store, providerSettings) : null;
+
+  const admin = new Administration({
+    store,
+    now,
+    endSessionsOfUser: (userId) => auth.endSessionsOfUser(userId),
+    deleteSessionsOfUser: (userId) => auth.deleteSessionsOfUser(userId),
+    accessChanged
+  });
+
   const api = new Api({
     store,
     auth,
     now,
     initPlan,
     tovholderOf: (familyId) => summaries.readPlan(familyId, (doc) => readTovholder(doc)?.userId ?? null),
-    accessChanged: async (filter) => {
-      fanout.publishControl({ kind: 'recheck', ...filter });
-      await Promise.all([relay.recheck(filter), affectedUsers(store, filter).then((users) => accessEvents.publish(users))]);
-    },
+    accessChanged,
+    passwordLogin: config.passwordLogin,
+    oidc,
+    admin,
+    publicOrigin: (request) => config.origin ?? new URL(request.url).origin,
     events: (session, signal) => events.open(session, signal),
     originAllowed: (origin, request) => originOk(origin, new URL(request.url).origin),
     overview: (user, url) => overview.handle(user, url),
+    familyRef: (familyId) => overview.ref(familyId),
     history: new HistoryService({ store }),
     secureCookies: (request) => new URL(config.origin ?? request.url).protocol === 'https:',
     leaseDays: config.leaseDays,
@@ -206,6 +270,18 @@ export async function createApp(
     accessEvents,
     events,
     summaries,
+    idp: useLocalIdp
+      ? {
+          async handle(req, res) {
+            const origin = config.origin ?? requestOrigin(req);
+            if (!origin) {
+              res.writeHead(400).end();
+              return;
+            }
+            await (await startLocalIdp(origin)).idp.handle(req, res);
+          }
+        }
+      : null,
     fanout,
     counters,
     log,
@@ -213,6 +289,11 @@ export async function createApp(
     readiness,
     async close() {
       clearInterval(sessionSweep);
+      if (localIdp) {
+        const { loopback } = await localIdp;
+        loopback.closeAllConnections();
+        await new Promise<void>((resolve) => loopback.close(() => resolve()));
+      }
       offControl();
       offReconnect();
       await summaries.close();

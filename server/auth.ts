@@ -125,10 +125,43 @@ export class Auth {
     // The owner's success ends the pair's count; the username's stays, so an
     // attack from elsewhere is still slowed.
     await this.#failures.clear(`login:${pairKey}`);
+    return { ok: true, user, ...(await this.startSession(user, now)) };
+  }
+
+  /** A new session for a user whose identity is already proven (password above, or OpenID Connect). */
+  async startSession(user: UserRow, now = new Date()): Promise<{ token: string; expiresAt: string }> {
     const token = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(t + this.#ttlMs).toISOString();
+    const expiresAt = new Date(now.getTime() + this.#ttlMs).toISOString();
     await this.#store.createSession({ idHash: hashToken(token), userId: user.id, createdAt: now.toISOString(), expiresAt });
-    return { ok: true, token, user, expiresAt };
+    return { token, expiresAt };
+  }
+
+  /**
+   * Ends every session of a deactivated user: each is announced, so sockets
+   * close 4401 and streams end. The rows stay (the user is inactive, so none
+   * opens anything) as tombstones until reactivation or expiry: a device that
+   * comes back with one is told `account_deactivated` and wipes its family
+   * data, which a plain 401 (an expired session, whose unsynced edits must
+   * survive the next sign-in) would not justify.
+   */
+  async endSessionsOfUser(userId: string): Promise<number> {
+    const hashes = await this.#store.sessionsOfUser(userId);
+    for (const hash of hashes) for (const fn of this.#listeners) fn(hash);
+    return hashes.length;
+  }
+
+  /** True when the cookie names a live session of a deactivated user (see endSessionsOfUser). */
+  async deactivated(token: string | undefined): Promise<boolean> {
+    if (!token || token.length > 200) return false;
+    const s = await this.#store.sessionByHash(hashToken(token));
+    if (!s) return false;
+    const user = await this.#store.userById(s.userId);
+    return !!user && !user.active;
+  }
+
+  /** Before a reactivation: the tombstones go, so no old session comes back to life. */
+  deleteSessionsOfUser(userId: string): Promise<string[]> {
+    return this.#store.deleteSessionsOfUser(userId);
   }
 
   /** A session by its hash as the store holds it now, or null when it is gone, expired or its user inactive. */

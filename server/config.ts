@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './relay.ts';
 import type { LoginLimits } from './auth.ts';
 import { DEFAULT_EVENT_LIMITS, type EventChannelLimits } from './event-channel.ts';
+import { readFileSync } from 'node:fs';
+import { isSector, type Sector } from '../src/lib/shared/rooms.ts';
 import { isLogLevel, type LogLevel } from './log.ts';
 
 export interface Config {
@@ -29,6 +31,10 @@ export interface Config {
   redisUrl: string | null;
   /** This node's id in the fan-out (logs, metrics, ignoring its own messages). */
   nodeId: string;
+  /** Password sign-in (POST /api/auth/login): the demo, or PASSWORD_LOGIN=1. */
+  passwordLogin: boolean;
+  /** OpenID Connect at the municipality's provider (DESIGN §10); null without OIDC_ISSUER. */
+  oidc: OidcConfig | null;
   /** Relay nodes sharing the work (RELAY_NODES, with REDIS_URL): each node's per-session bucket is rate/N. */
   relayNodes: number;
   /** Shared by every node: Redis messages carry an HMAC-SHA256 under it and unsigned ones are refused. */
@@ -37,6 +43,18 @@ export interface Config {
   metricsToken: string | null;
   logLevel: LogLevel;
 }
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** the ID token claim that lists the user's groups */
+  groupsClaim: string;
+  groupMap: GroupMap;
+}
+
+/** Group id at the provider → what a member of it is here. Several groups of one user combine (see docs/identity.md). */
+export type GroupMap = Record<string, { role: 'worker' | 'leader' | 'admin'; sector?: Sector | null; teams?: string[] }>;
 
 const NODE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -87,13 +105,60 @@ function databaseUrl(v: string | undefined): string | null {
   return v;
 }
 
+const ROLES = new Set(['worker', 'leader', 'admin']);
+
+/** OIDC_GROUP_MAP: inline JSON, or the path of a JSON file; every entry checked, so a typo stops the start. */
+export function parseGroupMap(v: string | undefined): GroupMap {
+  if (v === undefined || v.trim() === '') return {};
+  const text = v.trim().startsWith('{') ? v : readFileSync(v, 'utf8');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`OIDC_GROUP_MAP is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('OIDC_GROUP_MAP must be a JSON object: group id → { role, sector, teams }');
+  const out: GroupMap = {};
+  for (const [group, entry] of Object.entries(raw as Record<string, unknown>)) {
+    const e = entry as Record<string, unknown>;
+    if (typeof e !== 'object' || e === null || typeof e.role !== 'string' || !ROLES.has(e.role)) {
+      throw new Error(`OIDC_GROUP_MAP["${group}"]: role must be worker, leader or admin`);
+    }
+    if (e.sector !== undefined && e.sector !== null && !(typeof e.sector === 'string' && isSector(e.sector))) {
+      throw new Error(`OIDC_GROUP_MAP["${group}"]: sector must be social, school, health or employment`);
+    }
+    if (e.teams !== undefined && !(Array.isArray(e.teams) && e.teams.every((t) => typeof t === 'string' && t !== ''))) {
+      throw new Error(`OIDC_GROUP_MAP["${group}"]: teams must be a list of team ids`);
+    }
+    out[group] = { role: e.role as GroupMap[string]['role'], sector: (e.sector as Sector | undefined) ?? null, teams: (e.teams as string[] | undefined) ?? [] };
+  }
+  return out;
+}
+
+function oidcConfig(env: NodeJS.ProcessEnv): OidcConfig | null {
+  if (!env.OIDC_ISSUER) return null;
+  const issuer = URL.parse(env.OIDC_ISSUER);
+  if (!issuer || (issuer.protocol !== 'https:' && issuer.hostname !== 'localhost' && issuer.hostname !== '127.0.0.1')) {
+    throw new Error('OIDC_ISSUER must be an https:// URL (http only for localhost)');
+  }
+  if (!env.OIDC_CLIENT_ID) throw new Error('OIDC_CLIENT_ID is required with OIDC_ISSUER');
+  return {
+    issuer: env.OIDC_ISSUER,
+    clientId: env.OIDC_CLIENT_ID,
+    clientSecret: env.OIDC_CLIENT_SECRET ?? '',
+    groupsClaim: env.OIDC_GROUPS_CLAIM || 'groups',
+    groupMap: parseGroupMap(env.OIDC_GROUP_MAP)
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { port: number; demo: boolean } = { port: 3000, demo: false }): Config {
+  const demo = env.DEMO === undefined || env.DEMO === '' ? defaults.demo : env.DEMO === '1' || env.DEMO === 'true';
   return {
     port: num(env, 'PORT', defaults.port),
     host: env.HOST || '0.0.0.0',
     dataDir: resolve(env.DATA_DIR || './data'),
     databaseUrl: databaseUrl(env.DATABASE_URL),
-    demo: env.DEMO === undefined || env.DEMO === '' ? defaults.demo : env.DEMO === '1' || env.DEMO === 'true',
+    demo,
     origin: env.ORIGIN ? new URL(env.ORIGIN).origin : null,
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     sessionTtlMs: num(env, 'SESSION_TTL_HOURS', 24 * 7) * 3_600_000,
@@ -128,6 +193,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { por
     },
     redisUrl: redisUrl(env),
     nodeId: nodeId(env),
+    passwordLogin: demo || env.PASSWORD_LOGIN === '1' || env.PASSWORD_LOGIN === 'true',
+    oidc: oidcConfig(env),
     relayNodes: Math.max(1, Math.floor(num(env, 'RELAY_NODES', 1))),
     metricsToken: metricsToken(env.METRICS_TOKEN),
     fanoutSecret: fanoutSecret(env.FANOUT_SECRET),

@@ -22,7 +22,7 @@ async function apiOnly(app: App, req: IncomingMessage, res: ServerResponse) {
     res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('Bad Request');
     return;
   }
-  if (!url.pathname.startsWith('/api/')) {
+  if (!url.pathname.startsWith('/api/') && !url.pathname.startsWith('/auth/')) {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
     return;
   }
@@ -42,7 +42,9 @@ async function apiOnly(app: App, req: IncomingMessage, res: ServerResponse) {
     signal: gone.signal
   } as RequestInit);
   const response = await app.api.handle(request, { clientAddress: req.socket.remoteAddress ?? '' });
-  res.writeHead(response.status, Object.fromEntries(response.headers));
+  // Several Set-Cookie headers (a sign-in sets the session and clears its state) must stay several.
+  const cookies = response.headers.getSetCookie();
+  res.writeHead(response.status, { ...Object.fromEntries(response.headers), ...(cookies.length > 0 ? { 'set-cookie': cookies } : {}) });
   if (!response.body) {
     res.end();
     return;
@@ -174,6 +176,11 @@ export async function listen(app: App, handler: NodeHandler | null, port: number
       securityHeaders(res, hsts);
       markProtocol(req, trustProxy);
       if (operatorEndpoint(app, req, res)) return;
+      // The demo's local identity provider (DESIGN §10) has its own pages and headers.
+      if (app.idp && req.url?.startsWith('/idp/')) {
+        app.idp.handle(req, res).catch((err) => failRequest(res, err));
+        return;
+      }
       if (handler) {
         handler(req, res, () => res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found'));
       } else {

@@ -22,6 +22,8 @@ export const errorMessages = {
   invalid_district: 'Skoledistriktet findes ikke i dine teams.',
   invalid_period: 'Perioden er ugyldig: angiv fra og til som år-måned (fx 2026-01), fra før til, højst 36 måneder.',
   invalid_worker: 'Medarbejderen findes ikke i de valgte teams.',
+  invalid_sector: 'Faggruppen findes ikke. Vælg socialrådgivere, lærere/PPR, sundhedsplejersker eller jobkonsulenter.',
+  invalid_norms: 'Normerne skal være hele tal fra 1 til 500 familier pr. medarbejder for socialrådgivere (social), lærere/PPR (school), sundhedsplejersker (health) eller jobkonsulenter (employment).',
   invalid_family_name: 'Familiens navn skal være 2–120 tegn.',
   invalid_team: 'Du er ikke med i det team.',
   team_required: 'Vælg hvilket team familien hører til.',
@@ -56,7 +58,40 @@ export const errorMessages = {
   history_section: 'Afsnittet findes ikke. Vælg et af planens afsnit, fx goals, actions eller hopes.',
   history_user: 'Personen i filteret er ugyldig.',
   history_at: 'Tidspunktet kan ikke læses. Brug ISO-format, fx 2026-03-02T12:00:00Z.',
-  consent_already_revoked: 'Samtykket er allerede trukket tilbage.'
+  consent_already_revoked: 'Samtykket er allerede trukket tilbage.',
+  account_deactivated: 'Din adgang til Familiens Plan er lukket. Familiens oplysninger slettes fra denne enhed.',
+  password_login_disabled: 'Log ind med brugernavn og adgangskode er slået fra. Brug kommunens login.',
+  oidc_not_configured: 'Kommunens login er ikke sat op på denne server.',
+  admins_only: 'Kun administratorer har adgang til administrationen.',
+  admin_username: 'Brugernavnet skal være 2–64 tegn: små bogstaver, tal, punktum, bindestreg eller understreg.',
+  admin_username_taken: 'Brugernavnet er allerede i brug. Vælg et andet.',
+  admin_name: 'Skriv personens navn (2–200 tegn).',
+  admin_email: 'E-mailadressen er ugyldig.',
+  admin_role: 'Vælg en rolle: fagperson (worker), teamleder (leader) eller administrator (admin).',
+  admin_sector: 'En fagperson skal have ét fagområde: social, school, health eller employment. Ledere og administratorer har intet fagområde.',
+  admin_teams: 'Vælg teams som en liste af team-id\'er. En fagperson og en teamleder skal være med i mindst ét team; en administrator i intet.',
+  admin_unknown_team: 'Teamet findes ikke.',
+  admin_last_leader: 'Ændringen ville efterlade et team uden teamleder. Tildel teamet en anden teamleder først.',
+  admin_self: 'Du kan ikke deaktivere dig selv eller fjerne din egen administratorrolle. Bed en anden administrator om det.',
+  admin_user_not_found: 'Brugeren findes ikke.',
+  admin_already: 'Brugeren har allerede den status.',
+  admin_team_name: 'Teamets navn skal være 2–80 tegn.',
+  admin_team_name_taken: 'Der findes allerede et team med det navn.',
+  admin_team_not_found: 'Teamet findes ikke.',
+  admin_districts: 'Vælg mindst ét skoledistrikt fra listen over skoledistrikter.',
+  admin_unknown_district: 'Skoledistriktet findes ikke på listen. Opret det under Skoledistrikter først.',
+  admin_cluster: 'Skriv klyngens navn (2–80 tegn).',
+  admin_district_name: 'Skoledistriktets navn skal være 2–80 tegn.',
+  admin_district_taken: 'Skoledistriktet findes allerede.'
 } as const;
 
 export type ErrorCode = keyof typeof errorMessages;
+
+/** What is wrong with a period (GET /api/overview answers invalid_period with one of these). */
+export const periodMessages = {
+  period_from_format: 'Fra-måneden er ikke en gyldig måned. Vælg måned og år.',
+  period_to_format: 'Til-måneden er ikke en gyldig måned. Vælg måned og år.',
+  period_order: 'Fra-måneden ligger efter til-måneden. Vælg en fra-måned før eller lig med til-måneden.',
+  period_too_long: 'Perioden er for lang: højst 36 måneder.'
+} as const;
+export type PeriodProblem = keyof typeof periodMessages;

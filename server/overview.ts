@@ -6,9 +6,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { subMonths } from 'date-fns/subMonths';
 import { tz } from '@date-fns/tz';
-import { INTERVENTION_LEVELS, ACTION_STATUSES, GOAL_STATUSES, type InterventionLevel } from '../src/lib/domain/plan.ts';
+import { ACTION_STATUSES, GOAL_STATUSES } from '../src/lib/domain/plan.ts';
 import {
   ACTION_AREAS,
+  GOAL_OUTCOMES,
+  SUMMARY_LEVELS,
   EARLY_LEVELS,
   INTRUSIVE_LEVELS,
   PLAN_TIME_ZONE,
@@ -18,23 +20,27 @@ import {
   inactiveCutoff,
   monthsBetween,
   type DayFigures,
-  type PlanSummary
+  type PlanSummary,
+  type SummaryLevel
 } from '../src/lib/domain/summary.ts';
+import { SECTORS, type Sector } from '../src/lib/shared/rooms.ts';
 import type { AccessConsent } from '../src/lib/shared/access.ts';
 import { expiringBefore, familyConsentState } from '../src/lib/shared/consent.ts';
 import {
+  DEFAULT_CASELOAD_NORMS,
   DEFAULT_PERIOD_MONTHS,
   MAX_PERIOD_MONTHS,
   MONTH_PATTERN,
-  WORKABLE_CASELOAD,
   type FamilyFigures,
+  type ProfessionFigures,
+  type TrendMonth,
   type KeyFigures,
   type Overview,
   type OverviewFilters,
   type TeamFigures,
   type WorkerFigures
 } from '../src/lib/shared/overview-types.ts';
-import { errorMessages, type ErrorCode } from './messages.ts';
+import { errorMessages, periodMessages, type ErrorCode, type PeriodProblem } from './messages.ts';
 import type { ConsentWindow, Identity, OverviewFamilyRow, Summaries, TeamRow, UserRow } from './store/types.ts';
 
 export interface OverviewDeps {
@@ -65,15 +71,18 @@ const GOALS_AT = 0;
 const ACTIONS_AT = GOALS_AT + GOAL_STATUSES.length;
 const AREAS_AT = ACTIONS_AT + ACTION_STATUSES.length;
 const VEC_LENGTH = AREAS_AT + ACTION_AREAS.length * ACTION_STATUSES.length;
-const LEVELS = INTERVENTION_LEVELS.length;
+const LEVELS = SUMMARY_LEVELS.length;
+const OUTCOMES = GOAL_OUTCOMES.length;
+const NOT_REACHED = GOAL_OUTCOMES.indexOf('ikke_naaet');
 
 /** A stored summary prepared once for adding up, with a memo of its figures on one day. */
 interface Prepared {
-  summary: PlanSummary;
+  s: PlanSummary;
   vec: Int32Array;
   levelMonths: { month: string; levels: Int32Array }[];
   feedbackMonths: { month: string; n: number; sum: number }[];
-  day: { today: string; inactiveFrom: string; figures: DayFigures; involved: string[] } | null;
+  outcomeMonths: { month: string; outcomes: Int32Array }[];
+  day: { today: string; inactiveFrom: string; f: DayFigures; involved: string[] } | null;
 }
 
 function prepare(s: PlanSummary): Prepared {
@@ -84,47 +93,60 @@ function prepare(s: PlanSummary): Prepared {
     ACTION_STATUSES.forEach((a, i) => (vec[AREAS_AT + j * ACTION_STATUSES.length + i] = s.actionsByArea[area]?.[a] ?? 0))
   );
   return {
-    summary: s,
+    s,
     vec,
-    levelMonths: Object.entries(s.levelsByMonth).map(([month, t]) => ({ month, levels: Int32Array.from(INTERVENTION_LEVELS, (l) => t[l] ?? 0) })),
+    levelMonths: Object.entries(s.levelsByMonth).map(([month, t]) => ({ month, levels: Int32Array.from(SUMMARY_LEVELS, (l) => t[l] ?? 0) })),
     feedbackMonths: Object.entries(s.feedbackByMonth).map(([month, f]) => ({ month, n: f.n, sum: f.sum })),
+    outcomeMonths: Object.entries(s.outcomesByMonth).map(([month, t]) => ({ month, outcomes: Int32Array.from(GOAL_OUTCOMES, (o) => t[o] ?? 0) })),
     day: null
   };
 }
 
 /** The family's figures on `today`, and who carries it (its tovholder and the owners of its open actions); memoised per day. */
-function dayOf(prepared: Prepared, today: string, inactiveFrom: string) {
-  if (prepared.day?.today === today && prepared.day.inactiveFrom === inactiveFrom) return prepared.day;
-  const figures = figuresOn(prepared.summary, today, inactiveFrom);
-  const involved = Object.keys(figures.openByOwner).filter((id) => id !== '');
-  if (prepared.summary.tovholder && !involved.includes(prepared.summary.tovholder.userId)) involved.push(prepared.summary.tovholder.userId);
-  prepared.day = { today, inactiveFrom, figures, involved };
-  return prepared.day;
+function dayOf(p: Prepared, today: string, inactiveFrom: string) {
+  if (p.day?.today === today && p.day.inactiveFrom === inactiveFrom) return p.day;
+  const f = figuresOn(p.s, today, inactiveFrom);
+  const involved = Object.keys(f.openByOwner).filter((id) => id !== '');
+  if (p.s.tovholder && !involved.includes(p.s.tovholder.userId)) involved.push(p.s.tovholder.userId);
+  p.day = { today, inactiveFrom, f, involved };
+  return p.day;
 }
 
 /** One family as a request works with it. */
-interface RequestFamily {
+interface Fam {
   row: OverviewFamilyRow;
-  prepared: Prepared | null;
-  figures: DayFigures | null;
+  p: Prepared | null;
+  f: DayFigures | null;
   involved: string[];
   consent: ReturnType<typeof familyConsentState>;
   active: boolean;
   /** the plan's tovholder, when an active worker of the family's team (a plan can name anyone) */
   tovholder: string | null;
 }
-type SummarisedFamily = RequestFamily & { prepared: Prepared; figures: DayFigures };
+type Known = Fam & { p: Prepared; f: DayFigures };
 
 /** Adds families into KeyFigures. */
-class KeyFiguresSum {
-  readonly figures: KeyFigures;
+class Acc {
+  readonly k: KeyFigures;
   readonly #vec = new Int32Array(VEC_LENGTH);
-  readonly #months: Map<string, Int32Array>;
-  #feedbackSum = 0;
+  readonly #monthList: readonly string[];
+  /** month -> its index in the period */
+  readonly #months: Map<string, number>;
+  readonly #levels: Int32Array;
+  readonly #outcomes: Int32Array;
+  readonly #fbN: Int32Array;
+  readonly #fbSum: Float64Array;
+  readonly #today: string;
 
-  constructor(months: readonly string[]) {
-    this.#months = new Map(months.map((m) => [m, new Int32Array(LEVELS)]));
-    this.figures = {
+  constructor(months: readonly string[], today: string) {
+    this.#monthList = months;
+    this.#months = new Map(months.map((m, i) => [m, i]));
+    this.#levels = new Int32Array(months.length * LEVELS);
+    this.#outcomes = new Int32Array(months.length * OUTCOMES);
+    this.#fbN = new Int32Array(months.length);
+    this.#fbSum = new Float64Array(months.length);
+    this.#today = today;
+    this.k = {
       families: 0,
       closedFamilies: 0,
       withoutTovholder: 0,
@@ -137,88 +159,119 @@ class KeyFiguresSum {
       goals: tally(GOAL_STATUSES),
       actions: tally(ACTION_STATUSES),
       actionsByArea: Object.fromEntries(ACTION_AREAS.map((a) => [a, tally(ACTION_STATUSES)])) as KeyFigures['actionsByArea'],
-      levels: tally(INTERVENTION_LEVELS),
+      levels: tally(SUMMARY_LEVELS),
       earlyShare: null,
       levelsByMonth: [],
+      outcomes: tally(GOAL_OUTCOMES),
+      trend: [],
       feedback: { count: 0, average: null },
       lastFeedbackDate: null
     };
   }
 
-  add(family: RequestFamily) {
-    const figures = this.figures;
-    if (family.active) {
-      figures.families++;
-      if (family.consent.status === 'udloeber') figures.consentsExpiring++;
-      if (family.consent.status !== 'aktiv' && family.consent.status !== 'udloeber') figures.withoutConsent++;
+  add(x: Fam) {
+    const k = this.k;
+    if (x.active) {
+      k.families++;
+      if (x.consent.status === 'udloeber') k.consentsExpiring++;
+      if (x.consent.status !== 'aktiv' && x.consent.status !== 'udloeber') k.withoutConsent++;
     } else {
-      figures.closedFamilies++;
+      k.closedFamilies++;
     }
-    const { prepared, figures: day } = family;
-    if (!prepared || !day) return;
-    if (family.active) {
-      if (!family.tovholder) figures.withoutTovholder++;
-      figures.overdueActions += day.overdueActions;
-      if (day.overdueActions > 0) figures.familiesWithOverdue++;
-      figures.openActions += day.openActions;
-      if (day.inactive) figures.inactive++;
+    const { p, f } = x;
+    if (!p || !f) return;
+    if (x.active) {
+      if (!x.tovholder) k.withoutTovholder++;
+      k.overdueActions += f.overdueActions;
+      if (f.overdueActions > 0) k.familiesWithOverdue++;
+      k.openActions += f.openActions;
+      if (f.inactive) k.inactive++;
       const vec = this.#vec;
-      for (let i = 0; i < VEC_LENGTH; i++) vec[i] += prepared.vec[i];
+      for (let i = 0; i < VEC_LENGTH; i++) vec[i] += p.vec[i];
     }
     // What happened within the period counts for closed families too.
-    for (const lm of prepared.levelMonths) {
+    for (const lm of p.levelMonths) {
       const m = this.#months.get(lm.month);
-      if (m) for (let i = 0; i < LEVELS; i++) m[i] += lm.levels[i];
+      if (m !== undefined) for (let i = 0; i < LEVELS; i++) this.#levels[m * LEVELS + i] += lm.levels[i];
     }
-    for (const fb of prepared.feedbackMonths) {
-      if (!this.#months.has(fb.month)) continue;
-      figures.feedback.count += fb.n;
-      this.#feedbackSum += fb.sum;
+    for (const fb of p.feedbackMonths) {
+      const m = this.#months.get(fb.month);
+      if (m === undefined) continue;
+      this.#fbN[m] += fb.n;
+      this.#fbSum[m] += fb.sum;
     }
-    const last = prepared.summary.lastFeedback;
-    if (last && (figures.lastFeedbackDate === null || last.date > figures.lastFeedbackDate)) figures.lastFeedbackDate = last.date;
+    for (const om of p.outcomeMonths) {
+      const m = this.#months.get(om.month);
+      if (m !== undefined) for (let i = 0; i < OUTCOMES; i++) this.#outcomes[m * OUTCOMES + i] += om.outcomes[i];
+    }
+    // An open goal whose target date has passed is not reached (sorted: stop at today).
+    for (const target of p.s.openGoalTargets) {
+      if (target >= this.#today) break;
+      const m = this.#months.get(target.slice(0, 7));
+      if (m !== undefined) this.#outcomes[m * OUTCOMES + NOT_REACHED]++;
+    }
+    const last = p.s.lastFeedback;
+    if (last && (k.lastFeedbackDate === null || last.date > k.lastFeedbackDate)) k.lastFeedbackDate = last.date;
   }
 
   done(): KeyFigures {
-    const figures = this.figures;
+    const k = this.k;
     const vec = this.#vec;
-    GOAL_STATUSES.forEach((g, i) => (figures.goals[g] = vec[GOALS_AT + i]));
-    ACTION_STATUSES.forEach((a, i) => (figures.actions[a] = vec[ACTIONS_AT + i]));
-    ACTION_AREAS.forEach((area, j) => ACTION_STATUSES.forEach((a, i) => (figures.actionsByArea[area][a] = vec[AREAS_AT + j * ACTION_STATUSES.length + i])));
-    for (const [month, m] of this.#months) {
-      const levels = tally(INTERVENTION_LEVELS);
-      INTERVENTION_LEVELS.forEach((l, i) => (levels[l] = m[i]));
-      figures.levelsByMonth.push({ month, levels });
-      addTally(figures.levels, levels);
-    }
-    figures.earlyShare = earlyShare(figures.levels);
-    figures.feedback.average = figures.feedback.count > 0 ? round2(this.#feedbackSum / figures.feedback.count) : null;
-    return figures;
+    GOAL_STATUSES.forEach((g, i) => (k.goals[g] = vec[GOALS_AT + i]));
+    ACTION_STATUSES.forEach((a, i) => (k.actions[a] = vec[ACTIONS_AT + i]));
+    ACTION_AREAS.forEach((area, j) => ACTION_STATUSES.forEach((a, i) => (k.actionsByArea[area][a] = vec[AREAS_AT + j * ACTION_STATUSES.length + i])));
+    let fbSum = 0;
+    this.#monthList.forEach((month, m) => {
+      const levels = tally(SUMMARY_LEVELS);
+      SUMMARY_LEVELS.forEach((l, i) => (levels[l] = this.#levels[m * LEVELS + i]));
+      const outcomes = tally(GOAL_OUTCOMES);
+      GOAL_OUTCOMES.forEach((o, i) => (outcomes[o] = this.#outcomes[m * OUTCOMES + i]));
+      k.levelsByMonth.push({ month, levels });
+      addTally(k.levels, levels);
+      addTally(k.outcomes, outcomes);
+      k.feedback.count += this.#fbN[m];
+      fbSum += this.#fbSum[m];
+      const trend: TrendMonth = {
+        month,
+        newActions: SUMMARY_LEVELS.reduce((n, l) => n + levels[l], 0),
+        earlyShare: earlyShare(levels),
+        notChosen: levels.ikke_angivet,
+        feedbackCount: this.#fbN[m],
+        feedbackAverage: this.#fbN[m] > 0 ? round2(this.#fbSum[m] / this.#fbN[m]) : null,
+        outcomes
+      };
+      k.trend.push(trend);
+    });
+    k.earlyShare = earlyShare(k.levels);
+    k.feedback.average = k.feedback.count > 0 ? round2(fbSum / k.feedback.count) : null;
+    return k;
   }
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
-function earlyShare(levels: Tally<InterventionLevel>): number | null {
+/** Among actions whose level someone chose: an unset level is neither early nor intrusive. */
+function earlyShare(levels: Tally<SummaryLevel>): number | null {
   const early = EARLY_LEVELS.reduce((n, l) => n + levels[l], 0);
   const intrusive = INTRUSIVE_LEVELS.reduce((n, l) => n + levels[l], 0);
   return early + intrusive > 0 ? round2(early / (early + intrusive)) : null;
 }
 
 /** A worker's row, added to family by family. */
-class WorkerFiguresSum {
-  readonly figures: WorkerFigures;
+class WorkerAcc {
+  readonly w: WorkerFigures;
   readonly #levels = new Int32Array(LEVELS);
   readonly #months: Set<string>;
   #feedbackSum = 0;
 
-  constructor(user: { id: string; name: string; sector: WorkerFigures['sector'] }, months: Set<string>) {
+  constructor(user: { id: string; name: string; sector: WorkerFigures['sector'] }, months: Set<string>, norm: number) {
     this.#months = months;
-    this.figures = {
+    this.w = {
       userId: user.id,
       name: user.name,
       sector: user.sector,
       caseload: 0,
+      norm,
       tovholderFor: 0,
       ownOpenActions: 0,
       ownOverdueActions: 0,
@@ -230,29 +283,29 @@ class WorkerFiguresSum {
     };
   }
 
-  add(family: SummarisedFamily) {
-    const figures = this.figures;
-    figures.caseload++;
-    if (family.tovholder === figures.userId) figures.tovholderFor++;
-    figures.ownOpenActions += family.figures.openByOwner[figures.userId] ?? 0;
-    figures.ownOverdueActions += family.figures.overdueByOwner[figures.userId] ?? 0;
-    if (family.figures.overdueActions > 0) figures.familiesWithOverdue++;
-    if (family.consent.status === 'udloeber') figures.consentsExpiring++;
-    if (family.figures.inactive) figures.inactive++;
-    for (const lm of family.prepared.levelMonths) if (this.#months.has(lm.month)) for (let i = 0; i < LEVELS; i++) this.#levels[i] += lm.levels[i];
-    for (const fb of family.prepared.feedbackMonths) {
+  add(x: Known) {
+    const w = this.w;
+    w.caseload++;
+    if (x.tovholder === w.userId) w.tovholderFor++;
+    w.ownOpenActions += x.f.openByOwner[w.userId] ?? 0;
+    w.ownOverdueActions += x.f.overdueByOwner[w.userId] ?? 0;
+    if (x.f.overdueActions > 0) w.familiesWithOverdue++;
+    if (x.consent.status === 'udloeber') w.consentsExpiring++;
+    if (x.f.inactive) w.inactive++;
+    for (const lm of x.p.levelMonths) if (this.#months.has(lm.month)) for (let i = 0; i < LEVELS; i++) this.#levels[i] += lm.levels[i];
+    for (const fb of x.p.feedbackMonths) {
       if (!this.#months.has(fb.month)) continue;
-      figures.feedback.count += fb.n;
+      w.feedback.count += fb.n;
       this.#feedbackSum += fb.sum;
     }
   }
 
   done(): WorkerFigures {
-    const levels = tally(INTERVENTION_LEVELS);
-    INTERVENTION_LEVELS.forEach((l, i) => (levels[l] = this.#levels[i]));
-    this.figures.earlyShare = earlyShare(levels);
-    this.figures.feedback.average = this.figures.feedback.count > 0 ? round2(this.#feedbackSum / this.figures.feedback.count) : null;
-    return this.figures;
+    const levels = tally(SUMMARY_LEVELS);
+    SUMMARY_LEVELS.forEach((l, i) => (levels[l] = this.#levels[i]));
+    this.w.earlyShare = earlyShare(levels);
+    this.w.feedback.average = this.w.feedback.count > 0 ? round2(this.#feedbackSum / this.w.feedback.count) : null;
+    return this.w;
   }
 }
 
@@ -279,8 +332,20 @@ export class OverviewService {
     return new OverviewService(deps, await deps.store.secret('overview-ref-key', () => randomBytes(32).toString('base64url')));
   }
 
+  /** References already computed: a worker's family list asks for every family it holds, on every sweep. */
+  readonly #refs = new Map<string, string>();
+
   /** The opaque reference of a family: 50 bits of an HMAC of its id, as XXXXX-XXXXX. */
   ref(familyId: string): string {
+    let out = this.#refs.get(familyId);
+    if (out === undefined) {
+      out = this.#computeRef(familyId);
+      this.#refs.set(familyId, out);
+    }
+    return out;
+  }
+
+  #computeRef(familyId: string): string {
     const mac = createHmac('sha256', this.#refKey).update(familyId).digest();
     let bits = 0n;
     for (let i = 0; i < 7; i++) bits = (bits << 8n) | BigInt(mac[i]);
@@ -291,6 +356,11 @@ export class OverviewService {
       bits >>= 5n;
     }
     return `${out.slice(0, 5)}-${out.slice(5)}`;
+  }
+
+  /** The caseload norm of every profession: what an admin set, else the default. */
+  async norms(): Promise<Record<Sector, number>> {
+    return { ...DEFAULT_CASELOAD_NORMS, ...(await this.#d.store.caseloadNorms()) };
   }
 
   async #summaries(): Promise<Map<string, Prepared>> {
@@ -318,7 +388,15 @@ export class OverviewService {
     if (team !== null && !allTeams.some((t) => t.id === team)) return failure(403, 'team_not_yours');
     const teams = team ? allTeams.filter((t) => t.id === team) : allTeams;
     const period = parsePeriod(q.get('from'), q.get('to'), now);
-    if (!period) return failure(400, 'invalid_period');
+    if (typeof period === 'string') {
+      // Which field is wrong, and how, so the filters can say it beside that field.
+      const field = period === 'period_from_format' ? 'from' : period === 'period_to_format' ? 'to' : 'period';
+      return response(400, { error: 'invalid_period', message: periodMessages[period], field, problem: period });
+    }
+    const sectorParam = q.get('sector') || null;
+    if (sectorParam !== null && !(SECTORS as readonly string[]).includes(sectorParam)) return failure(400, 'invalid_sector');
+    const sector = sectorParam as Sector | null;
+    const norms = await this.norms();
 
     const rows = await this.#d.store.overviewFamilies(allTeams.map((t) => t.id));
     const districts = [...new Set(rows.map((r) => r.district))].sort(collator.compare);
@@ -326,7 +404,7 @@ export class OverviewService {
     if (district !== null && !districts.includes(district)) return failure(400, 'invalid_district');
 
     const inScope = rows.filter((r) => (team === null || r.teamId === team) && (district === null || r.district === district));
-    const filters: OverviewFilters = { team, district, from: period.from, to: period.to };
+    const filters: OverviewFilters = { team, district, sector, from: period.from, to: period.to };
 
     // ---- per family ----
     const windows = new Map<string, ConsentWindow[]>();
@@ -345,55 +423,61 @@ export class OverviewService {
     const users = new Map((await this.#d.store.listUsers()).map((u) => [u.id, u]));
     const members = new Map<string, Set<string>>(teams.map((t) => [t.id, new Set()]));
     for (const u of users.values()) if (u.role === 'worker' && u.active) for (const t of u.teamIds) members.get(t)?.add(u.id);
-    const byTeam = new Map<string, RequestFamily[]>(teams.map((t) => [t.id, []]));
+    const byTeam = new Map<string, Fam[]>(teams.map((t) => [t.id, []]));
     for (const row of inScope) {
-      const prepared = summaries.get(row.familyId) ?? null;
-      if (!prepared) pending++;
-      const day = prepared ? dayOf(prepared, today, inactiveFrom) : null;
+      const p = summaries.get(row.familyId) ?? null;
+      if (!p) pending++;
+      const day = p ? dayOf(p, today, inactiveFrom) : null;
       const consent = familyConsentState((windows.get(row.familyId) ?? []).map(asConsent), now, warnUntil);
       const team = members.get(row.teamId) ?? new Set<string>();
-      const tovholder = prepared?.summary.tovholder && team.has(prepared.summary.tovholder.userId) ? prepared.summary.tovholder.userId : null;
+      const tovholder = p?.s.tovholder && team.has(p.s.tovholder.userId) ? p.s.tovholder.userId : null;
       const involved = (day?.involved ?? []).filter((id) => team.has(id));
-      byTeam.get(row.teamId)?.push({ row, prepared, figures: day?.figures ?? null, involved, consent, active: (prepared?.summary.status ?? row.status) === 'aktiv', tovholder });
+      byTeam.get(row.teamId)?.push({ row, p, f: day?.f ?? null, involved, consent, active: (p?.s.status ?? row.status) === 'aktiv', tovholder });
     }
 
     // ---- aggregate ----
     const months = new Set(period.months);
-    const totals = new KeyFiguresSum(period.months);
+    const totals = new Acc(period.months, today);
     const teamFigures: TeamFigures[] = [];
-    const workerFamilies = new Map<string, RequestFamily[]>(); // for the drill-down
+    const allWorkers: WorkerFigures[] = [];
+    const workerFamilies = new Map<string, Fam[]>(); // for the drill-down
     for (const t of teams) {
-      const teamSum = new KeyFiguresSum(period.months);
-      const workers = new Map<string, WorkerFiguresSum>();
+      const acc = new Acc(period.months, today);
+      const workers = new Map<string, WorkerAcc>();
       const workerOf = (id: string) => {
-        let sum = workers.get(id);
-        if (!sum) {
+        let w = workers.get(id);
+        if (!w) {
           const u = users.get(id);
-          sum = new WorkerFiguresSum({ id, name: u?.name ?? '', sector: u?.sector ?? null }, months);
-          workers.set(id, sum);
+          const s = u?.sector ?? null;
+          w = new WorkerAcc({ id, name: u?.name ?? '', sector: s }, months, s ? norms[s] : norms.social);
+          workers.set(id, w);
         }
-        return sum;
+        return w;
       };
-      // Every worker of the team has a row, also with no families; nobody else has one.
-      for (const id of members.get(t.id) ?? []) workerOf(id);
-      for (const family of byTeam.get(t.id) ?? []) {
-        teamSum.add(family);
-        totals.add(family);
-        if (!family.active || !family.prepared || !family.figures) continue;
-        for (const id of family.involved) {
-          workerOf(id).add(family as SummarisedFamily);
+      // Every worker of the team (of the chosen profession) has a row, also with no families; nobody else has one.
+      for (const id of members.get(t.id) ?? []) if (sector === null || users.get(id)?.sector === sector) workerOf(id);
+      for (const x of byTeam.get(t.id) ?? []) {
+        acc.add(x);
+        totals.add(x);
+        if (!x.active || !x.p || !x.f) continue;
+        for (const id of x.involved) {
+          if (sector !== null && users.get(id)?.sector !== sector) continue;
+          workerOf(id).add(x as Known);
           const list = workerFamilies.get(id);
-          if (list) list.push(family);
-          else workerFamilies.set(id, [family]);
+          if (list) list.push(x);
+          else workerFamilies.set(id, [x]);
         }
       }
+      const rows = [...workers.values()].map((w) => w.done()).sort((a, b) => b.caseload - a.caseload || collator.compare(a.name, b.name));
+      allWorkers.push(...rows);
       teamFigures.push({
         id: t.id,
         name: t.name,
         district: t.district,
         cluster: t.cluster,
-        figures: teamSum.done(),
-        workers: [...workers.values()].map((sum) => sum.done()).sort((a, b) => b.caseload - a.caseload || collator.compare(a.name, b.name))
+        figures: acc.done(),
+        workers: rows,
+        professions: professions(rows, norms)
       });
     }
 
@@ -401,9 +485,11 @@ export class OverviewService {
       generatedAt: now.toISOString(),
       today,
       filters,
-      options: { teams: allTeams.map((t) => ({ id: t.id, name: t.name })), districts },
+      options: { teams: allTeams.map((t) => ({ id: t.id, name: t.name })), districts, sectors: [...SECTORS] },
       period,
-      workableCaseload: WORKABLE_CASELOAD,
+      workableCaseload: norms.social,
+      norms,
+      professions: professions(allWorkers, norms),
       pending,
       totals: totals.done(),
       teams: teamFigures
@@ -416,54 +502,82 @@ export class OverviewService {
       overview.drill = {
         worker: { userId: row.userId, name: row.name, sector: row.sector },
         families: (workerFamilies.get(worker) ?? [])
-          .map((family) => this.#familyFigures(family as SummarisedFamily, worker, users, teams))
+          .map((x) => this.#familyFigures(x as Known, worker, users, teams))
           .sort((a, b) => b.overdueActions - a.overdueActions || (a.lastActivity ?? '').localeCompare(b.lastActivity ?? '') || a.ref.localeCompare(b.ref))
       };
     }
     return response(200, overview);
   }
 
-  #familyFigures(family: SummarisedFamily, worker: string, users: Map<string, UserRow>, teams: TeamRow[]): FamilyFigures {
-    const { figures: day, row } = family;
-    const summary = family.prepared.summary;
+  #familyFigures(x: Known, worker: string, users: Map<string, UserRow>, teams: TeamRow[]): FamilyFigures {
+    const { f, row } = x;
+    const s = x.p.s;
     return {
       ref: this.ref(row.familyId),
       teamId: row.teamId,
       teamName: teams.find((t) => t.id === row.teamId)?.name ?? row.teamId,
       district: row.district,
-      status: summary.status,
-      role: family.tovholder === worker ? 'tovholder' : 'handlinger',
-      tovholder: family.tovholder && summary.tovholder ? { userId: family.tovholder, name: users.get(family.tovholder)?.name ?? '', since: summary.tovholder.since } : null,
-      openActions: day.openActions,
-      ownOpenActions: day.openByOwner[worker] ?? 0,
-      overdueActions: day.overdueActions,
-      ownOverdueActions: day.overdueByOwner[worker] ?? 0,
-      goals: summary.goals,
-      actions: summary.actions,
-      levels: summary.levels,
-      nextMeeting: day.nextMeeting,
-      lastActivity: day.lastActivity,
-      inactive: day.inactive,
-      lastFeedback: summary.lastFeedback,
-      consent: family.consent
+      status: s.status,
+      role: x.tovholder === worker ? 'tovholder' : 'handlinger',
+      tovholder: x.tovholder && s.tovholder ? { userId: x.tovholder, name: users.get(x.tovholder)?.name ?? '', since: s.tovholder.since } : null,
+      openActions: f.openActions,
+      ownOpenActions: f.openByOwner[worker] ?? 0,
+      overdueActions: f.overdueActions,
+      ownOverdueActions: f.overdueByOwner[worker] ?? 0,
+      goals: s.goals,
+      actions: s.actions,
+      levels: s.levels,
+      nextMeeting: f.nextMeeting,
+      lastActivity: f.lastActivity,
+      inactive: f.inactive,
+      lastFeedback: s.lastFeedback,
+      consent: x.consent
     };
   }
 }
 
-function asConsent(consentWindow: ConsentWindow): AccessConsent {
-  return { familyId: consentWindow.familyId, categories: [], recipients: [], validFrom: consentWindow.validFrom, validUntil: consentWindow.validUntil, revokedAt: consentWindow.revokedAt };
+function asConsent(w: ConsentWindow): AccessConsent {
+  return { familyId: w.familyId, categories: [], recipients: [], validFrom: w.validFrom, validUntil: w.validUntil, revokedAt: w.revokedAt };
 }
 
-/** from/to as yyyy-MM (inclusive); by default the last DEFAULT_PERIOD_MONTHS months up to this one. */
-export function parsePeriod(from: string | null, to: string | null, now: Date): Overview['period'] | null {
-  if ((from && !MONTH_PATTERN.test(from)) || (to && !MONTH_PATTERN.test(to))) return null;
+/**
+ * from/to as yyyy-MM (inclusive); by default the last DEFAULT_PERIOD_MONTHS
+ * months up to this one. An invalid period is the error code that says what
+ * is wrong with it, so the filters can say it beside the period.
+ */
+export function parsePeriod(
+  from: string | null,
+  to: string | null,
+  now: Date
+): Overview['period'] | PeriodProblem {
+  if (from && !MONTH_PATTERN.test(from)) return 'period_from_format';
+  if (to && !MONTH_PATTERN.test(to)) return 'period_to_format';
   const thisMonth = copenhagenDay(now).slice(0, 7);
   const end = to || thisMonth;
   const start = from || monthsBack(end, DEFAULT_PERIOD_MONTHS - 1);
-  if (start > end) return null;
+  if (start > end) return 'period_order';
   const months = monthsBetween(start, end);
-  if (months.length > MAX_PERIOD_MONTHS) return null;
+  if (months.length > MAX_PERIOD_MONTHS) return 'period_too_long';
   return { from: start, to: end, months };
+}
+
+/** Caseload per profession against its norm, over the given worker rows. */
+export function professions(workers: readonly WorkerFigures[], norms: Record<Sector, number>): ProfessionFigures[] {
+  const out: ProfessionFigures[] = [];
+  for (const sector of SECTORS) {
+    const rows = workers.filter((w) => w.sector === sector);
+    if (rows.length === 0) continue;
+    const caseloadSum = rows.reduce((n, w) => n + w.caseload, 0);
+    out.push({
+      sector,
+      norm: norms[sector],
+      workers: rows.length,
+      caseloadSum,
+      averageCaseload: round2(caseloadSum / rows.length),
+      overNorm: rows.filter((w) => w.caseload > norms[sector]).length
+    });
+  }
+  return out;
 }
 
 function monthsBack(month: string, n: number): string {

@@ -5,7 +5,6 @@
 import * as Y from 'yjs';
 import { addDays } from 'date-fns/addDays';
 import { addMonths } from 'date-fns/addMonths';
-import { format } from 'date-fns/format';
 import { subDays } from 'date-fns/subDays';
 import { subMonths } from 'date-fns/subMonths';
 import type { Part, Sector } from '../src/lib/shared/rooms.ts';
@@ -28,6 +27,7 @@ import {
 } from '../src/lib/domain/plan.ts';
 import { addEntry, type EntryKind } from '../src/lib/domain/journal.ts';
 import { ORIGIN_SEED } from '../src/lib/domain/origins.ts';
+import { copenhagenDay } from '../src/lib/domain/today.ts';
 import { hashPassword } from './auth.ts';
 import type { Consents, Families, FamilyRow, Identity, RoomLog, UserRow } from './store/types.ts';
 import { mulberry32 } from '../src/lib/shared/prng.ts';
@@ -145,7 +145,8 @@ function slug(s: string) {
     .replace(/^-|-$/g, '');
 }
 
-const day = (d: Date) => format(d, 'yyyy-MM-dd');
+// Calendar days in Denmark, as the figures read them, whatever the server's TZ.
+const day = (d: Date) => copenhagenDay(d);
 
 type ConsentShape = { categories: Part[]; recipients: Sector[]; from: Date; until: Date; revoked?: Date } | null;
 
@@ -170,11 +171,12 @@ function consentFor(i: number, now: Date, team: string): { opener: Sector; conse
 
 export async function seedDemo(store: Identity & Families & Consents & Pick<RoomLog, 'appendUpdates'>, now: Date) {
   for (const { districts, ...t } of DEMO_TEAMS) {
-    await store.upsertTeam(t);
-    await store.setTeamDistricts(t.id, districts);
+    for (const name of districts) await store.upsertDistrict({ name, cluster: t.cluster });
+    await store.saveTeam(t, districts);
   }
   const hash = await hashPassword('demo');
-  for (const u of DEMO_USERS) await store.upsertUser({ ...u, passwordHash: hash, active: true });
+  // `sub` at the demo's local identity provider is the username (server/identity/local-idp.ts).
+  for (const u of DEMO_USERS) await store.upsertUser({ ...u, passwordHash: hash, active: true, issuer: 'local', subject: u.username, email: null });
   const workersOf = (team: string) => DEMO_USERS.filter((u) => u.role === 'worker' && u.teamIds.includes(team));
 
   let n = 0;
@@ -243,7 +245,10 @@ export async function seedDemo(store: Identity & Families & Consents & Pick<Room
               id: `g${g}-${id}`.slice(0, 14),
               title: GOALS[(i + g) % GOALS.length],
               hopeId: hopeIds[g % hopeIds.length],
-              targetDate: day(addMonths(now, 2 + g)),
+              // The first goal of most families had its target date already, with each outcome in turn.
+              ...(g === 0 && i % 3 !== 0
+                ? { targetDate: day(subMonths(now, i % 4)), status: (['naaet', 'delvist', 'aaben', 'droppet'] as const)[i % 4] }
+                : { targetDate: day(addMonths(now, 2 + g)) }),
               createdAt: createdAt.toISOString()
             },
             ORIGIN_SEED
@@ -265,7 +270,8 @@ export async function seedDemo(store: Identity & Families & Consents & Pick<Room
             ownerName: worker?.name ?? '',
             due: day(addDays(now, Math.floor(random() * 40) - 12)),
             status: STATUSES[(i + a) % STATUSES.length],
-            level: spec.level,
+            // Some levels were never chosen: the overview shows them as "ikke angivet".
+            level: (i + a) % 5 === 4 ? null : spec.level,
             createdAt: createdAt.toISOString(),
             createdBy: owner.id
           },

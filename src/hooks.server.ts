@@ -4,7 +4,8 @@ import type { Handle } from '@sveltejs/kit/hooks';
 import { registeredApp } from '../server/app-registry.ts';
 
 export const handle: Handle = async ({ event, resolve }) => {
-  if (event.url.pathname.startsWith('/api/')) {
+  // /auth/* is the OpenID Connect sign-in (login, callback, logout): the Api's too.
+  if (event.url.pathname.startsWith('/api/') || event.url.pathname.startsWith('/auth/')) {
     const app = registeredApp();
     if (!app) {
       return new Response(JSON.stringify({ error: 'unavailable', message: 'Serveren starter. Prøv igen om lidt.' }), {

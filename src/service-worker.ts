@@ -36,7 +36,8 @@ sw.addEventListener('fetch', (event) => {
   if (req.method !== 'GET') return;
   const url = new URL(req.url);
   if (url.origin !== sw.location.origin) return;
-  if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/sync/')) return;
+  // Sign-in (/auth/*) and the demo's identity provider (/idp/*) are redirects and cookies: network only.
+  if (['/api/', '/sync/', '/auth/', '/idp/'].some((p) => url.pathname.startsWith(p))) return;
 
   if (ASSETS.includes(url.pathname) && url.pathname !== SHELL) {
     event.respondWith(caches.match(url.pathname).then((hit) => hit ?? fetch(req)));

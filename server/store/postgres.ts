@@ -16,6 +16,7 @@ import type {
   AuditEntry,
   ConsentWindow,
   FamilyRow,
+  LoginAttemptRow,
   HistoryRow,
   NewUpdate,
   OverviewFamilyRow,
@@ -30,7 +31,7 @@ import type {
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./postgres/migrations/', import.meta.url));
 
-const USER_COLUMNS = `u.id, u.username, u.name, u.role, u.sector, u.password_hash, u.active,
+const USER_COLUMNS = `u.id, u.username, u.name, u.role, u.sector, u.password_hash, u.active, u.issuer, u.subject, u.email,
   COALESCE(array_agg(t.team_id ORDER BY t.team_id) FILTER (WHERE t.team_id IS NOT NULL), '{}') AS team_ids
   FROM users u LEFT JOIN user_teams t ON t.user_id = u.id`;
 
@@ -48,9 +49,23 @@ const SQL = {
     ) d ORDER BY position`,
   activeWorkerIdsOfTeam: `SELECT u.id FROM users u JOIN user_teams t ON t.user_id = u.id
     WHERE t.team_id = $1 AND u.active AND u.role = 'worker'`,
-  upsertUser: `INSERT INTO users (id, username, name, role, sector, password_hash, active) VALUES ($1, $2, $3, $4, $5, $6, $7)
+  upsertUser: `INSERT INTO users (id, username, name, role, sector, password_hash, active, issuer, subject, email)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
     ON CONFLICT (id) DO UPDATE SET username = excluded.username, name = excluded.name, role = excluded.role,
-    sector = excluded.sector, password_hash = excluded.password_hash, active = excluded.active`,
+    sector = excluded.sector, password_hash = excluded.password_hash, active = excluded.active,
+    issuer = excluded.issuer, subject = excluded.subject, email = excluded.email`,
+  userBySubject: `SELECT ${USER_COLUMNS} WHERE u.issuer = $1 AND u.subject = $2 GROUP BY u.id`,
+  listDistricts: `SELECT name, cluster FROM districts ORDER BY name`,
+  upsertDistrict: `INSERT INTO districts (name, cluster) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET cluster = excluded.cluster`,
+  familyCountsByTeam: `SELECT team_id, COUNT(*) AS n FROM families GROUP BY team_id`,
+  deleteSessionsOfUser: `DELETE FROM sessions WHERE user_id = $1 RETURNING id_hash`,
+  sessionsOfUser: `SELECT id_hash FROM sessions WHERE user_id = $1`,
+  createLoginAttempt: `INSERT INTO login_attempts (state_hash, nonce, code_verifier, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+  takeLoginAttempt: `DELETE FROM login_attempts WHERE state_hash = $1 RETURNING *`,
+  deleteExpiredLoginAttempts: `DELETE FROM login_attempts WHERE expires_at <= $1`,
+  auditOfActions: `SELECT a.id, a.at, a.user_id, a.family_id, a.room, a.action, a.detail, a.device_id, u.name AS user_name
+    FROM audit a LEFT JOIN users u ON u.id = a.user_id
+    WHERE a.action = ANY($1::text[]) ORDER BY a.id DESC LIMIT $2`,
   deleteUserTeams: `DELETE FROM user_teams WHERE user_id = $1`,
   insertUserTeams: `INSERT INTO user_teams (user_id, team_id) SELECT $1, unnest($2::text[])`,
   userById: `SELECT ${USER_COLUMNS} WHERE u.id = $1 GROUP BY u.id`,
@@ -82,6 +97,8 @@ const SQL = {
     JOIN families f ON f.id = c.family_id WHERE f.team_id = ANY($1::text[])`,
   insertSecret: `INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
   secret: `SELECT value FROM server_secrets WHERE name = $1`,
+  caseloadNorms: `SELECT sector, norm FROM caseload_norms`,
+  setCaseloadNorm: `INSERT INTO caseload_norms (sector, norm) VALUES ($1, $2) ON CONFLICT (sector) DO UPDATE SET norm = excluded.norm`,
   insertConsent: `INSERT INTO consents (id, family_id, given_by, categories, recipients, purpose, valid_from, valid_until,
     method, signature, reference, renews_id, recorded_by, recorded_at, revoked_at, revoked_by)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
@@ -178,7 +195,10 @@ function toUser(r: Row): UserRow {
     sector: strOrNull(r.sector) as Sector | null,
     passwordHash: str(r.password_hash),
     active: r.active === true,
-    teamIds: (r.team_ids as string[]).map(String)
+    teamIds: (r.team_ids as string[]).map(String),
+    issuer: strOrNull(r.issuer),
+    subject: strOrNull(r.subject),
+    email: strOrNull(r.email)
   };
 }
 
@@ -281,7 +301,11 @@ export class PostgresStore implements Store {
 
   async upsertUser(u: UserRow) {
     await this.#tx(async (c) => {
-      await this.#q('upsertUser', [u.id, u.username, u.name, u.role, u.sector, u.passwordHash, u.active], c);
+      await this.#q(
+        'upsertUser',
+        [u.id, u.username, u.name, u.role, u.sector, u.passwordHash, u.active, u.issuer ?? null, u.subject ?? null, u.email ?? null],
+        c
+      );
       await this.#q('deleteUserTeams', [u.id], c);
       if (u.teamIds.length > 0) await this.#q('insertUserTeams', [u.id, u.teamIds], c);
     });
@@ -295,6 +319,31 @@ export class PostgresStore implements Store {
   async userByUsername(username: string) {
     const [r] = await this.#rows('userByUsername', [username]);
     return r ? toUser(r) : undefined;
+  }
+
+  async userBySubject(issuer: string, subject: string) {
+    const [r] = await this.#rows('userBySubject', [issuer, subject]);
+    return r ? toUser(r) : undefined;
+  }
+
+  async saveTeam(t: TeamRow, districts: readonly string[]) {
+    await this.#tx(async (c) => {
+      await this.#q('upsertTeam', [t.id, t.name, t.district, t.cluster], c);
+      await this.#q('deleteTeamDistricts', [t.id], c);
+      if (districts.length > 0) await this.#q('insertTeamDistricts', [t.id, districts], c);
+    });
+  }
+
+  async listDistricts() {
+    return (await this.#rows('listDistricts')).map((r) => ({ name: str(r.name), cluster: str(r.cluster) }));
+  }
+
+  async upsertDistrict(d: { name: string; cluster: string }) {
+    await this.#q('upsertDistrict', [d.name, d.cluster]);
+  }
+
+  async familyCountsByTeam() {
+    return new Map((await this.#rows('familyCountsByTeam')).map((r) => [str(r.team_id), Number(r.n)] as const));
   }
 
   async listUsers() {
@@ -326,6 +375,26 @@ export class PostgresStore implements Store {
 
   async deleteExpiredSessions(now: string) {
     return (await this.#q('deleteExpiredSessions', [now])).rowCount ?? 0;
+  }
+
+  async sessionsOfUser(userId: string) {
+    return (await this.#rows('sessionsOfUser', [userId])).map((r) => str(r.id_hash));
+  }
+
+  async deleteSessionsOfUser(userId: string) {
+    return (await this.#rows('deleteSessionsOfUser', [userId])).map((r) => str(r.id_hash));
+  }
+
+  async createLoginAttempt(a: LoginAttemptRow) {
+    await this.#q('createLoginAttempt', [a.stateHash, a.nonce, a.codeVerifier, a.createdAt, a.expiresAt]);
+  }
+
+  async takeLoginAttempt(stateHash: string, now: string): Promise<LoginAttemptRow | undefined> {
+    // DELETE … RETURNING: of two nodes answering the same state at once, one gets the row.
+    const [r] = await this.#rows('takeLoginAttempt', [stateHash]);
+    await this.#q('deleteExpiredLoginAttempts', [now]);
+    if (!r || str(r.expires_at) <= now) return undefined;
+    return { stateHash: str(r.state_hash), nonce: str(r.nonce), codeVerifier: str(r.code_verifier), createdAt: str(r.created_at), expiresAt: str(r.expires_at) };
   }
 
   // ---- families --------------------------------------------------------------------
@@ -401,6 +470,16 @@ export class PostgresStore implements Store {
     const [r] = await this.#rows('secret', [name]);
     if (typeof r?.value !== 'string') throw new Error(`server secret ${name} is missing`);
     return r.value;
+  }
+
+  async caseloadNorms(): Promise<Partial<Record<Sector, number>>> {
+    return Object.fromEntries((await this.#rows('caseloadNorms')).map((r) => [str(r.sector), Number(r.norm)]));
+  }
+
+  async setCaseloadNorms(norms: Partial<Record<Sector, number>>) {
+    await this.#tx(async (c) => {
+      for (const [sector, norm] of Object.entries(norms)) await this.#q('setCaseloadNorm', [sector, norm], c);
+    });
   }
 
   // ---- consents ----------------------------------------------------------------------
@@ -556,6 +635,10 @@ export class PostgresStore implements Store {
       entries.map((e) => e.detail)
     ]);
     return result.rowCount ?? 0;
+  }
+
+  async auditOfActions(actions: readonly string[], limit: number) {
+    return (await this.#rows('auditOfActions', [actions, limit])).map(toAuditRow);
   }
 
   async auditOfFamilyActions(familyId: string, actions: readonly string[], limit: number) {

@@ -14,6 +14,7 @@ import type {
   AuditRow,
   ConsentWindow,
   FamilyRow,
+  LoginAttemptRow,
   HistoryRow,
   NewUpdate,
   OverviewFamilyRow,
@@ -109,7 +110,10 @@ BEGIN SELECT RAISE(ABORT, 'a consent can only be revoked, once'); END;
 /** Columns added after a table's first release: [table, column, definition]. */
 const MIGRATIONS: [string, string, string][] = [
   ['consents', 'reference', 'TEXT'],
-  ['consents', 'renews_id', 'TEXT']
+  ['consents', 'renews_id', 'TEXT'],
+  ['users', 'issuer', 'TEXT'],
+  ['users', 'subject', 'TEXT'],
+  ['users', 'email', 'TEXT']
 ];
 
 
@@ -122,6 +126,7 @@ CREATE TABLE IF NOT EXISTS plan_summaries (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS plan_summaries_rev ON plan_summaries(rev);
 CREATE TABLE IF NOT EXISTS server_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS caseload_norms (sector TEXT PRIMARY KEY, norm INTEGER NOT NULL CHECK (norm BETWEEN 1 AND 500)) WITHOUT ROWID;
 `;
 
 // The skoledistrikter each team covers: the list a family's district is chosen from.
@@ -130,6 +135,22 @@ CREATE TABLE IF NOT EXISTS team_districts (
   team_id TEXT NOT NULL REFERENCES teams(id), name TEXT NOT NULL, position INTEGER NOT NULL,
   PRIMARY KEY (team_id, name)
 ) WITHOUT ROWID;
+`;
+
+// Municipal sign-in (DESIGN §10): users keyed by issuer + sub, the sign-ins
+// waiting for the provider's answer, and the administrator's list of
+// skoledistrikter and klynger (filled once from the teams of an older file).
+const IDENTITY_SCHEMA = `
+CREATE UNIQUE INDEX IF NOT EXISTS users_subject ON users(issuer, subject) WHERE issuer IS NOT NULL;
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id);
+CREATE TABLE IF NOT EXISTS login_attempts (
+  state_hash TEXT PRIMARY KEY, nonce TEXT NOT NULL, code_verifier TEXT NOT NULL,
+  created_at TEXT NOT NULL, expires_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS districts (name TEXT PRIMARY KEY, cluster TEXT NOT NULL) WITHOUT ROWID;
+INSERT OR IGNORE INTO districts (name, cluster)
+  SELECT d.name, t.cluster FROM team_districts d JOIN teams t ON t.id = d.team_id;
+INSERT OR IGNORE INTO districts (name, cluster) SELECT district, cluster FROM teams;
 `;
 
 const SQL = {
@@ -143,9 +164,23 @@ const SQL = {
       UNION ALL
       SELECT district, 0 FROM teams WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM team_districts WHERE team_id = ?1)
     ) ORDER BY position`,
-  upsertUser: `INSERT INTO users (id, username, name, role, sector, password_hash, active) VALUES (?, ?, ?, ?, ?, ?, ?)
+  upsertUser: `INSERT INTO users (id, username, name, role, sector, password_hash, active, issuer, subject, email)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT(id) DO UPDATE SET username = excluded.username, name = excluded.name, role = excluded.role,
-    sector = excluded.sector, password_hash = excluded.password_hash, active = excluded.active`,
+    sector = excluded.sector, password_hash = excluded.password_hash, active = excluded.active,
+    issuer = excluded.issuer, subject = excluded.subject, email = excluded.email`,
+  userBySubject: `SELECT * FROM users WHERE issuer = ? AND subject = ?`,
+  listDistricts: `SELECT name, cluster FROM districts ORDER BY name`,
+  upsertDistrict: `INSERT INTO districts (name, cluster) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET cluster = excluded.cluster`,
+  familyCountsByTeam: `SELECT team_id, COUNT(*) AS n FROM families GROUP BY team_id`,
+  deleteSessionsOfUser: `DELETE FROM sessions WHERE user_id = ? RETURNING id_hash`,
+  sessionsOfUser: `SELECT id_hash FROM sessions WHERE user_id = ?`,
+  createLoginAttempt: `INSERT INTO login_attempts (state_hash, nonce, code_verifier, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+  takeLoginAttempt: `DELETE FROM login_attempts WHERE state_hash = ? RETURNING *`,
+  deleteExpiredLoginAttempts: `DELETE FROM login_attempts WHERE expires_at <= ?`,
+  auditOfActions: `SELECT a.id, a.at, a.user_id, a.family_id, a.room, a.action, a.detail, a.device_id, u.name AS user_name
+    FROM audit a LEFT JOIN users u ON u.id = a.user_id
+    WHERE a.action IN (SELECT value FROM json_each(?)) ORDER BY a.id DESC LIMIT ?`,
   deleteUserTeams: `DELETE FROM user_teams WHERE user_id = ?`,
   insertUserTeam: `INSERT INTO user_teams (user_id, team_id) VALUES (?, ?)`,
   userById: `SELECT * FROM users WHERE id = ?`,
@@ -174,6 +209,8 @@ const SQL = {
     ORDER BY f.created_at, f.id`,
   insertSecret: `INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT(name) DO NOTHING`,
   secret: `SELECT value FROM server_secrets WHERE name = ?`,
+  caseloadNorms: `SELECT sector, norm FROM caseload_norms`,
+  setCaseloadNorm: `INSERT INTO caseload_norms (sector, norm) VALUES (?, ?) ON CONFLICT(sector) DO UPDATE SET norm = excluded.norm`,
   insertConsent: `INSERT INTO consents (id, family_id, given_by, categories, recipients, purpose, valid_from, valid_until,
     method, signature, reference, renews_id, recorded_by, recorded_at, revoked_at, revoked_by)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -248,6 +285,7 @@ export class SqliteStore implements Store {
     this.#db.exec(CONSENT_HISTORY);
     this.#db.exec(OVERVIEW_SCHEMA);
     this.#db.exec(DISTRICT_SCHEMA);
+    this.#db.exec(IDENTITY_SCHEMA);
   }
 
   /** Adds columns that a data file from an earlier release lacks. */
@@ -311,7 +349,9 @@ export class SqliteStore implements Store {
 
   async upsertUser(u: UserRow) {
     this.#tx(() => {
-      this.#stmt('upsertUser').run(u.id, u.username, u.name, u.role, u.sector, u.passwordHash, u.active ? 1 : 0);
+      this.#stmt('upsertUser').run(
+        u.id, u.username, u.name, u.role, u.sector, u.passwordHash, u.active ? 1 : 0, u.issuer ?? null, u.subject ?? null, u.email ?? null
+      );
       this.#stmt('deleteUserTeams').run(u.id);
       for (const t of u.teamIds) this.#stmt('insertUserTeam').run(u.id, t);
     });
@@ -328,6 +368,9 @@ export class SqliteStore implements Store {
       sector: strOrNull(r.sector) as Sector | null,
       passwordHash: str(r.password_hash),
       active: Number(r.active) === 1,
+      issuer: strOrNull(r.issuer),
+      subject: strOrNull(r.subject),
+      email: strOrNull(r.email),
       teamIds: this.#stmt('teamsOfUser')
         .all(id)
         .map((t) => str(t.team_id))
@@ -340,6 +383,36 @@ export class SqliteStore implements Store {
 
   async userByUsername(username: string) {
     return this.#toUser(this.#stmt('userByUsername').get(username));
+  }
+
+  async userBySubject(issuer: string, subject: string) {
+    return this.#toUser(this.#stmt('userBySubject').get(issuer, subject));
+  }
+
+  async saveTeam(t: TeamRow, districts: readonly string[]) {
+    this.#tx(() => {
+      this.#stmt('upsertTeam').run(t.id, t.name, t.district, t.cluster);
+      this.#stmt('deleteTeamDistricts').run(t.id);
+      districts.forEach((name, i) => this.#stmt('insertTeamDistrict').run(t.id, name, i));
+    });
+  }
+
+  async listDistricts() {
+    return this.#stmt('listDistricts')
+      .all()
+      .map((r) => ({ name: str(r.name), cluster: str(r.cluster) }));
+  }
+
+  async upsertDistrict(d: { name: string; cluster: string }) {
+    this.#stmt('upsertDistrict').run(d.name, d.cluster);
+  }
+
+  async familyCountsByTeam() {
+    return new Map(
+      this.#stmt('familyCountsByTeam')
+        .all()
+        .map((r) => [str(r.team_id), Number(r.n)] as const)
+    );
   }
 
   async listUsers(): Promise<UserRow[]> {
@@ -370,6 +443,31 @@ export class SqliteStore implements Store {
 
   async deleteExpiredSessions(now: string): Promise<number> {
     return Number(this.#stmt('deleteExpiredSessions').run(now).changes);
+  }
+
+  async sessionsOfUser(userId: string): Promise<string[]> {
+    return this.#stmt('sessionsOfUser')
+      .all(userId)
+      .map((r) => str(r.id_hash));
+  }
+
+  async deleteSessionsOfUser(userId: string): Promise<string[]> {
+    return this.#stmt('deleteSessionsOfUser')
+      .all(userId)
+      .map((r) => str(r.id_hash));
+  }
+
+  async createLoginAttempt(a: LoginAttemptRow) {
+    this.#stmt('createLoginAttempt').run(a.stateHash, a.nonce, a.codeVerifier, a.createdAt, a.expiresAt);
+  }
+
+  async takeLoginAttempt(stateHash: string, now: string): Promise<LoginAttemptRow | undefined> {
+    return this.#tx(() => {
+      const r = this.#stmt('takeLoginAttempt').get(stateHash);
+      this.#stmt('deleteExpiredLoginAttempts').run(now);
+      if (!r || str(r.expires_at) <= now) return undefined;
+      return { stateHash: str(r.state_hash), nonce: str(r.nonce), codeVerifier: str(r.code_verifier), createdAt: str(r.created_at), expiresAt: str(r.expires_at) };
+    });
   }
 
   async insertFamily(f: FamilyRow) {
@@ -455,6 +553,16 @@ export class SqliteStore implements Store {
     const value = this.#stmt('secret').get(name)?.value;
     if (typeof value !== 'string') throw new Error(`server secret ${name} is missing`);
     return value;
+  }
+
+  async caseloadNorms(): Promise<Partial<Record<Sector, number>>> {
+    return Object.fromEntries(this.#stmt('caseloadNorms').all().map((r) => [str(r.sector), Number(r.norm)]));
+  }
+
+  async setCaseloadNorms(norms: Partial<Record<Sector, number>>): Promise<void> {
+    this.#tx(() => {
+      for (const [sector, norm] of Object.entries(norms)) this.#stmt('setCaseloadNorm').run(sector, norm);
+    });
   }
 
   async insertConsent(c: Consent) {
@@ -581,6 +689,10 @@ export class SqliteStore implements Store {
     if (entries.length === 0) return 0;
     const insert = this.#stmt('appendOfflineOpening');
     return this.#tx(() => entries.reduce((n, e) => n + Number(insert.run(e.at, e.userId, e.familyId, e.room, e.detail, e.deviceId).changes), 0));
+  }
+
+  async auditOfActions(actions: readonly string[], limit: number): Promise<AuditRow[]> {
+    return this.#stmt('auditOfActions').all(JSON.stringify(actions), limit).map(toAuditRow);
   }
 
   async auditOfFamilyActions(familyId: string, actions: readonly string[], limit: number): Promise<AuditRow[]> {

@@ -22,6 +22,30 @@ export interface UserRow {
   passwordHash: string;
   active: boolean;
   teamIds: string[];
+  /**
+   * Who the user is at an OpenID Connect provider (DESIGN §10): the issuer
+   * (or `local` for the demo's own provider, whose URL follows the port) and
+   * its `sub`. Null for a user created with a password only.
+   */
+  issuer?: string | null;
+  subject?: string | null;
+  email?: string | null;
+}
+
+/** A started OpenID Connect sign-in, waiting for the provider to send the browser back (single use). */
+export interface LoginAttemptRow {
+  /** SHA-256 of the `state` sent to the provider */
+  stateHash: string;
+  nonce: string;
+  codeVerifier: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** A skoledistrikt and the klynge it belongs to: the list teams' districts are chosen from. */
+export interface DistrictRow {
+  name: string;
+  cluster: string;
 }
 
 export interface FamilyRow extends AccessFamily {
@@ -167,10 +191,19 @@ export interface Identity {
   setTeamDistricts(teamId: string, districts: readonly string[]): Promise<void>;
   /** A team's skoledistrikter in order; a team without a list (a data file from before) covers its own `district`. */
   districtsOfTeam(teamId: string): Promise<string[]>;
+  /** Writes a team and replaces its skoledistrikter, in one transaction. */
+  saveTeam(team: TeamRow, districts: readonly string[]): Promise<void>;
+  /** Every known skoledistrikt with its klynge, by name. */
+  listDistricts(): Promise<DistrictRow[]>;
+  upsertDistrict(d: DistrictRow): Promise<void>;
+  /** Families per team id (counts only: what an administrator may see). */
+  familyCountsByTeam(): Promise<Map<string, number>>;
   /** Writes the user and replaces their team memberships, in one transaction. */
   upsertUser(user: UserRow): Promise<void>;
   userById(id: string): Promise<UserRow | undefined>;
   userByUsername(username: string): Promise<UserRow | undefined>;
+  /** The user an OpenID Connect provider (issuer) knows as `subject`. */
+  userBySubject(issuer: string, subject: string): Promise<UserRow | undefined>;
   listUsers(): Promise<UserRow[]>;
   /** Ids of the active workers of a team. */
   activeWorkerIdsOfTeam(teamId: string): Promise<string[]>;
@@ -185,6 +218,17 @@ export interface Sessions {
   deleteSession(idHash: string): Promise<void>;
   /** Deletes every session that expired at or before `now`; resolves with how many. */
   deleteExpiredSessions(now: string): Promise<number>;
+  /** The hashes of every session of a user (expired ones too, until swept). */
+  sessionsOfUser(userId: string): Promise<string[]>;
+  /** Deletes every session of a user; resolves with their hashes (so sockets and streams can be closed). */
+  deleteSessionsOfUser(userId: string): Promise<string[]>;
+  createLoginAttempt(a: LoginAttemptRow): Promise<void>;
+  /**
+   * Removes and returns the attempt with this state hash if it has not
+   * expired at `now`: a state is good for one callback only, on any node.
+   * Expired attempts go too.
+   */
+  takeLoginAttempt(stateHash: string, now: string): Promise<LoginAttemptRow | undefined>;
 }
 
 export interface Families {
@@ -217,6 +261,8 @@ export interface AuditLog {
   auditOfFamilyActions(familyId: string, actions: readonly string[], limit: number): Promise<AuditRow[]>;
   /** The family's audit entries (of the given actions) counted per user, room, action and UTC hour. */
   auditGroupsOfFamily(familyId: string, actions: readonly string[]): Promise<AccessGroup[]>;
+  /** The audit rows of the given actions (all families or none), newest first. */
+  auditOfActions(actions: readonly string[], limit: number): Promise<AuditRow[]>;
   /** Rooms the user has ever opened (online or, as uploaded, offline): candidates for purge. */
   roomsOpenedBy(userId: string): Promise<string[]>;
 }
@@ -233,6 +279,10 @@ export interface Summaries {
   consentWindowsOfTeams(teamIds: readonly string[]): Promise<ConsentWindow[]>;
   /** A server secret by name, created with `make` on first use and kept. */
   secret(name: string, make: () => string): Promise<string>;
+  /** The caseload norms (families per worker) an admin has set, by sector; a sector without one uses the default. */
+  caseloadNorms(): Promise<Partial<Record<Sector, number>>>;
+  /** Sets the given sectors' norms in one transaction; the others stay as they are. */
+  setCaseloadNorms(norms: Partial<Record<Sector, number>>): Promise<void>;
 }
 
 /**

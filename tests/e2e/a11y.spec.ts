@@ -71,3 +71,41 @@ test('a read-only journal has no serious or critical violations', async ({ brows
   await expectNoSeriousViolations(page, 'writable journal');
   await context.close();
 });
+
+for (const viewport of [
+  { width: 768, height: 1024 },
+  { width: 1280, height: 800 }
+]) {
+  test(`the admin console has no serious or critical violations at ${viewport.width}×${viewport.height}`, async ({ browser }) => {
+    test.setTimeout(180_000);
+    const context = await browser.newContext({ baseURL: server.url, viewport, locale: 'da-DK' });
+    const page = await context.newPage();
+    await signIn(page, 'admin');
+    for (const tab of ['users', 'teams', 'districts', 'audit']) {
+      await page.goto(`/admin?fane=${tab}`);
+      // The log is empty until the first administrative change.
+      await expect(page.locator(tab === 'audit' ? 'table' : 'table tbody tr').first()).toBeVisible();
+      await expectNoSeriousViolations(page, `admin ${tab}`);
+    }
+    await page.goto('/admin?fane=users');
+    await page.getByRole('button', { name: 'Ny bruger' }).click();
+    await expectNoSeriousViolations(page, 'admin new-user form');
+    await context.close();
+  });
+}
+
+test('the local provider’s login page and the waiting page have no serious or critical violations', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 768, height: 1024 }, locale: 'da-DK' });
+  const page = await context.newPage();
+  await page.goto('/login');
+  await page.getByRole('link', { name: 'Log ind med kommunens login' }).click();
+  await expect(page.getByRole('heading', { name: 'Kommunens login' })).toBeVisible();
+  await expectNoSeriousViolations(page, 'local provider login page');
+  await page.getByLabel('Brugernavn').fill('ib');
+  await page.getByLabel('Adgangskode').fill('demo');
+  await page.getByRole('button', { name: 'Log ind' }).click();
+  await expect(page.locator('[data-pending-access]')).toBeVisible();
+  await expectNoSeriousViolations(page, 'waiting page');
+  await context.close();
+});

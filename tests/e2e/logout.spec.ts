@@ -104,8 +104,9 @@ test('logging out offline ends the session at the next contact, before anything 
   await other.reload();
   await expect(other.getByRole('button', { name: 'Log ind' })).toBeVisible();
   await page.waitForTimeout(2000);
-  // Only the logout and the question "who is signed in?" (401): no manifest, no family list, no socket.
-  expect(calls.filter((c) => c !== 'POST /api/auth/logout' && c !== 'GET /api/me')).toEqual([]);
+  // Only the logout, the question "who is signed in?" (401) and the login page's public "how can one sign in?"
+  // (no session, no user data): no manifest, no family list, no socket.
+  expect(calls.filter((c) => c !== 'POST /api/auth/logout' && c !== 'GET /api/me' && c !== 'GET /api/auth/methods')).toEqual([]);
   expect(await anna.context.cookies()).not.toContainEqual(expect.objectContaining({ name: 'session', value: cookie.slice('session='.length) }));
   expect((await databases(page)).filter((n) => n.startsWith('f-') || n.startsWith('fp-index-'))).toEqual([]);
   await other.close();

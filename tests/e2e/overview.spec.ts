@@ -119,7 +119,7 @@ test('eva sees both teams, sorts, drills down, prints and exports, and nothing o
   await page.screenshot({ path: 'test-results/overview-1280x800.png', fullPage: true });
 
   // Tables sort: overdue actions, high first, then low first.
-  const overdueHeader = teams.getByRole('button', { name: 'Forsinkede handlinger' });
+  const overdueHeader = teams.getByRole('button', { name: 'Overskredne handlinger' });
   await overdueHeader.click();
   await expect(teams.locator('th[aria-sort="descending"]')).toHaveCount(1);
   const byOverdue = [...api.teams].sort((a, b) => b.figures.overdueActions - a.figures.overdueActions).map((t) => t.name);
@@ -177,9 +177,14 @@ test('eva sees both teams, sorts, drills down, prints and exports, and nothing o
   const bytes = readFileSync(await download.path());
   expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
   const csv = bytes.toString('utf8');
-  expect(csv).toContain('Niveau;Team;Medarbejder;Periode fra;Periode til');
+  expect(csv).toContain('Niveau;Team;Faggruppe;Medarbejder;Periode fra;Periode til');
   expect(csv).toContain('Team;Gellerup;');
-  expect(csv).toContain(';Anna Holm;');
+  // No employee names in a steering-group document unless the leader chooses them.
+  expect(csv).toContain('Faggruppe;Gellerup;Socialrådgivere;');
+  expect(csv).not.toContain('Anna Holm');
+  await page.getByLabel('Vis medarbejdernes navne i rapporten').check();
+  await expect(page.getByTestId('report-workers')).toContainText('Anna Holm');
+  await keep('report with names');
 
   // The leak check over everything eva was shown or sent.
   expect(responses.length).toBeGreaterThanOrEqual(8);

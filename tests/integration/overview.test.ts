@@ -233,6 +233,119 @@ describe('GET /api/overview', () => {
   });
 });
 
+describe('caseload per profession, outcomes and levels (issue "Leader overview that does not mislead")', () => {
+  it('measures each profession against its own norm, and filters by profession', async () => {
+    const o = (await overview()).json;
+    expect(o.norms).toEqual({ social: 25, school: 30, health: 40, employment: 35 });
+    expect(o.workableCaseload).toBe(25);
+    const gellerup = o.teams.find((t) => t.id === 'gellerup')!;
+    expect(gellerup.professions.map((p) => p.sector)).toEqual(['social', 'school', 'health', 'employment']);
+    for (const w of gellerup.workers) expect(w.norm).toBe(o.norms[w.sector!]);
+    const school = gellerup.professions.find((p) => p.sector === 'school')!;
+    const bo = gellerup.workers.find((w) => w.userId === 'u-bo')!;
+    expect(school).toEqual({ sector: 'school', norm: 30, workers: 1, caseloadSum: bo.caseload, averageCaseload: bo.caseload, overNorm: bo.caseload > 30 ? 1 : 0 });
+
+    const only = (await overview('?sector=school')).json;
+    expect(only.filters.sector).toBe('school');
+    expect(only.teams.flatMap((t) => t.workers).map((w) => w.name)).toEqual(['Bo Lindqvist']);
+    expect(only.professions.map((p) => p.sector)).toEqual(['school']);
+    // The families' figures are the team's, whoever carries them.
+    expect(only.totals.overdueActions).toBe(o.totals.overdueActions);
+    const bad = await api<ApiError>(url, '/api/overview?sector=police', { cookie: eva });
+    expect(bad.status).toBe(400);
+    expect(bad.json).toEqual({ error: 'invalid_sector', message: expect.stringContaining('Faggruppen') });
+  });
+
+  it('says which part of the period is wrong and how', async () => {
+    const cases: [string, string, string][] = [
+      ['?from=2026-13', 'from', 'Fra-måneden er ikke en gyldig måned'],
+      ['?to=2026-1', 'to', 'Til-måneden er ikke en gyldig måned'],
+      ['?from=2026-05&to=2026-01', 'period', 'Fra-måneden ligger efter til-måneden'],
+      ['?from=2020-01&to=2026-01', 'period', 'højst 36 måneder']
+    ];
+    for (const [query, field, message] of cases) {
+      const r = await api(url, `/api/overview${query}`, { cookie: eva });
+      expect(r.status, query).toBe(400);
+      expect(r.json, query).toMatchObject({ error: 'invalid_period', field, message: expect.stringContaining(message) });
+    }
+  });
+
+  it('counts actions without a chosen level as "ikke angivet", never as early, and goal outcomes by target month', async () => {
+    const o = (await overview()).json;
+    const k = o.totals;
+    // The seed leaves some levels unchosen.
+    expect(k.levels.ikke_angivet).toBeGreaterThan(0);
+    const early = k.levels.raad + k.levels.forebyggende;
+    const intrusive = k.levels.stoettende + k.levels.anbringelse;
+    expect(k.earlyShare).toBeCloseTo(early / (early + intrusive), 2);
+    // The seed's first goals had their target dates within the last months, with each outcome in turn.
+    for (const outcome of ['naaet', 'delvist', 'ikke_naaet', 'droppet'] as const) expect(k.outcomes[outcome], outcome).toBeGreaterThan(0);
+    expect(k.trend.map((m) => m.month)).toEqual(o.period.months);
+    expect(k.trend.reduce((n, m) => n + m.outcomes.naaet, 0)).toBe(k.outcomes.naaet);
+    expect(k.trend.reduce((n, m) => n + m.newActions, 0)).toBe(Object.values(k.levels).reduce((n, v) => n + v, 0));
+    expect(k.trend.reduce((n, m) => n + m.notChosen, 0)).toBe(k.levels.ikke_angivet);
+  });
+
+  it('gives the family’s workers the same anonymous reference the leader sees', async () => {
+    const anna = await login(url, 'anna');
+    const list = await api<{ families: { id: string; ref?: string }[] }>(url, '/api/families', { cookie: anna });
+    expect(list.status).toBe(200);
+    const refs = new Set(list.json.families.map((f) => f.ref));
+    for (const r of refs) expect(r).toMatch(/^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/);
+    expect(refs.size).toBe(list.json.families.length);
+    // Every family in Anna's drill-down is one she can open, under the same reference.
+    const drill = (await overview('?worker=u-anna')).json.drill!.families;
+    expect(drill.length).toBeGreaterThan(0);
+    for (const f of drill) expect(refs.has(f.ref), f.ref).toBe(true);
+  });
+});
+
+describe('PUT /api/admin/norms', () => {
+  it('lets only an admin change the norms, from the app’s own origin, all or nothing, audited', async () => {
+    const admin = await login(url, 'admin');
+    expect((await api(url, '/api/admin/norms', { cookie: eva })).status).toBe(403);
+    const put = (body: unknown, cookie = admin) => api<ApiError>(url, '/api/admin/norms', { cookie, method: 'PUT', body });
+    const forbidden = await put({ norms: { school: 28 } }, eva);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.json.error).toBe('admins_only');
+    expect((await api(url, '/api/admin/norms', { method: 'PUT', body: { norms: { school: 28 } } })).status).toBe(401);
+    // Another origin is refused before anything is read.
+    const foreign = await fetch(`${url}/api/admin/norms`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', origin: 'https://evil.example', cookie: admin },
+      body: JSON.stringify({ norms: { school: 28 } })
+    });
+    expect(foreign.status).toBe(403);
+    expect(((await foreign.json()) as ApiError).error).toBe('bad_origin');
+
+    for (const body of [{}, { norms: {} }, { norms: [] }, { norms: { school: 0 } }, { norms: { school: 501 } }, { norms: { school: 2.5 } }, { norms: { school: '28' } }, { norms: { police: 10 } }, { norms: { school: 28, health: -1 } }]) {
+      const r = await put(body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.json, JSON.stringify(body)).toEqual({ error: 'invalid_norms', message: expect.stringContaining('hele tal fra 1 til 500') });
+    }
+    // Nothing of a refused request was kept.
+    expect((await api(url, '/api/admin/norms', { cookie: admin })).json.norms).toEqual({ social: 25, school: 30, health: 40, employment: 35 });
+
+    const ok = await put({ norms: { school: 28, health: 45 } });
+    expect(ok.status).toBe(200);
+    expect(ok.json).toEqual({ norms: { social: 25, school: 28, health: 45, employment: 35 }, defaults: { social: 25, school: 30, health: 40, employment: 35 } });
+    const o = (await overview()).json;
+    expect(o.norms.school).toBe(28);
+    expect(o.teams.flatMap((t) => t.workers).find((w) => w.userId === 'u-bo')!.norm).toBe(28);
+    if (app.store.kind === 'sqlite') {
+      const { DatabaseSync } = await import('node:sqlite');
+      const db = new DatabaseSync(join(dataDir, 'familiens-plan.sqlite'), { readOnly: true });
+      try {
+        const rows = db.prepare(`SELECT user_id, detail FROM audit WHERE action = 'caseload-norms-changed'`).all();
+        expect(rows).toEqual([{ user_id: 'u-admin', detail: 'school: 30 -> 28, health: 40 -> 45' }]);
+      } finally {
+        db.close();
+      }
+    }
+    await put({ norms: { school: 30, health: 40 } });
+  });
+});
+
 describe('summaries follow the plans', () => {
   it('updates a family’s figures shortly after a live edit (debounced)', async () => {
     const anna = await login(url, 'anna');

@@ -64,6 +64,9 @@ const user = (id: string, teamIds: string[], over: Partial<UserRow> = {}): UserR
   passwordHash: 'scrypt$x',
   active: true,
   teamIds,
+  issuer: null,
+  subject: null,
+  email: null,
   ...over
 });
 
@@ -340,6 +343,70 @@ describe.each(variants)('store contract: $name', (variant) => {
     });
   });
 
+  describe('identity (issuer + sub, sign-in attempts, districts, administration)', () => {
+    it('finds a user by issuer + sub, keeps e-mail, and refuses a second user with the same issuer + sub', async () => {
+      await seedPeople(store);
+      await store.upsertUser(user('u-helle', ['gellerup'], { issuer: 'https://idp.test', subject: 'abc', email: 'helle@kommune.dk', role: 'pending', sector: null, teamIds: [] }));
+      expect(await store.userBySubject('https://idp.test', 'abc')).toMatchObject({ id: 'u-helle', email: 'helle@kommune.dk', issuer: 'https://idp.test', subject: 'abc', role: 'pending' });
+      expect(await store.userBySubject('https://other.test', 'abc')).toBeUndefined();
+      expect((await store.userById('u-anna'))?.issuer).toBeNull();
+      await expect(store.upsertUser(user('u-helle2', [], { username: 'helle2', issuer: 'https://idp.test', subject: 'abc' }))).rejects.toThrow();
+      expect(await store.userById('u-helle2')).toBeUndefined();
+    });
+
+    it('ends every session of one user and names them', async () => {
+      await seedPeople(store);
+      for (const [hash, userId] of [['h1', 'u-anna'], ['h2', 'u-anna'], ['h3', 'u-bo']]) {
+        await store.createSession({ idHash: hash, userId, createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-02-01T00:00:00.000Z' });
+      }
+      expect((await store.sessionsOfUser('u-anna')).sort()).toEqual(['h1', 'h2']);
+      expect((await store.deleteSessionsOfUser('u-anna')).sort()).toEqual(['h1', 'h2']);
+      expect(await store.sessionByHash('h1')).toBeUndefined();
+      expect(await store.sessionByHash('h3')).toBeDefined();
+      expect(await store.deleteSessionsOfUser('u-anna')).toEqual([]);
+    });
+
+    it('hands a sign-in attempt out once, on any connection, and never after it expired', async () => {
+      const attempt = { stateHash: 's1', nonce: 'n', codeVerifier: 'v', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-01T00:10:00.000Z' };
+      await store.createLoginAttempt(attempt);
+      await store.createLoginAttempt({ ...attempt, stateHash: 's2' });
+      const second = await opened.another();
+      try {
+        const both = await Promise.all([store.takeLoginAttempt('s1', '2026-01-01T00:05:00.000Z'), second.takeLoginAttempt('s1', '2026-01-01T00:05:00.000Z')]);
+        expect(both.filter(Boolean)).toEqual([attempt]);
+      } finally {
+        await second.close();
+      }
+      expect(await store.takeLoginAttempt('s2', '2026-01-01T00:10:00.000Z')).toBeUndefined();
+      expect(await store.takeLoginAttempt('s2', '2026-01-01T00:05:00.000Z')).toBeUndefined();
+    });
+
+    it('saves a team with its districts in one go, keeps the district list, and counts families per team', async () => {
+      await seedPeople(store);
+      await store.upsertDistrict({ name: 'Hasle', cluster: 'Vest' });
+      await store.upsertDistrict({ name: 'Hasle', cluster: 'Nord' });
+      await store.upsertDistrict({ name: 'Åby', cluster: 'Vest' });
+      expect(await store.listDistricts()).toEqual(expect.arrayContaining([{ name: 'Hasle', cluster: 'Nord' }, { name: 'Åby', cluster: 'Vest' }]));
+      await store.saveTeam({ id: 'hasle', name: 'Hasle', district: 'Hasle', cluster: 'Nord' }, ['Hasle', 'Åby']);
+      expect(await store.districtsOfTeam('hasle')).toEqual(['Hasle', 'Åby']);
+      // A district list with a duplicate fails whole: the team is not half-saved.
+      await expect(store.saveTeam({ id: 'hasle', name: 'Hasle Nord', district: 'Hasle', cluster: 'Nord' }, ['Hasle', 'Hasle'])).rejects.toThrow();
+      expect((await store.listTeams()).find((t) => t.id === 'hasle')?.name).toBe('Hasle');
+      expect(await store.districtsOfTeam('hasle')).toEqual(['Hasle', 'Åby']);
+      expect(Object.fromEntries(await store.familyCountsByTeam())).toEqual({ gellerup: 2, viby: 1 });
+    });
+
+    it('lists audit rows of the given actions, newest first, with the actor’s name', async () => {
+      await seedPeople(store);
+      for (const [i, action] of ['admin-user-created', 'login', 'admin-team-changed'].entries()) {
+        await store.audit({ at: `2026-01-01T00:00:0${i}.000Z`, userId: 'u-anna', familyId: null, room: null, action, detail: '{}', deviceId: null });
+      }
+      const rows = await store.auditOfActions(['admin-user-created', 'admin-team-changed'], 10);
+      expect(rows.map((r) => [r.action, r.userName])).toEqual([['admin-team-changed', 'Navn u-anna'], ['admin-user-created', 'Navn u-anna']]);
+      expect(await store.auditOfActions(['admin-user-created', 'admin-team-changed'], 1)).toHaveLength(1);
+    });
+  });
+
   describe('families, consents, audit', () => {
     it('lists families by team, by name, and counts them', async () => {
       await seedPeople(store);
@@ -471,6 +538,13 @@ describe.each(variants)('store contract: $name', (variant) => {
       const a = await store.secret('k', () => 'first');
       const b = await store.secret('k', () => 'second');
       expect([a, b]).toEqual(['first', 'first']);
+    });
+
+    it('keeps caseload norms per sector, changing only the sectors given', async () => {
+      expect(await store.caseloadNorms()).toEqual({});
+      await store.setCaseloadNorms({ social: 25, school: 30 });
+      await store.setCaseloadNorms({ school: 35, health: 40 });
+      expect(await store.caseloadNorms()).toEqual({ social: 25, school: 35, health: 40 });
     });
   });
 });

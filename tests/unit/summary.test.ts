@@ -76,16 +76,16 @@ describe('summarisePlan', () => {
     expect(s.version).toBe(SUMMARY_VERSION);
     expect(s.takenOn).toBe('2026-01-15');
     expect(s.status).toBe('aktiv');
-    expect(s.goals).toEqual({ aaben: 1, naaet: 1, droppet: 1 });
+    expect(s.goals).toEqual({ aaben: 1, naaet: 1, delvist: 0, droppet: 1 });
     expect(s.actions).toEqual({ aaben: 3, igang: 1, udfoert: 1, droppet: 1 });
     expect(s.actionsByArea.social).toEqual({ aaben: 1, igang: 0, udfoert: 1, droppet: 0 });
     expect(s.actionsByArea.netvaerk).toEqual({ aaben: 1, igang: 0, udfoert: 0, droppet: 0 });
     expect(s.actionsByArea.uden).toEqual({ aaben: 0, igang: 0, udfoert: 0, droppet: 0 });
     // Dropped actions did not happen: not in the intervention levels.
-    expect(s.levels).toEqual({ raad: 1, forebyggende: 1, stoettende: 1, anbringelse: 1, andet: 1 });
+    expect(s.levels).toEqual({ raad: 1, forebyggende: 1, stoettende: 1, anbringelse: 1, andet: 1, ikke_angivet: 0 });
     expect(s.levelsByMonth).toEqual({
-      '2026-01': { raad: 1, forebyggende: 1, stoettende: 1, anbringelse: 0, andet: 1 },
-      '2026-02': { raad: 0, forebyggende: 0, stoettende: 0, anbringelse: 1, andet: 0 }
+      '2026-01': { raad: 1, forebyggende: 1, stoettende: 1, anbringelse: 0, andet: 1, ikke_angivet: 0 },
+      '2026-02': { raad: 0, forebyggende: 0, stoettende: 0, anbringelse: 1, andet: 0, ikke_angivet: 0 }
     });
     expect(s.openDue).toEqual({ 'u-anna': ['2026-02-01'], 'u-bo': ['2026-02-10'], '': [''], 'u-dennis': ['2026-03-01'] });
     expect(s.tovholder).toEqual({ userId: 'u-anna', since: '2026-01-05' });

@@ -95,7 +95,8 @@ export interface Action {
   ownerName: string;
   due: string | null; // yyyy-MM-dd
   status: ActionStatus;
-  level: InterventionLevel;
+  /** null when nobody chose one: never taken as råd og vejledning or any other level */
+  level: InterventionLevel | null;
   createdAt: string;
   createdBy: string;
   /** `meetingId/decisionId` when the action came from a meeting's decision */
@@ -311,9 +312,7 @@ function toAction(m: Y.Map<unknown>): Action {
     status: (ACTION_STATUSES as readonly unknown[]).includes(m.get('status'))
       ? (m.get('status') as ActionStatus)
       : 'aaben',
-    level: (INTERVENTION_LEVELS as readonly unknown[]).includes(m.get('level'))
-      ? (m.get('level') as InterventionLevel)
-      : 'andet',
+    level: (INTERVENTION_LEVELS as readonly unknown[]).includes(m.get('level')) ? (m.get('level') as InterventionLevel) : null,
     createdAt: s(m.get('createdAt')),
     createdBy: s(m.get('createdBy')),
     fromDecision: sOrNull(m.get('fromDecision'))
@@ -551,7 +550,7 @@ export function addAction(doc: Y.Doc, a: NewAction, origin: Origin = ORIGIN_LOCA
     m.set('ownerName', a.ownerName ?? '');
     m.set('due', a.due ?? '');
     m.set('status', a.status ?? 'aaben');
-    m.set('level', a.level ?? 'andet');
+    m.set('level', a.level ?? '');
     m.set('createdAt', a.createdAt);
     m.set('createdBy', a.createdBy);
   }, origin);
@@ -568,7 +567,7 @@ function live(doc: Y.Doc, name: Collection, id: string): boolean {
 }
 
 const ALLOWED: Record<string, readonly unknown[]> = {
-  level: INTERVENTION_LEVELS,
+  level: ['', null, ...INTERVENTION_LEVELS],
   sector: ['', null, ...SECTORS]
 };
 const DATE_FIELDS = new Set(['due', 'targetDate', 'date']);

@@ -15,8 +15,9 @@ import { format } from 'date-fns/format';
 import { isValid } from 'date-fns/isValid';
 import { parseISO } from 'date-fns/parseISO';
 import { subDays } from 'date-fns/subDays';
-import { tz } from '@date-fns/tz';
-import { ACTION_AREAS, type ActionArea, type CaseStatus } from '../shared/plan-terms.ts';
+import { tz, TZDate } from '@date-fns/tz';
+import { ACTION_AREAS, GOAL_OUTCOMES, SUMMARY_LEVELS, type ActionArea, type CaseStatus, type GoalOutcome, type SummaryLevel } from '../shared/plan-terms.ts';
+import { consentActive, type AccessConsent } from '../shared/access.ts';
 import { SECTORS, type Sector } from '../shared/rooms.ts';
 import {
   ACTION_STATUSES,
@@ -32,18 +33,20 @@ import {
   type GoalStatus,
   type InterventionLevel
 } from './plan.ts';
+import { PLAN_TIME_ZONE, copenhagenDay, isOpenAction, isOverdueDue } from './today.ts';
 
-export const PLAN_TIME_ZONE = 'Europe/Copenhagen';
+export { PLAN_TIME_ZONE, copenhagenDay };
 /** Bump when summarisePlan changes what it derives: stored summaries of an older version are derived again. */
 // 2: action owners and the tovholder count only when they are the family's team's workers.
-export const SUMMARY_VERSION = 2;
+// 3: an action without a chosen level counts as 'ikke_angivet' (never as early); goal
+//    outcomes by target month; a closed case has no overdue actions.
+export const SUMMARY_VERSION = 3;
 /** A family with no activity for this many calendar days counts as inactive. */
 export const INACTIVE_AFTER_DAYS = 30;
 /** Early interventions (råd og vejledning, forebyggende) versus intrusive ones (støttende, anbringelse). */
 export const EARLY_LEVELS = ['raad', 'forebyggende'] as const satisfies readonly InterventionLevel[];
 export const INTRUSIVE_LEVELS = ['stoettende', 'anbringelse'] as const satisfies readonly InterventionLevel[];
-
-export { ACTION_AREAS, type ActionArea } from '../shared/plan-terms.ts';
+export { ACTION_AREAS, GOAL_OUTCOMES, SUMMARY_LEVELS, type ActionArea, type GoalOutcome, type SummaryLevel } from '../shared/plan-terms.ts';
 
 export type Tally<K extends string> = Record<K, number>;
 
@@ -55,10 +58,14 @@ export interface PlanSummary {
   goals: Tally<GoalStatus>;
   actions: Tally<ActionStatus>;
   actionsByArea: Record<ActionArea, Tally<ActionStatus>>;
-  /** actions not dropped, by intervention level */
-  levels: Tally<InterventionLevel>;
+  /** actions not dropped, by intervention level ('ikke_angivet' where nobody chose one) */
+  levels: Tally<SummaryLevel>;
   /** actions not dropped, by the Copenhagen month (yyyy-MM) they were created in */
-  levelsByMonth: Record<string, Tally<InterventionLevel>>;
+  levelsByMonth: Record<string, Tally<SummaryLevel>>;
+  /** goals that were reached, partly reached or dropped, by the month (yyyy-MM) of their target date */
+  outcomesByMonth: Record<string, Tally<GoalOutcome>>;
+  /** target dates of open goals, sorted: past ones are "not reached" on the day they are read */
+  openGoalTargets: string[];
   /**
    * Due dates of open (aaben, igang) actions per owner user id ('' for no
    * owner); '' for an open action without a due date. Sorted.
@@ -88,12 +95,6 @@ export interface DayFigures {
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const cph = tz(PLAN_TIME_ZONE);
-
-/** The calendar day (yyyy-MM-dd) in Copenhagen at an instant. */
-export function copenhagenDay(instant: Date): string {
-  return format(instant, 'yyyy-MM-dd', { in: cph });
-}
 
 /** A plain calendar day string, or null when it is not one (bad input in a document is ignored, not trusted). */
 function validDay(v: string | null | undefined): string | null {
@@ -142,8 +143,10 @@ export function summarisePlan(
   const goals = tally(GOAL_STATUSES);
   const actions = tally(ACTION_STATUSES);
   const actionsByArea = Object.fromEntries(ACTION_AREAS.map((a) => [a, tally(ACTION_STATUSES)])) as Record<ActionArea, Tally<ActionStatus>>;
-  const levels = tally(INTERVENTION_LEVELS);
-  const levelsByMonth: Record<string, Tally<InterventionLevel>> = {};
+  const levels = tally(SUMMARY_LEVELS);
+  const levelsByMonth: Record<string, Tally<SummaryLevel>> = {};
+  const outcomesByMonth: Record<string, Tally<GoalOutcome>> = {};
+  const openGoalTargets: string[] = [];
   const openDue: Record<string, string[]> = {};
   let lastActivity = opts.lastUpdateAt ? dayOfInstant(opts.lastUpdateAt) : null;
   const noteActivity = (day: string | null) => {
@@ -153,7 +156,12 @@ export function summarisePlan(
   for (const g of readGoals(doc)) {
     goals[g.status]++;
     noteActivity(dayOfInstant(g.createdAt));
+    const target = validDay(g.targetDate);
+    if (target === null) continue;
+    if (g.status === 'aaben') openGoalTargets.push(target);
+    else (outcomesByMonth[target.slice(0, 7)] ??= tally(GOAL_OUTCOMES))[g.status]++;
   }
+  openGoalTargets.sort();
   for (const a of readActions(doc)) {
     actions[a.status]++;
     const area: ActionArea = a.sector && (SECTORS as readonly string[]).includes(a.sector) ? (a.sector as Sector) : a.party ? 'netvaerk' : 'uden';
@@ -161,10 +169,11 @@ export function summarisePlan(
     const created = dayOfInstant(a.createdAt);
     noteActivity(created);
     if (a.status !== 'droppet') {
-      levels[a.level]++;
-      if (created) (levelsByMonth[created.slice(0, 7)] ??= tally(INTERVENTION_LEVELS))[a.level]++;
+      const level: SummaryLevel = a.level ?? 'ikke_angivet';
+      levels[level]++;
+      if (created) (levelsByMonth[created.slice(0, 7)] ??= tally(SUMMARY_LEVELS))[level]++;
     }
-    if (a.status === 'aaben' || a.status === 'igang') (openDue[person(a.ownerId)] ??= []).push(validDay(a.due) ?? '');
+    if (isOpenAction(a.status)) (openDue[person(a.ownerId)] ??= []).push(validDay(a.due) ?? '');
   }
   for (const list of Object.values(openDue)) list.sort();
 
@@ -198,6 +207,8 @@ export function summarisePlan(
     actionsByArea,
     levels,
     levelsByMonth,
+    outcomesByMonth,
+    openGoalTargets,
     openDue,
     tovholder: tov ? { userId: tov.userId, since: validDay(tov.since) } : null,
     lastActivity,
@@ -219,7 +230,8 @@ export function inactiveCutoff(today: string): string {
 /**
  * The figures of a stored summary on `today` (a Copenhagen day, yyyy-MM-dd;
  * see copenhagenDay). An open action is overdue from the day after its due
- * date; a family is inactive when its last activity lies INACTIVE_AFTER_DAYS or
+ * date, and a closed case has none (today.ts: the definition the workers'
+ * caseload cards use too); a family is inactive when its last activity lies INACTIVE_AFTER_DAYS or
  * more calendar days back (or it has none).
  */
 export function figuresOn(s: PlanSummary, today: string, inactiveFrom: string = inactiveCutoff(today)): DayFigures {
@@ -228,7 +240,7 @@ export function figuresOn(s: PlanSummary, today: string, inactiveFrom: string = 
   let openActions = 0;
   let overdueActions = 0;
   for (const [owner, dues] of Object.entries(s.openDue)) {
-    const overdue = dues.filter((d) => d !== '' && d < today).length;
+    const overdue = s.status === 'aktiv' ? dues.filter((d) => isOverdueDue(d, today)).length : 0;
     openByOwner[owner] = dues.length;
     openActions += dues.length;
     if (overdue > 0) overdueByOwner[owner] = overdue;

@@ -3,7 +3,8 @@
 import type { Part, RoomRef, Sector } from './rooms.ts';
 
 export type Access = 'none' | 'read' | 'write';
-export type Role = 'worker' | 'leader' | 'admin';
+/** `pending`: signed in at the municipality's provider, waiting for an administrator to assign a role (DESIGN §10). */
+export type Role = 'worker' | 'leader' | 'admin' | 'pending';
 
 export interface AccessUser {
   id: string;

@@ -18,6 +18,49 @@ export interface Me {
   teams: { id: string; name: string; districts?: string[] }[];
 }
 
+/** GET /api/auth/methods: what the login page offers. */
+export interface AuthMethods {
+  oidc: boolean;
+  password: boolean;
+}
+
+/** A user as the administrator sees them (DESIGN §8 Administration). */
+export interface AdminUser {
+  id: string;
+  username: string;
+  name: string;
+  email: string | null;
+  role: Role;
+  sector: Sector | null;
+  teamIds: string[];
+  active: boolean;
+  signIn: 'oidc' | 'password';
+}
+
+/** A team for the administrator: where it works and how many families it holds — never which. */
+export interface AdminTeam {
+  id: string;
+  name: string;
+  cluster: string;
+  districts: string[];
+  families: number;
+  workers: number;
+  leaders: string[];
+}
+
+export interface AdminDistrict {
+  name: string;
+  cluster: string;
+}
+
+export interface AdminAuditEntry {
+  at: string;
+  actorId: string | null;
+  actorName: string | null;
+  action: string;
+  detail: Record<string, unknown>;
+}
+
 export interface ManifestRoom {
   room: string;
   access: Exclude<Access, 'none'>;
@@ -54,6 +97,8 @@ export interface FamilySummary {
   workers?: TeamWorker[];
   /** the sector that opened the case: its workers may record consents (offline too); absent from older servers */
   openedBySector?: Sector;
+  /** the anonymous case reference leaders see in the overview (XXXXX-XXXXX); absent from older servers */
+  ref?: string;
 }
 
 export type ConsentMethod = 'signed' | 'paper' | 'oral';

@@ -30,6 +30,8 @@ export interface FamilyRow {
   workers?: TeamWorker[];
   /** the sector that opened the case (from the server, not indexed); absent in rows written before */
   openedBySector?: Sector;
+  /** the case's anonymous reference, as leaders see it in the overview (from the server, not indexed); absent before */
+  ref?: string;
 }
 
 export interface ActionRow {

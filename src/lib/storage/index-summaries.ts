@@ -26,7 +26,8 @@ export function summaryRow(summary: FamilySummary, today: string, lastActivity =
     parts: summary.parts,
     // absent (an older server): unknown, not "nobody"
     workers: summary.workers,
-    openedBySector: summary.openedBySector
+    openedBySector: summary.openedBySector,
+    ref: summary.ref
   };
 }
 
@@ -57,7 +58,7 @@ export async function indexSummaries(db: LocalDb, summaries: readonly FamilySumm
   // fields, so nothing written in between is lost.
   const existing = await db.families.bulkGet(summaries.map((f) => f.id));
   const added: FamilyRow[] = [];
-  const changed: { key: string; changes: Pick<FamilyRow, 'parts' | 'teamName' | 'consentStatus' | 'workers' | 'openedBySector'> }[] = [];
+  const changed: { key: string; changes: Pick<FamilyRow, 'parts' | 'teamName' | 'consentStatus' | 'workers' | 'openedBySector' | 'ref'> }[] = [];
   summaries.forEach((f, i) => {
     const row = existing[i];
     if (!row) {
@@ -70,9 +71,10 @@ export async function indexSummaries(db: LocalDb, summaries: readonly FamilySumm
       row.consentStatus !== consentStatus ||
       !sameParts(row.parts, f.parts) ||
       !sameWorkers(row.workers, f.workers) ||
-      row.openedBySector !== f.openedBySector
+      row.openedBySector !== f.openedBySector ||
+      row.ref !== f.ref
     ) {
-      changed.push({ key: f.id, changes: { parts: f.parts, teamName: f.teamName, consentStatus, workers: f.workers, openedBySector: f.openedBySector } });
+      changed.push({ key: f.id, changes: { parts: f.parts, teamName: f.teamName, consentStatus, workers: f.workers, openedBySector: f.openedBySector, ref: f.ref } });
     }
   });
   if (added.length === 0 && changed.length === 0) return 0;

@@ -2,13 +2,12 @@
 // so it cannot trigger itself (its origin, ORIGIN_INDEXER, is reserved for that).
 import type * as Y from 'yjs';
 import { readActions, readMeta, readTovholder } from '../domain/plan.ts';
+import { isOpenAction, overdueActions } from '../domain/today.ts';
 import type { FamilySummary } from '../shared/api-types.ts';
 import type { ActionRow, FamilyRow, LocalDb } from './db.ts';
 import { summaryRow } from './index-summaries.ts';
 
 export { indexSummaries } from './index-summaries.ts';
-
-const OPEN = new Set(['aaben', 'igang']);
 
 export function familyRows(
   summary: FamilySummary,
@@ -19,19 +18,21 @@ export function familyRows(
   const meta = doc ? readMeta(doc) : null;
   const tov = doc ? readTovholder(doc) : null;
   const actions = doc ? readActions(doc) : [];
-  const open = actions.filter((a) => OPEN.has(a.status));
+  const open = actions.filter((a) => isOpenAction(a.status));
   const dues = open.map((a) => a.due).filter((d): d is string => !!d).sort();
   const name = meta?.name || summary.name;
+  const status = meta?.status ?? summary.status;
   return {
     family: {
       ...summaryRow(summary, today, lastActivity),
       name,
       district: meta?.district || summary.district,
-      status: meta?.status ?? summary.status,
+      status,
       tovholderId: tov?.userId ?? '',
       tovholderName: tov?.name ?? '',
       nextDue: dues[0] ?? '',
-      overdueCount: dues.filter((d) => d < today).length,
+      // The leader overview's definition (domain/today.ts): one number for both.
+      overdueCount: overdueActions(status, actions, today),
       openActions: open.length,
       search: name.toLowerCase()
     },

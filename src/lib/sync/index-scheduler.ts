@@ -59,7 +59,8 @@ export class IndexScheduler {
       parts: existing.parts,
       consentUntil: null,
       workers: existing.workers,
-      openedBySector: existing.openedBySector
+      openedBySector: existing.openedBySector,
+      ref: existing.ref
     };
     const engine = await this.#s.engine();
     const stored = doc ? null : await engine.openStoredPlan(familyId);

@@ -32,6 +32,8 @@ export interface SweepSeams {
   /** the server answered / could not be reached */
   reachable: () => void;
   unreachable: () => void;
+  /** the server said this user was deactivated: the device keeps nothing of theirs */
+  deactivated?: () => void;
   /** before the rooms: the outboxes (consents, offline openings) */
   flushOutboxes: (db: LocalDb) => Promise<void>;
   onIndexed: () => void;
@@ -103,6 +105,7 @@ export class SweepManager {
       [manifest, { families }] = await Promise.all([s.api<Manifest>('/api/manifest'), s.api<{ families: FamilySummary[] }>('/api/families')]);
     } catch (err) {
       if (err instanceof ApiFailure && err.status === 0) s.unreachable();
+      if (err instanceof ApiFailure && err.code === 'account_deactivated') s.deactivated?.();
       return;
     }
     if (!current()) return;

@@ -16,14 +16,14 @@
 // page) never loads them. Logout calls reset(): every manager forgets the
 // session and the family data is purged.
 import type * as Y from 'yjs';
-import { format } from 'date-fns/format';
+import { copenhagenDay } from '../domain/today.ts';
 import type { Me } from '../shared/api-types.ts';
 import { parseRoom } from '../shared/rooms.ts';
 import { openDb, type ConsentOutboxRow, type LocalDb } from '../storage/db.ts';
 import { purgeAll } from '../storage/purge.ts';
 import { AccessLogOutbox } from './access-log-outbox.ts';
 import { watchAccess } from './access-events.ts';
-import { api, pendingLogout } from './api.ts';
+import { api, ApiFailure, pendingLogout } from './api.ts';
 import { ConsentOutbox, type ConsentInput, type SubmitResult } from './consent-outbox.svelte.ts';
 import { deviceId } from './device.ts';
 import { IndexScheduler } from './index-scheduler.ts';
@@ -107,7 +107,7 @@ export class SyncManager {
     this.#s = seams;
     const db = () => this.db;
     const clock = seams.clock;
-    const today = () => format(clock.now(), 'yyyy-MM-dd');
+    const today = () => copenhagenDay(clock.now());
     const indexed = () => void this.indexVersion++;
     this.reachability = new ReachabilityManager(clock);
     this.reachability.online = seams.browserOnline();
@@ -138,6 +138,7 @@ export class SyncManager {
       indexer: this.indexer,
       reachable: () => this.reachability.markReachable(),
       unreachable: () => this.#onOffline(),
+      deactivated: () => this.onDeactivated?.(),
       flushOutboxes: async (d) => {
         await this.accessLog.upload(d);
         await this.consents.flush();
@@ -267,8 +268,31 @@ export class SyncManager {
       if (reason === 'access' && this.db) this.#background(() => this.purger.purge([room], 'access ended'));
       // The index listed a room the server refused: bring the index up to date (and purge what it held).
       if (reason === 'denied') this.#background(() => this.sweep());
+      // The session ended (4401): ask the server why at once (a sweep may be busy); a deactivation wipes the device.
+      if (reason === 'session') this.#background(() => this.#checkDeactivated());
     }
   };
+
+  /** Set by the layout: the server said this user was deactivated (it logs out and wipes). */
+  onDeactivated: (() => void) | null = null;
+
+  async #checkDeactivated() {
+    try {
+      await this.#s.api('/api/me');
+    } catch (err) {
+      if (err instanceof ApiFailure && err.code === 'account_deactivated') this.onDeactivated?.();
+    }
+  }
+
+  /**
+   * Deactivated: wipe this user's family data now, not after the sweep in
+   * flight (reset(), which the logout runs next, waits for it and wipes again).
+   */
+  async purgeNow() {
+    const me = this.#me;
+    await this.stop();
+    if (me?.role === 'worker') await purgeAll(openDb(me.id), me.id);
+  }
 
   async #setPending(room: string, count: number) {
     await this.pending.set(room, count);

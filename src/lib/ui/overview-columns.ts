@@ -13,14 +13,8 @@ export function teamColumns(): Column<TeamFigures>[] {
     { key: 'name', label: t.rowTeam, value: (r) => r.name, rowHeader: true },
     { key: 'families', label: t.kfFamilies, short: t.shortFamilies, value: (r) => r.figures.families, numeric: true },
     { key: 'workers', label: t.kfWorkers, short: t.shortWorkers, value: (r) => r.workers.length, numeric: true },
-    {
-      key: 'perWorker',
-      label: t.kfPerWorker,
-      short: t.shortPerWorker,
-      value: (r) => (r.workers.length ? r.figures.families / r.workers.length : null),
-      text: (r) => (r.workers.length ? formatDecimal(r.figures.families / r.workers.length) : '–'),
-      numeric: true
-    },
+    // Families are shared by four professions: caseload is per profession (the profession tiles), not families / workers.
+    { key: 'goalsReached', label: t.kfGoalsReached, value: (r) => r.figures.outcomes.naaet, numeric: true },
     { key: 'withoutTovholder', label: t.kfWithoutTovholder, value: (r) => r.figures.withoutTovholder, numeric: true },
     { key: 'overdue', label: t.kfOverdue, short: t.shortOverdue, value: (r) => r.figures.overdueActions, text: (r) => formatCount(r.figures.overdueActions), numeric: true },
     { key: 'consentsExpiring', label: t.kfConsentsExpiring, short: t.shortConsentsExpiring, value: (r) => r.figures.consentsExpiring, numeric: true },
@@ -30,7 +24,7 @@ export function teamColumns(): Column<TeamFigures>[] {
   ];
 }
 
-export function workerColumns(limit: number, href?: (r: WorkerRow) => string): Column<WorkerRow>[] {
+export function workerColumns(href?: (r: WorkerRow) => string): Column<WorkerRow>[] {
   return [
     { key: 'name', label: t.rowWorker, value: (r) => r.name || t.unknownWorker, rowHeader: true, href },
     {
@@ -41,11 +35,11 @@ export function workerColumns(limit: number, href?: (r: WorkerRow) => string): C
     },
     {
       key: 'caseload',
-      label: `${t.kfCaseload} ${t.kfCaseloadAgainst} ${limit}`,
-      short: `${t.kfCaseload} / ${limit}`,
+      label: `${t.kfCaseload} ${t.kfCaseloadAgainst}`,
+      short: `${t.kfCaseload} / norm`,
       value: (r) => r.caseload,
-      text: (r) => `${r.caseload} / ${limit}`,
-      meter: (r) => ({ value: r.caseload, limit }),
+      text: (r) => `${r.caseload} / ${r.norm}`,
+      meter: (r) => ({ value: r.caseload, limit: r.norm }),
       numeric: true
     },
     { key: 'tovholderFor', label: t.kfTovholderFor, value: (r) => r.tovholderFor, numeric: true },

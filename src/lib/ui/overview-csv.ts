@@ -1,10 +1,13 @@
 // The leader overview as CSV for the steering group, shaped for Danish Excel:
 // a UTF-8 byte order mark (else æøå break), ';' as separator and decimal
 // commas (the Danish list separator and number format), CRLF line ends. One
-// row per level: all selected teams, each team, each worker. Headers come from
-// the message catalogue (the caller passes `t`).
-import type { InterventionLevel } from '../shared/plan-terms.ts';
-import type { KeyFigures, Overview, WorkerFigures } from '../shared/overview-types.ts';
+// row per level: all selected teams, each team, each profession in each team,
+// and each worker only when the leader chose to name employees (a steering
+// group document holds no personnel data by default). Headers come from the
+// message catalogue (the caller passes `t`).
+import { GOAL_OUTCOMES, SUMMARY_LEVELS, type GoalOutcome, type SummaryLevel } from '../shared/plan-terms.ts';
+import type { Sector } from '../shared/rooms.ts';
+import type { KeyFigures, Overview, ProfessionFigures, WorkerFigures } from '../shared/overview-types.ts';
 
 export interface CsvLabels {
   rowLevel: string;
@@ -31,14 +34,19 @@ export interface CsvLabels {
   kfWorkers: string;
   kfPerWorker: string;
   kfCaseloadAgainst: string;
+  norm: string;
   kfTovholderFor: string;
   kfOwnOpen: string;
   kfOwnOverdue: string;
-  levelNames: Record<InterventionLevel, string>;
+  levelNames: Record<SummaryLevel, string>;
   unknownWorker: string;
+  profession: string;
+  professionNames: Record<Sector, string>;
+  kfOutcomes: string;
+  outcomeNames: Record<GoalOutcome, string>;
 }
 
-const LEVELS: InterventionLevel[] = ['raad', 'forebyggende', 'stoettende', 'anbringelse', 'andet'];
+const LEVELS = SUMMARY_LEVELS;
 
 /**
  * Text that a spreadsheet would run as a formula (OWASP "CSV injection"):
@@ -60,10 +68,11 @@ function cell(v: string | number | null): string {
   return /[;"\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function overviewCsv(o: Overview, l: CsvLabels): string {
+export function overviewCsv(o: Overview, l: CsvLabels, opts: { names?: boolean } = {}): string {
   const header = [
     l.rowLevel,
     l.rowTeam,
+    l.profession,
     l.rowWorker,
     l.periodFrom,
     l.periodTo,
@@ -72,7 +81,7 @@ export function overviewCsv(o: Overview, l: CsvLabels): string {
     l.kfClosed,
     l.kfWorkers,
     l.kfPerWorker,
-    `${l.kfCaseloadAgainst} (${o.workableCaseload})`,
+    l.norm,
     l.kfTovholderFor,
     l.kfWithoutTovholder,
     l.kfOpenActions,
@@ -86,7 +95,8 @@ export function overviewCsv(o: Overview, l: CsvLabels): string {
     ...LEVELS.map((lv) => `${l.kfNewActions}: ${l.levelNames[lv]}`),
     `${l.kfEarlyShare} (%)`,
     l.kfFeedbackCount,
-    l.kfFeedback
+    l.kfFeedback,
+    ...GOAL_OUTCOMES.map((g) => `${l.kfOutcomes}: ${l.outcomeNames[g]}`)
   ];
   const common = [o.period.from, o.period.to, o.filters.district ?? l.allDistricts];
   const share = (v: number | null) => (v === null ? null : Math.round(v * 100));
@@ -95,11 +105,13 @@ export function overviewCsv(o: Overview, l: CsvLabels): string {
     level,
     team,
     '',
+    '',
     ...common,
     k.families,
     k.closedFamilies,
     workers.length,
-    workers.length > 0 ? k.families / workers.length : null,
+    // Families / workers means little when four professions share the families: see the profession rows.
+    null,
     null,
     null,
     k.withoutTovholder,
@@ -114,18 +126,38 @@ export function overviewCsv(o: Overview, l: CsvLabels): string {
     ...LEVELS.map((lv) => k.levels[lv]),
     share(k.earlyShare),
     k.feedback.count,
-    k.feedback.average
+    k.feedback.average,
+    ...GOAL_OUTCOMES.map((g) => k.outcomes[g])
+  ];
+  const professionRow = (team: string, p: ProfessionFigures) => [
+    l.profession,
+    team,
+    l.professionNames[p.sector],
+    '',
+    ...common,
+    null,
+    null,
+    p.workers,
+    p.averageCaseload,
+    p.norm,
+    ...Array.from({ length: 10 }, () => null),
+    ...LEVELS.map(() => null),
+    null,
+    null,
+    null,
+    ...GOAL_OUTCOMES.map(() => null)
   ];
   const workerRow = (team: string, w: WorkerFigures) => [
     l.rowWorker,
     team,
+    w.sector ? l.professionNames[w.sector] : '',
     w.name || l.unknownWorker,
     ...common,
     w.caseload,
     null,
     null,
     null,
-    w.caseload,
+    w.norm,
     w.tovholderFor,
     null,
     null,
@@ -139,14 +171,16 @@ export function overviewCsv(o: Overview, l: CsvLabels): string {
     ...LEVELS.map(() => null),
     share(w.earlyShare),
     w.feedback.count,
-    w.feedback.average
+    w.feedback.average,
+    ...GOAL_OUTCOMES.map(() => null)
   ];
 
   const rows: (string | number | null)[][] = [header];
   const allWorkers = o.teams.flatMap((t) => t.workers);
   rows.push(keyRow(l.total, o.filters.team ? (o.teams[0]?.name ?? '') : l.total, o.totals, allWorkers));
   for (const t of o.teams) rows.push(keyRow(l.rowTeam, t.name, t.figures, t.workers));
-  for (const t of o.teams) for (const w of t.workers) rows.push(workerRow(t.name, w));
+  for (const t of o.teams) for (const p of t.professions) rows.push(professionRow(t.name, p));
+  if (opts.names) for (const t of o.teams) for (const w of t.workers) rows.push(workerRow(t.name, w));
   return '\uFEFF' + rows.map((r) => r.map(cell).join(';')).join('\r\n') + '\r\n';
 }
 

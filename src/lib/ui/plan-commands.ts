@@ -80,7 +80,7 @@ export function planCommands(doc: Y.Doc, me: Me, today: string): PlanCommands {
         sector: me.sector,
         ownerId: me.id,
         ownerName: me.name,
-        level: 'raad',
+        // No level unless the person chose one: a default would count as early in leaders' figures.
         ...a,
         createdAt: now(),
         createdBy: me.id
@@ -102,7 +102,7 @@ export function planCommands(doc: Y.Doc, me: Me, today: string): PlanCommands {
         ownerId: me.id,
         ownerName: me.name,
         due: format(addDays(parseISO(today), 14), 'yyyy-MM-dd'),
-        level: 'raad',
+        level: null,
         createdAt: now(),
         createdBy: me.id
       }),

@@ -1,0 +1,47 @@
+// "Today" and "overdue", once for the whole app (issue "Leader overview that
+// does not mislead"): the leader's figures (server, from plan summaries) and a
+// worker's caseload cards (browser, from the device's index) must count the
+// same actions as overdue on the same day, or a leader and a worker argue about
+// two numbers. A due date is a calendar day in Denmark, not an instant, so
+// "today" is the Europe/Copenhagen day whatever the server's TZ or the
+// tablet's clock zone; an action is overdue from the day after its due date
+// while it is open; a closed case has no overdue actions (nobody works it).
+import { format } from 'date-fns/format';
+import { tz } from '@date-fns/tz';
+import { isValidDay } from './day.ts';
+import type { ActionStatus } from './plan.ts';
+
+export const PLAN_TIME_ZONE = 'Europe/Copenhagen';
+const cph = tz(PLAN_TIME_ZONE);
+
+/** The calendar day (yyyy-MM-dd) in Copenhagen at an instant. */
+export function copenhagenDay(instant: Date): string {
+  return format(instant, 'yyyy-MM-dd', { in: cph });
+}
+
+/** Statuses of an action someone still has to do. */
+export const OPEN_ACTION_STATUSES = ['aaben', 'igang'] as const satisfies readonly ActionStatus[];
+
+export function isOpenAction(status: ActionStatus): boolean {
+  return status === 'aaben' || status === 'igang';
+}
+
+/** An open action's due date makes it overdue on `today` (a Copenhagen day); no or an invalid date never does. */
+export function isOverdueDue(due: string | null | undefined, today: string): boolean {
+  return isValidDay(due) && due < today;
+}
+
+/**
+ * A family's overdue actions on `today`: open actions whose valid due date
+ * lies before it, and none at all for a closed case.
+ */
+export function overdueActions(
+  familyStatus: 'aktiv' | 'afsluttet',
+  actions: Iterable<{ status: ActionStatus; due: string | null }>,
+  today: string
+): number {
+  if (familyStatus !== 'aktiv') return 0;
+  let n = 0;
+  for (const a of actions) if (isOpenAction(a.status) && isOverdueDue(a.due, today)) n++;
+  return n;
+}
