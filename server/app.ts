@@ -1,9 +1,9 @@
 // Composition root: store + auth + relay + API, wired by events. Used by the
 // production server (index.ts), the dev server (vite.config.ts's plugin), the
 // bench (bench/server.ts) and the tests.
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { access } from '../src/lib/shared/access.ts';
 import { roomName } from '../src/lib/shared/rooms.ts';
 import { firstPlanUpdate, readTovholder } from '../src/lib/domain/plan.ts';
 import { Api } from './api.ts';
@@ -81,12 +81,20 @@ export async function createApp(
   const metrics = createMetrics({ processMetrics: opts.processMetrics, defaultLabels: { node: config.nodeId } });
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, databaseSchema: opts.databaseSchema });
   const now = opts.now ?? (() => new Date());
-  let fanout: Fanout;
+  let fanout: Fanout | undefined;
   let counters: Counters;
   try {
-    fanout = await createFanout({ redisUrl: config.redisUrl, nodeId: config.nodeId, maxMessageBytes: config.relay.maxMessageBytes, secret: config.fanoutSecret }, { log, metrics });
-    counters = await createCounters({ redisUrl: config.redisUrl, log });
+    // Nodes share Redis channels and counters only with the nodes of their own
+    // store: a namespace kept in the store itself (created by the first node),
+    // so deployments — or test runs — sharing one Redis never meet.
+    const namespace = config.redisUrl ? await store.secret('redis-namespace', () => randomBytes(8).toString('hex')) : undefined;
+    fanout = await createFanout(
+      { redisUrl: config.redisUrl, nodeId: config.nodeId, maxMessageBytes: config.relay.maxMessageBytes, secret: config.fanoutSecret, namespace },
+      { log, metrics }
+    );
+    counters = await createCounters({ redisUrl: config.redisUrl, namespace, log });
   } catch (err) {
+    await fanout?.close();
     await store.close();
     throw err;
   }

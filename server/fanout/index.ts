@@ -19,6 +19,8 @@ export interface FanoutConfig {
   maxMessageBytes: number;
   /** FANOUT_SECRET: sign and verify every Redis message with HMAC-SHA256 (redis.ts). */
   secret?: string | null;
+  /** Channel namespace: nodes meet only within it (one per store; see app.ts). */
+  namespace?: string;
 }
 
 export async function createFanout(config: FanoutConfig, deps: { log?: Logger; metrics?: Metrics } = {}): Promise<Fanout> {
@@ -31,6 +33,7 @@ export async function createFanout(config: FanoutConfig, deps: { log?: Logger; m
     nodeId: config.nodeId,
     maxFrameBytes: config.maxMessageBytes + FRAME_OVERHEAD_BYTES,
     secret: config.secret ?? null,
+    namespace: config.namespace,
     log: deps.log,
     metrics: deps.metrics
   });

@@ -27,7 +27,6 @@ import {
   encodeHeadFrame,
   encodeUpdateFrame,
   outgoingControl,
-  roomChannel
 } from './frame.ts';
 import { Listeners } from './listeners.ts';
 import type { CommittedUpdate, ControlHandler, ControlMessage, ControlOrigin, Fanout, RoomHandler } from './types.ts';
@@ -46,6 +45,11 @@ export interface RedisFanoutOptions {
    * client that can reach Redis but not the secret cannot inject anything.
    */
   secret?: string | null;
+  /**
+   * Channels are `fp:<namespace>:room:<room>` and `fp:<namespace>:control`:
+   * only nodes of one deployment (one store) meet; without it `fp:room:…`.
+   */
+  namespace?: string;
   /** Cap of the reconnect backoff (ms); attempts start at 50 ms and double up to it. */
   reconnectMaxMs?: number;
   connectTimeoutMs?: number;
@@ -64,6 +68,7 @@ const DEFAULT_MAX_PENDING_CONTROL = 10_000;
 /** How long a room's first load waits for its subscription to be confirmed. */
 const SUBSCRIBE_WAIT_MS = 1000;
 const TAG_BYTES = 32;
+const NAMESPACE_PATTERN = /^[A-Za-z0-9_-]{1,40}$/;
 
 /** Exponential backoff with jitter, capped; never gives up (a node without Redis serves its own sockets and keeps trying). */
 export function reconnectDelay(retries: number, maxMs: number): number {
@@ -90,6 +95,9 @@ export class RedisFanout implements Fanout {
    * sockets: a revocation lost here would leave sockets open on other nodes.
    */
   #pendingControl: string[] = [];
+  /** Channel names: `fp:` or, with a namespace, `fp:<namespace>:` (deployments sharing one Redis never meet). */
+  readonly #roomPrefix: string;
+  readonly #controlChannel: string;
   #subReadyOnce = false;
   #subConnected = false;
   #pubLost = false;
@@ -98,6 +106,9 @@ export class RedisFanout implements Fanout {
   private constructor(opts: RedisFanoutOptions) {
     if (!NODE_ID_PATTERN.test(opts.nodeId)) throw new Error(`NODE_ID must match ${NODE_ID_PATTERN}, got "${opts.nodeId}"`);
     this.nodeId = opts.nodeId;
+    if (opts.namespace !== undefined && !NAMESPACE_PATTERN.test(opts.namespace)) throw new Error(`fan-out namespace must match ${NAMESPACE_PATTERN}`);
+    this.#roomPrefix = opts.namespace ? `fp:${opts.namespace}:room:` : ROOM_CHANNEL_PREFIX;
+    this.#controlChannel = opts.namespace ? `fp:${opts.namespace}:control` : CONTROL_CHANNEL;
     this.#o = { now: Date.now, ...opts };
     this.#log = (opts.log ?? silentLogger).child({ component: code('fanout'), nodeId: id(opts.nodeId) });
     this.#control = new Listeners(this.#log, 'control');
@@ -122,7 +133,7 @@ export class RedisFanout implements Fanout {
     const f = new RedisFanout(opts);
     try {
       await Promise.all([f.#pub.connect(), f.#sub.connect()]);
-      await f.#sub.subscribe(CONTROL_CHANNEL, f.#onControlMessage, true);
+      await f.#sub.subscribe(f.#controlChannel, f.#onControlMessage, true);
     } catch (err) {
       await f.close();
       throw err;
@@ -137,13 +148,13 @@ export class RedisFanout implements Fanout {
   publishUpdate(u: CommittedUpdate): void {
     if (this.#closed) return;
     const frame = encodeUpdateFrame(this.nodeId, u, this.#o.now());
-    this.#publish(roomChannel(u.room), frame, 'update', () => this.#rememberUnpublished(u.room, u.seq));
+    this.#publish(this.#roomChannel(u.room), frame, 'update', () => this.#rememberUnpublished(u.room, u.seq));
   }
 
   publishAwareness(room: string, data: Uint8Array): void {
     if (this.#closed) return;
     // Presence lost in an outage is not worth replaying: the next awareness update (≤ 30 s) replaces it.
-    this.#publish(roomChannel(room), encodeAwarenessFrame(this.nodeId, room, data, this.#o.now()), 'awareness');
+    this.#publish(this.#roomChannel(room), encodeAwarenessFrame(this.nodeId, room, data, this.#o.now()), 'awareness');
   }
 
   subscribeRoom(room: string, handler: RoomHandler): Promise<void> {
@@ -160,7 +171,7 @@ export class RedisFanout implements Fanout {
 
   unsubscribeRoom(room: string): void {
     if (this.#closed || !this.#rooms.delete(room)) return;
-    this.#sub.unsubscribe(roomChannel(room), this.#onRoomMessage, true).catch((err: unknown) => {
+    this.#sub.unsubscribe(this.#roomChannel(room), this.#onRoomMessage, true).catch((err: unknown) => {
       this.#log.warn('fanout.unsubscribe_failed', { room: id(room), ...errorFields(err) });
     });
   }
@@ -178,7 +189,7 @@ export class RedisFanout implements Fanout {
   #publishControlFrame(frame: string) {
     // Behind ones still waiting, so the other nodes see control messages in order.
     if (this.#pendingControl.length > 0) this.#keepControl(frame);
-    else this.#publish(CONTROL_CHANNEL, frame, 'control', () => this.#keepControl(frame));
+    else this.#publish(this.#controlChannel, frame, 'control', () => this.#keepControl(frame));
   }
 
   #keepControl(frame: string) {
@@ -241,7 +252,7 @@ export class RedisFanout implements Fanout {
 
   #refuseUnsigned(channel: string, bytes: number) {
     this.#o.metrics?.fanoutRejected.inc({ reason: 'signature' });
-    this.#log.warn('fanout.signature_rejected', { channel: id(channel.startsWith(ROOM_CHANNEL_PREFIX) ? 'room' : 'control'), bytes });
+    this.#log.warn('fanout.signature_rejected', { channel: id(channel.startsWith(this.#roomPrefix) ? 'room' : 'control'), bytes });
   }
 
   #publish(channel: string, message: Uint8Array | string, kind: 'update' | 'awareness' | 'control', onFail?: () => void) {
@@ -269,10 +280,14 @@ export class RedisFanout implements Fanout {
     }
   }
 
+  #roomChannel(room: string): string {
+    return this.#roomPrefix + room;
+  }
+
   #subscribe(room: string): Promise<void> {
     // One listener function for every room channel: node-redis keeps listeners in a Set, so a
     // subscription issued twice (a retry after a reconnect) still delivers each message once.
-    return this.#sub.subscribe(roomChannel(room), this.#onRoomMessage, true).catch((err: unknown) => {
+    return this.#sub.subscribe(this.#roomChannel(room), this.#onRoomMessage, true).catch((err: unknown) => {
       // The subscription is retried when the subscriber is ready again (#onSubscriberReady).
       this.#log.warn('fanout.subscribe_failed', { room: id(room), ...errorFields(err) });
     });
@@ -313,7 +328,7 @@ export class RedisFanout implements Fanout {
     const heads = [...this.#unpublished];
     this.#unpublished.clear();
     for (const [room, seq] of heads) {
-      this.#publish(roomChannel(room), encodeHeadFrame(this.nodeId, room, seq, this.#o.now()), 'update', () => this.#rememberUnpublished(room, seq));
+      this.#publish(this.#roomChannel(room), encodeHeadFrame(this.nodeId, room, seq, this.#o.now()), 'update', () => this.#rememberUnpublished(room, seq));
     }
     if (heads.length) this.#log.info('fanout.heads_announced', { rooms: heads.length });
   }
@@ -333,9 +348,9 @@ export class RedisFanout implements Fanout {
     // flight when the connection dropped was rejected, so it is issued again (the Set of
     // listeners keeps this idempotent).
     const active = this.#sub.getPubSubListeners('CHANNELS');
-    const missing = [...this.#rooms.keys()].filter((room) => !active.has(roomChannel(room)));
-    const resubscribes = missing.map((room) => this.#sub.subscribe(roomChannel(room), this.#onRoomMessage, true));
-    if (!active.has(CONTROL_CHANNEL)) resubscribes.push(this.#sub.subscribe(CONTROL_CHANNEL, this.#onControlMessage, true));
+    const missing = [...this.#rooms.keys()].filter((room) => !active.has(this.#roomChannel(room)));
+    const resubscribes = missing.map((room) => this.#sub.subscribe(this.#roomChannel(room), this.#onRoomMessage, true));
+    if (!active.has(this.#controlChannel)) resubscribes.push(this.#sub.subscribe(this.#controlChannel, this.#onControlMessage, true));
     const failed = (await Promise.allSettled(resubscribes)).filter((r) => r.status === 'rejected').length;
     if (this.#closed) return;
     if (failed) {
@@ -351,8 +366,8 @@ export class RedisFanout implements Fanout {
   readonly #onRoomMessage = (message: Buffer, channel: Buffer): void => {
     if (this.#closed) return;
     const name = channel.toString('latin1');
-    if (!name.startsWith(ROOM_CHANNEL_PREFIX)) return;
-    const room = name.slice(ROOM_CHANNEL_PREFIX.length);
+    if (!name.startsWith(this.#roomPrefix)) return;
+    const room = name.slice(this.#roomPrefix.length);
     const handler = this.#rooms.get(room);
     if (!handler) return;
     const body = this.#verified(name, message);
@@ -375,8 +390,8 @@ export class RedisFanout implements Fanout {
 
   readonly #onControlMessage = (message: Buffer): void => {
     if (this.#closed) return;
-    const body = this.#verified(CONTROL_CHANNEL, message);
-    if (!body) return this.#refuseUnsigned(CONTROL_CHANNEL, message.byteLength);
+    const body = this.#verified(this.#controlChannel, message);
+    if (!body) return this.#refuseUnsigned(this.#controlChannel, message.byteLength);
     const decoded = decodeControl(body.toString('utf8'));
     if (!decoded.ok) {
       this.#o.metrics?.fanoutRejected.inc({ reason: `control_${decoded.reason}` });

@@ -7,8 +7,8 @@ import type { Counters } from './types.ts';
 export type { Counters } from './types.ts';
 export { TokenBucket } from './token-bucket.ts';
 
-export async function createCounters(config: { redisUrl: string | null; log?: Logger }): Promise<Counters> {
+export async function createCounters(config: { redisUrl: string | null; namespace?: string; log?: Logger }): Promise<Counters> {
   if (!config.redisUrl) return new LocalCounters();
   const { RedisCounters } = await import('./redis.ts');
-  return RedisCounters.connect(config.redisUrl, config.log);
+  return RedisCounters.connect(config.redisUrl, config.log, config.namespace);
 }

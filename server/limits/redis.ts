@@ -33,17 +33,20 @@ end
 return {sum, 0}
 `;
 
-const hashKey = (key: string) => `fp:limit:${createHash('sha256').update(key).digest('base64url').slice(0, 32)}`;
+const hashKey = (namespace: string, key: string) => `fp:${namespace ? `${namespace}:` : ''}limit:${createHash('sha256').update(key).digest('base64url').slice(0, 32)}`;
 
 export class RedisCounters implements Counters {
   readonly kind = 'redis';
   readonly #client: Client;
   readonly #fallback = new LocalCounters();
   readonly #log: Logger;
+  /** keys are `fp:<namespace>:limit:…`: only the nodes of one deployment share counters */
+  readonly #namespace: string;
   #warnedAt = 0;
 
-  private constructor(url: string, log: Logger) {
+  private constructor(url: string, log: Logger, namespace: string) {
     this.#log = log;
+    this.#namespace = namespace;
     this.#client = createClient({
       url,
       name: 'fp-limits',
@@ -54,15 +57,15 @@ export class RedisCounters implements Counters {
     this.#client.on('error', () => {});
   }
 
-  static async connect(url: string, log: Logger = silentLogger): Promise<RedisCounters> {
-    const counters = new RedisCounters(url, log);
+  static async connect(url: string, log: Logger = silentLogger, namespace = ''): Promise<RedisCounters> {
+    const counters = new RedisCounters(url, log, namespace);
     await counters.#client.connect();
     return counters;
   }
 
   async #run(key: string, now: number, windowMs: number, n: number, max: number): Promise<[number, boolean]> {
     const reply = (await this.#client.eval(SCRIPT, {
-      keys: [hashKey(key)],
+      keys: [hashKey(this.#namespace, key)],
       arguments: [String(now), String(windowMs), String(n), String(max), `${now}:${randomBytes(6).toString('hex')}`]
     })) as [number, number];
     return [Number(reply[0]), Number(reply[1]) === 1];
@@ -106,7 +109,7 @@ export class RedisCounters implements Counters {
   async clear(key: string): Promise<void> {
     await this.#fallback.clear(key);
     try {
-      await this.#client.del(hashKey(key));
+      await this.#client.del(hashKey(this.#namespace, key));
     } catch (err) {
       this.#failed(err);
     }

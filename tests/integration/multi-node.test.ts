@@ -21,7 +21,7 @@ describe.skipIf(!multiNodeEnv)('three nodes on one PostgreSQL + Redis', () => {
     // Without the per-username delay the shared login limit is reached in a second.
     cluster = await Cluster.start(3, { LOGIN_DELAY_AFTER: '1000' });
     [A, B, C] = cluster.nodes.map((n) => n.url);
-  }, 60_000);
+  }, 120_000);
   afterEach(() => clients.closeAll());
   afterAll(async () => {
     clients.closeAll();
