@@ -25,8 +25,9 @@ export async function startServer(opts: { dataDir?: string; env?: Record<string,
     child = spawn(process.execPath, ['server/index.ts'], {
       // Each spec's server on a SQLite file of its own: the PostgreSQL store is covered by the
       // contract suite and the integration tests (one schema per server); here, a shared
-      // DATABASE_URL would make every spec's server share one database.
-      env: { ...process.env, DATABASE_URL: '', DEMO: '1', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ...opts.env },
+      // DATABASE_URL would make every spec's server share one database; each
+      // spec's server is one embedded node (the integration tests cover several).
+      env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', DEMO: '1', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe']
     });
     let output = '';
