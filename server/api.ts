@@ -28,6 +28,7 @@ import { LocalCounters } from './limits/local.ts';
 import type { Counters } from './limits/types.ts';
 import type { OidcSignIn } from './identity/oidc.ts';
 import type { Administration } from './admin.ts';
+import { parseDeviceId, type DeviceService } from './devices.ts';
 import type { AuthMethods } from '../src/lib/shared/api-types.ts';
 
 /** The cookie that binds a started OpenID Connect sign-in to this browser (SameSite=Lax: the provider's redirect back is cross-site). */
@@ -78,6 +79,8 @@ export interface ApiDeps {
   /** The app's public origin for a request (ORIGIN, else the request's). */
   publicOrigin(request: Request): string;
   admin: Administration;
+  /** devices, their keys and lost reports (DESIGN §13) */
+  devices: DeviceService;
 }
 
 const CONSENT_EVENTS = ['consent-recorded', 'consent-revoked', 'consent-refused'];
@@ -157,6 +160,15 @@ export class Api {
     this.#route('POST', '/api/admin/districts', (c) => this.#admin(c, async (actor) => admin.saveDistrict(actor, await this.#body(c.request), true), 201));
     this.#route('PATCH', '/api/admin/districts', (c) => this.#admin(c, async (actor) => admin.saveDistrict(actor, await this.#body(c.request), false)));
     this.#route('GET', '/api/admin/audit', (c) => this.#admin(c, () => admin.auditLog()));
+    const devices = this.#d.devices;
+    this.#route('GET', '/api/admin/devices', (c) => this.#admin(c, () => devices.all()));
+    this.#route('POST', '/api/admin/users/:userId/devices/:id/lost', (c) => this.#admin(c, (actor) => devices.reportLost(actor, c.params.userId, c.params.id)));
+    this.#route('POST', '/api/device/key', (c) => this.#deviceKey(c));
+    this.#route('GET', '/api/devices', async (c) => json(200, await devices.mine(await this.#session(c.request))));
+    this.#route('POST', '/api/devices/:id/lost', async (c) => {
+      const { user } = await this.#session(c.request);
+      return json(200, await devices.reportLost(user, user.id, c.params.id));
+    });
     this.#route('POST', '/api/auth/logout', (c) => this.#logout(c));
     this.#route('GET', '/api/me', (c) => this.#me(c));
     this.#route('GET', '/api/manifest', (c) => this.#manifest(c));
@@ -307,6 +319,13 @@ export class Api {
   }
 
   /** An administration route: admins only (403 for everyone else), the answer as JSON. */
+  /** POST /api/device/key { deviceId, name? }: a lost device hears so even without a session (it wipes). */
+  async #deviceKey(c: Ctx) {
+    const body = await this.#body(c.request);
+    await this.#d.devices.refuseLost(parseDeviceId(body.deviceId));
+    return json(200, await this.#d.devices.key(await this.#session(c.request), body));
+  }
+
   async #admin(c: Ctx, run: (actor: UserRow) => Promise<unknown>, status = 200) {
     const { user } = await this.#session(c.request);
     if (user.role !== 'admin') throw new HttpError(403, 'admins_only');

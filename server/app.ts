@@ -23,6 +23,7 @@ import type { FamilyRow, Store } from './store/types.ts';
 import { Summariser } from './summaries.ts';
 import { OverviewService } from './overview.ts';
 import { Administration } from './admin.ts';
+import { DeviceService } from './devices.ts';
 import { OidcSignIn, type ProviderSettings } from './identity/oidc.ts';
 import type { LocalIdp } from './identity/local-idp.ts';
 import { HistoryService } from './history.ts';
@@ -209,6 +210,8 @@ export async function createApp(
     accessChanged
   });
 
+  const devices = new DeviceService({ store, endSession: (hash) => auth.logout(hash), leaseDays: config.leaseDays, now });
+
   const api = new Api({
     store,
     auth,
@@ -219,6 +222,7 @@ export async function createApp(
     passwordLogin: config.passwordLogin,
     oidc,
     admin,
+    devices,
     publicOrigin: (request) => config.origin ?? new URL(request.url).origin,
     events: (session, signal) => events.open(session, signal),
     originAllowed: (origin, request) => originOk(origin, new URL(request.url).origin),

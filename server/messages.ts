@@ -1,6 +1,12 @@
 // Danish error messages of the HTTP API ({ error, message }); the code is stable, the text is for people.
 export const errorMessages = {
   not_found: 'Findes ikke, eller du har ikke adgang.',
+  device_id: 'Enheden skal angive sit id (8–64 tegn: bogstaver, tal og bindestreger).',
+  device_name: 'Enhedens navn må højst være 80 tegn.',
+  device_lost: 'Enheden er meldt bortkommet. Familiens oplysninger på enheden kan ikke længere læses og slettes nu.',
+  device_mismatch: 'Dette login hører til en anden enhed. Log ind igen på denne enhed.',
+  device_not_found: 'Enheden findes ikke.',
+  device_already_lost: 'Enheden er allerede meldt bortkommet.',
   method_not_allowed: 'Metoden er ikke tilladt her.',
   internal: 'Der skete en fejl på serveren. Prøv igen.',
   not_ready: 'Serveren er ikke klar lige nu (database eller Redis kan ikke nås). Prøv igen om lidt.',

@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { Role } from '../../src/lib/shared/access.ts';
 import type { Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toFamily } from './rows.ts';
+import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily } from './rows.ts';
 import type {
   AccessGroup,
   AuditEntry,
@@ -22,6 +22,7 @@ import type {
   OverviewFamilyRow,
   PlanSummaryRow,
   SessionRow,
+  DeviceRow,
   Store,
   StoredUpdate,
   TeamRow,
@@ -36,6 +37,21 @@ const USER_COLUMNS = `u.id, u.username, u.name, u.role, u.sector, u.password_has
   FROM users u LEFT JOIN user_teams t ON t.user_id = u.id`;
 
 const SQL = {
+  // devices (DESIGN §13)
+  registerDevice: `INSERT INTO devices (user_id, device_id, name, wrap_key, created_at, last_seen_at, lease_until)
+    VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id, device_id) DO NOTHING`,
+  deviceWithKey: `SELECT user_id, device_id, name, created_at, last_seen_at, lease_until, lost_at, lost_by, wiped_at, wrap_key FROM devices WHERE user_id = $1 AND device_id = $2`,
+  touchDevice: `UPDATE devices SET name = $3, last_seen_at = $4, lease_until = $5
+    WHERE user_id = $1 AND device_id = $2 AND lost_at IS NULL`,
+  devicesOfUser: `SELECT user_id, device_id, name, created_at, last_seen_at, lease_until, lost_at, lost_by, wiped_at FROM devices WHERE user_id = $1 ORDER BY last_seen_at DESC, device_id`,
+  listDevices: `SELECT user_id, device_id, name, created_at, last_seen_at, lease_until, lost_at, lost_by, wiped_at FROM devices ORDER BY last_seen_at DESC, user_id, device_id`,
+  markDeviceLost: `UPDATE devices SET lost_at = $3, lost_by = $4 WHERE user_id = $1 AND device_id = $2 AND lost_at IS NULL`,
+  deviceIdLost: `SELECT 1 AS lost FROM devices WHERE device_id = $1 AND lost_at IS NOT NULL LIMIT 1`,
+  markDeviceWiped: `UPDATE devices SET wiped_at = $2 WHERE device_id = $1 AND lost_at IS NOT NULL AND wiped_at IS NULL`,
+  bindSessionDevice: `INSERT INTO device_sessions (session_hash, user_id, device_id) VALUES ($1, $2, $3)
+    ON CONFLICT (session_hash) DO NOTHING`,
+  deviceOfSession: `SELECT device_id FROM device_sessions WHERE session_hash = $1`,
+  sessionsOfDevice: `SELECT session_hash FROM device_sessions WHERE user_id = $1 AND device_id = $2`,
   upsertTeam: `INSERT INTO teams (id, name, district, cluster) VALUES ($1, $2, $3, $4)
     ON CONFLICT (id) DO UPDATE SET name = excluded.name, district = excluded.district, cluster = excluded.cluster`,
   listTeams: `SELECT id, name, district, cluster FROM teams ORDER BY name`,
@@ -383,6 +399,52 @@ export class PostgresStore implements Store {
 
   async deleteSessionsOfUser(userId: string) {
     return (await this.#rows('deleteSessionsOfUser', [userId])).map((r) => str(r.id_hash));
+  }
+
+  // ---- devices ---------------------------------------------------------------------
+
+  async registerDevice(row: DeviceRow & { wrapKey: string }) {
+    await this.#q('registerDevice', [row.userId, row.deviceId, row.name, row.wrapKey, row.createdAt, row.lastSeenAt, row.leaseUntil]);
+    const [r] = await this.#rows('deviceWithKey', [row.userId, row.deviceId]);
+    if (!r) throw new Error('device not stored');
+    return { ...toDevice(r), wrapKey: str(r.wrap_key) };
+  }
+
+  async touchDevice(userId: string, deviceId: string, name: string, lastSeenAt: string, leaseUntil: string) {
+    await this.#q('touchDevice', [userId, deviceId, name, lastSeenAt, leaseUntil]);
+  }
+
+  async devicesOfUser(userId: string) {
+    return (await this.#rows('devicesOfUser', [userId])).map(toDevice);
+  }
+
+  async listDevices() {
+    return (await this.#rows('listDevices')).map(toDevice);
+  }
+
+  async markDeviceLost(userId: string, deviceId: string, at: string, by: string) {
+    return ((await this.#q('markDeviceLost', [userId, deviceId, at, by])).rowCount ?? 0) > 0;
+  }
+
+  async deviceIdLost(deviceId: string) {
+    return (await this.#rows('deviceIdLost', [deviceId])).length > 0;
+  }
+
+  async markDeviceWiped(deviceId: string, at: string) {
+    await this.#q('markDeviceWiped', [deviceId, at]);
+  }
+
+  async bindSessionDevice(sessionHash: string, userId: string, deviceId: string) {
+    await this.#q('bindSessionDevice', [sessionHash, userId, deviceId]);
+  }
+
+  async deviceOfSession(sessionHash: string) {
+    const [r] = await this.#rows('deviceOfSession', [sessionHash]);
+    return r ? str(r.device_id) : undefined;
+  }
+
+  async sessionsOfDevice(userId: string, deviceId: string) {
+    return (await this.#rows('sessionsOfDevice', [userId, deviceId])).map((r) => str(r.session_hash));
   }
 
   async createLoginAttempt(a: LoginAttemptRow) {

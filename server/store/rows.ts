@@ -1,7 +1,7 @@
 // Row mappers shared by both stores: their tables have the same columns.
 import type { Part, Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent, ConsentMethod } from '../../src/lib/shared/api-types.ts';
-import type { AccessGroup, AuditRow, FamilyRow } from './types.ts';
+import type { AccessGroup, AuditRow, DeviceRow, FamilyRow } from './types.ts';
 
 type Row = Record<string, unknown>;
 
@@ -72,5 +72,19 @@ export function toAuditRow(r: Row): AuditRow {
     detail: strOrNull(r.detail),
     deviceId: strOrNull(r.device_id),
     userName: strOrNull(r.user_name)
+  };
+}
+
+export function toDevice(r: Row): DeviceRow {
+  return {
+    userId: str(r.user_id),
+    deviceId: str(r.device_id),
+    name: str(r.name),
+    createdAt: str(r.created_at),
+    lastSeenAt: str(r.last_seen_at),
+    leaseUntil: str(r.lease_until),
+    lostAt: strOrNull(r.lost_at),
+    lostBy: strOrNull(r.lost_by),
+    wipedAt: strOrNull(r.wiped_at)
   };
 }

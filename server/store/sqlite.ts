@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import type { Role } from '../../src/lib/shared/access.ts';
 import type { Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toFamily } from './rows.ts';
+import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily } from './rows.ts';
 import type {
   AccessGroup,
   AuditEntry,
@@ -20,6 +20,7 @@ import type {
   OverviewFamilyRow,
   PlanSummaryRow,
   SessionRow,
+  DeviceRow,
   Store,
   StoredUpdate,
   TeamRow,
@@ -153,7 +154,37 @@ INSERT OR IGNORE INTO districts (name, cluster)
 INSERT OR IGNORE INTO districts (name, cluster) SELECT district, cluster FROM teams;
 `;
 
+// Devices (DESIGN §13): the same tables as postgres/migrations/010-devices.sql.
+const DEVICE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS devices (
+  user_id TEXT NOT NULL REFERENCES users(id), device_id TEXT NOT NULL, name TEXT NOT NULL,
+  wrap_key TEXT NOT NULL, created_at TEXT NOT NULL, last_seen_at TEXT NOT NULL, lease_until TEXT NOT NULL,
+  lost_at TEXT, lost_by TEXT, wiped_at TEXT,
+  PRIMARY KEY (user_id, device_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS devices_device ON devices(device_id);
+CREATE TABLE IF NOT EXISTS device_sessions (
+  session_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, device_id TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS device_sessions_device ON device_sessions(user_id, device_id);
+`;
+
 const SQL = {
+  // devices (DESIGN §13)
+  registerDevice: `INSERT INTO devices (user_id, device_id, name, wrap_key, created_at, last_seen_at, lease_until)
+    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, device_id) DO NOTHING`,
+  deviceWithKey: `SELECT user_id, device_id, name, created_at, last_seen_at, lease_until, lost_at, lost_by, wiped_at, wrap_key FROM devices WHERE user_id = ? AND device_id = ?`,
+  touchDevice: `UPDATE devices SET name = ?, last_seen_at = ?, lease_until = ?
+    WHERE user_id = ? AND device_id = ? AND lost_at IS NULL`,
+  devicesOfUser: `SELECT user_id, device_id, name, created_at, last_seen_at, lease_until, lost_at, lost_by, wiped_at FROM devices WHERE user_id = ? ORDER BY last_seen_at DESC, device_id`,
+  listDevices: `SELECT user_id, device_id, name, created_at, last_seen_at, lease_until, lost_at, lost_by, wiped_at FROM devices ORDER BY last_seen_at DESC, user_id, device_id`,
+  markDeviceLost: `UPDATE devices SET lost_at = ?, lost_by = ? WHERE user_id = ? AND device_id = ? AND lost_at IS NULL`,
+  deviceIdLost: `SELECT 1 AS lost FROM devices WHERE device_id = ? AND lost_at IS NOT NULL LIMIT 1`,
+  markDeviceWiped: `UPDATE devices SET wiped_at = ? WHERE device_id = ? AND lost_at IS NOT NULL AND wiped_at IS NULL`,
+  bindSessionDevice: `INSERT INTO device_sessions (session_hash, user_id, device_id) VALUES (?, ?, ?)
+    ON CONFLICT (session_hash) DO NOTHING`,
+  deviceOfSession: `SELECT device_id FROM device_sessions WHERE session_hash = ?`,
+  sessionsOfDevice: `SELECT session_hash FROM device_sessions WHERE user_id = ? AND device_id = ?`,
   upsertTeam: `INSERT INTO teams (id, name, district, cluster) VALUES (?, ?, ?, ?)
     ON CONFLICT(id) DO UPDATE SET name = excluded.name, district = excluded.district, cluster = excluded.cluster`,
   listTeams: `SELECT id, name, district, cluster FROM teams ORDER BY name`,
@@ -286,6 +317,7 @@ export class SqliteStore implements Store {
     this.#db.exec(OVERVIEW_SCHEMA);
     this.#db.exec(DISTRICT_SCHEMA);
     this.#db.exec(IDENTITY_SCHEMA);
+    this.#db.exec(DEVICE_SCHEMA);
   }
 
   /** Adds columns that a data file from an earlier release lacks. */
@@ -455,6 +487,55 @@ export class SqliteStore implements Store {
     return this.#stmt('deleteSessionsOfUser')
       .all(userId)
       .map((r) => str(r.id_hash));
+  }
+
+  // ---- devices ---------------------------------------------------------------------
+
+  async registerDevice(row: DeviceRow & { wrapKey: string }) {
+    this.#stmt('registerDevice').run(row.userId, row.deviceId, row.name, row.wrapKey, row.createdAt, row.lastSeenAt, row.leaseUntil);
+    const r = this.#stmt('deviceWithKey').get(row.userId, row.deviceId);
+    if (!r) throw new Error('device not stored');
+    return { ...toDevice(r), wrapKey: str(r.wrap_key) };
+  }
+
+  async touchDevice(userId: string, deviceId: string, name: string, lastSeenAt: string, leaseUntil: string) {
+    // Placeholders in textual order: SET name, last_seen_at, lease_until, then WHERE user_id, device_id.
+    this.#stmt('touchDevice').run(name, lastSeenAt, leaseUntil, userId, deviceId);
+  }
+
+  async devicesOfUser(userId: string) {
+    return this.#stmt('devicesOfUser').all(userId).map(toDevice);
+  }
+
+  async listDevices() {
+    return this.#stmt('listDevices').all().map(toDevice);
+  }
+
+  async markDeviceLost(userId: string, deviceId: string, at: string, by: string) {
+    return Number(this.#stmt('markDeviceLost').run(at, by, userId, deviceId).changes) > 0;
+  }
+
+  async deviceIdLost(deviceId: string) {
+    return this.#stmt('deviceIdLost').get(deviceId) !== undefined;
+  }
+
+  async markDeviceWiped(deviceId: string, at: string) {
+    this.#stmt('markDeviceWiped').run(at, deviceId);
+  }
+
+  async bindSessionDevice(sessionHash: string, userId: string, deviceId: string) {
+    this.#stmt('bindSessionDevice').run(sessionHash, userId, deviceId);
+  }
+
+  async deviceOfSession(sessionHash: string) {
+    const r = this.#stmt('deviceOfSession').get(sessionHash);
+    return r ? str(r.device_id) : undefined;
+  }
+
+  async sessionsOfDevice(userId: string, deviceId: string) {
+    return this.#stmt('sessionsOfDevice')
+      .all(userId, deviceId)
+      .map((r) => str(r.session_hash));
   }
 
   async createLoginAttempt(a: LoginAttemptRow) {

@@ -63,6 +63,27 @@ export interface SessionRow {
   expiresAt: string;
 }
 
+/**
+ * A device a user signed in on (DESIGN §13), keyed by user and the device's
+ * own random id: a shared tablet has one row per user. `wrapKey` is the
+ * server-held key that wraps the device's data key; it is handed out only to
+ * a signed-in session of that user on that device, never once it is lost.
+ */
+export interface DeviceRow {
+  userId: string;
+  deviceId: string;
+  name: string;
+  createdAt: string;
+  lastSeenAt: string;
+  /** the device may keep its data key unlocked until then without contact */
+  leaseUntil: string;
+  /** reported lost (by the user or an admin): no key again, and the device wipes at its next contact */
+  lostAt: string | null;
+  lostBy: string | null;
+  /** when the device, after being reported lost, told the server it had wiped */
+  wipedAt: string | null;
+}
+
 export interface StoredUpdate {
   seq: number;
   data: Uint8Array;
@@ -299,7 +320,28 @@ export interface Exclusive {
   exclusive<T>(name: string, fn: () => Promise<T>, opts?: { wait?: boolean }): Promise<{ ran: true; value: T } | { ran: false }>;
 }
 
-export interface Store extends RoomLog, Identity, Sessions, Families, Consents, AuditLog, Summaries, Exclusive {
+/** Devices and the sessions bound to them (DESIGN §13). */
+export interface Devices {
+  /** Inserts the device unless the user already has it; either way resolves with the stored row and its key. */
+  registerDevice(row: DeviceRow & { wrapKey: string }): Promise<DeviceRow & { wrapKey: string }>;
+  /** A contact: the name the device gives, when it was seen, its renewed lease. Never changes a lost device. */
+  touchDevice(userId: string, deviceId: string, name: string, lastSeenAt: string, leaseUntil: string): Promise<void>;
+  devicesOfUser(userId: string): Promise<DeviceRow[]>;
+  listDevices(): Promise<DeviceRow[]>;
+  /** Marks the user's device lost; false when there is no such device or it was lost already. */
+  markDeviceLost(userId: string, deviceId: string, at: string, by: string): Promise<boolean>;
+  /** True when any user's row for this device id was reported lost. */
+  deviceIdLost(deviceId: string): Promise<boolean>;
+  /** The lost device told the server it wiped its data. */
+  markDeviceWiped(deviceId: string, at: string): Promise<void>;
+  /** Binds a session to the device it first asked a key for (once: a later different id is refused by the caller). */
+  bindSessionDevice(sessionHash: string, userId: string, deviceId: string): Promise<void>;
+  deviceOfSession(sessionHash: string): Promise<string | undefined>;
+  /** The hashes of the sessions bound to the user's device. */
+  sessionsOfDevice(userId: string, deviceId: string): Promise<string[]>;
+}
+
+export interface Store extends RoomLog, Identity, Sessions, Devices, Families, Consents, AuditLog, Summaries, Exclusive {
   readonly kind: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }

@@ -188,3 +188,28 @@ export interface AccessLogEntry {
   /** how many openings / edits the line stands for */
   count: number;
 }
+
+/** A device a user signed in on (DESIGN §13), as its user and an admin see it. */
+export interface DeviceInfo {
+  deviceId: string;
+  /** what the device calls itself (browser and platform), set by the device */
+  name: string;
+  createdAt: string;
+  lastSeenAt: string;
+  leaseUntil: string;
+  lostAt: string | null;
+  lostBy: string | null;
+  /** when the lost device confirmed it had wiped its data */
+  wipedAt: string | null;
+  /** the device of the session asking */
+  current?: boolean;
+  /** for the admin's list */
+  userId?: string;
+  userName?: string;
+}
+
+/** POST /api/device/key → the server-held key that unwraps this device's data key (base64url, 32 bytes) and the lease. */
+export interface DeviceKey {
+  key: string;
+  leaseUntil: string;
+}
