@@ -1,6 +1,10 @@
 // The device's local query index and outboxes (Dexie). One database per user,
 // so logging out or a lease lock can drop everything of that user at once.
-// The Y.Docs themselves live in y-indexeddb databases named after their room.
+// The Y.Docs themselves live in sealed databases named after their room
+// (sealed-persistence.ts). What the rows say about a family (names, titles,
+// consent texts) is sealed too (sealed-rows.ts): a stored row keeps in plain
+// only ids, dates, counts and statuses, which the queries and the first paint
+// use, and points to the sealed bundle holding the rest.
 import Dexie, { type EntityTable } from 'dexie';
 import type { Consent, TeamWorker } from '../shared/api-types.ts';
 import type { CaseStatus } from '../shared/plan-terms.ts';
@@ -78,16 +82,38 @@ export interface AccessOutboxRow {
   action: string;
 }
 
+/** The fields of a family row that are sealed (DESIGN §13); the rest stays plain for queries. */
+export const FAMILY_SECRET_FIELDS = ['name', 'district', 'teamName', 'tovholderName', 'search', 'workers', 'ref'] as const;
+export type FamilySecret = Pick<FamilyRow, (typeof FAMILY_SECRET_FIELDS)[number]>;
+/** A family row as stored: plain fields and the id of the bundle that holds its sealed fields. */
+export type StoredFamily = Omit<FamilyRow, (typeof FAMILY_SECRET_FIELDS)[number]> & { bundle: string };
+
+export const ACTION_SECRET_FIELDS = ['title', 'familyName'] as const;
+export type ActionSecret = Pick<ActionRow, (typeof ACTION_SECRET_FIELDS)[number]>;
+export type StoredAction = Omit<ActionRow, (typeof ACTION_SECRET_FIELDS)[number]> & { bundle: string };
+
+/** Sealed fields of several rows (one write, or a merge): `s` opens to { [row key]: secret }. */
+export interface BundleRow {
+  id: string;
+  kind: 'families' | 'actions';
+  s: Uint8Array;
+}
+
+/** A consent waiting in the outbox as stored: what it says is sealed (`s` opens to { payload, error }). */
+export type StoredConsentOutbox = Omit<ConsentOutboxRow, 'payload' | 'error'> & { s: Uint8Array };
+
 export interface MetaRow {
   key: string;
   value: string;
 }
 
 export type LocalDb = Dexie & {
-  families: EntityTable<FamilyRow, 'id'>;
-  actions: EntityTable<ActionRow, 'key'>;
+  families: EntityTable<StoredFamily, 'id'>;
+  actions: EntityTable<StoredAction, 'key'>;
+  bundles: EntityTable<BundleRow, 'id'>;
   rooms: EntityTable<RoomRow, 'room'>;
-  consentOutbox: EntityTable<ConsentOutboxRow, 'localId'>;
+  /** rows from before sealing (plain payload) are read as they are and sealed at the next start */
+  consentOutbox: EntityTable<StoredConsentOutbox | ConsentOutboxRow, 'localId'>;
   accessOutbox: EntityTable<AccessOutboxRow, 'localId'>;
   meta: EntityTable<MetaRow, 'key'>;
 };
@@ -121,5 +147,24 @@ export function openDb(userId: string, indexedDB?: IDBFactory, keyRange?: typeof
           f.tovholderId ??= '';
         })
     );
+  // v3: the rows' family content is sealed in bundles (DESIGN §13). The index
+  // is a cache of the server's list and the plans: its plain rows are dropped
+  // and written again, sealed, at the next sweep.
+  db.version(3)
+    .stores({
+      ...SCHEMA_V1,
+      families: 'id, teamId, nextDue, overdueCount, lastActivity, consentStatus, tovholderId, bundle',
+      actions: 'key, familyId, ownerId, due, status, [ownerId+due], bundle',
+      bundles: 'id, kind'
+    })
+    .upgrade(async (tx) => {
+      await tx.table('families').clear();
+      await tx.table('actions').clear();
+      await tx.table('rooms').toCollection().modify((r: RoomRow) => {
+        // Sync every room again, so its index rows are written sealed.
+        r.syncedSeq = 0;
+        r.lastSynced = '';
+      });
+    });
   return db;
 }

@@ -5,6 +5,7 @@
 import type { FamilySummary, TeamWorker } from '../shared/api-types.ts';
 import { indexedConsentStatus } from '../shared/consent.ts';
 import type { FamilyRow, LocalDb } from './db.ts';
+import { getFamilies, putFamilies, updatePlainFamilies } from './sealed-rows.ts';
 
 /** A family's index row before its plan is read. */
 export function summaryRow(summary: FamilySummary, today: string, lastActivity = ''): FamilyRow {
@@ -56,9 +57,15 @@ export async function indexSummaries(db: LocalDb, summaries: readonly FamilySumm
   // caseload page's own read of the rows. Only the sweep adds family rows
   // (sweeps do not overlap), and the update below sets only the server's
   // fields, so nothing written in between is lost.
-  const existing = await db.families.bulkGet(summaries.map((f) => f.id));
+  const existing = await getFamilies(
+    db,
+    summaries.map((f) => f.id)
+  );
   const added: FamilyRow[] = [];
-  const changed: { key: string; changes: Pick<FamilyRow, 'parts' | 'teamName' | 'consentStatus' | 'workers' | 'openedBySector' | 'ref'> }[] = [];
+  /** only plain fields changed: updated in place */
+  const changed: { key: string; changes: Pick<FamilyRow, 'parts' | 'consentStatus' | 'openedBySector'> }[] = [];
+  /** a sealed field changed too (team renamed, the team's workers, the reference): the row is sealed again */
+  const resealed: FamilyRow[] = [];
   summaries.forEach((f, i) => {
     const row = existing[i];
     if (!row) {
@@ -66,25 +73,16 @@ export async function indexSummaries(db: LocalDb, summaries: readonly FamilySumm
       return;
     }
     const consentStatus = indexedConsentStatus(f.consentUntil, today);
-    if (
-      row.teamName !== f.teamName ||
-      row.consentStatus !== consentStatus ||
-      !sameParts(row.parts, f.parts) ||
-      !sameWorkers(row.workers, f.workers) ||
-      row.openedBySector !== f.openedBySector ||
-      row.ref !== f.ref
-    ) {
-      changed.push({ key: f.id, changes: { parts: f.parts, teamName: f.teamName, consentStatus, workers: f.workers, openedBySector: f.openedBySector, ref: f.ref } });
-    }
+    const sealedChanged = row.teamName !== f.teamName || !sameWorkers(row.workers, f.workers) || row.ref !== f.ref;
+    const plainChanged = row.consentStatus !== consentStatus || !sameParts(row.parts, f.parts) || row.openedBySector !== f.openedBySector;
+    if (sealedChanged) resealed.push({ ...row, parts: f.parts, teamName: f.teamName, consentStatus, workers: f.workers, openedBySector: f.openedBySector, ref: f.ref });
+    else if (plainChanged) changed.push({ key: f.id, changes: { parts: f.parts, consentStatus, openedBySector: f.openedBySector } });
   });
-  if (added.length === 0 && changed.length === 0) return 0;
-  await db.transaction('rw', db.families, db.actions, async () => {
-    if (added.length > 0) {
-      // As writeFamily does for a family without its plan: no action rows.
-      await db.actions.where('familyId').anyOf(added.map((f) => f.id)).delete();
-      await db.families.bulkPut(added);
-    }
-    if (changed.length > 0) await db.families.bulkUpdate(changed);
-  });
-  return added.length + changed.length;
+  if (added.length === 0 && changed.length === 0 && resealed.length === 0) return 0;
+  // As writeFamily does for a family without its plan: no action rows.
+  if (added.length > 0) await putFamilies(db, added, { onlyIfAbsent: true });
+  await updatePlainFamilies(db, changed);
+  // Rare (a team renamed, a colleague joined): a plan indexed in between is indexed again at its next change.
+  if (resealed.length > 0) await putFamilies(db, resealed);
+  return added.length + changed.length + resealed.length;
 }

@@ -6,6 +6,7 @@ import { isOpenAction, overdueActions } from '../domain/today.ts';
 import type { FamilySummary } from '../shared/api-types.ts';
 import type { ActionRow, FamilyRow, LocalDb } from './db.ts';
 import { summaryRow } from './index-summaries.ts';
+import { putFamilies } from './sealed-rows.ts';
 
 export { indexSummaries } from './index-summaries.ts';
 
@@ -51,9 +52,5 @@ export function familyRows(
 }
 
 export async function writeFamily(db: LocalDb, rows: { family: FamilyRow; actions: ActionRow[] }) {
-  await db.transaction('rw', db.families, db.actions, async () => {
-    await db.families.put(rows.family);
-    await db.actions.where('familyId').equals(rows.family.id).delete();
-    await db.actions.bulkPut(rows.actions);
-  });
+  await putFamilies(db, [rows.family], { actions: rows.actions });
 }

@@ -1,9 +1,10 @@
-// Removing a family's data from this device: the rooms' y-indexeddb databases
+// Removing a family's data from this device: the rooms' sealed databases
 // and every index row. Used when access ends (consent withdrawn or expired,
 // team change), when the lease runs out, and at logout.
 import Dexie from 'dexie';
 import { parseRoom } from '../shared/rooms.ts';
 import { dbName, type LocalDb } from './db.ts';
+import { deleteFamilies } from './sealed-rows.ts';
 
 function deleteDatabase(name: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -35,10 +36,9 @@ export async function purgeRooms(db: LocalDb, rooms: readonly string[]): Promise
   }
   for (const id of families) {
     // Without the plan no journal of the family stays either.
-    const { journals, hadFamily } = await db.transaction('rw', db.families, db.actions, db.rooms, async () => {
+    const { journals, hadFamily } = await db.transaction('rw', db.families, db.actions, db.bundles, db.rooms, async () => {
       const hadFamily = (await db.families.get(id)) !== undefined;
-      await db.families.delete(id);
-      await db.actions.where('familyId').equals(id).delete();
+      await deleteFamilies(db, [id]);
       const keys = await db.rooms.where('familyId').equals(id).primaryKeys();
       await db.rooms.bulkDelete(keys);
       return { journals: keys, hadFamily };

@@ -1,30 +1,35 @@
-// A plain copy of what a plan's screen shows, kept beside the room's Yjs
-// updates in its own y-indexeddb database (the `custom` store, which
-// y-indexeddb leaves to its users). A large plan's first screen is painted
-// from it before the Y.Doc is decoded (DESIGN §9: first paint ≤ 50 ms); the
-// document replaces it a moment later.
+// A copy of what a plan's screen shows, kept beside the room's sealed Yjs
+// updates in its own database (the `custom` store, sealed-persistence.ts). A
+// large plan's first screen is painted from it before the Y.Doc is decoded
+// (DESIGN §9: first paint ≤ 50 ms); the document replaces it a moment later.
+// Like the updates it is sealed under the device's data key (DESIGN §13).
 //
 // The copy names the last update record it reflects, and is used only when
-// every record written after it is empty (y-indexeddb writes one empty record
-// each time the room is opened): then it shows exactly what the document
-// holds. Any real change stored since (a background sync, another tab)
-// makes it unusable until the screen writes a new one. Purging the room
+// every record written after it is empty: then it shows exactly what the
+// document holds. Any real change stored since (a background sync, another
+// tab) makes it unusable until the screen writes a new one; merging the
+// records moves the mark along (sealed-persistence.ts). Purging the room
 // deletes the database and the copy with it.
+import { sealJson, unsealJson } from './device-key.ts';
+import { isPlainRecord, openRecord, roomWritesSettled, VIEW_KEY } from './sealed-persistence.ts';
 
 const UPDATES = 'updates';
 /** where the copy lives in the room's database, under VIEW_SNAPSHOT_KEY (exported for the benchmark, which removes it) */
 export const VIEW_SNAPSHOT_STORE = 'custom';
-export const VIEW_SNAPSHOT_KEY = 'fp-view';
+export const VIEW_SNAPSHOT_KEY = VIEW_KEY;
 const CUSTOM = VIEW_SNAPSHOT_STORE;
 const KEY = VIEW_SNAPSHOT_KEY;
-const VERSION = 1;
+const VERSION = 2;
 
-interface Stored<T> {
+interface Stored {
   v: number;
   /** the last key of the updates store when the copy was written */
   key: number;
-  state: T;
+  /** the state, sealed */
+  s: Uint8Array;
 }
+
+const context = (room: string) => `fp-view:${room}`;
 
 function request<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -56,43 +61,53 @@ function openExisting(name: string): Promise<IDBDatabase | null> {
   });
 }
 
-/** An update that adds and deletes nothing: what y-indexeddb stores when a room is opened into an empty Y.Doc. */
+/** An update that adds and deletes nothing (what y-indexeddb stored when a room was opened into an empty Y.Doc). */
 function isEmptyUpdate(u: unknown): boolean {
   return u instanceof Uint8Array && u.byteLength === 2 && u[0] === 0 && u[1] === 0;
 }
 
-function isStored<T>(x: unknown): x is Stored<T> {
-  const s = x as Stored<T> | undefined;
-  return !!s && s.v === VERSION && typeof s.key === 'number' && typeof s.state === 'object' && s.state !== null;
+function isStored(x: unknown): x is Stored {
+  const s = x as Stored | undefined;
+  return !!s && s.v === VERSION && typeof s.key === 'number' && s.s instanceof Uint8Array;
 }
 
 /** The room's copy, or null when there is none or the document has changed since it was written. */
 export async function readViewSnapshot<T>(room: string): Promise<T | null> {
   const db = await openExisting(room);
   if (!db) return null;
+  let saved: Stored;
+  let later: (Uint8Array | { s: Uint8Array })[];
   try {
     const tx = db.transaction([UPDATES, CUSTOM], 'readonly');
-    const saved = await request(tx.objectStore(CUSTOM).get(KEY));
-    if (!isStored<T>(saved)) return null;
-    const later = await request(tx.objectStore(UPDATES).getAll(IDBKeyRange.lowerBound(saved.key, true)));
-    return later.every(isEmptyUpdate) ? saved.state : null;
+    const found = await request(tx.objectStore(CUSTOM).get(KEY));
+    if (!isStored(found)) return null;
+    saved = found;
+    later = await request(tx.objectStore(UPDATES).getAll(IDBKeyRange.lowerBound(saved.key, true)));
   } finally {
     db.close();
   }
+  if (later.some(isPlainRecord) && !later.every(isEmptyUpdate)) return null;
+  for (const r of later) if (!isEmptyUpdate(await openRecord(room, r))) return null;
+  return unsealJson<T>(saved.s, context(room));
 }
 
 /**
  * Stores `state` as the copy of the room's document. The caller's document
- * must hold exactly what is stored: every update it has was handed to
- * y-indexeddb before this call, whose write transactions therefore run first.
+ * must hold exactly what is stored: every update it has was handed to the
+ * room's provider before this call, which stores them first.
  */
 export async function writeViewSnapshot<T>(room: string, state: T): Promise<void> {
+  // Taken now: the updates handed over before this call, not those that come while the copy is sealed.
+  const settling = roomWritesSettled(room);
+  const sealed = await sealJson(state, context(room));
+  const settledKey = await settling;
   const db = await openExisting(room);
   if (!db) return;
   try {
     const tx = db.transaction([UPDATES, CUSTOM], 'readwrite');
-    const last = await request(tx.objectStore(UPDATES).openKeyCursor(null, 'prev'));
-    const stored: Stored<T> = { v: VERSION, key: last ? Number(last.key) : 0, state };
+    // No provider open on this page: the last record stored is the one the caller's document holds.
+    const last = settledKey ?? Number((await request(tx.objectStore(UPDATES).openKeyCursor(null, 'prev')))?.key ?? 0);
+    const stored: Stored = { v: VERSION, key: last, s: sealed };
     tx.objectStore(CUSTOM).put(stored, KEY);
     await new Promise<void>((resolve, reject) => {
       tx.oncomplete = () => resolve();

@@ -1,9 +1,11 @@
 // Consents recorded on this device: straight to the server when it answers;
 // otherwise they wait in the outbox as "afventer" and widen nobody's access
 // until the server accepts them at the next sweep (or refuses them: "afvist",
-// with the server's message, until the person discards them).
+// with the server's message, until the person discards them). What a queued
+// consent says is sealed on the device (sealed-rows.ts).
 import type { Consent } from '../shared/api-types.ts';
 import type { ConsentOutboxRow, LocalDb } from '../storage/db.ts';
+import { openOutbox, sealOutbox } from '../storage/sealed-rows.ts';
 import { ApiFailure } from './api.ts';
 import type { ApiCall } from './internal/seams.ts';
 
@@ -44,7 +46,7 @@ export class ConsentOutbox {
       }
     }
     if (!db) throw new Error('no local store');
-    await db.consentOutbox.add({ familyId, payload, createdAt: (this.#s.now?.() ?? new Date()).toISOString(), state: 'afventer', error: '' });
+    await db.consentOutbox.add(await sealOutbox({ familyId, payload, createdAt: (this.#s.now?.() ?? new Date()).toISOString(), state: 'afventer', error: '' }));
     await this.count();
     return { state: 'afventer' };
   }
@@ -53,13 +55,13 @@ export class ConsentOutbox {
   async flush() {
     const db = this.#s.db();
     if (!db) return;
-    for (const row of await db.consentOutbox.where('state').equals('afventer').toArray()) {
+    for (const row of await openOutbox(await db.consentOutbox.where('state').equals('afventer').toArray())) {
       try {
         await this.#s.api<Consent>(`/api/families/${row.familyId}/consents`, { method: 'POST', body: row.payload });
         await db.consentOutbox.delete(row.localId as number);
       } catch (err) {
         if (err instanceof ApiFailure && err.status !== 0) {
-          await db.consentOutbox.update(row.localId as number, { state: 'afvist', error: err.message });
+          await db.consentOutbox.put(await sealOutbox({ ...row, state: 'afvist', error: err.message }));
         }
       }
     }
@@ -69,7 +71,7 @@ export class ConsentOutbox {
   /** Consents of a family still in this device's outbox. */
   async queued(familyId: string): Promise<ConsentOutboxRow[]> {
     const db = this.#s.db();
-    return db ? db.consentOutbox.where('familyId').equals(familyId).toArray() : [];
+    return db ? openOutbox(await db.consentOutbox.where('familyId').equals(familyId).toArray()) : [];
   }
 
   /** Drops a queued consent the server refused (the person has seen why). */

@@ -4,6 +4,7 @@
 import type * as Y from 'yjs';
 import type { FamilySummary } from '../shared/api-types.ts';
 import type { LocalDb } from '../storage/db.ts';
+import { getFamily } from '../storage/sealed-rows.ts';
 import { realClock, type Clock } from './internal/clock.ts';
 import type { RoomEngine } from './internal/room-engine.ts';
 
@@ -47,7 +48,7 @@ export class IndexScheduler {
   async index(familyId: string, doc?: Y.Doc) {
     const db = this.#s.db();
     if (!db) return;
-    const existing = await db.families.get(familyId);
+    const existing = await getFamily(db, familyId);
     if (!existing) return;
     const summary: FamilySummary = {
       id: existing.id,

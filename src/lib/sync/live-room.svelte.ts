@@ -1,11 +1,12 @@
-// One open room on this device: the Y.Doc persisted in IndexedDB (y-indexeddb)
+// One open room on this device: the Y.Doc persisted in IndexedDB, sealed
+// under the device's data key (storage/sealed-persistence.ts),
 // and synced through the relay (WebsocketProvider). It knows whether the
 // server holds every local change: the relay acknowledges accepted writes with
 // its state vector once they are committed (RelayState), which is compared
 // with the local one.
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
-import { IndexeddbPersistence } from 'y-indexeddb';
+import { SealedPersistence } from '../storage/sealed-persistence.ts';
 import { CLOSE_ACCESS_ENDED, CLOSE_SESSION_ENDED, closeIsTransient } from '../shared/protocol.ts';
 import type { Sector } from '../shared/rooms.ts';
 import { RELAY_ACK_PARAMS, RelayState } from './relay-state.ts';
@@ -41,7 +42,7 @@ export type ClosedReason = 'access' | 'session' | 'refused' | 'denied';
 export class LiveRoom {
   readonly doc: Y.Doc;
   readonly provider: WebsocketProvider;
-  readonly idb: IndexeddbPersistence;
+  readonly idb: SealedPersistence;
   status = $state<RoomStatus>('connecting');
   loadedLocal = $state(false);
   synced = $state(false);
@@ -52,6 +53,8 @@ export class LiveRoom {
   peers = $state<Peer[]>([]);
   readonly #relay: RelayState;
   #localEdits = 0;
+  /** onSaved was reported since this room opened */
+  #savedOnce = false;
   #hooks: LiveRoomHooks;
   #settledWaiters: (() => void)[] = [];
   #destroyed: Promise<void> | null = null;
@@ -83,7 +86,7 @@ export class LiveRoom {
     this.doc = opts.doc ?? new Y.Doc();
     this.#hooks = opts.hooks ?? {};
     this.#verify = opts.verify ?? null;
-    this.idb = new IndexeddbPersistence(room, this.doc);
+    this.idb = new SealedPersistence(room, this.doc);
     void this.idb.whenSynced.then(() => {
       this.loadedLocal = true;
       this.#recompute();
@@ -230,8 +233,11 @@ export class LiveRoom {
     }
     this.pending = !this.#relay.holds(this.doc);
     if (!this.pending && this.synced) {
-      if (this.#localEdits > 0) {
+      // Also the first time: edits of an earlier session (made offline before
+      // a reload, or kept through a lease lock) are on the server now too.
+      if (this.#localEdits > 0 || !this.#savedOnce) {
         this.#localEdits = 0;
+        this.#savedOnce = true;
         this.#hooks.onSaved?.(this.room);
       }
       for (const w of this.#settledWaiters.splice(0)) w();

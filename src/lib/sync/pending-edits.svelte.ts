@@ -14,12 +14,23 @@ export class PendingEdits {
     this.#now = seams.now ?? (() => new Date());
   }
 
+  /** one change at a time: a room's "edited" and "saved" arrive close together and read the row before writing it */
+  #queue: Promise<unknown> = Promise.resolve();
+
   /** `count` is per LiveRoom session; edits of earlier sessions stay counted until the server holds them (count 0). */
-  async set(room: string, count: number) {
+  set(room: string, count: number): Promise<void> {
+    const next = this.#queue.then(() => this.#set(room, count));
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async #set(room: string, count: number) {
     const db = this.#db();
     const ref = parseRoom(room);
     if (!db || !ref) return;
     const existing = await db.rooms.get(room);
+    // Saved, and nothing was counted here: no row to write (a room only ever shown).
+    if (count === 0 && !existing) return;
     const changes: Partial<RoomRow> =
       count === 0 ? { pendingEdits: 0, lastSynced: this.#now().toISOString() } : { pendingEdits: Math.max(existing?.pendingEdits ?? 0, count) };
     if (existing) await db.rooms.update(room, changes);

@@ -5,6 +5,7 @@
 import { parseRoom } from '../shared/rooms.ts';
 import type { LocalDb } from '../storage/db.ts';
 import { localRoomDatabases, purgeRooms } from '../storage/purge.ts';
+import { clearIndex, getFamilies } from '../storage/sealed-rows.ts';
 import { realClock, type Clock } from './internal/clock.ts';
 import type { RoomRegistry } from './room-registry.ts';
 
@@ -16,8 +17,10 @@ export interface PurgeSeams {
   /** the index changed: pages re-query, counts are refreshed */
   onPurged: () => Promise<void> | void;
   clock?: Clock;
-  /** every room database in this browser profile (y-indexeddb), for a lease lock */
+  /** every room database in this browser profile, for a lease lock */
   roomDatabases?: () => Promise<string[]>;
+  /** the lease ran out: the device key is locked (the data kept for unsynced edits is unreadable until the server unlocks it) */
+  onLeaseLocked?: () => Promise<void>;
 }
 
 export class PurgeManager {
@@ -25,6 +28,8 @@ export class PurgeManager {
   locked = $state(false);
   /** families whose data was removed from this device since the user last dismissed the notice */
   purgedFamilies = $state<{ id: string; name: string }[]>([]);
+  /** rooms kept, locked, at the lease's end because they hold unsynced edits (0: none) */
+  keptUnsynced = $state(0);
   readonly #s: PurgeSeams;
   readonly #clock: Clock;
 
@@ -37,7 +42,7 @@ export class PurgeManager {
   async purge(rooms: string[], reason: PurgeReason) {
     const db = this.#s.db();
     if (!db || rooms.length === 0) return;
-    const names = new Map((await db.families.bulkGet(rooms.map((r) => parseRoom(r)?.familyId ?? ''))).filter((f) => !!f).map((f) => [f.id, f.name]));
+    const names = new Map((await getFamilies(db, rooms.map((r) => parseRoom(r)?.familyId ?? ''))).filter((f) => !!f).map((f) => [f.id, f.name]));
     const shown = await this.#s.registry.close(rooms, reason);
     const families = await purgeRooms(db, rooms);
     // A family whose plan was on screen is told about there (AccessEnded); no second notice.
@@ -56,11 +61,22 @@ export class PurgeManager {
     const lease = (await db.meta.get('leaseUntil'))?.value;
     if (lease && Date.parse(lease) < now) {
       this.locked = true;
-      const rooms = await db.rooms.toCollection().primaryKeys();
+      const rows = await db.rooms.toArray();
+      // Unsynced edits are never lost (DESIGN §13): every room of a family
+      // with some stays, sealed, and the key is locked; the next sign-in
+      // unlocks it and the sweep sends them.
+      const keptFamilies = new Set(rows.filter((r) => r.pendingEdits > 0).map((r) => r.familyId));
       const databases = await (this.#s.roomDatabases ?? localRoomDatabases)();
-      await this.purge([...new Set([...rooms, ...this.#s.registry.liveNames(), ...databases])], 'lease expired');
-      await db.families.clear();
-      await db.actions.clear();
+      const all = [...new Set([...rows.map((r) => r.room), ...this.#s.registry.liveNames(), ...databases])];
+      const kept = all.filter((r) => keptFamilies.has(parseRoom(r)?.familyId ?? ''));
+      await this.#s.registry.close(kept, 'lease expired');
+      await this.purge(
+        all.filter((r) => !kept.includes(r)),
+        'lease expired'
+      );
+      await clearIndex(db);
+      await this.#s.onLeaseLocked?.();
+      this.keptUnsynced = kept.length;
       await this.#s.onPurged();
       return;
     }
@@ -71,6 +87,7 @@ export class PurgeManager {
   /** The server was reached and renewed the lease. */
   unlock() {
     this.locked = false;
+    this.keptUnsynced = 0;
   }
 
   dismiss() {
@@ -79,6 +96,7 @@ export class PurgeManager {
 
   reset() {
     this.locked = false;
+    this.keptUnsynced = 0;
     this.purgedFamilies = [];
   }
 }

@@ -21,6 +21,8 @@ import type { Me } from '../shared/api-types.ts';
 import { parseRoom } from '../shared/rooms.ts';
 import { openDb, type ConsentOutboxRow, type LocalDb } from '../storage/db.ts';
 import { purgeAll } from '../storage/purge.ts';
+import { forgetDeviceKey, lockDeviceKey, useDeviceKey } from '../storage/device-key.ts';
+import { renewDeviceKey, type DeviceAnswer } from './device-lock.ts';
 import { AccessLogOutbox } from './access-log-outbox.ts';
 import { watchAccess } from './access-events.ts';
 import { api, ApiFailure, pendingLogout } from './api.ts';
@@ -60,6 +62,17 @@ export interface SyncSeams {
   watchNetwork: (onOnline: () => void, onOffline: () => void) => () => void;
   pendingLogout: () => unknown;
   purgeAll: (db: LocalDb, userId: string) => Promise<void>;
+  /**
+   * The device's data key (DESIGN §13): which user's key seals from now on,
+   * asking the server for its key at a contact, and locking it when the lease
+   * runs out. Absent (unit tests of other jobs): the key is the test's business.
+   */
+  deviceKey?: {
+    use: (userId: string) => void;
+    renew: (me: Me, db: LocalDb | null) => Promise<DeviceAnswer>;
+    lock: (userId: string) => Promise<void>;
+    forget: (userId: string) => Promise<void>;
+  };
 }
 
 const browserSeams: SyncSeams = {
@@ -79,8 +92,17 @@ const browserSeams: SyncSeams = {
     };
   },
   pendingLogout,
-  purgeAll
+  purgeAll,
+  deviceKey: {
+    use: (userId) => void useDeviceKey(userId),
+    renew: renewDeviceKey,
+    lock: lockDeviceKey,
+    forget: forgetDeviceKey
+  }
 };
+
+/** A contact renews the device key at most this often (a sweep runs every minute, and on many events). */
+const KEY_RENEW_MS = 20_000;
 
 export class SyncManager {
   db = $state.raw<LocalDb | null>(null);
@@ -119,6 +141,11 @@ export class SyncManager {
       db,
       registry: this.rooms,
       clock,
+      onLeaseLocked: async () => {
+        const me = this.#me;
+        this.#keyRenewedAt = 0;
+        if (me) await this.#s.deviceKey?.lock(me.id);
+      },
       onPurged: async () => {
         this.indexVersion++;
         await this.#count();
@@ -175,6 +202,9 @@ export class SyncManager {
   get purgedFamilies() {
     return this.purger.purgedFamilies;
   }
+  get keptUnsynced() {
+    return this.purger.keptUnsynced;
+  }
 
   // ---- lifecycle ------------------------------------------------------------
   start(me: Me) {
@@ -185,6 +215,7 @@ export class SyncManager {
     this.#me = me;
     if (me.role !== 'worker') return;
     this.db = this.#s.openDb(me.id);
+    this.#s.deviceKey?.use(me.id);
     this.#unwatch.push(this.#s.watchNetwork(this.#onOnline, this.#onOffline));
     if (!this.#s.browserOnline()) this.#onOffline();
     const clock = this.#s.clock;
@@ -233,7 +264,11 @@ export class SyncManager {
     const running = this.sweeper.running;
     await this.stop();
     await running?.catch(() => undefined);
-    if (me?.role === 'worker') await this.#s.purgeAll(this.#s.openDb(me.id), me.id);
+    if (me?.role === 'worker') {
+      await this.#s.purgeAll(this.#s.openDb(me.id), me.id);
+      await this.#s.deviceKey?.forget(me.id);
+    }
+    this.#keyRenewedAt = 0;
     this.pending.reset();
     this.consents.reset();
     this.sweeper.reset();
@@ -269,12 +304,37 @@ export class SyncManager {
       // The index listed a room the server refused: bring the index up to date (and purge what it held).
       if (reason === 'denied') this.#background(() => this.sweep());
       // The session ended (4401): ask the server why at once (a sweep may be busy); a deactivation wipes the device.
-      if (reason === 'session') this.#background(() => this.#checkDeactivated());
+      if (reason === 'session') this.#background(() => this.#checkDeactivated().then(() => this.renewKey(true)));
     }
   };
 
   /** Set by the layout: the server said this user was deactivated (it logs out and wipes). */
   onDeactivated: (() => void) | null = null;
+  /** Set by the layout: this device was reported lost (it signs out and wipes everything). */
+  onDeviceLost: (() => void) | null = null;
+
+  #keyRenewedAt = 0;
+  #keyRenewing: Promise<DeviceAnswer> | null = null;
+
+  /** Asks the server for the device key (renewing the lease); a lost device wipes. */
+  renewKey(force = false): Promise<DeviceAnswer | null> {
+    const me = this.#me;
+    const seam = this.#s.deviceKey;
+    if (!me || me.role !== 'worker' || !seam) return Promise.resolve(null);
+    if (this.#keyRenewing) return this.#keyRenewing;
+    if (!force && this.#s.clock.now().getTime() - this.#keyRenewedAt < KEY_RENEW_MS) return Promise.resolve('unlocked');
+    this.#keyRenewing = seam
+      .renew(me, this.db)
+      .then((answer) => {
+        if (answer === 'unlocked') this.#keyRenewedAt = this.#s.clock.now().getTime();
+        if (answer === 'lost') this.onDeviceLost?.();
+        return answer;
+      })
+      .finally(() => {
+        this.#keyRenewing = null;
+      });
+    return this.#keyRenewing;
+  }
 
   async #checkDeactivated() {
     try {
@@ -291,7 +351,10 @@ export class SyncManager {
   async purgeNow() {
     const me = this.#me;
     await this.stop();
-    if (me?.role === 'worker') await purgeAll(openDb(me.id), me.id);
+    if (me?.role === 'worker') {
+      await purgeAll(openDb(me.id), me.id);
+      await this.#s.deviceKey?.forget(me.id);
+    }
   }
 
   async #setPending(room: string, count: number) {
@@ -360,6 +423,10 @@ export class SyncManager {
 
   // ---- sync passes ----------------------------------------------------------
   sweep(): Promise<void> {
+    // The key first: a device reported lost wipes instead of syncing, and a locked one is unlocked.
+    if (this.#me?.role === 'worker' && this.#s.deviceKey) {
+      return this.renewKey().then((answer) => (answer === 'lost' ? undefined : this.sweeper.sweep()));
+    }
     return this.sweeper.sweep();
   }
 

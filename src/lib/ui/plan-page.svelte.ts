@@ -11,6 +11,7 @@ import { roomName, type Sector } from '../shared/rooms.ts';
 import type { JournalEntry } from '../domain/journal.ts';
 import type { FamilyRow } from '../storage/db.ts';
 import { keepViewSnapshot } from '../storage/view-snapshot.ts';
+import { getFamily } from '../storage/sealed-rows.ts';
 import type { LiveRoom } from '../sync/live-room.svelte.ts';
 import { planOpening } from '../sync/plan-opening.ts';
 import type { SyncManager } from '../sync/sync-manager.svelte.ts';
@@ -136,7 +137,7 @@ export class PlanPage {
       const db = sync.db;
       const id = familyId();
       if (!db || !id) return;
-      void db.families.get(id).then((row) => {
+      void getFamily(db, id).then((row) => {
         if (id === familyId()) this.family = row ?? null;
       });
     });

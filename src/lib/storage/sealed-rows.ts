@@ -1,0 +1,283 @@
+// Index rows with their family content sealed (DESIGN §13). A stored family or
+// action row keeps in plain only what queries and the plan's first paint use
+// (ids, dates, counts, statuses, access to the parts); its names and titles
+// are sealed in a bundle: one per write, holding every row of that write, so
+// that reading a city's caseload (5,000 families) opens a few dozen bundles
+// rather than 5,000 rows (each WebCrypto call costs a round trip to its
+// thread). Many small bundles — one per plan indexed — are merged when the
+// caseload is read. A bundle that no row points to any more is deleted in the
+// transaction that took its last row.
+//
+// Sealing is asynchronous and an IndexedDB transaction cannot wait for it:
+// everything is sealed before the transaction and opened after it.
+import {
+  ACTION_SECRET_FIELDS,
+  FAMILY_SECRET_FIELDS,
+  type ActionRow,
+  type ActionSecret,
+  type BundleRow,
+  type ConsentOutboxRow,
+  type FamilyRow,
+  type FamilySecret,
+  type LocalDb,
+  type StoredAction,
+  type StoredConsentOutbox,
+  type StoredFamily
+} from './db.ts';
+import { sealJson, unsealJson } from './device-key.ts';
+
+/** rows per bundle: small enough that opening one family's bundle is cheap, large enough that the caseload opens few */
+export const BUNDLE_ROWS = 250;
+/** the caseload read merges when family rows are spread over more bundles than this */
+export const MERGE_AFTER_BUNDLES = 32;
+
+const bundleContext = (kind: BundleRow['kind'], id: string) => `fp-index:${kind}:${id}`;
+
+function split<R extends object, K extends keyof R>(row: R, fields: readonly K[]): { plain: Omit<R, K>; secret: Pick<R, K> } {
+  const plain = { ...row } as R;
+  const secret = {} as Pick<R, K>;
+  for (const f of fields) {
+    secret[f] = row[f];
+    delete plain[f];
+  }
+  return { plain, secret };
+}
+
+function chunks<T>(xs: readonly T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+interface Sealed<S> {
+  bundles: BundleRow[];
+  rows: S[];
+}
+
+async function sealFamilies(rows: readonly FamilyRow[]): Promise<Sealed<StoredFamily>> {
+  const out: Sealed<StoredFamily> = { bundles: [], rows: [] };
+  for (const part of chunks(rows, BUNDLE_ROWS)) {
+    const id = crypto.randomUUID();
+    const secrets: Record<string, FamilySecret> = {};
+    for (const r of part) {
+      const { plain, secret } = split(r, FAMILY_SECRET_FIELDS);
+      secrets[r.id] = secret;
+      out.rows.push({ ...plain, bundle: id });
+    }
+    out.bundles.push({ id, kind: 'families', s: await sealJson(secrets, bundleContext('families', id)) });
+  }
+  return out;
+}
+
+async function sealActions(rows: readonly ActionRow[]): Promise<Sealed<StoredAction>> {
+  const out: Sealed<StoredAction> = { bundles: [], rows: [] };
+  for (const part of chunks(rows, BUNDLE_ROWS)) {
+    const id = crypto.randomUUID();
+    const secrets: Record<string, ActionSecret> = {};
+    for (const r of part) {
+      const { plain, secret } = split(r, ACTION_SECRET_FIELDS);
+      secrets[r.key] = secret;
+      out.rows.push({ ...plain, bundle: id });
+    }
+    out.bundles.push({ id, kind: 'actions', s: await sealJson(secrets, bundleContext('actions', id)) });
+  }
+  return out;
+}
+
+/** Opens the bundles `rows` point to; a bundle that is gone or does not open leaves its rows out. */
+async function openBundles<S>(db: LocalDb, kind: BundleRow['kind'], ids: readonly string[]): Promise<Map<string, Record<string, S>>> {
+  const unique = [...new Set(ids)];
+  const bundles = await db.bundles.bulkGet(unique);
+  const out = new Map<string, Record<string, S>>();
+  await Promise.all(
+    bundles.map(async (b) => {
+      if (!b || b.kind !== kind) return;
+      try {
+        out.set(b.id, await unsealJson<Record<string, S>>(b.s, bundleContext(kind, b.id)));
+      } catch (err) {
+        console.warn(`index bundle ${b.id} does not open`, err);
+      }
+    })
+  );
+  return out;
+}
+
+function joinFamilies(rows: readonly (StoredFamily | undefined)[], opened: Map<string, Record<string, FamilySecret>>): (FamilyRow | undefined)[] {
+  return rows.map((r) => {
+    const secret = r ? opened.get(r.bundle)?.[r.id] : undefined;
+    if (!r || !secret) return undefined;
+    const { bundle: _, ...plain } = r;
+    return { ...plain, ...secret };
+  });
+}
+
+/** Deletes the bundles among `ids` that no row points to any more (inside the caller's transaction). */
+async function dropUnused(db: LocalDb, ids: Iterable<string>) {
+  for (const id of new Set(ids)) {
+    const used = (await db.families.where('bundle').equals(id).count()) + (await db.actions.where('bundle').equals(id).count());
+    if (used === 0) await db.bundles.delete(id);
+  }
+}
+
+// ---- families ---------------------------------------------------------------
+
+export async function getFamily(db: LocalDb, id: string): Promise<FamilyRow | undefined> {
+  return (await getFamilies(db, [id]))[0];
+}
+
+export async function getFamilies(db: LocalDb, ids: readonly string[]): Promise<(FamilyRow | undefined)[]> {
+  const rows = await db.families.bulkGet([...ids]);
+  const opened = await openBundles<FamilySecret>(
+    db,
+    'families',
+    rows.flatMap((r) => (r ? [r.bundle] : []))
+  );
+  return joinFamilies(rows, opened);
+}
+
+/** Every family row (the caseload); merges bundles when there are many small ones. */
+export async function allFamilies(db: LocalDb): Promise<FamilyRow[]> {
+  const rows = await db.families.toArray();
+  const opened = await openBundles<FamilySecret>(
+    db,
+    'families',
+    rows.map((r) => r.bundle)
+  );
+  const out = joinFamilies(rows, opened).filter((r): r is FamilyRow => !!r);
+  if (opened.size > MERGE_AFTER_BUNDLES) void mergeFamilyBundles(db, rows, out).catch((err: unknown) => console.warn('index bundles not merged', err));
+  return out;
+}
+
+/**
+ * Rewrites the rows of small bundles into full ones. A row written meanwhile
+ * (its bundle changed) is left as it is.
+ */
+async function mergeFamilyBundles(db: LocalDb, stored: readonly StoredFamily[], open: readonly FamilyRow[]) {
+  const perBundle = new Map<string, number>();
+  for (const r of stored) perBundle.set(r.bundle, (perBundle.get(r.bundle) ?? 0) + 1);
+  const was = new Map(stored.map((r) => [r.id, r.bundle]));
+  const small = open.filter((r) => (perBundle.get(was.get(r.id) ?? '') ?? 0) < BUNDLE_ROWS / 2);
+  if (small.length < 2) return;
+  const sealed = await sealFamilies(small);
+  await db.transaction('rw', db.families, db.actions, db.bundles, async () => {
+    const current = await db.families.bulkGet(small.map((r) => r.id));
+    const keep = sealed.rows.filter((r, i) => current[i]?.bundle === was.get(r.id));
+    const used = new Set(keep.map((r) => r.bundle));
+    await db.bundles.bulkPut(sealed.bundles.filter((b) => used.has(b.id)));
+    // Only the bundle pointer moves: the plain fields stay as they are now.
+    await db.families.bulkUpdate(keep.map((r) => ({ key: r.id, changes: { bundle: r.bundle } })));
+    await dropUnused(
+      db,
+      keep.map((r) => was.get(r.id) ?? '')
+    );
+  });
+}
+
+/**
+ * Writes family rows (whole), and with `actions` replaces every action row of
+ * those families. `onlyIfAbsent`: rows are added only for families without
+ * one (the sweep's new families), in the same transaction.
+ */
+export async function putFamilies(db: LocalDb, families: readonly FamilyRow[], opts: { actions?: readonly ActionRow[]; onlyIfAbsent?: boolean } = {}) {
+  const sealed = await sealFamilies(families);
+  const actions = opts.actions ? await sealActions(opts.actions) : null;
+  await db.transaction('rw', db.families, db.actions, db.bundles, async () => {
+    const before = await db.families.bulkGet(sealed.rows.map((r) => r.id));
+    const rows = opts.onlyIfAbsent ? sealed.rows.filter((_, i) => !before[i]) : sealed.rows;
+    const stale: string[] = [];
+    for (const b of before) if (b && !opts.onlyIfAbsent) stale.push(b.bundle);
+    const used = new Set(rows.map((r) => r.bundle));
+    await db.bundles.bulkPut(sealed.bundles.filter((b) => used.has(b.id)));
+    await db.families.bulkPut(rows);
+    if (actions || opts.onlyIfAbsent) {
+      const ids = rows.map((r) => r.id);
+      const old = await db.actions.where('familyId').anyOf(ids).toArray();
+      stale.push(...old.map((a) => a.bundle));
+      await db.actions.bulkDelete(old.map((a) => a.key));
+      if (actions) {
+        await db.bundles.bulkPut(actions.bundles);
+        await db.actions.bulkPut(actions.rows);
+      }
+    }
+    await dropUnused(db, stale);
+  });
+}
+
+/** Changes plain fields of family rows (those that are not sealed) in one transaction. */
+export async function updatePlainFamilies(db: LocalDb, changes: { key: string; changes: Partial<Omit<StoredFamily, 'bundle' | 'id'>> }[]) {
+  if (changes.length > 0) await db.families.bulkUpdate(changes);
+}
+
+/** Deletes families' rows and their action rows (inside or outside a transaction over families, actions and bundles). */
+export async function deleteFamilies(db: LocalDb, ids: readonly string[]) {
+  const rows = (await db.families.bulkGet([...ids])).filter((r): r is StoredFamily => !!r);
+  const actions = await db.actions.where('familyId').anyOf([...ids]).toArray();
+  await db.families.bulkDelete([...ids]);
+  await db.actions.bulkDelete(actions.map((a) => a.key));
+  await dropUnused(db, [...rows.map((r) => r.bundle), ...actions.map((a) => a.bundle)]);
+}
+
+/** Every index row gone (a lease lock). */
+export async function clearIndex(db: LocalDb) {
+  await db.transaction('rw', db.families, db.actions, db.bundles, async () => {
+    await db.families.clear();
+    await db.actions.clear();
+    await db.bundles.clear();
+  });
+}
+
+// ---- actions ----------------------------------------------------------------
+
+/** Opens stored action rows (e.g. from a query on the plain fields). */
+export async function openActions(db: LocalDb, rows: readonly StoredAction[]): Promise<ActionRow[]> {
+  const opened = await openBundles<ActionSecret>(
+    db,
+    'actions',
+    rows.map((r) => r.bundle)
+  );
+  return rows.flatMap((r) => {
+    const secret = opened.get(r.bundle)?.[r.key];
+    if (!secret) return [];
+    const { bundle: _, ...plain } = r;
+    return [{ ...plain, ...secret }];
+  });
+}
+
+// ---- consent outbox ---------------------------------------------------------
+
+const outboxContext = 'fp-consent-outbox';
+
+function isSealedOutbox(r: StoredConsentOutbox | ConsentOutboxRow): r is StoredConsentOutbox {
+  return (r as StoredConsentOutbox).s instanceof Uint8Array;
+}
+
+export async function sealOutbox(row: ConsentOutboxRow): Promise<StoredConsentOutbox> {
+  const { payload, error, ...plain } = row;
+  return { ...plain, s: await sealJson({ payload, error }, `${outboxContext}:${row.familyId}`) };
+}
+
+export async function openOutbox(rows: readonly (StoredConsentOutbox | ConsentOutboxRow)[]): Promise<ConsentOutboxRow[]> {
+  const out: ConsentOutboxRow[] = [];
+  for (const r of rows) {
+    if (!isSealedOutbox(r)) {
+      out.push(r);
+      continue;
+    }
+    try {
+      const { s, ...plain } = r;
+      const secret = await unsealJson<Pick<ConsentOutboxRow, 'payload' | 'error'>>(s, `${outboxContext}:${r.familyId}`);
+      out.push({ ...plain, ...secret });
+    } catch (err) {
+      console.warn(`queued consent ${r.localId} does not open`, err);
+    }
+  }
+  return out;
+}
+
+/** Seals the outbox rows written before sealing existed (plain payloads). */
+export async function sealPlainOutbox(db: LocalDb) {
+  const plain = (await db.consentOutbox.toArray()).filter((r): r is ConsentOutboxRow => !isSealedOutbox(r));
+  if (plain.length === 0) return;
+  const sealed = await Promise.all(plain.map(sealOutbox));
+  await db.consentOutbox.bulkPut(sealed);
+}
