@@ -54,6 +54,8 @@ export interface LargePlanFigures {
   fromCopy: { inApp: number; fullPageLoad: number; inAppWithoutCopy: number; of: number };
   /** every repetition in order, the cold first one included: [first paint, whole plan] */
   samplesMs: { inApp: [number, number][]; fullPageLoad: [number, number][]; inAppWithoutCopy: [number, number][] };
+  /** opening the plan's sealed room store in the page (decrypt + apply every record), from the in-app openings of this series */
+  sealedRoomLoad?: { ms: Summary; records: number[] };
   note: string;
 }
 
@@ -317,8 +319,13 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
         `client${profileLabel(cpuRate)}: large plan first paint p95: in-app ${out.firstPaint.inAppNavigationMs.p95} ms, full load ${out.firstPaint.fullPageLoadMs.p95} ms, in-app without copy ${out.firstPaint.inAppWithoutCopyMs.p95} ms; ` +
           `whole plan p95: in-app ${out.wholePlan.inAppNavigationMs.p95} ms, full load ${out.wholePlan.fullPageLoadMs.p95} ms`
       );
+      // The sealed room store (DESIGN §13): each opening decrypts and applies the room's records (fp-room-load).
+      const loads = await page.evaluate(() =>
+        performance.getEntriesByName('fp-room-load').map((e) => [e.duration, (e as PerformanceMeasure).detail?.records ?? 0] as [number, number])
+      );
+      out.sealedRoomLoad = { ms: summarize(loads.map((x) => x[0])), records: [...new Set(loads.map((x) => x[1]))] };
       await context.close();
-          return out;
+      return out;
     };
 
     // ---- caseload of 5,000 families, from the local index ----

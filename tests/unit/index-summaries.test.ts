@@ -3,11 +3,13 @@
 // families, written only when they changed; what the plan itself gave a row
 // (due dates, tovholder, activity) is kept.
 import 'fake-indexeddb/auto';
+import './support/device-key.ts';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { addAction, setMeta, setTovholder } from '../../src/lib/domain/plan.ts';
 import { openDb } from '../../src/lib/storage/db.ts';
 import { familyRows, indexSummaries, writeFamily } from '../../src/lib/storage/indexer.ts';
+import { getFamily } from '../../src/lib/storage/sealed-rows.ts';
 import type { FamilySummary } from '../../src/lib/shared/api-types.ts';
 import { familySummary } from './support/family-summary.ts';
 
@@ -21,7 +23,9 @@ describe('indexSummaries', () => {
     const list = Array.from({ length: 2000 }, (_, i) => summary(i));
     expect(await indexSummaries(db, list, TODAY)).toBe(2000);
     expect(await db.families.count()).toBe(2000);
-    expect(await db.families.get('fam-000007')).toMatchObject({ name: 'Familien 7', search: 'familien 7', consentStatus: 'ingen', lastActivity: '' });
+    expect(await getFamily(db, 'fam-000007')).toMatchObject({ name: 'Familien 7', search: 'familien 7', consentStatus: 'ingen', lastActivity: '' });
+    // The name is sealed: the stored row does not hold it.
+    expect(JSON.stringify(await db.families.get('fam-000007'))).not.toContain('Familien 7');
 
     const before = await db.families.toArray();
     expect(await indexSummaries(db, list, TODAY)).toBe(0);
@@ -43,7 +47,7 @@ describe('indexSummaries', () => {
       summary(2)
     ];
     expect(await indexSummaries(db, changed, TODAY)).toBe(1);
-    expect(await db.families.get('fam-000001')).toMatchObject({
+    expect(await getFamily(db, 'fam-000001')).toMatchObject({
       name: 'Familien Plan',
       tovholderId: 'u-anna',
       nextDue: '2026-11-20',
@@ -54,13 +58,13 @@ describe('indexSummaries', () => {
     });
     expect(await db.actions.where('familyId').equals('fam-000001').count()).toBe(1);
     expect(await indexSummaries(db, [summary(1, { ...changed[0], teamName: 'Gellerup Nord' }), summary(2)], TODAY)).toBe(1);
-    expect((await db.families.get('fam-000001'))?.teamName).toBe('Gellerup Nord');
+    expect((await getFamily(db, 'fam-000001'))?.teamName).toBe('Gellerup Nord');
     db.close();
   });
 
   it('leaves no stale action rows under a family it indexes afresh', async () => {
     const db = openDb(`test-${Math.random()}`);
-    await db.actions.put({ key: 'fam-000003/a1', familyId: 'fam-000003', familyName: 'X', actionId: 'a1', title: 'Gammel', ownerId: 'u-anna', due: '2026-11-01', status: 'aaben', sector: 'social' });
+    await db.actions.put({ key: 'fam-000003/a1', familyId: 'fam-000003', actionId: 'a1', ownerId: 'u-anna', due: '2026-11-01', status: 'aaben', sector: 'social', bundle: 'gone' });
     expect(await indexSummaries(db, [summary(3)], TODAY)).toBe(1);
     expect(await db.actions.where('familyId').equals('fam-000003').count()).toBe(0);
     db.close();

@@ -1,6 +1,7 @@
 // The device's local index: schema opens in fake-indexeddb, the indexer turns
 // a plan into rows, purge removes every trace, and caseload filter + sort.
 import 'fake-indexeddb/auto';
+import './support/device-key.ts';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { addAction, addHope, setMeta, setTovholder } from '../../src/lib/domain/plan.ts';
@@ -123,7 +124,7 @@ describe('caseload filter and sort', () => {
 });
 
 describe('schema migrations', () => {
-  it('upgrades a version-1 database: keeps rows, adds the search key and the tovholder index', async () => {
+  it('upgrades a version-1 database to the sealed index: no plain row stays', async () => {
     const { default: Dexie } = await import('dexie');
     const { SCHEMA_V1, dbName } = await import('../../src/lib/storage/db.ts');
     const user = `migrate-${Math.random()}`;
@@ -133,11 +134,9 @@ describe('schema migrations', () => {
     v1.close();
 
     const db = openDb(user);
-    const row = await db.families.get('fam-000009');
-    expect(row?.search).toBe('familien ørsted');
-    expect(row?.tovholderId).toBe('');
-    expect(await db.families.where('tovholderId').equals('').count()).toBe(1);
-    expect(db.verno).toBe(2);
+    // v3 seals the rows' family content: the plain rows of before are dropped (the next sweep writes them again, sealed).
+    expect(await db.families.get('fam-000009')).toBeUndefined();
+    expect(db.verno).toBe(3);
     db.close();
   });
 });

@@ -1,25 +1,26 @@
 // The stored copy of a plan's view (src/lib/storage/view-snapshot.ts), beside a
-// real y-indexeddb persistence in fake-indexeddb: used only while it shows
+// real sealed room persistence in fake-indexeddb: used only while it shows
 // exactly what the stored document holds; never creates a database.
 import 'fake-indexeddb/auto';
+import './support/device-key.ts';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { IndexeddbPersistence } from 'y-indexeddb';
+import { SealedPersistence } from '../../src/lib/storage/sealed-persistence.ts';
 import { addHope, readHopes } from '../../src/lib/domain/plan.ts';
 import { readViewSnapshot, writeViewSnapshot } from '../../src/lib/storage/view-snapshot.ts';
 
 let n = 0;
 const freshRoom = () => `f-snapshot-${++n}.plan`;
 
-/** Opens the room's y-indexeddb copy into a new Y.Doc, as a screen or a background sync does. */
+/** Opens the room's stored copy into a new Y.Doc, as a screen or a background sync does. */
 async function open(room: string) {
   const doc = new Y.Doc();
-  const idb = new IndexeddbPersistence(room, doc);
+  const idb = new SealedPersistence(room, doc);
   await idb.whenSynced;
   return { doc, idb, close: () => idb.destroy().then(() => doc.destroy()) };
 }
 
-/** y-indexeddb stores an update in its own transaction; a readwrite transaction created after it runs after it. */
+/** The provider seals and stores an update in its own transaction, shortly after the change. */
 const stored = () => new Promise((r) => setTimeout(r, 20));
 
 const databases = async () => (await indexedDB.databases()).map((d) => d.name);

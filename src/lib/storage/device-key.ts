@@ -161,6 +161,18 @@ export async function lockDeviceKey(userId: string): Promise<void> {
   if (active?.userId === userId) active.key = Promise.resolve(null);
 }
 
+/** Locks every user's data on this device (nobody is signed in: the server said so). */
+export async function lockDeviceKeys(): Promise<void> {
+  let records: KeyRecord[];
+  try {
+    records = await withStore<KeyRecord[]>('readonly', (s) => s.getAll() as IDBRequest<KeyRecord[]>);
+  } catch {
+    return;
+  }
+  for (const r of records) if (r.unlocked) await writeRecord({ userId: r.userId, wrapped: r.wrapped });
+  if (active) active.key = Promise.resolve(null);
+}
+
 /** Forgets every data key on this device (logout, a lost report): whatever is still sealed with them can never be read again. */
 export async function forgetDeviceKeys(): Promise<void> {
   active = null;

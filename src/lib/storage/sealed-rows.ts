@@ -114,6 +114,7 @@ function joinFamilies(rows: readonly (StoredFamily | undefined)[], opened: Map<s
 /** Deletes the bundles among `ids` that no row points to any more (inside the caller's transaction). */
 async function dropUnused(db: LocalDb, ids: Iterable<string>) {
   for (const id of new Set(ids)) {
+    if (typeof id !== 'string' || !id) continue; // a row from before sealing has no bundle
     const used = (await db.families.where('bundle').equals(id).count()) + (await db.actions.where('bundle').equals(id).count());
     if (used === 0) await db.bundles.delete(id);
   }

@@ -6,7 +6,7 @@
 // device reported lost is told so — with or without a session — and wipes
 // every family database and key it holds.
 import type { DeviceKey, Me } from '../shared/api-types.ts';
-import { forgetDeviceKeys, lockDeviceKey, unlockDeviceKey } from '../storage/device-key.ts';
+import { forgetDeviceKeys, lockDeviceKey, lockDeviceKeys, unlockDeviceKey } from '../storage/device-key.ts';
 import { sealPlainOutbox } from '../storage/sealed-rows.ts';
 import { parseRoom } from '../shared/rooms.ts';
 import type { LocalDb } from '../storage/db.ts';
@@ -44,7 +44,11 @@ export async function renewDeviceKey(me: Me, db: LocalDb | null): Promise<Device
   }
 }
 
-/** Signed out: whether the server says this device was reported lost (then it wipes). */
+/**
+ * Signed out: whether the server says this device was reported lost (then it
+ * wipes). Otherwise, with the server's word that nobody is signed in here, the
+ * data stays locked until the next sign-in.
+ */
 export async function checkDeviceLost(): Promise<boolean> {
   if (typeof localStorage === 'undefined' || !localStorage.getItem('fp-device-id')) return false;
   try {
@@ -55,6 +59,7 @@ export async function checkDeviceLost(): Promise<boolean> {
       await wipeDevice();
       return true;
     }
+    if (err instanceof ApiFailure && err.status === 401) await lockDeviceKeys();
     return false;
   }
 }

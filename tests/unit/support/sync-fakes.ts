@@ -2,6 +2,7 @@
 // test, an API that answers from a table of handlers, and rooms that settle
 // when told to. No browser, no socket, no timers of their own.
 import 'fake-indexeddb/auto';
+import './device-key.ts';
 import * as Y from 'yjs';
 import { ApiFailure } from '../../../src/lib/sync/api.ts';
 import { openDb, type LocalDb } from '../../../src/lib/storage/db.ts';

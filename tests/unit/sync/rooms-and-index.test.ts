@@ -1,6 +1,8 @@
 // RoomRegistry, PendingEdits and IndexScheduler: which rooms are open, what the
 // server does not hold yet, and the index kept in step with a plan.
 import 'fake-indexeddb/auto';
+import '../support/device-key.ts';
+import { openActions } from '../../../src/lib/storage/sealed-rows.ts';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { addAction, setMeta } from '../../../src/lib/domain/plan.ts';
@@ -96,7 +98,7 @@ describe('IndexScheduler', () => {
     expect(indexed).toBe(0);
     clock.advance(1);
     await vi_waitFor(() => indexed === 1);
-    expect((await db.actions.where('familyId').equals('fam-000001').toArray()).map((a) => a.title)).toEqual(['Lektiehjælp']);
+    expect((await openActions(db, await db.actions.where('familyId').equals('fam-000001').toArray())).map((a) => a.title)).toEqual(['Lektiehjælp']);
     // Without a live document it reads the stored copy.
     await s.index('fam-000001');
     expect(stored).toBe(1);
