@@ -115,7 +115,7 @@ function firstScreenSelectors(): string[] {
 }
 
 /** 60 goals, 300 actions and 150 meetings written as two years of separate edits, with status changes. */
-function largePlan(doc: Y.Doc) {
+export function largePlan(doc: Y.Doc) {
   const start = Date.parse('2024-01-08T09:00:00Z');
   const at = (day: number) => new Date(start + day * 86_400_000).toISOString();
   const hopes = [0, 1, 2, 3].map((h) => addHope(doc, { text: `Familiens ønske nummer ${h + 1}: at hverdagen hænger sammen.`, saidBy: h % 2 ? 'mor' : 'barnet', createdAt: at(h) }));

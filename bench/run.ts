@@ -5,7 +5,7 @@
 //
 //   npm run bench                       the full run (< 10 minutes on 2 cores)
 //   npm run bench -- --quick            small N and short windows, for development
-//   npm run bench -- --only=relay,faults   sections: relay, client, catchup, faults, overview, multinode
+//   npm run bench -- --only=relay,faults   sections: relay, client, catchup, faults, overview, multinode, sealing
 //   DATABASE_URL=postgres://… REDIS_URL=redis://… npm run bench -- --only=multinode   (skipped without both)
 //   npm run bench -- --clients=1000 --rooms=250 --rate=1000 --duration=15
 //   npm run bench -- --soak-minutes=30  the long memory soak
@@ -15,6 +15,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { relayLoad, type LoadShape } from './relay-load.ts';
 import { catchUp } from './catch-up.ts';
+import { sealingBench } from './sealing.ts';
 import { clientBench } from './client.ts';
 import { overviewBench } from './overview.ts';
 import { faults } from './faults.ts';
@@ -74,6 +75,7 @@ if (only.has('faults')) {
   ));
 }
 if (only.has('client')) results.client = await section('client', () => clientBench({ quick }, log));
+if (only.has('client') || only.has('sealing')) results.sealing = await section('sealing', () => sealingBench({ quick }, log));
 if (only.has('overview')) results.overview = await section('overview', () => overviewBench({ quick }, log));
 if (only.has('multinode')) {
   // The bench process itself runs on SQLite: the store's URL is for the nodes it starts.

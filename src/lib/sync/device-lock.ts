@@ -51,6 +51,8 @@ export async function renewDeviceKey(me: Me, db: LocalDb | null): Promise<Device
  */
 export async function checkDeviceLost(): Promise<boolean> {
   if (typeof localStorage === 'undefined' || !localStorage.getItem('fp-device-id')) return false;
+  // Nothing family-related here (after a logout, say): nothing to wipe or lock, and nothing to ask.
+  if (!(await holdsFamilyData())) return false;
   try {
     await api('/api/device/key', { method: 'POST', body: { deviceId: deviceId() } });
     return false;
@@ -62,6 +64,14 @@ export async function checkDeviceLost(): Promise<boolean> {
     if (err instanceof ApiFailure && err.status === 401) await lockDeviceKeys();
     return false;
   }
+}
+
+const isFamilyDatabase = (name: string) => parseRoom(name) !== null || name.startsWith('fp-index-') || name === 'fp-keys';
+
+async function holdsFamilyData(): Promise<boolean> {
+  // Without a way to list databases, assume something is there.
+  if (typeof indexedDB.databases !== 'function') return true;
+  return (await indexedDB.databases()).some((d) => isFamilyDatabase(d.name ?? ''));
 }
 
 function deleteDatabase(name: string): Promise<void> {
