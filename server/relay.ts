@@ -68,6 +68,7 @@ import {
 } from '../src/lib/shared/protocol.ts';
 import { ORIGIN_RELAY_LOAD, ORIGIN_RELAY_REMOTE } from '../src/lib/domain/origins.ts';
 import type { AuditLog, RoomLog, UserRow } from './store/types.ts';
+import { WriteRefused, type WriteRefusal } from './store/write-access.ts';
 import { RoomSequencer, type Fanout, type RoomEvent } from './fanout/index.ts';
 import { code, errorFields, id, silentLogger, type Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
@@ -838,9 +839,16 @@ export class Relay {
     const started = performance.now();
     try {
       seqs = await this.#deps.store.appendUpdates(
-        batch.map((p) => ({ room: p.room.name, author: p.author?.session.user.id ?? 'system', at: p.at, data: p.update }))
+        batch.map((p) => ({
+          room: p.room.name,
+          author: p.author?.session.user.id ?? 'system',
+          at: p.at,
+          data: p.update,
+          ...(p.author ? { writer: p.author.session.sessionHash } : {})
+        }))
       );
     } catch (err) {
+      if (err instanceof WriteRefused) return this.#writeRefused(batch, err.refused);
       this.#commitFailed(batch, err);
       return;
     }
@@ -884,6 +892,48 @@ export class Relay {
     for (const p of [...batch, ...later]) p.room.uncommitted--;
     for (const room of rooms) if (!room.dead) void this.#load(room);
     for (const p of [...batch, ...later]) if (p.author) this.#close(p.author, CLOSE_INTERNAL_ERROR, 'store unavailable');
+  }
+
+  /**
+   * The store's append transaction found writers whose session or access had
+   * ended (a logout, withdrawal or team change that committed while their
+   * updates were on the way, maybe on another node): nothing of the batch was
+   * stored. The refused writers' sockets close at once (4401 / 4403, as the
+   * recheck would); the rooms whose documents hold a refused update are rebuilt
+   * from the store, and the other writers of those rooms reconnect (1011) and
+   * send their edits again. Everything else is committed again, without them.
+   */
+  #writeRefused(batch: PendingUpdate[], refused: ReadonlyMap<string, WriteRefusal>): Promise<void> {
+    const isRefused = (p: PendingUpdate) => p.author !== null && refused.has(p.author.session.sessionHash);
+    const tainted = new Set(batch.filter(isRefused).map((p) => p.room));
+    const dropped = [...batch, ...this.#pending].filter((p) => tainted.has(p.room));
+    this.#pending = this.#pending.filter((p) => !tainted.has(p.room));
+    this.#log.warn('relay.write_refused', { sessions: refused.size, rooms: tainted.size, updates: dropped.length });
+    for (const p of dropped) p.room.uncommitted--;
+    for (const room of tainted) if (!room.dead) void this.#load(room);
+    const closed = new Set<Conn>();
+    for (const p of dropped) {
+      if (!p.author || closed.has(p.author)) continue;
+      closed.add(p.author);
+      const why = refused.get(p.author.session.sessionHash);
+      if (why === undefined) {
+        this.#close(p.author, CLOSE_INTERNAL_ERROR, 'reload');
+        continue;
+      }
+      this.#audit(p.author.session, p.room.name, 'update-refused', p.author.deviceId, why);
+      if (why === 'session-ended') this.#close(p.author, CLOSE_SESSION_ENDED, 'session ended');
+      else this.#close(p.author, CLOSE_ACCESS_ENDED, 'access ended');
+    }
+    // The same sessions' other sockets learn it now too, not at the next access event.
+    for (const [hash, why] of refused) {
+      if (why === 'session-ended') this.endSession(hash);
+      else {
+        const userId = [...(this.#bySession.get(hash) ?? [])][0]?.session.user.id;
+        if (userId) void this.recheck({ userId }).catch((err) => this.#log.error('relay.recheck_failed', errorFields(err)));
+      }
+    }
+    const rest = batch.filter((p) => !tainted.has(p.room));
+    return rest.length > 0 ? this.#commit(rest) : Promise.resolve();
   }
 
   /**
