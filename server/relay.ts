@@ -4,7 +4,8 @@
 // every update to the store before forwarding it, and owns awareness identity.
 // Message handling is a table keyed by the protocol's message type.
 //
-// Rate limit: a token bucket per session. A session over its rate is not
+// Rate limit: two token buckets per session, one for messages and one for
+// their bytes (so 200 frames of 4 MiB a second are not "200 messages"). A session over either rate is not
 // disconnected but slowed down: the relay stops reading its sockets (TCP
 // back-pressure) until the bucket has refilled a little, so a bulk paste
 // arrives a little later and a hostile session gets no more than the rate.
@@ -80,6 +81,13 @@ export interface RelayLimits {
   /** token bucket per session: sustained messages per second and burst; beyond it, reading pauses */
   messagesPerSecond: number;
   messageBurst: number;
+  /**
+   * token bucket per session for the bytes of its frames, beside the message
+   * bucket: sustained bytes per second and burst (at least maxMessageBytes, or
+   * a largest frame could never pass); beyond it, reading pauses as for messages
+   */
+  bytesPerSecond: number;
+  byteBurst: number;
   /** a session over its rate for this long without a break is closed with 4429 */
   rateLimitCloseAfterMs: number;
   maxAwarenessStatesPerRoom: number;
@@ -94,6 +102,8 @@ export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   maxConnectionsPerSession: 64,
   messagesPerSecond: 200,
   messageBurst: 1000,
+  bytesPerSecond: 1024 * 1024,
+  byteBurst: 16 * 1024 * 1024,
   rateLimitCloseAfterMs: 30_000,
   maxAwarenessStatesPerRoom: 100,
   maxAwarenessStateBytes: 4096,
@@ -196,6 +206,8 @@ interface PendingUpdate {
 
 interface Bucket {
   tokens: TokenBucket;
+  /** the session's byte budget (frames' payload bytes) */
+  bytes: TokenBucket;
   /** sockets of the session whose reading is paused, in the order they ran dry */
   paused: Set<Conn>;
   resumeTimer: ReturnType<typeof setTimeout> | null;
@@ -445,7 +457,7 @@ export class Relay {
       this.#close(conn, CLOSE_PROTOCOL_ERROR, 'binary frames only');
       return true;
     }
-    if (!this.#takeToken(conn.session.sessionHash)) return false;
+    if (!this.#takeToken(conn.session.sessionHash, bytes.byteLength)) return false;
     this.#handle(conn, bytes);
     return true;
   }
@@ -1031,21 +1043,33 @@ export class Relay {
   #bucket(sessionHash: string): Bucket {
     let b = this.#buckets.get(sessionHash);
     if (!b) {
-      const { messagesPerSecond, messageBurst } = this.#deps.limits;
-      b = { tokens: new TokenBucket(messagesPerSecond, messageBurst), paused: new Set(), resumeTimer: null, overSince: null, drainedAt: null };
+      const { messagesPerSecond, messageBurst, bytesPerSecond, byteBurst, maxMessageBytes } = this.#deps.limits;
+      b = {
+        tokens: new TokenBucket(messagesPerSecond, messageBurst),
+        bytes: new TokenBucket(bytesPerSecond, Math.max(byteBurst, maxMessageBytes)),
+        paused: new Set(),
+        resumeTimer: null,
+        overSince: null,
+        drainedAt: null
+      };
       this.#buckets.set(sessionHash, b);
     }
     return b;
   }
 
-  #takeToken(sessionHash: string): boolean {
-    return this.#bucket(sessionHash).tokens.take();
+  /** One message (and its bytes) from the session's budgets, or nothing when either is short. */
+  #takeToken(sessionHash: string, byteLength = 0): boolean {
+    const b = this.#bucket(sessionHash);
+    if (!b.tokens.take()) return false;
+    if (b.bytes.takeMany(byteLength)) return true;
+    b.tokens.refund(1);
+    return false;
   }
 
   #dropBucketIfFull(sessionHash: string) {
     if (this.#bySession.has(sessionHash) || !this.#buckets.has(sessionHash)) return;
     const b = this.#bucket(sessionHash);
-    if (!b.tokens.full()) return;
+    if (!b.tokens.full() || !b.bytes.full()) return;
     if (b.resumeTimer) clearTimeout(b.resumeTimer);
     this.#buckets.delete(sessionHash);
   }
