@@ -309,6 +309,7 @@ export async function createApp(
       await relay.close();
       await fanout.close();
       await counters.close();
+      await auth.close();
       await store.close();
       log.info('node.stopped');
     }
