@@ -28,7 +28,7 @@ function plan() {
   const anna = device('u-anna', 10);
   const bo = device('u-bo', 20);
   const goalId = addGoal(anna.doc, { title: 'Fast fremmøde', hopeId: null, targetDate: '2026-06-01', createdAt: '2026-11-01T00:00:00Z' });
-  const actionId = addAction(anna.doc, { title: 'Hjemmebesøg', goalId, sector: 'social', party: null, ownerId: 'u-anna', ownerName: 'Anna', due: '2026-12-10', status: 'aaben', level: null, createdAt: '2026-11-01T00:00:00Z' });
+  const actionId = addAction(anna.doc, { title: 'Hjemmebesøg', goalId, sector: 'social', party: null, ownerId: 'u-anna', ownerName: 'Anna', due: '2026-12-10', status: 'aaben', level: null, createdAt: '2026-11-01T00:00:00Z', createdBy: 'u-anna' });
   sync(anna.doc, bo.doc);
   return { anna, bo, actionId };
 }
