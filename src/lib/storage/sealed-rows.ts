@@ -84,14 +84,12 @@ async function sealActions(rows: readonly ActionRow[]): Promise<Sealed<StoredAct
   return out;
 }
 
-/** Opens the bundles `rows` point to; a bundle that is gone or does not open leaves its rows out. */
-async function openBundles<S>(db: LocalDb, kind: BundleRow['kind'], ids: readonly string[]): Promise<Map<string, Record<string, S>>> {
-  const unique = [...new Set(ids)];
-  const bundles = await db.bundles.bulkGet(unique);
+/** Opens bundles read with their rows; a bundle that is gone or does not open leaves its rows out. */
+async function openBundles<S>(kind: BundleRow['kind'], bundles: readonly (BundleRow | undefined)[]): Promise<Map<string, Record<string, S>>> {
   const out = new Map<string, Record<string, S>>();
   await Promise.all(
     bundles.map(async (b) => {
-      if (!b || b.kind !== kind) return;
+      if (!b || b.kind !== kind || out.has(b.id)) return;
       try {
         out.set(b.id, await unsealJson<Record<string, S>>(b.s, bundleContext(kind, b.id)));
       } catch (err) {
@@ -100,6 +98,18 @@ async function openBundles<S>(db: LocalDb, kind: BundleRow['kind'], ids: readonl
     })
   );
   return out;
+}
+
+/**
+ * Rows and the bundles they point to, in one read transaction: another tab
+ * writing or purging meanwhile cannot leave rows whose bundle is already gone.
+ */
+async function readWithBundles<R extends { bundle: string }>(db: LocalDb, read: () => Promise<(R | undefined)[]>): Promise<{ rows: (R | undefined)[]; bundles: (BundleRow | undefined)[] }> {
+  return db.transaction('r', db.families, db.actions, db.bundles, async () => {
+    const rows = await read();
+    const ids = [...new Set(rows.flatMap((r) => (r && typeof r.bundle === 'string' ? [r.bundle] : [])))];
+    return { rows, bundles: await db.bundles.bulkGet(ids) };
+  });
 }
 
 function joinFamilies(rows: readonly (StoredFamily | undefined)[], opened: Map<string, Record<string, FamilySecret>>): (FamilyRow | undefined)[] {
@@ -127,23 +137,15 @@ export async function getFamily(db: LocalDb, id: string): Promise<FamilyRow | un
 }
 
 export async function getFamilies(db: LocalDb, ids: readonly string[]): Promise<(FamilyRow | undefined)[]> {
-  const rows = await db.families.bulkGet([...ids]);
-  const opened = await openBundles<FamilySecret>(
-    db,
-    'families',
-    rows.flatMap((r) => (r ? [r.bundle] : []))
-  );
-  return joinFamilies(rows, opened);
+  const { rows, bundles } = await readWithBundles(db, () => db.families.bulkGet([...ids]));
+  return joinFamilies(rows, await openBundles<FamilySecret>('families', bundles));
 }
 
 /** Every family row (the caseload); merges bundles when there are many small ones. */
 export async function allFamilies(db: LocalDb): Promise<FamilyRow[]> {
-  const rows = await db.families.toArray();
-  const opened = await openBundles<FamilySecret>(
-    db,
-    'families',
-    rows.map((r) => r.bundle)
-  );
+  const read = await readWithBundles(db, () => db.families.toArray());
+  const rows = read.rows.filter((r): r is StoredFamily => !!r);
+  const opened = await openBundles<FamilySecret>('families', read.bundles);
   const out = joinFamilies(rows, opened).filter((r): r is FamilyRow => !!r);
   if (opened.size > MERGE_AFTER_BUNDLES) void mergeFamilyBundles(db, rows, out).catch((err: unknown) => console.warn('index bundles not merged', err));
   return out;
@@ -231,11 +233,8 @@ export async function clearIndex(db: LocalDb) {
 
 /** Opens stored action rows (e.g. from a query on the plain fields). */
 export async function openActions(db: LocalDb, rows: readonly StoredAction[]): Promise<ActionRow[]> {
-  const opened = await openBundles<ActionSecret>(
-    db,
-    'actions',
-    rows.map((r) => r.bundle)
-  );
+  const bundles = await db.bundles.bulkGet([...new Set(rows.map((r) => r.bundle).filter((b) => typeof b === 'string'))]);
+  const opened = await openBundles<ActionSecret>('actions', bundles);
   return rows.flatMap((r) => {
     const secret = opened.get(r.bundle)?.[r.key];
     if (!secret) return [];
