@@ -71,7 +71,8 @@ const isFamilyDatabase = (name: string) => parseRoom(name) !== null || name.star
 async function holdsFamilyData(): Promise<boolean> {
   // Without a way to list databases, assume something is there.
   if (typeof indexedDB.databases !== 'function') return true;
-  return (await indexedDB.databases()).some((d) => isFamilyDatabase(d.name ?? ''));
+  // fp-keys alone holds only wrapped keys, which nothing unwraps again for a lost device.
+  return (await indexedDB.databases()).some((d) => isFamilyDatabase(d.name ?? '') && d.name !== 'fp-keys');
 }
 
 function deleteDatabase(name: string): Promise<void> {
