@@ -82,7 +82,25 @@ export const errorMessages = {
   admin_unknown_district: 'Skoledistriktet findes ikke på listen. Opret det under Skoledistrikter først.',
   admin_cluster: 'Skriv klyngens navn (2–80 tegn).',
   admin_district_name: 'Skoledistriktets navn skal være 2–80 tegn.',
-  admin_district_taken: 'Skoledistriktet findes allerede.'
+  admin_district_taken: 'Skoledistriktet findes allerede.',
+  case_not_authorised: 'Kun den sagsejende faggruppe eller familiens tovholder kan lukke, genåbne, flytte sagen eller kalde en specialist ind.',
+  case_closed: 'Sagen er afsluttet og kan kun læses. Genåbn sagen for at ændre den.',
+  case_already_closed: 'Sagen er allerede afsluttet.',
+  case_already_open: 'Sagen er allerede åben.',
+  case_reason: 'Skriv en begrundelse (2–500 tegn).',
+  transfer_owner_only: 'Kun den sagsejende faggruppe kan flytte familien til et andet team.',
+  transfer_team: 'Vælg et andet team end familiens nuværende.',
+  transfer_note: 'Skriv en overdragelsesnote til det modtagende team (2–2000 tegn).',
+  transfer_meeting: 'Mødeforslaget skal være en dato og et tidspunkt (fx 2026-12-01T10:00).',
+  transfer_pending: 'Der er allerede en flytning af familien, som venter på svar.',
+  transfer_not_yours: 'Kun det modtagende teams leder eller en fagperson fra den sagsejende faggruppe i teamet kan tage imod familien.',
+  transfer_decided: 'Flytningen er allerede besvaret, eller familien er flyttet på anden vis.',
+  grant_user: 'Vælg en aktiv fagperson uden for familiens team.',
+  grant_parts: 'Vælg hvilke dele specialisten må se: planen og/eller journaler.',
+  grant_purpose: 'Skriv hvorfor specialisten kaldes ind (2–500 tegn).',
+  grant_until: 'Slutdatoen skal ligge efter i dag og højst 6 måneder frem.',
+  grant_no_consent: 'Familien har ikke givet samtykke til specialistens faggruppe. Registrér et samtykke først.',
+  grant_already_ended: 'Adgangen er allerede afsluttet.',
 } as const;
 
 export type ErrorCode = keyof typeof errorMessages;

@@ -7,14 +7,16 @@ import { dirname } from 'node:path';
 import type { Role } from '../../src/lib/shared/access.ts';
 import type { Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toFamily } from './rows.ts';
+import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toFamily, toGrant, toTransfer } from './rows.ts';
 import type {
   AccessGroup,
   AuditEntry,
   AuditRow,
   ConsentWindow,
   FamilyRow,
+  GrantRow,
   LoginAttemptRow,
+  TransferRow,
   HistoryRow,
   NewUpdate,
   OverviewFamilyRow,
@@ -113,7 +115,8 @@ const MIGRATIONS: [string, string, string][] = [
   ['consents', 'renews_id', 'TEXT'],
   ['users', 'issuer', 'TEXT'],
   ['users', 'subject', 'TEXT'],
-  ['users', 'email', 'TEXT']
+  ['users', 'email', 'TEXT'],
+  ['families', 'closed_at', 'TEXT']
 ];
 
 
@@ -153,7 +156,39 @@ INSERT OR IGNORE INTO districts (name, cluster)
 INSERT OR IGNORE INTO districts (name, cluster) SELECT district, cluster FROM teams;
 `;
 
+// The life of a case (issue #14; PostgreSQL: 006-case-lifecycle.sql):
+// transfers between teams and called-in specialists' grants.
+const LIFECYCLE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS family_transfers (
+  id TEXT PRIMARY KEY, family_id TEXT NOT NULL REFERENCES families(id), from_team TEXT NOT NULL REFERENCES teams(id),
+  to_team TEXT NOT NULL REFERENCES teams(id), note TEXT NOT NULL, meeting_at TEXT,
+  requested_by TEXT NOT NULL, requested_at TEXT NOT NULL, decided_by TEXT, decided_at TEXT, outcome TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS family_transfers_open ON family_transfers(to_team) WHERE outcome IS NULL;
+CREATE INDEX IF NOT EXISTS family_transfers_family ON family_transfers(family_id);
+CREATE TABLE IF NOT EXISTS grants (
+  id TEXT PRIMARY KEY, family_id TEXT NOT NULL REFERENCES families(id), user_id TEXT NOT NULL REFERENCES users(id),
+  parts TEXT NOT NULL, purpose TEXT NOT NULL, valid_from TEXT NOT NULL, valid_until TEXT NOT NULL,
+  granted_by TEXT NOT NULL, granted_at TEXT NOT NULL, ended_at TEXT, ended_by TEXT, renews_id TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS grants_family ON grants(family_id);
+CREATE INDEX IF NOT EXISTS grants_user ON grants(user_id);
+`;
+
 const SQL = {
+  setFamilyStatus: `UPDATE families SET status = ?, closed_at = ? WHERE id = ?`,
+  insertTransfer: `INSERT INTO family_transfers (id, family_id, from_team, to_team, note, meeting_at, requested_by, requested_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  transferById: `SELECT * FROM family_transfers WHERE id = ?`,
+  transfersOfFamily: `SELECT * FROM family_transfers WHERE family_id = ? ORDER BY requested_at, id`,
+  decideTransfer: `UPDATE family_transfers SET outcome = ?, decided_by = ?, decided_at = ? WHERE id = ? AND outcome IS NULL`,
+  moveFamily: `UPDATE families SET team_id = ?, district = ? WHERE id = ? AND team_id = ?`,
+  insertGrant: `INSERT INTO grants (id, family_id, user_id, parts, purpose, valid_from, valid_until, granted_by, granted_at, renews_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  grantById: `SELECT * FROM grants WHERE id = ?`,
+  grantsOfFamily: `SELECT * FROM grants WHERE family_id = ? ORDER BY granted_at, id`,
+  grantsOfUser: `SELECT * FROM grants WHERE user_id = ? ORDER BY granted_at, id`,
+  endGrant: `UPDATE grants SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL`,
   upsertTeam: `INSERT INTO teams (id, name, district, cluster) VALUES (?, ?, ?, ?)
     ON CONFLICT(id) DO UPDATE SET name = excluded.name, district = excluded.district, cluster = excluded.cluster`,
   listTeams: `SELECT id, name, district, cluster FROM teams ORDER BY name`,
@@ -286,6 +321,7 @@ export class SqliteStore implements Store {
     this.#db.exec(OVERVIEW_SCHEMA);
     this.#db.exec(DISTRICT_SCHEMA);
     this.#db.exec(IDENTITY_SCHEMA);
+    this.#db.exec(LIFECYCLE_SCHEMA);
   }
 
   /** Adds columns that a data file from an earlier release lacks. */
@@ -477,6 +513,62 @@ export class SqliteStore implements Store {
   async familyById(id: string) {
     const r = this.#stmt('familyById').get(id);
     return r ? toFamily(r) : undefined;
+  }
+
+  async setFamilyStatus(id: string, status: 'aktiv' | 'afsluttet', at: string) {
+    this.#stmt('setFamilyStatus').run(status, status === 'afsluttet' ? at : null, id);
+  }
+
+  async insertTransfer(t: TransferRow) {
+    this.#stmt('insertTransfer').run(t.id, t.familyId, t.fromTeamId, t.toTeamId, t.note, t.meetingAt, t.requestedBy, t.requestedAt);
+  }
+
+  async transferById(id: string) {
+    const r = this.#stmt('transferById').get(id);
+    return r ? toTransfer(r) : undefined;
+  }
+
+  async openTransfersTo(teamIds: readonly string[]): Promise<TransferRow[]> {
+    if (teamIds.length === 0) return [];
+    const placeholders = teamIds.map(() => '?').join(', ');
+    return this.#db
+      .prepare(`SELECT * FROM family_transfers WHERE outcome IS NULL AND to_team IN (${placeholders}) ORDER BY requested_at, id`)
+      .all(...teamIds)
+      .map(toTransfer);
+  }
+
+  async transfersOfFamily(familyId: string) {
+    return this.#stmt('transfersOfFamily').all(familyId).map(toTransfer);
+  }
+
+  async decideTransfer(id: string, outcome: 'accepted' | 'declined' | 'cancelled', by: string, at: string, district: string): Promise<boolean> {
+    return this.#tx(() => {
+      const t = this.#stmt('transferById').get(id);
+      if (!t || t.outcome !== null) return false;
+      if (outcome === 'accepted' && Number(this.#stmt('moveFamily').run(str(t.to_team), district, str(t.family_id), str(t.from_team)).changes) !== 1) return false;
+      return Number(this.#stmt('decideTransfer').run(outcome, by, at, id).changes) === 1;
+    });
+  }
+
+  async insertGrant(g: GrantRow) {
+    this.#stmt('insertGrant').run(g.id, g.familyId, g.userId, JSON.stringify(g.parts), g.purpose, g.validFrom, g.validUntil, g.grantedBy, g.grantedAt, g.renewsId);
+  }
+
+  async grantById(id: string) {
+    const r = this.#stmt('grantById').get(id);
+    return r ? toGrant(r) : undefined;
+  }
+
+  async grantsOfFamily(familyId: string) {
+    return this.#stmt('grantsOfFamily').all(familyId).map(toGrant);
+  }
+
+  async grantsOfUser(userId: string) {
+    return this.#stmt('grantsOfUser').all(userId).map(toGrant);
+  }
+
+  async endGrant(id: string, at: string, by: string) {
+    this.#stmt('endGrant').run(at, by, id);
   }
 
   async familiesOfTeams(teamIds: readonly string[]): Promise<FamilyRow[]> {
