@@ -27,7 +27,8 @@ export function summaryRow(summary: FamilySummary, today: string, lastActivity =
     // absent (an older server): unknown, not "nobody"
     workers: summary.workers,
     openedBySector: summary.openedBySector,
-    ref: summary.ref
+    ref: summary.ref,
+    grantUntil: summary.grantUntil
   };
 }
 
@@ -58,7 +59,7 @@ export async function indexSummaries(db: LocalDb, summaries: readonly FamilySumm
   // fields, so nothing written in between is lost.
   const existing = await db.families.bulkGet(summaries.map((f) => f.id));
   const added: FamilyRow[] = [];
-  const changed: { key: string; changes: Pick<FamilyRow, 'parts' | 'teamName' | 'consentStatus' | 'workers' | 'openedBySector' | 'ref'> }[] = [];
+  const changed: { key: string; changes: Pick<FamilyRow, 'parts' | 'teamName' | 'consentStatus' | 'workers' | 'openedBySector' | 'ref' | 'grantUntil'> }[] = [];
   summaries.forEach((f, i) => {
     const row = existing[i];
     if (!row) {
@@ -72,9 +73,13 @@ export async function indexSummaries(db: LocalDb, summaries: readonly FamilySumm
       !sameParts(row.parts, f.parts) ||
       !sameWorkers(row.workers, f.workers) ||
       row.openedBySector !== f.openedBySector ||
-      row.ref !== f.ref
+      row.ref !== f.ref ||
+      (row.grantUntil ?? null) !== (f.grantUntil ?? null)
     ) {
-      changed.push({ key: f.id, changes: { parts: f.parts, teamName: f.teamName, consentStatus, workers: f.workers, openedBySector: f.openedBySector, ref: f.ref } });
+      changed.push({
+        key: f.id,
+        changes: { parts: f.parts, teamName: f.teamName, consentStatus, workers: f.workers, openedBySector: f.openedBySector, ref: f.ref, grantUntil: f.grantUntil }
+      });
     }
   });
   if (added.length === 0 && changed.length === 0) return 0;
