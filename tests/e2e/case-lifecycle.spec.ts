@@ -5,11 +5,20 @@
 // gitte's open list with the grant's end date, and leaves it when the grant
 // ends — ended by anna, or by its date. Closing a case makes the plan
 // read-only on every open tablet, and reopening gives editing back.
+import { mkdirSync } from 'node:fs';
 import { test, expect, type BrowserContext, type Page } from '@playwright/test';
 import { login, startServer, type TestServer } from './fixtures.ts';
 
 const TABLET = { width: 768, height: 1024 };
 const AT_ONCE = { timeout: 10_000 };
+/** A plan's first opening on a tablet that is still syncing its caseload, on a shared machine. */
+const OPENED = { timeout: 30_000 };
+/** UPDATE_SCREENSHOTS=1 writes the case screens to docs/screenshots. */
+const shots = () => {
+  const dir = process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : test.info().outputPath('screenshots');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+};
 
 let server: TestServer;
 const open: { context: BrowserContext }[] = [];
@@ -40,19 +49,20 @@ test('anna moves a family to Viby: frida accepts from her list, bo’s open plan
   const [anna, bo, frida] = [await tablet(browser, 'anna'), await tablet(browser, 'bo'), await tablet(browser, 'frida')];
 
   await bo.page.goto(`/familie/${family}`);
-  await expect(bo.page.getByRole('heading', { level: 1, name: 'Familien Kristensen' })).toBeVisible();
+  await expect(bo.page.getByRole('heading', { level: 1, name: 'Familien Kristensen' })).toBeVisible(OPENED);
   await expect.poll(() => holds(bo.page, room), { timeout: 30_000 }).toBe(true);
   await expect(frida.page.locator('[data-family-id]').first()).toBeVisible();
   await expect(frida.page.locator(`[data-family-id="${family}"]`)).toHaveCount(0);
 
   await anna.page.goto(`/familie/${family}/sag`);
-  await expect(anna.page.getByRole('heading', { level: 1, name: /Sagens forløb · Familien Kristensen/ })).toBeVisible();
+  await expect(anna.page.getByRole('heading', { level: 1, name: /Sagens forløb · Familien Kristensen/ })).toBeVisible(OPENED);
   const form = anna.page.locator('[data-transfer-form]');
   await form.getByLabel('Modtagende team', { exact: true }).selectOption({ label: 'Viby' });
   await form.getByLabel('Overdragelsesnote til det modtagende team').fill('Familien flytter til Viby 1. december. Mor vil gerne fortsætte med søvnvejledningen.');
   await form.getByLabel(/Forslag til overdragelsesmøde/).fill('2026-12-03T10:00');
   await form.getByRole('button', { name: 'Send flytningen' }).click();
   await expect(anna.page.locator('[data-transfer-pending]')).toContainText('Venter på svar fra Viby');
+  await anna.page.screenshot({ path: `${shots()}/case-768.png`, fullPage: true });
 
   // frida's open list: the family waits with anna's note and the meeting proposal, without a reload.
   const incoming = frida.page.locator(`[data-incoming="${family}"]`);
@@ -60,6 +70,7 @@ test('anna moves a family to Viby: frida accepts from her list, bo’s open plan
   await expect(incoming).toContainText('Familien Kristensen');
   await expect(incoming).toContainText('søvnvejledningen');
   await expect(incoming).toContainText('3. december 2026 kl. 10:00');
+  await frida.page.screenshot({ path: `${shots()}/incoming-transfer-768.png` });
   await incoming.getByRole('button', { name: 'Tag imod familien' }).click();
   await expect(frida.page.getByRole('heading', { level: 1, name: 'Familien Kristensen' })).toBeVisible(AT_ONCE);
   await expect(frida.page.locator('[data-header-tovholder]')).toHaveText('Frida Krogh', AT_ONCE);
@@ -109,7 +120,7 @@ test('a grant to gitte appears live in her list with its end date, and leaves it
   expect(res.status(), await res.text()).toBe(201);
   await expect(card).toBeVisible(AT_ONCE);
   await card.click();
-  await expect(gitte.page.getByRole('heading', { level: 1, name: 'Familien Mortensen' })).toBeVisible();
+  await expect(gitte.page.getByRole('heading', { level: 1, name: 'Familien Mortensen' })).toBeVisible(OPENED);
   await expect.poll(() => holds(gitte.page, `f-${family}.plan`), { timeout: 15_000 }).toBe(true);
   // The relay closes her socket (its sweep) and her device purges at the grant's end (its own check).
   await expect(gitte.page.locator('[data-access-ended]')).toBeVisible({ timeout: 60_000 });
@@ -121,13 +132,13 @@ test('closing a case makes the plan read-only on every open tablet, and reopenin
   const family = 'gel-07-larsen'; // opened by social; consent plan+social to every sector
   const [anna, bo] = [await tablet(browser, 'anna'), await tablet(browser, 'bo')];
   await bo.page.goto(`/familie/${family}`);
-  await expect(bo.page.getByRole('heading', { level: 1 })).toBeVisible();
+  await expect(bo.page.getByRole('heading', { level: 1, name: 'Familien Larsen' })).toBeVisible(OPENED);
   await expect(bo.page.locator('[data-read-only-plan]')).toHaveCount(0);
 
   await anna.page.goto(`/familie/${family}/sag`);
   await anna.page.getByLabel('Begrundelse').fill('Målene er nået, og familien ønsker at afslutte samarbejdet.');
   await anna.page.getByRole('button', { name: 'Afslut sagen' }).click();
-  await expect(anna.page.locator('[data-case-status="afsluttet"]')).toBeVisible();
+  await expect(anna.page.locator('[data-case-status="afsluttet"]')).toBeVisible(AT_ONCE);
   await expect(anna.page.locator('[data-case-events]')).toContainText('Sagen afsluttet: Målene er nået');
 
   // bo's open plan turns read-only without a reload; the sections cannot be used.
@@ -135,11 +146,11 @@ test('closing a case makes the plan read-only on every open tablet, and reopenin
   await expect(bo.page.locator('.plan-grid')).toHaveAttribute('inert', '');
   await anna.page.goto(`/familie/${family}`);
   await expect(anna.page.locator('[data-read-only-plan]')).toBeVisible(AT_ONCE);
-  await anna.page.screenshot({ path: test.info().outputPath('closed-plan.png') });
+  await anna.page.screenshot({ path: `${shots()}/closed-plan-768.png` });
 
   await anna.page.goto(`/familie/${family}/sag`);
   await anna.page.getByLabel('Begrundelse').fill('Ny bekymring fra skolen.');
   await anna.page.getByRole('button', { name: 'Genåbn sagen' }).click();
-  await expect(anna.page.locator('[data-case-status="aktiv"]')).toBeVisible();
+  await expect(anna.page.locator('[data-case-status="aktiv"]')).toBeVisible(AT_ONCE);
   await expect(bo.page.locator('[data-read-only-plan]')).toHaveCount(0, AT_ONCE);
 });
