@@ -29,6 +29,7 @@ import type { Counters } from './limits/types.ts';
 import type { OidcSignIn } from './identity/oidc.ts';
 import type { Administration } from './admin.ts';
 import type { CaseLifecycle } from './lifecycle.ts';
+import type { UnderretningService } from './underretning.ts';
 import type { AuthMethods } from '../src/lib/shared/api-types.ts';
 
 /** The cookie that binds a started OpenID Connect sign-in to this browser (SameSite=Lax: the provider's redirect back is cross-site). */
@@ -81,6 +82,8 @@ export interface ApiDeps {
   admin: Administration;
   /** close / reopen, transfer, grants (server/lifecycle.ts) */
   lifecycle: CaseLifecycle;
+  /** who made an underretning, for the social sector only (server/underretning.ts) */
+  underretning: UnderretningService;
 }
 
 const CONSENT_EVENTS = ['consent-recorded', 'consent-revoked', 'consent-refused'];
@@ -179,6 +182,9 @@ export class Api {
     this.#route('POST', '/api/transfers/:id/decline', (c) => this.#worker(c, (u) => life.decide(u, c.params.id, 'declined')));
     this.#route('POST', '/api/transfers/:id/cancel', (c) => this.#worker(c, (u) => life.decide(u, c.params.id, 'cancelled')));
     this.#route('POST', '/api/families/:id/grants', (c) => this.#worker(c, async (u) => life.giveGrant(u, c.params.id, await this.#body(c.request)), 201));
+    const und = this.#d.underretning;
+    this.#route('GET', '/api/families/:id/underretninger', (c) => this.#worker(c, (u) => und.reporters(u, c.params.id)));
+    this.#route('PUT', '/api/families/:id/underretninger/:entryId', (c) => this.#worker(c, async (u) => und.setReporter(u, c.params.id, c.params.entryId, await this.#body(c.request))));
     this.#route('POST', '/api/families/:id/grants/:grantId/end', (c) => this.#worker(c, (u) => life.endGrant(u, c.params.id, c.params.grantId)));
     this.#route('GET', '/api/families/:id/history', (c) => this.#history(c));
     this.#route('GET', '/api/families/:id/history/as-of', (c) => this.#historyAsOf(c));

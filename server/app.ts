@@ -27,6 +27,7 @@ import { OidcSignIn, type ProviderSettings } from './identity/oidc.ts';
 import type { LocalIdp } from './identity/local-idp.ts';
 import { HistoryService } from './history.ts';
 import { CaseLifecycle } from './lifecycle.ts';
+import { UnderretningService } from './underretning.ts';
 
 export interface App {
   config: Config;
@@ -232,6 +233,7 @@ export async function createApp(
     oidc,
     admin,
     lifecycle,
+    underretning: new UnderretningService({ store, now }),
     publicOrigin: (request) => config.origin ?? new URL(request.url).origin,
     events: (session, signal) => events.open(session, signal),
     originAllowed: (origin, request) => originOk(origin, new URL(request.url).origin),

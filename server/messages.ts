@@ -101,6 +101,9 @@ export const errorMessages = {
   grant_until: 'Slutdatoen skal ligge efter i dag og højst 6 måneder frem.',
   grant_no_consent: 'Familien har ikke givet samtykke til specialistens faggruppe. Registrér et samtykke først.',
   grant_already_ended: 'Adgangen er allerede afsluttet.',
+  underretning_social_only: 'Hvem der har underrettet, kan kun ses af socialområdet.',
+  underretning_entry: 'Journalnotatet findes ikke.',
+  underretning_reporter: 'Skriv hvem der underrettede (2–200 tegn).',
 } as const;
 
 export type ErrorCode = keyof typeof errorMessages;

@@ -10,13 +10,14 @@ import pg from 'pg';
 import type { Role } from '../../src/lib/shared/access.ts';
 import type { Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toFamily, toGrant, toTransfer } from './rows.ts';
+import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toFamily, toGrant, toReporter, toTransfer } from './rows.ts';
 import type {
   AccessGroup,
   AuditEntry,
   ConsentWindow,
   FamilyRow,
   GrantRow,
+  ReporterRow,
   TransferRow,
   LoginAttemptRow,
   HistoryRow,
@@ -96,6 +97,9 @@ const SQL = {
   grantsOfFamily: `SELECT * FROM grants WHERE family_id = $1 ORDER BY granted_at, id`,
   grantsOfUser: `SELECT * FROM grants WHERE user_id = $1 ORDER BY granted_at, id`,
   endGrant: `UPDATE grants SET ended_at = $1, ended_by = $2 WHERE id = $3 AND ended_at IS NULL`,
+  setReporter: `INSERT INTO underretning_reporters (family_id, entry_id, reporter, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (family_id, entry_id) DO UPDATE SET reporter = excluded.reporter, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at`,
+  reportersOfFamily: `SELECT * FROM underretning_reporters WHERE family_id = $1 ORDER BY recorded_at, entry_id`,
   familiesOfTeams: `SELECT * FROM families WHERE team_id = ANY($1::text[]) ORDER BY name`,
   familyCount: `SELECT COUNT(*) AS n FROM families`,
   upsertPlanSummary: `WITH r AS (UPDATE summary_revision SET rev = rev + 1 RETURNING rev)
@@ -475,6 +479,14 @@ export class PostgresStore implements Store {
 
   async endGrant(id: string, at: string, by: string) {
     await this.#q('endGrant', [at, by, id]);
+  }
+
+  async setReporter(r: ReporterRow) {
+    await this.#q('setReporter', [r.familyId, r.entryId, r.reporter, r.recordedBy, r.recordedAt]);
+  }
+
+  async reportersOfFamily(familyId: string): Promise<ReporterRow[]> {
+    return (await this.#rows('reportersOfFamily', [familyId])).map(toReporter);
   }
 
   async familiesOfTeams(teamIds: readonly string[]) {

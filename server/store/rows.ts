@@ -1,7 +1,7 @@
 // Row mappers shared by both stores: their tables have the same columns.
 import type { Part, Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent, ConsentMethod } from '../../src/lib/shared/api-types.ts';
-import type { AccessGroup, AuditRow, FamilyRow, GrantRow, TransferRow } from './types.ts';
+import type { AccessGroup, AuditRow, FamilyRow, GrantRow, ReporterRow, TransferRow } from './types.ts';
 
 type Row = Record<string, unknown>;
 
@@ -107,4 +107,8 @@ export function toAuditRow(r: Row): AuditRow {
     deviceId: strOrNull(r.device_id),
     userName: strOrNull(r.user_name)
   };
+}
+
+export function toReporter(r: Row): ReporterRow {
+  return { familyId: str(r.family_id), entryId: str(r.entry_id), reporter: str(r.reporter), recordedBy: str(r.recorded_by), recordedAt: str(r.recorded_at) };
 }

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import type { Role } from '../../src/lib/shared/access.ts';
 import type { Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toFamily, toGrant, toTransfer } from './rows.ts';
+import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toFamily, toGrant, toReporter, toTransfer } from './rows.ts';
 import type {
   AccessGroup,
   AuditEntry,
@@ -16,6 +16,7 @@ import type {
   FamilyRow,
   GrantRow,
   LoginAttemptRow,
+  ReporterRow,
   TransferRow,
   HistoryRow,
   NewUpdate,
@@ -173,6 +174,12 @@ CREATE TABLE IF NOT EXISTS grants (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS grants_family ON grants(family_id);
 CREATE INDEX IF NOT EXISTS grants_user ON grants(user_id);
+-- Who made an underretning (PostgreSQL: 007-underretning-reporters.sql): never in a shared document.
+CREATE TABLE IF NOT EXISTS underretning_reporters (
+  family_id TEXT NOT NULL REFERENCES families(id), entry_id TEXT NOT NULL, reporter TEXT NOT NULL,
+  recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL,
+  PRIMARY KEY (family_id, entry_id)
+) WITHOUT ROWID;
 `;
 
 const SQL = {
@@ -189,6 +196,9 @@ const SQL = {
   grantsOfFamily: `SELECT * FROM grants WHERE family_id = ? ORDER BY granted_at, id`,
   grantsOfUser: `SELECT * FROM grants WHERE user_id = ? ORDER BY granted_at, id`,
   endGrant: `UPDATE grants SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL`,
+  setReporter: `INSERT INTO underretning_reporters (family_id, entry_id, reporter, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT(family_id, entry_id) DO UPDATE SET reporter = excluded.reporter, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at`,
+  reportersOfFamily: `SELECT * FROM underretning_reporters WHERE family_id = ? ORDER BY recorded_at, entry_id`,
   upsertTeam: `INSERT INTO teams (id, name, district, cluster) VALUES (?, ?, ?, ?)
     ON CONFLICT(id) DO UPDATE SET name = excluded.name, district = excluded.district, cluster = excluded.cluster`,
   listTeams: `SELECT id, name, district, cluster FROM teams ORDER BY name`,
@@ -569,6 +579,14 @@ export class SqliteStore implements Store {
 
   async endGrant(id: string, at: string, by: string) {
     this.#stmt('endGrant').run(at, by, id);
+  }
+
+  async setReporter(r: ReporterRow) {
+    this.#stmt('setReporter').run(r.familyId, r.entryId, r.reporter, r.recordedBy, r.recordedAt);
+  }
+
+  async reportersOfFamily(familyId: string): Promise<ReporterRow[]> {
+    return this.#stmt('reportersOfFamily').all(familyId).map(toReporter);
   }
 
   async familiesOfTeams(teamIds: readonly string[]): Promise<FamilyRow[]> {

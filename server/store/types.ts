@@ -286,6 +286,21 @@ export interface Lifecycle {
   endGrant(id: string, at: string, by: string): Promise<void>;
 }
 
+/** Who made an underretning, kept off the shared journal document (DESIGN §5): the social sector reads it. */
+export interface ReporterRow {
+  familyId: string;
+  entryId: string;
+  reporter: string;
+  recordedBy: string;
+  recordedAt: string;
+}
+
+export interface Underretninger {
+  /** Writes (or replaces) the reporter of one journal entry. */
+  setReporter(r: ReporterRow): Promise<void>;
+  reportersOfFamily(familyId: string): Promise<ReporterRow[]>;
+}
+
 export interface Families {
   insertFamily(f: FamilyRow): Promise<void>;
   /** Closes (with the time) or reopens a case. */
@@ -356,7 +371,7 @@ export interface Exclusive {
   exclusive<T>(name: string, fn: () => Promise<T>, opts?: { wait?: boolean }): Promise<{ ran: true; value: T } | { ran: false }>;
 }
 
-export interface Store extends RoomLog, Identity, Sessions, Families, Lifecycle, Consents, AuditLog, Summaries, Exclusive {
+export interface Store extends RoomLog, Identity, Sessions, Families, Lifecycle, Underretninger, Consents, AuditLog, Summaries, Exclusive {
   readonly kind: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }

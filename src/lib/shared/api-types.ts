@@ -263,3 +263,8 @@ export interface CaseInfo {
   /** active workers outside the family's team, who may be called in */
   specialists: { id: string; name: string; sector: Sector; teams: string }[];
 }
+
+/** GET /api/families/:id/underretninger: who made each underretning, by journal entry id (the social sector only). */
+export interface UnderretningReporters {
+  reporters: Record<string, { reporter: string; recordedByName: string; recordedAt: string }>;
+}

@@ -1,7 +1,7 @@
 // The case's administration (issue #14): close / reopen, transfer to another
 // team, grants for called-in specialists. Online only: each takes effect on
 // the server at once (access is recomputed there), so none waits in an outbox.
-import type { CaseGrant, CaseInfo, CaseTransfer } from '../shared/api-types.ts';
+import type { CaseGrant, CaseInfo, CaseTransfer, UnderretningReporters } from '../shared/api-types.ts';
 import type { Part } from '../shared/rooms.ts';
 import { api } from './api.ts';
 
@@ -33,4 +33,13 @@ export function giveGrant(familyId: string, g: { userId: string; parts: Part[]; 
 
 export function endGrant(familyId: string, grantId: string): Promise<CaseGrant> {
   return api<CaseGrant>(`${base(familyId)}/grants/${encodeURIComponent(grantId)}/end`, { method: 'POST', body: {} });
+}
+
+/** Who made each underretning (the social sector only; 403 for everyone else). */
+export async function fetchReporters(familyId: string): Promise<UnderretningReporters['reporters']> {
+  return (await api<UnderretningReporters>(`${base(familyId)}/underretninger`)).reporters;
+}
+
+export async function saveReporter(familyId: string, entryId: string, reporter: string): Promise<UnderretningReporters['reporters']> {
+  return (await api<UnderretningReporters>(`${base(familyId)}/underretninger/${encodeURIComponent(entryId)}`, { method: 'PUT', body: { reporter } })).reporters;
 }
