@@ -248,6 +248,14 @@ export class Relay {
   readonly #handlers: Record<number, Handler>;
   readonly #sweep: ReturnType<typeof setInterval>;
   #pending: PendingUpdate[] = [];
+  /**
+   * The bytes a writer sent, while they are applied: stored and forwarded as
+   * sent. The document's own 'update' event is written after garbage
+   * collection, so a write that lost a concurrent write to the same field
+   * (integrated already deleted) would reach the store without its value, and
+   * the history could not tell that the author changed it.
+   */
+  #incoming: { conn: Conn; update: Uint8Array } | null = null;
   /** time of receipt of the pending batch: its updates arrived in one event-loop turn */
   #pendingAt: string | null = null;
   #flushScheduled: ReturnType<typeof setImmediate> | null = null;
@@ -511,6 +519,7 @@ export class Relay {
     if (update.byteLength === 2 && update[0] === 0 && update[1] === 0) return;
     // Structural validation before the update touches the document.
     Y.decodeUpdate(update);
+    this.#incoming = { conn, update };
     try {
       Y.applyUpdate(room.doc, update, conn);
     } catch (err) {
@@ -518,6 +527,8 @@ export class Relay {
       // apply (as an unbatched relay did), then rebuild it from the store.
       void this.#load(room);
       throw err;
+    } finally {
+      this.#incoming = null;
     }
   }
 
@@ -806,9 +817,12 @@ export class Relay {
       return;
     }
     const author = isConn(origin) ? origin : null;
+    // A writer's update as sent (see #incoming): what Yjs re-encodes after the
+    // apply has dropped the content of items it deleted in the same transaction.
+    const data = author && this.#incoming?.conn === author ? this.#incoming.update : update;
     // Time of receipt; committed (and only then forwarded) by #flush.
     this.#pendingAt ??= this.#now().toISOString();
-    this.#pending.push({ room, author, at: this.#pendingAt, update, ...(origin instanceof ServerChange ? { authorId: origin.userId } : {}) });
+    this.#pending.push({ room, author, at: this.#pendingAt, update: data, ...(origin instanceof ServerChange ? { authorId: origin.userId } : {}) });
     room.uncommitted++;
     this.#flushScheduled ??= setImmediate(() => {
       this.#flushScheduled = null;
