@@ -542,7 +542,8 @@ export class Api {
   #teamWorkers(family: FamilyRow, consents: Consent[], users: UserRow[]): TeamWorker[] {
     return users
       .filter((u) => u.active && u.role === 'worker' && u.sector !== null && u.teamIds.includes(family.teamId))
-      .map((u) => ({ id: u.id, name: u.name, sector: u.sector as Sector, planAccess: this.#accessOf(u, family, 'plan', consents) === 'write' }));
+      // Any access: a closed case is read-only for everyone, and its workers still belong to it.
+      .map((u) => ({ id: u.id, name: u.name, sector: u.sector as Sector, planAccess: this.#accessOf(u, family, 'plan', consents) !== 'none' }));
   }
 
   async #listFamilies({ request }: Ctx) {
