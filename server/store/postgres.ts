@@ -11,6 +11,7 @@ import type { Role } from '../../src/lib/shared/access.ts';
 import type { Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
 import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toFamily, toGrant, toReporter, toTransfer } from './rows.ts';
+import { refusedWriters, WriteRefused, writeFactKeys, type WriteFactKeys } from './write-access.ts';
 import type {
   AccessGroup,
   AuditEntry,
@@ -97,6 +98,7 @@ const SQL = {
   grantsOfFamily: `SELECT * FROM grants WHERE family_id = $1 ORDER BY granted_at, id`,
   grantsOfUser: `SELECT * FROM grants WHERE user_id = $1 ORDER BY granted_at, id`,
   endGrant: `UPDATE grants SET ended_at = $1, ended_by = $2 WHERE id = $3 AND ended_at IS NULL`,
+  lockFamilyOfGrant: `SELECT f.id FROM families f JOIN grants g ON g.family_id = f.id WHERE g.id = $1 FOR UPDATE OF f`,
   setReporter: `INSERT INTO underretning_reporters (family_id, entry_id, reporter, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)
     ON CONFLICT (family_id, entry_id) DO UPDATE SET reporter = excluded.reporter, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at`,
   reportersOfFamily: `SELECT * FROM underretning_reporters WHERE family_id = $1 ORDER BY recorded_at, entry_id`,
@@ -124,6 +126,23 @@ const SQL = {
     method, signature, reference, renews_id, recorded_by, recorded_at, revoked_at, revoked_by)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
   revokeConsent: `UPDATE consents SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL`,
+  // A withdrawal waits for appends that hold the family's share lock (they
+  // checked access before it), and appends after it wait and see it.
+  lockFamilyOfConsent: `SELECT f.id FROM families f JOIN consents c ON c.family_id = f.id WHERE c.id = $1 FOR UPDATE OF f`,
+  // The rows an append's writer check reads, share-locked in a fixed order
+  // before it reads them (write-access.ts): a change to a session, user or
+  // family commits wholly before the check or waits until the append is done.
+  lockWriteFacts: `WITH s AS (SELECT id_hash FROM sessions WHERE id_hash = ANY($1::text[]) ORDER BY id_hash FOR SHARE),
+      u AS (SELECT id FROM users WHERE id = ANY($2::text[]) ORDER BY id FOR SHARE),
+      f AS (SELECT id FROM families WHERE id = ANY($3::text[]) ORDER BY id FOR SHARE)
+    SELECT (SELECT COUNT(*) FROM s) AS s, (SELECT COUNT(*) FROM u) AS u, (SELECT COUNT(*) FROM f) AS f`,
+  // A new statement after the locks: its snapshot sees whatever committed while they waited.
+  writeFacts: `SELECT
+      (SELECT COALESCE(json_agg(s), '[]') FROM (SELECT id_hash, user_id, created_at, expires_at FROM sessions WHERE id_hash = ANY($1::text[])) s) AS sessions,
+      (SELECT COALESCE(json_agg(x), '[]') FROM (SELECT ${USER_COLUMNS} WHERE u.id = ANY($2::text[]) GROUP BY u.id) x) AS users,
+      (SELECT COALESCE(json_agg(f), '[]') FROM (SELECT * FROM families WHERE id = ANY($3::text[])) f) AS families,
+      (SELECT COALESCE(json_agg(c), '[]') FROM (SELECT * FROM consents WHERE family_id = ANY($3::text[])) c) AS consents,
+      (SELECT COALESCE(json_agg(g), '[]') FROM (SELECT * FROM grants WHERE family_id = ANY($3::text[])) g) AS grants`,
   consentById: `SELECT * FROM consents WHERE id = $1`,
   consentsOfFamily: `SELECT * FROM consents WHERE family_id = $1 ORDER BY recorded_at, id`,
   consentsOfFamilies: `SELECT * FROM consents WHERE family_id = ANY($1::text[])`,
@@ -478,7 +497,11 @@ export class PostgresStore implements Store {
   }
 
   async endGrant(id: string, at: string, by: string) {
-    await this.#q('endGrant', [at, by, id]);
+    // The family's row is what an append locks (write-access.ts): ending a grant takes it too, so the two are ordered.
+    await this.#tx(async (c) => {
+      await this.#q('lockFamilyOfGrant', [id], c);
+      await this.#q('endGrant', [at, by, id], c);
+    });
   }
 
   async setReporter(r: ReporterRow) {
@@ -587,7 +610,10 @@ export class PostgresStore implements Store {
   }
 
   async revokeConsent(id: string, at: string, by: string) {
-    await this.#q('revokeConsent', [at, by, id]);
+    await this.#tx(async (c) => {
+      await this.#q('lockFamilyOfConsent', [id], c);
+      await this.#q('revokeConsent', [at, by, id], c);
+    });
   }
 
   async consentById(id: string) {
@@ -614,7 +640,14 @@ export class PostgresStore implements Store {
       updates.map((u) => u.at),
       updates.map((u) => Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength))
     ];
+    const keys = writeFactKeys(updates);
     let last: Map<string, number> | undefined;
+    if (keys) {
+      last = await this.#tx(async (c) => {
+        await this.#checkWriters(updates, keys, c);
+        return new Map((await this.#q('appendUpdates', values, c)).rows.map((r) => [str(r.room), Number(r.seq)]));
+      });
+    }
     for (let attempt = 1; !last; attempt++) {
       try {
         last = new Map((await this.#rows('appendUpdates', values)).map((r) => [str(r.room), Number(r.seq)]));
@@ -631,6 +664,30 @@ export class PostgresStore implements Store {
       next.set(u.room, seq + 1);
       return seq;
     });
+  }
+
+  /** The writer check of the append's transaction: lock, then read, then decide (write-access.ts). */
+  async #checkWriters(updates: readonly NewUpdate[], keys: WriteFactKeys, c: pg.PoolClient) {
+    const params = [keys.sessionHashes, keys.userIds, keys.familyIds];
+    await this.#q('lockWriteFacts', params, c);
+    const [r] = (await this.#q('writeFacts', params, c)).rows;
+    const sessions = new Map(
+      (r.sessions as Row[]).map((s) => [str(s.id_hash), { idHash: str(s.id_hash), userId: str(s.user_id), createdAt: str(s.created_at), expiresAt: str(s.expires_at) }] as const)
+    );
+    const users = new Map((r.users as Row[]).map((u) => [str(u.id), toUser(u)] as const));
+    const families = new Map((r.families as Row[]).map((f) => [str(f.id), toFamily(f)] as const));
+    const consents = new Map<string, Consent[]>();
+    for (const row of r.consents as Row[]) {
+      const consent = toConsent(row);
+      consents.set(consent.familyId, [...(consents.get(consent.familyId) ?? []), consent]);
+    }
+    const grants = new Map<string, GrantRow[]>();
+    for (const row of r.grants as Row[]) {
+      const grant = toGrant(row);
+      grants.set(grant.familyId, [...(grants.get(grant.familyId) ?? []), grant]);
+    }
+    const refused = refusedWriters(updates, { sessions, users, families, consents, grants });
+    if (refused.size > 0) throw new WriteRefused(refused);
   }
 
   async loadUpdates(room: string): Promise<StoredUpdate[]> {
