@@ -171,6 +171,13 @@ describe('grants for called-in specialists', () => {
     expect(list.map((f) => f.id)).toEqual([familyId]);
     expect(list[0].grantUntil).toBeTruthy();
     expect(await upgradeStatus(server.url, `/sync/${roomName(familyId, 'social')}`, { cookie: cookies.gitte, origin: server.url })).toBe(403);
+    // Her writes pass the append's own check of the writer's access (write-access.ts) and reach the team.
+    const g = server.provider(roomName(familyId, 'plan'), cookies.gitte);
+    const a = server.provider(roomName(familyId, 'plan'), cookies.anna);
+    await Promise.all([g.synced(), a.synced()]);
+    addHope(g.doc, { text: 'Skrevet af PPR', saidBy: 'barnet', createdAt: new Date().toISOString() });
+    await waitFor(() => JSON.stringify(a.doc.getMap('hopes').toJSON()).includes('Skrevet af PPR'), 5000, 'gitte’s edit at anna');
+    expect(g.closes).toEqual([]);
   });
 
   it('opens at once, needs a consent for the specialist’s sector, and closes with 4403 when ended or expired', async () => {
