@@ -6,7 +6,7 @@
 // LocalAccessEvents; several relay nodes (DESIGN §11) replace it with one that
 // publishes on the control channel and delivers what arrives to the local
 // subscribers, so the event channel (event-channel.ts) never knows which it has.
-import type { Families, Identity, UserRow } from './store/types.ts';
+import type { Families, Identity, Lifecycle, UserRow } from './store/types.ts';
 import type { Fanout } from './fanout/index.ts';
 import { MAX_ACCESS_EVENT_USERS } from './fanout/frame.ts';
 
@@ -55,19 +55,21 @@ export class LocalAccessEvents implements AccessEvents {
 
 /**
  * Everyone whose view of a family may change when its access facts change:
- * every active worker of the family's team (rules 3–5). Grantees outside the
- * team (rule 6) and the family's citizens (rule 7) join this list when grants
- * and invitations exist. A filter by user names that user.
+ * every active worker of the family's team (rules 3–5) and every specialist
+ * who ever held a grant for it (rule 6: one ending must reach them too). The
+ * family's citizens (rule 7) join this list when invitations exist. A filter
+ * by user names that user.
  */
 export async function affectedUsers(
-  store: Pick<Families, 'familyById'> & Pick<Identity, 'listUsers'>,
+  store: Pick<Families, 'familyById'> & Pick<Identity, 'listUsers'> & Pick<Lifecycle, 'grantsOfFamily'>,
   filter: { userId?: string; familyId?: string }
 ): Promise<string[]> {
   if (filter.userId) return [filter.userId];
   if (!filter.familyId) return [];
   const family = await store.familyById(filter.familyId);
   if (!family) return [];
-  const inTeam = (u: UserRow) => u.active && u.role === 'worker' && u.teamIds.includes(family.teamId);
+  const granted = new Set((await store.grantsOfFamily(family.id)).map((g) => g.userId));
+  const inTeam = (u: UserRow) => u.active && u.role === 'worker' && (u.teamIds.includes(family.teamId) || granted.has(u.id));
   return (await store.listUsers()).filter(inTeam).map((u) => u.id);
 }
 

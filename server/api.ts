@@ -2,7 +2,7 @@
 // handler serves /api/* by delegating here from hooks.server.ts, so the same
 // code runs in dev and production and tests can call it without a browser.
 import { randomUUID } from 'node:crypto';
-import { access, accessUntil, consentActive, type Access } from '../src/lib/shared/access.ts';
+import { access, accessUntil, consentActive, grantActive, type Access } from '../src/lib/shared/access.ts';
 import { accessFromFacts } from './access-of.ts';
 import { PARTS, SECTORS, parseRoom, roomName, isPart, isSector, FAMILY_ID_PATTERN, type Part, type Sector } from '../src/lib/shared/rooms.ts';
 import { CASELOAD_NORM_MAX, CASELOAD_NORM_MIN, DEFAULT_CASELOAD_NORMS } from '../src/lib/shared/overview-types.ts';
@@ -18,7 +18,7 @@ import type {
 } from '../src/lib/shared/api-types.ts';
 import type { Auth, SessionUser } from './auth.ts';
 import { readCookie } from './auth.ts';
-import type { AuditEntry, AuditLog, Consents, Families, FamilyRow, Identity, RoomLog, Summaries, UserRow } from './store/types.ts';
+import type { AuditEntry, AuditLog, Consents, Families, FamilyRow, GrantRow, Identity, Lifecycle, RoomLog, Summaries, UserRow } from './store/types.ts';
 import { errorMessages, type ErrorCode } from './messages.ts';
 import { HttpError } from './http-error.ts';
 import { ConsentInputError, parseConsentInput, sameConsent, type ConsentInput } from './consent.ts';
@@ -29,6 +29,8 @@ import type { Counters } from './limits/types.ts';
 import type { OidcSignIn } from './identity/oidc.ts';
 import type { Administration } from './admin.ts';
 import { parseDeviceId, type DeviceService } from './devices.ts';
+import type { CaseLifecycle } from './lifecycle.ts';
+import type { UnderretningService } from './underretning.ts';
 import type { AuthMethods } from '../src/lib/shared/api-types.ts';
 
 /** The cookie that binds a started OpenID Connect sign-in to this browser (SameSite=Lax: the provider's redirect back is cross-site). */
@@ -36,13 +38,13 @@ const OIDC_STATE_COOKIE = 'fp_oidc';
 import { filterHistory, HISTORY_SECTIONS, type HistoryResponse, type HistorySection, type HistorySession, type AsOfResponse } from '../src/lib/domain/history.ts';
 
 export interface ApiDeps {
-  store: Identity & Families & Consents & AuditLog & Pick<RoomLog, 'latestSeqs' | 'changeGroupsOfRooms'> & Pick<Summaries, 'caseloadNorms' | 'setCaseloadNorms'>;
+  store: Identity & Families & Pick<Lifecycle, 'grantsOfUser' | 'grantsOfFamily'> & Consents & AuditLog & Pick<RoomLog, 'latestSeqs' | 'changeGroupsOfRooms'> & Pick<Summaries, 'caseloadNorms' | 'setCaseloadNorms'>;
   auth: Auth;
   /**
    * Called after anything that can change who may open which room; `reason`
    * is the close reason open sockets that lost access are given.
    */
-  accessChanged(filter: { userId?: string; familyId?: string; reason?: string }): Promise<void>;
+  accessChanged(filter: { userId?: string; familyId?: string; reason?: string; notify?: string[] }): Promise<void>;
   /** Creates the plan document of a new family. */
   initPlan(family: FamilyRow): Promise<void>;
   /** The user id of the family's current tovholder, as the plan document says now; null when none. */
@@ -81,6 +83,10 @@ export interface ApiDeps {
   admin: Administration;
   /** devices, their keys and lost reports (DESIGN §13) */
   devices: DeviceService;
+  /** close / reopen, transfer, grants (server/lifecycle.ts) */
+  lifecycle: CaseLifecycle;
+  /** who made an underretning, for the social sector only (server/underretning.ts) */
+  underretning: UnderretningService;
 }
 
 const CONSENT_EVENTS = ['consent-recorded', 'consent-revoked', 'consent-refused'];
@@ -178,6 +184,20 @@ export class Api {
     this.#route('POST', '/api/families/:id/consents', (c) => this.#createConsent(c));
     this.#route('POST', '/api/families/:id/consents/:consentId/revoke', (c) => this.#revokeConsent(c));
     this.#route('GET', '/api/families/:id/access-log', (c) => this.#accessLog(c));
+    const life = this.#d.lifecycle;
+    this.#route('GET', '/api/families/:id/case', (c) => this.#worker(c, (u) => life.info(u, c.params.id)));
+    this.#route('POST', '/api/families/:id/close', (c) => this.#worker(c, async (u) => life.setStatus(u, c.params.id, await this.#body(c.request), 'afsluttet')));
+    this.#route('POST', '/api/families/:id/reopen', (c) => this.#worker(c, async (u) => life.setStatus(u, c.params.id, await this.#body(c.request), 'aktiv')));
+    this.#route('POST', '/api/families/:id/transfers', (c) => this.#worker(c, async (u) => life.requestTransfer(u, c.params.id, await this.#body(c.request)), 201));
+    this.#route('GET', '/api/transfers', (c) => this.#worker(c, async (u) => ({ transfers: await life.incoming(u) })));
+    this.#route('POST', '/api/transfers/:id/accept', (c) => this.#worker(c, (u) => life.decide(u, c.params.id, 'accepted')));
+    this.#route('POST', '/api/transfers/:id/decline', (c) => this.#worker(c, (u) => life.decide(u, c.params.id, 'declined')));
+    this.#route('POST', '/api/transfers/:id/cancel', (c) => this.#worker(c, (u) => life.decide(u, c.params.id, 'cancelled')));
+    this.#route('POST', '/api/families/:id/grants', (c) => this.#worker(c, async (u) => life.giveGrant(u, c.params.id, await this.#body(c.request)), 201));
+    const und = this.#d.underretning;
+    this.#route('GET', '/api/families/:id/underretninger', (c) => this.#worker(c, (u) => und.reporters(u, c.params.id)));
+    this.#route('PUT', '/api/families/:id/underretninger/:entryId', (c) => this.#worker(c, async (u) => und.setReporter(u, c.params.id, c.params.entryId, await this.#body(c.request))));
+    this.#route('POST', '/api/families/:id/grants/:grantId/end', (c) => this.#worker(c, (u) => life.endGrant(u, c.params.id, c.params.grantId)));
     this.#route('GET', '/api/families/:id/history', (c) => this.#history(c));
     this.#route('GET', '/api/families/:id/history/as-of', (c) => this.#historyAsOf(c));
     this.#route('POST', '/api/access-log', (c) => this.#uploadAccessLog(c));
@@ -318,6 +338,12 @@ export class Api {
     (await this.#d.store.audit({ at: this.#now().toISOString(), userId, familyId, room: null, action, detail, deviceId: null }));
   }
 
+  /** A case lifecycle route: any signed-in user (the lifecycle module decides), the answer as JSON. */
+  async #worker(c: Ctx, run: (user: UserRow) => Promise<unknown>, status = 200) {
+    const { user } = await this.#session(c.request);
+    return json(status, await run(user));
+  }
+
   /** An administration route: admins only (403 for everyone else), the answer as JSON. */
   /** POST /api/device/key { deviceId, name? }: a lost device hears so even without a session (it wipes). */
   async #deviceKey(c: Ctx) {
@@ -406,7 +432,9 @@ export class Api {
   async #familyReadable(user: UserRow, id: string, part: Part): Promise<FamilyRow> {
     if (!FAMILY_ID_PATTERN.test(id)) throw new HttpError(404, 'not_found');
     const family = await this.#d.store.familyById(id);
-    if (!family || this.#accessOf(user, family, part, await this.#d.store.consentsOfFamily(family.id)) === 'none') throw new HttpError(404, 'not_found');
+    if (!family) throw new HttpError(404, 'not_found');
+    const [consents, grants] = await Promise.all([this.#d.store.consentsOfFamily(family.id), this.#d.store.grantsOfFamily(family.id)]);
+    if (accessFromFacts(user, { familyId: family.id, part }, family, consents, this.#now(), grants) === 'none') throw new HttpError(404, 'not_found');
     return family;
   }
 
@@ -500,9 +528,18 @@ export class Api {
   // ---- families and manifest -------------------------------------------------
 
   /** Every (family, part, access) the user may open, computed with one consent query. */
-  async #openable(user: UserRow): Promise<{ family: FamilyRow; consents: Consent[]; parts: { part: Part; access: Exclude<Access, 'none'> }[] }[]> {
+  async #openable(user: UserRow): Promise<{ family: FamilyRow; consents: Consent[]; grants: GrantRow[]; parts: { part: Part; access: Exclude<Access, 'none'> }[] }[]> {
     if (user.role !== 'worker') return [];
     const families = (await this.#d.store.familiesOfTeams(user.teamIds));
+    // Called in (DESIGN §6 rule 6): families of other teams this user holds a grant for.
+    const grants = await this.#d.store.grantsOfUser(user.id);
+    const now = this.#now();
+    const inTeams = new Set(families.map((f) => f.id));
+    for (const familyId of new Set(grants.filter((g) => grantActive(g, now)).map((g) => g.familyId))) {
+      if (inTeams.has(familyId)) continue;
+      const f = await this.#d.store.familyById(familyId);
+      if (f) families.push(f);
+    }
     const consents = (await this.#d.store.consentsOfFamilies(families.map((f) => f.id)));
     const byFamily = new Map<string, Consent[]>();
     for (const c of consents) {
@@ -513,11 +550,12 @@ export class Api {
     const out = [];
     for (const family of families) {
       const parts = [];
+      const own = grants.filter((g) => g.familyId === family.id);
       for (const part of PARTS) {
-        const a = this.#accessOf(user, family, part, byFamily.get(family.id) ?? []);
+        const a = accessFromFacts(user, { familyId: family.id, part }, family, byFamily.get(family.id) ?? [], now, own);
         if (a !== 'none') parts.push({ part, access: a });
       }
-      if (parts.some((p) => p.part === 'plan')) out.push({ family, parts, consents: byFamily.get(family.id) ?? [] });
+      if (parts.some((p) => p.part === 'plan')) out.push({ family, parts, grants: own, consents: byFamily.get(family.id) ?? [] });
     }
     return out;
   }
@@ -526,7 +564,8 @@ export class Api {
   #teamWorkers(family: FamilyRow, consents: Consent[], users: UserRow[]): TeamWorker[] {
     return users
       .filter((u) => u.active && u.role === 'worker' && u.sector !== null && u.teamIds.includes(family.teamId))
-      .map((u) => ({ id: u.id, name: u.name, sector: u.sector as Sector, planAccess: this.#accessOf(u, family, 'plan', consents) === 'write' }));
+      // Any access: a closed case is read-only for everyone, and its workers still belong to it.
+      .map((u) => ({ id: u.id, name: u.name, sector: u.sector as Sector, planAccess: this.#accessOf(u, family, 'plan', consents) !== 'none' }));
   }
 
   async #listFamilies({ request }: Ctx) {
@@ -534,7 +573,7 @@ export class Api {
     const teams = (await this.#d.store.listTeams());
     const users = (await this.#d.store.listUsers());
     const now = this.#now();
-    const families: FamilySummary[] = (await this.#openable(user)).map(({ family, parts, consents }) => ({
+    const families: FamilySummary[] = (await this.#openable(user)).map(({ family, parts, consents, grants }) => ({
       id: family.id,
       name: family.name,
       district: family.district,
@@ -550,7 +589,10 @@ export class Api {
           .at(-1) ?? null,
       workers: this.#teamWorkers(family, consents, users),
       openedBySector: family.openedBySector,
-      ref: this.#d.familyRef(family.id)
+      ref: this.#d.familyRef(family.id),
+      ...(user.teamIds.includes(family.teamId)
+        ? {}
+        : { grantUntil: grants.filter((g) => grantActive(g, now)).map((g) => g.validUntil).sort().at(-1) ?? null })
     }));
     return json(200, { families });
   }
@@ -559,9 +601,9 @@ export class Api {
     const { user } = await this.#session(request);
     const rooms: ManifestRoom[] = [];
     const now = this.#now();
-    for (const { family, parts, consents } of (await this.#openable(user))) {
+    for (const { family, parts, consents, grants } of (await this.#openable(user))) {
       for (const p of parts) {
-        const until = accessUntil(user, { familyId: family.id, part: p.part }, family, consents, now);
+        const until = accessUntil(user, { familyId: family.id, part: p.part }, family, consents, now, grants);
         rooms.push({ room: roomName(family.id, p.part), access: p.access, seq: 0, until });
       }
     }

@@ -27,6 +27,8 @@ import { DeviceService } from './devices.ts';
 import { OidcSignIn, type ProviderSettings } from './identity/oidc.ts';
 import type { LocalIdp } from './identity/local-idp.ts';
 import { HistoryService } from './history.ts';
+import { CaseLifecycle } from './lifecycle.ts';
+import { UnderretningService } from './underretning.ts';
 
 export interface App {
   config: Config;
@@ -164,11 +166,22 @@ export async function createApp(
     summaries.schedule(family.id, family.createdAt);
   };
 
-  const accessChanged = async (filter: { userId?: string; familyId?: string; reason?: string }) => {
+  // `notify`: users to tell besides those the family's facts name (a team the family just left).
+  const accessChanged = async ({ notify = [], ...filter }: { userId?: string; familyId?: string; reason?: string; notify?: string[] }) => {
     // Every other node rechecks its sockets too (DESIGN §11's control channel).
-    fanout.publishControl({ kind: 'recheck', ...filter });
-    await Promise.all([relay.recheck(filter), affectedUsers(store, filter).then((users) => accessEvents.publish(users))]);
+    if (filter.userId || filter.familyId) fanout.publishControl({ kind: 'recheck', ...filter });
+    await Promise.all([
+      filter.userId || filter.familyId ? relay.recheck(filter) : Promise.resolve(),
+      affectedUsers(store, filter).then((users) => accessEvents.publish([...users, ...notify]))
+    ]);
   };
+  const lifecycle = new CaseLifecycle({
+    store,
+    now,
+    accessChanged,
+    tovholderOf: (familyId) => summaries.readPlan(familyId, (doc) => readTovholder(doc)?.userId ?? null),
+    changePlan: (familyId, userId, fn) => relay.change(roomName(familyId, 'plan'), userId, fn)
+  });
 
   // The local provider: only in the demo and only without a configured one.
   // Its issuer is ORIGIN/idp, or the origin of the first request that needs
@@ -230,6 +243,8 @@ export async function createApp(
     oidc,
     admin,
     devices,
+    lifecycle,
+    underretning: new UnderretningService({ store, now }),
     publicOrigin: (request) => config.origin ?? new URL(request.url).origin,
     events: (session, signal) => events.open(session, signal),
     originAllowed: (origin, request) => originOk(origin, new URL(request.url).origin),

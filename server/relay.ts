@@ -200,6 +200,8 @@ const MAX_EARLY_EVENTS = 1024;
 interface PendingUpdate {
   room: Room;
   author: Conn | null;
+  /** the user a change the server made on someone's behalf is recorded under (author is null then) */
+  authorId?: string;
   at: string;
   update: Uint8Array;
 }
@@ -225,6 +227,14 @@ class ProtocolError extends Error {}
 const CLOSE_INTERNAL_ERROR = 1011;
 
 /** A socket of this node as a transaction / awareness origin (remote and load origins are strings). */
+/** The origin of a change the server makes itself, on a user's behalf (Relay.change). */
+class ServerChange {
+  readonly userId: string;
+  constructor(userId: string) {
+    this.userId = userId;
+  }
+}
+
 function isConn(origin: unknown): origin is Conn {
   return typeof origin === 'object' && origin !== null && 'session' in origin;
 }
@@ -825,7 +835,7 @@ export class Relay {
     const data = author && this.#incoming?.conn === author ? this.#incoming.update : update;
     // Time of receipt; committed (and only then forwarded) by #flush.
     this.#pendingAt ??= this.#now().toISOString();
-    this.#pending.push({ room, author, at: this.#pendingAt, update: data });
+    this.#pending.push({ room, author, at: this.#pendingAt, update: data, ...(origin instanceof ServerChange ? { authorId: origin.userId } : {}) });
     room.uncommitted++;
     this.#flushScheduled ??= setImmediate(() => {
       this.#flushScheduled = null;
@@ -867,7 +877,7 @@ export class Relay {
       seqs = await this.#deps.store.appendUpdates(
         batch.map((p) => ({
           room: p.room.name,
-          author: p.author?.session.user.id ?? 'system',
+          author: p.author?.session.user.id ?? p.authorId ?? 'system',
           at: p.at,
           data: p.update,
           ...(p.author ? { writer: p.author.session.sessionHash } : {})
@@ -886,7 +896,7 @@ export class Relay {
       room.updatesSinceCompact++;
       touched.set(room, at);
       // Committed: now (and only now) it goes to this node's sockets and to the other nodes.
-      this.#deps.fanout.publishUpdate({ room: room.name, seq: seqs[i], update, author: author?.session.user.id ?? 'system' });
+      this.#deps.fanout.publishUpdate({ room: room.name, seq: seqs[i], update, author: author?.session.user.id ?? batch[i].authorId ?? 'system' });
       if (room.sequencer) {
         room.sequencer.markApplied(seqs[i]);
         room.seq = room.sequencer.lastApplied;
@@ -1217,6 +1227,26 @@ export class Relay {
         }
       })
     );
+  }
+
+  /**
+   * A change the server makes to a room itself, on `userId`'s behalf (a case
+   * closed or moved to another team writes the plan's meta): applied to the
+   * room's document like a socket's update, committed with its author before
+   * it is forwarded; resolves once committed. An idle room unloads again.
+   */
+  async change(name: string, userId: string, fn: (doc: Y.Doc) => void): Promise<void> {
+    const ref = parseRoom(name);
+    if (!ref) throw new Error(`not a room: ${name}`);
+    const room = this.#room(name, ref);
+    await this.#settled(room);
+    if (room.dead) throw new Error(`room ${name} could not be loaded`);
+    Y.transact(room.doc, () => fn(room.doc), new ServerChange(userId));
+    await this.#settled(room);
+    if (room.conns.size === 0 && !this.#closed && !room.unloadTimer) {
+      room.unloadTimer = setTimeout(() => void this.#unload(room), this.#deps.limits.roomIdleUnloadMs);
+      room.unloadTimer.unref();
+    }
   }
 
   /** Close every socket of a session (logout): 4401. */

@@ -29,14 +29,16 @@ import { addEntry, type EntryKind } from '../src/lib/domain/journal.ts';
 import { ORIGIN_SEED } from '../src/lib/domain/origins.ts';
 import { copenhagenDay } from '../src/lib/domain/today.ts';
 import { hashPassword } from './auth.ts';
-import type { Consents, Families, FamilyRow, Identity, RoomLog, UserRow } from './store/types.ts';
+import type { Consents, Families, FamilyRow, Identity, Lifecycle, RoomLog, UserRow } from './store/types.ts';
 import { mulberry32 } from '../src/lib/shared/prng.ts';
 
 // Each team covers a few skoledistrikter named after their schools, as in
 // Aarhus; the first is the team's own (the seeded families live there).
 export const DEMO_TEAMS = [
   { id: 'gellerup', name: 'Gellerup', district: 'Gellerup', cluster: 'Vest', districts: ['Gellerup', 'Tovshøj', 'Ellekær', 'Skjoldhøj', 'Sødalen'] },
-  { id: 'viby', name: 'Viby', district: 'Viby', cluster: 'Syd', districts: ['Viby', 'Rosenvang', 'Rundhøj', 'Kragelund', 'Søndervang'] }
+  { id: 'viby', name: 'Viby', district: 'Viby', cluster: 'Syd', districts: ['Viby', 'Rosenvang', 'Rundhøj', 'Kragelund', 'Søndervang'] },
+  // Pædagogisk Psykologisk Rådgivning for the south: specialists called in to families of other teams; no families of its own.
+  { id: 'ppr-syd', name: 'PPR Syd', district: 'Viby', cluster: 'Syd', districts: ['Viby'] }
 ];
 
 export const DEMO_USERS: Omit<UserRow, 'passwordHash' | 'active'>[] = [
@@ -46,8 +48,12 @@ export const DEMO_USERS: Omit<UserRow, 'passwordHash' | 'active'>[] = [
   { id: 'u-dennis', username: 'dennis', name: 'Dennis Vang', role: 'worker', sector: 'employment', teamIds: ['gellerup'] },
   { id: 'u-frida', username: 'frida', name: 'Frida Krogh', role: 'worker', sector: 'social', teamIds: ['viby'] },
   { id: 'u-eva', username: 'eva', name: 'Eva Mikkelsen', role: 'leader', sector: null, teamIds: ['gellerup', 'viby'] },
-  { id: 'u-admin', username: 'admin', name: 'Administrator', role: 'admin', sector: null, teamIds: [] }
+  { id: 'u-admin', username: 'admin', name: 'Administrator', role: 'admin', sector: null, teamIds: [] },
+  { id: 'u-gitte', username: 'gitte', name: 'Gitte Brandt', role: 'worker', sector: 'school', teamIds: ['ppr-syd'] }
 ];
+
+/** The Gellerup family PPR-psykolog `gitte` is called in to (DESIGN §4), and what her grant covers. */
+export const DEMO_GRANT = { familyPrefix: 'gel-02', userId: 'u-gitte', parts: ['plan', 'school'] as Part[], months: 3 };
 
 const SURNAMES = [
   'Hansen', 'Ahmed', 'Nielsen', 'Yilmaz', 'Jensen', 'Hussein', 'Pedersen', 'Ali', 'Andersen', 'Mohamud',
@@ -169,7 +175,7 @@ function consentFor(i: number, now: Date, team: string): { opener: Sector; conse
   }
 }
 
-export async function seedDemo(store: Identity & Families & Consents & Pick<RoomLog, 'appendUpdates'>, now: Date) {
+export async function seedDemo(store: Identity & Families & Consents & Pick<Lifecycle, 'insertGrant'> & Pick<RoomLog, 'appendUpdates'>, now: Date) {
   for (const { districts, ...t } of DEMO_TEAMS) {
     for (const name of districts) await store.upsertDistrict({ name, cluster: t.cluster });
     await store.saveTeam(t, districts);
@@ -182,6 +188,7 @@ export async function seedDemo(store: Identity & Families & Consents & Pick<Room
   let n = 0;
   for (const team of DEMO_TEAMS) {
     const random = mulberry32(team.id === 'gellerup' ? 1 : 2);
+    if (team.id === 'ppr-syd') continue;
     for (let i = 0; i < 22; i++, n++) {
       const surname = SURNAMES[(i * 2 + (team.id === 'viby' ? 1 : 0)) % SURNAMES.length];
       const id = `${team.id.slice(0, 3)}-${String(i + 1).padStart(2, '0')}-${slug(surname)}`;
@@ -385,6 +392,23 @@ export async function seedDemo(store: Identity & Families & Consents & Pick<Room
           ORIGIN_SEED
         );
         await store.appendUpdates([{ room: roomName(id, 'school'), author: 'seed', at: at.toISOString(), data: Y.encodeStateAsUpdate(school) }]);
+      }
+      if (id.startsWith(`${DEMO_GRANT.familyPrefix}-`)) {
+        // The consent of this family names the school sector, so gitte's grant gives access (DESIGN §6 rule 6).
+        await store.insertGrant({
+          id: `g-${id}`,
+          familyId: id,
+          userId: DEMO_GRANT.userId,
+          parts: DEMO_GRANT.parts,
+          purpose: 'PPR-vurdering af det ældste barns trivsel og læring',
+          validFrom: subDays(now, 14).toISOString(),
+          validUntil: addMonths(now, DEMO_GRANT.months).toISOString(),
+          grantedBy: owner.id,
+          grantedAt: subDays(now, 14).toISOString(),
+          endedAt: null,
+          endedBy: null,
+          renewsId: null
+        });
       }
     }
   }

@@ -10,13 +10,16 @@ import pg from 'pg';
 import type { Role } from '../../src/lib/shared/access.ts';
 import type { Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily } from './rows.ts';
+import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toGrant, toReporter, toTransfer } from './rows.ts';
 import { refusedWriters, WriteRefused, writeFactKeys, type WriteFactKeys } from './write-access.ts';
 import type {
   AccessGroup,
   AuditEntry,
   ConsentWindow,
   FamilyRow,
+  GrantRow,
+  ReporterRow,
+  TransferRow,
   LoginAttemptRow,
   HistoryRow,
   NewUpdate,
@@ -96,6 +99,25 @@ const SQL = {
   insertFamily: `INSERT INTO families (id, name, district, team_id, opened_by_sector, status, created_at, created_by)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
   familyById: `SELECT * FROM families WHERE id = $1`,
+  setFamilyStatus: `UPDATE families SET status = $1, closed_at = $2 WHERE id = $3`,
+  insertTransfer: `INSERT INTO family_transfers (id, family_id, from_team, to_team, note, meeting_at, requested_by, requested_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+  transferById: `SELECT * FROM family_transfers WHERE id = $1`,
+  transferForUpdate: `SELECT * FROM family_transfers WHERE id = $1 FOR UPDATE`,
+  openTransfersTo: `SELECT * FROM family_transfers WHERE outcome IS NULL AND to_team = ANY($1::text[]) ORDER BY requested_at, id`,
+  transfersOfFamily: `SELECT * FROM family_transfers WHERE family_id = $1 ORDER BY requested_at, id`,
+  decideTransfer: `UPDATE family_transfers SET outcome = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND outcome IS NULL`,
+  moveFamily: `UPDATE families SET team_id = $1, district = $2 WHERE id = $3 AND team_id = $4`,
+  insertGrant: `INSERT INTO grants (id, family_id, user_id, parts, purpose, valid_from, valid_until, granted_by, granted_at, renews_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+  grantById: `SELECT * FROM grants WHERE id = $1`,
+  grantsOfFamily: `SELECT * FROM grants WHERE family_id = $1 ORDER BY granted_at, id`,
+  grantsOfUser: `SELECT * FROM grants WHERE user_id = $1 ORDER BY granted_at, id`,
+  endGrant: `UPDATE grants SET ended_at = $1, ended_by = $2 WHERE id = $3 AND ended_at IS NULL`,
+  lockFamilyOfGrant: `SELECT f.id FROM families f JOIN grants g ON g.family_id = f.id WHERE g.id = $1 FOR UPDATE OF f`,
+  setReporter: `INSERT INTO underretning_reporters (family_id, entry_id, reporter, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (family_id, entry_id) DO UPDATE SET reporter = excluded.reporter, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at`,
+  reportersOfFamily: `SELECT * FROM underretning_reporters WHERE family_id = $1 ORDER BY recorded_at, entry_id`,
   familiesOfTeams: `SELECT * FROM families WHERE team_id = ANY($1::text[]) ORDER BY name`,
   familyCount: `SELECT COUNT(*) AS n FROM families`,
   upsertPlanSummary: `WITH r AS (UPDATE summary_revision SET rev = rev + 1 RETURNING rev)
@@ -135,7 +157,8 @@ const SQL = {
       (SELECT COALESCE(json_agg(s), '[]') FROM (SELECT id_hash, user_id, created_at, expires_at FROM sessions WHERE id_hash = ANY($1::text[])) s) AS sessions,
       (SELECT COALESCE(json_agg(x), '[]') FROM (SELECT ${USER_COLUMNS} WHERE u.id = ANY($2::text[]) GROUP BY u.id) x) AS users,
       (SELECT COALESCE(json_agg(f), '[]') FROM (SELECT * FROM families WHERE id = ANY($3::text[])) f) AS families,
-      (SELECT COALESCE(json_agg(c), '[]') FROM (SELECT * FROM consents WHERE family_id = ANY($3::text[])) c) AS consents`,
+      (SELECT COALESCE(json_agg(c), '[]') FROM (SELECT * FROM consents WHERE family_id = ANY($3::text[])) c) AS consents,
+      (SELECT COALESCE(json_agg(g), '[]') FROM (SELECT * FROM grants WHERE family_id = ANY($3::text[])) g) AS grants`,
   consentById: `SELECT * FROM consents WHERE id = $1`,
   consentsOfFamily: `SELECT * FROM consents WHERE family_id = $1 ORDER BY recorded_at, id`,
   consentsOfFamilies: `SELECT * FROM consents WHERE family_id = ANY($1::text[])`,
@@ -487,6 +510,70 @@ export class PostgresStore implements Store {
     return r ? toFamily(r) : undefined;
   }
 
+  async setFamilyStatus(id: string, status: 'aktiv' | 'afsluttet', at: string) {
+    await this.#q('setFamilyStatus', [status, status === 'afsluttet' ? at : null, id]);
+  }
+
+  async insertTransfer(t: TransferRow) {
+    await this.#q('insertTransfer', [t.id, t.familyId, t.fromTeamId, t.toTeamId, t.note, t.meetingAt, t.requestedBy, t.requestedAt]);
+  }
+
+  async transferById(id: string) {
+    const [r] = await this.#rows('transferById', [id]);
+    return r ? toTransfer(r) : undefined;
+  }
+
+  async openTransfersTo(teamIds: readonly string[]) {
+    if (teamIds.length === 0) return [];
+    return (await this.#rows('openTransfersTo', [teamIds])).map(toTransfer);
+  }
+
+  async transfersOfFamily(familyId: string) {
+    return (await this.#rows('transfersOfFamily', [familyId])).map(toTransfer);
+  }
+
+  async decideTransfer(id: string, outcome: 'accepted' | 'declined' | 'cancelled', by: string, at: string, district: string): Promise<boolean> {
+    return this.#tx(async (c) => {
+      const [t] = (await this.#q('transferForUpdate', [id], c)).rows;
+      if (!t || t.outcome !== null) return false;
+      if (outcome === 'accepted' && (await this.#q('moveFamily', [str(t.to_team), district, str(t.family_id), str(t.from_team)], c)).rowCount !== 1) return false;
+      return (await this.#q('decideTransfer', [outcome, by, at, id], c)).rowCount === 1;
+    });
+  }
+
+  async insertGrant(g: GrantRow) {
+    await this.#q('insertGrant', [g.id, g.familyId, g.userId, JSON.stringify(g.parts), g.purpose, g.validFrom, g.validUntil, g.grantedBy, g.grantedAt, g.renewsId]);
+  }
+
+  async grantById(id: string) {
+    const [r] = await this.#rows('grantById', [id]);
+    return r ? toGrant(r) : undefined;
+  }
+
+  async grantsOfFamily(familyId: string) {
+    return (await this.#rows('grantsOfFamily', [familyId])).map(toGrant);
+  }
+
+  async grantsOfUser(userId: string) {
+    return (await this.#rows('grantsOfUser', [userId])).map(toGrant);
+  }
+
+  async endGrant(id: string, at: string, by: string) {
+    // The family's row is what an append locks (write-access.ts): ending a grant takes it too, so the two are ordered.
+    await this.#tx(async (c) => {
+      await this.#q('lockFamilyOfGrant', [id], c);
+      await this.#q('endGrant', [at, by, id], c);
+    });
+  }
+
+  async setReporter(r: ReporterRow) {
+    await this.#q('setReporter', [r.familyId, r.entryId, r.reporter, r.recordedBy, r.recordedAt]);
+  }
+
+  async reportersOfFamily(familyId: string): Promise<ReporterRow[]> {
+    return (await this.#rows('reportersOfFamily', [familyId])).map(toReporter);
+  }
+
   async familiesOfTeams(teamIds: readonly string[]) {
     if (teamIds.length === 0) return [];
     return (await this.#rows('familiesOfTeams', [teamIds])).map(toFamily);
@@ -656,7 +743,12 @@ export class PostgresStore implements Store {
       const consent = toConsent(row);
       consents.set(consent.familyId, [...(consents.get(consent.familyId) ?? []), consent]);
     }
-    const refused = refusedWriters(updates, { sessions, users, families, consents });
+    const grants = new Map<string, GrantRow[]>();
+    for (const row of r.grants as Row[]) {
+      const grant = toGrant(row);
+      grants.set(grant.familyId, [...(grants.get(grant.familyId) ?? []), grant]);
+    }
+    const refused = refusedWriters(updates, { sessions, users, families, consents, grants });
     if (refused.size > 0) throw new WriteRefused(refused);
   }
 

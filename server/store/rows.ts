@@ -1,7 +1,7 @@
 // Row mappers shared by both stores: their tables have the same columns.
 import type { Part, Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent, ConsentMethod } from '../../src/lib/shared/api-types.ts';
-import type { AccessGroup, AuditRow, DeviceRow, FamilyRow } from './types.ts';
+import type { AccessGroup, AuditRow, DeviceRow, FamilyRow, GrantRow, ReporterRow, TransferRow } from './types.ts';
 
 type Row = Record<string, unknown>;
 
@@ -41,8 +41,42 @@ export function toFamily(r: Row): FamilyRow {
     teamId: str(r.team_id),
     openedBySector: str(r.opened_by_sector) as Sector,
     status: str(r.status) as FamilyRow['status'],
+    closedAt: strOrNull(r.closed_at),
     createdAt: str(r.created_at),
     createdBy: str(r.created_by)
+  };
+}
+
+export function toTransfer(r: Row): TransferRow {
+  return {
+    id: str(r.id),
+    familyId: str(r.family_id),
+    fromTeamId: str(r.from_team),
+    toTeamId: str(r.to_team),
+    note: str(r.note),
+    meetingAt: strOrNull(r.meeting_at),
+    requestedBy: str(r.requested_by),
+    requestedAt: str(r.requested_at),
+    decidedBy: strOrNull(r.decided_by),
+    decidedAt: strOrNull(r.decided_at),
+    outcome: strOrNull(r.outcome) as TransferRow['outcome']
+  };
+}
+
+export function toGrant(r: Row): GrantRow {
+  return {
+    id: str(r.id),
+    familyId: str(r.family_id),
+    userId: str(r.user_id),
+    parts: JSON.parse(str(r.parts)) as Part[],
+    purpose: str(r.purpose),
+    validFrom: str(r.valid_from),
+    validUntil: str(r.valid_until),
+    grantedBy: str(r.granted_by),
+    grantedAt: str(r.granted_at),
+    endedAt: strOrNull(r.ended_at),
+    endedBy: strOrNull(r.ended_by),
+    renewsId: strOrNull(r.renews_id)
   };
 }
 
@@ -87,4 +121,8 @@ export function toDevice(r: Row): DeviceRow {
     lostBy: strOrNull(r.lost_by),
     wipedAt: strOrNull(r.wiped_at)
   };
+}
+
+export function toReporter(r: Row): ReporterRow {
+  return { familyId: str(r.family_id), entryId: str(r.entry_id), reporter: str(r.reporter), recordedBy: str(r.recorded_by), recordedAt: str(r.recorded_at) };
 }

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import type { Role } from '../../src/lib/shared/access.ts';
 import type { Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily } from './rows.ts';
+import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toGrant, toReporter, toTransfer } from './rows.ts';
 import { refusedWriters, WriteRefused, writeFactKeys } from './write-access.ts';
 import type {
   AccessGroup,
@@ -15,7 +15,10 @@ import type {
   AuditRow,
   ConsentWindow,
   FamilyRow,
+  GrantRow,
   LoginAttemptRow,
+  ReporterRow,
+  TransferRow,
   HistoryRow,
   NewUpdate,
   OverviewFamilyRow,
@@ -115,7 +118,8 @@ const MIGRATIONS: [string, string, string][] = [
   ['consents', 'renews_id', 'TEXT'],
   ['users', 'issuer', 'TEXT'],
   ['users', 'subject', 'TEXT'],
-  ['users', 'email', 'TEXT']
+  ['users', 'email', 'TEXT'],
+  ['families', 'closed_at', 'TEXT']
 ];
 
 
@@ -170,6 +174,32 @@ CREATE TABLE IF NOT EXISTS device_sessions (
 CREATE INDEX IF NOT EXISTS device_sessions_device ON device_sessions(user_id, device_id);
 `;
 
+// The life of a case (issue #14; PostgreSQL: 006-case-lifecycle.sql):
+// transfers between teams and called-in specialists' grants.
+const LIFECYCLE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS family_transfers (
+  id TEXT PRIMARY KEY, family_id TEXT NOT NULL REFERENCES families(id), from_team TEXT NOT NULL REFERENCES teams(id),
+  to_team TEXT NOT NULL REFERENCES teams(id), note TEXT NOT NULL, meeting_at TEXT,
+  requested_by TEXT NOT NULL, requested_at TEXT NOT NULL, decided_by TEXT, decided_at TEXT, outcome TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS family_transfers_open ON family_transfers(to_team) WHERE outcome IS NULL;
+CREATE INDEX IF NOT EXISTS family_transfers_family ON family_transfers(family_id);
+CREATE TABLE IF NOT EXISTS grants (
+  id TEXT PRIMARY KEY, family_id TEXT NOT NULL REFERENCES families(id), user_id TEXT NOT NULL REFERENCES users(id),
+  parts TEXT NOT NULL, purpose TEXT NOT NULL, valid_from TEXT NOT NULL, valid_until TEXT NOT NULL,
+  granted_by TEXT NOT NULL, granted_at TEXT NOT NULL, ended_at TEXT, ended_by TEXT, renews_id TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS grants_family ON grants(family_id);
+CREATE INDEX IF NOT EXISTS grants_user ON grants(user_id);
+-- Who made an underretning (PostgreSQL: 007-underretning-reporters.sql): never in a shared document.
+CREATE TABLE IF NOT EXISTS underretning_reporters (
+  family_id TEXT NOT NULL REFERENCES families(id), entry_id TEXT NOT NULL, reporter TEXT NOT NULL,
+  recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL,
+  PRIMARY KEY (family_id, entry_id)
+) WITHOUT ROWID;
+`;
+
+
 const SQL = {
   // devices (DESIGN §13)
   registerDevice: `INSERT INTO devices (user_id, device_id, name, wrap_key, created_at, last_seen_at, lease_until)
@@ -186,6 +216,22 @@ const SQL = {
     ON CONFLICT (session_hash) DO NOTHING`,
   deviceOfSession: `SELECT device_id FROM device_sessions WHERE session_hash = ?`,
   sessionsOfDevice: `SELECT session_hash FROM device_sessions WHERE user_id = ? AND device_id = ?`,
+  setFamilyStatus: `UPDATE families SET status = ?, closed_at = ? WHERE id = ?`,
+  insertTransfer: `INSERT INTO family_transfers (id, family_id, from_team, to_team, note, meeting_at, requested_by, requested_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  transferById: `SELECT * FROM family_transfers WHERE id = ?`,
+  transfersOfFamily: `SELECT * FROM family_transfers WHERE family_id = ? ORDER BY requested_at, id`,
+  decideTransfer: `UPDATE family_transfers SET outcome = ?, decided_by = ?, decided_at = ? WHERE id = ? AND outcome IS NULL`,
+  moveFamily: `UPDATE families SET team_id = ?, district = ? WHERE id = ? AND team_id = ?`,
+  insertGrant: `INSERT INTO grants (id, family_id, user_id, parts, purpose, valid_from, valid_until, granted_by, granted_at, renews_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  grantById: `SELECT * FROM grants WHERE id = ?`,
+  grantsOfFamily: `SELECT * FROM grants WHERE family_id = ? ORDER BY granted_at, id`,
+  grantsOfUser: `SELECT * FROM grants WHERE user_id = ? ORDER BY granted_at, id`,
+  endGrant: `UPDATE grants SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL`,
+  setReporter: `INSERT INTO underretning_reporters (family_id, entry_id, reporter, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT(family_id, entry_id) DO UPDATE SET reporter = excluded.reporter, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at`,
+  reportersOfFamily: `SELECT * FROM underretning_reporters WHERE family_id = ? ORDER BY recorded_at, entry_id`,
   upsertTeam: `INSERT INTO teams (id, name, district, cluster) VALUES (?, ?, ?, ?)
     ON CONFLICT(id) DO UPDATE SET name = excluded.name, district = excluded.district, cluster = excluded.cluster`,
   listTeams: `SELECT id, name, district, cluster FROM teams ORDER BY name`,
@@ -319,6 +365,7 @@ export class SqliteStore implements Store {
     this.#db.exec(DISTRICT_SCHEMA);
     this.#db.exec(IDENTITY_SCHEMA);
     this.#db.exec(DEVICE_SCHEMA);
+    this.#db.exec(LIFECYCLE_SCHEMA);
   }
 
   /** Adds columns that a data file from an earlier release lacks. */
@@ -561,6 +608,70 @@ export class SqliteStore implements Store {
     return r ? toFamily(r) : undefined;
   }
 
+  async setFamilyStatus(id: string, status: 'aktiv' | 'afsluttet', at: string) {
+    this.#stmt('setFamilyStatus').run(status, status === 'afsluttet' ? at : null, id);
+  }
+
+  async insertTransfer(t: TransferRow) {
+    this.#stmt('insertTransfer').run(t.id, t.familyId, t.fromTeamId, t.toTeamId, t.note, t.meetingAt, t.requestedBy, t.requestedAt);
+  }
+
+  async transferById(id: string) {
+    const r = this.#stmt('transferById').get(id);
+    return r ? toTransfer(r) : undefined;
+  }
+
+  async openTransfersTo(teamIds: readonly string[]): Promise<TransferRow[]> {
+    if (teamIds.length === 0) return [];
+    const placeholders = teamIds.map(() => '?').join(', ');
+    return this.#db
+      .prepare(`SELECT * FROM family_transfers WHERE outcome IS NULL AND to_team IN (${placeholders}) ORDER BY requested_at, id`)
+      .all(...teamIds)
+      .map(toTransfer);
+  }
+
+  async transfersOfFamily(familyId: string) {
+    return this.#stmt('transfersOfFamily').all(familyId).map(toTransfer);
+  }
+
+  async decideTransfer(id: string, outcome: 'accepted' | 'declined' | 'cancelled', by: string, at: string, district: string): Promise<boolean> {
+    return this.#tx(() => {
+      const t = this.#stmt('transferById').get(id);
+      if (!t || t.outcome !== null) return false;
+      if (outcome === 'accepted' && Number(this.#stmt('moveFamily').run(str(t.to_team), district, str(t.family_id), str(t.from_team)).changes) !== 1) return false;
+      return Number(this.#stmt('decideTransfer').run(outcome, by, at, id).changes) === 1;
+    });
+  }
+
+  async insertGrant(g: GrantRow) {
+    this.#stmt('insertGrant').run(g.id, g.familyId, g.userId, JSON.stringify(g.parts), g.purpose, g.validFrom, g.validUntil, g.grantedBy, g.grantedAt, g.renewsId);
+  }
+
+  async grantById(id: string) {
+    const r = this.#stmt('grantById').get(id);
+    return r ? toGrant(r) : undefined;
+  }
+
+  async grantsOfFamily(familyId: string) {
+    return this.#stmt('grantsOfFamily').all(familyId).map(toGrant);
+  }
+
+  async grantsOfUser(userId: string) {
+    return this.#stmt('grantsOfUser').all(userId).map(toGrant);
+  }
+
+  async endGrant(id: string, at: string, by: string) {
+    this.#stmt('endGrant').run(at, by, id);
+  }
+
+  async setReporter(r: ReporterRow) {
+    this.#stmt('setReporter').run(r.familyId, r.entryId, r.reporter, r.recordedBy, r.recordedAt);
+  }
+
+  async reportersOfFamily(familyId: string): Promise<ReporterRow[]> {
+    return this.#stmt('reportersOfFamily').all(familyId).map(toReporter);
+  }
+
   async familiesOfTeams(teamIds: readonly string[]): Promise<FamilyRow[]> {
     if (teamIds.length === 0) return [];
     const placeholders = teamIds.map(() => '?').join(', ');
@@ -731,13 +842,15 @@ export class SqliteStore implements Store {
     }
     const families = new Map<string, FamilyRow>();
     const consents = new Map<string, Consent[]>();
+    const grants = new Map<string, GrantRow[]>();
     for (const id of keys.familyIds) {
       const r = this.#stmt('familyById').get(id);
       if (!r) continue;
       families.set(id, toFamily(r));
       consents.set(id, this.#stmt('consentsOfFamily').all(id).map(toConsent));
+      grants.set(id, this.#stmt('grantsOfFamily').all(id).map(toGrant));
     }
-    const refused = refusedWriters(updates, { sessions, users, families, consents });
+    const refused = refusedWriters(updates, { sessions, users, families, consents, grants });
     if (refused.size > 0) throw new WriteRefused(refused);
   }
 

@@ -2,8 +2,8 @@
 // kind of consumer, and the Store that combines them. Implementations live by
 // file (sqlite.ts, postgres.ts) and are picked once, in index.ts; nothing
 // outside server/store/ speaks SQL.
-import type { AccessFamily, Role } from '../../src/lib/shared/access.ts';
-import type { Sector } from '../../src/lib/shared/rooms.ts';
+import type { AccessFamily, AccessGrant, Role } from '../../src/lib/shared/access.ts';
+import type { Part, Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
 
 export interface TeamRow {
@@ -52,6 +52,8 @@ export interface FamilyRow extends AccessFamily {
   name: string;
   district: string;
   status: 'aktiv' | 'afsluttet';
+  /** when the case was closed (null while open): the retention period runs from here */
+  closedAt?: string | null;
   createdAt: string;
   createdBy: string;
 }
@@ -263,8 +265,78 @@ export interface Sessions {
   takeLoginAttempt(stateHash: string, now: string): Promise<LoginAttemptRow | undefined>;
 }
 
+/** A family moving to another team (issue #14): asked by the case-owning sector, accepted by the receiving team. */
+export interface TransferRow {
+  id: string;
+  familyId: string;
+  fromTeamId: string;
+  toTeamId: string;
+  /** the warm handoff: what the receiving team should know */
+  note: string;
+  /** a proposed first meeting (yyyy-MM-ddTHH:mm, Danish time), or null */
+  meetingAt: string | null;
+  requestedBy: string;
+  requestedAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  outcome: 'accepted' | 'declined' | 'cancelled' | null;
+}
+
+/** A called-in specialist's grant (DESIGN §6 rule 6) as stored: who gave it, why, and whether it was ended early. */
+export interface GrantRow extends AccessGrant {
+  id: string;
+  parts: Part[];
+  purpose: string;
+  grantedBy: string;
+  grantedAt: string;
+  endedBy: string | null;
+  /** the grant this one renews, if any */
+  renewsId: string | null;
+}
+
+/** Transfers between teams and specialists' grants. */
+export interface Lifecycle {
+  insertTransfer(t: TransferRow): Promise<void>;
+  transferById(id: string): Promise<TransferRow | undefined>;
+  /** Undecided transfers into any of these teams, oldest first. */
+  openTransfersTo(teamIds: readonly string[]): Promise<TransferRow[]>;
+  /** Every transfer of a family, oldest first. */
+  transfersOfFamily(familyId: string): Promise<TransferRow[]>;
+  /**
+   * Decides an undecided transfer; `accepted` moves the family to the
+   * receiving team (and `district`) in the same transaction, provided it is
+   * still in the team it was asked from. Resolves false when the transfer was
+   * decided already or the family moved meanwhile (nothing changed).
+   */
+  decideTransfer(id: string, outcome: 'accepted' | 'declined' | 'cancelled', by: string, at: string, district: string): Promise<boolean>;
+  insertGrant(g: GrantRow): Promise<void>;
+  grantById(id: string): Promise<GrantRow | undefined>;
+  grantsOfFamily(familyId: string): Promise<GrantRow[]>;
+  /** A user's grants (every family), ended and expired ones too. */
+  grantsOfUser(userId: string): Promise<GrantRow[]>;
+  /** Ends an unended grant early; a grant already ended stays as it was. */
+  endGrant(id: string, at: string, by: string): Promise<void>;
+}
+
+/** Who made an underretning, kept off the shared journal document (DESIGN §5): the social sector reads it. */
+export interface ReporterRow {
+  familyId: string;
+  entryId: string;
+  reporter: string;
+  recordedBy: string;
+  recordedAt: string;
+}
+
+export interface Underretninger {
+  /** Writes (or replaces) the reporter of one journal entry. */
+  setReporter(r: ReporterRow): Promise<void>;
+  reportersOfFamily(familyId: string): Promise<ReporterRow[]>;
+}
+
 export interface Families {
   insertFamily(f: FamilyRow): Promise<void>;
+  /** Closes (with the time) or reopens a case. */
+  setFamilyStatus(id: string, status: 'aktiv' | 'afsluttet', at: string): Promise<void>;
   familyById(id: string): Promise<FamilyRow | undefined>;
   familiesOfTeams(teamIds: readonly string[]): Promise<FamilyRow[]>;
   familyCount(): Promise<number>;
@@ -352,7 +424,7 @@ export interface Devices {
   sessionsOfDevice(userId: string, deviceId: string): Promise<string[]>;
 }
 
-export interface Store extends RoomLog, Identity, Sessions, Devices, Families, Consents, AuditLog, Summaries, Exclusive {
+export interface Store extends RoomLog, Identity, Sessions, Devices, Families, Lifecycle, Underretninger, Consents, AuditLog, Summaries, Exclusive {
   readonly kind: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }

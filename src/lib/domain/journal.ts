@@ -36,10 +36,14 @@ export function addEntry(doc: Y.Doc, e: Omit<JournalEntry, 'id'> & { id?: string
   if (!e.date) throw new RangeError('date: an entry needs a date');
   if (!(ENTRY_KINDS as readonly string[]).includes(e.kind)) throw new RangeError(`kind: ${e.kind}`);
   if (!e.text.trim()) throw new RangeError('text: an entry needs text');
+  // Who made an underretning is never shown outside the social sector (DESIGN §5), and
+  // anyone reading this journal with consent receives the whole document: its author
+  // stays off it (the server keeps the update's author, and the reporter, for the sector).
+  const fields = e.kind === 'underretning' ? { ...e, authorId: '', authorName: '' } : e;
   doc.transact(() => {
     const m = new Y.Map<unknown>();
     entriesMap(doc).set(id, m);
-    for (const [k, v] of Object.entries({ ...e, id })) m.set(k, v);
+    for (const [k, v] of Object.entries({ ...fields, id })) m.set(k, v);
   }, origin);
   return id;
 }

@@ -17,6 +17,37 @@ export interface AccessFamily {
   id: string;
   teamId: string;
   openedBySector: Sector;
+  /** a closed case (`afsluttet`) is read-only for everyone; absent reads as open */
+  status?: 'aktiv' | 'afsluttet';
+}
+
+/**
+ * A called-in specialist's grant (DESIGN §6 rule 6): one worker outside the
+ * family's team, some parts, for a period; ended early by `endedAt`.
+ */
+export interface AccessGrant {
+  familyId: string;
+  userId: string;
+  parts: readonly Part[];
+  validFrom: string; // ISO instant
+  validUntil: string; // ISO instant
+  endedAt: string | null;
+}
+
+/** A grant is active from validFrom until validUntil (exclusive) unless ended; expiry equals ending. */
+export function grantActive(g: AccessGrant, now: Date): boolean {
+  const t = now.getTime();
+  if (g.endedAt !== null && Date.parse(g.endedAt) <= t) return false;
+  return Date.parse(g.validFrom) <= t && t < Date.parse(g.validUntil);
+}
+
+function activeGrantFor(grants: readonly AccessGrant[], user: AccessUser, family: AccessFamily, part: Part, now: Date): AccessGrant | undefined {
+  return grants.find((g) => g.familyId === family.id && g.userId === user.id && g.parts.includes(part) && grantActive(g, now));
+}
+
+/** Rule 6's condition: some active consent of the family names the specialist's sector as a recipient. */
+function consentNamesSector(consents: readonly AccessConsent[], family: AccessFamily, sector: Sector, now: Date) {
+  return consents.some((c) => c.familyId === family.id && c.recipients.includes(sector) && consentActive(c, now));
 }
 
 export interface AccessConsent {
@@ -46,13 +77,35 @@ export function access(
   room: RoomRef,
   family: AccessFamily | undefined,
   consents: readonly AccessConsent[],
-  now: Date
+  now: Date,
+  grants: readonly AccessGrant[] = []
+): Access {
+  const a = openAccess(user, room, family, consents, now, grants);
+  // A closed case is read-only for everyone (issue #14): the relay drops every write.
+  return a === 'write' && family?.status === 'afsluttet' ? 'read' : a;
+}
+
+/** Whether the case is closed: the one place screens ask before offering to edit. */
+export function caseClosed(family: Pick<AccessFamily, 'status'> | null | undefined): boolean {
+  return family?.status === 'afsluttet';
+}
+
+function openAccess(
+  user: AccessUser,
+  room: RoomRef,
+  family: AccessFamily | undefined,
+  consents: readonly AccessConsent[],
+  now: Date,
+  grants: readonly AccessGrant[]
 ): Access {
   // Rule 1: admins and leaders never open family rooms.
   if (user.role !== 'worker' || user.sector === null) return 'none';
   if (!family || family.id !== room.familyId) return 'none';
-  // Rule 2: outside the family's team.
-  if (!user.teamIds.includes(family.teamId)) return 'none';
+  // Rule 2: outside the family's team, unless called in (rule 6): rules 3–5
+  // within the grant's parts and period, while a consent names the sector.
+  if (!user.teamIds.includes(family.teamId)) {
+    if (!activeGrantFor(grants, user, family, room.part, now) || !consentNamesSector(consents, family, user.sector, now)) return 'none';
+  }
   // Rule 3: own sector's journal.
   if (room.part === user.sector) return 'write';
   // Rule 4: the plan.
@@ -76,12 +129,35 @@ export function accessUntil(
   room: RoomRef,
   family: AccessFamily | undefined,
   consents: readonly AccessConsent[],
-  now: Date
+  now: Date,
+  grants: readonly AccessGrant[] = []
 ): string | null {
-  if (access(user, room, family, consents, now) === 'none' || !family || user.sector === null) return null;
+  if (access(user, room, family, consents, now, grants) === 'none' || !family || user.sector === null) return null;
+  const sector = user.sector;
+  if (!user.teamIds.includes(family.teamId)) {
+    // A specialist: the grant's end, or the end of the consents naming the sector, whichever comes first.
+    const grantEnd = Math.max(
+      ...grants
+        .filter((g) => g.familyId === family.id && g.userId === user.id && g.parts.includes(room.part) && grantActive(g, now))
+        .map((g) => Math.min(Date.parse(g.validUntil), g.endedAt === null ? Infinity : Date.parse(g.endedAt)))
+    );
+    const consentEnd = Math.max(
+      ...consents
+        .filter((c) => c.familyId === family.id && c.recipients.includes(sector) && consentActive(c, now))
+        .map((c) => Math.min(Date.parse(c.validUntil), c.revokedAt === null ? Infinity : Date.parse(c.revokedAt)))
+    );
+    const ruleEnd = accessUntilInTeam(user, room, family, consents, now);
+    const end = Math.min(grantEnd, consentEnd, ruleEnd === null ? Infinity : Date.parse(ruleEnd));
+    return Number.isFinite(end) ? new Date(end).toISOString() : null;
+  }
+  return accessUntilInTeam(user, room, family, consents, now);
+}
+
+function accessUntilInTeam(user: AccessUser, room: RoomRef, family: AccessFamily, consents: readonly AccessConsent[], now: Date): string | null {
   if (room.part === user.sector) return null;
   if (room.part === 'plan' && family.openedBySector === user.sector) return null;
   const sector = user.sector;
+  if (sector === null) return null;
   const ends = consents
     .filter((c) => c.familyId === family.id && c.categories.includes(room.part) && c.recipients.includes(sector) && consentActive(c, now))
     .map((c) => Math.min(Date.parse(c.validUntil), c.revokedAt === null ? Infinity : Date.parse(c.revokedAt)));

@@ -99,6 +99,8 @@ export interface FamilySummary {
   openedBySector?: Sector;
   /** the anonymous case reference leaders see in the overview (XXXXX-XXXXX); absent from older servers */
   ref?: string;
+  /** a called-in specialist's view: when their grant ends (DESIGN §6 rule 6); absent for the team's own workers */
+  grantUntil?: string | null;
 }
 
 export type ConsentMethod = 'signed' | 'paper' | 'oral';
@@ -212,4 +214,82 @@ export interface DeviceInfo {
 export interface DeviceKey {
   key: string;
   leaseUntil: string;
+}
+
+/** Why a worker may administer a case (close, reopen, transfer, call in a specialist): DESIGN §8 Case lifecycle. */
+export type CaseAuthority = 'case-owner' | 'tovholder';
+
+/** A family's move to another team, as both teams see it. */
+export interface CaseTransfer {
+  id: string;
+  familyId: string;
+  /** the family's name: shown to the receiving team, which must know whom it takes over */
+  familyName: string;
+  fromTeamId: string;
+  fromTeamName: string;
+  toTeamId: string;
+  toTeamName: string;
+  note: string;
+  /** the proposed first meeting, yyyy-MM-ddTHH:mm (Danish time), or null */
+  meetingAt: string | null;
+  requestedBy: string;
+  requestedByName: string;
+  requestedAt: string;
+  decidedAt: string | null;
+  decidedByName: string | null;
+  outcome: 'accepted' | 'declined' | 'cancelled' | null;
+}
+
+/** A called-in specialist's grant (DESIGN §6 rule 6). */
+export interface CaseGrant {
+  id: string;
+  familyId: string;
+  userId: string;
+  userName: string;
+  userSector: Sector | null;
+  parts: Part[];
+  purpose: string;
+  validFrom: string;
+  validUntil: string;
+  grantedByName: string;
+  grantedAt: string;
+  endedAt: string | null;
+  endedByName: string | null;
+  renewsId: string | null;
+  /** active now (not ended, not expired) */
+  active: boolean;
+}
+
+/** One step in the case's life, from the audit log. */
+export interface CaseEvent {
+  at: string;
+  userName: string;
+  action: 'case-closed' | 'case-reopened' | 'transfer-requested' | 'transfer-accepted' | 'transfer-declined' | 'transfer-cancelled' | 'grant-given' | 'grant-ended';
+  /** the reason, the team, the specialist …: free text written by the server */
+  detail: string;
+}
+
+/** GET /api/families/:id/case: the case's administration (workers with plan access). */
+export interface CaseInfo {
+  familyId: string;
+  name: string;
+  status: CaseStatus;
+  closedAt: string | null;
+  teamId: string;
+  teamName: string;
+  openedBySector: Sector;
+  /** why this user may administer the case, or null: they may only read */
+  authority: CaseAuthority | null;
+  events: CaseEvent[];
+  transfers: CaseTransfer[];
+  grants: CaseGrant[];
+  /** teams a transfer may go to */
+  teams: { id: string; name: string }[];
+  /** active workers outside the family's team, who may be called in */
+  specialists: { id: string; name: string; sector: Sector; teams: string }[];
+}
+
+/** GET /api/families/:id/underretninger: who made each underretning, by journal entry id (the social sector only). */
+export interface UnderretningReporters {
+  reporters: Record<string, { reporter: string; recordedByName: string; recordedAt: string }>;
 }

@@ -36,6 +36,8 @@ export interface FamilyRow {
   openedBySector?: Sector;
   /** the case's anonymous reference, as leaders see it in the overview (from the server, not indexed); absent before */
   ref?: string;
+  /** a called-in specialist's row: when the grant ends (from the server, not indexed); absent for the team's own families */
+  grantUntil?: string | null;
 }
 
 export interface ActionRow {

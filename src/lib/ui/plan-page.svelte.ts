@@ -7,6 +7,7 @@
 import { untrack } from 'svelte';
 import { Doc } from 'yjs';
 import type { Me } from '../shared/api-types.ts';
+import { caseClosed } from '../shared/access.ts';
 import { roomName, type Sector } from '../shared/rooms.ts';
 import type { JournalEntry } from '../domain/journal.ts';
 import type { FamilyRow } from '../storage/db.ts';
@@ -62,6 +63,14 @@ export class PlanPage {
   readonly workers = $derived(this.family?.workers ?? null);
   readonly journals = $derived((this.family?.parts ?? []).filter((p): p is { part: Sector; access: 'read' | 'write' } => p.part !== 'plan'));
   readonly journalAccess = $derived(this.journals.find((j) => j.part === this.tab)?.access ?? null);
+  /**
+   * The plan may only be read: the case is closed (the document's own status,
+   * live; the index row's before it is there) or the access rule gives `read`.
+   * The one place the screen asks before offering to edit; the relay drops
+   * writes either way.
+   */
+  readonly closed = $derived(this.view ? caseClosed(this.view.meta) : caseClosed(this.family));
+  readonly readOnly = $derived(this.closed || this.family?.parts.find((p) => p.part === 'plan')?.access === 'read');
 
   constructor(familyId: () => string, me: () => Me | null, sync: Sync) {
     // The room: reopened only when the family or the user changes (untracked: not when the sync manager's state does).
