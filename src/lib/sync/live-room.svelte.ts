@@ -3,6 +3,7 @@
 // server holds every local change: the relay acknowledges accepted writes with
 // its state vector once they are committed (RelayState), which is compared
 // with the local one.
+import { EditBursts } from './edit-bursts.ts';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { IndexeddbPersistence } from 'y-indexeddb';
@@ -51,7 +52,8 @@ export class LiveRoom {
   closedReason = $state('');
   peers = $state<Peer[]>([]);
   readonly #relay: RelayState;
-  #localEdits = 0;
+  /** local changes the relay does not hold yet, as a person counts them (edit-bursts.ts) */
+  readonly #localEdits = new EditBursts();
   #hooks: LiveRoomHooks;
   #settledWaiters: (() => void)[] = [];
   #destroyed: Promise<void> | null = null;
@@ -146,8 +148,7 @@ export class LiveRoom {
       // Updates loaded from IndexedDB or received from the relay are not new local edits.
       if (origin === this.provider || origin === this.idb) return;
       this.pending = true;
-      this.#localEdits++;
-      this.#hooks.onLocalEdits?.(this.room, this.#localEdits);
+      if (this.#localEdits.edit()) this.#hooks.onLocalEdits?.(this.room, this.#localEdits.count);
       if (this.#relay.known) this.#recompute();
     });
     const awareness = this.provider.awareness;
@@ -230,8 +231,8 @@ export class LiveRoom {
     }
     this.pending = !this.#relay.holds(this.doc);
     if (!this.pending && this.synced) {
-      if (this.#localEdits > 0) {
-        this.#localEdits = 0;
+      if (this.#localEdits.count > 0) {
+        this.#localEdits.reset();
         this.#hooks.onSaved?.(this.room);
       }
       for (const w of this.#settledWaiters.splice(0)) w();
