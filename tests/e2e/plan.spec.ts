@@ -95,7 +95,7 @@ test('anna builds a plan from the family’s hopes; bo sees it live and complete
     await expect(form).toHaveCount(0);
   }
   await expect.poll(() => hopeTexts(bo.page)).toEqual(['Vi vil gerne have mere ro om morgenen, før skole.', 'Jeg vil gerne spille fodbold på et hold igen.']);
-  await expect(bo.page.locator('.hopes')).toContainText('sagt af Sara, 10 år');
+  await expect(bo.page.locator('[data-voice="family"]')).toContainText('sagt af Sara, 10 år');
 
   // The child's own words, apart from the parents' hopes, with her age.
   await page.getByRole('button', { name: '+ Tilføj barnets ord' }).click();
