@@ -4,6 +4,7 @@ import type { RelayLoadReport } from './relay-load.ts';
 import type { CatchUpRun } from './catch-up.ts';
 import type { ClientResult } from './client.ts';
 import type { KillResult } from './faults.ts';
+import { historyBars, type HistoryBenchResult } from './history.ts';
 
 export type Verdict = 'met' | 'not met' | 'not yet measurable' | 'not run';
 
@@ -92,6 +93,11 @@ export function verdicts(r: Record<string, unknown>): Bar[] {
         }
       : { bar: 'Initial JavaScript ≤ 120 KiB gzip', verdict: client ? 'not yet measurable' : 'not run', measured: client?.error ?? '' }
   );
+
+  // Issue #17: the large plan's history (bench/history.ts).
+  const history = r.history as HistoryBenchResult | undefined;
+  if (history) bars.push(...historyBars(history));
+  else bars.push({ bar: 'History of the large plan loads ≤ 300 ms (API and page)', verdict: 'not run', measured: '' });
 
   const ours = catchUp?.find((c) => c.target === 'ours');
   bars.push(

@@ -112,8 +112,11 @@ function firstScreenSelectors(): string[] {
   return out;
 }
 
-/** 60 goals, 300 actions and 150 meetings written as two years of separate edits, with status changes. */
-function largePlan(doc: Y.Doc) {
+/**
+ * 60 goals, 300 actions and 150 meetings written as two years of separate edits, with status changes.
+ * `onDay` runs at the start of each of the 730 days, before that day's edits (bench/history.ts stamps each edit with a day and an author).
+ */
+export function largePlan(doc: Y.Doc, onDay?: (day: number) => void) {
   const start = Date.parse('2024-01-08T09:00:00Z');
   const at = (day: number) => new Date(start + day * 86_400_000).toISOString();
   const hopes = [0, 1, 2, 3].map((h) => addHope(doc, { text: `Familiens ønske nummer ${h + 1}: at hverdagen hænger sammen.`, saidBy: h % 2 ? 'mor' : 'barnet', createdAt: at(h) }));
@@ -121,6 +124,7 @@ function largePlan(doc: Y.Doc) {
   const actions: string[] = [];
   const sectors = ['social', 'school', 'health', 'employment'] as const;
   for (let day = 0, g = 0, a = 0, m = 0; day < 730; day++) {
+    onDay?.(day);
     if (g < 60 && day % 12 === 0) goals.push(addGoal(doc, { title: `Mål ${++g}: fast rytme i hverdagen`, hopeId: hopes[g % 4], targetDate: at(day + 90).slice(0, 10), createdAt: at(day) }));
     if (a < 300 && day % 2 === 0 && goals.length) {
       actions.push(

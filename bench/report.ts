@@ -7,6 +7,7 @@ import type { ClientResult } from './client.ts';
 import type { faults } from './faults.ts';
 import type { Bar } from './bars.ts';
 import type { OverviewBenchResult } from './overview.ts';
+import type { HistoryBenchResult } from './history.ts';
 
 const file = process.argv[2] ?? 'bench/results/latest.json';
 const r = JSON.parse(readFileSync(file, 'utf8')) as {
@@ -18,6 +19,7 @@ const r = JSON.parse(readFileSync(file, 'utf8')) as {
   faults?: Awaited<ReturnType<typeof faults>>;
   client?: ClientResult;
   overview?: OverviewBenchResult;
+  history?: HistoryBenchResult;
   bars: Bar[];
   loadAverage?: Record<string, [number, number]>;
 };
@@ -125,6 +127,20 @@ if (o?.city && o.api && o.page) {
   row(`GET /api/overview, drill-down to one worker's ${o.api.drillDown.families} families (ms)`, o.api.drillDown.p50, o.api.drillDown.p95, o.api.drillDown.n);
   row('overview page, full load until usable (ms)', o.page.usableMs.p50, o.page.usableMs.p95, o.page.usableMs.n);
   row(`sort ${o.page.workersShown} workers to paint (ms)`, o.page.sortToPaintMs.p50, o.page.sortToPaintMs.p95, o.page.sortToPaintMs.n);
+  out.push('');
+}
+
+const h = r.history;
+if (h?.plan && h.api) {
+  out.push(`**History of the large plan** (${h.plan.updates} updates over ${h.plan.days} days by ${h.plan.authors} authors; ${h.plan.sessions} sessions, ${h.plan.changes} changes, ${Math.round(h.plan.responseBytes / 1024)} KiB as JSON):`, '');
+  out.push('| figure | p50 | p95 | n |', '|---|---:|---:|---:|');
+  row(`GET …/history, first request after start (ms; server CPU ${h.api.coldCpuMs.join(', ')} ms)`, h.api.coldMs.p50, h.api.coldMs.p95, h.api.coldMs.n);
+  row(`GET …/history, a second such plan's first request (ms; server CPU ${h.api.coldRoomCpuMs.join(', ')} ms)`, h.api.coldRoomMs.p50, h.api.coldRoomMs.p95, h.api.coldRoomMs.n);
+  row('GET …/history, warm (ms)', h.api.warmMs.p50, h.api.warmMs.p95, h.api.warmMs.n);
+  if (h.page) {
+    row('history page, full load to the timeline painted (ms)', h.page.fullPageLoadMs.p50, h.page.fullPageLoadMs.p95, h.page.fullPageLoadMs.n);
+    row('history page, in-app from the plan to the timeline painted (ms)', h.page.inAppNavigationMs.p50, h.page.inAppNavigationMs.p95, h.page.inAppNavigationMs.n);
+  }
   out.push('');
 }
 

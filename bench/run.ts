@@ -5,7 +5,7 @@
 //
 //   npm run bench                       the full run (< 10 minutes on 2 cores)
 //   npm run bench -- --quick            small N and short windows, for development
-//   npm run bench -- --only=relay,faults   sections: relay, client, catchup, faults, overview, multinode
+//   npm run bench -- --only=relay,faults   sections: relay, client, catchup, faults, overview, history, multinode, logins
 //   DATABASE_URL=postgres://… REDIS_URL=redis://… npm run bench -- --only=multinode   (skipped without both)
 //   npm run bench -- --clients=1000 --rooms=250 --rate=1000 --duration=15
 //   npm run bench -- --soak-minutes=30  the long memory soak
@@ -17,8 +17,10 @@ import { relayLoad, type LoadShape } from './relay-load.ts';
 import { catchUp } from './catch-up.ts';
 import { clientBench } from './client.ts';
 import { overviewBench } from './overview.ts';
+import { historyBench } from './history.ts';
 import { faults } from './faults.ts';
 import { multiNode } from './multi-node.ts';
+import { loginMemory } from './logins.ts';
 import { verdicts } from './bars.ts';
 import type { TargetKind } from './lib/proc.ts';
 
@@ -30,7 +32,7 @@ const args = new Map(
 );
 const quick = args.get('quick') === 'true';
 const num = (k: string, full: number, small: number) => Number(args.get(k) ?? (quick ? small : full));
-const only = new Set((args.get('only') ?? 'relay,client,catchup,faults,overview,multinode').split(','));
+const only = new Set((args.get('only') ?? 'relay,client,catchup,faults,overview,history,multinode,logins').split(','));
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
 const shape: LoadShape = {
@@ -75,6 +77,8 @@ if (only.has('faults')) {
 }
 if (only.has('client')) results.client = await section('client', () => clientBench({ quick }, log));
 if (only.has('overview')) results.overview = await section('overview', () => overviewBench({ quick }, log));
+if (only.has('history')) results.history = await section('history', () => historyBench({ quick }, log));
+if (only.has('logins')) results.logins = await section('logins', () => loginMemory({ logins: num('logins', 50, 20) }, log));
 if (only.has('multinode')) {
   // The bench process itself runs on SQLite: the store's URL is for the nodes it starts.
   results.multiNode = await section('multiNode', () => multiNode(shape, log));

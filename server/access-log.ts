@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS: Record<string, AccessLogAction> = {
   'sync-read': 'sync',
   'sync-write': 'sync',
   'update-dropped': 'change-refused',
+  'update-refused': 'change-refused',
   'open-refused': 'open-refused',
   'access-ended': 'access-ended',
   'consent-recorded': 'consent-recorded',

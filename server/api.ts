@@ -432,8 +432,11 @@ export class Api {
     }
     const result = await this.#d.auth.login(username.trim(), password, info.clientAddress, this.#now());
     if (!result.ok) {
-      await this.#audit(null, result.reason === 'rate-limited' ? 'login-rate-limited' : 'login-failed', `${username.slice(0, 100)} from ${info.clientAddress}`);
+      if (result.reason !== 'busy') {
+        await this.#audit(null, result.reason === 'rate-limited' ? 'login-rate-limited' : 'login-failed', `${username.slice(0, 100)} from ${info.clientAddress}`);
+      }
       if (result.reason === 'rate-limited') throw new HttpError(429, 'rate_limited');
+      if (result.reason === 'busy') throw new HttpError(503, 'login_busy');
       throw new HttpError(401, 'invalid_credentials');
     }
     await this.#audit(result.user.id, 'login', info.clientAddress);

@@ -120,7 +120,14 @@ export async function createApp(
   const relay = new Relay({
     store,
     onRoomUpdated: (room, at) => summaries.roomUpdated(room, at),
-    limits: { ...config.relay, messagesPerSecond: config.relay.messagesPerSecond / share, messageBurst: Math.max(1, Math.floor(config.relay.messageBurst / share)) },
+    limits: {
+      ...config.relay,
+      messagesPerSecond: config.relay.messagesPerSecond / share,
+      messageBurst: Math.max(1, Math.floor(config.relay.messageBurst / share)),
+      // A node's byte burst never drops below one largest frame (the relay enforces that too).
+      bytesPerSecond: config.relay.bytesPerSecond / share,
+      byteBurst: Math.max(config.relay.maxMessageBytes, Math.floor(config.relay.byteBurst / share))
+    },
     now,
     fanout,
     metrics,
@@ -302,6 +309,7 @@ export async function createApp(
       await relay.close();
       await fanout.close();
       await counters.close();
+      await auth.close();
       await store.close();
       log.info('node.stopped');
     }

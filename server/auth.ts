@@ -1,33 +1,34 @@
 // Passwords (scrypt), opaque sessions (only their SHA-256 is stored) and
 // login rate limits. Session ends are announced so the relay can close sockets.
-import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+// The server hashes in one worker thread (identity/password-hasher.ts) so that
+// logins do not leave 16 MiB per libuv pool thread behind.
+import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import type { Identity, Sessions, UserRow } from './store/types.ts';
 import { LocalCounters } from './limits/local.ts';
 import type { Counters } from './limits/types.ts';
+import { HasherBusy, PasswordHasher, type ScryptRunner } from './identity/password-hasher.ts';
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
 
-function scrypt(password: string, salt: Buffer, opts: ScryptOptions, keylen: number): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key)))
-  );
-}
+/** node's asynchronous scrypt on the libuv pool: for one-off hashing (the demo seed, benches), not for the server's logins. */
+const poolScrypt: ScryptRunner = (password, salt, keylen, params) =>
+  new Promise((resolve, reject) => scryptCb(password, salt, keylen, params, (err, key) => (err ? reject(err) : resolve(key))));
 
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, scrypt: ScryptRunner = poolScrypt): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scrypt(password, salt, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p }, SCRYPT.keylen);
+  const key = await scrypt(password, salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
   return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+export async function verifyPassword(password: string, stored: string, scrypt: ScryptRunner = poolScrypt): Promise<boolean> {
   const [kind, n, r, p, salt, hash] = stored.split('$');
   if (kind !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
   const key = await scrypt(
     password,
     Buffer.from(salt, 'base64'),
-    { N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024 },
-    expected.length
+    expected.length,
+    { N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024 }
   );
   return timingSafeEqual(key, expected);
 }
@@ -58,7 +59,7 @@ export interface LoginLimits {
 
 export type LoginResult =
   | { ok: true; token: string; user: UserRow; expiresAt: string }
-  | { ok: false; reason: 'invalid' | 'rate-limited' };
+  | { ok: false; reason: 'invalid' | 'rate-limited' | 'busy' };
 
 /** The wait before an attempt for a username with `failures` recent failures: none, then doubling, capped. */
 export function loginDelayMs(failures: number, limits: Pick<LoginLimits, 'delayAfter' | 'delayBaseMs' | 'delayMaxMs'>): number {
@@ -76,14 +77,23 @@ export class Auth {
   readonly #failures: Counters;
   readonly #listeners = new Set<(sessionHash: string) => void>();
   readonly #dummyHash: Promise<string>;
+  readonly #hasher: PasswordHasher;
 
-  constructor(store: Identity & Sessions, opts: { sessionTtlMs: number; limits: LoginLimits; counters?: Counters }) {
+  constructor(store: Identity & Sessions, opts: { sessionTtlMs: number; limits: LoginLimits; counters?: Counters; hasher?: PasswordHasher }) {
     this.#store = store;
+    this.#hasher = opts.hasher ?? new PasswordHasher();
     this.#ttlMs = opts.sessionTtlMs;
     this.#limits = opts.limits;
     this.#failures = opts.counters ?? new LocalCounters();
     // Unknown usernames still pay for one scrypt, so timing does not reveal who exists.
-    this.#dummyHash = hashPassword(randomBytes(12).toString('base64'));
+    this.#dummyHash = hashPassword(randomBytes(12).toString('base64'), this.#hasher.scrypt);
+    // Not awaited until the first unknown username; a failure then fails that login, not the start.
+    this.#dummyHash.catch(() => undefined);
+  }
+
+  /** Ends the hashing thread. */
+  close(): Promise<void> {
+    return this.#hasher.close();
   }
 
   /** Called with the hash of every session that ends (logout, user disabled). */
@@ -115,9 +125,16 @@ export class Auth {
     const delay = loginDelayMs(userFailures, this.#limits);
     if (delay > 0) await wait(delay);
     const user = await this.#store.userByUsername(username);
-    const ok = user?.active
-      ? await verifyPassword(password, user.passwordHash)
-      : (await verifyPassword(password, await this.#dummyHash), false);
+    let ok: boolean;
+    try {
+      ok = user?.active
+        ? await verifyPassword(password, user.passwordHash, this.#hasher.scrypt)
+        : (await verifyPassword(password, await this.#dummyHash, this.#hasher.scrypt), false);
+    } catch (err) {
+      // Too many logins waiting for the one hashing thread: not a failed attempt, and not counted as one.
+      if (err instanceof HasherBusy) return { ok: false, reason: 'busy' };
+      throw err;
+    }
     if (!ok || !user) {
       await Promise.all([userKey, pairKey, addrKey].map((key) => this.#failures.add(`login:${key}`, windowMs, t)));
       return { ok: false, reason: 'invalid' };

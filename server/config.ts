@@ -179,6 +179,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { por
       maxConnectionsPerSession: num(env, 'RELAY_MAX_CONNECTIONS_PER_SESSION', DEFAULT_RELAY_LIMITS.maxConnectionsPerSession),
       messagesPerSecond: num(env, 'RELAY_MESSAGES_PER_SECOND', DEFAULT_RELAY_LIMITS.messagesPerSecond),
       messageBurst: num(env, 'RELAY_MESSAGE_BURST', DEFAULT_RELAY_LIMITS.messageBurst),
+      bytesPerSecond: num(env, 'RELAY_BYTES_PER_SECOND', DEFAULT_RELAY_LIMITS.bytesPerSecond),
+      byteBurst: num(env, 'RELAY_BYTE_BURST', DEFAULT_RELAY_LIMITS.byteBurst),
       rateLimitCloseAfterMs: num(env, 'RELAY_RATE_LIMIT_CLOSE_SECONDS', DEFAULT_RELAY_LIMITS.rateLimitCloseAfterMs / 1000) * 1000,
       maxAwarenessStatesPerRoom: num(env, 'RELAY_MAX_AWARENESS_STATES', DEFAULT_RELAY_LIMITS.maxAwarenessStatesPerRoom),
       maxAwarenessStateBytes: num(env, 'RELAY_MAX_AWARENESS_BYTES', DEFAULT_RELAY_LIMITS.maxAwarenessStateBytes),

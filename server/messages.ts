@@ -15,6 +15,7 @@ export const errorMessages = {
   invalid_credentials_format: 'Skriv brugernavn og adgangskode.',
   invalid_credentials: 'Forkert brugernavn eller adgangskode.',
   rate_limited: 'For mange forsøg. Vent et par minutter, og prøv igen.',
+  login_busy: 'Mange logger ind lige nu. Vent et øjeblik, og prøv igen.',
   too_many_streams: 'Familiens Plan er åben i for mange vinduer med dette login. Luk nogle af dem, og prøv igen.',
   workers_only: 'Kun fagpersoner kan oprette familier.',
   leaders_only: 'Kun teamledere har adgang til overblikket.',

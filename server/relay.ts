@@ -4,7 +4,8 @@
 // every update to the store before forwarding it, and owns awareness identity.
 // Message handling is a table keyed by the protocol's message type.
 //
-// Rate limit: a token bucket per session. A session over its rate is not
+// Rate limit: two token buckets per session, one for messages and one for
+// their bytes (so 200 frames of 4 MiB a second are not "200 messages"). A session over either rate is not
 // disconnected but slowed down: the relay stops reading its sockets (TCP
 // back-pressure) until the bucket has refilled a little, so a bulk paste
 // arrives a little later and a hostile session gets no more than the rate.
@@ -68,6 +69,7 @@ import {
 } from '../src/lib/shared/protocol.ts';
 import { ORIGIN_RELAY_LOAD, ORIGIN_RELAY_REMOTE } from '../src/lib/domain/origins.ts';
 import type { AuditLog, RoomLog, UserRow } from './store/types.ts';
+import { WriteRefused, type WriteRefusal } from './store/write-access.ts';
 import { RoomSequencer, type Fanout, type RoomEvent } from './fanout/index.ts';
 import { code, errorFields, id, silentLogger, type Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
@@ -79,6 +81,13 @@ export interface RelayLimits {
   /** token bucket per session: sustained messages per second and burst; beyond it, reading pauses */
   messagesPerSecond: number;
   messageBurst: number;
+  /**
+   * token bucket per session for the bytes of its frames, beside the message
+   * bucket: sustained bytes per second and burst (at least maxMessageBytes, or
+   * a largest frame could never pass); beyond it, reading pauses as for messages
+   */
+  bytesPerSecond: number;
+  byteBurst: number;
   /** a session over its rate for this long without a break is closed with 4429 */
   rateLimitCloseAfterMs: number;
   maxAwarenessStatesPerRoom: number;
@@ -93,6 +102,8 @@ export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   maxConnectionsPerSession: 64,
   messagesPerSecond: 200,
   messageBurst: 1000,
+  bytesPerSecond: 1024 * 1024,
+  byteBurst: 16 * 1024 * 1024,
   rateLimitCloseAfterMs: 30_000,
   maxAwarenessStatesPerRoom: 100,
   maxAwarenessStateBytes: 4096,
@@ -195,6 +206,8 @@ interface PendingUpdate {
 
 interface Bucket {
   tokens: TokenBucket;
+  /** the session's byte budget (frames' payload bytes) */
+  bytes: TokenBucket;
   /** sockets of the session whose reading is paused, in the order they ran dry */
   paused: Set<Conn>;
   resumeTimer: ReturnType<typeof setTimeout> | null;
@@ -238,6 +251,14 @@ export class Relay {
   readonly #handlers: Record<number, Handler>;
   readonly #sweep: ReturnType<typeof setInterval>;
   #pending: PendingUpdate[] = [];
+  /**
+   * The bytes a writer sent, while they are applied: stored and forwarded as
+   * sent. The document's own 'update' event is written after garbage
+   * collection, so a write that lost a concurrent write to the same field
+   * (integrated already deleted) would reach the store without its value, and
+   * the history could not tell that the author changed it.
+   */
+  #incoming: { conn: Conn; update: Uint8Array } | null = null;
   /** time of receipt of the pending batch: its updates arrived in one event-loop turn */
   #pendingAt: string | null = null;
   #flushScheduled: ReturnType<typeof setImmediate> | null = null;
@@ -444,7 +465,7 @@ export class Relay {
       this.#close(conn, CLOSE_PROTOCOL_ERROR, 'binary frames only');
       return true;
     }
-    if (!this.#takeToken(conn.session.sessionHash)) return false;
+    if (!this.#takeToken(conn.session.sessionHash, bytes.byteLength)) return false;
     this.#handle(conn, bytes);
     return true;
   }
@@ -501,6 +522,7 @@ export class Relay {
     if (update.byteLength === 2 && update[0] === 0 && update[1] === 0) return;
     // Structural validation before the update touches the document.
     Y.decodeUpdate(update);
+    this.#incoming = { conn, update };
     try {
       Y.applyUpdate(room.doc, update, conn);
     } catch (err) {
@@ -508,6 +530,8 @@ export class Relay {
       // apply (as an unbatched relay did), then rebuild it from the store.
       void this.#load(room);
       throw err;
+    } finally {
+      this.#incoming = null;
     }
   }
 
@@ -796,9 +820,12 @@ export class Relay {
       return;
     }
     const author = isConn(origin) ? origin : null;
+    // A writer's update as sent (see #incoming): what Yjs re-encodes after the
+    // apply has dropped the content of items it deleted in the same transaction.
+    const data = author && this.#incoming?.conn === author ? this.#incoming.update : update;
     // Time of receipt; committed (and only then forwarded) by #flush.
     this.#pendingAt ??= this.#now().toISOString();
-    this.#pending.push({ room, author, at: this.#pendingAt, update });
+    this.#pending.push({ room, author, at: this.#pendingAt, update: data });
     room.uncommitted++;
     this.#flushScheduled ??= setImmediate(() => {
       this.#flushScheduled = null;
@@ -838,9 +865,16 @@ export class Relay {
     const started = performance.now();
     try {
       seqs = await this.#deps.store.appendUpdates(
-        batch.map((p) => ({ room: p.room.name, author: p.author?.session.user.id ?? 'system', at: p.at, data: p.update }))
+        batch.map((p) => ({
+          room: p.room.name,
+          author: p.author?.session.user.id ?? 'system',
+          at: p.at,
+          data: p.update,
+          ...(p.author ? { writer: p.author.session.sessionHash } : {})
+        }))
       );
     } catch (err) {
+      if (err instanceof WriteRefused) return this.#writeRefused(batch, err.refused);
       this.#commitFailed(batch, err);
       return;
     }
@@ -884,6 +918,48 @@ export class Relay {
     for (const p of [...batch, ...later]) p.room.uncommitted--;
     for (const room of rooms) if (!room.dead) void this.#load(room);
     for (const p of [...batch, ...later]) if (p.author) this.#close(p.author, CLOSE_INTERNAL_ERROR, 'store unavailable');
+  }
+
+  /**
+   * The store's append transaction found writers whose session or access had
+   * ended (a logout, withdrawal or team change that committed while their
+   * updates were on the way, maybe on another node): nothing of the batch was
+   * stored. The refused writers' sockets close at once (4401 / 4403, as the
+   * recheck would); the rooms whose documents hold a refused update are rebuilt
+   * from the store, and the other writers of those rooms reconnect (1011) and
+   * send their edits again. Everything else is committed again, without them.
+   */
+  #writeRefused(batch: PendingUpdate[], refused: ReadonlyMap<string, WriteRefusal>): Promise<void> {
+    const isRefused = (p: PendingUpdate) => p.author !== null && refused.has(p.author.session.sessionHash);
+    const tainted = new Set(batch.filter(isRefused).map((p) => p.room));
+    const dropped = [...batch, ...this.#pending].filter((p) => tainted.has(p.room));
+    this.#pending = this.#pending.filter((p) => !tainted.has(p.room));
+    this.#log.warn('relay.write_refused', { sessions: refused.size, rooms: tainted.size, updates: dropped.length });
+    for (const p of dropped) p.room.uncommitted--;
+    for (const room of tainted) if (!room.dead) void this.#load(room);
+    const closed = new Set<Conn>();
+    for (const p of dropped) {
+      if (!p.author || closed.has(p.author)) continue;
+      closed.add(p.author);
+      const why = refused.get(p.author.session.sessionHash);
+      if (why === undefined) {
+        this.#close(p.author, CLOSE_INTERNAL_ERROR, 'reload');
+        continue;
+      }
+      this.#audit(p.author.session, p.room.name, 'update-refused', p.author.deviceId, why);
+      if (why === 'session-ended') this.#close(p.author, CLOSE_SESSION_ENDED, 'session ended');
+      else this.#close(p.author, CLOSE_ACCESS_ENDED, 'access ended');
+    }
+    // The same sessions' other sockets learn it now too, not at the next access event.
+    for (const [hash, why] of refused) {
+      if (why === 'session-ended') this.endSession(hash);
+      else {
+        const userId = [...(this.#bySession.get(hash) ?? [])][0]?.session.user.id;
+        if (userId) void this.recheck({ userId }).catch((err) => this.#log.error('relay.recheck_failed', errorFields(err)));
+      }
+    }
+    const rest = batch.filter((p) => !tainted.has(p.room));
+    return rest.length > 0 ? this.#commit(rest) : Promise.resolve();
   }
 
   /**
@@ -981,21 +1057,33 @@ export class Relay {
   #bucket(sessionHash: string): Bucket {
     let b = this.#buckets.get(sessionHash);
     if (!b) {
-      const { messagesPerSecond, messageBurst } = this.#deps.limits;
-      b = { tokens: new TokenBucket(messagesPerSecond, messageBurst), paused: new Set(), resumeTimer: null, overSince: null, drainedAt: null };
+      const { messagesPerSecond, messageBurst, bytesPerSecond, byteBurst, maxMessageBytes } = this.#deps.limits;
+      b = {
+        tokens: new TokenBucket(messagesPerSecond, messageBurst),
+        bytes: new TokenBucket(bytesPerSecond, Math.max(byteBurst, maxMessageBytes)),
+        paused: new Set(),
+        resumeTimer: null,
+        overSince: null,
+        drainedAt: null
+      };
       this.#buckets.set(sessionHash, b);
     }
     return b;
   }
 
-  #takeToken(sessionHash: string): boolean {
-    return this.#bucket(sessionHash).tokens.take();
+  /** One message (and its bytes) from the session's budgets, or nothing when either is short. */
+  #takeToken(sessionHash: string, byteLength = 0): boolean {
+    const b = this.#bucket(sessionHash);
+    if (!b.tokens.take()) return false;
+    if (b.bytes.takeMany(byteLength)) return true;
+    b.tokens.refund(1);
+    return false;
   }
 
   #dropBucketIfFull(sessionHash: string) {
     if (this.#bySession.has(sessionHash) || !this.#buckets.has(sessionHash)) return;
     const b = this.#bucket(sessionHash);
-    if (!b.tokens.full()) return;
+    if (!b.tokens.full() || !b.bytes.full()) return;
     if (b.resumeTimer) clearTimeout(b.resumeTimer);
     this.#buckets.delete(sessionHash);
   }

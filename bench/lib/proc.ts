@@ -122,6 +122,12 @@ export async function startOurs(opts: OursOptions = {}): Promise<Ours> {
       env: {
         ...process.env,
         DEMO: '1',
+        // The bench's own data dir on SQLite unless the section says otherwise: a
+        // DATABASE_URL or REDIS_URL in the shell (set for --only=multinode) would
+        // otherwise send this server to a shared PostgreSQL schema that holds none
+        // of what the section generated into dataDir (the overview's 401 for byleder).
+        DATABASE_URL: '',
+        REDIS_URL: '',
         DATA_DIR: dataDir,
         PORT: String(port),
         HOST: '127.0.0.1',

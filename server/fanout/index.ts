@@ -3,7 +3,6 @@
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { LocalFanout } from './local.ts';
-import { RedisFanout } from './redis.ts';
 import type { Fanout } from './types.ts';
 
 export type { CommittedUpdate, ControlMessage, ControlOrigin, Fanout, RoomEvent, RoomHandler } from './types.ts';
@@ -28,6 +27,8 @@ export async function createFanout(config: FanoutConfig, deps: { log?: Logger; m
     deps.metrics?.fanoutConnected.set(1);
     return new LocalFanout({ nodeId: config.nodeId, log: deps.log });
   }
+  // Loaded only when configured: the Redis client costs the one-process server ≈ 30 MB RSS (docs/performance.md).
+  const { RedisFanout } = await import('./redis.ts');
   return RedisFanout.connect({
     url: config.redisUrl,
     nodeId: config.nodeId,

@@ -1,5 +1,5 @@
 // A token bucket: `rate` tokens a second, at most `burst` held. The relay keeps
-// one per session on the per-message hot path, in memory and local to the node
+// two per session on the per-message hot path (messages, and bytes), in memory and local to the node
 // (docs/deploy.md "Rate limits on several nodes": each node's bucket is sized
 // rate/N, so a session spread over N nodes gets no more than the rate in total,
 // without a Redis round trip per message).
@@ -25,9 +25,19 @@ export class TokenBucket {
 
   /** Takes one token if there is one. */
   take(now = Date.now()): boolean {
-    if (this.tokens(now) < 1) return false;
-    this.#tokens -= 1;
+    return this.takeMany(1, now);
+  }
+
+  /** Takes `n` tokens if there are that many (none otherwise). */
+  takeMany(n: number, now = Date.now()): boolean {
+    if (this.tokens(now) < n) return false;
+    this.#tokens -= n;
     return true;
+  }
+
+  /** Puts back tokens taken for something that did not happen after all (never above the burst). */
+  refund(n: number) {
+    this.#tokens = Math.min(this.burst, this.#tokens + n);
   }
 
   /** Full again: nothing to remember about this key. */

@@ -11,6 +11,7 @@ import type { Role } from '../../src/lib/shared/access.ts';
 import type { Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
 import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toFamily } from './rows.ts';
+import { refusedWriters, WriteRefused, writeFactKeys, type WriteFactKeys } from './write-access.ts';
 import type {
   AccessGroup,
   AuditEntry,
@@ -103,6 +104,22 @@ const SQL = {
     method, signature, reference, renews_id, recorded_by, recorded_at, revoked_at, revoked_by)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
   revokeConsent: `UPDATE consents SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL`,
+  // A withdrawal waits for appends that hold the family's share lock (they
+  // checked access before it), and appends after it wait and see it.
+  lockFamilyOfConsent: `SELECT f.id FROM families f JOIN consents c ON c.family_id = f.id WHERE c.id = $1 FOR UPDATE OF f`,
+  // The rows an append's writer check reads, share-locked in a fixed order
+  // before it reads them (write-access.ts): a change to a session, user or
+  // family commits wholly before the check or waits until the append is done.
+  lockWriteFacts: `WITH s AS (SELECT id_hash FROM sessions WHERE id_hash = ANY($1::text[]) ORDER BY id_hash FOR SHARE),
+      u AS (SELECT id FROM users WHERE id = ANY($2::text[]) ORDER BY id FOR SHARE),
+      f AS (SELECT id FROM families WHERE id = ANY($3::text[]) ORDER BY id FOR SHARE)
+    SELECT (SELECT COUNT(*) FROM s) AS s, (SELECT COUNT(*) FROM u) AS u, (SELECT COUNT(*) FROM f) AS f`,
+  // A new statement after the locks: its snapshot sees whatever committed while they waited.
+  writeFacts: `SELECT
+      (SELECT COALESCE(json_agg(s), '[]') FROM (SELECT id_hash, user_id, created_at, expires_at FROM sessions WHERE id_hash = ANY($1::text[])) s) AS sessions,
+      (SELECT COALESCE(json_agg(x), '[]') FROM (SELECT ${USER_COLUMNS} WHERE u.id = ANY($2::text[]) GROUP BY u.id) x) AS users,
+      (SELECT COALESCE(json_agg(f), '[]') FROM (SELECT * FROM families WHERE id = ANY($3::text[])) f) AS families,
+      (SELECT COALESCE(json_agg(c), '[]') FROM (SELECT * FROM consents WHERE family_id = ANY($3::text[])) c) AS consents`,
   consentById: `SELECT * FROM consents WHERE id = $1`,
   consentsOfFamily: `SELECT * FROM consents WHERE family_id = $1 ORDER BY recorded_at, id`,
   consentsOfFamilies: `SELECT * FROM consents WHERE family_id = ANY($1::text[])`,
@@ -506,7 +523,10 @@ export class PostgresStore implements Store {
   }
 
   async revokeConsent(id: string, at: string, by: string) {
-    await this.#q('revokeConsent', [at, by, id]);
+    await this.#tx(async (c) => {
+      await this.#q('lockFamilyOfConsent', [id], c);
+      await this.#q('revokeConsent', [at, by, id], c);
+    });
   }
 
   async consentById(id: string) {
@@ -533,7 +553,14 @@ export class PostgresStore implements Store {
       updates.map((u) => u.at),
       updates.map((u) => Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength))
     ];
+    const keys = writeFactKeys(updates);
     let last: Map<string, number> | undefined;
+    if (keys) {
+      last = await this.#tx(async (c) => {
+        await this.#checkWriters(updates, keys, c);
+        return new Map((await this.#q('appendUpdates', values, c)).rows.map((r) => [str(r.room), Number(r.seq)]));
+      });
+    }
     for (let attempt = 1; !last; attempt++) {
       try {
         last = new Map((await this.#rows('appendUpdates', values)).map((r) => [str(r.room), Number(r.seq)]));
@@ -550,6 +577,25 @@ export class PostgresStore implements Store {
       next.set(u.room, seq + 1);
       return seq;
     });
+  }
+
+  /** The writer check of the append's transaction: lock, then read, then decide (write-access.ts). */
+  async #checkWriters(updates: readonly NewUpdate[], keys: WriteFactKeys, c: pg.PoolClient) {
+    const params = [keys.sessionHashes, keys.userIds, keys.familyIds];
+    await this.#q('lockWriteFacts', params, c);
+    const [r] = (await this.#q('writeFacts', params, c)).rows;
+    const sessions = new Map(
+      (r.sessions as Row[]).map((s) => [str(s.id_hash), { idHash: str(s.id_hash), userId: str(s.user_id), createdAt: str(s.created_at), expiresAt: str(s.expires_at) }] as const)
+    );
+    const users = new Map((r.users as Row[]).map((u) => [str(u.id), toUser(u)] as const));
+    const families = new Map((r.families as Row[]).map((f) => [str(f.id), toFamily(f)] as const));
+    const consents = new Map<string, Consent[]>();
+    for (const row of r.consents as Row[]) {
+      const consent = toConsent(row);
+      consents.set(consent.familyId, [...(consents.get(consent.familyId) ?? []), consent]);
+    }
+    const refused = refusedWriters(updates, { sessions, users, families, consents });
+    if (refused.size > 0) throw new WriteRefused(refused);
   }
 
   async loadUpdates(room: string): Promise<StoredUpdate[]> {

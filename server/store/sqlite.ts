@@ -8,6 +8,7 @@ import type { Role } from '../../src/lib/shared/access.ts';
 import type { Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
 import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toFamily } from './rows.ts';
+import { refusedWriters, WriteRefused, writeFactKeys } from './write-access.ts';
 import type {
   AccessGroup,
   AuditEntry,
@@ -623,7 +624,40 @@ export class SqliteStore implements Store {
   async appendUpdates(updates: readonly NewUpdate[]): Promise<number[]> {
     if (updates.length === 0) return [];
     const insert = this.#stmt('appendUpdate');
-    return this.#tx(() => updates.map((u) => Number(insert.get(u.room, u.room, u.author, u.at, u.data)?.seq)));
+    return this.#tx(() => {
+      this.#checkWriters(updates);
+      return updates.map((u) => Number(insert.get(u.room, u.room, u.author, u.at, u.data)?.seq));
+    });
+  }
+
+  /**
+   * Inside the append's transaction: the writers' sessions, users, families and
+   * consents as they stand (one process writes this file, and the transaction
+   * runs without yielding, so nothing changes them before the COMMIT).
+   */
+  #checkWriters(updates: readonly NewUpdate[]) {
+    const keys = writeFactKeys(updates);
+    if (!keys) return;
+    const sessions = new Map<string, SessionRow>();
+    for (const hash of keys.sessionHashes) {
+      const r = this.#stmt('sessionByHash').get(hash);
+      if (r) sessions.set(hash, { idHash: str(r.id_hash), userId: str(r.user_id), createdAt: str(r.created_at), expiresAt: str(r.expires_at) });
+    }
+    const users = new Map<string, UserRow>();
+    for (const id of keys.userIds) {
+      const user = this.#toUser(this.#stmt('userById').get(id));
+      if (user) users.set(id, user);
+    }
+    const families = new Map<string, FamilyRow>();
+    const consents = new Map<string, Consent[]>();
+    for (const id of keys.familyIds) {
+      const r = this.#stmt('familyById').get(id);
+      if (!r) continue;
+      families.set(id, toFamily(r));
+      consents.set(id, this.#stmt('consentsOfFamily').all(id).map(toConsent));
+    }
+    const refused = refusedWriters(updates, { sessions, users, families, consents });
+    if (refused.size > 0) throw new WriteRefused(refused);
   }
 
   async loadUpdates(room: string): Promise<StoredUpdate[]> {

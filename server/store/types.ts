@@ -73,6 +73,13 @@ export interface NewUpdate {
   author: string;
   at: string;
   data: Uint8Array;
+  /**
+   * The hash of the session whose socket sent the update (the relay's
+   * updates). When set, the append checks in its own transaction that the
+   * session is still there and its user may still write the room, and
+   * refuses the batch otherwise (store/write-access.ts).
+   */
+  writer?: string;
 }
 
 /** One update of a room's whole history (archive and live log); author 'snapshot' marks a base the history starts from. */
@@ -160,7 +167,11 @@ export interface RoomLog {
    * seqs before it and comes as one row at its seq.
    */
   loadSince(room: string, afterSeq: number): Promise<StoredUpdate[]>;
-  /** Appends every update in one transaction (all or none); resolves with their seqs in order. */
+  /**
+   * Appends every update in one transaction (all or none); resolves with their
+   * seqs in order. Rejects with `WriteRefused` (store/write-access.ts), storing
+   * nothing, when a writer may no longer write what it sent.
+   */
   appendUpdates(updates: readonly NewUpdate[]): Promise<number[]>;
   /** The latest seq of each room that has updates (rooms without any are absent). */
   latestSeqs(rooms: readonly string[]): Promise<Map<string, number>>;

@@ -8,7 +8,7 @@ import { roomName } from '../../src/lib/shared/rooms.ts';
 import { addGoal, readGoals, removeItem, updateItem } from '../../src/lib/domain/plan.ts';
 import { addEntry } from '../../src/lib/domain/journal.ts';
 import type { HistoryResponse, HistorySession } from '../../src/lib/domain/history.ts';
-import { latestSeq, TestServer, updateCount, waitFor } from './helpers.ts';
+import { latestSeq, sameState, TestServer, updateCount, waitFor } from './helpers.ts';
 
 let server: TestServer;
 const cookies: Record<string, string> = {};
@@ -106,6 +106,54 @@ describe('plan history', () => {
       expect([q, r.status, r.json.error]).toEqual([q, 400, code]);
     }
   });
+});
+
+describe('concurrent writes to one field', () => {
+  // Yjs keeps the write of the higher client id; the other is integrated already
+  // deleted. Both orders: the offline write that lost must still be anna's change.
+  for (const annaLoses of [true, false]) {
+    it(`lists both authors' due-date changes when anna's offline write ${annaLoses ? 'lost' : 'won'}`, async () => {
+      clock += 3_600_000;
+      const id = (await server.api('/api/families', { cookie: cookies.anna, body: { name: 'Familien Samtidig' } })).json.id;
+      const c = await server.api(`/api/families/${id}/consents`, {
+        cookie: cookies.anna,
+        body: { givenBy: 'Mor', categories: ['plan'], recipients: ['school'], purpose: 'Samarbejde', method: 'paper', reference: 'J.nr. 8' }
+      });
+      expect(c.status).toBe(201);
+      const plan = roomName(id, 'plan');
+      const annaDoc = new Y.Doc();
+      const boDoc = new Y.Doc();
+      annaDoc.clientID = annaLoses ? 1 : 2 ** 31;
+      boDoc.clientID = annaLoses ? 2 ** 31 : 1;
+      const anna = server.provider(plan, cookies.anna, { doc: annaDoc });
+      await anna.synced();
+      const goal = addGoal(anna.doc, { title: 'Fast fremmøde', hopeId: null, targetDate: '2026-06-01', createdAt: new Date().toISOString() });
+      await waitFor(async () => (await latestSeq(server.app.store, plan)) >= 2, 5000, 'goal stored');
+      const bo = server.provider(plan, cookies.bo, { doc: boDoc });
+      await bo.synced();
+      await waitFor(() => readGoals(bo.doc).length === 1, 5000, 'bo to hold the goal');
+      clock += 3_600_000;
+      anna.provider.disconnect();
+      updateItem(anna.doc, 'goals', goal, { targetDate: '2026-08-01' });
+      const before = await latestSeq(server.app.store, plan);
+      updateItem(bo.doc, 'goals', goal, { targetDate: '2026-09-01' });
+      await waitFor(async () => (await latestSeq(server.app.store, plan)) > before, 5000, 'bo’s change stored');
+      clock += 60_000;
+      anna.provider.connect();
+      await waitFor(() => sameState(anna.doc, bo.doc), 5000, 'anna and bo to converge');
+      const kept = annaLoses ? '2026-09-01' : '2026-08-01';
+      expect(readGoals(anna.doc)[0].targetDate).toBe(kept);
+      const r = await server.api<HistoryResponse>(`/api/families/${id}/history?section=goals`, { cookie: cookies.anna });
+      const changes = changesOf([...r.json.sessions].reverse()).filter((ch) => ch.kind === 'changed');
+      expect(changes).toEqual([
+        // bo's write was the plan's value until anna's arrived: a later change, not an overridden one.
+        expect.objectContaining({ author: 'u-bo', field: 'targetDate', from: '2026-06-01', to: '2026-09-01' }),
+        expect.objectContaining({ author: 'u-anna', field: 'targetDate', from: '2026-06-01', to: '2026-08-01', ...(annaLoses ? { overridden: true } : {}) })
+      ]);
+      anna.destroy();
+      bo.destroy();
+    });
+  }
 });
 
 describe('who may read the history', () => {

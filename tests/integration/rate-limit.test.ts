@@ -1,5 +1,5 @@
-// The per-session rate limit (a token bucket: 200 messages/s, burst 1,000 by
-// default) slows a session down instead of disconnecting it: over its rate the
+// The per-session rate limit (token buckets: 200 messages/s, burst 1,000, and
+// 1 MiB/s, burst 16 MiB of frame bytes by default) slows a session down instead of disconnecting it: over its rate the
 // relay stops reading the session's sockets until tokens are back. A bulk
 // paste from a tablet therefore arrives, a little later, on the same socket; a
 // hostile flood gets no more than the rate, and only a session that stays over
@@ -32,6 +32,15 @@ function edits(n: number, key: string): Uint8Array[] {
   const out: Uint8Array[] = [];
   doc.on('update', (u: Uint8Array) => out.push(updateMessage(u)));
   for (let i = 0; i < n; i++) doc.getMap('rate').set(`${key}-${i}`, i);
+  return out;
+}
+
+/** n update frames of about `size` bytes each. */
+function big(n: number, key: string, size: number): Uint8Array[] {
+  const doc = new Y.Doc();
+  const out: Uint8Array[] = [];
+  doc.on('update', (u: Uint8Array) => out.push(updateMessage(u)));
+  for (let i = 0; i < n; i++) doc.getMap('bytes').set(`${key}-${i}`, String(i % 10).repeat(size));
   return out;
 }
 
@@ -128,6 +137,48 @@ describe('rate limit', () => {
     expect((await server.api('/api/auth/logout', { method: 'POST', cookie: anna })).status).toBe(204);
     expect(await closed).toBe(CLOSE_SESSION_ENDED);
     expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it('counts bytes too: large frames get no more than the byte burst + rate through, and then all of it, in order', async () => {
+    const { server, anna, room } = await start({ bytesPerSecond: 512 * 1024, byteBurst: 256 * 1024, maxMessageBytes: 128 * 1024 });
+    const ws = await server.raw(room, anna);
+    await sleep(50); // the greeting
+    const from = await latestSeq(server.app.store, room);
+    const frames = big(30, 'bytes', 50_000); // ≈ 1.5 MB in 30 frames: far under the message rate
+    const t0 = performance.now();
+    for (const f of frames) ws.send(f);
+    const frameBytes = frames[0].byteLength;
+    // The burst (5 frames) goes through at once; what follows no faster than the byte rate.
+    await waitFor(async () => (await committed(server, room, from)) >= 5, 5000, 'the byte burst');
+    const early = await committed(server, room, from);
+    const elapsed = (performance.now() - t0) / 1000;
+    expect(early).toBeLessThanOrEqual(Math.ceil((256 * 1024 + 512 * 1024 * elapsed) / frameBytes) + 1);
+    expect(early).toBeLessThan(30);
+    await waitFor(async () => (await committed(server, room, from)) === 30, 10_000, 'every large frame');
+    expect(ws.readyState).toBe(ws.OPEN);
+    const stored = new Y.Doc();
+    for (const u of await server.app.store.loadUpdates(room)) Y.applyUpdate(stored, u.data);
+    expect((stored.getMap('bytes').get('bytes-29') as string).length).toBe(50_000);
+  });
+
+  it('closes a session that stays over its byte rate with 4429', async () => {
+    const { server, anna, room } = await start({ bytesPerSecond: 128 * 1024, byteBurst: 128 * 1024, maxMessageBytes: 64 * 1024, rateLimitCloseAfterMs: 500 });
+    const ws = await server.raw(room, anna);
+    const closed = closeCode(ws);
+    const frames = big(200, 'sustained-bytes', 40_000);
+    let i = 0;
+    const t0 = performance.now();
+    const timer = setInterval(() => {
+      for (let k = 0; k < 2 && i < frames.length && ws.readyState === ws.OPEN; k++) ws.send(frames[i++]); // ≈ 8 MB/s, 200 frames/s
+    }, 10);
+    try {
+      expect(await closed).toBe(CLOSE_RATE_LIMITED);
+    } finally {
+      clearInterval(timer);
+    }
+    const ms = performance.now() - t0;
+    expect(ms).toBeGreaterThan(500);
+    expect(ms).toBeLessThan(3000);
   });
 
   it('counts upgrades against the same bucket: a reconnect loop gets HTTP 429, not an audit row per attempt', async () => {

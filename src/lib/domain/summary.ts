@@ -11,11 +11,11 @@
 // "Today", "overdue" and months are calendar days in Europe/Copenhagen whatever
 // the server's TZ: a due date is a day in Denmark, not an instant.
 import type * as Y from 'yjs';
-import { format } from 'date-fns/format';
 import { isValid } from 'date-fns/isValid';
 import { parseISO } from 'date-fns/parseISO';
 import { subDays } from 'date-fns/subDays';
 import { tz, TZDate } from '@date-fns/tz';
+import { formatDay } from '../shared/calendar-day.ts';
 import { ACTION_AREAS, GOAL_OUTCOMES, SUMMARY_LEVELS, type ActionArea, type CaseStatus, type GoalOutcome, type SummaryLevel } from '../shared/plan-terms.ts';
 import { consentActive, type AccessConsent } from '../shared/access.ts';
 import { SECTORS, type Sector } from '../shared/rooms.ts';
@@ -224,7 +224,7 @@ export function summarisePlan(
  * compute it once and pass it to figuresOn.
  */
 export function inactiveCutoff(today: string): string {
-  return format(subDays(parseISO(today), INACTIVE_AFTER_DAYS), 'yyyy-MM-dd');
+  return formatDay(subDays(parseISO(today), INACTIVE_AFTER_DAYS));
 }
 
 /**

@@ -6,17 +6,16 @@
 // "today" is the Europe/Copenhagen day whatever the server's TZ or the
 // tablet's clock zone; an action is overdue from the day after its due date
 // while it is open; a closed case has no overdue actions (nobody works it).
-import { format } from 'date-fns/format';
-import { tz } from '@date-fns/tz';
+import { TZDate } from '@date-fns/tz';
+import { formatDay } from '../shared/calendar-day.ts';
 import { isValidDay } from './day.ts';
 import type { ActionStatus } from './plan.ts';
 
 export const PLAN_TIME_ZONE = 'Europe/Copenhagen';
-const cph = tz(PLAN_TIME_ZONE);
 
 /** The calendar day (yyyy-MM-dd) in Copenhagen at an instant. */
 export function copenhagenDay(instant: Date): string {
-  return format(instant, 'yyyy-MM-dd', { in: cph });
+  return formatDay(new TZDate(instant.getTime(), PLAN_TIME_ZONE));
 }
 
 /** Statuses of an action someone still has to do. */

@@ -8,16 +8,15 @@
 // helpers turn them into instants in the device's time zone.
 import { addDays } from 'date-fns/addDays';
 import { addMonths } from 'date-fns/addMonths';
-import { format } from 'date-fns/format';
 import { parseISO } from 'date-fns/parseISO';
 import { startOfDay } from 'date-fns/startOfDay';
 import { subDays } from 'date-fns/subDays';
 import { TZDate, tz } from '@date-fns/tz';
+import { formatDay } from './calendar-day.ts';
 import { consentActive, type AccessConsent, type AccessFamily, type AccessUser } from './access.ts';
 import type { Consent, ConsentMethod } from './api-types.ts';
 import { PARTS, SECTORS, type Part, type Sector } from './rooms.ts';
 
-const DAY = 'yyyy-MM-dd';
 const DAY_MS = 86_400_000;
 
 /** Days before its end when a consent counts as expiring ("udløber snart"). */
@@ -86,7 +85,7 @@ export function documentationMissing(method: ConsentMethod, reference: string | 
 
 /** The Danish calendar day (yyyy-MM-dd) of an instant. */
 export function consentDay(instant: Date): string {
-  return format(instant, 'yyyy-MM-dd', { in: tz(CONSENT_TIME_ZONE) });
+  return formatDay(new TZDate(instant.getTime(), CONSENT_TIME_ZONE));
 }
 
 /** A consent may not start before today (a Danish day): it cannot cover what already happened. */
@@ -183,7 +182,7 @@ export function indexedConsentStatus(until: string | null, today: string): 'akti
 
 /** The form's default period: from today, through the day before the same date 12 months on. */
 export function defaultPeriod(now: Date): { fromDay: string; untilDay: string } {
-  return { fromDay: format(now, DAY), untilDay: format(subDays(addMonths(startOfDay(now), DEFAULT_CONSENT_MONTHS), 1), DAY) };
+  return { fromDay: formatDay(now), untilDay: formatDay(subDays(addMonths(startOfDay(now), DEFAULT_CONSENT_MONTHS), 1)) };
 }
 
 /**
@@ -192,18 +191,18 @@ export function defaultPeriod(now: Date): { fromDay: string; untilDay: string } 
  * accepted; it ends at the start of the day after `untilDay`.
  */
 export function periodInstants(fromDay: string, untilDay: string, now: Date): { validFrom: string; validUntil: string } {
-  const from = fromDay === format(now, DAY) ? now : startOfDay(parseISO(fromDay));
+  const from = fromDay === formatDay(now) ? now : startOfDay(parseISO(fromDay));
   return { validFrom: from.toISOString(), validUntil: startOfDay(addDays(parseISO(untilDay), 1)).toISOString() };
 }
 
 /** The last day a consent is valid ("til og med"), as yyyy-MM-dd in the device's time zone. */
 export function lastValidDay(validUntil: string): string {
-  return format(new Date(Date.parse(validUntil) - 1), DAY);
+  return formatDay(new Date(Date.parse(validUntil) - 1));
 }
 
 /** The first day a consent is valid, as yyyy-MM-dd. */
 export function firstValidDay(validFrom: string): string {
-  return format(parseISO(validFrom), DAY);
+  return formatDay(parseISO(validFrom));
 }
 
 /** What the consent form edits: days instead of instants, and the method's evidence. */

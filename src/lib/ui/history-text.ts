@@ -8,17 +8,20 @@ import { shortDay } from '#lib/i18n/dates.ts';
 
 const DATE_FIELDS = new Set(['due', 'targetDate', 'date']);
 
-function value(change: Extract<HistoryChange, { kind: 'changed' }>, v: string): string {
+/** A field's value in words: a date as "3. dec.", a status or level by its name. */
+export function fieldValue(section: string, field: string, v: string): string {
   if (v === '') return t.historyEmptyValue;
-  if (DATE_FIELDS.has(change.field) && isValidDay(v)) return shortDay(v);
-  if (change.field === 'status') {
-    const names: Record<string, string> = change.section === 'goals' ? t.goalStatuses : t.actionStatuses;
+  if (DATE_FIELDS.has(field) && isValidDay(v)) return shortDay(v);
+  if (field === 'status') {
+    const names: Record<string, string> = section === 'goals' ? t.goalStatuses : t.actionStatuses;
     return names[v] ?? v;
   }
-  if (change.field === 'level') return (t.levels as Record<string, string>)[v] ?? v;
-  if (change.field === 'sector') return (t.sectors as Record<string, string>)[v] ?? v;
+  if (field === 'level') return (t.levels as Record<string, string>)[v] ?? v;
+  if (field === 'sector') return (t.sectors as Record<string, string>)[v] ?? v;
   return v.length > 120 ? `${v.slice(0, 119)}…` : v;
 }
+
+const value = (change: Extract<HistoryChange, { kind: 'changed' }>, v: string) => fieldValue(change.section, change.field, v);
 
 export function describeChange(c: HistoryChange): string {
   const item = (t.historyItem as Record<string, string>)[c.section] ?? c.section;

@@ -1,0 +1,97 @@
+// Writers' access, checked inside the append transaction (DESIGN §11: "an
+// update is appended in one transaction that checks the writer's access").
+// The relay checks access when a socket opens and whenever an access event
+// arrives, but an update that was in flight when a consent was withdrawn, a
+// user left a team or a session ended (possibly on another node) could
+// otherwise commit after the access was gone. Each store reads the facts below
+// in the append's own transaction — PostgreSQL takes share locks on the
+// session, user and family rows first, so a change to them is ordered before
+// or after the append, never beside it — and asks `refusedWriters`; any
+// refusal rolls the whole batch back with `WriteRefused`.
+//
+// One function to extend: a new fact that ends a writer's access (a lost
+// device, a closed or transferred case, a grant's end) is read beside these by
+// both stores and decided here, and the transaction that changes it must
+// lock the row PostgreSQL locks here (see docs/deploy.md "Writer access in the
+// append").
+import { parseRoom } from '../../src/lib/shared/rooms.ts';
+import type { Consent } from '../../src/lib/shared/api-types.ts';
+import { accessFromFacts } from '../access-of.ts';
+import type { FamilyRow, NewUpdate, SessionRow, UserRow } from './types.ts';
+
+/** Why a writer's updates were refused: its session is gone (4401) or its access to the room is (4403). */
+export type WriteRefusal = 'session-ended' | 'access-ended';
+
+/** The append refused some writers' updates; nothing of the batch was stored. */
+export class WriteRefused extends Error {
+  /** by the writer's session hash */
+  readonly refused: ReadonlyMap<string, WriteRefusal>;
+
+  constructor(refused: ReadonlyMap<string, WriteRefusal>) {
+    super(`append refused for ${refused.size} writer session(s)`);
+    this.name = 'WriteRefused';
+    this.refused = refused;
+  }
+}
+
+/** What the append's transaction reads about the batch's writers, as it stands inside that transaction. */
+export interface WriteFacts {
+  sessions: ReadonlyMap<string, SessionRow>;
+  users: ReadonlyMap<string, UserRow>;
+  families: ReadonlyMap<string, FamilyRow>;
+  /** every consent of each family in `families` */
+  consents: ReadonlyMap<string, readonly Consent[]>;
+}
+
+/** The rows a batch's check needs (and PostgreSQL locks), each list sorted so lock order is fixed. */
+export interface WriteFactKeys {
+  sessionHashes: string[];
+  userIds: string[];
+  familyIds: string[];
+}
+
+/** Only updates with a `writer` are checked (the relay's; seeding and tests append as the system). */
+export function writeFactKeys(updates: readonly NewUpdate[]): WriteFactKeys | null {
+  const sessions = new Set<string>();
+  const users = new Set<string>();
+  const families = new Set<string>();
+  for (const u of updates) {
+    if (u.writer === undefined) continue;
+    sessions.add(u.writer);
+    users.add(u.author);
+    const ref = parseRoom(u.room);
+    if (ref) families.add(ref.familyId);
+  }
+  if (sessions.size === 0) return null;
+  return { sessionHashes: [...sessions].sort(), userIds: [...users].sort(), familyIds: [...families].sort() };
+}
+
+/**
+ * The writers (by session hash) that may not write what they sent: the
+ * session must still exist, belong to the update's author (an active user)
+ * and not have expired at the update's time of receipt, and `access()` over the facts must
+ * answer `write` for the room at that time.
+ */
+export function refusedWriters(updates: readonly NewUpdate[], facts: WriteFacts): Map<string, WriteRefusal> {
+  const refused = new Map<string, WriteRefusal>();
+  const decided = new Set<string>();
+  for (const u of updates) {
+    const hash = u.writer;
+    if (hash === undefined || refused.has(hash)) continue;
+    const key = `${hash} ${u.room}`;
+    if (decided.has(key)) continue;
+    decided.add(key);
+    const session = facts.sessions.get(hash);
+    const user = facts.users.get(u.author);
+    // A deactivated user's sessions end (DESIGN §10), whatever the store still holds.
+    if (!session || session.userId !== u.author || Date.parse(session.expiresAt) <= Date.parse(u.at) || !user?.active) {
+      refused.set(hash, 'session-ended');
+      continue;
+    }
+    const ref = parseRoom(u.room);
+    const family = ref ? facts.families.get(ref.familyId) : undefined;
+    const access = ref ? accessFromFacts(user, ref, family, facts.consents.get(ref.familyId) ?? [], new Date(u.at)) : 'none';
+    if (access !== 'write') refused.set(hash, 'access-ended');
+  }
+  return refused;
+}
