@@ -424,7 +424,14 @@ export const da = {
     saidBy: 'hvem der sagde det',
     kind: 'typen',
     district: 'skoledistriktet',
-    tovholder: 'tovholder'
+    tovholder: 'tovholder',
+    time: 'klokkeslættet',
+    place: 'stedet',
+    agenda: 'dagsordenen',
+    voice: 'hvis ord det er',
+    age: 'alderen',
+    language: 'sproget',
+    interpreter: 'tolk'
   } as Record<string, string>,
   historyAdded: 'tilføjede {item} »{label}«',
   historyRestoredChange: 'gendannede {item} »{label}«',

@@ -424,7 +424,14 @@ export const en: Catalogue = {
     saidBy: 'who said it',
     kind: 'the kind',
     district: 'the school district',
-    tovholder: 'coordinator'
+    tovholder: 'coordinator',
+    time: 'the time',
+    place: 'the place',
+    agenda: 'the agenda',
+    voice: 'whose words',
+    age: 'the age',
+    language: 'the language',
+    interpreter: 'interpreter'
   } as Record<string, string>,
   historyAdded: 'added {item} “{label}”',
   historyRestoredChange: 'restored {item} “{label}”',
