@@ -28,6 +28,8 @@ for (const viewport of [
   { width: 1280, height: 800 }
 ]) {
   test(`login, caseload and plan have no serious or critical violations at ${viewport.width}×${viewport.height}`, async ({ browser }) => {
+    // Six axe runs, one with every section of the plan open.
+    test.setTimeout(180_000);
     const context = await browser.newContext({ baseURL: server.url, viewport, locale: 'da-DK' });
     const page = await context.newPage();
     await page.goto('/login');
@@ -48,8 +50,23 @@ for (const viewport of [
     await page.locator('[data-action-id] [data-title]').first().click();
     await page.locator('[data-goal-id] .goal-head button').first().click();
     await page.locator('#tovholder-open').click();
-    await page.getByRole('button', { name: 'Registrér møde' }).click();
+    await page.getByRole('button', { name: '+ Registrér møde' }).click();
     await expectNoSeriousViolations(page, 'plan with editors open');
+
+    // Every section's form open: hopes, the child's words, a goal, an action without a goal, a meeting, feedback, the family.
+    await page.getByRole('button', { name: 'Redigér håb og drømme' }).click();
+    await page.getByRole('button', { name: '+ Tilføj barnets ord' }).click();
+    await page.getByRole('button', { name: '+ Tilføj mål' }).click();
+    await page.getByRole('button', { name: '+ Tilføj handling uden mål' }).click();
+    await page.locator('[data-meeting-id]').first().getByRole('button', { name: /Redigér mødet/ }).click();
+    await page.getByRole('button', { name: '+ Tilføj tilbagemelding' }).click();
+    await page.getByRole('button', { name: 'Redigér familien og netværket' }).click();
+    await expectNoSeriousViolations(page, 'plan with every section open');
+
+    // Shown to the family.
+    await page.getByRole('button', { name: 'Vis for familien' }).click();
+    await expect(page.getByRole('button', { name: /Luk visningen for familien/ })).toBeFocused();
+    await expectNoSeriousViolations(page, 'plan shown to the family');
 
     await page.goto('/familie/gel-02-nielsen/print');
     await expect(page.locator('.print-plan')).toBeVisible();
@@ -63,10 +80,10 @@ test('a read-only journal has no serious or critical violations', async ({ brows
   const page = await context.newPage();
   await signIn(page, 'bo');
   await page.goto('/familie/gel-02-nielsen');
-  await page.getByRole('tab', { name: /Journal: Socialt/ }).click();
+  await page.getByRole('link', { name: /Journal: Socialområdet/ }).click();
   await expect(page.locator('[data-journal="social"] [data-entry-id]').first()).toBeVisible();
   await expectNoSeriousViolations(page, 'read-only journal');
-  await page.getByRole('tab', { name: 'Journal: Skole' }).click();
+  await page.getByRole('link', { name: 'Journal: Skole og PPR' }).click();
   await expect(page.locator('[data-journal="school"]')).toBeVisible();
   await expectNoSeriousViolations(page, 'writable journal');
   await context.close();

@@ -49,10 +49,10 @@ test('an expiring consent is flagged and renewed in one step', async ({ browser 
   await expect(page.getByRole('heading', { name: 'Forny samtykke · Familien Pedersen' })).toBeVisible();
   // The renewal starts from the consent it renews.
   await expect(page.getByRole('checkbox', { name: /^Familiens plan/ })).toBeChecked();
-  for (const who of ['Skolen (lærer og PPR)', 'Sundhedsplejen', 'Jobcentret']) {
+  for (const who of ['Skole og PPR', 'Sundhedsplejen', 'Jobcentret']) {
     await expect(page.getByRole('checkbox', { name: who, exact: true })).toBeChecked();
   }
-  await expect(page.getByRole('checkbox', { name: 'Socialrådgiveren', exact: true })).not.toBeChecked();
+  await expect(page.getByRole('checkbox', { name: 'Socialområdet', exact: true })).not.toBeChecked();
   await page.getByRole('radio', { name: 'Har skrevet under på papir' }).check();
   await page.getByLabel(/Hvor er papiret arkiveret/).fill('Journalnr. 27.12.04-P20-7-25, fornyet');
   await page.getByRole('button', { name: 'Gem samtykket' }).click();

@@ -143,8 +143,8 @@ async function expectBoReadsButCannotWriteHealth() {
   expect(before).toEqual(['Hjemmebesøg: alle har det godt.']);
 
   // In the UI: the tab is marked read-only, the journal shows cecilie's entry, and nothing in it can be written.
-  const tab = bo.page.getByRole('tab', { name: /^Journal: Sundhed/ });
-  await expect(tab).toHaveText('Journal: Sundhed · Kun læseadgang', { timeout: 30_000 });
+  const tab = bo.page.getByRole('link', { name: /^Journal: Sundhedsplejen/ });
+  await expect(tab).toHaveText('Journal: Sundhedsplejen · Kun læseadgang', { timeout: 30_000 });
   await tab.click();
   const journal = bo.page.locator('[data-journal="health"]');
   await expect(journal).toHaveAttribute('data-access', 'read');
@@ -156,10 +156,10 @@ async function expectBoReadsButCannotWriteHealth() {
   await expect(journal.getByRole('button')).toHaveCount(0);
   await expect(bo.page.getByRole('button', { name: 'Tilføj notat' })).toHaveCount(0);
   // His own journal next to it is writable: the difference is the access, not the page.
-  await bo.page.getByRole('tab', { name: 'Journal: Skole' }).click();
+  await bo.page.getByRole('link', { name: 'Journal: Skole og PPR' }).click();
   await expect(bo.page.locator('[data-journal="school"]')).toHaveAttribute('data-access', 'write');
   await expect(bo.page.locator('[data-journal="school"] form')).toHaveCount(1);
-  await bo.page.getByRole('tab', { name: 'Familiens plan' }).click();
+  await bo.page.getByRole('link', { name: 'Familiens plan', exact: true }).click();
 
   const forged = new Y.Doc();
   addEntry(forged, { date: '2026-01-01', kind: 'note', text: 'Skrevet af bo', authorId: 'u-bo', authorName: 'Bo Lindqvist', createdAt: new Date().toISOString() });
@@ -244,11 +244,11 @@ test('consent opens the plan to health and school; withdrawal closes cecilie’s
   await anna.page.getByRole('button', { name: 'Registrér nyt samtykke' }).click();
   await anna.page.getByLabel('Hvem i familien giver samtykket?').fill('Sara Ahmed (mor)');
   await expect(anna.page.getByRole('checkbox', { name: /^Familiens plan/ })).toBeChecked();
-  await anna.page.getByRole('checkbox', { name: 'Sundhedsplejens notater', exact: true }).check();
+  await anna.page.getByRole('checkbox', { name: 'Notater fra sundhedsplejen', exact: true }).check();
   await anna.page.getByRole('checkbox', { name: 'Sundhedsplejen', exact: true }).check();
-  await anna.page.getByRole('checkbox', { name: 'Skolen (lærer og PPR)', exact: true }).check();
+  await anna.page.getByRole('checkbox', { name: 'Skole og PPR', exact: true }).check();
   const summary = anna.page.locator('[data-consent-summary]');
-  await expect(summary).toContainText('Vi giver lov til, at skolen (lærer og PPR) og sundhedsplejen må se familiens plan og sundhedsplejens notater.');
+  await expect(summary).toContainText('Vi giver lov til, at skole og PPR og sundhedsplejen må se familiens plan og notater fra sundhedsplejen.');
   await expect(summary).toContainText('I kan altid trække samtykket tilbage');
   // Saving without a signature is refused in plain words.
   await anna.page.getByRole('button', { name: 'Gem samtykket' }).click();
@@ -322,7 +322,7 @@ test('a consent recorded offline widens nobody’s access until anna is back onl
   await expect(anna.page.getByText('Du er offline. Samtykket gemmes på enheden')).toBeVisible();
   await anna.page.getByLabel('Hvem i familien giver samtykket?').fill('Sara Ahmed (mor)');
   await anna.page.getByRole('checkbox', { name: 'Sundhedsplejen', exact: true }).check();
-  await anna.page.getByRole('checkbox', { name: 'Skolen (lærer og PPR)', exact: true }).check();
+  await anna.page.getByRole('checkbox', { name: 'Skole og PPR', exact: true }).check();
   await anna.page.getByRole('radio', { name: 'Siger ja mundtligt' }).check();
   await anna.page.getByLabel(/Hvordan blev samtykket givet/).fill('Mundtligt ved hjemmebesøg i dag; far og mor til stede.');
   await anna.page.getByRole('button', { name: 'Gem samtykket' }).click();

@@ -87,3 +87,26 @@ export async function sessionCookie(context: BrowserContext): Promise<string> {
   if (!c) throw new Error('no session cookie');
   return `session=${c.value}`;
 }
+
+// The plan reads first and opens its forms on demand (issue #20): helpers for specs that edit it.
+
+/** Adds an action without a goal: "+ Tilføj handling uden mål" opens the form, which closes after saving. */
+export async function addLooseAction(page: Page, title: string) {
+  await page.getByRole('button', { name: '+ Tilføj handling uden mål' }).click();
+  await page.getByPlaceholder('Ny handling').fill(title);
+  await page.getByRole('button', { name: 'Tilføj handling', exact: true }).click();
+}
+
+/** The i-th of the family's hopes as a text field: opens the hopes' editors when they are not open yet. */
+export async function editHope(page: Page, i: number) {
+  const field = page.locator('[data-voice="family"] textarea').nth(i);
+  if (!(await field.isVisible())) await page.getByRole('button', { name: 'Redigér håb og drømme' }).click();
+  return field;
+}
+
+/** The family's hopes as shown, whether read or open in their editors. */
+export function hopeValues(page: Page): Promise<string[]> {
+  return page.locator('[data-voice="family"] li[data-hope-id]').evaluateAll((items) =>
+    items.map((li) => li.querySelector('textarea')?.value ?? li.querySelector('[data-hope-text]')?.textContent ?? '')
+  );
+}

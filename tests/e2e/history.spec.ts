@@ -5,7 +5,7 @@
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import { addDays, format } from 'date-fns';
 import { signIn, startServer, type TestServer } from './fixtures.ts';
-import { shortDay } from '../../src/lib/i18n/dates.ts';
+import { fieldDay, shortDay } from '../../src/lib/i18n/dates.ts';
 
 const day = (d: Date) => format(d, 'yyyy-MM-dd');
 /** "3. dec.": the app's short date (i18n/dates.ts shortDay). */
@@ -30,7 +30,7 @@ const action = (page: Page, title: string) => page.locator('[data-action-id]').f
 
 async function setDue(page: Page, title: string, due: string) {
   await action(page, title).locator('[data-title]').click();
-  await page.locator('[id^="action-editor-"]').getByLabel('Frist').fill(due);
+  await page.locator('[id^="action-editor-"]').getByLabel('Frist').fill(fieldDay(due));
   await page.locator('[id^="action-editor-"]').getByLabel('Frist').blur();
 }
 
@@ -51,12 +51,13 @@ test('both due-date changes are in the history with their authors; a deleted goa
   expect(consent.status()).toBe(201);
 
   const goal = 'Fast fremmøde';
+  await page.getByRole('button', { name: '+ Tilføj mål' }).click();
   await page.getByLabel('Nyt mål').fill(goal);
-  await page.getByRole('button', { name: 'Tilføj mål' }).click();
+  await page.getByRole('button', { name: 'Tilføj mål', exact: true }).click();
   await page.getByRole('button', { name: `Tilføj en handling til målet “${goal}”` }).click();
   const form = page.locator('[data-goal-id]').filter({ hasText: goal }).locator('form.action-form');
   await form.getByLabel('Ny handling').fill('Hjemmebesøg');
-  await form.getByLabel('Frist').fill(day(addDays(today, 10)));
+  await form.getByLabel('Frist').fill(fieldDay(day(addDays(today, 10))));
   await form.getByRole('button', { name: 'Tilføj handling' }).click();
   await expect(action(page, 'Hjemmebesøg')).toBeVisible();
 

@@ -1,7 +1,7 @@
 // Logout removes this user's family data from the device, after warning about
 // anything not yet sent.
 import { test, expect } from '@playwright/test';
-import { login, sessionCookie, signIn, startServer, type TestServer } from './fixtures.ts';
+import { addLooseAction, login, sessionCookie, signIn, startServer, type TestServer } from './fixtures.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {
@@ -24,8 +24,7 @@ test('logout warns about unsent edits and then clears local family data', async 
   // An edit made offline is not on the server: logout asks first, and "cancel" keeps everything.
   await page.goto('/familie/gel-01-hansen');
   await anna.context.setOffline(true);
-  await page.getByPlaceholder('Ny handling').fill('Ikke sendt endnu');
-  await page.getByRole('button', { name: 'Tilføj handling' }).click();
+  await addLooseAction(page, 'Ikke sendt endnu');
   let asked = '';
   page.once('dialog', (d) => {
     asked = d.message();

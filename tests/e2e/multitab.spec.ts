@@ -1,7 +1,7 @@
 // Two tabs of one tablet, and one user on two tablets: edits converge, nothing
 // is duplicated, and the local index stays consistent.
 import { test, expect, type Page } from '@playwright/test';
-import { login, startServer, type TestServer } from './fixtures.ts';
+import { addLooseAction, login, startServer, type TestServer } from './fixtures.ts';
 
 const FAMILY = 'gel-01-hansen';
 
@@ -24,8 +24,7 @@ test('two tabs and a second tablet of the same user converge without duplicates'
   await expect(tab2.locator('[data-sync="online"]')).toBeVisible();
 
   const add = async (page: Page, title: string) => {
-    await page.getByPlaceholder('Ny handling').fill(title);
-    await page.getByRole('button', { name: 'Tilføj handling' }).click();
+    await addLooseAction(page, title);
   };
   await Promise.all([add(tablet.page, 'Fra fane 1'), add(tab2, 'Fra fane 2'), add(other.page, 'Fra anden tablet')]);
 

@@ -2,7 +2,7 @@
 // network, reloads from the service worker, opens three plans and edits them;
 // back online, every edit reaches the server without any user action.
 import { test, expect, type Page } from '@playwright/test';
-import { login, startServer, type TestServer } from './fixtures.ts';
+import { addLooseAction, login, startServer, type TestServer } from './fixtures.ts';
 
 // Families anna (social) and bo (school) may both open: i%5 in 1, 2, 3 of the seed.
 const FAMILIES = ['gel-02-nielsen', 'gel-03-jensen', 'gel-04-pedersen'];
@@ -39,8 +39,7 @@ test('cold start offline from the service worker, edit three plans, sync on reco
     await page.locator(`[data-family-id="${id}"]`).click();
     await expect(page.locator('h1')).toContainText('Familien');
     await expect(page.locator('[data-sync="offline"]')).toBeVisible();
-    await page.getByPlaceholder('Ny handling').fill(`Offline-handling ${i + 1}`);
-    await page.getByRole('button', { name: 'Tilføj handling' }).click();
+    await addLooseAction(page, `Offline-handling ${i + 1}`);
     await expect.poll(() => actionTitles(page)).toContain(`Offline-handling ${i + 1}`);
     await page.getByRole('link', { name: /Tilbage/ }).click();
     await expect(page.getByRole('heading', { name: 'Mine familier' })).toBeVisible();

@@ -1,17 +1,20 @@
 // Issue "The family plan": anna, on a tablet in portrait (768×1024), builds a
-// new family's plan from the family's own hopes; bo, on a second tablet,
-// sees every step live and ticks off his school action. Then: journals as
+// new family's plan from the family's own hopes (each section opens its form
+// on demand and closes after saving); bo, on a second tablet, sees every step
+// live and ticks off his school action. Then: journals as
 // tabs only where the user may read (read-only where consent gives read), a
 // concurrent tovholder choice that the plan reports and resolves, undo of
 // one's own edits only, and the printable plan for the family.
 import { mkdirSync } from 'node:fs';
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import { addDays, format, subDays } from 'date-fns';
+import { da } from 'date-fns/locale';
 import { signIn, startServer, type TestServer } from './fixtures.ts';
 
 const PORTRAIT = { width: 768, height: 1024 };
 const LANDSCAPE = { width: 1280, height: 800 };
-const day = (d: Date) => format(d, 'yyyy-MM-dd');
+/** a date as a person types it in a date field: dd.mm.åååå */
+const field = (d: Date) => format(d, 'dd.MM.yyyy');
 const today = new Date();
 
 let server: TestServer;
@@ -31,12 +34,13 @@ async function tablet(browser: Browser, username: string, viewport = PORTRAIT) {
 }
 
 const action = (page: Page, title: string) => page.locator('[data-action-id]').filter({ has: page.locator('[data-title]', { hasText: title }) });
-const hopeTexts = (page: Page) => page.locator('.hopes textarea').evaluateAll((els) => els.map((e) => (e as HTMLTextAreaElement).value));
+const hopeTexts = (page: Page) => page.locator('[data-voice="family"] [data-hope-text]').allTextContents();
 
 async function addAction(page: Page, goalTitle: string, a: { title: string; who: string; owner: string; due: string }) {
   const form = page.locator(`[data-goal-id]`).filter({ hasText: goalTitle }).locator('form.action-form');
-  // The form stays open under the goal after an action is added, for the next one.
-  if (!(await form.isVisible())) await page.getByRole('button', { name: `Tilføj en handling til målet “${goalTitle}”` }).click();
+  // The form opens under the goal on demand and closes after saving.
+  await page.getByRole('button', { name: `Tilføj en handling til målet “${goalTitle}”` }).click();
+  await expect(form.getByRole('heading', { name: 'Ny handling' })).toBeVisible();
   await form.getByLabel('Ny handling').fill(a.title);
   await form.getByLabel('Fagområde eller netværk').selectOption(a.who);
   // Choosing the sector suggests that sector's worker as owner.
@@ -44,9 +48,12 @@ async function addAction(page: Page, goalTitle: string, a: { title: string; who:
   await form.getByLabel('Frist').fill(a.due);
   await form.getByRole('button', { name: 'Tilføj handling' }).click();
   await expect(action(page, a.title)).toBeVisible();
+  await expect(form).toHaveCount(0);
 }
 
 test('anna builds a plan from the family’s hopes; bo sees it live and completes his action', async ({ browser }) => {
+  // A long walk through every section on two tablets.
+  test.setTimeout(180_000);
   const anna = await tablet(browser, 'anna');
   const page = anna.page;
 
@@ -80,32 +87,57 @@ test('anna builds a plan from the family’s hopes; bo sees it live and complete
     ['Vi vil gerne have mere ro om morgenen, før skole.', 'mor'],
     ['Jeg vil gerne spille fodbold på et hold igen.', 'Sara, 10 år']
   ]) {
-    await page.getByLabel('Tilføj håb eller drøm', { exact: true }).fill(text);
-    await page.getByLabel('Sagt af', { exact: true }).fill(by);
-    await page.getByRole('button', { name: 'Tilføj håb eller drøm' }).click();
+    await page.getByRole('button', { name: '+ Tilføj håb' }).click();
+    const form = page.getByRole('form', { name: 'Tilføj håb eller drøm' });
+    await form.getByLabel('Tilføj håb eller drøm', { exact: true }).fill(text);
+    await form.getByLabel('Sagt af', { exact: true }).fill(by);
+    await form.getByRole('button', { name: 'Gem' }).click();
+    await expect(form).toHaveCount(0);
   }
   await expect.poll(() => hopeTexts(bo.page)).toEqual(['Vi vil gerne have mere ro om morgenen, før skole.', 'Jeg vil gerne spille fodbold på et hold igen.']);
-  await expect(bo.page.locator('.hopes')).toContainText('sagt af Sara, 10 år');
+  await expect(bo.page.locator('[data-voice="family"]')).toContainText('sagt af Sara, 10 år');
 
-  // Presence per field: bo writes in a hope, anna sees where.
-  await bo.page.locator('.hopes textarea').nth(1).click();
+  // The child's own words, apart from the parents' hopes, with her age.
+  await page.getByRole('button', { name: '+ Tilføj barnets ord' }).click();
+  await page.getByLabel('Det siger barnet').fill('Jeg kan godt lide, når far henter mig.');
+  await page.getByLabel('Barnets navn').fill('Sara');
+  await page.getByLabel('Alder').fill('10');
+  await page.getByRole('form', { name: 'Tilføj barnets ord' }).getByRole('button', { name: 'Gem' }).click();
+  await expect(bo.page.locator('[data-voice="child"]')).toContainText('Jeg kan godt lide, når far henter mig.');
+  await expect(bo.page.locator('[data-voice="child"]')).toContainText('Sara, 10 år');
+  expect(await hopeTexts(bo.page)).not.toContain('Jeg kan godt lide, når far henter mig.');
+
+  // Presence per field: bo edits a hope, anna (reading) sees where.
+  await bo.page.getByRole('button', { name: 'Redigér håb og drømme' }).click();
+  await bo.page.locator('[data-voice="family"] textarea').nth(1).click();
   await expect(page.locator('[data-hope-id]').nth(1).locator('[data-editing="Bo Lindqvist"]')).toBeVisible();
-  await bo.page.locator('.hopes textarea').nth(1).blur();
+  await bo.page.getByRole('button', { name: 'Færdig' }).click();
+  await expect(bo.page.locator('[data-voice="family"] textarea')).toHaveCount(0);
 
   // A goal linked to Sara's hope.
   const goal = 'Sara møder glad i skole hver dag';
+  await page.getByRole('button', { name: '+ Tilføj mål' }).click();
   await page.getByLabel('Nyt mål').fill(goal);
   await page.getByLabel('Bygger på håbet').selectOption({ label: 'Jeg vil gerne spille fodbold på et hold igen.' });
-  await page.getByLabel('Måldato').fill(day(addDays(today, 120)));
-  await page.getByRole('button', { name: 'Tilføj mål' }).click();
+  await page.getByLabel('Måldato').fill(field(addDays(today, 120)));
+  await page.getByRole('button', { name: 'Tilføj mål', exact: true }).click();
   const goalCard = page.locator('[data-goal-id]').filter({ hasText: goal });
   await expect(goalCard).toContainText('Bygger på: “Jeg vil gerne spille fodbold på et hold igen.”');
+  // Goal dates show the year.
+  await expect(goalCard).toContainText(`Måldato: ${format(addDays(today, 120), 'd. MMM yyyy', { locale: da })}`);
+  await expect(page.getByLabel('Nyt mål')).toHaveCount(0);
 
   // Actions for social, school and health, with owners and due dates; one is already overdue.
-  await addAction(page, goal, { title: 'Samtale med familien om morgenrutiner', who: 's:social', owner: 'u-anna', due: day(subDays(today, 2)) });
-  await addAction(page, goal, { title: 'Lektiecafé to gange om ugen', who: 's:school', owner: 'u-bo', due: day(addDays(today, 3)) });
-  await addAction(page, goal, { title: 'Sundhedsplejersken taler med Sara om søvn', who: 's:health', owner: 'u-cecilie', due: day(addDays(today, 10)) });
-  await expect(goalCard.locator('h4')).toHaveText(['Socialområdet', 'Skole/PPR', 'Sundhed']);
+  await addAction(page, goal, { title: 'Samtale med familien om morgenrutiner', who: 's:social', owner: 'u-anna', due: field(subDays(today, 2)) });
+  await addAction(page, goal, { title: 'Lektiecafé to gange om ugen', who: 's:school', owner: 'u-bo', due: field(addDays(today, 3)) });
+  await addAction(page, goal, { title: 'Sundhedsplejersken taler med Sara om søvn', who: 's:health', owner: 'u-cecilie', due: field(addDays(today, 10)) });
+  await expect(goalCard.locator('h4')).toHaveText(['Socialområdet', 'Skole og PPR', 'Sundhedsplejen']);
+  // Editing an existing action says so, and closes again.
+  await action(page, 'Lektiecafé to gange om ugen').locator('[data-title]').click();
+  await expect(action(page, 'Lektiecafé to gange om ugen').getByRole('heading', { name: /Redigér handling/ })).toBeVisible();
+  await expect(action(page, 'Lektiecafé to gange om ugen').getByLabel('Handling', { exact: true })).toHaveValue('Lektiecafé to gange om ugen');
+  await action(page, 'Lektiecafé to gange om ugen').getByRole('button', { name: 'Færdig' }).click();
+  await expect(page.locator('[id^="action-editor-"]')).toHaveCount(0);
   await expect(action(page, 'Samtale med familien om morgenrutiner')).toHaveAttribute('data-overdue', '');
   await expect(action(page, 'Samtale med familien om morgenrutiner')).toContainText('overskredet, frist var for 2 dage siden');
   await expect(action(page, 'Lektiecafé to gange om ugen')).toContainText('Bo Lindqvist');
@@ -119,26 +151,62 @@ test('anna builds a plan from the family’s hopes; bo sees it live and complete
   await expect(page.locator('[data-header-tovholder]')).toHaveText('Anna Holm');
   await expect(page.locator('[data-warning="tovholder-missing"]')).toHaveCount(0);
 
-  // A network meeting whose decision becomes an action in one tap.
-  await page.getByRole('button', { name: 'Registrér møde' }).click();
+  // A network meeting today, later in the day (it is "i dag", not "kommende"), with an agenda from the open actions.
+  await page.getByRole('button', { name: '+ Registrér møde' }).click();
   await page.getByLabel('Emne').fill('Netværksmøde');
+  await page.getByLabel('Klokken').fill('23:59');
+  await page.getByLabel('Sted').fill('Hjemme hos familien');
+  await page.getByRole('group', { name: 'Dagsorden' }).getByRole('checkbox', { name: 'Lektiecafé to gange om ugen' }).check();
   await page.getByRole('checkbox', { name: 'Bo Lindqvist' }).check();
   await page.locator('#new-meeting-notes').fill('Mor og Sara fortalte om morgenerne. Sara vil gerne starte til fodbold.');
-  await page.getByRole('button', { name: 'Registrér møde' }).click();
+  await page.getByRole('button', { name: 'Registrér møde', exact: true }).click();
   const meeting = page.locator('[data-meeting-id]').filter({ hasText: 'Netværksmøde' });
   await expect(meeting).toContainText('Deltagere: Familien, Anna Holm, Bo Lindqvist');
+  await expect(meeting).toContainText('kl. 23:59');
+  await expect(meeting).toContainText('Sted: Hjemme hos familien');
+  await expect(meeting.locator('[data-meeting-when]')).toHaveText('i dag');
+  await expect(meeting).toContainText('Dagsorden');
+  await expect(page.locator('[data-next-meeting]')).toContainText('kl. 23:59, Hjemme hos familien');
+  // The meeting just registered is open for its decisions.
   await meeting.getByPlaceholder('Ny beslutning').fill('Bo taler med fodboldklubben om en prøvetræning');
   await meeting.getByRole('button', { name: 'Tilføj beslutning' }).click();
   await meeting.getByRole('button', { name: 'Gør til handling: “Bo taler med fodboldklubben om en prøvetræning”' }).click();
+  // It asks who does what by when, prefilled with the tapping worker and two weeks, and saves nothing before it is confirmed.
+  const convert = meeting.getByRole('form', { name: 'Gør beslutningen til en handling' });
+  await expect(convert.getByLabel('Ny handling')).toHaveValue('Bo taler med fodboldklubben om en prøvetræning');
+  await expect(convert.getByLabel('Ansvarlig')).toHaveValue('u-anna');
+  await expect(convert.getByLabel('Fagområde eller netværk')).toHaveValue('s:social');
+  await expect(convert.getByLabel('Frist')).toHaveValue(field(addDays(today, 14)));
+  await expect(convert.getByLabel('Indsatsniveau')).toHaveValue('');
+  await expect(action(page, 'Bo taler med fodboldklubben om en prøvetræning')).toHaveCount(0);
+  await convert.getByLabel('Fagområde eller netværk').selectOption('s:school');
+  await expect(convert.getByLabel('Ansvarlig')).toHaveValue('u-bo');
+  await convert.getByLabel('Indsatsniveau').selectOption('forebyggende');
+  await convert.getByRole('button', { name: 'Opret handling' }).click();
   await expect(meeting).toContainText('Er blevet til handlingen “Bo taler med fodboldklubben om en prøvetræning”');
-  await expect(action(page, 'Bo taler med fodboldklubben om en prøvetræning')).toBeVisible();
+  await expect(action(page, 'Bo taler med fodboldklubben om en prøvetræning')).toContainText('Bo Lindqvist');
+  await expect(action(page, 'Bo taler med fodboldklubben om en prøvetræning')).toContainText('Tidligt forebyggende');
+  await meeting.getByRole('button', { name: 'Færdig' }).click();
+  await expect(meeting.locator('[data-meeting-notes]')).toContainText('Sara vil gerne starte til fodbold.');
+  await expect(meeting.locator('textarea')).toHaveCount(0);
+
+  // The family's language: they talk with the team through an interpreter.
+  await page.getByRole('button', { name: 'Redigér familien og netværket' }).click();
+  await page.getByLabel('Familiens sprog').fill('arabisk');
+  await page.getByLabel('Familien skal have tolk').check();
+  await page.getByRole('form', { name: 'Sprog og tolk' }).getByRole('button', { name: 'Gem' }).click();
+  await page.locator('#family').getByRole('button', { name: 'Færdig' }).click();
+  await expect(page.locator('[data-interpreter-flag]')).toHaveText('Tolk: arabisk');
+  await expect(bo.page.locator('[data-interpreter-flag]')).toHaveText('Tolk: arabisk');
 
   // The family's feedback.
+  await page.getByRole('button', { name: '+ Tilføj tilbagemelding' }).click();
   await page.getByLabel('4 af 5').check();
   await page.getByLabel('Hvem i familien').fill('Mor');
   await page.getByLabel('Kommentar').fill('Vi føler os hørt, og vi skal kun fortælle tingene én gang.');
   await page.getByRole('button', { name: 'Gem tilbagemelding' }).click();
   await expect(page.locator('[data-feedback-id]')).toContainText('4 af 5');
+  await expect(page.getByRole('button', { name: 'Gem tilbagemelding' })).toHaveCount(0);
 
   // bo has seen it all arrive live.
   await expect(bo.page.locator('[data-header-tovholder]')).toHaveText('Anna Holm');
@@ -148,7 +216,7 @@ test('anna builds a plan from the family’s hopes; bo sees it live and complete
   }
   await expect(action(bo.page, 'Samtale med familien om morgenrutiner')).toHaveAttribute('data-overdue', '');
   await expect(bo.page.locator('[data-meeting-id]')).toContainText('Netværksmøde');
-  await expect(bo.page.locator('[data-meeting-id] textarea')).toHaveValue(/Sara vil gerne starte til fodbold/);
+  await expect(bo.page.locator('[data-meeting-id] [data-meeting-notes]')).toContainText('Sara vil gerne starte til fodbold');
   await expect(bo.page.locator('[data-feedback-id]')).toContainText('Vi føler os hørt');
   await expect(bo.page.locator('#tovholder')).toContainText('Anna holder sammen på planen');
 
@@ -174,6 +242,9 @@ test('anna builds a plan from the family’s hopes; bo sees it live and complete
   await page.screenshot({ path: `${shots}/plan-1280x800.png`, fullPage: true });
   await page.goto(`/familie/${familyId}/print`);
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Vores plan');
+  await expect(page.locator('[data-interpreter]')).toHaveText('Vi taler sammen med tolk på arabisk.');
+  await expect(page.locator('[data-child-voice]')).toContainText('Det siger Sara');
+  await expect(page.locator('[data-child-voice]')).toContainText('Jeg kan godt lide, når far henter mig.');
   await page.screenshot({ path: `${shots}/print-1280x800.png`, fullPage: true });
 
   // "Mine handlinger denne uge", across all her families, leads straight to the overdue action.
@@ -188,20 +259,23 @@ test('anna builds a plan from the family’s hopes; bo sees it live and complete
   await Promise.all([anna.context.close(), bo.context.close()]);
 });
 
-test('journal tabs only for parts the user may read; a read journal is read-only', async ({ browser }) => {
+const journalLinks = (page: Page) => page.locator('nav.family-nav a[data-journal-tab]');
+
+test('journals only for parts the user may read, in the one row of the family’s pages; a read journal is read-only', async ({ browser }) => {
   // gel-02: opened by social; consent shares plan and the social journal with school, health and employment.
   const bo = await tablet(browser, 'bo');
   await bo.page.goto('/familie/gel-02-nielsen');
-  await expect(bo.page.getByRole('tab')).toHaveText(['Familiens plan', 'Journal: Socialt · Kun læseadgang', 'Journal: Skole']);
-  await bo.page.getByRole('tab', { name: /Journal: Socialt/ }).click();
+  await expect(journalLinks(bo.page)).toHaveText(['Journal: Socialområdet · Kun læseadgang', 'Journal: Skole og PPR']);
+  await bo.page.getByRole('link', { name: /Journal: Socialområdet/ }).click();
+  await expect(bo.page).toHaveURL(/\?del=social$/);
+  await expect(bo.page.getByRole('link', { name: /Journal: Socialområdet/ })).toHaveAttribute('aria-current', 'page');
   const social = bo.page.locator('[data-journal="social"]');
   await expect(social).toHaveAttribute('data-access', 'read');
   await expect(social.locator('[data-read-only]')).toBeVisible();
   await expect(social.locator('[data-entry-id]').first()).toBeVisible();
   await expect(social.locator('form')).toHaveCount(0);
-  // Arrow keys move between tabs; his own journal is writable.
-  await bo.page.getByRole('tab', { name: /Journal: Socialt/ }).press('ArrowRight');
-  await expect(bo.page.getByRole('tab', { name: 'Journal: Skole' })).toBeFocused();
+  // His own journal is writable.
+  await bo.page.getByRole('link', { name: 'Journal: Skole og PPR' }).click();
   const school = bo.page.locator('[data-journal="school"]');
   await expect(school).toHaveAttribute('data-access', 'write');
   await school.getByLabel('Type').selectOption('fravaer');
@@ -214,11 +288,13 @@ test('journal tabs only for parts the user may read; a read journal is read-only
   const anna = await tablet(browser, 'anna');
   await anna.page.goto('/familie/gel-01-hansen');
   await expect(anna.page.getByRole('heading', { level: 1, name: 'Familien Hansen' })).toBeVisible();
-  await expect(anna.page.getByRole('tab')).toHaveText(['Familiens plan', 'Journal: Socialt']);
+  await expect(journalLinks(anna.page)).toHaveText(['Journal: Socialområdet']);
   await Promise.all([bo.context.close(), anna.context.close()]);
 });
 
 test('two tovholders chosen at once: one wins everywhere, the plan says so, and a tap resolves it', async ({ browser }) => {
+  // Two tablets, one going offline and back: slow on a loaded machine.
+  test.setTimeout(150_000);
   const family = '/familie/gel-03-jensen';
   const anna = await tablet(browser, 'anna', LANDSCAPE);
   const bo = await tablet(browser, 'bo', LANDSCAPE);

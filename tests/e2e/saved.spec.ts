@@ -3,7 +3,7 @@
 // once the relay has committed it, and a colleague's edit arriving live does
 // not make the plan look unsaved.
 import { test, expect, type Page, type WebSocket } from '@playwright/test';
-import { login, startServer, type TestServer } from './fixtures.ts';
+import { editHope, hopeValues, login, startServer, type TestServer } from './fixtures.ts';
 import { MESSAGE_SAVED, MESSAGE_SYNC } from '../../src/lib/shared/protocol.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 
@@ -54,11 +54,11 @@ test('"gemt" comes from an acknowledgement the app does not answer, and a collea
 
   // anna edits: "gemt" again once the relay says so, with MESSAGE_SAVED and no sync step 2 from her.
   const sentBefore = annaWire.frames.sent.length;
-  const annaHope = anna.page.locator('.hopes textarea').first();
+  const annaHope = await editHope(anna.page, 0);
   await annaHope.click();
   await annaHope.press('End');
   await annaHope.pressSequentially(' Gemt af relæet.');
-  await expect(bo.page.locator('.hopes textarea').first()).toHaveValue(/Gemt af relæet\.$/);
+  await expect.poll(async () => (await hopeValues(bo.page))[0]).toMatch(/Gemt af relæet\.$/);
   await expect(anna.page.locator('[data-sync="online"]')).toBeVisible();
   await expect.poll(() => annaWire.frames.received.some(([type]) => type === MESSAGE_SAVED)).toBe(true);
   const step2 = ([type, subtype]: number[]) => type === MESSAGE_SYNC && subtype === 1;
@@ -66,11 +66,11 @@ test('"gemt" comes from an acknowledgement the app does not answer, and a collea
 
   // bo edits; anna receives it live and her plan stays "gemt" (she has nothing unsaved).
   const annaStates = await recordSyncStates(anna.page);
-  const boHope = bo.page.locator('.hopes textarea').nth(1);
+  const boHope = await editHope(bo.page, 1);
   await boHope.click();
   await boHope.press('End');
   await boHope.pressSequentially(' Skrevet af Bo.');
-  await expect(anna.page.locator('.hopes textarea').nth(1)).toHaveValue(/Skrevet af Bo\.$/);
+  await expect(anna.page.locator('[data-voice="family"] textarea').nth(1)).toHaveValue(/Skrevet af Bo\.$/);
   await anna.page.waitForTimeout(500);
   await expect(anna.page.locator('[data-sync="online"]')).toBeVisible();
   expect(await annaStates()).toEqual(['online']);

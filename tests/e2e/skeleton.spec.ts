@@ -2,7 +2,7 @@
 // and back, the server restarts, and another team cannot get in.
 import { test, expect, type Page } from '@playwright/test';
 import WebSocket from 'ws';
-import { login, sessionCookie, startServer, type TestServer } from './fixtures.ts';
+import { addLooseAction, editHope, hopeValues, login, sessionCookie, startServer, type TestServer } from './fixtures.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 
 // Gellerup family 2: opened by social, consent covers the plan for school → anna and bo.
@@ -35,27 +35,24 @@ test('anna and bo edit one plan live, offline and back, and it survives a restar
   await expect(bo.page.locator('[data-peer="u-anna"]')).toBeVisible();
 
   // anna types into the first hope and adds an action; bo sees both live.
-  const annaHope = anna.page.locator('.hopes textarea').first();
+  const annaHope = await editHope(anna.page, 0);
   await annaHope.click();
   await annaHope.press('End');
   await annaHope.pressSequentially(' Og have tid til hinanden.');
-  await anna.page.getByPlaceholder('Ny handling').fill('Møde med skolen om trivsel');
-  await anna.page.getByRole('button', { name: 'Tilføj handling' }).click();
-  await expect(bo.page.locator('.hopes textarea').first()).toHaveValue(/Og have tid til hinanden\.$/);
+  await addLooseAction(anna.page, 'Møde med skolen om trivsel');
+  await expect.poll(async () => (await hopeValues(bo.page))[0]).toMatch(/Og have tid til hinanden\.$/);
   await expectAction(bo.page, 'Møde med skolen om trivsel');
 
   // bo goes offline, edits, and comes back.
   await bo.context.setOffline(true);
   await expect(bo.page.locator('[data-sync="offline"]')).toBeVisible();
-  await bo.page.getByPlaceholder('Ny handling').fill('Lektiecafé to gange om ugen');
-  await bo.page.getByRole('button', { name: 'Tilføj handling' }).click();
-  const boHope = bo.page.locator('.hopes textarea').nth(1);
+  await addLooseAction(bo.page, 'Lektiecafé to gange om ugen');
+  const boHope = await editHope(bo.page, 1);
   await boHope.click();
   await boHope.press('End');
   await boHope.pressSequentially(' (skrevet offline)');
   // Meanwhile anna edits too.
-  await anna.page.getByPlaceholder('Ny handling').fill('Hjemmebesøg efter efterårsferien');
-  await anna.page.getByRole('button', { name: 'Tilføj handling' }).click();
+  await addLooseAction(anna.page, 'Hjemmebesøg efter efterårsferien');
   await expectAction(anna.page, 'Lektiecafé to gange om ugen', false);
 
   await bo.context.setOffline(false);
@@ -63,10 +60,10 @@ test('anna and bo edit one plan live, offline and back, and it survives a restar
   for (const page of [anna.page, bo.page]) {
     await expectAction(page, 'Lektiecafé to gange om ugen');
     await expectAction(page, 'Hjemmebesøg efter efterårsferien');
-    await expect(page.locator('.hopes textarea').nth(1)).toHaveValue(/\(skrevet offline\)$/);
+    await expect.poll(async () => (await hopeValues(page))[1]).toMatch(/\(skrevet offline\)$/);
   }
   const snapshot = async (page: Page) => ({
-    hopes: await page.locator('.hopes textarea').evaluateAll((els) => els.map((e) => (e as HTMLTextAreaElement).value)),
+    hopes: await hopeValues(page),
     actions: await actionTitles(page)
   });
   const before = await snapshot(anna.page);

@@ -9,7 +9,7 @@ import { en } from '../../src/lib/i18n/en.ts';
 describe('accessLogSentence', () => {
   it('says a person opened and read the part on screen, online or offline', () => {
     expect(accessLogSentence({ action: 'open', part: 'plan', count: 1 }, da)).toBe('Åbnede og læste familiens plan');
-    expect(accessLogSentence({ action: 'open-offline', part: 'health', count: 2 }, da)).toBe('Åbnede og læste sundhedsplejens notater uden forbindelse (2 gange)');
+    expect(accessLogSentence({ action: 'open-offline', part: 'health', count: 2 }, da)).toBe('Åbnede og læste notater fra sundhedsplejen uden forbindelse (2 gange)');
   });
 
   it('says a background copy was the device’s, and that nobody necessarily read it', () => {

@@ -43,7 +43,9 @@ describe('intervention level', () => {
     const chosen = cmd.addAction({ title: 'valgt', level: 'forebyggende' });
     const meeting = addMeeting(doc, { date: '2026-01-14', title: 'Møde', participants: [], createdAt: base.createdAt, createdBy: 'u-anna' });
     const decision = addDecision(doc, meeting, { text: 'Vi gør noget', createdAt: base.createdAt })!;
-    const fromDecision = cmd.decisionToAction(meeting, decision, 'Vi gør noget');
+    const defaults = cmd.decisionDefaults('Vi gør noget');
+    expect(defaults).toMatchObject({ ownerId: 'u-anna', sector: 'social', due: '2026-01-29', level: null });
+    const fromDecision = cmd.decisionToAction(meeting, decision, defaults);
     const levels = Object.fromEntries(readActions(doc).map((a) => [a.id, a.level]));
     expect(levels).toEqual({ [plain]: null, [chosen]: 'forebyggende', [fromDecision as string]: null });
   });

@@ -26,6 +26,10 @@ export interface PlanMeta {
   district: string;
   teamId: string;
   status: CaseStatus;
+  /** the family's language when it is not Danish (their words: "arabisk"); '' when not recorded */
+  language?: string;
+  /** the family talks with the team through an interpreter: meetings and the print say so */
+  interpreter?: boolean;
 }
 
 export interface Tovholder {
@@ -74,6 +78,10 @@ export interface Hope {
   text: string;
   saidBy: string;
   createdAt: string;
+  /** 'child': the child's own words, kept apart from the parents' hopes; else the family's hopes */
+  voice?: 'family' | 'child';
+  /** the child's age when they said it ('' when not recorded) */
+  age?: string;
 }
 
 export interface Goal {
@@ -133,6 +141,11 @@ export interface Decision {
 export interface Meeting {
   id: string;
   date: string; // yyyy-MM-dd
+  /** HH:mm, '' when no time was set */
+  time?: string;
+  place?: string;
+  /** ids of the open actions to talk about */
+  agenda?: string[];
   title: string;
   participants: string[];
   decisions: Decision[];
@@ -157,6 +170,15 @@ export type Collection = (typeof COLLECTIONS)[number];
 /** Kept on record when deleted (soft delete); the others are removed outright (undo brings them back). */
 export const RECORD_COLLECTIONS = ['meetings', 'feedback'] as const satisfies readonly Collection[];
 export type RemovableCollection = Exclude<Collection, (typeof RECORD_COLLECTIONS)[number]>;
+
+/** A meeting's time of day, HH:mm (24 hours). */
+export const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+/** A child's age in whole years. */
+export const AGE = /^(\d|1\d|2[0-5])$/;
+
+function assertTime(time: string | undefined) {
+  if (time && !TIME.test(time)) throw new RangeError(`time: ${time}`);
+}
 
 export function newId(): string {
   const bytes = new Uint8Array(9);
@@ -194,7 +216,9 @@ export function readMeta(doc: Y.Doc): PlanMeta {
     name: s(m.get('name')),
     district: s(m.get('district')),
     teamId: s(m.get('teamId')),
-    status: m.get('status') === 'afsluttet' ? 'afsluttet' : 'aktiv'
+    status: m.get('status') === 'afsluttet' ? 'afsluttet' : 'aktiv',
+    language: s(m.get('language')),
+    interpreter: m.get('interpreter') === true
   };
 }
 
@@ -284,7 +308,9 @@ function toHope(m: Y.Map<unknown>): Hope {
     id: s(m.get('id')),
     text: (m.get('text') as Y.Text | undefined)?.toString() ?? '',
     saidBy: s(m.get('saidBy')),
-    createdAt: s(m.get('createdAt'))
+    createdAt: s(m.get('createdAt')),
+    voice: m.get('voice') === 'child' ? 'child' : 'family',
+    age: s(m.get('age'))
   };
 }
 
@@ -398,9 +424,14 @@ export function readMeetings(doc: Y.Doc): Meeting[] {
 
 function toMeeting(m: Y.Map<unknown>): Meeting {
   const p = m.get('participants');
+  const agenda = m.get('agenda');
+  const time = s(m.get('time'));
   return {
     id: s(m.get('id')),
     date: s(m.get('date')),
+    time: TIME.test(time) ? time : '',
+    place: s(m.get('place')),
+    agenda: Array.isArray(agenda) ? agenda.filter((x): x is string => typeof x === 'string') : [],
     title: s(m.get('title')),
     participants: Array.isArray(p) ? p.filter((x): x is string => typeof x === 'string') : [],
     decisions: decisionsOf(m),
@@ -483,6 +514,7 @@ export function firstPlanUpdate(meta: PlanMeta): Uint8Array {
 
 export function setMeta(doc: Y.Doc, meta: Partial<PlanMeta>, origin: Origin = ORIGIN_LOCAL) {
   if (meta.status !== undefined && meta.status !== 'aktiv' && meta.status !== 'afsluttet') throw new RangeError(`status: ${meta.status}`);
+  if (meta.interpreter !== undefined && typeof meta.interpreter !== 'boolean') throw new RangeError('interpreter: not a boolean');
   doc.transact(() => {
     const m = metaMap(doc);
     for (const [k, v] of Object.entries(meta)) if (v !== undefined) m.set(k, v);
@@ -491,15 +523,21 @@ export function setMeta(doc: Y.Doc, meta: Partial<PlanMeta>, origin: Origin = OR
 
 export function addHope(
   doc: Y.Doc,
-  h: { text: string; saidBy: string; createdAt: string; id?: string },
+  h: { text: string; saidBy: string; createdAt: string; id?: string; voice?: 'family' | 'child'; age?: string },
   origin: Origin = ORIGIN_LOCAL
 ): string {
   const id = h.id ?? newId();
+  if (h.voice !== undefined && h.voice !== 'family' && h.voice !== 'child') throw new RangeError(`voice: ${String(h.voice)}`);
+  if (h.age && !AGE.test(h.age)) throw new RangeError(`age: ${h.age}`);
   doc.transact(() => {
     const m = new Y.Map<unknown>();
     collection(doc, 'hopes').set(id, m);
     m.set('id', id);
     m.set('saidBy', h.saidBy);
+    if (h.voice === 'child') {
+      m.set('voice', 'child');
+      m.set('age', h.age ?? '');
+    }
     m.set('createdAt', h.createdAt);
     const text = new Y.Text();
     m.set('text', text);
@@ -715,12 +753,13 @@ export function addFeedback(doc: Y.Doc, f: Omit<Feedback, 'id'> & { id?: string 
 
 export function addMeeting(
   doc: Y.Doc,
-  m: { date: string; title?: string; participants: string[]; notes?: string; createdAt: string; createdBy: string; id?: string },
+  m: { date: string; time?: string; place?: string; agenda?: string[]; title?: string; participants: string[]; notes?: string; createdAt: string; createdBy: string; id?: string },
   origin: Origin = ORIGIN_LOCAL
 ): string {
   const id = m.id ?? newId();
   assertDay('date', m.date);
   if (!m.date) throw new RangeError('date: a meeting needs a date');
+  assertTime(m.time);
   doc.transact(() => {
     const map = new Y.Map<unknown>();
     collection(doc, 'meetings').set(id, map);
@@ -728,6 +767,9 @@ export function addMeeting(
     map.set('date', m.date);
     map.set('title', m.title ?? '');
     map.set('participants', [...m.participants]);
+    if (m.time) map.set('time', m.time);
+    if (m.place) map.set('place', m.place);
+    if (m.agenda?.length) map.set('agenda', [...m.agenda]);
     const notes = new Y.Text();
     map.set('notes', notes);
     if (m.notes) notes.insert(0, m.notes);
@@ -738,11 +780,11 @@ export function addMeeting(
   return id;
 }
 
-/** Date, title and participants of a meeting (participants are replaced as a whole). */
+/** Date, time, place, title, participants and agenda of a meeting (lists are replaced as a whole). */
 export function updateMeeting(
   doc: Y.Doc,
   id: string,
-  fields: { date?: string; title?: string; participants?: string[] },
+  fields: { date?: string; time?: string; place?: string; title?: string; participants?: string[]; agenda?: string[] },
   origin: Origin = ORIGIN_LOCAL
 ): boolean {
   const m = collection(doc, 'meetings').get(id);
@@ -751,8 +793,12 @@ export function updateMeeting(
     assertDay('date', fields.date);
     if (!fields.date) throw new RangeError('date: a meeting needs a date');
   }
+  assertTime(fields.time);
   doc.transact(() => {
     if (fields.date !== undefined) m.set('date', fields.date);
+    if (fields.time !== undefined && m.get('time') !== fields.time) m.set('time', fields.time);
+    if (fields.place !== undefined && m.get('place') !== fields.place) m.set('place', fields.place);
+    if (fields.agenda !== undefined) m.set('agenda', [...fields.agenda]);
     if (fields.title !== undefined) m.set('title', fields.title);
     if (fields.participants !== undefined) m.set('participants', [...fields.participants]);
   }, origin);

@@ -45,14 +45,40 @@ export function relativeDay(day: string, today: Date = new Date(), lang: Locale 
   return fmt(n > 0 ? t.relFuture : t.relPast, { x: span });
 }
 
-/** "12. marts 2026" / "12 March 2026". */
+/** "30. nov. 2026" / "30 Nov 2026": the one way a date is written in text. */
 export function longDay(day: string, lang: Locale = locale): string {
-  return format(parseISO(day), lang === 'da' ? 'd. MMMM yyyy' : 'd MMMM yyyy', { locale: LOCALES[lang].dates });
+  return format(parseISO(day), lang === 'da' ? 'd. MMM yyyy' : 'd MMM yyyy', { locale: LOCALES[lang].dates });
 }
 
-/** "12. mar." / "12 Mar" — for dense rows. */
+/** "12. mar." / "12 Mar" — for dense rows where the year is plain from the context (this year's history). */
 export function shortDay(day: string, lang: Locale = locale): string {
   return format(parseISO(day), lang === 'da' ? 'd. MMM' : 'd MMM', { locale: LOCALES[lang].dates });
+}
+
+/** A calendar day (yyyy-MM-dd) as a date field shows it: "30.11.2026", whatever the browser's locale. */
+export function fieldDay(day: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  return m ? `${m[3]}.${m[2]}.${m[1]}` : day;
+}
+
+/**
+ * What a person typed in a date field, as yyyy-MM-dd: "30.11.2026",
+ * "30/11/2026", "30-11-26", "3.1.2027", "30112026" and (pasted from another
+ * system) "2026-11-30". '' when the field is empty; null when it is not a
+ * date (wrong form, or a day that does not exist, such as 31.11.2026).
+ */
+export function parseFieldDay(text: string): string | null {
+  const s = text.trim();
+  if (!s) return '';
+  let d: number, m: number, y: number;
+  let match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s);
+  if (match) [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  else if ((match = /^(\d{1,2})[.\/\- ]\s*(\d{1,2})[.\/\- ]\s*(\d{2}|\d{4})$/.exec(s))) [d, m, y] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  else if ((match = /^(\d{2})(\d{2})(\d{4})$/.exec(s))) [d, m, y] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  else return null;
+  if (y < 100) y += 2000;
+  if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > new Date(Date.UTC(y, m, 0)).getUTCDate()) return null;
+  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
 /** Today as yyyy-MM-dd in the device's time zone. */

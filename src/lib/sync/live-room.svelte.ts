@@ -4,6 +4,7 @@
 // server holds every local change: the relay acknowledges accepted writes with
 // its state vector once they are committed (RelayState), which is compared
 // with the local one.
+import { EditBursts } from './edit-bursts.ts';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { SealedPersistence } from '../storage/sealed-persistence.ts';
@@ -52,7 +53,8 @@ export class LiveRoom {
   closedReason = $state('');
   peers = $state<Peer[]>([]);
   readonly #relay: RelayState;
-  #localEdits = 0;
+  /** local changes the relay does not hold yet, as a person counts them (edit-bursts.ts) */
+  readonly #localEdits = new EditBursts();
   /** onSaved was reported since this room opened */
   #savedOnce = false;
   #hooks: LiveRoomHooks;
@@ -149,8 +151,7 @@ export class LiveRoom {
       // Updates loaded from IndexedDB or received from the relay are not new local edits.
       if (origin === this.provider || origin === this.idb) return;
       this.pending = true;
-      this.#localEdits++;
-      this.#hooks.onLocalEdits?.(this.room, this.#localEdits);
+      if (this.#localEdits.edit()) this.#hooks.onLocalEdits?.(this.room, this.#localEdits.count);
       if (this.#relay.known) this.#recompute();
     });
     const awareness = this.provider.awareness;
@@ -235,8 +236,8 @@ export class LiveRoom {
     if (!this.pending && this.synced) {
       // Also the first time: edits of an earlier session (made offline before
       // a reload, or kept through a lease lock) are on the server now too.
-      if (this.#localEdits > 0 || !this.#savedOnce) {
-        this.#localEdits = 0;
+      if (this.#localEdits.count > 0 || !this.#savedOnce) {
+        this.#localEdits.reset();
         this.#savedOnce = true;
         this.#hooks.onSaved?.(this.room);
       }

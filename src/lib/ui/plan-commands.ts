@@ -17,6 +17,7 @@ import {
   hopeText,
   meetingNotes,
   removeItem,
+  setMeta,
   setTovholder,
   softDelete,
   updateItem,
@@ -35,6 +36,9 @@ export interface PlanCommands {
   hopeText(id: string): Y.Text | undefined;
   notesText(meetingId: string): Y.Text | undefined;
   addHope(text: string, saidBy: string): void;
+  /** the child's own words, with the child's name and age */
+  addChildVoice(text: string, name: string, age: string): void;
+  setLanguage(language: string, interpreter: boolean): void;
   removeHope(id: string): void;
   addGoal(g: { title: string; hopeId: string | null; targetDate: string | null }): void;
   updateGoal(id: string, fields: Partial<Pick<Goal, 'title' | 'hopeId' | 'status' | 'targetDate'>>): void;
@@ -44,12 +48,14 @@ export interface PlanCommands {
   removeAction(id: string): void;
   setTovholder(worker: TeamWorker | Me, since: string, note: string): void;
   resolve(w: PlanWarning): boolean;
-  addMeeting(m: { date: string; title: string; participants: string[]; notes: string }): string;
-  updateMeeting(id: string, fields: { date?: string; title?: string; participants?: string[] }): void;
+  addMeeting(m: { date: string; time?: string; place?: string; agenda?: string[]; title: string; participants: string[]; notes: string }): string;
+  updateMeeting(id: string, fields: { date?: string; time?: string; place?: string; title?: string; participants?: string[]; agenda?: string[] }): void;
   deleteMeeting(id: string): void;
   addDecision(meetingId: string, text: string): void;
-  /** One tap: the decision becomes an action owned by this worker, due in two weeks. */
-  decisionToAction(meetingId: string, decisionId: string, text: string): string | null;
+  /** The decision becomes an action with the fields the person confirmed (owner, sector, due date, level). */
+  decisionToAction(meetingId: string, decisionId: string, fields: ActionFields & { title: string }): string | null;
+  /** What the decision form starts from: this worker, their sector, due in two weeks, no level (the person chooses). */
+  decisionDefaults(text: string): ActionFields & { title: string };
   addFeedback(f: { date: string; who: string; score: number; comment: string }): void;
   deleteFeedback(id: string): void;
   addMember(m: { name: string; relation: string; birthYear: string }): void;
@@ -71,6 +77,8 @@ export function planCommands(doc: Y.Doc, me: Me, today: string): PlanCommands {
     hopeText: (id) => hopeText(doc, id),
     notesText: (id) => meetingNotes(doc, id),
     addHope: (text, saidBy) => void addHope(doc, { text, saidBy, createdAt: now() }),
+    addChildVoice: (text, name, age) => void addHope(doc, { text, saidBy: name, age, voice: 'child', createdAt: now() }),
+    setLanguage: (language, interpreter) => setMeta(doc, { language, interpreter }),
     removeHope: (id) => removeItem(doc, 'hopes', id),
     addGoal: (g) => void addGoal(doc, { ...g, createdAt: now() }),
     updateGoal: (id, fields) => void updateItem(doc, 'goals', id, toFields(fields)),
@@ -95,17 +103,16 @@ export function planCommands(doc: Y.Doc, me: Me, today: string): PlanCommands {
     updateMeeting: (id, fields) => void updateMeeting(doc, id, fields),
     deleteMeeting: (id) => softDelete(doc, 'meetings', id, me.id, now()),
     addDecision: (meetingId, text) => void addDecision(doc, meetingId, { text, createdAt: now() }),
-    decisionToAction: (meetingId, decisionId, text) =>
-      decisionToAction(doc, meetingId, decisionId, {
-        title: text,
-        sector: me.sector,
-        ownerId: me.id,
-        ownerName: me.name,
-        due: format(addDays(parseISO(today), 14), 'yyyy-MM-dd'),
-        level: null,
-        createdAt: now(),
-        createdBy: me.id
-      }),
+    decisionToAction: (meetingId, decisionId, fields) => decisionToAction(doc, meetingId, decisionId, { ...fields, createdAt: now(), createdBy: me.id }),
+    decisionDefaults: (text) => ({
+      title: text,
+      sector: me.sector,
+      party: null,
+      ownerId: me.id,
+      ownerName: me.name,
+      due: format(addDays(parseISO(today), 14), 'yyyy-MM-dd'),
+      level: null
+    }),
     addFeedback: (f) => void addFeedback(doc, { ...f, createdAt: now(), createdBy: me.id }),
     deleteFeedback: (id) => softDelete(doc, 'feedback', id, me.id, now()),
     addMember: (m) => void addMember(doc, { ...m, createdAt: now() }),
@@ -128,7 +135,7 @@ export function guarded(cmd: PlanCommands, hooks: { onerror: (err: unknown) => v
     get(target, key, receiver) {
       const value: unknown = Reflect.get(target, key, receiver);
       if (typeof value !== 'function') return value;
-      if (key === 'hopeText' || key === 'notesText') return value;
+      if (key === 'hopeText' || key === 'notesText' || key === 'decisionDefaults') return value;
       return (...args: unknown[]) => {
         before?.();
         try {
