@@ -35,7 +35,13 @@ const COPIED: { table: string; where?: (now: string) => [string, string[]] }[] =
   { table: 'audit' },
   { table: 'plan_summaries' },
   { table: 'server_secrets' },
-  { table: 'caseload_norms' }
+  { table: 'caseload_norms' },
+  { table: 'family_transfers' },
+  { table: 'grants' },
+  { table: 'underretning_reporters' },
+  // A device's wrapping key must come along: without it the tablet's sealed data is unreadable.
+  { table: 'devices' },
+  { table: 'device_sessions' }
 ];
 
 /** Tables of the SQLite file that are deliberately not copied, and why. */
