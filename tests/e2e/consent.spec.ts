@@ -290,7 +290,7 @@ test('consent opens the plan to health and school; withdrawal closes cecilie’s
   // anna withdraws the consent while cecilie has the plan open.
   const card = cardIn(anna.page, 'aktiv').first();
   await card.getByRole('button', { name: 'Træk tilbage' }).click();
-  await expect(card.getByRole('alertdialog')).toContainText('Så kan disse ikke længere se oplysningerne: skolen (lærer og PPR) og sundhedsplejen');
+  await expect(card.getByRole('alertdialog')).toContainText('Så kan disse ikke længere se oplysningerne: skole og PPR og sundhedsplejen');
   const started = Date.now();
   await card.getByRole('button', { name: 'Ja, træk samtykket tilbage' }).click();
   await cecilie.page.locator('[data-access-ended]').waitFor({ timeout: 2000 });

@@ -4,7 +4,7 @@
 // its next contact; an edit made offline just before the lease ends is kept,
 // sealed, and reaches the server after the next contact.
 import { test, expect, type Page } from '@playwright/test';
-import { login, startServer, type TestServer } from './fixtures.ts';
+import { addLooseAction, login, startServer, type TestServer } from './fixtures.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {
@@ -92,12 +92,15 @@ test('after sync the raw IndexedDB holds no family name, hope text or journal wo
   await expect(page.getByRole('heading', { level: 1, name: `Familien ${NAME}` })).toBeVisible();
   const familyId = new URL(page.url()).pathname.split('/').at(-1) as string;
 
-  await page.getByLabel('Tilføj håb eller drøm', { exact: true }).fill(`Vi drømmer om en ${HOPE} ved søen.`);
-  await page.getByLabel('Sagt af', { exact: true }).fill('mor');
-  await page.getByRole('button', { name: 'Tilføj håb eller drøm' }).click();
-  await expect(page.locator('.hopes textarea').first()).toHaveValue(`Vi drømmer om en ${HOPE} ved søen.`);
+  // The plan reads first: the hope's form opens on demand (issue #20).
+  await page.getByRole('button', { name: '+ Tilføj håb' }).click();
+  const hopeForm = page.getByRole('form', { name: 'Tilføj håb eller drøm' });
+  await hopeForm.getByLabel('Tilføj håb eller drøm').fill(`Vi drømmer om en ${HOPE} ved søen.`);
+  await hopeForm.getByLabel('Sagt af').fill('mor');
+  await hopeForm.getByRole('button', { name: 'Gem' }).click();
+  await expect(page.locator('[data-voice="family"] [data-hope-text]').first()).toHaveText(`Vi drømmer om en ${HOPE} ved søen.`);
 
-  await page.getByRole('tab', { name: 'Journal: Socialt' }).click();
+  await page.getByRole('link', { name: 'Journal: Socialområdet' }).click();
   const social = page.locator('[data-journal="social"]');
   await expect(social).toHaveAttribute('data-access', 'write');
   await expect(page.locator('[data-sync="online"]').last()).toBeVisible({ timeout: 15_000 });
@@ -107,7 +110,7 @@ test('after sync the raw IndexedDB holds no family name, hope text or journal wo
 
   // Everything is on the server, the caseload's index has the family, the plan's view copy is stored.
   await expect(page.locator('[data-global-sync]')).toHaveAttribute('data-pending', '0', { timeout: 30_000 });
-  await page.getByRole('tab', { name: 'Familiens plan' }).click();
+  await page.getByRole('link', { name: 'Plan', exact: true }).click();
   await page.waitForTimeout(1500);
   await page.goto('/');
   await expect(page.locator(`a[data-family-id="${familyId}"]`)).toContainText(NAME);
@@ -180,8 +183,7 @@ test('an edit made offline just before the lease ends is kept, sealed, and reach
   await expect(page.locator('[data-sync="online"]')).toBeVisible({ timeout: 15_000 });
 
   await anna.context.setOffline(true);
-  await page.getByPlaceholder('Ny handling').fill('Lavet lige før lejen udløb');
-  await page.getByRole('button', { name: 'Tilføj handling' }).click();
+  await addLooseAction(page, 'Lavet lige før lejen udløb');
   await expect(page.locator('[data-global-sync]')).toHaveAttribute('data-pending', /[1-9]/, { timeout: 10_000 });
 
   // The lease runs out while the tablet is offline (its end moved into the past).
