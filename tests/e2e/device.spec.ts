@@ -110,7 +110,7 @@ test('after sync the raw IndexedDB holds no family name, hope text or journal wo
 
   // Everything is on the server, the caseload's index has the family, the plan's view copy is stored.
   await expect(page.locator('[data-global-sync]')).toHaveAttribute('data-pending', '0', { timeout: 30_000 });
-  await page.getByRole('link', { name: 'Plan', exact: true }).click();
+  await page.locator('[data-link="plan"]').click();
   await page.waitForTimeout(1500);
   await page.goto('/');
   await expect(page.locator(`a[data-family-id="${familyId}"]`)).toContainText(NAME);
@@ -125,7 +125,7 @@ test('after sync the raw IndexedDB holds no family name, hope text or journal wo
   // And the app still shows it, offline too (the key is kept while the lease runs).
   await anna.context.setOffline(true);
   await page.goto(`/familie/${familyId}`);
-  await expect(page.locator('.hopes textarea').first()).toHaveValue(`Vi drømmer om en ${HOPE} ved søen.`);
+  await expect(page.locator('[data-voice="family"] [data-hope-text]').first()).toHaveText(`Vi drømmer om en ${HOPE} ved søen.`);
   await anna.context.setOffline(false);
   await anna.context.close();
 });
