@@ -10,7 +10,7 @@ import { forgetDeviceKeys, lockDeviceKey, lockDeviceKeys, unlockDeviceKey } from
 import { sealPlainOutbox } from '../storage/sealed-rows.ts';
 import { parseRoom } from '../shared/rooms.ts';
 import type { LocalDb } from '../storage/db.ts';
-import { api, ApiFailure } from './api.ts';
+import { api, ApiFailure, pendingLogout } from './api.ts';
 import { deviceId } from './device.ts';
 
 export type DeviceAnswer = 'unlocked' | 'lost' | 'signed-out' | 'unreachable' | 'refused';
@@ -26,6 +26,8 @@ export function deviceName(): string {
 
 /** Asks for the key; unlocks the data with it. `db`: the user's index, whose outbox rows from before sealing are sealed once unlocked. */
 export async function renewDeviceKey(me: Me, db: LocalDb | null): Promise<DeviceAnswer> {
+  // A logout waits to reach the server: the old session asks for nothing more (api.ts sends the logout first).
+  if (pendingLogout()) return 'signed-out';
   try {
     const answer = await api<DeviceKey>('/api/device/key', { method: 'POST', body: { deviceId: deviceId(), name: deviceName() } });
     await unlockDeviceKey(me.id, answer.key, answer.leaseUntil);
@@ -51,6 +53,8 @@ export async function renewDeviceKey(me: Me, db: LocalDb | null): Promise<Device
  */
 export async function checkDeviceLost(): Promise<boolean> {
   if (typeof localStorage === 'undefined' || !localStorage.getItem('fp-device-id')) return false;
+  // Logged out offline: the pending logout is the first thing the server hears, and the data is gone already.
+  if (pendingLogout()) return false;
   // Nothing family-related here (after a logout, say): nothing to wipe or lock, and nothing to ask.
   if (!(await holdsFamilyData())) return false;
   try {
