@@ -12,6 +12,7 @@
 import * as Y from 'yjs';
 import { collection, readItem, type Collection } from './plan.ts';
 import { ORIGIN_LOCAL } from './origins.ts';
+import { fieldWrites, writtenValue } from './field-writes.ts';
 
 /** The fields whose silent overwrite matters (issue: due date, owner, status; a goal's title). */
 export const WATCHED: Partial<Record<Collection, readonly string[]>> = {
@@ -50,10 +51,6 @@ export interface Clash {
 
 const clashKey = (section: string, itemId: string, field: string) => `${section}|${itemId}|${field}`;
 
-function valueOf(item: Y.Item): unknown {
-  return item.content instanceof Y.ContentAny ? item.content.arr[0] : undefined;
-}
-
 const sameId = (a: Y.ID | null, b: Y.ID | null) => (a === null && b === null) || (!!a && !!b && a.client === b.client && a.clock === b.clock);
 
 export interface WatchOptions {
@@ -83,20 +80,18 @@ export function watchConcurrentEdits(doc: Y.Doc, opts: WatchOptions): () => void
       const section = (Object.keys(WATCHED) as Collection[]).find((s) => item.parent === collection(doc, s));
       if (!section) continue;
       const fields = WATCHED[section] ?? [];
-      const map = type as Y.Map<unknown> & { _map: Map<string, Y.Item> };
       for (const field of subs) {
         if (field === null || !fields.includes(field)) continue;
         // Every write of the field, newest first; the incoming ones were created in this transaction.
-        const writes: Y.Item[] = [];
-        for (let w: Y.Item | null = map._map.get(field) ?? null; w; w = w.left) writes.push(w);
+        const writes = fieldWrites(type, field);
         const isNew = (w: Y.Item) => w.id.clock >= (tr.beforeState.get(w.id.client) ?? 0);
         const incoming = writes.filter((w) => isNew(w) && !opts.mine(w.id.client));
         const own = writes.find((w) => !isNew(w) && opts.mine(w.id.client));
         if (!own) continue;
         const other = incoming.find((w) => sameId(w.origin, own.origin));
         if (!other) continue;
-        const value = valueOf(own);
-        const otherValue = valueOf(other);
+        const value = writtenValue(own.content);
+        const otherValue = writtenValue(other.content);
         if (value === undefined || otherValue === undefined || value === otherValue) continue;
         found.push({ section, itemId: String(item.parentSub), field, by: opts.me, value, otherValue, at: now().toISOString() });
       }

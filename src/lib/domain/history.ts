@@ -35,6 +35,7 @@ import {
   type NetworkParty
 } from './plan.ts';
 import { entriesMap, readEntry } from './journal.ts';
+import { fieldWrites, writtenValue } from './field-writes.ts';
 import { ORIGIN_LOCAL, type Origin } from './origins.ts';
 import type { Sector } from '../shared/rooms.ts';
 
@@ -174,11 +175,6 @@ function labelOf(section: ItemSection, item: ItemSnapshot): string {
   }
 }
 
-/** The written value of a map entry's content; undefined for nested types (their changes are diffed). */
-function valueOf(content: unknown): unknown {
-  return content instanceof Y.ContentAny ? content.arr[0] : undefined;
-}
-
 /**
  * Replays a room's updates and keeps its history; feed it more updates later
  * (the server caches one per room by last seq).
@@ -298,17 +294,17 @@ export class HistoryBuilder {
       open.touched.set(key(section, id), { section, id });
       open.touchedNow.set(key(section, id), { section, id });
       if (e.path.length !== 1 || !(e.target instanceof Y.Map)) continue;
-      const target = e.target as Y.Map<unknown> & { _map: Map<string, Y.Item> };
+      const target = e.target as Y.Map<unknown>;
       const before = e.transaction.beforeState;
       for (const field of keysChanged) {
         if (SKIP_FIELDS.has(field)) continue;
         // Every item this update wrote for the field: the winner, or one that lost to a concurrent write.
-        for (let item: Y.Item | null = target._map.get(field) ?? null; item; item = item.left) {
+        for (const item of fieldWrites(target, field)) {
           if (item.id.clock < (before.get(item.id.client) ?? 0)) continue;
-          const to = valueOf(item.content);
+          const to = writtenValue(item.content);
           if (to === undefined) continue;
           const replaced = item.origin ? Y.getItem(this.doc.store, item.origin) : null;
-          const from = replaced instanceof Y.Item ? valueOf(replaced.content) : undefined;
+          const from = replaced instanceof Y.Item ? writtenValue(replaced.content) : undefined;
           const k = key(section, id, field);
           const seen = open.intents.get(k);
           open.intents.set(k, { from: seen ? seen.from : from, to, overridden: item.deleted });
