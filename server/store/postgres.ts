@@ -290,7 +290,7 @@ export class PostgresStore implements Store {
     // An idle client's connection dropping (a PostgreSQL restart) must not end the process; the pool replaces it.
     pool.on('error', (err) => console.error('postgres: idle connection failed', err.message));
     try {
-      if (opts.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
+      if (opts.schema) await createSchema(pool, opts.schema);
       await migrate(pool);
     } catch (err) {
       await pool.end();
@@ -851,6 +851,26 @@ export class PostgresStore implements Store {
 
   async roomsOpenedBy(userId: string) {
     return (await this.#rows('roomsOpenedBy', [userId])).map((r) => str(r.room));
+  }
+}
+
+/**
+ * CREATE SCHEMA IF NOT EXISTS is not safe against itself: nodes starting at once
+ * on a new schema race to the catalog's unique index and all but one fail. A
+ * transaction-level advisory lock on the schema's name orders them.
+ */
+async function createSchema(pool: pg.Pool, schema: string) {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('fp-schema:' || $1))`, [schema]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
   }
 }
 
