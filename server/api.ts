@@ -6,6 +6,10 @@ import { access, accessUntil, consentActive, grantActive, type Access } from '..
 import { accessFromFacts } from './access-of.ts';
 import { PARTS, SECTORS, parseRoom, roomName, isPart, isSector, FAMILY_ID_PATTERN, type Part, type Sector } from '../src/lib/shared/rooms.ts';
 import { CASELOAD_NORM_MAX, CASELOAD_NORM_MIN, DEFAULT_CASELOAD_NORMS } from '../src/lib/shared/overview-types.ts';
+import { caseOpeners, DEFAULT_CASE_OPENERS } from '../src/lib/shared/case-openers.ts';
+import { checkNewFamily, isProblem } from '../src/lib/domain/new-family.ts';
+import type { FirstPlan } from '../src/lib/domain/plan.ts';
+import { copenhagenDay } from '../src/lib/domain/today.ts';
 import type {
   Consent,
   ConsentEvent,
@@ -38,7 +42,7 @@ const OIDC_STATE_COOKIE = 'fp_oidc';
 import { filterHistory, HISTORY_SECTIONS, type HistoryResponse, type HistorySection, type HistorySession, type AsOfResponse } from '../src/lib/domain/history.ts';
 
 export interface ApiDeps {
-  store: Identity & Families & Pick<Lifecycle, 'grantsOfUser' | 'grantsOfFamily'> & Consents & AuditLog & Pick<RoomLog, 'latestSeqs' | 'changeGroupsOfRooms'> & Pick<Summaries, 'caseloadNorms' | 'setCaseloadNorms'>;
+  store: Identity & Families & Pick<Lifecycle, 'grantsOfUser' | 'grantsOfFamily'> & Consents & AuditLog & Pick<RoomLog, 'latestSeqs' | 'changeGroupsOfRooms'> & Pick<Summaries, 'caseloadNorms' | 'setCaseloadNorms' | 'caseOpeners' | 'setCaseOpeners'>;
   auth: Auth;
   /**
    * Called after anything that can change who may open which room; `reason`
@@ -46,7 +50,7 @@ export interface ApiDeps {
    */
   accessChanged(filter: { userId?: string; familyId?: string; reason?: string; notify?: string[] }): Promise<void>;
   /** Creates the plan document of a new family. */
-  initPlan(family: FamilyRow): Promise<void>;
+  initPlan(family: FamilyRow, first?: FirstPlan): Promise<void>;
   /** The user id of the family's current tovholder, as the plan document says now; null when none. */
   tovholderOf(familyId: string): Promise<string | null>;
   /** True when a state-changing request's Origin is the app's own. */
@@ -205,6 +209,8 @@ export class Api {
     this.#route('GET', '/api/overview', async (c) => this.#d.overview((await this.#session(c.request)).user, c.url));
     this.#route('GET', '/api/admin/norms', (c) => this.#norms(c));
     this.#route('PUT', '/api/admin/norms', (c) => this.#setNorms(c));
+    this.#route('GET', '/api/admin/case-openers', (c) => this.#caseOpeners(c));
+    this.#route('PUT', '/api/admin/case-openers', (c) => this.#setCaseOpeners(c));
   }
 
   #now() {
@@ -520,7 +526,8 @@ export class Api {
       sector: user.sector,
       teams: await Promise.all(
         user.teamIds.map(async (id) => ({ id, name: teams.find((t) => t.id === id)?.name ?? id, districts: await this.#d.store.districtsOfTeam(id) }))
-      )
+      ),
+      mayOpenCase: await this.#mayOpenCase(user)
     };
     return json(200, me);
   }
@@ -657,12 +664,59 @@ export class Api {
     return json(200, { norms: await this.#currentNorms(), defaults: DEFAULT_CASELOAD_NORMS });
   }
 
+  // ---- who may open a case (admin) --------------------------------------------
+
+  async #mayOpenCase(user: UserRow): Promise<boolean> {
+    return user.role === 'worker' && user.sector !== null && caseOpeners(await this.#d.store.caseOpeners())[user.sector];
+  }
+
+  /** GET /api/admin/case-openers → { openers, defaults }: which sectors may open a new case. */
+  async #caseOpeners({ request }: Ctx) {
+    await this.#adminUser(request);
+    return json(200, { openers: caseOpeners(await this.#d.store.caseOpeners()), defaults: DEFAULT_CASE_OPENERS });
+  }
+
+  /** PUT /api/admin/case-openers { openers: { school?: true, … } } → 200 { openers, defaults }; all or nothing, at least one sector left. */
+  async #setCaseOpeners({ request }: Ctx) {
+    const user = await this.#adminUser(request);
+    const input = (await this.#body(request)).openers;
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new HttpError(400, 'invalid_case_openers');
+    const entries = Object.entries(input as Record<string, unknown>);
+    if (entries.length === 0) throw new HttpError(400, 'invalid_case_openers');
+    const openers: Partial<Record<Sector, boolean>> = {};
+    for (const [sector, may] of entries) {
+      if (!(SECTORS as readonly string[]).includes(sector) || typeof may !== 'boolean') throw new HttpError(400, 'invalid_case_openers', sector);
+      openers[sector as Sector] = may;
+    }
+    const before = caseOpeners(await this.#d.store.caseOpeners());
+    if (!Object.values({ ...before, ...openers }).some(Boolean)) throw new HttpError(400, 'case_openers_none');
+    await this.#d.store.setCaseOpeners(openers);
+    await this.#audit(user.id, 'case-openers-changed', entries.map(([s, m]) => `${s}: ${String(before[s as Sector])} -> ${String(m)}`).join(', '));
+    return json(200, { openers: caseOpeners(await this.#d.store.caseOpeners()), defaults: DEFAULT_CASE_OPENERS });
+  }
+
+  /**
+   * POST /api/families { id?, name, teamId?, district?, members?, tovholderId? } → 201 { id }.
+   * The device may name the family (a family opened offline is sent when the
+   * tablet is back): the same request again answers 200 with the same id.
+   * The members and the tovholder (the creator unless a colleague of the
+   * same sector in the team is chosen) are the plan's first update.
+   */
   async #createFamily({ request }: Ctx) {
     const { user } = await this.#session(request);
     if (user.role !== 'worker' || !user.sector) throw new HttpError(403, 'workers_only');
+    if (!(await this.#mayOpenCase(user))) throw new HttpError(403, 'case_opening_not_allowed');
     const body = await this.#body(request);
-    const name = typeof body.name === 'string' ? body.name.trim() : '';
-    if (name.length < 2 || name.length > 120) throw new HttpError(400, 'invalid_family_name');
+    const checked = checkNewFamily(body.name, body.members, this.#now().getUTCFullYear());
+    if (isProblem(checked)) {
+      if (checked.code === 'invalid_member') throw new HttpError(400, 'invalid_member', `${checked.index + 1}: ${checked.field}`);
+      throw new HttpError(400, checked.code);
+    }
+    let id: string = randomUUID();
+    if (body.id !== undefined) {
+      if (typeof body.id !== 'string' || !FAMILY_ID_PATTERN.test(body.id)) throw new HttpError(400, 'invalid_family_id');
+      id = body.id;
+    }
     let teamId: string;
     if (body.teamId !== undefined) {
       if (typeof body.teamId !== 'string' || !user.teamIds.includes(body.teamId)) throw new HttpError(400, 'invalid_team');
@@ -682,9 +736,25 @@ export class Api {
       if (chosen === null || !districts.includes(chosen)) throw new HttpError(400, 'family_district', districts.join(', '));
       district = chosen;
     }
+    // The tovholder must be able to open the plan at once: the creator, or a
+    // worker of the case-owning (the creator's) sector in the same team.
+    let tovholder: UserRow = user;
+    if (body.tovholderId !== undefined && body.tovholderId !== user.id) {
+      const chosen = typeof body.tovholderId === 'string' ? await this.#d.store.userById(body.tovholderId) : undefined;
+      if (!chosen || !chosen.active || chosen.role !== 'worker' || chosen.sector !== user.sector || !chosen.teamIds.includes(teamId)) {
+        throw new HttpError(400, 'invalid_tovholder');
+      }
+      tovholder = chosen;
+    }
+    const existing = await this.#d.store.familyById(id);
+    if (existing) {
+      // A retry of the same opening (the answer was lost): the same id, nothing new.
+      if (existing.createdBy === user.id && existing.name === checked.name && existing.teamId === teamId) return json(200, { id });
+      throw new HttpError(409, 'family_exists');
+    }
     const family: FamilyRow = {
-      id: randomUUID(),
-      name,
+      id,
+      name: checked.name,
       district,
       teamId,
       openedBySector: user.sector,
@@ -693,7 +763,7 @@ export class Api {
       createdBy: user.id
     };
     (await this.#d.store.insertFamily(family));
-    await this.#d.initPlan(family);
+    await this.#d.initPlan(family, { members: checked.members, tovholder: { userId: tovholder.id, name: tovholder.name, since: copenhagenDay(new Date(family.createdAt)) } });
     await this.#audit(user.id, 'family-created', null, family.id);
     // Colleagues of the same sector in the team may open it too: their lists should show it.
     await this.#d.accessChanged({ familyId: family.id });

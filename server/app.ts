@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { roomName } from '../src/lib/shared/rooms.ts';
-import { firstPlanUpdate, readTovholder } from '../src/lib/domain/plan.ts';
+import { firstPlanUpdate, readTovholder, type FirstPlan } from '../src/lib/domain/plan.ts';
 import { Api } from './api.ts';
 import { affectedUsers, FanoutAccessEvents } from './access-events.ts';
 import { accessOf } from './access-of.ts';
@@ -161,8 +161,8 @@ export async function createApp(
     accessEvents.publishAll();
   });
 
-  const initPlan = async (family: FamilyRow) => {
-    await store.appendUpdates([{ room: roomName(family.id, 'plan'), author: family.createdBy, at: family.createdAt, data: firstPlanUpdate(family) }]);
+  const initPlan = async (family: FamilyRow, first?: FirstPlan) => {
+    await store.appendUpdates([{ room: roomName(family.id, 'plan'), author: family.createdBy, at: family.createdAt, data: firstPlanUpdate(family, first) }]);
     summaries.schedule(family.id, family.createdAt);
   };
 

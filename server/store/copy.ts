@@ -36,6 +36,7 @@ const COPIED: { table: string; where?: (now: string) => [string, string[]] }[] =
   { table: 'plan_summaries' },
   { table: 'server_secrets' },
   { table: 'caseload_norms' },
+  { table: 'case_openers' },
   { table: 'family_transfers' },
   { table: 'grants' },
   { table: 'underretning_reporters' },

@@ -138,6 +138,8 @@ const SQL = {
   secret: `SELECT value FROM server_secrets WHERE name = $1`,
   caseloadNorms: `SELECT sector, norm FROM caseload_norms`,
   setCaseloadNorm: `INSERT INTO caseload_norms (sector, norm) VALUES ($1, $2) ON CONFLICT (sector) DO UPDATE SET norm = excluded.norm`,
+  caseOpeners: `SELECT sector, may_open FROM case_openers`,
+  setCaseOpener: `INSERT INTO case_openers (sector, may_open) VALUES ($1, $2) ON CONFLICT (sector) DO UPDATE SET may_open = excluded.may_open`,
   insertConsent: `INSERT INTO consents (id, family_id, given_by, categories, recipients, purpose, valid_from, valid_until,
     method, signature, reference, renews_id, recorded_by, recorded_at, revoked_at, revoked_by)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
@@ -645,6 +647,16 @@ export class PostgresStore implements Store {
   async setCaseloadNorms(norms: Partial<Record<Sector, number>>) {
     await this.#tx(async (c) => {
       for (const [sector, norm] of Object.entries(norms)) await this.#q('setCaseloadNorm', [sector, norm], c);
+    });
+  }
+
+  async caseOpeners(): Promise<Partial<Record<Sector, boolean>>> {
+    return Object.fromEntries((await this.#rows('caseOpeners')).map((r) => [str(r.sector), r.may_open === true]));
+  }
+
+  async setCaseOpeners(openers: Partial<Record<Sector, boolean>>) {
+    await this.#tx(async (c) => {
+      for (const [sector, may] of Object.entries(openers)) await this.#q('setCaseOpener', [sector, may], c);
     });
   }
 

@@ -133,6 +133,7 @@ CREATE TABLE IF NOT EXISTS plan_summaries (
 CREATE UNIQUE INDEX IF NOT EXISTS plan_summaries_rev ON plan_summaries(rev);
 CREATE TABLE IF NOT EXISTS server_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS caseload_norms (sector TEXT PRIMARY KEY, norm INTEGER NOT NULL CHECK (norm BETWEEN 1 AND 500)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS case_openers (sector TEXT PRIMARY KEY, may_open INTEGER NOT NULL CHECK (may_open IN (0, 1))) WITHOUT ROWID;
 `;
 
 // The skoledistrikter each team covers: the list a family's district is chosen from.
@@ -289,6 +290,8 @@ const SQL = {
   secret: `SELECT value FROM server_secrets WHERE name = ?`,
   caseloadNorms: `SELECT sector, norm FROM caseload_norms`,
   setCaseloadNorm: `INSERT INTO caseload_norms (sector, norm) VALUES (?, ?) ON CONFLICT(sector) DO UPDATE SET norm = excluded.norm`,
+  caseOpeners: `SELECT sector, may_open FROM case_openers`,
+  setCaseOpener: `INSERT INTO case_openers (sector, may_open) VALUES (?, ?) ON CONFLICT(sector) DO UPDATE SET may_open = excluded.may_open`,
   insertConsent: `INSERT INTO consents (id, family_id, given_by, categories, recipients, purpose, valid_from, valid_until,
     method, signature, reference, renews_id, recorded_by, recorded_at, revoked_at, revoked_by)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -755,6 +758,16 @@ export class SqliteStore implements Store {
   async setCaseloadNorms(norms: Partial<Record<Sector, number>>): Promise<void> {
     this.#tx(() => {
       for (const [sector, norm] of Object.entries(norms)) this.#stmt('setCaseloadNorm').run(sector, norm);
+    });
+  }
+
+  async caseOpeners(): Promise<Partial<Record<Sector, boolean>>> {
+    return Object.fromEntries(this.#stmt('caseOpeners').all().map((r) => [str(r.sector), Number(r.may_open) === 1]));
+  }
+
+  async setCaseOpeners(openers: Partial<Record<Sector, boolean>>): Promise<void> {
+    this.#tx(() => {
+      for (const [sector, may] of Object.entries(openers)) this.#stmt('setCaseOpener').run(sector, may ? 1 : 0);
     });
   }
 

@@ -387,6 +387,10 @@ export interface Summaries {
   caseloadNorms(): Promise<Partial<Record<Sector, number>>>;
   /** Sets the given sectors' norms in one transaction; the others stay as they are. */
   setCaseloadNorms(norms: Partial<Record<Sector, number>>): Promise<void>;
+  /** Which sectors an admin has allowed or refused to open new cases; a sector without a row uses the default. */
+  caseOpeners(): Promise<Partial<Record<Sector, boolean>>>;
+  /** Sets the given sectors' permission in one transaction; the others stay as they are. */
+  setCaseOpeners(openers: Partial<Record<Sector, boolean>>): Promise<void>;
 }
 
 /**

@@ -80,11 +80,11 @@ describe('GET /api/events', () => {
   });
 
   it('tells the team when a family is created (the creator’s other tablet lists it)', async () => {
-    const bos = await EventStream.open(server.url, await server.login('bo'));
-    const created = await server.api('/api/families', { cookie: await server.login('bo'), body: { name: 'Familien Ny' } });
+    const annas = await EventStream.open(server.url, await server.login('anna'));
+    const created = await server.api('/api/families', { cookie: await server.login('anna'), body: { name: 'Familien Ny' } });
     expect(created.status).toBe(201);
-    await waitFor(() => bos.events.includes('access'), 1000, 'the access event');
-    bos.close();
+    await waitFor(() => annas.events.includes('access'), 1000, 'the access event');
+    annas.close();
   });
 
   it('sends a heartbeat comment while idle', async () => {

@@ -137,6 +137,9 @@ beforeAll(async () => {
   });
   ids.future = await family(cookies.anna, 'Familien Fremtid');
   await consent(cookies.anna, ids.future, new Date(now + day), new Date(now + 200 * day));
+  // A case the school opened (rule 4's "opened by the worker's sector"): the municipality lets the school open cases.
+  const admin = await server.login('admin');
+  expect((await server.api('/api/admin/case-openers', { cookie: admin, method: 'PUT', body: { openers: { school: true } } })).status).toBe(200);
   ids['bo-opened'] = await family(cookies.bo, 'Familien Skole');
 
   for (const key of Object.keys(EXPECTED)) {

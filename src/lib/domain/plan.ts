@@ -502,9 +502,22 @@ export function newPlanDoc(meta: PlanMeta, clientId?: number): Y.Doc {
   return doc;
 }
 
-/** The first update of a new family's plan room (newPlanDoc, encoded). */
-export function firstPlanUpdate(meta: PlanMeta): Uint8Array {
+/** What a worker opening a family writes into its plan at once: the members and the tovholder. */
+export interface FirstPlan {
+  members: readonly { name: string; relation: string; birthYear: string }[];
+  /** `since`: the day the case opened, yyyy-MM-dd in Europe/Copenhagen */
+  tovholder: { userId: string; name: string; since: string };
+}
+
+/** The first update of a new family's plan room (newPlanDoc, encoded), with its members and tovholder when given. */
+export function firstPlanUpdate(meta: PlanMeta & { createdAt?: string; createdBy?: string }, first?: FirstPlan): Uint8Array {
   const doc = newPlanDoc(meta);
+  if (first) {
+    const at = meta.createdAt ?? new Date().toISOString();
+    // One instant for all: ids that sort in the order given keep the members in the form's order.
+    first.members.forEach((m, i) => addMember(doc, { id: `${String(i).padStart(2, '0')}${newId()}`, name: m.name, relation: m.relation, birthYear: m.birthYear, createdAt: at }, ORIGIN_SEED));
+    setTovholder(doc, { userId: first.tovholder.userId, name: first.tovholder.name, since: first.tovholder.since, note: '', setBy: meta.createdBy ?? '', setAt: at }, ORIGIN_SEED);
+  }
   try {
     return Y.encodeStateAsUpdate(doc);
   } finally {

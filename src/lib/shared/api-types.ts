@@ -16,6 +16,19 @@ export interface Me {
   sector: Sector | null;
   /** `districts`: the team's skoledistrikter, the first the default for a new family (absent from servers before the district list) */
   teams: { id: string; name: string; districts?: string[] }[];
+  /** may open a new case (a setting per sector, DEFAULT_CASE_OPENERS); absent from older servers */
+  mayOpenCase?: boolean;
+}
+
+/** POST /api/families: a new family with its members (issue 14); `id` chosen by the device so an offline opening is sent once. */
+export interface NewFamilyRequest {
+  id: string;
+  name: string;
+  teamId?: string;
+  district?: string;
+  members: { kind: 'adult' | 'child'; name: string; relation: string; birthYear: string }[];
+  /** the creator when absent */
+  tovholderId?: string;
 }
 
 /** GET /api/auth/methods: what the login page offers. */

@@ -6,7 +6,7 @@
 // only ids, dates, counts and statuses, which the queries and the first paint
 // use, and points to the sealed bundle holding the rest.
 import Dexie, { type EntityTable } from 'dexie';
-import type { Consent, TeamWorker } from '../shared/api-types.ts';
+import type { Consent, NewFamilyRequest, TeamWorker } from '../shared/api-types.ts';
 import type { CaseStatus } from '../shared/plan-terms.ts';
 import type { Part, Sector } from '../shared/rooms.ts';
 
@@ -38,6 +38,8 @@ export interface FamilyRow {
   ref?: string;
   /** a called-in specialist's row: when the grant ends (from the server, not indexed); absent for the team's own families */
   grantUntil?: string | null;
+  /** the plan's children (first name, birth year) for the duplicate warning of a new family (sealed, not indexed); absent until the plan is read */
+  children?: { name: string; birthYear: string }[];
 }
 
 export interface ActionRow {
@@ -77,6 +79,21 @@ export interface ConsentOutboxRow {
   error: string;
 }
 
+/** A family opened on this device that the server has not accepted yet (issue 14). */
+export interface FamilyOutboxRow {
+  /** the family id the device chose; the server takes it */
+  id: string;
+  /** the request body of POST /api/families */
+  payload: NewFamilyRequest;
+  createdAt: string;
+  state: 'afventer' | 'afvist';
+  /** the server's Danish reason when it refused */
+  error: string;
+}
+
+/** As stored: what the family is called and who is in it is sealed (`s` opens to { payload, error }). */
+export type StoredFamilyOutbox = Omit<FamilyOutboxRow, 'payload' | 'error'> & { s: Uint8Array };
+
 export interface AccessOutboxRow {
   localId?: number;
   at: string;
@@ -85,7 +102,7 @@ export interface AccessOutboxRow {
 }
 
 /** The fields of a family row that are sealed (DESIGN §13); the rest stays plain for queries. */
-export const FAMILY_SECRET_FIELDS = ['name', 'district', 'teamName', 'tovholderName', 'search', 'workers', 'ref'] as const;
+export const FAMILY_SECRET_FIELDS = ['name', 'district', 'teamName', 'tovholderName', 'search', 'workers', 'ref', 'children'] as const;
 export type FamilySecret = Pick<FamilyRow, (typeof FAMILY_SECRET_FIELDS)[number]>;
 /** A family row as stored: plain fields and the id of the bundle that holds its sealed fields. */
 export type StoredFamily = Omit<FamilyRow, (typeof FAMILY_SECRET_FIELDS)[number]> & { bundle: string };
@@ -117,6 +134,7 @@ export type LocalDb = Dexie & {
   /** rows from before sealing (plain payload) are read as they are and sealed at the next start */
   consentOutbox: EntityTable<StoredConsentOutbox | ConsentOutboxRow, 'localId'>;
   accessOutbox: EntityTable<AccessOutboxRow, 'localId'>;
+  familyOutbox: EntityTable<StoredFamilyOutbox, 'id'>;
   meta: EntityTable<MetaRow, 'key'>;
 };
 
@@ -168,5 +186,7 @@ export function openDb(userId: string, indexedDB?: IDBFactory, keyRange?: typeof
         r.lastSynced = '';
       });
     });
+  // v4: families opened offline wait here, sealed, until the server has them.
+  db.version(4).stores({ familyOutbox: 'id, state' });
   return db;
 }

@@ -1,7 +1,8 @@
 // Y.Doc -> index rows. The indexer only reads documents; it never writes them,
 // so it cannot trigger itself (its origin, ORIGIN_INDEXER, is reserved for that).
 import type * as Y from 'yjs';
-import { readActions, readMeta, readTovholder } from '../domain/plan.ts';
+import { readActions, readMembers, readMeta, readTovholder } from '../domain/plan.ts';
+import { childrenOf } from '../domain/new-family.ts';
 import { isOpenAction, overdueActions } from '../domain/today.ts';
 import type { FamilySummary } from '../shared/api-types.ts';
 import type { ActionRow, FamilyRow, LocalDb } from './db.ts';
@@ -35,7 +36,8 @@ export function familyRows(
       // The leader overview's definition (domain/today.ts): one number for both.
       overdueCount: overdueActions(status, actions, today),
       openActions: open.length,
-      search: name.toLowerCase()
+      search: name.toLowerCase(),
+      ...(doc ? { children: childrenOf(readMembers(doc), Number(today.slice(0, 4))) } : {})
     },
     actions: actions.map((a) => ({
       key: `${summary.id}/${a.id}`,

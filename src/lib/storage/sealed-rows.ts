@@ -17,12 +17,14 @@ import {
   type ActionSecret,
   type BundleRow,
   type ConsentOutboxRow,
+  type FamilyOutboxRow,
   type FamilyRow,
   type FamilySecret,
   type LocalDb,
   type StoredAction,
   type StoredConsentOutbox,
-  type StoredFamily
+  type StoredFamily,
+  type StoredFamilyOutbox
 } from './db.ts';
 import { sealJson, unsealJson } from './device-key.ts';
 
@@ -280,4 +282,27 @@ export async function sealPlainOutbox(db: LocalDb) {
   if (plain.length === 0) return;
   const sealed = await Promise.all(plain.map(sealOutbox));
   await db.consentOutbox.bulkPut(sealed);
+}
+
+// ---- families opened offline --------------------------------------------------
+
+const familyOutboxContext = 'fp-family-outbox';
+
+export async function sealFamilyOutbox(row: FamilyOutboxRow): Promise<StoredFamilyOutbox> {
+  const { payload, error, ...plain } = row;
+  return { ...plain, s: await sealJson({ payload, error }, `${familyOutboxContext}:${row.id}`) };
+}
+
+/** The rows that open; one that does not (another key) is skipped and said in the console. */
+export async function openFamilyOutbox(rows: readonly StoredFamilyOutbox[]): Promise<FamilyOutboxRow[]> {
+  const out: FamilyOutboxRow[] = [];
+  for (const r of rows) {
+    try {
+      const { s, ...plain } = r;
+      out.push({ ...plain, ...(await unsealJson<Pick<FamilyOutboxRow, 'payload' | 'error'>>(s, `${familyOutboxContext}:${r.id}`)) });
+    } catch (err) {
+      console.warn(`family ${r.id} waiting on this device does not open`, err);
+    }
+  }
+  return out;
 }

@@ -6,6 +6,7 @@
 //   SweepManager         the background sync pass (GET /api/manifest)
 //   PurgeManager         removing family data; lease and consent-end checks
 //   ConsentOutbox        consents recorded offline
+//   FamilyOutbox         families opened offline
 //   AccessLogOutbox      openings the relay could not see
 //   PendingEdits         local edits the server does not hold yet
 //   IndexScheduler       the local index kept in step with the plans
@@ -27,6 +28,8 @@ import { AccessLogOutbox } from './access-log-outbox.ts';
 import { watchAccess } from './access-events.ts';
 import { api, ApiFailure, pendingLogout } from './api.ts';
 import { ConsentOutbox, type ConsentInput, type SubmitResult } from './consent-outbox.svelte.ts';
+import { FamilyOutbox, type OpenResult } from './family-outbox.svelte.ts';
+import type { NewFamilyRequest } from '../shared/api-types.ts';
 import { deviceId } from './device.ts';
 import { IndexScheduler } from './index-scheduler.ts';
 import { realClock, type Clock } from './internal/clock.ts';
@@ -113,6 +116,7 @@ export class SyncManager {
   readonly rooms = new RoomRegistry<LiveRoom>();
   readonly pending: PendingEdits;
   readonly consents: ConsentOutbox;
+  readonly families: FamilyOutbox;
   readonly accessLog: AccessLogOutbox;
   readonly purger: PurgeManager;
   readonly indexer: IndexScheduler;
@@ -135,6 +139,7 @@ export class SyncManager {
     this.reachability.online = seams.browserOnline();
     this.pending = new PendingEdits({ db, now: () => clock.now() });
     this.consents = new ConsentOutbox({ db, api: seams.api, browserOnline: seams.browserOnline, onAccepted: () => this.#background(() => this.sweep()), now: () => clock.now() });
+    this.families = new FamilyOutbox({ db, api: seams.api, browserOnline: seams.browserOnline, onCreated: () => this.#background(() => this.sweep()), now: () => clock.now() });
     this.accessLog = new AccessLogOutbox({ api: seams.api, deviceId: seams.deviceId });
     this.indexer = new IndexScheduler({ db, engine: () => this.loadEngine(), onIndexed: indexed, onError: (err) => this.#backgroundFailed(err, null), clock, today });
     this.purger = new PurgeManager({
@@ -169,6 +174,7 @@ export class SyncManager {
       flushOutboxes: async (d) => {
         await this.accessLog.upload(d);
         await this.consents.flush();
+        await this.families.flush();
       },
       onIndexed: indexed,
       countPending: () => this.#count(),
@@ -189,6 +195,9 @@ export class SyncManager {
   }
   get pendingConsents() {
     return this.consents.pending;
+  }
+  get pendingFamilies() {
+    return this.families.pending;
   }
   get syncing() {
     return this.sweeper.syncing;
@@ -271,6 +280,7 @@ export class SyncManager {
     this.#keyRenewedAt = 0;
     this.pending.reset();
     this.consents.reset();
+    this.families.reset();
     this.sweeper.reset();
     this.purger.reset();
   }
@@ -367,6 +377,7 @@ export class SyncManager {
   async #count() {
     await this.pending.count();
     await this.consents.count();
+    await this.families.count();
   }
 
   // ---- rooms on screen ------------------------------------------------------
@@ -432,6 +443,12 @@ export class SyncManager {
 
   refresh(): Promise<void> {
     return this.sweeper.refresh();
+  }
+
+  // ---- families opened on this device ---------------------------------------
+  /** Opens a family now, or — without a connection — on this device until the next contact. */
+  openFamily(input: NewFamilyRequest): Promise<OpenResult> {
+    return this.families.open(input);
   }
 
   // ---- consents -------------------------------------------------------------

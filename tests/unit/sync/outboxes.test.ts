@@ -3,6 +3,8 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { ConsentOutbox, type ConsentInput } from '../../../src/lib/sync/consent-outbox.svelte.ts';
 import { AccessLogOutbox } from '../../../src/lib/sync/access-log-outbox.ts';
+import { FamilyOutbox } from '../../../src/lib/sync/family-outbox.svelte.ts';
+import type { NewFamilyRequest } from '../../../src/lib/shared/api-types.ts';
 import { fakeApi, freshDb, offline, refused } from '../support/sync-fakes.ts';
 
 const input = (): Omit<ConsentInput, 'id'> => ({
@@ -71,6 +73,73 @@ describe('ConsentOutbox', () => {
     expect(api.calls).toEqual([]);
     box.reset();
     expect(box.pending).toBe(0);
+  });
+});
+
+describe('FamilyOutbox', () => {
+  const family = (id: string): NewFamilyRequest => ({
+    id,
+    name: 'Familien Offline',
+    teamId: 'gellerup',
+    members: [
+      { kind: 'child', name: 'Emma', relation: 'barn', birthYear: '2015' },
+      { kind: 'child', name: 'Oliver', relation: 'barn', birthYear: '2019' }
+    ]
+  });
+
+  it('opens at once when the server answers, and asks for a sweep', async () => {
+    const db = freshDb();
+    const api = fakeApi({ '/api/families': (body) => ({ id: (body as NewFamilyRequest).id }) });
+    let created = 0;
+    const box = new FamilyOutbox({ db: () => db, api: api.call, browserOnline: () => true, onCreated: () => created++ });
+    expect(await box.open(family('fam-online-1'))).toEqual({ state: 'created', id: 'fam-online-1' });
+    expect(created).toBe(1);
+    expect(await db.familyOutbox.count()).toBe(0);
+  });
+
+  it('keeps an opening without connection sealed on the device, sends it with the same id, and keeps a refusal', async () => {
+    const db = freshDb();
+    let answer: 'offline' | 'ok' | 'refuse' = 'offline';
+    const api = fakeApi({
+      '/api/families': (body) => {
+        if (answer === 'offline') throw offline();
+        if (answer === 'refuse') throw refused(403, 'Dit fagområde kan ikke oprette nye sager.');
+        return { id: (body as NewFamilyRequest).id };
+      }
+    });
+    let created = 0;
+    const box = new FamilyOutbox({ db: () => db, api: api.call, browserOnline: () => true, onCreated: () => created++ });
+    expect(await box.open(family('fam-offline-1'))).toEqual({ state: 'afventer', id: 'fam-offline-1' });
+    expect(box.pending).toBe(1);
+    // What the family is called and who is in it is sealed at rest.
+    const stored = await db.familyOutbox.get('fam-offline-1');
+    expect(JSON.stringify(stored)).not.toMatch(/Offline|Emma/);
+    expect((await box.list()).map((r) => r.payload.members.length)).toEqual([2]);
+    await box.flush(); // still offline: stays
+    expect(box.pending).toBe(1);
+    answer = 'ok';
+    expect(await box.flush()).toBe(1);
+    expect(box.pending).toBe(0);
+    expect(created).toBe(1);
+    expect(api.calls.map((c) => (c.body as NewFamilyRequest).id)).toEqual(['fam-offline-1', 'fam-offline-1', 'fam-offline-1']);
+
+    answer = 'offline';
+    await box.open(family('fam-offline-2'));
+    answer = 'refuse';
+    await box.flush();
+    const [row] = await box.list();
+    expect(row).toMatchObject({ id: 'fam-offline-2', state: 'afvist', error: 'Dit fagområde kan ikke oprette nye sager.' });
+    expect(box.pending).toBe(0);
+    await box.discard('fam-offline-2');
+    expect(await box.list()).toEqual([]);
+  });
+
+  it('a refusal while online is the form’s to show: nothing is queued', async () => {
+    const db = freshDb();
+    const api = fakeApi({ '/api/families': () => { throw refused(400, 'Familiens navn skal være 2–120 tegn.'); } });
+    const box = new FamilyOutbox({ db: () => db, api: api.call, browserOnline: () => true, onCreated: () => {} });
+    await expect(box.open(family('fam-bad-1'))).rejects.toThrow('Familiens navn');
+    expect(await db.familyOutbox.count()).toBe(0);
   });
 });
 
