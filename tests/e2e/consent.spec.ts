@@ -215,7 +215,7 @@ test('consent opens the plan to health and school; withdrawal closes cecilie’s
   test.setTimeout(150_000);
 
   // anna opens a case for a new family: only social can see it.
-  await anna.page.getByRole('button', { name: 'Ny familie' }).click();
+  await anna.page.getByRole('link', { name: 'Ny familie' }).click();
   await anna.page.getByPlaceholder('Familiens navn').fill(FAMILY_NAME);
   await anna.page.getByRole('button', { name: 'Opret' }).click();
   await expect(anna.page.getByRole('heading', { name: FAMILY_NAME })).toBeVisible();

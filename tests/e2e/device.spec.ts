@@ -86,7 +86,7 @@ test('after sync the raw IndexedDB holds no family name, hope text or journal wo
   const HOPE = 'kolonihave';
   const JOURNAL = 'Xylofonlektion';
 
-  await page.getByRole('button', { name: 'Ny familie' }).click();
+  await page.getByRole('link', { name: 'Ny familie' }).click();
   await page.getByLabel('Familiens navn').fill(`Familien ${NAME}`);
   await page.getByRole('button', { name: 'Opret' }).click();
   await expect(page.getByRole('heading', { level: 1, name: `Familien ${NAME}` })).toBeVisible();

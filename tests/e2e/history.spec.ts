@@ -38,7 +38,7 @@ test('both due-date changes are in the history with their authors; a deleted goa
   test.setTimeout(240_000);
   const anna = await tablet(browser, 'anna');
   const page = anna.page;
-  await page.getByRole('button', { name: 'Ny familie' }).click();
+  await page.getByRole('link', { name: 'Ny familie' }).click();
   await page.getByLabel('Familiens navn').fill('Familien Historik');
   await page.getByRole('button', { name: 'Opret' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Familien Historik' })).toBeVisible();

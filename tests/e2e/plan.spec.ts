@@ -58,13 +58,15 @@ test('anna builds a plan from the family’s hopes; bo sees it live and complete
   const page = anna.page;
 
   // A new family.
-  await page.getByRole('button', { name: 'Ny familie' }).click();
+  await page.getByRole('link', { name: 'Ny familie' }).click();
   await page.getByLabel('Familiens navn').fill('Familien Østergaard');
   await page.getByRole('button', { name: 'Opret' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Familien Østergaard' })).toBeVisible();
   const familyId = new URL(page.url()).pathname.split('/').at(-1) as string;
-  // No tovholder yet: the plan says so.
-  await expect(page.locator('[data-warning="tovholder-missing"]')).toBeVisible();
+  // Whoever opens the case is its tovholder from the start (issue 14), and the plan asks for the family's consent first.
+  await expect(page.locator('[data-header-tovholder]')).toHaveText('Anna Holm');
+  await expect(page.locator('[data-warning="tovholder-missing"]')).toHaveCount(0);
+  await expect(page.locator('[data-consent-prompt]')).toContainText('Indtil familien giver samtykke, kan kun Socialområdet se planen.');
 
   // The family consents (consent capture is its own screen) to share the plan with school and health.
   const consent = await anna.context.request.post(`/api/families/${familyId}/consents`, {
@@ -143,13 +145,8 @@ test('anna builds a plan from the family’s hopes; bo sees it live and complete
   await expect(action(page, 'Lektiecafé to gange om ugen')).toContainText('Bo Lindqvist');
   await expect(action(page, 'Lektiecafé to gange om ugen')).toContainText('frist om 3 dage');
 
-  // anna becomes tovholder.
-  await page.getByRole('button', { name: 'Vælg tovholder' }).first().click();
-  await page.locator('#tovholder-who').selectOption('u-anna');
-  await page.getByLabel('Overdragelsesnote').fill('Anna holder sammen på planen og ringer til mor hver mandag.');
-  await page.getByRole('button', { name: 'Gem tovholder' }).click();
+  // anna is still tovholder.
   await expect(page.locator('[data-header-tovholder]')).toHaveText('Anna Holm');
-  await expect(page.locator('[data-warning="tovholder-missing"]')).toHaveCount(0);
 
   // A network meeting today, later in the day (it is "i dag", not "kommende"), with an agenda from the open actions.
   await page.getByRole('button', { name: '+ Registrér møde' }).click();
@@ -218,7 +215,6 @@ test('anna builds a plan from the family’s hopes; bo sees it live and complete
   await expect(bo.page.locator('[data-meeting-id]')).toContainText('Netværksmøde');
   await expect(bo.page.locator('[data-meeting-id] [data-meeting-notes]')).toContainText('Sara vil gerne starte til fodbold');
   await expect(bo.page.locator('[data-feedback-id]')).toContainText('Vi føler os hørt');
-  await expect(bo.page.locator('#tovholder')).toContainText('Anna holder sammen på planen');
 
   // bo completes his school action; anna sees it done.
   await action(bo.page, 'Lektiecafé to gange om ugen').getByRole('checkbox').check();

@@ -41,6 +41,7 @@ export const da = {
   newFamilyDuplicateIntro: 'Du har allerede adgang til en familie, der ligner:',
   newFamilyDuplicateReasons: { name: 'samme navn', child: 'et barn med samme fornavn og fødselsår', 'name-and-child': 'samme navn og et barn med samme fornavn og fødselsår' },
   newFamilyDuplicateConfirm: 'Det er en anden familie – opret den alligevel',
+  newFamilyDuplicateUnconfirmed: 'Se om familien allerede findes. Er det en anden familie, så sæt flueben og opret igen.',
   newFamilyCreate: 'Opret',
   newFamilyCreating: 'Opretter …',
   newFamilyOfflineNote: 'Du er offline. Familien gemmes på enheden og oprettes, når der er forbindelse igen.',

@@ -42,6 +42,7 @@ export const en: Catalogue = {
   newFamilyDuplicateIntro: 'You already have access to a family that looks alike:',
   newFamilyDuplicateReasons: { name: 'the same name', child: 'a child with the same first name and year of birth', 'name-and-child': 'the same name and a child with the same first name and year of birth' },
   newFamilyDuplicateConfirm: 'It is another family – create it anyway',
+  newFamilyDuplicateUnconfirmed: 'Check whether the family already exists. If it is another family, tick the box and create again.',
   newFamilyCreate: 'Create',
   newFamilyCreating: 'Creating …',
   newFamilyOfflineNote: 'You are offline. The family is kept on this device and created when there is a connection again.',
