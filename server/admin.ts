@@ -22,7 +22,9 @@ export const ADMIN_ACTIONS = [
   'admin-team-created',
   'admin-team-changed',
   'admin-district-saved',
-  'login-oidc-created'
+  'login-oidc-created',
+  'caseload-norms-changed',
+  'case-openers-changed'
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 

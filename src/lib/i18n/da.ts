@@ -788,7 +788,15 @@ export const da = {
   pendingNext: 'Siden går videre af sig selv, så snart du har fået adgang. Du behøver ikke logge ind igen.',
   adminNav: 'Administration',
   adminTitle: 'Administration',
-  adminTabs: { users: 'Brugere', teams: 'Teams', districts: 'Skoledistrikter', devices: 'Enheder', audit: 'Log' },
+  adminTabs: { users: 'Brugere', teams: 'Teams', districts: 'Skoledistrikter', devices: 'Enheder', settings: 'Indstillinger', audit: 'Log' },
+  adminSettingsIntro: 'Indstillinger for hele kommunen. Ændringer logges.',
+  adminNormsHeading: 'Normer: familier pr. medarbejder',
+  adminNormsHelp: 'Teamlederens overblik måler hver faggruppe mod sin egen norm. Hele tal fra 1 til 500.',
+  adminNormDefault: 'standard {n}',
+  adminNormsSave: 'Gem normer',
+  adminOpenersHeading: 'Hvem må oprette en ny sag',
+  adminOpenersHelp: 'Fagområder med flueben kan oprette nye familier. Det fagområde, der opretter sagen, ejer den. Som standard kun socialområdet.',
+  adminOpenersSave: 'Gem',
   adminDevicesIntro: 'Enheder, medarbejdere er logget ind på. En enhed, der er meldt bortkommet, logges ud med det samme, får aldrig nøglen til familiernes oplysninger igen og sletter dem ved næste kontakt.',
   adminUsername: 'Brugernavn',
   adminName: 'Navn',
@@ -835,7 +843,9 @@ export const da = {
     'admin-team-created': 'Team oprettet',
     'admin-team-changed': 'Team ændret',
     'admin-district-saved': 'Skoledistrikt gemt',
-    'login-oidc-created': 'Ny medarbejder loggede ind første gang'
+    'login-oidc-created': 'Ny medarbejder loggede ind første gang',
+    'caseload-norms-changed': 'Normer ændret',
+    'case-openers-changed': 'Hvem må oprette sager ændret'
   },
   none: 'ingen',
   // ---- leader overview that does not mislead: keys go below this line ----
