@@ -31,6 +31,7 @@ import type { Administration } from './admin.ts';
 import { parseDeviceId, type DeviceService } from './devices.ts';
 import type { CaseLifecycle } from './lifecycle.ts';
 import type { UnderretningService } from './underretning.ts';
+import type { RetentionService } from './retention.ts';
 import type { AuthMethods } from '../src/lib/shared/api-types.ts';
 
 /** The cookie that binds a started OpenID Connect sign-in to this browser (SameSite=Lax: the provider's redirect back is cross-site). */
@@ -87,6 +88,8 @@ export interface ApiDeps {
   lifecycle: CaseLifecycle;
   /** who made an underretning, for the social sector only (server/underretning.ts) */
   underretning: UnderretningService;
+  /** deletion of closed cases after the retention period (server/retention.ts); admins only */
+  retention?: RetentionService;
 }
 
 const CONSENT_EVENTS = ['consent-recorded', 'consent-revoked', 'consent-refused'];
@@ -166,6 +169,8 @@ export class Api {
     this.#route('POST', '/api/admin/districts', (c) => this.#admin(c, async (actor) => admin.saveDistrict(actor, await this.#body(c.request), true), 201));
     this.#route('PATCH', '/api/admin/districts', (c) => this.#admin(c, async (actor) => admin.saveDistrict(actor, await this.#body(c.request), false)));
     this.#route('GET', '/api/admin/audit', (c) => this.#admin(c, () => admin.auditLog()));
+    this.#route('GET', '/api/admin/retention', (c) => this.#admin(c, () => this.#retention().listing()));
+    this.#route('POST', '/api/admin/retention/run', (c) => this.#admin(c, (actor) => this.#retention().run(actor.id)));
     const devices = this.#d.devices;
     this.#route('GET', '/api/admin/devices', (c) => this.#admin(c, () => devices.all()));
     this.#route('POST', '/api/admin/users/:userId/devices/:id/lost', (c) => this.#admin(c, (actor) => devices.reportLost(actor, c.params.userId, c.params.id)));
@@ -342,6 +347,11 @@ export class Api {
   async #worker(c: Ctx, run: (user: UserRow) => Promise<unknown>, status = 200) {
     const { user } = await this.#session(c.request);
     return json(status, await run(user));
+  }
+
+  #retention(): RetentionService {
+    if (!this.#d.retention) throw new HttpError(404, 'not_found');
+    return this.#d.retention;
   }
 
   /** An administration route: admins only (403 for everyone else), the answer as JSON. */

@@ -293,3 +293,42 @@ export interface CaseInfo {
 export interface UnderretningReporters {
   reporters: Record<string, { reporter: string; recordedByName: string; recordedAt: string }>;
 }
+
+/** A deletion record (issue #14 retention): what is kept of a deleted case. Ids, dates and counts only. */
+export interface RetentionRecord {
+  familyId: string;
+  teamId: string;
+  closedAt: string;
+  deletedAt: string;
+  /** the rule that deleted it, e.g. `RETENTION_YEARS=5` */
+  rule: string;
+  /** the admin's user id, or `system` for the sweep */
+  deletedBy: string;
+  /** rows deleted, by kind (updates, archivedUpdates, auditEntries, consents …) */
+  counts: Record<string, number>;
+}
+
+/** A closed case whose retention period has run out: due for deletion at the next run. */
+export interface RetentionDue {
+  familyId: string;
+  teamId: string;
+  closedAt: string;
+  /** closedAt + RETENTION_YEARS */
+  dueAt: string;
+}
+
+/** GET /api/admin/retention: the dry run. */
+export interface RetentionListing {
+  rule: string;
+  years: number;
+  now: string;
+  due: RetentionDue[];
+  /** the latest deletion records, newest first */
+  deleted: RetentionRecord[];
+}
+
+/** POST /api/admin/retention/run */
+export interface RetentionRunResult {
+  rule: string;
+  deleted: RetentionRecord[];
+}
