@@ -41,10 +41,10 @@ import {
   type WorkerFigures
 } from '../src/lib/shared/overview-types.ts';
 import { errorMessages, periodMessages, type ErrorCode, type PeriodProblem } from './messages.ts';
-import type { ConsentWindow, Identity, OverviewFamilyRow, Summaries, TeamRow, UserRow } from './store/types.ts';
+import type { ConsentWindow, Identity, OverviewFamilyRow, Retention, Summaries, TeamRow, UserRow } from './store/types.ts';
 
 export interface OverviewDeps {
-  store: Pick<Identity, 'listTeams' | 'listUsers'> & Summaries;
+  store: Pick<Identity, 'listTeams' | 'listUsers'> & Summaries & Pick<Retention, 'retainedSummaries'>;
   now(): Date;
 }
 
