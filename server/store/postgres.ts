@@ -72,6 +72,7 @@ const SQL = {
   deleteFamily: `DELETE FROM families WHERE id = $1`,
   // A compaction after the family's deletion (a relay held the room in memory) writes nothing.
   familyShare: `SELECT 1 AS x FROM families WHERE id = $1 FOR SHARE`,
+  familyDeleted: `SELECT 1 AS x FROM retention_deletions WHERE family_id = $1`,
   // devices (DESIGN §13)
   registerDevice: `INSERT INTO devices (user_id, device_id, name, wrap_key, created_at, last_seen_at, lease_until)
     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id, device_id) DO NOTHING`,
@@ -826,7 +827,11 @@ export class PostgresStore implements Store {
       if ((await this.#q('compactLock', [room], c)).rows[0]?.locked !== true) return;
       if ((await this.#q('snapshotAtOrAfter', [room, uptoSeq], c)).rows.length > 0) return;
       const ref = parseRoom(room);
-      if (ref && (await this.#q('familyShare', [ref.familyId], c)).rows.length === 0) return;
+      if (ref) {
+        // Waits for a retention deletion of the family under way (it holds the row), then sees its record.
+        await this.#q('familyShare', [ref.familyId], c);
+        if ((await this.#q('familyDeleted', [ref.familyId], c)).rows.length > 0) return;
+      }
       await this.#q('keepAuthorsUpTo', [room, uptoSeq], c);
       await this.#q('archiveUpTo', [room, uptoSeq], c);
       await this.#q('deleteUpTo', [room, uptoSeq], c);

@@ -266,7 +266,7 @@ const SQL = {
   deleteFamilyReporters: `DELETE FROM underretning_reporters WHERE family_id = ?`,
   deleteFamilySummary: `DELETE FROM plan_summaries WHERE family_id = ?`,
   deleteFamily: `DELETE FROM families WHERE id = ?`,
-  familyExists: `SELECT 1 AS x FROM families WHERE id = ?`,
+  familyDeleted: `SELECT 1 AS x FROM retention_deletions WHERE family_id = ?`,
   // devices (DESIGN §13)
   registerDevice: `INSERT INTO devices (user_id, device_id, name, wrap_key, created_at, last_seen_at, lease_until)
     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, device_id) DO NOTHING`,
@@ -960,7 +960,7 @@ export class SqliteStore implements Store {
       if (this.#stmt('snapshotAtOrAfter').get(room, uptoSeq)) return;
       // A room of a family deleted by retention (a relay still held it in memory) is not written again.
       const ref = parseRoom(room);
-      if (ref && !this.#stmt('familyExists').get(ref.familyId)) return;
+      if (ref && this.#stmt('familyDeleted').get(ref.familyId)) return;
       this.#stmt('keepAuthorsUpTo').run(room, uptoSeq);
       this.#stmt('archiveUpTo').run(room, uptoSeq);
       this.#stmt('deleteUpTo').run(room, uptoSeq);
