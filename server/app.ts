@@ -30,6 +30,7 @@ import { HistoryService } from './history.ts';
 import { CaseLifecycle } from './lifecycle.ts';
 import { UnderretningService } from './underretning.ts';
 import { RetentionService } from './retention.ts';
+import { InsightService } from './insight.ts';
 
 export interface App {
   config: Config;
@@ -246,6 +247,7 @@ export async function createApp(
 
   const devices = new DeviceService({ store, endSession: (hash) => auth.logout(hash), leaseDays: config.leaseDays, now });
 
+  const history = new HistoryService({ store });
   const api = new Api({
     store,
     auth,
@@ -265,7 +267,8 @@ export async function createApp(
     originAllowed: (origin, request) => originOk(origin, new URL(request.url).origin),
     overview: (user, url) => overview.handle(user, url),
     familyRef: (familyId) => overview.ref(familyId),
-    history: new HistoryService({ store }),
+    history,
+    insight: new InsightService({ store, history, now }),
     secureCookies: (request) => new URL(config.origin ?? request.url).protocol === 'https:',
     leaseDays: config.leaseDays,
     accessLogMaxPerHour: config.accessLogMaxPerHour,
