@@ -35,6 +35,8 @@ import type { Administration } from './admin.ts';
 import { parseDeviceId, type DeviceService } from './devices.ts';
 import type { CaseLifecycle } from './lifecycle.ts';
 import type { UnderretningService } from './underretning.ts';
+import type { RetentionService } from './retention.ts';
+import type { InsightService } from './insight.ts';
 import type { AuthMethods } from '../src/lib/shared/api-types.ts';
 
 /** The cookie that binds a started OpenID Connect sign-in to this browser (SameSite=Lax: the provider's redirect back is cross-site). */
@@ -91,6 +93,10 @@ export interface ApiDeps {
   lifecycle: CaseLifecycle;
   /** who made an underretning, for the social sector only (server/underretning.ts) */
   underretning: UnderretningService;
+  /** deletion of closed cases after the retention period (server/retention.ts); admins only */
+  retention?: RetentionService;
+  /** aktindsigt: everything held about a family that the requester may see (server/insight.ts) */
+  insight?: InsightService;
 }
 
 const CONSENT_EVENTS = ['consent-recorded', 'consent-revoked', 'consent-refused'];
@@ -170,6 +176,8 @@ export class Api {
     this.#route('POST', '/api/admin/districts', (c) => this.#admin(c, async (actor) => admin.saveDistrict(actor, await this.#body(c.request), true), 201));
     this.#route('PATCH', '/api/admin/districts', (c) => this.#admin(c, async (actor) => admin.saveDistrict(actor, await this.#body(c.request), false)));
     this.#route('GET', '/api/admin/audit', (c) => this.#admin(c, () => admin.auditLog()));
+    this.#route('GET', '/api/admin/retention', (c) => this.#admin(c, () => this.#retention().listing()));
+    this.#route('POST', '/api/admin/retention/run', (c) => this.#admin(c, (actor) => this.#retention().run(actor.id)));
     const devices = this.#d.devices;
     this.#route('GET', '/api/admin/devices', (c) => this.#admin(c, () => devices.all()));
     this.#route('POST', '/api/admin/users/:userId/devices/:id/lost', (c) => this.#admin(c, (actor) => devices.reportLost(actor, c.params.userId, c.params.id)));
@@ -203,6 +211,7 @@ export class Api {
     this.#route('PUT', '/api/families/:id/underretninger/:entryId', (c) => this.#worker(c, async (u) => und.setReporter(u, c.params.id, c.params.entryId, await this.#body(c.request))));
     this.#route('POST', '/api/families/:id/grants/:grantId/end', (c) => this.#worker(c, (u) => life.endGrant(u, c.params.id, c.params.grantId)));
     this.#route('GET', '/api/families/:id/history', (c) => this.#history(c));
+    this.#route('GET', '/api/families/:id/insight', (c) => this.#insight(c));
     this.#route('GET', '/api/families/:id/history/as-of', (c) => this.#historyAsOf(c));
     this.#route('POST', '/api/access-log', (c) => this.#uploadAccessLog(c));
     this.#route('GET', '/api/events', (c) => this.#events(c));
@@ -348,6 +357,23 @@ export class Api {
   async #worker(c: Ctx, run: (user: UserRow) => Promise<unknown>, status = 200) {
     const { user } = await this.#session(c.request);
     return json(status, await run(user));
+  }
+
+  /** GET /api/families/:id/insight[?download=1]: the export as JSON (a file to save with download=1). */
+  async #insight({ request, url, params }: Ctx) {
+    const { user } = await this.#session(request);
+    if (!this.#d.insight) throw new HttpError(404, 'not_found');
+    const out = await this.#d.insight.export(user, params.id);
+    const headers: Record<string, string> = url.searchParams.get('download') === '1' ? { 'content-disposition': `attachment; filename="aktindsigt-${out.family.id}.json"` } : {};
+    return new Response(JSON.stringify(out, null, 2), {
+      status: 200,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers }
+    });
+  }
+
+  #retention(): RetentionService {
+    if (!this.#d.retention) throw new HttpError(404, 'not_found');
+    return this.#d.retention;
   }
 
   /** An administration route: admins only (403 for everyone else), the answer as JSON. */

@@ -29,6 +29,8 @@ import type { LocalIdp } from './identity/local-idp.ts';
 import { HistoryService } from './history.ts';
 import { CaseLifecycle } from './lifecycle.ts';
 import { UnderretningService } from './underretning.ts';
+import { RetentionService } from './retention.ts';
+import { InsightService } from './insight.ts';
 
 export interface App {
   config: Config;
@@ -40,6 +42,8 @@ export interface App {
   accessEvents: FanoutAccessEvents;
   events: EventChannel;
   summaries: Summariser;
+  /** deletion of closed cases after RETENTION_YEARS (issue #14) */
+  retention: RetentionService;
   /**
    * The demo's local identity provider under /idp (DESIGN §10), created on
    * first use; null without DEMO=1 or when OIDC_ISSUER names a real provider.
@@ -222,6 +226,17 @@ export async function createApp(
   };
   const oidc = config.oidc || useLocalIdp ? new OidcSignIn(store, providerSettings) : null;
 
+  const retention = new RetentionService({
+    store,
+    years: config.retentionYears,
+    now,
+    familyDeleted: async (familyId, users) => {
+      summaries.forget(familyId);
+      // The family no longer exists: every socket on its rooms closes (4403) on every node, and every device that held it purges.
+      await accessChanged({ familyId, reason: 'family deleted (retention)', notify: users });
+    }
+  });
+
   const admin = new Administration({
     store,
     now,
@@ -232,6 +247,7 @@ export async function createApp(
 
   const devices = new DeviceService({ store, endSession: (hash) => auth.logout(hash), leaseDays: config.leaseDays, now });
 
+  const history = new HistoryService({ store });
   const api = new Api({
     store,
     auth,
@@ -244,13 +260,15 @@ export async function createApp(
     admin,
     devices,
     lifecycle,
+    retention,
     underretning: new UnderretningService({ store, now }),
     publicOrigin: (request) => config.origin ?? new URL(request.url).origin,
     events: (session, signal) => events.open(session, signal),
     originAllowed: (origin, request) => originOk(origin, new URL(request.url).origin),
     overview: (user, url) => overview.handle(user, url),
     familyRef: (familyId) => overview.ref(familyId),
-    history: new HistoryService({ store }),
+    history,
+    insight: new InsightService({ store, history, now }),
     secureCookies: (request) => new URL(config.origin ?? request.url).protocol === 'https:',
     leaseDays: config.leaseDays,
     accessLogMaxPerHour: config.accessLogMaxPerHour,
@@ -279,6 +297,19 @@ export async function createApp(
     store.exclusive('session-sweep', () => auth.sweepExpired(now())).catch((err) => log.error('sessions.sweep_failed', errorFields(err)));
   }, SESSION_SWEEP_MS);
   sessionSweep.unref();
+  // Retention runs once across nodes (an advisory lock) and is safe to run twice.
+  const retentionSweep = () =>
+    store
+      .exclusive('retention-sweep', () => retention.run('system'))
+      .then((r) => {
+        if (r.ran && r.value.deleted.length > 0) log.info('retention.swept', { deleted: r.value.deleted.length });
+      })
+      .catch((err) => log.error('retention.sweep_failed', errorFields(err)));
+  const retentionTimer = config.retentionSweepHours > 0 ? setInterval(retentionSweep, config.retentionSweepHours * 3_600_000) : null;
+  retentionTimer?.unref();
+  // A node restarted daily would never reach the interval: one run a minute after start too.
+  const retentionFirst = config.retentionSweepHours > 0 ? setTimeout(retentionSweep, 60_000) : null;
+  retentionFirst?.unref();
 
   const readiness: ReadinessCheck[] = [
     // A primary-key read: the pool can reach the database and the schema (its migrations) is in place.
@@ -296,6 +327,7 @@ export async function createApp(
     accessEvents,
     events,
     summaries,
+    retention,
     idp: useLocalIdp
       ? {
           async handle(req, res) {
@@ -315,6 +347,8 @@ export async function createApp(
     readiness,
     async close() {
       clearInterval(sessionSweep);
+      if (retentionTimer) clearInterval(retentionTimer);
+      if (retentionFirst) clearTimeout(retentionFirst);
       if (localIdp) {
         const { loopback } = await localIdp;
         loopback.closeAllConnections();

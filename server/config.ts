@@ -21,6 +21,10 @@ export interface Config {
   trustProxy: boolean;
   sessionTtlMs: number;
   leaseDays: number;
+  /** closed cases are deleted this many years after closing (RETENTION_YEARS, default 5; issue #14) */
+  retentionYears: number;
+  /** how often the retention sweep runs (RETENTION_SWEEP_HOURS, default 24; 0 turns the sweep off: run it from the CLI) */
+  retentionSweepHours: number;
   /** offline openings a session may upload per hour (POST /api/access-log) */
   accessLogMaxPerHour: number;
   maxBodyBytes: number;
@@ -99,6 +103,12 @@ function num(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
   return n;
 }
 
+function retentionYears(env: NodeJS.ProcessEnv): number {
+  const years = num(env, 'RETENTION_YEARS', 5);
+  if (years <= 0) throw new Error(`RETENTION_YEARS must be more than 0, got "${env.RETENTION_YEARS}"`);
+  return years;
+}
+
 function databaseUrl(v: string | undefined): string | null {
   if (v === undefined || v === '') return null;
   if (!/^postgres(ql)?:\/\//.test(v)) throw new Error('DATABASE_URL must be a postgres:// URL');
@@ -163,6 +173,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { por
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     sessionTtlMs: num(env, 'SESSION_TTL_HOURS', 24 * 7) * 3_600_000,
     leaseDays: num(env, 'LEASE_DAYS', 7),
+    retentionYears: retentionYears(env),
+    retentionSweepHours: num(env, 'RETENTION_SWEEP_HOURS', 24),
     accessLogMaxPerHour: num(env, 'ACCESS_LOG_MAX_PER_HOUR', 2000),
     maxBodyBytes: num(env, 'MAX_BODY_BYTES', 256 * 1024),
     login: {

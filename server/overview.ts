@@ -41,10 +41,10 @@ import {
   type WorkerFigures
 } from '../src/lib/shared/overview-types.ts';
 import { errorMessages, periodMessages, type ErrorCode, type PeriodProblem } from './messages.ts';
-import type { ConsentWindow, Identity, OverviewFamilyRow, Summaries, TeamRow, UserRow } from './store/types.ts';
+import type { ConsentWindow, Identity, OverviewFamilyRow, Retention, Summaries, TeamRow, UserRow } from './store/types.ts';
 
 export interface OverviewDeps {
-  store: Pick<Identity, 'listTeams' | 'listUsers'> & Summaries;
+  store: Pick<Identity, 'listTeams' | 'listUsers'> & Summaries & Pick<Retention, 'retainedSummaries'>;
   now(): Date;
 }
 
@@ -122,6 +122,8 @@ interface Fam {
   active: boolean;
   /** the plan's tovholder, when an active worker of the family's team (a plan can name anyone) */
   tovholder: string | null;
+  /** deleted by retention: only its past months' figures remain */
+  deleted?: boolean;
 }
 type Known = Fam & { p: Prepared; f: DayFigures };
 
@@ -149,6 +151,7 @@ class Acc {
     this.k = {
       families: 0,
       closedFamilies: 0,
+      deletedFamilies: 0,
       withoutTovholder: 0,
       overdueActions: 0,
       familiesWithOverdue: 0,
@@ -175,6 +178,8 @@ class Acc {
       k.families++;
       if (x.consent.status === 'udloeber') k.consentsExpiring++;
       if (x.consent.status !== 'aktiv' && x.consent.status !== 'udloeber') k.withoutConsent++;
+    } else if (x.deleted) {
+      k.deletedFamilies = (k.deletedFamilies ?? 0) + 1;
     } else {
       k.closedFamilies++;
     }
@@ -399,7 +404,9 @@ export class OverviewService {
     const norms = await this.norms();
 
     const rows = await this.#d.store.overviewFamilies(allTeams.map((t) => t.id));
-    const districts = [...new Set(rows.map((r) => r.district))].sort(collator.compare);
+    // Families deleted by retention keep their past months' figures (counts and dates only).
+    const retained = await this.#d.store.retainedSummaries(allTeams.map((t) => t.id));
+    const districts = [...new Set([...rows, ...retained].map((r) => r.district))].sort(collator.compare);
     const district = q.get('district') || null;
     if (district !== null && !districts.includes(district)) return failure(400, 'invalid_district');
 
@@ -433,6 +440,13 @@ export class OverviewService {
       const tovholder = p?.s.tovholder && team.has(p.s.tovholder.userId) ? p.s.tovholder.userId : null;
       const involved = (day?.involved ?? []).filter((id) => team.has(id));
       byTeam.get(row.teamId)?.push({ row, p, f: day?.f ?? null, involved, consent, active: (p?.s.status ?? row.status) === 'aktiv', tovholder });
+    }
+    for (const r of retained) {
+      if ((team !== null && r.teamId !== team) || (district !== null && r.district !== district)) continue;
+      const p = prepare(JSON.parse(r.data) as PlanSummary);
+      const row: OverviewFamilyRow = { familyId: r.familyId, teamId: r.teamId, district: r.district, status: 'afsluttet' };
+      const consent = familyConsentState([], now, warnUntil);
+      byTeam.get(r.teamId)?.push({ row, p, f: dayOf(p, today, inactiveFrom).f, involved: [], consent, active: false, tovholder: null, deleted: true });
     }
 
     // ---- aggregate ----

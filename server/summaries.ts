@@ -106,6 +106,13 @@ export class Summariser {
     this.#running.delete(run);
   }
 
+  /** The family was deleted (retention): a pending summary of it is not made. */
+  forget(familyId: string) {
+    const p = this.#pending.get(familyId);
+    if (p) clearTimeout(p.timer);
+    this.#pending.delete(familyId);
+  }
+
   /** Derives and stores the summary of one family's plan now. */
   async summarise(familyId: string, updatedAt: string | null = null): Promise<PlanSummary | null> {
     const { store } = this.#d;

@@ -40,6 +40,9 @@ const COPIED: { table: string; where?: (now: string) => [string, string[]] }[] =
   { table: 'family_transfers' },
   { table: 'grants' },
   { table: 'underretning_reporters' },
+  { table: 'retention_deletions' },
+  { table: 'retention_purges' },
+  { table: 'retained_summaries' },
   // A device's wrapping key must come along: without it the tablet's sealed data is unreadable.
   { table: 'devices' },
   { table: 'device_sessions' }

@@ -8,9 +8,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Role } from '../../src/lib/shared/access.ts';
-import type { Sector } from '../../src/lib/shared/rooms.ts';
+import { parseRoom, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toGrant, toReporter, toTransfer } from './rows.ts';
+import { familyRoomRange, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toGrant, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
 import { refusedWriters, WriteRefused, writeFactKeys, type WriteFactKeys } from './write-access.ts';
 import type {
   AccessGroup,
@@ -19,6 +19,9 @@ import type {
   FamilyRow,
   GrantRow,
   ReporterRow,
+  RetentionCandidate,
+  RetentionDeletion,
+  RetentionRun,
   TransferRow,
   LoginAttemptRow,
   HistoryRow,
@@ -41,6 +44,35 @@ const USER_COLUMNS = `u.id, u.username, u.name, u.role, u.sector, u.password_has
   FROM users u LEFT JOIN user_teams t ON t.user_id = u.id`;
 
 const SQL = {
+  // retention (issue #14): rooms of a family are the names in [f-<id>. , f-<id>/)
+  closedBefore: `SELECT id, team_id, closed_at FROM families WHERE status = 'afsluttet' AND closed_at IS NOT NULL AND closed_at <= $1 ORDER BY closed_at, id`,
+  lockFamily: `SELECT * FROM families WHERE id = $1 FOR UPDATE`,
+  // Every audit row of a room carries the room's family (relay, offline uploads): the family_id index finds them.
+  retentionOpenedRooms: `SELECT DISTINCT user_id, room FROM audit WHERE family_id = $1 AND room IS NOT NULL AND user_id IS NOT NULL
+    AND action IN ('open-read', 'open-write', 'open-offline', 'sync-read', 'sync-write')`,
+  insertRetentionDeletion: `INSERT INTO retention_deletions (family_id, team_id, closed_at, deleted_at, rule, deleted_by, state, counts)
+    VALUES ($1, $2, $3, $4, $5, $6, 'running', '{}')`,
+  finishRetentionDeletion: `UPDATE retention_deletions SET state = 'done', counts = $1 WHERE family_id = $2 AND state = 'running'`,
+  insertRetentionPurges: `INSERT INTO retention_purges (user_id, room, family_id) SELECT u, r, $3 FROM unnest($1::text[], $2::text[]) AS t(u, r)
+    ON CONFLICT DO NOTHING`,
+  insertRetainedSummary: `INSERT INTO retained_summaries (family_id, team_id, district, deleted_at, data) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (family_id) DO UPDATE SET team_id = excluded.team_id, district = excluded.district, deleted_at = excluded.deleted_at, data = excluded.data`,
+  retentionDeletions: `SELECT * FROM retention_deletions WHERE state = 'done' ORDER BY deleted_at DESC, family_id LIMIT $1`,
+  retainedSummaries: `SELECT family_id, team_id, district, data FROM retained_summaries WHERE team_id = ANY($1::text[])`,
+  deleteRoomsUpdates: `DELETE FROM updates WHERE room >= $1 AND room < $2`,
+  deleteRoomsArchive: `DELETE FROM update_archive WHERE room >= $1 AND room < $2`,
+  deleteRoomsAuthors: `DELETE FROM update_authors WHERE room >= $1 AND room < $2`,
+  deleteRoomsCounters: `DELETE FROM room_counters WHERE room >= $1 AND room < $2`,
+  deleteFamilyAudit: `DELETE FROM audit WHERE family_id = $1`,
+  deleteFamilyConsents: `DELETE FROM consents WHERE family_id = $1`,
+  deleteFamilyGrants: `DELETE FROM grants WHERE family_id = $1`,
+  deleteFamilyTransfers: `DELETE FROM family_transfers WHERE family_id = $1`,
+  deleteFamilyReporters: `DELETE FROM underretning_reporters WHERE family_id = $1`,
+  deleteFamilySummary: `DELETE FROM plan_summaries WHERE family_id = $1`,
+  deleteFamily: `DELETE FROM families WHERE id = $1`,
+  // A compaction after the family's deletion (a relay held the room in memory) writes nothing.
+  familyShare: `SELECT 1 AS x FROM families WHERE id = $1 FOR SHARE`,
+  familyDeleted: `SELECT 1 AS x FROM retention_deletions WHERE family_id = $1`,
   // devices (DESIGN §13)
   registerDevice: `INSERT INTO devices (user_id, device_id, name, wrap_key, created_at, last_seen_at, lease_until)
     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id, device_id) DO NOTHING`,
@@ -234,7 +266,8 @@ const SQL = {
     WHERE a.family_id = $1 AND a.action = ANY($2::text[])
     GROUP BY a.user_id, u.name, u.sector, a.room, a.action, hour`,
   roomsOpenedBy: `SELECT DISTINCT room FROM audit WHERE user_id = $1 AND room IS NOT NULL
-    AND action IN ('open-read', 'open-write', 'open-offline', 'sync-read', 'sync-write')`
+    AND action IN ('open-read', 'open-write', 'open-offline', 'sync-read', 'sync-write')
+    UNION SELECT room FROM retention_purges WHERE user_id = $1`
 } as const;
 
 type Key = keyof typeof SQL;
@@ -805,6 +838,12 @@ export class PostgresStore implements Store {
     await this.#tx(async (c) => {
       if ((await this.#q('compactLock', [room], c)).rows[0]?.locked !== true) return;
       if ((await this.#q('snapshotAtOrAfter', [room, uptoSeq], c)).rows.length > 0) return;
+      const ref = parseRoom(room);
+      if (ref) {
+        // Waits for a retention deletion of the family under way (it holds the row), then sees its record.
+        await this.#q('familyShare', [ref.familyId], c);
+        if ((await this.#q('familyDeleted', [ref.familyId], c)).rows.length > 0) return;
+      }
       await this.#q('keepAuthorsUpTo', [room, uptoSeq], c);
       await this.#q('archiveUpTo', [room, uptoSeq], c);
       await this.#q('deleteUpTo', [room, uptoSeq], c);
@@ -863,6 +902,61 @@ export class PostgresStore implements Store {
 
   async roomsOpenedBy(userId: string) {
     return (await this.#rows('roomsOpenedBy', [userId])).map((r) => str(r.room));
+  }
+  // ---- retention (issue #14) ---------------------------------------------------------
+
+  async closedBefore(cutoff: string): Promise<RetentionCandidate[]> {
+    return (await this.#rows('closedBefore', [cutoff])).map((r) => ({ familyId: str(r.id), teamId: str(r.team_id), closedAt: str(r.closed_at) }));
+  }
+
+  async deleteForRetention(familyId: string, cutoff: string, run: RetentionRun): Promise<{ record: RetentionDeletion; users: string[] } | null> {
+    const [lo, hi] = familyRoomRange(familyId);
+    return this.#tx(async (c) => {
+      // The family's row lock orders this against a reopen, appends (their writer check share-locks it) and compaction.
+      const [f] = (await this.#q('lockFamily', [familyId], c)).rows;
+      if (!f) return null;
+      const family = toFamily(f);
+      if (family.status !== 'afsluttet' || !family.closedAt || family.closedAt > cutoff) return null;
+      const opened = (await this.#q('retentionOpenedRooms', [family.id], c)).rows.map((r) => ({ userId: str(r.user_id), room: str(r.room) }));
+      await this.#q('insertRetentionDeletion', [family.id, family.teamId, family.closedAt, run.deletedAt, run.rule, run.deletedBy], c);
+      if (opened.length > 0) await this.#q('insertRetentionPurges', [opened.map((o) => o.userId), opened.map((o) => o.room), family.id], c);
+      if (run.retainedSummary !== null) await this.#q('insertRetainedSummary', [family.id, family.teamId, family.district, run.deletedAt, run.retainedSummary], c);
+      const n = async (key: Key, args: unknown[]) => (await this.#q(key, args, c)).rowCount ?? 0;
+      const counts: Record<string, number> = {
+        updates: await n('deleteRoomsUpdates', [lo, hi]),
+        archivedUpdates: await n('deleteRoomsArchive', [lo, hi]),
+        updateAuthors: await n('deleteRoomsAuthors', [lo, hi]),
+        auditEntries: await n('deleteFamilyAudit', [family.id]),
+        consents: await n('deleteFamilyConsents', [family.id]),
+        grants: await n('deleteFamilyGrants', [family.id]),
+        transfers: await n('deleteFamilyTransfers', [family.id]),
+        underretningReporters: await n('deleteFamilyReporters', [family.id]),
+        summaries: await n('deleteFamilySummary', [family.id])
+      };
+      // The rooms' counters go too: a room's log is gone, and its sequence with it.
+      await this.#q('deleteRoomsCounters', [lo, hi], c);
+      counts.families = await n('deleteFamily', [family.id]);
+      await this.#q('finishRetentionDeletion', [JSON.stringify(counts), family.id], c);
+      const record: RetentionDeletion = {
+        familyId: family.id,
+        teamId: family.teamId,
+        closedAt: family.closedAt,
+        deletedAt: run.deletedAt,
+        rule: run.rule,
+        deletedBy: run.deletedBy,
+        counts
+      };
+      return { record, users: [...new Set(opened.map((o) => o.userId))] };
+    });
+  }
+
+  async retentionDeletions(limit: number): Promise<RetentionDeletion[]> {
+    return (await this.#rows('retentionDeletions', [limit])).map(toRetentionDeletion);
+  }
+
+  async retainedSummaries(teamIds: readonly string[]) {
+    if (teamIds.length === 0) return [];
+    return (await this.#rows('retainedSummaries', [teamIds])).map((r) => ({ familyId: str(r.family_id), teamId: str(r.team_id), district: str(r.district), data: str(r.data) }));
   }
 }
 

@@ -1,7 +1,7 @@
 // Row mappers shared by both stores: their tables have the same columns.
 import type { Part, Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent, ConsentMethod } from '../../src/lib/shared/api-types.ts';
-import type { AccessGroup, AuditRow, DeviceRow, FamilyRow, GrantRow, ReporterRow, TransferRow } from './types.ts';
+import type { AccessGroup, AuditRow, DeviceRow, FamilyRow, GrantRow, ReporterRow, RetentionDeletion, TransferRow } from './types.ts';
 
 type Row = Record<string, unknown>;
 
@@ -125,4 +125,24 @@ export function toDevice(r: Row): DeviceRow {
 
 export function toReporter(r: Row): ReporterRow {
   return { familyId: str(r.family_id), entryId: str(r.entry_id), reporter: str(r.reporter), recordedBy: str(r.recorded_by), recordedAt: str(r.recorded_at) };
+}
+
+export function toRetentionDeletion(r: Row): RetentionDeletion {
+  return {
+    familyId: str(r.family_id),
+    teamId: str(r.team_id),
+    closedAt: str(r.closed_at),
+    deletedAt: str(r.deleted_at),
+    rule: str(r.rule),
+    deletedBy: str(r.deleted_by),
+    counts: JSON.parse(str(r.counts)) as Record<string, number>
+  };
+}
+
+/**
+ * A family's rooms are the names f-<id>.<part>: exactly those in the range
+ * [f-<id>. , f-<id>/) ('/' follows '.'), whatever parts exist, on the rooms' index.
+ */
+export function familyRoomRange(familyId: string): [string, string] {
+  return [`f-${familyId}.`, `f-${familyId}/`];
 }

@@ -5,9 +5,9 @@ import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Role } from '../../src/lib/shared/access.ts';
-import type { Sector } from '../../src/lib/shared/rooms.ts';
+import { parseRoom, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toGrant, toReporter, toTransfer } from './rows.ts';
+import { familyRoomRange, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toGrant, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
 import { refusedWriters, WriteRefused, writeFactKeys } from './write-access.ts';
 import type {
   AccessGroup,
@@ -18,6 +18,9 @@ import type {
   GrantRow,
   LoginAttemptRow,
   ReporterRow,
+  RetentionCandidate,
+  RetentionDeletion,
+  RetentionRun,
   TransferRow,
   HistoryRow,
   NewUpdate,
@@ -201,7 +204,70 @@ CREATE TABLE IF NOT EXISTS underretning_reporters (
 `;
 
 
+// Retention (issue #14; PostgreSQL: 040-retention.sql): the one sanctioned
+// deletion path. The append-only triggers let a DELETE through only for a
+// family whose deletion record is 'running', which it is only inside the
+// transaction that deletes the family. Dropped and created on every start,
+// after the older CREATE TRIGGER IF NOT EXISTS, so a file from before gets them.
+const RETENTION_SCHEMA = `
+CREATE TABLE IF NOT EXISTS retention_deletions (
+  family_id TEXT PRIMARY KEY, team_id TEXT NOT NULL, closed_at TEXT NOT NULL, deleted_at TEXT NOT NULL,
+  rule TEXT NOT NULL, deleted_by TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('running', 'done')), counts TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS retention_deletions_no_delete BEFORE DELETE ON retention_deletions
+BEGIN SELECT RAISE(ABORT, 'a deletion record is kept: it can only be finished, once'); END;
+CREATE TRIGGER IF NOT EXISTS retention_deletions_finish_only BEFORE UPDATE ON retention_deletions
+WHEN OLD.state IS NOT 'running' OR NEW.state IS NOT 'done' OR NEW.family_id IS NOT OLD.family_id OR NEW.team_id IS NOT OLD.team_id
+  OR NEW.closed_at IS NOT OLD.closed_at OR NEW.deleted_at IS NOT OLD.deleted_at OR NEW.rule IS NOT OLD.rule OR NEW.deleted_by IS NOT OLD.deleted_by
+BEGIN SELECT RAISE(ABORT, 'a deletion record is kept: it can only be finished, once'); END;
+CREATE TABLE IF NOT EXISTS retention_purges (
+  user_id TEXT NOT NULL, room TEXT NOT NULL, family_id TEXT NOT NULL,
+  PRIMARY KEY (user_id, room)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS retained_summaries (
+  family_id TEXT PRIMARY KEY, team_id TEXT NOT NULL, district TEXT NOT NULL, deleted_at TEXT NOT NULL, data TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS retained_summaries_team ON retained_summaries(team_id);
+CREATE INDEX IF NOT EXISTS families_closed ON families(closed_at) WHERE status = 'afsluttet';
+DROP TRIGGER IF EXISTS audit_no_delete;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+WHEN NOT EXISTS (SELECT 1 FROM retention_deletions r WHERE r.state = 'running'
+  AND (r.family_id = OLD.family_id OR (OLD.room LIKE 'f-%.%' AND r.family_id = substr(OLD.room, 3, instr(OLD.room, '.') - 3))))
+BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+DROP TRIGGER IF EXISTS consents_no_delete;
+CREATE TRIGGER consents_no_delete BEFORE DELETE ON consents
+WHEN NOT EXISTS (SELECT 1 FROM retention_deletions r WHERE r.state = 'running' AND r.family_id = OLD.family_id)
+BEGIN SELECT RAISE(ABORT, 'consents are append-only'); END;
+DROP TRIGGER IF EXISTS update_archive_no_delete;
+CREATE TRIGGER update_archive_no_delete BEFORE DELETE ON update_archive
+WHEN NOT EXISTS (SELECT 1 FROM retention_deletions r WHERE r.state = 'running'
+  AND OLD.room LIKE 'f-%.%' AND r.family_id = substr(OLD.room, 3, instr(OLD.room, '.') - 3))
+BEGIN SELECT RAISE(ABORT, 'update_archive is append-only'); END;
+`;
+
 const SQL = {
+  // retention (issue #14): rooms of a family are the names in [f-<id>. , f-<id>/)
+  closedBefore: `SELECT id, team_id, closed_at FROM families WHERE status = 'afsluttet' AND closed_at IS NOT NULL AND closed_at <= ? ORDER BY closed_at, id`,
+  // Every audit row of a room carries the room's family (relay, offline uploads): the family_id index finds them.
+  retentionOpenedRooms: `SELECT DISTINCT user_id, room FROM audit WHERE family_id = ? AND room IS NOT NULL AND user_id IS NOT NULL
+    AND action IN ('open-read', 'open-write', 'open-offline', 'sync-read', 'sync-write')`,
+  insertRetentionDeletion: `INSERT INTO retention_deletions (family_id, team_id, closed_at, deleted_at, rule, deleted_by, state, counts)
+    VALUES (?, ?, ?, ?, ?, ?, 'running', '{}')`,
+  finishRetentionDeletion: `UPDATE retention_deletions SET state = 'done', counts = ? WHERE family_id = ? AND state = 'running'`,
+  insertRetentionPurge: `INSERT OR IGNORE INTO retention_purges (user_id, room, family_id) VALUES (?, ?, ?)`,
+  insertRetainedSummary: `INSERT OR REPLACE INTO retained_summaries (family_id, team_id, district, deleted_at, data) VALUES (?, ?, ?, ?, ?)`,
+  retentionDeletions: `SELECT * FROM retention_deletions WHERE state = 'done' ORDER BY deleted_at DESC, family_id LIMIT ?`,
+  deleteRoomsUpdates: `DELETE FROM updates WHERE room >= ?1 AND room < ?2`,
+  deleteRoomsArchive: `DELETE FROM update_archive WHERE room >= ?1 AND room < ?2`,
+  deleteRoomsAuthors: `DELETE FROM update_authors WHERE room >= ?1 AND room < ?2`,
+  deleteFamilyAudit: `DELETE FROM audit WHERE family_id = ?`,
+  deleteFamilyConsents: `DELETE FROM consents WHERE family_id = ?`,
+  deleteFamilyGrants: `DELETE FROM grants WHERE family_id = ?`,
+  deleteFamilyTransfers: `DELETE FROM family_transfers WHERE family_id = ?`,
+  deleteFamilyReporters: `DELETE FROM underretning_reporters WHERE family_id = ?`,
+  deleteFamilySummary: `DELETE FROM plan_summaries WHERE family_id = ?`,
+  deleteFamily: `DELETE FROM families WHERE id = ?`,
+  familyDeleted: `SELECT 1 AS x FROM retention_deletions WHERE family_id = ?`,
   // devices (DESIGN §13)
   registerDevice: `INSERT INTO devices (user_id, device_id, name, wrap_key, created_at, last_seen_at, lease_until)
     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, device_id) DO NOTHING`,
@@ -328,8 +394,9 @@ const SQL = {
   auditOfFamilyActions: `SELECT a.id, a.at, a.user_id, a.family_id, a.room, a.action, a.detail, a.device_id, u.name AS user_name
     FROM audit a LEFT JOIN users u ON u.id = a.user_id
     WHERE a.family_id = ? AND a.action IN (SELECT value FROM json_each(?)) ORDER BY a.id DESC LIMIT ?`,
-  roomsOpenedBy: `SELECT DISTINCT room FROM audit WHERE user_id = ? AND room IS NOT NULL
-    AND action IN ('open-read', 'open-write', 'open-offline', 'sync-read', 'sync-write')`,
+  roomsOpenedBy: `SELECT DISTINCT room FROM audit WHERE user_id = ?1 AND room IS NOT NULL
+    AND action IN ('open-read', 'open-write', 'open-offline', 'sync-read', 'sync-write')
+    UNION SELECT room FROM retention_purges WHERE user_id = ?1`,
   tableColumns: `SELECT name FROM pragma_table_info(?)`,
   // The hour bucket lets the caller fold groups into days of any whole-hour time zone.
   auditGroupsOfFamily: `SELECT a.user_id, u.name AS user_name, u.sector AS user_sector, a.room, a.action,
@@ -369,6 +436,7 @@ export class SqliteStore implements Store {
     this.#db.exec(IDENTITY_SCHEMA);
     this.#db.exec(DEVICE_SCHEMA);
     this.#db.exec(LIFECYCLE_SCHEMA);
+    this.#db.exec(RETENTION_SCHEMA);
   }
 
   /** Adds columns that a data file from an earlier release lacks. */
@@ -903,6 +971,9 @@ export class SqliteStore implements Store {
   async compact(room: string, uptoSeq: number, snapshot: Uint8Array, at: string) {
     this.#tx(() => {
       if (this.#stmt('snapshotAtOrAfter').get(room, uptoSeq)) return;
+      // A room of a family deleted by retention (a relay still held it in memory) is not written again.
+      const ref = parseRoom(room);
+      if (ref && this.#stmt('familyDeleted').get(ref.familyId)) return;
       this.#stmt('keepAuthorsUpTo').run(room, uptoSeq);
       this.#stmt('archiveUpTo').run(room, uptoSeq);
       this.#stmt('deleteUpTo').run(room, uptoSeq);
@@ -953,5 +1024,63 @@ export class SqliteStore implements Store {
     return this.#stmt('roomsOpenedBy')
       .all(userId)
       .map((r) => str(r.room));
+  }
+  // ---- retention (issue #14) ---------------------------------------------------------
+
+  async closedBefore(cutoff: string): Promise<RetentionCandidate[]> {
+    return this.#stmt('closedBefore')
+      .all(cutoff)
+      .map((r) => ({ familyId: str(r.id), teamId: str(r.team_id), closedAt: str(r.closed_at) }));
+  }
+
+  async deleteForRetention(familyId: string, cutoff: string, run: RetentionRun): Promise<{ record: RetentionDeletion; users: string[] } | null> {
+    const [lo, hi] = familyRoomRange(familyId);
+    return this.#tx(() => {
+      const f = this.#stmt('familyById').get(familyId);
+      if (!f) return null;
+      const family = toFamily(f);
+      if (family.status !== 'afsluttet' || !family.closedAt || family.closedAt > cutoff) return null;
+      const opened = this.#stmt('retentionOpenedRooms').all(family.id).map((r) => ({ userId: str(r.user_id), room: str(r.room) }));
+      this.#stmt('insertRetentionDeletion').run(family.id, family.teamId, family.closedAt, run.deletedAt, run.rule, run.deletedBy);
+      for (const o of opened) this.#stmt('insertRetentionPurge').run(o.userId, o.room, family.id);
+      if (run.retainedSummary !== null) this.#stmt('insertRetainedSummary').run(family.id, family.teamId, family.district, run.deletedAt, run.retainedSummary);
+      const n = (key: keyof typeof SQL, ...args: SQLInputValue[]) => Number(this.#stmt(key).run(...args).changes);
+      const counts: Record<string, number> = {
+        updates: n('deleteRoomsUpdates', lo, hi),
+        archivedUpdates: n('deleteRoomsArchive', lo, hi),
+        updateAuthors: n('deleteRoomsAuthors', lo, hi),
+        auditEntries: n('deleteFamilyAudit', family.id),
+        consents: n('deleteFamilyConsents', family.id),
+        grants: n('deleteFamilyGrants', family.id),
+        transfers: n('deleteFamilyTransfers', family.id),
+        underretningReporters: n('deleteFamilyReporters', family.id),
+        summaries: n('deleteFamilySummary', family.id),
+        families: n('deleteFamily', family.id)
+      };
+      this.#stmt('finishRetentionDeletion').run(JSON.stringify(counts), family.id);
+      const record: RetentionDeletion = {
+        familyId: family.id,
+        teamId: family.teamId,
+        closedAt: family.closedAt,
+        deletedAt: run.deletedAt,
+        rule: run.rule,
+        deletedBy: run.deletedBy,
+        counts
+      };
+      return { record, users: [...new Set(opened.map((o) => o.userId))] };
+    });
+  }
+
+  async retentionDeletions(limit: number): Promise<RetentionDeletion[]> {
+    return this.#stmt('retentionDeletions').all(limit).map(toRetentionDeletion);
+  }
+
+  async retainedSummaries(teamIds: readonly string[]) {
+    if (teamIds.length === 0) return [];
+    const placeholders = teamIds.map(() => '?').join(', ');
+    return this.#db
+      .prepare(`SELECT family_id, team_id, district, data FROM retained_summaries WHERE team_id IN (${placeholders})`)
+      .all(...teamIds)
+      .map((r) => ({ familyId: str(r.family_id), teamId: str(r.team_id), district: str(r.district), data: str(r.data) }));
   }
 }

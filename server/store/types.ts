@@ -4,7 +4,7 @@
 // outside server/store/ speaks SQL.
 import type { AccessFamily, AccessGrant, Role } from '../../src/lib/shared/access.ts';
 import type { Part, Sector } from '../../src/lib/shared/rooms.ts';
-import type { Consent } from '../../src/lib/shared/api-types.ts';
+import type { Consent, RetentionRecord } from '../../src/lib/shared/api-types.ts';
 
 export interface TeamRow {
   id: string;
@@ -428,7 +428,44 @@ export interface Devices {
   sessionsOfDevice(userId: string, deviceId: string): Promise<string[]>;
 }
 
-export interface Store extends RoomLog, Identity, Sessions, Devices, Families, Lifecycle, Underretninger, Consents, AuditLog, Summaries, Exclusive {
+/** A closed case whose retention period has run out (or will): ids and dates only, no family content. */
+export interface RetentionCandidate {
+  familyId: string;
+  teamId: string;
+  closedAt: string;
+}
+
+/** What is kept of a deleted family: the deletion record (issue #14 retention). */
+export type RetentionDeletion = RetentionRecord;
+
+export interface RetentionRun {
+  deletedAt: string;
+  rule: string;
+  deletedBy: string;
+  /** the leader overview's figures of the family for past months (counts and dates only), kept */
+  retainedSummary: string | null;
+}
+
+/** The one sanctioned deletion path (docs/security.md "Retention"). */
+export interface Retention {
+  /** Closed cases closed at or before `cutoff`, oldest first. */
+  closedBefore(cutoff: string): Promise<RetentionCandidate[]>;
+  /**
+   * Deletes everything held about the family in one transaction (update logs,
+   * the archive, authorship, consents, audit, grants, transfers, reporters,
+   * summary, the family) and keeps the deletion record, the rooms each user had
+   * opened (their devices purge them) and the retained summary. Resolves null,
+   * changing nothing, when the family is gone already or is not a case closed at
+   * or before `cutoff` (it was reopened meanwhile).
+   */
+  deleteForRetention(familyId: string, cutoff: string, run: RetentionRun): Promise<{ record: RetentionDeletion; users: string[] } | null>;
+  /** Deletion records, newest first. */
+  retentionDeletions(limit: number): Promise<RetentionDeletion[]>;
+  /** Retained overview figures of deleted families of these teams. */
+  retainedSummaries(teamIds: readonly string[]): Promise<{ familyId: string; teamId: string; district: string; data: string }[]>;
+}
+
+export interface Store extends RoomLog, Identity, Sessions, Devices, Families, Lifecycle, Underretninger, Consents, AuditLog, Summaries, Exclusive, Retention {
   readonly kind: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }

@@ -2,6 +2,9 @@
 import type { Access, Role } from './access.ts';
 import type { CaseStatus } from './plan-terms.ts';
 import type { Part, Sector } from './rooms.ts';
+import type { Action, Feedback, Goal, Hope, Meeting, Member, NetworkParty, PlanMeta, Tovholder, TovholderTenure } from '../domain/plan.ts';
+import type { JournalEntry } from '../domain/journal.ts';
+import type { HistorySession } from '../domain/history.ts';
 
 export interface ApiError {
   error: string;
@@ -305,4 +308,95 @@ export interface CaseInfo {
 /** GET /api/families/:id/underretninger: who made each underretning, by journal entry id (the social sector only). */
 export interface UnderretningReporters {
   reporters: Record<string, { reporter: string; recordedByName: string; recordedAt: string }>;
+}
+
+/** A deletion record (issue #14 retention): what is kept of a deleted case. Ids, dates and counts only. */
+export interface RetentionRecord {
+  familyId: string;
+  teamId: string;
+  closedAt: string;
+  deletedAt: string;
+  /** the rule that deleted it, e.g. `RETENTION_YEARS=5` */
+  rule: string;
+  /** the admin's user id, or `system` for the sweep */
+  deletedBy: string;
+  /** rows deleted, by kind (updates, archivedUpdates, auditEntries, consents …) */
+  counts: Record<string, number>;
+}
+
+/** A closed case whose retention period has run out: due for deletion at the next run. */
+export interface RetentionDue {
+  familyId: string;
+  teamId: string;
+  closedAt: string;
+  /** closedAt + RETENTION_YEARS */
+  dueAt: string;
+}
+
+/** GET /api/admin/retention: the dry run. */
+export interface RetentionListing {
+  rule: string;
+  years: number;
+  now: string;
+  due: RetentionDue[];
+  /** the latest deletion records, newest first */
+  deleted: RetentionRecord[];
+}
+
+/** POST /api/admin/retention/run */
+export interface RetentionRunResult {
+  rule: string;
+  deleted: RetentionRecord[];
+}
+
+/** One journal the requester may read, in an insight export. */
+export interface InsightJournal {
+  sector: Sector;
+  /** newest first; an underretning's reporter only for the social sector (null when none was named) */
+  entries: (JournalEntry & { reporter?: string | null })[];
+}
+
+/**
+ * GET /api/families/:id/insight (aktindsigt, GDPR art. 15; issue #14):
+ * everything held about the family that the requester may see.
+ */
+export interface Insight {
+  generatedAt: string;
+  requester: { id: string; name: string; sector: Sector | null };
+  family: {
+    id: string;
+    name: string;
+    district: string;
+    teamName: string;
+    status: 'aktiv' | 'afsluttet';
+    openedBySector: Sector;
+    createdAt: string;
+    closedAt: string | null;
+  };
+  plan: {
+    meta: PlanMeta;
+    tovholder: Tovholder | null;
+    tovholderHistory: TovholderTenure[];
+    members: Member[];
+    hopes: Hope[];
+    goals: Goal[];
+    actions: Action[];
+    meetings: Meeting[];
+    network: NetworkParty[];
+    feedback: Feedback[];
+  };
+  /** what the family wrote in its own room, as stored; null when there is none or the requester may not read it */
+  familyRoom: Record<string, unknown> | null;
+  journals: InsightJournal[];
+  /** journals that exist as parts but that the requester may not read: left out of this export */
+  withheldJournals: Sector[];
+  consents: (Consent & { recordedByName: string; revokedByName: string | null })[];
+  accessLog: AccessLogEntry[];
+  /** the plan's history: sessions of work, oldest first */
+  history: HistorySession[];
+  /** display names by user id (history authors) */
+  people: Record<string, string>;
+  caseEvents: { at: string; action: string; userName: string; detail: string }[];
+  transfers: { fromTeamName: string; toTeamName: string; requestedAt: string; requestedByName: string; decidedAt: string | null; outcome: string | null }[];
+  grants: { userName: string; parts: Part[]; purpose: string; validFrom: string; validUntil: string; grantedByName: string; endedAt: string | null }[];
 }

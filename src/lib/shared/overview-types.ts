@@ -74,6 +74,12 @@ export interface KeyFigures {
   /** active families */
   families: number;
   closedFamilies: number;
+  /**
+   * Closed cases deleted by retention (RETENTION_YEARS after closing): not
+   * families any more, but what happened in them in past months (new actions
+   * by level, goal outcomes, feedback) still counts in the period's figures.
+   */
+  deletedFamilies?: number;
   withoutTovholder: number;
   overdueActions: number;
   familiesWithOverdue: number;
