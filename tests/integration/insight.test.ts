@@ -84,7 +84,7 @@ describe('insight export', () => {
     for (const who of ['frida', 'eva', 'admin']) {
       const r = await insight(who, familyId);
       expect(r.status, who).toBe(404);
-      expect(r.json.error).toBe('not_found');
+      expect((r.json as unknown as { error: string }).error).toBe('not_found');
     }
     expect((await insight('anna', 'NOT A FAMILY')).status).toBe(404);
     expect((await server.api(`/api/families/${familyId}/insight`)).status).toBe(401);
