@@ -114,3 +114,60 @@ test('logging out offline ends the session at the next contact, before anything 
   await signIn(page, 'anna');
   await anna.context.close();
 });
+
+test('logging out offline with an unsent edit keeps it sealed on the device; the next sign-in here sends it', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const anna = await login(browser, server, 'anna');
+  const page = anna.page;
+  await expect(page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  await page.goto('/familie/gel-01-hansen');
+  await expect(page.locator('[data-sync="online"]')).toBeVisible({ timeout: 15_000 });
+  await anna.context.setOffline(true);
+  const TITLE = 'Kvistgaard-aftale sendes efter næste login';
+  await addLooseAction(page, TITLE);
+  await expect(page.locator('[data-global-sync]')).toHaveAttribute('data-pending', /^[1-9]/);
+
+  let asked = '';
+  page.once('dialog', (d) => {
+    asked = d.message();
+    void d.accept();
+  });
+  await page.getByRole('button', { name: 'Log ud' }).click();
+  await expect.poll(() => asked).toContain('gemmes de krypteret på denne enhed');
+  await expect(page.getByRole('button', { name: 'Log ind' })).toBeVisible();
+  await expect(page.locator('[data-logout-pending]')).toContainText('er gemt krypteret på enheden og sendes, når du logger ind her igen');
+  // Only the edited family's rooms stay (and the index database that counts them); the other families are gone.
+  await expect
+    .poll(async () => (await databases(page)).filter((n) => n.startsWith('f-') || n.startsWith('fp-index-')).every((n) => n.startsWith('f-gel-01-hansen.') || n === 'fp-index-u-anna'))
+    .toBe(true);
+  expect(await databases(page)).toContain('f-gel-01-hansen.plan');
+  // Sealed: the action's words are nowhere in the kept database.
+  const plain = await page.evaluate(async (needle) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open('f-gel-01-hansen.plan');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const rows = await new Promise<unknown[]>((resolve) => {
+      const r = db.transaction('updates').objectStore('updates').getAll();
+      r.onsuccess = () => resolve(r.result);
+    });
+    db.close();
+    const bytes = rows.flatMap((x) => Array.from((x as { s?: Uint8Array }).s ?? (x as Uint8Array)));
+    return new TextDecoder().decode(new Uint8Array(bytes)).includes(needle);
+  }, 'Kvistgaard');
+  expect(plain).toBe(false);
+
+  // Back online, anna signs in on the same tablet: the edit reaches the server.
+  await anna.context.setOffline(false);
+  await signIn(page, 'anna');
+  await expect(page.locator('[data-global-sync]')).toHaveAttribute('data-pending', '0', { timeout: 30_000 });
+  const fresh = await login(browser, server, 'anna');
+  await fresh.page.goto('/familie/gel-01-hansen');
+  await expect(fresh.page.locator('[data-action-id] [data-title]').filter({ hasText: TITLE })).toHaveCount(1, { timeout: 30_000 });
+  await fresh.context.close();
+  await anna.context.close();
+});

@@ -4,7 +4,7 @@
 import Dexie from 'dexie';
 import { parseRoom } from '../shared/rooms.ts';
 import { dbName, type LocalDb } from './db.ts';
-import { deleteFamilies } from './sealed-rows.ts';
+import { clearIndex, deleteFamilies } from './sealed-rows.ts';
 
 function deleteDatabase(name: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -61,10 +61,93 @@ export async function localRoomDatabases(): Promise<string[]> {
   return all.map((d) => d.name ?? '').filter((name) => parseRoom(name) !== null);
 }
 
-/** Everything of this user on this device: also room copies without an index row (a plan only ever shown on screen). */
+/**
+ * Everything of this user on this device: also room copies without an index
+ * row (a plan only ever shown on screen) — but never the rooms another user
+ * of a shared tablet keeps, sealed, with edits the server does not have yet.
+ */
 export async function purgeAll(db: LocalDb, userId: string) {
+  const keptByOthers = await roomsKeptByOthers(userId);
   const rooms = new Set([...(await db.rooms.toCollection().primaryKeys()), ...(await localRoomDatabases())]);
-  for (const room of rooms) await deleteDatabase(room);
+  for (const room of rooms) if (!keptByOthers.has(await roomTag(room))) await deleteDatabase(room);
   db.close();
   await Dexie.delete(dbName(userId));
+  forgetKept(userId);
+}
+
+/**
+ * A logout with edits the server does not have yet (DESIGN §13: they are
+ * never lost): the rooms of every family with unsynced edits stay, sealed,
+ * and so do the outboxes (consents, families opened offline, offline
+ * openings for the access log); everything else goes — other rooms, the
+ * index rows. The caller locks the data key instead of forgetting it, so
+ * the same user's next sign-in on this device opens and sends them.
+ * Resolves with how many rooms and outbox rows were kept; with nothing to
+ * keep it is purgeAll.
+ */
+export async function purgeAllButUnsynced(db: LocalDb, userId: string): Promise<number> {
+  const rows = await db.rooms.toArray();
+  const keptFamilies = new Set(rows.filter((r) => r.pendingEdits > 0).map((r) => r.familyId));
+  const outboxes = (await db.consentOutbox.where('state').equals('afventer').count()) + (await db.familyOutbox.where('state').equals('afventer').count()) + (await db.accessOutbox.count());
+  const all = [...new Set([...rows.map((r) => r.room), ...(await localRoomDatabases())])];
+  const keptByOthers = await roomsKeptByOthers(userId);
+  const kept = all.filter((r) => keptFamilies.has(parseRoom(r)?.familyId ?? ''));
+  if (kept.length === 0 && outboxes === 0) {
+    await purgeAll(db, userId);
+    return 0;
+  }
+  for (const room of all) {
+    if (kept.includes(room)) continue;
+    if (!keptByOthers.has(await roomTag(room))) await deleteDatabase(room);
+    await db.rooms.delete(room);
+  }
+  await clearIndex(db);
+  await rememberKept(userId, kept);
+  db.close();
+  return kept.length + outboxes;
+}
+
+// Which rooms each user keeps with unsynced edits, so another user's logout
+// on a shared tablet leaves them: by a hash of the room's name (a family id
+// may read like a name), in localStorage, which every tab sees at once.
+const KEPT_KEY = 'fp-kept-rooms';
+
+async function roomTag(room: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`fp-kept:${room}`));
+  return Array.from(new Uint8Array(digest).slice(0, 12), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function readKept(): Record<string, string[]> {
+  if (typeof localStorage === 'undefined') return {};
+  try {
+    const v = JSON.parse(localStorage.getItem(KEPT_KEY) ?? '{}') as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, string[]>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function writeKept(kept: Record<string, string[]>) {
+  if (typeof localStorage === 'undefined') return;
+  if (Object.keys(kept).length === 0) localStorage.removeItem(KEPT_KEY);
+  else localStorage.setItem(KEPT_KEY, JSON.stringify(kept));
+}
+
+async function rememberKept(userId: string, rooms: readonly string[]) {
+  const kept = readKept();
+  if (rooms.length === 0) delete kept[userId];
+  else kept[userId] = await Promise.all(rooms.map(roomTag));
+  writeKept(kept);
+}
+
+/** The user's kept rooms are theirs again (signed in, or purged): nothing of theirs is protected from others any more. */
+export function forgetKept(userId: string) {
+  const kept = readKept();
+  if (!(userId in kept)) return;
+  delete kept[userId];
+  writeKept(kept);
+}
+
+async function roomsKeptByOthers(userId: string): Promise<Set<string>> {
+  return new Set(Object.entries(readKept()).flatMap(([u, tags]) => (u === userId || !Array.isArray(tags) ? [] : tags)));
 }

@@ -21,6 +21,8 @@ export interface PendingLogout {
   at: string;
   /** the worker whose family data the logout removes from this device; null for leaders and admins, who hold none */
   userId: string | null;
+  /** the logout keeps what the server does not have yet (sealed, the key locked): finishing it must not delete that */
+  keepUnsynced?: boolean;
 }
 
 /** A logout done on this device that the server has not confirmed yet (made offline, or its answer was lost). */
@@ -30,7 +32,7 @@ export function pendingLogout(): PendingLogout | null {
   if (raw === null) return null;
   try {
     const p = JSON.parse(raw) as Partial<PendingLogout>;
-    return { at: typeof p.at === 'string' ? p.at : '', userId: typeof p.userId === 'string' ? p.userId : null };
+    return { at: typeof p.at === 'string' ? p.at : '', userId: typeof p.userId === 'string' ? p.userId : null, keepUnsynced: p.keepUnsynced === true };
   } catch {
     // Unreadable is still a logout: the mark's presence is what counts.
     return { at: '', userId: null };
@@ -42,9 +44,9 @@ export function pendingLogout(): PendingLogout | null {
  * on this device uses the session (no API call, no sync, no socket) until the
  * server has confirmed it ended, even after a reload or a closed tab.
  */
-export function markLogoutPending(userId: string | null) {
+export function markLogoutPending(userId: string | null, keepUnsynced = false) {
   if (pendingLogout()) return;
-  localStorage.setItem(LOGOUT_PENDING_KEY, JSON.stringify({ at: new Date().toISOString(), userId } satisfies PendingLogout));
+  localStorage.setItem(LOGOUT_PENDING_KEY, JSON.stringify({ at: new Date().toISOString(), userId, keepUnsynced } satisfies PendingLogout));
 }
 
 /** Whether `key` (of a `storage` event from another tab) is the pending-logout mark. */

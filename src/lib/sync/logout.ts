@@ -4,15 +4,16 @@
 // the logout before anything else at the next contact. Then this user's family
 // data is removed from the device and the server is told.
 import { openDb } from '../storage/db.ts';
-import { purgeAll } from '../storage/purge.ts';
+import { purgeAll, purgeAllButUnsynced } from '../storage/purge.ts';
+import { forgetDeviceKey, lockDeviceKey } from '../storage/device-key.ts';
 import { pendingLogout } from './api.ts';
 import { session } from './session.svelte.ts';
 import { sync } from './sync-manager.svelte.ts';
 
-export async function logOut() {
-  session.beginLogout();
+export async function logOut(opts: { keepUnsynced?: boolean } = {}) {
+  session.beginLogout(opts.keepUnsynced);
   try {
-    await sync.reset();
+    await sync.reset(opts);
   } catch (err) {
     // Retried by finishInterruptedLogout at the next start, while the mark is there.
     console.error('logout: family data not fully removed from the device', err);
@@ -26,6 +27,14 @@ export async function logOut() {
  * Deleting it again is idempotent.
  */
 export async function finishInterruptedLogout() {
-  const userId = pendingLogout()?.userId;
-  if (userId) await purgeAll(openDb(userId), userId);
+  const pending = pendingLogout();
+  const userId = pending?.userId;
+  if (!userId) return;
+  if (pending.keepUnsynced) {
+    // What the logout kept stays kept; the rest goes again.
+    if ((await purgeAllButUnsynced(openDb(userId), userId)) > 0) await lockDeviceKey(userId);
+    else await forgetDeviceKey(userId);
+  } else {
+    await purgeAll(openDb(userId), userId);
+  }
 }

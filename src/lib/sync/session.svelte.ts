@@ -60,8 +60,8 @@ class SessionManager {
   }
 
   /** The first step of a logout: from now on this session is not used on this device, whatever happens next. */
-  beginLogout() {
-    markLogoutPending(this.me?.role === 'worker' ? this.me.id : null);
+  beginLogout(keepUnsynced = false) {
+    markLogoutPending(this.me?.role === 'worker' ? this.me.id : null, keepUnsynced);
     this.logoutPending = true;
   }
 

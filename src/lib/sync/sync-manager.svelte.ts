@@ -21,7 +21,7 @@ import { copenhagenDay } from '../domain/today.ts';
 import type { Me } from '../shared/api-types.ts';
 import { parseRoom } from '../shared/rooms.ts';
 import { openDb, type ConsentOutboxRow, type LocalDb } from '../storage/db.ts';
-import { purgeAll } from '../storage/purge.ts';
+import { purgeAll, purgeAllButUnsynced } from '../storage/purge.ts';
 import { forgetDeviceKey, lockDeviceKey, useDeviceKey } from '../storage/device-key.ts';
 import { renewDeviceKey, type DeviceAnswer } from './device-lock.ts';
 import { AccessLogOutbox } from './access-log-outbox.ts';
@@ -65,6 +65,8 @@ export interface SyncSeams {
   watchNetwork: (onOnline: () => void, onOffline: () => void) => () => void;
   pendingLogout: () => unknown;
   purgeAll: (db: LocalDb, userId: string) => Promise<void>;
+  /** logout keeping what the server does not have yet; resolves with how much was kept (0: everything went) */
+  purgeAllButUnsynced?: (db: LocalDb, userId: string) => Promise<number>;
   /**
    * The device's data key (DESIGN §13): which user's key seals from now on,
    * asking the server for its key at a contact, and locking it when the lease
@@ -96,6 +98,7 @@ const browserSeams: SyncSeams = {
   },
   pendingLogout,
   purgeAll,
+  purgeAllButUnsynced,
   deviceKey: {
     use: (userId) => void useDeviceKey(userId),
     renew: renewDeviceKey,
@@ -267,15 +270,22 @@ export class SyncManager {
     return closing;
   }
 
-  /** Logout: forget this user's family data on this device, and every manager's state. */
-  async reset() {
+  /**
+   * Logout: forget this user's family data on this device, and every
+   * manager's state. `keepUnsynced`: edits, consents and families the server
+   * does not have yet stay, sealed, with the data key locked rather than
+   * forgotten — the same user's next sign-in here sends them (DESIGN §13).
+   */
+  async reset(opts: { keepUnsynced?: boolean } = {}) {
     const me = this.#me;
     const running = this.sweeper.running;
     await this.stop();
     await running?.catch(() => undefined);
     if (me?.role === 'worker') {
-      await this.#s.purgeAll(this.#s.openDb(me.id), me.id);
-      await this.#s.deviceKey?.forget(me.id);
+      const db = this.#s.openDb(me.id);
+      const kept = opts.keepUnsynced && this.#s.purgeAllButUnsynced ? await this.#s.purgeAllButUnsynced(db, me.id) : (await this.#s.purgeAll(db, me.id), 0);
+      if (kept > 0) await this.#s.deviceKey?.lock(me.id);
+      else await this.#s.deviceKey?.forget(me.id);
     }
     this.#keyRenewedAt = 0;
     this.pending.reset();
