@@ -337,15 +337,20 @@ export class Api {
 
   /**
    * The family, if the user has `write` on its plan (DESIGN §8: who may see
-   * and record consents and see the access log). Anyone outside the family's
-   * team gets 404, as for a family that does not exist, so ids cannot be
-   * probed; a worker of the family's own team is told why (403).
+   * and record consents and see the access log), a called-in specialist's
+   * grant included (rule 6). Anyone else outside the family's team gets 404,
+   * as for a family that does not exist, so ids cannot be probed; a worker of
+   * the family's own team is told why (403).
    */
   async #familyWithPlan(user: UserRow, id: string, refusal: ErrorCode): Promise<FamilyRow> {
     if (!FAMILY_ID_PATTERN.test(id)) throw new HttpError(404, 'not_found');
     const family = (await this.#d.store.familyById(id));
-    if (!family || user.role !== 'worker' || !user.teamIds.includes(family.teamId)) throw new HttpError(404, 'not_found');
-    if (this.#accessOf(user, family, 'plan', await this.#d.store.consentsOfFamily(family.id)) !== 'write') throw new HttpError(403, refusal);
+    if (!family || user.role !== 'worker') throw new HttpError(404, 'not_found');
+    const [consents, grants] = await Promise.all([this.#d.store.consentsOfFamily(family.id), this.#d.store.grantsOfFamily(family.id)]);
+    const access = accessFromFacts(user, { familyId: family.id, part: 'plan' }, family, consents, this.#now(), grants);
+    // Outside the team only a called-in specialist's grant (rule 6) lets anyone know the family exists.
+    if (access === 'none' && !user.teamIds.includes(family.teamId)) throw new HttpError(404, 'not_found');
+    if (access !== 'write') throw new HttpError(403, refusal);
     return family;
   }
 

@@ -180,6 +180,20 @@ describe('grants for called-in specialists', () => {
     expect(g.closes).toEqual([]);
   });
 
+  it('gitte reads the family’s consents and access log like a team member with the plan, but not the team’s case administration', async () => {
+    const familyId = server.family('gel-02');
+    const consents = await server.api(`/api/families/${familyId}/consents`, { cookie: cookies.gitte });
+    expect(consents.status).toBe(200);
+    expect(consents.json.authority).toBeNull(); // neither the case-owning sector nor tovholder: she may not record one
+    expect((await server.api(`/api/families/${familyId}/access-log`, { cookie: cookies.gitte })).status).toBe(200);
+    expect((await server.api(`/api/families/${familyId}/case`, { cookie: cookies.gitte })).status).toBe(404);
+    // Another Gellerup family, no grant: she cannot tell it exists.
+    const other = server.family('gel-03');
+    for (const path of ['consents', 'access-log', 'case']) expect((await server.api(`/api/families/${other}/${path}`, { cookie: cookies.gitte })).status, path).toBe(404);
+    // frida (Viby, no grant) cannot either.
+    expect((await server.api(`/api/families/${familyId}/consents`, { cookie: cookies.frida })).status).toBe(404);
+  });
+
   it('opens at once, needs a consent for the specialist’s sector, and closes with 4403 when ended or expired', async () => {
     const familyId = server.family('gel-22'); // closed case in the seed
     const other = server.family('gel-04'); // opened by social, consent plan -> school, health, employment (expiring)
