@@ -12,6 +12,7 @@ import type { FirstPlan } from '../src/lib/domain/plan.ts';
 import { copenhagenDay } from '../src/lib/domain/today.ts';
 import type {
   Consent,
+  CaseTransfer,
   ConsentEvent,
   ConsentList,
   FamilySummary,
@@ -201,9 +202,9 @@ export class Api {
     this.#route('POST', '/api/families/:id/close', (c) => this.#worker(c, async (u) => life.setStatus(u, c.params.id, await this.#body(c.request), 'afsluttet')));
     this.#route('POST', '/api/families/:id/reopen', (c) => this.#worker(c, async (u) => life.setStatus(u, c.params.id, await this.#body(c.request), 'aktiv')));
     this.#route('POST', '/api/families/:id/transfers', (c) => this.#worker(c, async (u) => life.requestTransfer(u, c.params.id, await this.#body(c.request)), 201));
-    this.#route('GET', '/api/transfers', (c) => this.#worker(c, async (u) => ({ transfers: await life.incoming(u) })));
-    this.#route('POST', '/api/transfers/:id/accept', (c) => this.#worker(c, (u) => life.decide(u, c.params.id, 'accepted')));
-    this.#route('POST', '/api/transfers/:id/decline', (c) => this.#worker(c, (u) => life.decide(u, c.params.id, 'declined')));
+    this.#route('GET', '/api/transfers', (c) => this.#worker(c, async (u) => ({ transfers: (await life.incoming(u)).map((x) => this.#transferFor(u, x)) })));
+    this.#route('POST', '/api/transfers/:id/accept', (c) => this.#worker(c, async (u) => this.#transferFor(u, await life.decide(u, c.params.id, 'accepted'))));
+    this.#route('POST', '/api/transfers/:id/decline', (c) => this.#worker(c, async (u) => this.#transferFor(u, await life.decide(u, c.params.id, 'declined'))));
     this.#route('POST', '/api/transfers/:id/cancel', (c) => this.#worker(c, (u) => life.decide(u, c.params.id, 'cancelled')));
     this.#route('POST', '/api/families/:id/grants', (c) => this.#worker(c, async (u) => life.giveGrant(u, c.params.id, await this.#body(c.request)), 201));
     const und = this.#d.underretning;
@@ -356,6 +357,16 @@ export class Api {
 
   async #audit(userId: string | null, action: string, detail: string | null, familyId: string | null = null) {
     (await this.#d.store.audit({ at: this.#now().toISOString(), userId, familyId, room: null, action, detail, deviceId: null }));
+  }
+
+  /**
+   * A transfer as a leader sees it: a leader reads no family content (DESIGN
+   * §6 rule 1, §8), so the family is named by its anonymous case reference
+   * (the one the overview and the family's workers use) and the handover note
+   * is for the team's workers only.
+   */
+  #transferFor(user: UserRow, x: CaseTransfer): CaseTransfer {
+    return user.role === 'leader' ? { ...x, familyName: this.#d.familyRef(x.familyId), note: '' } : x;
   }
 
   /** A case lifecycle route: any signed-in user (the lifecycle module decides), the answer as JSON. */

@@ -156,3 +156,29 @@ test('closing a case makes the plan read-only on every open tablet, and reopenin
   await expect(bo.page.locator('[data-read-only-plan]')).toHaveCount(0, AT_ONCE);
   await expect(editButtons.first()).toBeVisible(AT_ONCE);
 });
+
+test('the receiving team’s leader accepts a family on her overview; the family joins Viby’s list at once', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const [anna, eva, frida] = [await tablet(browser, 'anna'), await tablet(browser, 'eva'), await tablet(browser, 'frida')];
+  const familyId = 'gel-06-christensen'; // opened by social, no consent
+  const asked = await anna.page.request.post(`/api/families/${familyId}/transfers`, {
+    headers: { origin: server.url },
+    data: { toTeamId: 'viby', note: 'Familien flytter til Viby 1. januar. Mor ønsker samme sundhedsplejerske.', meetingAt: null }
+  });
+  expect(asked.status()).toBe(201);
+
+  await eva.page.goto('/overblik');
+  const waiting = eva.page.locator(`[data-incoming="${familyId}"]`);
+  // A leader reads no family content: the family by its case reference, the note for the team's workers.
+  await expect(waiting.locator('[data-note-withheld]')).toBeVisible(OPENED);
+  const text = (await eva.page.locator('main').textContent()) ?? '';
+  expect(text).not.toContain('Christensen');
+  expect(text).not.toContain('Familien flytter til Viby');
+  await eva.page.screenshot({ path: `${shots()}/case-leader-transfer.png` });
+  await waiting.getByRole('button', { name: 'Tag imod familien' }).click();
+  await expect(eva.page.locator('[data-leader-transfer-status]')).toContainText('er flyttet til Viby', AT_ONCE);
+  expect((await eva.page.locator('main').textContent()) ?? '').not.toContain('Christensen');
+  await expect(waiting).toHaveCount(0);
+  await expect(frida.page.locator(`[data-family-id="${familyId}"]`)).toBeVisible(OPENED);
+  await expect(anna.page.locator(`[data-family-id="${familyId}"]`)).toHaveCount(0, OPENED);
+});

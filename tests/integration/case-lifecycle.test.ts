@@ -148,7 +148,15 @@ describe('transfer to another team', () => {
   it('a declined transfer changes nothing; a cancelled one can be asked again', async () => {
     const familyId = server.family('gel-17');
     const t1 = (await post('anna', `/api/families/${familyId}/transfers`, { toTeamId: 'viby', note: 'Måske flytning' })).json as CaseTransfer;
-    expect((await post('eva', `/api/transfers/${t1.id}/decline`)).status).toBe(200); // the receiving team's leader
+    // The receiving team's leader sees it by its case reference, never the name or the note (no family content for leaders).
+    const evas = (await server.api('/api/transfers', { cookie: cookies.eva })).json.transfers as CaseTransfer[];
+    const seen = evas.find((t) => t.id === t1.id);
+    expect(seen).toMatchObject({ familyId, note: '' });
+    expect(seen?.familyName).toMatch(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+    expect(JSON.stringify(evas)).not.toMatch(/Måske flytning|Familien/);
+    const declined = await post('eva', `/api/transfers/${t1.id}/decline`);
+    expect(declined.status).toBe(200); // the receiving team's leader
+    expect(JSON.stringify(declined.json)).not.toMatch(/Måske flytning|Familien/);
     expect(await accessTo('bo', roomName(familyId, 'plan'))).toBe('write');
     const t2 = (await post('anna', `/api/families/${familyId}/transfers`, { toTeamId: 'viby', note: 'Ny flytning' })).json as CaseTransfer;
     expect((await post('frida', `/api/transfers/${t2.id}/cancel`)).status).toBe(404);
