@@ -1,6 +1,7 @@
 // The HTTP API (DESIGN §8) as Web Request -> Response functions. SvelteKit's
 // handler serves /api/* by delegating here from hooks.server.ts, so the same
 // code runs in dev and production and tests can call it without a browser.
+import type { AuditAction } from './audit-actions.ts';
 import { randomUUID } from 'node:crypto';
 import { access, accessUntil, consentActive, grantActive, type Access } from '../src/lib/shared/access.ts';
 import { accessFromFacts } from './access-of.ts';
@@ -355,7 +356,7 @@ export class Api {
     return family;
   }
 
-  async #audit(userId: string | null, action: string, detail: string | null, familyId: string | null = null) {
+  async #audit(userId: string | null, action: AuditAction, detail: string | null, familyId: string | null = null) {
     (await this.#d.store.audit({ at: this.#now().toISOString(), userId, familyId, room: null, action, detail, deviceId: null }));
   }
 

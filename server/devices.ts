@@ -5,6 +5,7 @@
 // device was reported lost: then the device is told to wipe instead, and its
 // sessions end at once (their sockets close 4401). A session is bound to the
 // first device it asks a key for; asking for another device's key is refused.
+import type { AuditAction } from './audit-actions.ts';
 import { randomBytes } from 'node:crypto';
 import type { DeviceInfo, DeviceKey } from '../src/lib/shared/api-types.ts';
 import type { SessionUser } from './auth.ts';
@@ -130,7 +131,7 @@ export class DeviceService {
     return info(row);
   }
 
-  async #audit(actor: UserRow, action: string, userId: string, deviceId: string) {
+  async #audit(actor: UserRow, action: AuditAction, userId: string, deviceId: string) {
     await this.#d.store.audit({
       at: this.#d.now().toISOString(),
       userId: actor.id,

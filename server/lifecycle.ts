@@ -5,6 +5,7 @@
 // shows it (status, team, tovholder), and followed by an access recheck: the
 // relay closes or downgrades sockets at once and every affected device is
 // told to fetch its manifest again (and purges what it may no longer open).
+import type { AuditAction } from './audit-actions.ts';
 import { randomUUID } from 'node:crypto';
 import { addMonths } from 'date-fns/addMonths';
 import { TZDate } from '@date-fns/tz';
@@ -86,7 +87,7 @@ export class CaseLifecycle {
     throw new HttpError(403, 'case_not_authorised');
   }
 
-  async #audit(userId: string, action: string, detail: string | null, familyId: string | null) {
+  async #audit(userId: string, action: AuditAction, detail: string | null, familyId: string | null) {
     await this.#d.store.audit({ at: this.#d.now().toISOString(), userId, familyId, room: null, action, detail, deviceId: null });
   }
 

@@ -113,7 +113,7 @@ function dayOf(p: Prepared, today: string, inactiveFrom: string) {
 }
 
 /** One family as a request works with it. */
-interface Fam {
+interface RequestFamily {
   row: OverviewFamilyRow;
   p: Prepared | null;
   f: DayFigures | null;
@@ -125,10 +125,11 @@ interface Fam {
   /** deleted by retention: only its past months' figures remain */
   deleted?: boolean;
 }
-type Known = Fam & { p: Prepared; f: DayFigures };
+/** A family whose plan has a summary: its prepared plan (`p`) and today's figures (`f`) are there. */
+type FamilyWithPlan = RequestFamily & { p: Prepared; f: DayFigures };
 
 /** Adds families into KeyFigures. */
-class Acc {
+class KeyFigureSum {
   readonly k: KeyFigures;
   readonly #vec = new Int32Array(VEC_LENGTH);
   readonly #monthList: readonly string[];
@@ -172,7 +173,7 @@ class Acc {
     };
   }
 
-  add(x: Fam) {
+  add(x: RequestFamily) {
     const k = this.k;
     if (x.active) {
       k.families++;
@@ -288,7 +289,7 @@ class WorkerAcc {
     };
   }
 
-  add(x: Known) {
+  add(x: FamilyWithPlan) {
     const w = this.w;
     w.caseload++;
     if (x.tovholder === w.userId) w.tovholderFor++;
@@ -430,7 +431,7 @@ export class OverviewService {
     const users = new Map((await this.#d.store.listUsers()).map((u) => [u.id, u]));
     const members = new Map<string, Set<string>>(teams.map((t) => [t.id, new Set()]));
     for (const u of users.values()) if (u.role === 'worker' && u.active) for (const t of u.teamIds) members.get(t)?.add(u.id);
-    const byTeam = new Map<string, Fam[]>(teams.map((t) => [t.id, []]));
+    const byTeam = new Map<string, RequestFamily[]>(teams.map((t) => [t.id, []]));
     for (const row of inScope) {
       const p = summaries.get(row.familyId) ?? null;
       if (!p) pending++;
@@ -451,12 +452,12 @@ export class OverviewService {
 
     // ---- aggregate ----
     const months = new Set(period.months);
-    const totals = new Acc(period.months, today);
+    const totals = new KeyFigureSum(period.months, today);
     const teamFigures: TeamFigures[] = [];
     const allWorkers: WorkerFigures[] = [];
-    const workerFamilies = new Map<string, Fam[]>(); // for the drill-down
+    const workerFamilies = new Map<string, RequestFamily[]>(); // for the drill-down
     for (const t of teams) {
-      const acc = new Acc(period.months, today);
+      const acc = new KeyFigureSum(period.months, today);
       const workers = new Map<string, WorkerAcc>();
       const workerOf = (id: string) => {
         let w = workers.get(id);
@@ -476,7 +477,7 @@ export class OverviewService {
         if (!x.active || !x.p || !x.f) continue;
         for (const id of x.involved) {
           if (sector !== null && users.get(id)?.sector !== sector) continue;
-          workerOf(id).add(x as Known);
+          workerOf(id).add(x as FamilyWithPlan);
           const list = workerFamilies.get(id);
           if (list) list.push(x);
           else workerFamilies.set(id, [x]);
@@ -516,14 +517,14 @@ export class OverviewService {
       overview.drill = {
         worker: { userId: row.userId, name: row.name, sector: row.sector },
         families: (workerFamilies.get(worker) ?? [])
-          .map((x) => this.#familyFigures(x as Known, worker, users, teams))
+          .map((x) => this.#familyFigures(x as FamilyWithPlan, worker, users, teams))
           .sort((a, b) => b.overdueActions - a.overdueActions || (a.lastActivity ?? '').localeCompare(b.lastActivity ?? '') || a.ref.localeCompare(b.ref))
       };
     }
     return response(200, overview);
   }
 
-  #familyFigures(x: Known, worker: string, users: Map<string, UserRow>, teams: TeamRow[]): FamilyFigures {
+  #familyFigures(x: FamilyWithPlan, worker: string, users: Map<string, UserRow>, teams: TeamRow[]): FamilyFigures {
     const { f, row } = x;
     const s = x.p.s;
     return {

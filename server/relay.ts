@@ -35,6 +35,7 @@
 // node whose socket sent it; a client id owned by a socket on one node is never
 // taken over from another. Control messages (recheck, session end) arrive
 // through the composition root (app.ts), which calls recheck() / endSession().
+import type { AuditAction } from './audit-actions.ts';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
@@ -389,7 +390,7 @@ export class Relay {
     session: RelaySession,
     name: string,
     ref: RoomRef,
-    { access, accessGen }: { access: Access; accessGen: number },
+    { access, accessGen }: { access: Exclude<Access, 'none'>; accessGen: number },
     { deviceId, background, savedAck }: { deviceId: string | null; background: boolean; savedAck: boolean }
   ) {
     ws.binaryType = 'nodebuffer';
@@ -418,7 +419,7 @@ export class Relay {
     let mine = this.#bySession.get(session.sessionHash);
     if (!mine) this.#bySession.set(session.sessionHash, (mine = new Set()));
     mine.add(conn);
-    this.#audit(session, name, `${background ? 'sync' : 'open'}-${access}`, deviceId);
+    this.#audit(session, name, `${background ? 'sync' : 'open'}-${access}` as const, deviceId);
 
     ws.on('message', (data, isBinary) => this.#onMessage(conn, data, isBinary));
     ws.on('close', () => this.#disconnect(conn));
@@ -1146,7 +1147,7 @@ export class Relay {
     }
   }
 
-  #audit(session: RelaySession, room: string, action: string, deviceId: string | null, detail: string | null = null) {
+  #audit(session: RelaySession, room: string, action: AuditAction, deviceId: string | null, detail: string | null = null) {
     const ref = parseRoom(room);
     const entry = { at: this.#now().toISOString(), userId: session.user.id, familyId: ref?.familyId ?? null, room, action, detail, deviceId };
     // The relay does not wait for its audit rows; a failure is logged loudly (the row is lost, the edit is not).

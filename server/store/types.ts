@@ -2,6 +2,7 @@
 // kind of consumer, and the Store that combines them. Implementations live by
 // file (sqlite.ts, postgres.ts) and are picked once, in index.ts; nothing
 // outside server/store/ speaks SQL.
+import type { AuditAction } from '../audit-actions.ts';
 import type { AccessFamily, AccessGrant, Role } from '../../src/lib/shared/access.ts';
 import type { Part, Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent, RetentionRecord } from '../../src/lib/shared/api-types.ts';
@@ -126,7 +127,7 @@ export interface AuditEntry {
   userId: string | null;
   familyId: string | null;
   room: string | null;
-  action: string;
+  action: AuditAction;
   detail: string | null;
   deviceId: string | null;
 }
@@ -145,7 +146,9 @@ export interface AccessGroup {
   lastAt: string;
 }
 
-export interface AuditRow extends AuditEntry {
+/** A stored audit row: its action as written (rows of older versions may name actions no longer written). */
+export interface AuditRow extends Omit<AuditEntry, 'action'> {
+  action: string;
   id: number;
   userName: string | null;
 }

@@ -1,6 +1,7 @@
 // The store contract (DESIGN §3): one suite that every Store passes. SQLite
 // always; PostgreSQL when DATABASE_URL is set, each run in a fresh schema it
 // creates and drops, so parallel runs on one database do not meet.
+import type { AuditAction } from '../../server/audit-actions.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -398,7 +399,7 @@ describe.each(variants)('store contract: $name', (variant) => {
 
     it('lists audit rows of the given actions, newest first, with the actor’s name', async () => {
       await seedPeople(store);
-      for (const [i, action] of ['admin-user-created', 'login', 'admin-team-changed'].entries()) {
+      for (const [i, action] of (['admin-user-created', 'login', 'admin-team-changed'] as const).entries()) {
         await store.audit({ at: `2026-01-01T00:00:0${i}.000Z`, userId: 'u-anna', familyId: null, room: null, action, detail: '{}', deviceId: null });
       }
       const rows = await store.auditOfActions(['admin-user-created', 'admin-team-changed'], 10);
@@ -455,7 +456,7 @@ describe.each(variants)('store contract: $name', (variant) => {
 
     it('keeps the audit log append-only, grouped per user, room, action and hour; finds rooms a user opened', async () => {
       await seedPeople(store);
-      const entry = (at: string, userId: string, room: string, action: string) => ({ at, userId, familyId: 'fam-1', room, action, detail: null, deviceId: null });
+      const entry = (at: string, userId: string, room: string, action: AuditAction) => ({ at, userId, familyId: 'fam-1', room, action, detail: null, deviceId: null });
       await store.audit(entry('2026-01-01T10:05:00.000Z', 'u-anna', ROOM_A, 'open-write'));
       await store.audit(entry('2026-01-01T10:35:00.000Z', 'u-anna', ROOM_A, 'open-write'));
       await store.audit(entry('2026-01-01T11:00:00.000Z', 'u-anna', ROOM_A, 'open-write'));
@@ -481,7 +482,7 @@ describe.each(variants)('store contract: $name', (variant) => {
   describe('offline openings', () => {
     it('appends a device’s openings once per user, device, room and instant, and lists them newest first', async () => {
       await seedPeople(store);
-      const opening = (at: string, room: string) => ({ at, userId: 'u-anna', familyId: 'fam-1', room, action: 'open-offline', detail: 'uploaded', deviceId: 'd-1' });
+      const opening = (at: string, room: string) => ({ at, userId: 'u-anna', familyId: 'fam-1', room, action: 'open-offline' as const, detail: 'uploaded', deviceId: 'd-1' });
       const batch = [opening('2026-01-01T10:00:00.000Z', ROOM_A), opening('2026-01-01T11:00:00.000Z', ROOM_A), opening('2026-01-01T11:00:00.000Z', 'f-aaaaaa.social')];
       expect(await store.appendOfflineOpenings(batch)).toBe(3);
       expect(await store.appendOfflineOpenings([...batch, opening('2026-01-01T12:00:00.000Z', ROOM_A)])).toBe(1); // a retry adds only what is new
