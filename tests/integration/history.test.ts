@@ -58,7 +58,11 @@ describe('plan history', () => {
     expect(r.json.people['u-anna']).toMatch(/Anna/);
     const all = changesOf([...r.json.sessions].reverse());
     // One session of work by anna: the goal she added and deleted again within it is not there; the other is.
-    expect(all.map((c) => [c.author, c.kind, c.section, c.label])).toEqual([['u-anna', 'added', 'goals', 'Ro om aftenen']]);
+    // Opening the case made her tovholder (issue 14), in the same session.
+    expect(all.map((c) => [c.author, c.kind, c.section, c.label]).sort()).toEqual([
+      ['u-anna', 'added', 'goals', 'Ro om aftenen'],
+      ['u-anna', 'changed', 'tovholder', '']
+    ]);
   });
 
   it('keeps a deletion with what it deleted when it came in a later session', async () => {
