@@ -42,6 +42,7 @@ export interface App {
   accessEvents: FanoutAccessEvents;
   events: EventChannel;
   summaries: Summariser;
+  history: HistoryService;
   /** deletion of closed cases after RETENTION_YEARS (issue #14) */
   retention: RetentionService;
   /**
@@ -71,6 +72,8 @@ function requestOrigin(req: IncomingMessage): string | null {
 
 /** Expired sessions are refused on use; the sweep only keeps the table small. */
 const SESSION_SWEEP_MS = 3_600_000;
+/** How often plan rooms whose log grew are checkpointed for their history (server/history.ts). */
+const HISTORY_SWEEP_MS = 15 * 60_000;
 
 export async function createApp(
   config: Config,
@@ -247,7 +250,7 @@ export async function createApp(
 
   const devices = new DeviceService({ store, endSession: (hash) => auth.logout(hash), leaseDays: config.leaseDays, now });
 
-  const history = new HistoryService({ store });
+  const history = new HistoryService({ store, now, log, exclusive: (name, fn) => store.exclusive(name, fn) });
   const api = new Api({
     store,
     auth,
@@ -293,6 +296,11 @@ export async function createApp(
     );
   }
   void summaries.backfill();
+  // History checkpoints: built at start for plans whose log grew (a first look then restores one instead of replaying
+  // two years of updates), and periodically after; one node at a time, each replay in slices.
+  void history.sweep();
+  const historySweep = setInterval(() => void history.sweep(), HISTORY_SWEEP_MS);
+  historySweep.unref();
   const sessionSweep = setInterval(() => {
     store.exclusive('session-sweep', () => auth.sweepExpired(now())).catch((err) => log.error('sessions.sweep_failed', errorFields(err)));
   }, SESSION_SWEEP_MS);
@@ -327,6 +335,7 @@ export async function createApp(
     accessEvents,
     events,
     summaries,
+    history,
     retention,
     idp: useLocalIdp
       ? {
@@ -347,6 +356,7 @@ export async function createApp(
     readiness,
     async close() {
       clearInterval(sessionSweep);
+      clearInterval(historySweep);
       if (retentionTimer) clearInterval(retentionTimer);
       if (retentionFirst) clearTimeout(retentionFirst);
       if (localIdp) {
@@ -357,6 +367,7 @@ export async function createApp(
       offControl();
       offReconnect();
       await summaries.close();
+      await history.close();
       events.close();
       accessEvents.close();
       await relay.close();

@@ -95,6 +95,44 @@ export interface HistorySession {
 
 export type HistoryKind = 'plan' | 'journal';
 
+/**
+ * The format of a HistoryBuilder's checkpoint. Raise it whenever what the
+ * builder derives changes (a new kind of change, another label): a stored
+ * checkpoint of another version is ignored, the log replayed in full and the
+ * checkpoint written again.
+ */
+export const HISTORY_CHECKPOINT_VERSION = 1;
+
+/**
+ * A builder's whole state after `seq`: the document (one update of a gc:false
+ * doc, deleted content kept) and, as JSON, the item cache, removed items,
+ * closed sessions and the open session with what it has gathered so far. A
+ * builder restored from it and fed the updates after `seq` gives exactly the
+ * sessions of a replay from the start (tests/unit/history-checkpoint.test.ts).
+ */
+export interface HistoryCheckpoint {
+  version: number;
+  kind: HistoryKind;
+  seq: number;
+  doc: Uint8Array;
+  state: string;
+}
+
+interface CheckpointState {
+  items: [string, ItemSnapshot][];
+  removed: string[];
+  closed: HistorySession[];
+  open: {
+    session: HistorySession;
+    touched: [string, { section: ItemSection; id: string }][];
+    intents: [string, Intent][];
+    tovholderBefore: string | null;
+    metaBefore: Record<string, string> | null;
+    lastSeen: [string, ItemSnapshot][];
+    deletedInSession: [string, ItemSnapshot][];
+  } | null;
+}
+
 /** GET /api/families/:id/history: sessions of work, newest first. */
 export interface HistoryResponse {
   part: 'plan' | Sector;
@@ -204,6 +242,58 @@ export class HistoryBuilder {
 
   get lastSeq(): number {
     return this.#lastSeq;
+  }
+
+  /** The builder's state now, to continue from later (restore). */
+  checkpoint(): HistoryCheckpoint {
+    const o = this.#open;
+    const state: CheckpointState = {
+      items: [...this.#items],
+      removed: [...this.#removed],
+      closed: this.#closed,
+      open: o
+        ? {
+            session: o.session,
+            touched: [...o.touched],
+            intents: [...o.intents],
+            tovholderBefore: o.tovholderBefore,
+            metaBefore: o.metaBefore,
+            lastSeen: [...o.lastSeen],
+            deletedInSession: [...o.deletedInSession]
+          }
+        : null
+    };
+    return { version: HISTORY_CHECKPOINT_VERSION, kind: this.kind, seq: this.#lastSeq, doc: Y.encodeStateAsUpdate(this.doc), state: JSON.stringify(state) };
+  }
+
+  /**
+   * A builder continuing from a checkpoint; null when the checkpoint is of
+   * another format version or kind (replay from the start instead).
+   */
+  static restore(cp: HistoryCheckpoint, opts: { gapMs?: number } = {}): HistoryBuilder | null {
+    if (cp.version !== HISTORY_CHECKPOINT_VERSION || (cp.kind !== 'plan' && cp.kind !== 'journal')) return null;
+    const state = JSON.parse(cp.state) as CheckpointState;
+    const b = new HistoryBuilder(cp.kind, opts);
+    // No session is open while the document is loaded: the observers record nothing.
+    Y.applyUpdate(b.doc, cp.doc);
+    for (const [k, v] of state.items) b.#items.set(k, v);
+    for (const k of state.removed) b.#removed.add(k);
+    b.#closed.push(...state.closed);
+    const o = state.open;
+    if (o) {
+      b.#open = {
+        session: o.session,
+        touched: new Map(o.touched),
+        intents: new Map(o.intents),
+        tovholderBefore: o.tovholderBefore,
+        metaBefore: o.metaBefore,
+        touchedNow: new Map(),
+        lastSeen: new Map(o.lastSeen),
+        deletedInSession: new Map(o.deletedInSession)
+      };
+    }
+    b.#lastSeq = cp.seq;
+    return b;
   }
 
   #root(section: ItemSection): Y.Map<Y.Map<unknown>> {
