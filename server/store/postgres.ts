@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { Role } from '../../src/lib/shared/access.ts';
 import { parseRoom, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { familyRoomRange, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toGrant, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
+import { familyOfRoom, familyRoomRange, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toGrant, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
 import { refusedWriters, WriteRefused, writeFactKeys, type WriteFactKeys } from './write-access.ts';
 import type {
   AccessGroup,
@@ -874,11 +874,11 @@ export class PostgresStore implements Store {
 
   async saveHistoryCheckpoint(row: HistoryCheckpointRow): Promise<boolean> {
     return this.#tx(async (c) => {
-      const ref = parseRoom(row.room);
-      if (ref) {
+      const familyId = familyOfRoom(row.room);
+      if (familyId !== null) {
         // As compaction: waits for a retention deletion of the family under way (it holds the row), then sees its record.
-        await this.#q('familyShare', [ref.familyId], c);
-        if ((await this.#q('familyDeleted', [ref.familyId], c)).rows.length > 0) return false;
+        await this.#q('familyShare', [familyId], c);
+        if ((await this.#q('familyDeleted', [familyId], c)).rows.length > 0) return false;
       }
       const data = Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength);
       return ((await this.#q('saveHistoryCheckpoint', [row.room, row.seq, row.version, row.at, data], c)).rowCount ?? 0) > 0;

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import type { Role } from '../../src/lib/shared/access.ts';
 import { parseRoom, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { familyRoomRange, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toGrant, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
+import { familyOfRoom, familyRoomRange, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toGrant, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
 import { refusedWriters, WriteRefused, writeFactKeys } from './write-access.ts';
 import type {
   AccessGroup,
@@ -1016,8 +1016,8 @@ export class SqliteStore implements Store {
   async saveHistoryCheckpoint(row: HistoryCheckpointRow): Promise<boolean> {
     return this.#tx(() => {
       // A room of a family deleted by retention (a request or sweep still held its history) is not written again.
-      const ref = parseRoom(row.room);
-      if (ref && this.#stmt('familyDeleted').get(ref.familyId)) return false;
+      const familyId = familyOfRoom(row.room);
+      if (familyId !== null && this.#stmt('familyDeleted').get(familyId)) return false;
       return Number(this.#stmt('saveHistoryCheckpoint').run(row.room, row.seq, row.version, row.at, row.data).changes) > 0;
     });
   }
