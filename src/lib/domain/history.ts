@@ -508,12 +508,14 @@ export class HistoryBuilder {
 export interface HistoryFilter {
   user?: string;
   section?: HistorySection;
+  /** at most this many (the newest) */
+  limit?: number;
 }
 
 /** Sessions newest first, narrowed to one author and/or one section; sessions left without changes are dropped. */
 export function filterHistory(sessions: readonly HistorySession[], f: HistoryFilter): HistorySession[] {
   const out: HistorySession[] = [];
-  for (let i = sessions.length - 1; i >= 0; i--) {
+  for (let i = sessions.length - 1; i >= 0 && (f.limit === undefined || out.length < f.limit); i--) {
     const s = sessions[i];
     if (f.user && s.author !== f.user) continue;
     const changes = f.section ? s.changes.filter((c) => c.section === f.section || (f.section === 'members' && c.section === 'network')) : s.changes;
