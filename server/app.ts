@@ -229,12 +229,14 @@ export async function createApp(
   };
   const oidc = config.oidc || useLocalIdp ? new OidcSignIn(store, providerSettings) : null;
 
+  const history = new HistoryService({ store, now, log, exclusive: (name, fn) => store.exclusive(name, fn) });
   const retention = new RetentionService({
     store,
     years: config.retentionYears,
     now,
     familyDeleted: async (familyId, users) => {
       summaries.forget(familyId);
+      history.forget(familyId);
       // The family no longer exists: every socket on its rooms closes (4403) on every node, and every device that held it purges.
       await accessChanged({ familyId, reason: 'family deleted (retention)', notify: users });
     }
@@ -250,7 +252,6 @@ export async function createApp(
 
   const devices = new DeviceService({ store, endSession: (hash) => auth.logout(hash), leaseDays: config.leaseDays, now });
 
-  const history = new HistoryService({ store, now, log, exclusive: (name, fn) => store.exclusive(name, fn) });
   const api = new Api({
     store,
     auth,

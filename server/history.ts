@@ -17,6 +17,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import * as Y from 'yjs';
 import { docAsOf, HISTORY_CHECKPOINT_VERSION, HistoryBuilder, type HistoryCheckpoint, type HistoryKind, type HistorySession } from '../src/lib/domain/history.ts';
 import { roomName } from '../src/lib/shared/rooms.ts';
+import { familyRoomRange } from './store/rows.ts';
 import type { HistoryCheckpoints, RoomLog } from './store/types.ts';
 
 /** Updates a replay may go past the stored checkpoint before a new one is written. */
@@ -142,6 +143,12 @@ export class HistoryService {
         this.#sweep = null;
       });
     return this.#sweep;
+  }
+
+  /** Drops what memory holds of a deleted family's rooms (their checkpoints went with the family). */
+  forget(familyId: string) {
+    const [lo, hi] = familyRoomRange(familyId);
+    for (const room of [...this.#builders.keys()]) if (room >= lo && room < hi) this.#builders.delete(room);
   }
 
   /** Resolves when no sweep or checkpoint write is under way. */

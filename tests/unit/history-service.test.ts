@@ -130,4 +130,23 @@ describe('history service', () => {
     expect(cps.rows.has('f-broken.plan')).toBe(false);
     expect(errors).toEqual(['history.checkpoint_failed']);
   });
+
+  it('forgets a deleted family\'s rooms: nothing of them stays in memory', async () => {
+    const updates = log(20);
+    const reads: string[] = [];
+    const service = new HistoryService({
+      store: {
+        ...checkpoints(),
+        historyUpdates: async (room: string, afterSeq = 0) => {
+          reads.push(`${room}>${afterSeq}`);
+          return updates.filter((u) => u.seq > afterSeq);
+        }
+      }
+    });
+    for (const room of ['f-abcdef.plan', 'f-abcdef.social', 'f-abcdefg.plan']) await service.sessions(room, room.endsWith('plan') ? 'plan' : 'journal');
+    service.forget('abcdef');
+    reads.length = 0;
+    for (const room of ['f-abcdef.plan', 'f-abcdef.social', 'f-abcdefg.plan']) await service.sessions(room, room.endsWith('plan') ? 'plan' : 'journal');
+    expect(reads).toEqual(['f-abcdef.plan>0', 'f-abcdef.social>0', `f-abcdefg.plan>${updates.length}`]);
+  });
 });
