@@ -75,8 +75,8 @@ function generatedLog(seed: number, n: number): HistoryUpdate[] {
     else if (op < 0.2 || goals.length === 0) addGoal(doc, { title: `Mål ${log.length}`, hopeId: pick(hopes), targetDate: null, createdAt: at });
     else if (op < 0.32 || actions.length === 0)
       addAction(doc, { title: `Handling ${log.length}`, goalId: pick(goals), sector: 'social', due: '2025-06-01', createdAt: at, createdBy: t.author });
-    else if (op < 0.5) updateItem(doc, 'actions', pick(actions), pick([{ status: 'igang' }, { status: 'udfoert' }, { due: `2025-0${1 + Math.floor(random() * 9)}-15` }, { title: `Ny titel ${log.length}` }, { goalId: pick(goals) }]));
-    else if (op < 0.58) updateItem(doc, 'goals', pick(goals), pick([{ title: `Mål ændret ${log.length}` }, { status: 'naaet' }]));
+    else if (op < 0.5) updateItem(doc, 'actions', pick(actions), pick<Record<string, string>>([{ status: 'igang' }, { status: 'udfoert' }, { due: `2025-0${1 + Math.floor(random() * 9)}-15` }, { title: `Ny titel ${log.length}` }, { goalId: pick(goals) }]));
+    else if (op < 0.58) updateItem(doc, 'goals', pick(goals), pick<Record<string, string>>([{ title: `Mål ændret ${log.length}` }, { status: 'naaet' }]));
     else if (op < 0.63 && actions.length > 3) removeItem(doc, 'actions', pick(actions));
     else if (op < 0.66 && goals.length > 3) removeItem(doc, 'goals', pick(goals));
     else if (op < 0.72 || meetings.length === 0) addMeeting(doc, { date: '2025-03-01', title: `Møde ${log.length}`, participants: ['mor'], createdAt: at, createdBy: t.author });
