@@ -17,6 +17,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import * as Y from 'yjs';
 import { docAsOf, HISTORY_CHECKPOINT_VERSION, HistoryBuilder, type HistoryCheckpoint, type HistoryKind, type HistorySession } from '../src/lib/domain/history.ts';
 import { roomName } from '../src/lib/shared/rooms.ts';
+import { errorFields, id, type Logger } from './log.ts';
 import { familyRoomRange } from './store/rows.ts';
 import type { HistoryCheckpoints, RoomLog } from './store/types.ts';
 
@@ -34,7 +35,7 @@ export interface HistoryDeps {
   /** Once-only work across nodes (store.exclusive): the sweep runs on one node; the others skip it. */
   exclusive?: <T>(name: string, fn: () => Promise<T>) => Promise<unknown>;
   now?: () => Date;
-  log?: { info(msg: string, fields?: Record<string, unknown>): void; error(msg: string, fields?: Record<string, unknown>): void };
+  log?: Pick<Logger, 'info' | 'error'>;
 }
 
 interface Entry {
@@ -128,7 +129,7 @@ export class HistoryService {
           await this.#advance(room, entry.builder);
           if (await this.#save(room, entry)) written++;
         } catch (err) {
-          this.#d.log?.error('history.checkpoint_failed', { room, error: String((err as Error)?.message ?? err) });
+          this.#d.log?.error('history.checkpoint_failed', { room: id(room), ...errorFields(err) });
         }
       }
       this.#d.log?.info('history.checkpoints_swept', { rooms: rooms.length, written, ms: Math.round(performance.now() - t0) });
@@ -137,7 +138,7 @@ export class HistoryService {
     this.#sweep = (exclusive ? exclusive('history-checkpoints', run) : run())
       .then(
         () => undefined,
-        (err: unknown) => this.#d.log?.error('history.sweep_failed', { error: String((err as Error)?.message ?? err) })
+        (err: unknown) => this.#d.log?.error('history.sweep_failed', errorFields(err))
       )
       .finally(() => {
         this.#sweep = null;
@@ -183,11 +184,11 @@ export class HistoryService {
       stored = await this.#d.store.historyCheckpoint(room);
     } catch (err) {
       // Only slower: the whole log is replayed.
-      this.#d.log?.error('history.checkpoint_read_failed', { room, error: String((err as Error)?.message ?? err) });
+      this.#d.log?.error('history.checkpoint_read_failed', { room: id(room), ...errorFields(err) });
     }
     const cp = stored && stored.version === HISTORY_CHECKPOINT_VERSION ? decodeCheckpoint(stored.data) : null;
     const builder = cp && cp.kind === kind ? HistoryBuilder.restore(cp) : null;
-    if (stored && !builder) this.#d.log?.info('history.checkpoint_ignored', { room, version: stored.version });
+    if (stored && !builder) this.#d.log?.info('history.checkpoint_ignored', { room: id(room), version: stored.version });
     return builder ? { builder, storedSeq: builder.lastSeq, saving: false } : { builder: new HistoryBuilder(kind), storedSeq: 0, saving: false };
   }
 
@@ -213,7 +214,7 @@ export class HistoryService {
       .then(() => this.#save(room, entry))
       .then(
         () => undefined,
-        (err: unknown) => this.#d.log?.error('history.checkpoint_failed', { room, error: String((err as Error)?.message ?? err) })
+        (err: unknown) => this.#d.log?.error('history.checkpoint_failed', { room: id(room), ...errorFields(err) })
       )
       .finally(() => {
         entry.saving = false;
