@@ -227,11 +227,15 @@ export class HistoryBuilder {
   readonly #closed: HistorySession[] = [];
   #open: Open | null = null;
   #lastSeq = 0;
+  /** The document a builder being restored starts from (set only during restore's constructor call). */
+  static #restoring: Uint8Array | null = null;
 
   constructor(kind: HistoryKind, opts: { gapMs?: number } = {}) {
     this.kind = kind;
     this.#gapMs = opts.gapMs ?? SESSION_GAP_MS;
     this.#sections = kind === 'plan' ? COLLECTIONS : ['entries'];
+    // A restore loads its document before anything observes it: no events to build for the whole plan.
+    if (HistoryBuilder.#restoring) Y.applyUpdate(this.doc, HistoryBuilder.#restoring);
     for (const section of this.#sections) this.#root(section).observeDeep((events) => this.#observe(section, events));
     if (kind === 'plan') {
       this.doc.getMap('meta').observe(() => this.#touchMeta());
@@ -273,9 +277,13 @@ export class HistoryBuilder {
   static restore(cp: HistoryCheckpoint, opts: { gapMs?: number } = {}): HistoryBuilder | null {
     if (cp.version !== HISTORY_CHECKPOINT_VERSION || (cp.kind !== 'plan' && cp.kind !== 'journal')) return null;
     const state = JSON.parse(cp.state) as CheckpointState;
-    const b = new HistoryBuilder(cp.kind, opts);
-    // No session is open while the document is loaded: the observers record nothing.
-    Y.applyUpdate(b.doc, cp.doc);
+    let b: HistoryBuilder;
+    HistoryBuilder.#restoring = cp.doc;
+    try {
+      b = new HistoryBuilder(cp.kind, opts);
+    } finally {
+      HistoryBuilder.#restoring = null;
+    }
     for (const [k, v] of state.items) b.#items.set(k, v);
     for (const k of state.removed) b.#removed.add(k);
     b.#closed.push(...state.closed);
