@@ -291,7 +291,7 @@ export async function historyBench(opts: { quick: boolean }, log: (s: string) =>
       sessionsShown,
       note:
         'Viewport 1280×800, signed in as anna (Gellerup). Full page load of /familie/<id>/historik from navigation start, and in-app navigation from the plan page by its "Historik" link from the click, ' +
-        'to the first frame in which the timeline\'s sessions are in the DOM (it renders every session at once). The server\'s history was warm (the API measurement ran first); the first (cold) load of each series dropped.'
+        'to the first frame in which the timeline\'s sessions are in the DOM (it renders the newest 40 sessions, older ones on demand). The server\'s history was warm (the API measurement ran first); the first (cold) load of each series dropped.'
     };
     log(`history: page timeline painted p95: full page load ${result.page.fullPageLoadMs.p95} ms (p50 ${result.page.fullPageLoadMs.p50}, cold ${result.page.coldFullPageLoadMs}), in-app ${result.page.inAppNavigationMs.p95} ms (p50 ${result.page.inAppNavigationMs.p50}); ${sessionsShown} sessions shown`);
   } catch (err) {
