@@ -110,6 +110,8 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 /** A device's id (the app's is a UUID). */
 const DEVICE_ID = /^[A-Za-z0-9-]{8,64}$/;
 /** yyyy-MM-ddTHH:mm[:ss[.fff]] with Z or an offset: what toISOString and other clients write. */
+/** The most sessions one history request may ask for by `limit`. */
+const HISTORY_LIMIT_MAX = 10_000;
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export interface RequestInfo {
@@ -497,9 +499,14 @@ export class Api {
     if (section !== undefined && !(HISTORY_SECTIONS as readonly string[]).includes(section)) throw new HttpError(400, 'history_section');
     const who = url.searchParams.get('user') || undefined;
     if (who !== undefined && who.length > 100) throw new HttpError(400, 'history_user');
+    // The newest `limit` sessions (after the filters): a print or a first screen asks only for what it shows.
+    const limitParam = url.searchParams.get('limit');
+    if (limitParam !== null && !/^[1-9][0-9]{0,4}$/.test(limitParam)) throw new HttpError(400, 'history_limit');
+    const limit = limitParam === null ? undefined : Number(limitParam);
+    if (limit !== undefined && limit > HISTORY_LIMIT_MAX) throw new HttpError(400, 'history_limit');
     const family = await this.#familyReadable(user, params.id, part);
     const all = await this.#d.history.sessions(roomName(family.id, part), part === 'plan' ? 'plan' : 'journal');
-    let sessions = filterHistory(all.sessions, { user: who, section: section as HistorySection | undefined });
+    let sessions = filterHistory(all.sessions, { user: who, section: section as HistorySection | undefined, limit });
     // DESIGN §5: who made an underretning is never shown outside the social sector.
     if (part !== 'plan' && user.sector !== 'social') sessions = sessions.map((s) => (s.changes.some((c) => c.section === 'entries' && c.label.startsWith('underretning')) ? { ...s, author: '' } : s));
     const people = Object.fromEntries(await this.#d.store.userNames(sessions.map((s) => s.author).filter(Boolean)));

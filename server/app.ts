@@ -42,6 +42,7 @@ export interface App {
   accessEvents: FanoutAccessEvents;
   events: EventChannel;
   summaries: Summariser;
+  history: HistoryService;
   /** deletion of closed cases after RETENTION_YEARS (issue #14) */
   retention: RetentionService;
   /**
@@ -71,6 +72,8 @@ function requestOrigin(req: IncomingMessage): string | null {
 
 /** Expired sessions are refused on use; the sweep only keeps the table small. */
 const SESSION_SWEEP_MS = 3_600_000;
+/** How often plan rooms whose log grew are checkpointed for their history (server/history.ts). */
+const HISTORY_SWEEP_MS = 15 * 60_000;
 
 export async function createApp(
   config: Config,
@@ -226,12 +229,14 @@ export async function createApp(
   };
   const oidc = config.oidc || useLocalIdp ? new OidcSignIn(store, providerSettings) : null;
 
+  const history = new HistoryService({ store, now, log, exclusive: (name, fn) => store.exclusive(name, fn) });
   const retention = new RetentionService({
     store,
     years: config.retentionYears,
     now,
     familyDeleted: async (familyId, users) => {
       summaries.forget(familyId);
+      history.forget(familyId);
       // The family no longer exists: every socket on its rooms closes (4403) on every node, and every device that held it purges.
       await accessChanged({ familyId, reason: 'family deleted (retention)', notify: users });
     }
@@ -247,7 +252,6 @@ export async function createApp(
 
   const devices = new DeviceService({ store, endSession: (hash) => auth.logout(hash), leaseDays: config.leaseDays, now });
 
-  const history = new HistoryService({ store });
   const api = new Api({
     store,
     auth,
@@ -293,6 +297,11 @@ export async function createApp(
     );
   }
   void summaries.backfill();
+  // History checkpoints: built at start for plans whose log grew (a first look then restores one instead of replaying
+  // two years of updates), and periodically after; one node at a time, each replay in slices.
+  void history.sweep();
+  const historySweep = setInterval(() => void history.sweep(), HISTORY_SWEEP_MS);
+  historySweep.unref();
   const sessionSweep = setInterval(() => {
     store.exclusive('session-sweep', () => auth.sweepExpired(now())).catch((err) => log.error('sessions.sweep_failed', errorFields(err)));
   }, SESSION_SWEEP_MS);
@@ -327,6 +336,7 @@ export async function createApp(
     accessEvents,
     events,
     summaries,
+    history,
     retention,
     idp: useLocalIdp
       ? {
@@ -347,6 +357,7 @@ export async function createApp(
     readiness,
     async close() {
       clearInterval(sessionSweep);
+      clearInterval(historySweep);
       if (retentionTimer) clearInterval(retentionTimer);
       if (retentionFirst) clearTimeout(retentionFirst);
       if (localIdp) {
@@ -357,6 +368,7 @@ export async function createApp(
       offControl();
       offReconnect();
       await summaries.close();
+      await history.close();
       events.close();
       accessEvents.close();
       await relay.close();

@@ -72,6 +72,7 @@ export const errorMessages = {
   history_part: 'Vælg hvis historik: planen (plan) eller et fagområdes journal (social, school, health eller employment).',
   history_section: 'Afsnittet findes ikke. Vælg et af planens afsnit, fx goals, actions eller hopes.',
   history_user: 'Personen i filteret er ugyldig.',
+  history_limit: 'Antallet af arbejdsgange (limit) skal være et helt tal fra 1 til 10000.',
   history_at: 'Tidspunktet kan ikke læses. Brug ISO-format, fx 2026-03-02T12:00:00Z.',
   consent_already_revoked: 'Samtykket er allerede trukket tilbage.',
   account_deactivated: 'Din adgang til Familiens Plan er lukket. Familiens oplysninger slettes fra denne enhed.',

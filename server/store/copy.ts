@@ -50,6 +50,7 @@ const COPIED: { table: string; where?: (now: string) => [string, string[]] }[] =
 
 /** Tables of the SQLite file that are deliberately not copied, and why. */
 const NOT_COPIED: Record<string, string> = {
+  history_checkpoints: 'derived from the copied update log and archive; the history sweep at start builds them again',
   login_attempts: 'OpenID Connect sign-ins under way (valid for minutes); a user simply signs in again',
   sqlite_sequence: 'SQLite bookkeeping; the audit sequence is set from the copied ids'
 };

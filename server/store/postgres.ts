@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { Role } from '../../src/lib/shared/access.ts';
 import { parseRoom, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { familyRoomRange, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toGrant, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
+import { familyOfRoom, familyRoomRange, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toGrant, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
 import { refusedWriters, WriteRefused, writeFactKeys, type WriteFactKeys } from './write-access.ts';
 import type {
   AccessGroup,
@@ -24,6 +24,7 @@ import type {
   RetentionRun,
   TransferRow,
   LoginAttemptRow,
+  HistoryCheckpointRow,
   HistoryRow,
   NewUpdate,
   OverviewFamilyRow,
@@ -63,6 +64,17 @@ const SQL = {
   deleteRoomsArchive: `DELETE FROM update_archive WHERE room >= $1 AND room < $2`,
   deleteRoomsAuthors: `DELETE FROM update_authors WHERE room >= $1 AND room < $2`,
   deleteRoomsCounters: `DELETE FROM room_counters WHERE room >= $1 AND room < $2`,
+  deleteRoomsCheckpoints: `DELETE FROM history_checkpoints WHERE room >= $1 AND room < $2`,
+  // history checkpoints: a newer one (or one of the current version over another's) replaces the stored one
+  historyCheckpoint: `SELECT room, seq, version, at, data FROM history_checkpoints WHERE room = $1`,
+  saveHistoryCheckpoint: `INSERT INTO history_checkpoints (room, seq, version, at, data) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (room) DO UPDATE SET seq = excluded.seq, version = excluded.version, at = excluded.at, data = excluded.data
+    WHERE history_checkpoints.version <> excluded.version OR history_checkpoints.seq < excluded.seq`,
+  staleHistoryCheckpoints: `SELECT x.room FROM (
+      SELECT $3 || f.id || $4 AS room, COALESCE((SELECT rc.seq FROM room_counters rc WHERE rc.room = $3 || f.id || $4), 0) AS latest FROM families f
+    ) x LEFT JOIN history_checkpoints c ON c.room = x.room
+    WHERE x.latest - (CASE WHEN c.version = $1 THEN c.seq ELSE 0 END) > $2
+    ORDER BY x.latest - (CASE WHEN c.version = $1 THEN c.seq ELSE 0 END) DESC, x.room`,
   deleteFamilyAudit: `DELETE FROM audit WHERE family_id = $1`,
   deleteFamilyConsents: `DELETE FROM consents WHERE family_id = $1`,
   deleteFamilyGrants: `DELETE FROM grants WHERE family_id = $1`,
@@ -855,6 +867,28 @@ export class PostgresStore implements Store {
     return (await this.#rows('historyUpdates', [room, afterSeq])).map((r) => ({ seq: Number(r.seq), author: str(r.author), at: str(r.at), data: bytes(r.data) }));
   }
 
+  async historyCheckpoint(room: string): Promise<HistoryCheckpointRow | undefined> {
+    const [r] = await this.#rows('historyCheckpoint', [room]);
+    return r ? { room: str(r.room), seq: Number(r.seq), version: Number(r.version), at: str(r.at), data: bytes(r.data) } : undefined;
+  }
+
+  async saveHistoryCheckpoint(row: HistoryCheckpointRow): Promise<boolean> {
+    return this.#tx(async (c) => {
+      const familyId = familyOfRoom(row.room);
+      if (familyId !== null) {
+        // As compaction: waits for a retention deletion of the family under way (it holds the row), then sees its record.
+        await this.#q('familyShare', [familyId], c);
+        if ((await this.#q('familyDeleted', [familyId], c)).rows.length > 0) return false;
+      }
+      const data = Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength);
+      return ((await this.#q('saveHistoryCheckpoint', [row.room, row.seq, row.version, row.at, data], c)).rowCount ?? 0) > 0;
+    });
+  }
+
+  async staleHistoryCheckpoints(version: number, minGrowth: number, roomPrefix: string, roomSuffix: string): Promise<string[]> {
+    return (await this.#rows('staleHistoryCheckpoints', [version, minGrowth, roomPrefix, roomSuffix])).map((r) => str(r.room));
+  }
+
   async updateAuthors(room: string): Promise<UpdateAuthor[]> {
     return (await this.#rows('updateAuthors', [room])).map((r) => ({ seq: Number(r.seq), author: str(r.author), at: str(r.at), size: Number(r.size) }));
   }
@@ -926,6 +960,7 @@ export class PostgresStore implements Store {
         updates: await n('deleteRoomsUpdates', [lo, hi]),
         archivedUpdates: await n('deleteRoomsArchive', [lo, hi]),
         updateAuthors: await n('deleteRoomsAuthors', [lo, hi]),
+        historyCheckpoints: await n('deleteRoomsCheckpoints', [lo, hi]),
         auditEntries: await n('deleteFamilyAudit', [family.id]),
         consents: await n('deleteFamilyConsents', [family.id]),
         grants: await n('deleteFamilyGrants', [family.id]),

@@ -146,3 +146,9 @@ export function toRetentionDeletion(r: Row): RetentionDeletion {
 export function familyRoomRange(familyId: string): [string, string] {
   return [`f-${familyId}.`, `f-${familyId}/`];
 }
+
+/** The family a room f-<id>.<part> belongs to (the retention triggers' rule), or null for another name. */
+export function familyOfRoom(room: string): string | null {
+  const dot = room.indexOf('.');
+  return room.startsWith('f-') && dot > 2 ? room.slice(2, dot) : null;
+}

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import type { Role } from '../../src/lib/shared/access.ts';
 import { parseRoom, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { familyRoomRange, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toGrant, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
+import { familyOfRoom, familyRoomRange, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toGrant, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
 import { refusedWriters, WriteRefused, writeFactKeys } from './write-access.ts';
 import type {
   AccessGroup,
@@ -22,6 +22,7 @@ import type {
   RetentionDeletion,
   RetentionRun,
   TransferRow,
+  HistoryCheckpointRow,
   HistoryRow,
   NewUpdate,
   OverviewFamilyRow,
@@ -245,7 +246,26 @@ WHEN NOT EXISTS (SELECT 1 FROM retention_deletions r WHERE r.state = 'running'
 BEGIN SELECT RAISE(ABORT, 'update_archive is append-only'); END;
 `;
 
+// History checkpoints (server/history.ts; PostgreSQL: 050-history-checkpoints.sql):
+// a room's HistoryBuilder state after seq, derived from the log and archive.
+const HISTORY_CHECKPOINT_SCHEMA = `
+CREATE TABLE IF NOT EXISTS history_checkpoints (
+  room TEXT PRIMARY KEY, seq INTEGER NOT NULL, version INTEGER NOT NULL, at TEXT NOT NULL, data BLOB NOT NULL
+) WITHOUT ROWID;
+`;
+
 const SQL = {
+  // history checkpoints: a newer one (or one of the current version over another's) replaces the stored one
+  historyCheckpoint: `SELECT room, seq, version, at, data FROM history_checkpoints WHERE room = ?`,
+  saveHistoryCheckpoint: `INSERT INTO history_checkpoints (room, seq, version, at, data) VALUES (?1, ?2, ?3, ?4, ?5)
+    ON CONFLICT (room) DO UPDATE SET seq = excluded.seq, version = excluded.version, at = excluded.at, data = excluded.data
+    WHERE history_checkpoints.version <> excluded.version OR history_checkpoints.seq < excluded.seq`,
+  staleHistoryCheckpoints: `SELECT x.room FROM (
+      SELECT ?3 || f.id || ?4 AS room, (SELECT COALESCE(MAX(u.seq), 0) FROM updates u WHERE u.room = ?3 || f.id || ?4) AS latest FROM families f
+    ) x LEFT JOIN history_checkpoints c ON c.room = x.room
+    WHERE x.latest - (CASE WHEN c.version = ?1 THEN c.seq ELSE 0 END) > ?2
+    ORDER BY x.latest - (CASE WHEN c.version = ?1 THEN c.seq ELSE 0 END) DESC, x.room`,
+  deleteRoomsCheckpoints: `DELETE FROM history_checkpoints WHERE room >= ?1 AND room < ?2`,
   // retention (issue #14): rooms of a family are the names in [f-<id>. , f-<id>/)
   closedBefore: `SELECT id, team_id, closed_at FROM families WHERE status = 'afsluttet' AND closed_at IS NOT NULL AND closed_at <= ? ORDER BY closed_at, id`,
   // Every audit row of a room carries the room's family (relay, offline uploads): the family_id index finds them.
@@ -437,6 +457,7 @@ export class SqliteStore implements Store {
     this.#db.exec(DEVICE_SCHEMA);
     this.#db.exec(LIFECYCLE_SCHEMA);
     this.#db.exec(RETENTION_SCHEMA);
+    this.#db.exec(HISTORY_CHECKPOINT_SCHEMA);
   }
 
   /** Adds columns that a data file from an earlier release lacks. */
@@ -987,6 +1008,26 @@ export class SqliteStore implements Store {
       .map((r) => ({ seq: Number(r.seq), author: str(r.author), at: str(r.at), data: r.data as Uint8Array }));
   }
 
+  async historyCheckpoint(room: string): Promise<HistoryCheckpointRow | undefined> {
+    const r = this.#stmt('historyCheckpoint').get(room);
+    return r ? { room: str(r.room), seq: Number(r.seq), version: Number(r.version), at: str(r.at), data: r.data as Uint8Array } : undefined;
+  }
+
+  async saveHistoryCheckpoint(row: HistoryCheckpointRow): Promise<boolean> {
+    return this.#tx(() => {
+      // A room of a family deleted by retention (a request or sweep still held its history) is not written again.
+      const familyId = familyOfRoom(row.room);
+      if (familyId !== null && this.#stmt('familyDeleted').get(familyId)) return false;
+      return Number(this.#stmt('saveHistoryCheckpoint').run(row.room, row.seq, row.version, row.at, row.data).changes) > 0;
+    });
+  }
+
+  async staleHistoryCheckpoints(version: number, minGrowth: number, roomPrefix: string, roomSuffix: string): Promise<string[]> {
+    return this.#stmt('staleHistoryCheckpoints')
+      .all(version, minGrowth, roomPrefix, roomSuffix)
+      .map((r) => str(r.room));
+  }
+
   async updateAuthors(room: string): Promise<UpdateAuthor[]> {
     return this.#stmt('updateAuthors')
       .all(room, room)
@@ -1049,6 +1090,7 @@ export class SqliteStore implements Store {
         updates: n('deleteRoomsUpdates', lo, hi),
         archivedUpdates: n('deleteRoomsArchive', lo, hi),
         updateAuthors: n('deleteRoomsAuthors', lo, hi),
+        historyCheckpoints: n('deleteRoomsCheckpoints', lo, hi),
         auditEntries: n('deleteFamilyAudit', family.id),
         consents: n('deleteFamilyConsents', family.id),
         grants: n('deleteFamilyGrants', family.id),

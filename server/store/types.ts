@@ -220,6 +220,38 @@ export interface RoomLog {
   changeGroupsOfRooms(rooms: readonly string[]): Promise<AccessGroup[]>;
 }
 
+/** A room's history checkpoint (server/history.ts): the HistoryBuilder's state after `seq`, encoded. */
+export interface HistoryCheckpointRow {
+  room: string;
+  seq: number;
+  /** HISTORY_CHECKPOINT_VERSION of the builder that wrote it */
+  version: number;
+  /** when it was written */
+  at: string;
+  data: Uint8Array;
+}
+
+/**
+ * Checkpoints of rooms' histories: derived from the update log and archive
+ * (rebuilt by replaying them), so not copied by store:copy; deleted with the
+ * family by retention.
+ */
+export interface HistoryCheckpoints {
+  historyCheckpoint(room: string): Promise<HistoryCheckpointRow | undefined>;
+  /**
+   * Keeps the checkpoint unless the room's stored one is of the same version
+   * and at or past its seq; resolves whether it was written. Writes nothing
+   * for a room of a family deleted by retention.
+   */
+  saveHistoryCheckpoint(row: HistoryCheckpointRow): Promise<boolean>;
+  /**
+   * Rooms `roomPrefix + family id + roomSuffix` whose latest seq is more than
+   * `minGrowth` past their checkpoint of `version` (0 without one), the most
+   * grown first.
+   */
+  staleHistoryCheckpoints(version: number, minGrowth: number, roomPrefix: string, roomSuffix: string): Promise<string[]>;
+}
+
 /** People and teams. */
 export interface Identity {
   upsertTeam(team: TeamRow): Promise<void>;
@@ -455,7 +487,7 @@ export interface Retention {
   closedBefore(cutoff: string): Promise<RetentionCandidate[]>;
   /**
    * Deletes everything held about the family in one transaction (update logs,
-   * the archive, authorship, consents, audit, grants, transfers, reporters,
+   * the archive, authorship, history checkpoints, consents, audit, grants, transfers, reporters,
    * summary, the family) and keeps the deletion record, the rooms each user had
    * opened (their devices purge them) and the retained summary. Resolves null,
    * changing nothing, when the family is gone already or is not a case closed at
@@ -468,7 +500,7 @@ export interface Retention {
   retainedSummaries(teamIds: readonly string[]): Promise<{ familyId: string; teamId: string; district: string; data: string }[]>;
 }
 
-export interface Store extends RoomLog, Identity, Sessions, Devices, Families, Lifecycle, Underretninger, Consents, AuditLog, Summaries, Exclusive, Retention {
+export interface Store extends RoomLog, HistoryCheckpoints, Identity, Sessions, Devices, Families, Lifecycle, Underretninger, Consents, AuditLog, Summaries, Exclusive, Retention {
   readonly kind: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }

@@ -7,7 +7,8 @@ import * as Y from 'yjs';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 import { addGoal, readGoals, removeItem, updateItem } from '../../src/lib/domain/plan.ts';
 import { addEntry } from '../../src/lib/domain/journal.ts';
-import type { HistoryResponse, HistorySession } from '../../src/lib/domain/history.ts';
+import { filterHistory, type HistoryResponse, type HistorySession } from '../../src/lib/domain/history.ts';
+import { HistoryService } from '../../server/history.ts';
 import { latestSeq, sameState, TestServer, updateCount, waitFor } from './helpers.ts';
 
 let server: TestServer;
@@ -104,11 +105,78 @@ describe('plan history', () => {
       ['part=family', 'history_part'],
       ['part=x', 'history_part'],
       ['section=nope', 'history_section'],
-      [`user=${'x'.repeat(101)}`, 'history_user']
+      [`user=${'x'.repeat(101)}`, 'history_user'],
+      ['limit=0', 'history_limit'],
+      ['limit=-3', 'history_limit'],
+      ['limit=2.5', 'history_limit'],
+      ['limit=abc', 'history_limit'],
+      ['limit=', 'history_limit'],
+      ['limit=10001', 'history_limit'],
+      ['limit=99999999999999999999', 'history_limit']
     ]) {
       const r = await server.api(`/api/families/${familyId}/history?${q}`, { cookie: cookies.anna });
       expect([q, r.status, r.json.error]).toEqual([q, 400, code]);
+      expect(r.json.message).toMatch(/\S/);
     }
+  });
+
+  it('gives only the newest sessions when asked for a limit', async () => {
+    const all = await server.api<HistoryResponse>(`/api/families/${familyId}/history`, { cookie: cookies.anna });
+    expect(all.json.sessions.length).toBeGreaterThan(1);
+    const one = await server.api<HistoryResponse>(`/api/families/${familyId}/history?limit=1`, { cookie: cookies.anna });
+    expect(one.status).toBe(200);
+    expect(one.json.sessions).toEqual(all.json.sessions.slice(0, 1));
+    expect(one.json.seq).toBe(all.json.seq);
+    const many = await server.api<HistoryResponse>(`/api/families/${familyId}/history?limit=10000`, { cookie: cookies.anna });
+    expect(many.json.sessions).toEqual(all.json.sessions);
+  });
+});
+
+describe('history checkpoints', () => {
+  /** A plan of `n` stored updates by anna, an hour apart (each its own session), written straight into the store. */
+  async function longPlan(name: string, n: number): Promise<string> {
+    const id = (await server.api('/api/families', { cookie: cookies.anna, body: { name } })).json.id as string;
+    const room = roomName(id, 'plan');
+    const doc = new Y.Doc();
+    for (const u of await server.app.store.historyUpdates(room)) Y.applyUpdate(doc, u.data);
+    const rows: { room: string; author: string; at: string; data: Uint8Array }[] = [];
+    let at = Date.parse('2025-01-06T09:00:00Z');
+    doc.on('update', (data: Uint8Array) => rows.push({ room, author: 'u-anna', at: new Date((at += 3_600_000)).toISOString(), data }));
+    const goal = addGoal(doc, { title: 'Fast fremmøde', hopeId: null, targetDate: null, createdAt: new Date(at).toISOString() });
+    for (let i = 0; rows.length < n; i++) updateItem(doc, 'goals', goal, { title: `Fast fremmøde ${i}` });
+    await server.app.store.appendUpdates(rows);
+    return id;
+  }
+
+  it('writes a checkpoint after a long first replay; a service started afresh restores it and reads only what came after', async () => {
+    const id = await longPlan('Familien Lang', 150);
+    const room = roomName(id, 'plan');
+    const r = await server.api<HistoryResponse>(`/api/families/${id}/history`, { cookie: cookies.anna });
+    expect(r.json.sessions.length).toBeGreaterThan(100);
+    await server.app.history.idle();
+    const cp = await server.app.store.historyCheckpoint(room);
+    expect(cp?.seq).toBe(r.json.seq);
+    const reads: number[] = [];
+    const store = server.app.store;
+    const fresh = new HistoryService({
+      store: {
+        historyCheckpoint: (room) => store.historyCheckpoint(room),
+        saveHistoryCheckpoint: (row) => store.saveHistoryCheckpoint(row),
+        staleHistoryCheckpoints: (...a) => store.staleHistoryCheckpoints(...a),
+        historyUpdates: (room, after) => (reads.push(after ?? 0), store.historyUpdates(room, after))
+      }
+    });
+    const again = await fresh.sessions(room, 'plan');
+    expect(reads).toEqual([cp!.seq]);
+    expect(filterHistory(again.sessions, {})).toEqual(r.json.sessions);
+  });
+
+  it('the sweep checkpoints a plan whose log grew, before anyone asks for its history', async () => {
+    const id = await longPlan('Familien Fejet', 130);
+    const room = roomName(id, 'plan');
+    expect(await server.app.store.historyCheckpoint(room)).toBeUndefined();
+    await server.app.history.sweep();
+    expect((await server.app.store.historyCheckpoint(room))?.seq).toBe(await latestSeq(server.app.store, room));
   });
 });
 

@@ -82,6 +82,10 @@ describe('retention of closed cases', () => {
     const stream = await EventStream.open(server.url, anna);
     const seen = stream.events.length;
 
+    // The plan's history checkpoint (server/history.ts) holds its content too.
+    await server.app.history.sessions(roomName(due, 'plan'), 'plan');
+    await store.saveHistoryCheckpoint({ room: roomName(due, 'plan'), seq: 1, version: 1, at: realNow.toISOString(), data: new Uint8Array([1]) });
+
     const ran = await post(admin, '/api/admin/retention/run');
     expect(ran.status).toBe(200);
     const result = ran.json as RetentionRunResult;
@@ -93,6 +97,7 @@ describe('retention of closed cases', () => {
     expect(record.counts.consents).toBeGreaterThan(0);
     expect(record.counts.auditEntries).toBeGreaterThan(0);
     expect(record.counts.families).toBe(1);
+    expect(record.counts.historyCheckpoints).toBe(1);
     expect(await closed).toBe(CLOSE_ACCESS_ENDED);
     await waitFor(() => stream.events.length > seen, 2000, 'the access event');
     stream.close();
@@ -105,6 +110,7 @@ describe('retention of closed cases', () => {
     expect(await store.consentsOfFamily(due)).toEqual([]);
     expect(await store.grantsOfFamily(due)).toEqual([]);
     expect(await store.planSummary(due)).toBeUndefined();
+    expect(await store.historyCheckpoint(roomName(due, 'plan'))).toBeUndefined();
     expect(await store.auditOfFamilyActions(due, ['open-read', 'open-write', 'case-closed', 'consent-recorded', 'family-created'], 100)).toEqual([]);
     // The relay still held the room: unloading it writes nothing back.
     await new Promise((r) => setTimeout(r, 500));

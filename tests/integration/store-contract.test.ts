@@ -301,6 +301,68 @@ describe.each(variants)('store contract: $name', (variant) => {
     });
   });
 
+  describe('history checkpoints', () => {
+    const cp = (room: string, seq: number, version = 1, data = bytes(seq % 256)) => ({ room, seq, version, at: '2026-02-01T10:00:00.000Z', data });
+    const plain = (r: { data: Uint8Array } | undefined) => r && { ...r, data: [...r.data] };
+
+    it('keeps the newest checkpoint per room; one of another format version replaces it', async () => {
+      await seedPeople(store);
+      expect(await store.historyCheckpoint('f-fam-1.plan')).toBeUndefined();
+      expect(await store.saveHistoryCheckpoint(cp('f-fam-1.plan', 10))).toBe(true);
+      expect(plain(await store.historyCheckpoint('f-fam-1.plan'))).toEqual(plain(cp('f-fam-1.plan', 10)));
+      // An older or equal one (a slower node, a request racing the sweep) changes nothing.
+      expect(await store.saveHistoryCheckpoint(cp('f-fam-1.plan', 9))).toBe(false);
+      expect(await store.saveHistoryCheckpoint(cp('f-fam-1.plan', 10, 1, bytes(1, 2, 3)))).toBe(false);
+      expect((await store.historyCheckpoint('f-fam-1.plan'))?.seq).toBe(10);
+      expect(await store.saveHistoryCheckpoint(cp('f-fam-1.plan', 12))).toBe(true);
+      expect(await store.saveHistoryCheckpoint(cp('f-fam-1.plan', 3, 2))).toBe(true);
+      expect(plain(await store.historyCheckpoint('f-fam-1.plan'))).toEqual(plain(cp('f-fam-1.plan', 3, 2)));
+      // Big enough for a two-year plan's state.
+      const big = new Uint8Array(600_000).map((_, i) => (i * 31) % 251);
+      expect(await store.saveHistoryCheckpoint(cp('f-fam-2.plan', 2000, 1, big))).toBe(true);
+      expect((await store.historyCheckpoint('f-fam-2.plan'))?.data).toEqual(big);
+    });
+
+    it('names the plan rooms whose log grew more than the given number of updates past their checkpoint, most grown first', async () => {
+      await seedPeople(store);
+      const add = (room: string, n: number) =>
+        store.appendUpdates(Array.from({ length: n }, (_, i) => ({ room, author: 'u-anna', at: `2026-01-01T10:00:00.${String(i).padStart(3, '0')}Z`, data: bytes(i % 256) })));
+      await add('f-fam-1.plan', 30);
+      await add('f-fam-2.plan', 12);
+      await add('f-fam-3.plan', 8);
+      await add('f-fam-3.school', 50);
+      expect(await store.staleHistoryCheckpoints(1, 10, 'f-', '.plan')).toEqual(['f-fam-1.plan', 'f-fam-2.plan']);
+      await store.saveHistoryCheckpoint(cp('f-fam-1.plan', 25));
+      expect(await store.staleHistoryCheckpoints(1, 10, 'f-', '.plan')).toEqual(['f-fam-2.plan']);
+      // A checkpoint of another version counts as none.
+      await store.saveHistoryCheckpoint(cp('f-fam-2.plan', 12, 0));
+      expect(await store.staleHistoryCheckpoints(1, 10, 'f-', '.plan')).toEqual(['f-fam-2.plan']);
+      // Compaction keeps the seqs: the checkpoint still counts.
+      await store.compact('f-fam-1.plan', 20, bytes(9), '2026-01-02T00:00:00.000Z');
+      await add('f-fam-1.plan', 20);
+      expect(await store.staleHistoryCheckpoints(1, 10, 'f-', '.plan')).toEqual(['f-fam-1.plan', 'f-fam-2.plan']);
+      expect((await store.historyUpdates('f-fam-1.plan', 25)).map((r) => r.seq)).toEqual(Array.from({ length: 25 }, (_, i) => 26 + i));
+      expect(await store.staleHistoryCheckpoints(1, 100, 'f-', '.plan')).toEqual([]);
+    });
+
+    it('retention deletes the family\'s checkpoints and refuses to write one again', async () => {
+      await seedPeople(store);
+      await store.appendUpdates([{ room: 'f-fam-1.plan', author: 'u-anna', at: '2026-01-01T10:00:00.000Z', data: bytes(1) }]);
+      await store.saveHistoryCheckpoint(cp('f-fam-1.plan', 1));
+      await store.saveHistoryCheckpoint(cp('f-fam-1.social', 4));
+      await store.saveHistoryCheckpoint(cp('f-fam-2.plan', 1));
+      await store.setFamilyStatus('fam-1', 'afsluttet', '2020-01-01T00:00:00.000Z');
+      const done = await store.deleteForRetention('fam-1', '2021-01-01T00:00:00.000Z', { deletedAt: '2026-02-01T00:00:00.000Z', rule: 'test', deletedBy: 'system', retainedSummary: null });
+      expect(done?.record.counts.historyCheckpoints).toBe(2);
+      expect(await store.historyCheckpoint('f-fam-1.plan')).toBeUndefined();
+      expect(await store.historyCheckpoint('f-fam-1.social')).toBeUndefined();
+      expect((await store.historyCheckpoint('f-fam-2.plan'))?.seq).toBe(1);
+      // A request or sweep that still held the family's history writes nothing.
+      expect(await store.saveHistoryCheckpoint(cp('f-fam-1.plan', 5))).toBe(false);
+      expect(await store.historyCheckpoint('f-fam-1.plan')).toBeUndefined();
+    });
+  });
+
   describe('people and sessions', () => {
     it('keeps users with their teams, replaces the teams on upsert, and names them', async () => {
       await seedPeople(store);

@@ -95,6 +95,44 @@ export interface HistorySession {
 
 export type HistoryKind = 'plan' | 'journal';
 
+/**
+ * The format of a HistoryBuilder's checkpoint. Raise it whenever what the
+ * builder derives changes (a new kind of change, another label): a stored
+ * checkpoint of another version is ignored, the log replayed in full and the
+ * checkpoint written again.
+ */
+export const HISTORY_CHECKPOINT_VERSION = 1;
+
+/**
+ * A builder's whole state after `seq`: the document (one update of a gc:false
+ * doc, deleted content kept) and, as JSON, the item cache, removed items,
+ * closed sessions and the open session with what it has gathered so far. A
+ * builder restored from it and fed the updates after `seq` gives exactly the
+ * sessions of a replay from the start (tests/unit/history-checkpoint.test.ts).
+ */
+export interface HistoryCheckpoint {
+  version: number;
+  kind: HistoryKind;
+  seq: number;
+  doc: Uint8Array;
+  state: string;
+}
+
+interface CheckpointState {
+  items: [string, ItemSnapshot][];
+  removed: string[];
+  closed: HistorySession[];
+  open: {
+    session: HistorySession;
+    touched: [string, { section: ItemSection; id: string }][];
+    intents: [string, Intent][];
+    tovholderBefore: string | null;
+    metaBefore: Record<string, string> | null;
+    lastSeen: [string, ItemSnapshot][];
+    deletedInSession: [string, ItemSnapshot][];
+  } | null;
+}
+
 /** GET /api/families/:id/history: sessions of work, newest first. */
 export interface HistoryResponse {
   part: 'plan' | Sector;
@@ -189,11 +227,15 @@ export class HistoryBuilder {
   readonly #closed: HistorySession[] = [];
   #open: Open | null = null;
   #lastSeq = 0;
+  /** The document a builder being restored starts from (set only during restore's constructor call). */
+  static #restoring: Uint8Array | null = null;
 
   constructor(kind: HistoryKind, opts: { gapMs?: number } = {}) {
     this.kind = kind;
     this.#gapMs = opts.gapMs ?? SESSION_GAP_MS;
     this.#sections = kind === 'plan' ? COLLECTIONS : ['entries'];
+    // A restore loads its document before anything observes it: no events to build for the whole plan.
+    if (HistoryBuilder.#restoring) Y.applyUpdate(this.doc, HistoryBuilder.#restoring);
     for (const section of this.#sections) this.#root(section).observeDeep((events) => this.#observe(section, events));
     if (kind === 'plan') {
       this.doc.getMap('meta').observe(() => this.#touchMeta());
@@ -204,6 +246,62 @@ export class HistoryBuilder {
 
   get lastSeq(): number {
     return this.#lastSeq;
+  }
+
+  /** The builder's state now, to continue from later (restore). */
+  checkpoint(): HistoryCheckpoint {
+    const o = this.#open;
+    const state: CheckpointState = {
+      items: [...this.#items],
+      removed: [...this.#removed],
+      closed: this.#closed,
+      open: o
+        ? {
+            session: o.session,
+            touched: [...o.touched],
+            intents: [...o.intents],
+            tovholderBefore: o.tovholderBefore,
+            metaBefore: o.metaBefore,
+            lastSeen: [...o.lastSeen],
+            deletedInSession: [...o.deletedInSession]
+          }
+        : null
+    };
+    return { version: HISTORY_CHECKPOINT_VERSION, kind: this.kind, seq: this.#lastSeq, doc: Y.encodeStateAsUpdate(this.doc), state: JSON.stringify(state) };
+  }
+
+  /**
+   * A builder continuing from a checkpoint; null when the checkpoint is of
+   * another format version or kind (replay from the start instead).
+   */
+  static restore(cp: HistoryCheckpoint, opts: { gapMs?: number } = {}): HistoryBuilder | null {
+    if (cp.version !== HISTORY_CHECKPOINT_VERSION || (cp.kind !== 'plan' && cp.kind !== 'journal')) return null;
+    const state = JSON.parse(cp.state) as CheckpointState;
+    let b: HistoryBuilder;
+    HistoryBuilder.#restoring = cp.doc;
+    try {
+      b = new HistoryBuilder(cp.kind, opts);
+    } finally {
+      HistoryBuilder.#restoring = null;
+    }
+    for (const [k, v] of state.items) b.#items.set(k, v);
+    for (const k of state.removed) b.#removed.add(k);
+    b.#closed.push(...state.closed);
+    const o = state.open;
+    if (o) {
+      b.#open = {
+        session: o.session,
+        touched: new Map(o.touched),
+        intents: new Map(o.intents),
+        tovholderBefore: o.tovholderBefore,
+        metaBefore: o.metaBefore,
+        touchedNow: new Map(),
+        lastSeen: new Map(o.lastSeen),
+        deletedInSession: new Map(o.deletedInSession)
+      };
+    }
+    b.#lastSeq = cp.seq;
+    return b;
   }
 
   #root(section: ItemSection): Y.Map<Y.Map<unknown>> {
@@ -418,12 +516,14 @@ export class HistoryBuilder {
 export interface HistoryFilter {
   user?: string;
   section?: HistorySection;
+  /** at most this many (the newest) */
+  limit?: number;
 }
 
 /** Sessions newest first, narrowed to one author and/or one section; sessions left without changes are dropped. */
 export function filterHistory(sessions: readonly HistorySession[], f: HistoryFilter): HistorySession[] {
   const out: HistorySession[] = [];
-  for (let i = sessions.length - 1; i >= 0; i--) {
+  for (let i = sessions.length - 1; i >= 0 && (f.limit === undefined || out.length < f.limit); i--) {
     const s = sessions[i];
     if (f.user && s.author !== f.user) continue;
     const changes = f.section ? s.changes.filter((c) => c.section === f.section || (f.section === 'members' && c.section === 'network')) : s.changes;

@@ -3,11 +3,13 @@ import type { AsOfResponse, HistoryResponse, HistorySection } from '#lib/domain/
 import type { Sector } from '#lib/shared/rooms.ts';
 import { api } from './api.ts';
 
-export function fetchHistory(familyId: string, q: { part?: 'plan' | Sector; user?: string; section?: HistorySection | '' } = {}): Promise<HistoryResponse> {
+/** `limit`: only the newest that many sessions (after the filters). */
+export function fetchHistory(familyId: string, q: { part?: 'plan' | Sector; user?: string; section?: HistorySection | ''; limit?: number } = {}): Promise<HistoryResponse> {
   const params = new URLSearchParams();
   if (q.part && q.part !== 'plan') params.set('part', q.part);
   if (q.user) params.set('user', q.user);
   if (q.section) params.set('section', q.section);
+  if (q.limit !== undefined) params.set('limit', String(q.limit));
   const query = params.size ? `?${params}` : '';
   return api<HistoryResponse>(`/api/families/${encodeURIComponent(familyId)}/history${query}`);
 }
