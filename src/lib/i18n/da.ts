@@ -409,6 +409,7 @@ export const da = {
   concurrentAcknowledgeLabel: 'Markér den samtidige ændring af »{label}« som set',
   concurrentFields: { due: 'fristen', ownerId: 'ansvarlig', status: 'status', title: 'titlen', targetDate: 'måldatoen' },
   historyShowOlder: 'Vis ældre ændringer ({n} af {total})',
+  historyShowOlderFromServer: 'Vis ældre ændringer',
   historyOverridden: 'blev ikke gældende: en anden ændrede det samme samtidig',
   historyAsOf: 'Planen som den så ud den',
   historyAsOfShow: 'Vis',

@@ -409,6 +409,7 @@ export const en: Catalogue = {
   concurrentAcknowledgeLabel: 'Mark the concurrent change of “{label}” as seen',
   concurrentFields: { due: 'the due date', ownerId: 'the owner', status: 'the status', title: 'the title', targetDate: 'the target date' },
   historyShowOlder: 'Show older changes ({n} of {total})',
+  historyShowOlderFromServer: 'Show older changes',
   historyOverridden: 'did not take effect: someone else changed the same thing at the same time',
   historyAsOf: 'The plan as it was on',
   historyAsOfShow: 'Show',
