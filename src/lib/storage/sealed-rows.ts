@@ -159,11 +159,11 @@ export async function allFamilies(db: LocalDb): Promise<FamilyRow[]> {
   // Only a complete read is worth a copy (a bundle that did not open left its rows out).
   if (out.length === read.rows.length) {
     copyWritten = new Promise<void>((resolve) =>
-      setTimeout(() => {
+      afterPaint(() => {
         writeCaseloadCopy(db, out, read.fence)
           .catch((err: unknown) => console.warn('caseload copy not stored', err))
           .finally(resolve);
-      }, COPY_DELAY_MS)
+      })
     );
   }
   if (opened.size > MERGE_AFTER_BUNDLES) void mergeFamilyBundles(db, read.rows, out).catch((err: unknown) => console.warn('index bundles not merged', err));
@@ -184,8 +184,11 @@ export async function allFamilies(db: LocalDb): Promise<FamilyRow[]> {
 const CASELOAD_COPY = 'caseload';
 const CASELOAD_FENCE = 'caseload-fence';
 const COPY_VERSION = 1;
-/** the copy is written this long after the full read, off the first paint */
-const COPY_DELAY_MS = 300;
+/** Runs `f` in a task after the next frame (the rows read are painted first); without frames (Node), in the next task. */
+function afterPaint(f: () => void) {
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(f, 0));
+  else setTimeout(f, 0);
+}
 
 let copyWritten: Promise<void> = Promise.resolve();
 /** Settles once the copy allFamilies last set out to write is stored (or was not: a write came first). For tests. */
