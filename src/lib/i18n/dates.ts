@@ -4,12 +4,10 @@
 // (`da` or `en-GB`); the frame ("om …", "for … siden") from the catalogue.
 import { differenceInCalendarDays, format, parseISO } from 'date-fns';
 import { da as daLocale, enGB } from 'date-fns/locale';
-import { da } from './da.ts';
-import { en } from './en.ts';
 import { fmt } from './format.ts';
-import { locale, type Locale } from './index.ts';
+import { catalogue, locale, type Locale } from './index.ts';
 
-const LOCALES = { da: { dates: daLocale, t: da }, en: { dates: enGB, t: en } } as const;
+const DATE_LOCALES = { da: daLocale, en: enGB } as const;
 
 const DAY_MS = 86_400_000;
 
@@ -28,7 +26,8 @@ export function daysFromToday(day: string, today: Date = new Date()): number {
 
 /** `day` (yyyy-MM-dd) relative to `today`, in whole calendar days, weeks beyond two weeks, months beyond two months. */
 export function relativeDay(day: string, today: Date = new Date(), lang: Locale = locale): string {
-  const { dates, t } = LOCALES[lang];
+  const dates = DATE_LOCALES[lang];
+  const t = catalogue(lang);
   const n = daysFromToday(day, today);
   if (n === 0) return t.relToday;
   if (n === 1) return t.relTomorrow;
@@ -47,12 +46,12 @@ export function relativeDay(day: string, today: Date = new Date(), lang: Locale 
 
 /** "30. nov. 2026" / "30 Nov 2026": the one way a date is written in text. */
 export function longDay(day: string, lang: Locale = locale): string {
-  return format(parseISO(day), lang === 'da' ? 'd. MMM yyyy' : 'd MMM yyyy', { locale: LOCALES[lang].dates });
+  return format(parseISO(day), lang === 'da' ? 'd. MMM yyyy' : 'd MMM yyyy', { locale: DATE_LOCALES[lang] });
 }
 
 /** "12. mar." / "12 Mar" — for dense rows where the year is plain from the context (this year's history). */
 export function shortDay(day: string, lang: Locale = locale): string {
-  return format(parseISO(day), lang === 'da' ? 'd. MMM' : 'd MMM', { locale: LOCALES[lang].dates });
+  return format(parseISO(day), lang === 'da' ? 'd. MMM' : 'd MMM', { locale: DATE_LOCALES[lang] });
 }
 
 /** A calendar day (yyyy-MM-dd) as a date field shows it: "30.11.2026", whatever the browser's locale. */

@@ -111,10 +111,14 @@ export const ACTION_SECRET_FIELDS = ['title', 'familyName'] as const;
 export type ActionSecret = Pick<ActionRow, (typeof ACTION_SECRET_FIELDS)[number]>;
 export type StoredAction = Omit<ActionRow, (typeof ACTION_SECRET_FIELDS)[number]> & { bundle: string };
 
-/** Sealed fields of several rows (one write, or a merge): `s` opens to { [row key]: secret }. */
+/**
+ * Sealed fields of several rows (one write, or a merge): `s` opens to { [row key]: secret }.
+ * Kind 'caseload': the sealed copy of every family row that the caseload reads
+ * in one go, and its fence (sealed-rows.ts); no row points to either.
+ */
 export interface BundleRow {
   id: string;
-  kind: 'families' | 'actions';
+  kind: 'families' | 'actions' | 'caseload';
   s: Uint8Array;
 }
 

@@ -5,7 +5,10 @@
 import type { FamilySummary, TeamWorker } from '../shared/api-types.ts';
 import { indexedConsentStatus } from '../shared/consent.ts';
 import type { FamilyRow, LocalDb } from './db.ts';
-import { getFamilies, putFamilies, updatePlainFamilies } from './sealed-rows.ts';
+import { allFamilies, getFamilies, putFamilies, updatePlainFamilies } from './sealed-rows.ts';
+
+/** From this many families on, the caseload's sealed copy (one record) is read rather than a row each. */
+const READ_ALL_FROM = 100;
 
 /** A family's index row before its plan is read. */
 export function summaryRow(summary: FamilySummary, today: string, lastActivity = ''): FamilyRow {
@@ -53,15 +56,20 @@ function sameWorkers(a: readonly TeamWorker[] | undefined, b: readonly TeamWorke
   );
 }
 
+/** The index rows of these families (undefined: none, or it does not open). */
+async function existingRows(db: LocalDb, summaries: readonly FamilySummary[]): Promise<(FamilyRow | undefined)[]> {
+  if (summaries.length < READ_ALL_FROM) return getFamilies(db, summaries.map((f) => f.id));
+  // A sweep's list is the whole caseload: the copy answers, never stale (sealed-rows.ts).
+  const rows = new Map((await allFamilies(db)).map((r) => [r.id, r]));
+  return summaries.map((f) => rows.get(f.id));
+}
+
 export async function indexSummaries(db: LocalDb, summaries: readonly FamilySummary[], today: string): Promise<number> {
   // Compared outside a read-write transaction, which would hold up the
   // caseload page's own read of the rows. Only the sweep adds family rows
   // (sweeps do not overlap), and the update below sets only the server's
   // fields, so nothing written in between is lost.
-  const existing = await getFamilies(
-    db,
-    summaries.map((f) => f.id)
-  );
+  const existing = await existingRows(db, summaries);
   const added: FamilyRow[] = [];
   /** only plain fields changed: updated in place */
   const changed: { key: string; changes: Pick<FamilyRow, 'parts' | 'consentStatus' | 'openedBySector' | 'grantUntil'> }[] = [];

@@ -1,0 +1,67 @@
+// The caseload's sealed copy of every family row (sealed-rows.ts): read instead
+// of 5,000 records, never stale after a write or a purge, and sealed.
+import 'fake-indexeddb/auto';
+import './support/device-key.ts';
+import { describe, expect, it } from 'vitest';
+import { openDb, type FamilyRow, type LocalDb } from '../../src/lib/storage/db.ts';
+import { familyRows } from '../../src/lib/storage/indexer.ts';
+import { allFamilies, caseloadCopySettled, clearIndex, deleteFamilies, putFamilies, updatePlainFamilies } from '../../src/lib/storage/sealed-rows.ts';
+import { familySummary } from './support/family-summary.ts';
+
+const row = (id: string, name: string): FamilyRow => familyRows(familySummary(id, { name }), null, '2026-11-24', '').family;
+const byId = (rows: FamilyRow[]) => [...rows].sort((a, b) => a.id.localeCompare(b.id));
+const hasCopy = async (db: LocalDb) => (await db.bundles.get('caseload')) !== undefined;
+
+async function filled() {
+  const db = openDb(`test-${Math.random()}`);
+  await putFamilies(db, [row('fam-1', 'Familien Holm'), row('fam-2', 'Familien Æble'), row('fam-3', 'Familien Berg')]);
+  return db;
+}
+
+describe('caseload copy', () => {
+  it('is written after a full read and gives back the same rows, workers included', async () => {
+    const db = await filled();
+    const first = await allFamilies(db);
+    await caseloadCopySettled();
+    expect(await hasCopy(db)).toBe(true);
+    const second = await allFamilies(db);
+    expect(byId(second)).toEqual(byId(first));
+    expect(second.find((r) => r.id === 'fam-1')?.workers).toEqual(first.find((r) => r.id === 'fam-1')?.workers);
+  });
+
+  it('holds no family content in plain', async () => {
+    const db = await filled();
+    await allFamilies(db);
+    await caseloadCopySettled();
+    const stored = await db.bundles.get('caseload');
+    expect(stored?.s).toBeInstanceOf(Uint8Array);
+    expect(new TextDecoder().decode(stored?.s)).not.toMatch(/Holm|Berg|familien/i);
+  });
+
+  it('goes with every write: put, plain update, delete (a purge), clear', async () => {
+    const db = await filled();
+    const writes: [string, () => Promise<unknown>, (rows: FamilyRow[]) => void][] = [
+      ['put', () => putFamilies(db, [row('fam-4', 'Familien Ny')]), (rows) => expect(rows.map((r) => r.name)).toContain('Familien Ny')],
+      ['update', () => updatePlainFamilies(db, [{ key: 'fam-1', changes: { overdueCount: 3 } }]), (rows) => expect(rows.find((r) => r.id === 'fam-1')?.overdueCount).toBe(3)],
+      ['delete', () => db.transaction('rw', db.families, db.actions, db.bundles, () => deleteFamilies(db, ['fam-2'])), (rows) => expect(rows.map((r) => r.id)).not.toContain('fam-2')],
+      ['clear', () => clearIndex(db), (rows) => expect(rows).toEqual([])]
+    ];
+    for (const [what, write, check] of writes) {
+      await allFamilies(db);
+      await caseloadCopySettled();
+      expect(await hasCopy(db), what).toBe(true);
+      await write();
+      expect(await hasCopy(db), what).toBe(false);
+      check(await allFamilies(db));
+    }
+  });
+
+  it('is not stored when a write comes between the read and the copy (the fence moved)', async () => {
+    const db = await filled();
+    await allFamilies(db); // the copy is written a moment later…
+    await db.transaction('rw', db.families, db.actions, db.bundles, () => deleteFamilies(db, ['fam-3'])); // …after this purge
+    await caseloadCopySettled();
+    expect(await hasCopy(db)).toBe(false);
+    expect((await allFamilies(db)).map((r) => r.id)).not.toContain('fam-3');
+  });
+});
