@@ -47,11 +47,11 @@ export function mapGroups(
   groups: readonly string[],
   map: GroupMap,
   knownTeams: ReadonlySet<string>
-): { role: Exclude<Role, 'pending'>; sector: Sector | null; teamIds: string[] } | null {
+): { role: Exclude<Role, 'pending' | 'citizen'>; sector: Sector | null; teamIds: string[] } | null {
   const entries = [...new Set(groups)].sort().flatMap((g) => (map[g] ? [map[g]] : []));
   if (entries.length === 0) return null;
   const rank = { admin: 3, leader: 2, worker: 1 } as const;
-  const role = entries.reduce<Exclude<Role, 'pending'>>((r, e) => (rank[e.role] > rank[r] ? e.role : r), 'worker');
+  const role = entries.reduce<Exclude<Role, 'pending' | 'citizen'>>((r, e) => (rank[e.role] > rank[r] ? e.role : r), 'worker');
   if (role === 'admin') return { role, sector: null, teamIds: [] };
   const teamIds = [...new Set(entries.flatMap((e) => e.teams ?? []))].filter((t) => knownTeams.has(t)).sort();
   if (role === 'leader') return teamIds.length > 0 ? { role, sector: null, teamIds } : null;

@@ -95,8 +95,8 @@ export const da = {
   sector: 'Fagområde',
   // One name per sector everywhere (plan, journals, consent, overview).
   sectors: { social: 'Socialområdet', school: 'Skole og PPR', health: 'Sundhedsplejen', employment: 'Jobcentret' },
-  partNames: { plan: 'Plan', social: 'Socialområdet', school: 'Skole og PPR', health: 'Sundhedsplejen', employment: 'Jobcentret' },
-  roles: { worker: 'Fagperson', leader: 'Teamleder', admin: 'Administrator', pending: 'Afventer adgang' },
+  partNames: { plan: 'Plan', social: 'Socialområdet', school: 'Skole og PPR', health: 'Sundhedsplejen', employment: 'Jobcentret', family: 'Familien selv' },
+  roles: { worker: 'Fagperson', leader: 'Teamleder', admin: 'Administrator', pending: 'Afventer adgang', citizen: 'Familiemedlem' },
 
   // ---- family plan, journals, print (issue 4): keys go below this line ----
   familyNav: 'Familien',
@@ -473,7 +473,8 @@ export const da = {
     social: 'notater fra socialområdet',
     school: 'notater fra skole og PPR',
     health: 'notater fra sundhedsplejen',
-    employment: 'notater fra jobcentret'
+    employment: 'notater fra jobcentret',
+    family: 'det, familien selv har skrevet'
   },
   consentRecipients: { social: 'Socialområdet', school: 'Skole og PPR', health: 'Sundhedsplejen', employment: 'Jobcentret' },
   consentRecipientObjects: { social: 'socialområdet', school: 'skole og PPR', health: 'sundhedsplejen', employment: 'jobcentret' },

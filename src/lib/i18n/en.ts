@@ -95,8 +95,8 @@ export const en: Catalogue = {
   owner: 'Owner',
   sector: 'Sector',
   sectors: { social: 'Social services', school: 'School and PPR', health: 'Health visitors', employment: 'Job centre' },
-  partNames: { plan: 'Plan', social: 'Social services', school: 'School and PPR', health: 'Health visitors', employment: 'Job centre' },
-  roles: { worker: 'Professional', leader: 'Team leader', admin: 'Administrator', pending: 'Awaiting access' },
+  partNames: { plan: 'Plan', social: 'Social services', school: 'School and PPR', health: 'Health visitors', employment: 'Job centre', family: 'The family' },
+  roles: { worker: 'Professional', leader: 'Team leader', admin: 'Administrator', pending: 'Awaiting access', citizen: 'Family member' },
 
   // ---- family plan, journals, print (issue 4): keys go below this line ----
   familyNav: 'The family',
@@ -473,7 +473,8 @@ export const en: Catalogue = {
     social: 'notes from social services',
     school: 'notes from school and PPR',
     health: 'notes from the health visitors',
-    employment: 'notes from the job centre'
+    employment: 'notes from the job centre',
+    family: 'what the family wrote itself'
   },
   consentRecipients: { social: 'Social services', school: 'School and PPR', health: 'Health visitors', employment: 'Job centre' },
   consentRecipientObjects: { social: 'social services', school: 'school and PPR', health: 'health visitors', employment: 'the job centre' },

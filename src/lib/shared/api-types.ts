@@ -1,7 +1,7 @@
 // JSON shapes of the HTTP API (DESIGN §8), shared by server and browser.
 import type { Access, Role } from './access.ts';
 import type { CaseStatus } from './plan-terms.ts';
-import type { Part, Sector } from './rooms.ts';
+import type { Part, RoomPart, Sector } from './rooms.ts';
 
 export interface ApiError {
   error: string;
@@ -185,7 +185,7 @@ export interface AccessLogEntry {
   userSector: Sector | null;
   /** the room, '' for family-wide events (consents) */
   room: string;
-  part: Part | null;
+  part: RoomPart | null;
   action: AccessLogAction;
   /** how many openings / edits the line stands for */
   count: number;
