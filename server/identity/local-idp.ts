@@ -16,6 +16,8 @@ export const LOCAL_IDP_PATH = '/idp';
 /** How users of the local provider are keyed in the store: its URL follows the port, its people do not. */
 export const LOCAL_ISSUER_KEY = 'local';
 export const LOCAL_CLIENT_ID = 'familiens-plan';
+/** The family's sign-in (DESIGN §12): a second client at the same provider, as CITIZEN_OIDC_* names one in production. */
+export const LOCAL_CITIZEN_CLIENT_ID = 'familiens-plan-borger';
 
 interface Account {
   sub: string;
@@ -106,6 +108,16 @@ export async function createLocalIdp(opts: { issuer: string; appOrigin: string }
         client_secret: clientSecret,
         client_name: 'Familiens Plan',
         redirect_uris: [`${opts.appOrigin}/auth/callback`],
+        post_logout_redirect_uris: [`${opts.appOrigin}/login`],
+        response_types: ['code'],
+        grant_types: ['authorization_code'],
+        token_endpoint_auth_method: 'client_secret_basic'
+      },
+      {
+        client_id: LOCAL_CITIZEN_CLIENT_ID,
+        client_secret: clientSecret,
+        client_name: 'Familiens Plan – familien',
+        redirect_uris: [`${opts.appOrigin}/auth/borger/callback`],
         post_logout_redirect_uris: [`${opts.appOrigin}/login`],
         response_types: ['code'],
         grant_types: ['authorization_code'],

@@ -134,7 +134,7 @@ export interface ConsentList {
   /** the sector that opened the family's case (its workers may record consents) */
   openedBySector?: Sector;
   /** why this user may record and withdraw consents ('case-owner' | 'tovholder'), or null: they may only read */
-  authority?: 'case-owner' | 'tovholder' | null;
+  authority?: 'case-owner' | 'tovholder' | 'family' | null;
   /** every consent change, refused attempts included, newest first; for the case owner and the tovholder only */
   history?: ConsentEvent[];
 }
