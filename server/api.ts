@@ -774,7 +774,8 @@ export class Api {
       people: Object.fromEntries((await this.#d.store.userNames(ids))),
       openedBySector: family.openedBySector,
       authority,
-      ...(authority ? { history: (await this.#consentHistory(family, consents)) } : {})
+      // The history (refused attempts included) is the case owner's and the tovholder's; the family sees the consents themselves.
+      ...(authority && authority !== 'family' ? { history: (await this.#consentHistory(family, consents)) } : {})
     };
     return json(200, list);
   }
