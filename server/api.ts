@@ -153,7 +153,7 @@ export class Api {
   constructor(deps: ApiDeps) {
     this.#d = deps;
     this.#uploads = deps.counters ?? new LocalCounters();
-    this.#route('GET', '/api/auth/methods', () => json(200, { oidc: this.#d.oidc !== null, password: this.#d.passwordLogin } satisfies AuthMethods));
+    this.#route('GET', '/api/auth/methods', () => json(200, { oidc: this.#d.oidc !== null, password: this.#d.passwordLogin, citizen: !!this.#d.citizenOidc } satisfies AuthMethods));
     this.#route('POST', '/api/auth/login', (c) => this.#login(c));
     this.#route('GET', '/auth/login', (c) => this.#oidcLogin(c));
     this.#route('GET', '/auth/callback', (c) => this.#oidcCallback(c));

@@ -5,8 +5,8 @@
 // never loads it.
 //
 // It has its own directory of people, as a municipality's provider would:
-// the demo users (sub = username) and a new employee, `helle`, whom the app
-// does not know yet. Every password is `demo`. Its pages are Danish.
+// the demo users (sub = username), a new employee, `helle`, whom the app
+// does not know yet, and a father, `jonas`, whom the family's sign-in meets first. Every password is `demo`. Its pages are Danish.
 import { generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEMO_USERS } from '../seed.ts';
@@ -30,7 +30,9 @@ interface Account {
 export const LOCAL_ACCOUNTS: Account[] = [
   ...DEMO_USERS.map((u) => ({ sub: u.username, name: u.name, email: `${u.username}@demo.familiensplan.dk`, groups: [] as string[] })),
   { sub: 'helle', name: 'Helle Nyborg', email: 'helle@demo.familiensplan.dk', groups: ['fp-sundhedspleje-gellerup'] },
-  { sub: 'ib', name: 'Ib Skov', email: 'ib@demo.familiensplan.dk', groups: ['fp-skole-viby'] }
+  { sub: 'ib', name: 'Ib Skov', email: 'ib@demo.familiensplan.dk', groups: ['fp-skole-viby'] },
+  // A father the app does not know yet: he signs in at the family's sign-in (DESIGN §12) and uses the tovholder's code.
+  { sub: 'jonas', name: 'Jonas Nielsen', email: 'jonas@demo.familiensplan.dk', groups: [] }
 ];
 
 const PASSWORD = Buffer.from('demo');

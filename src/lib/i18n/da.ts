@@ -741,6 +741,8 @@ export const da = {
     oidc_deactivated: 'Din adgang til Familiens Plan er lukket. Kontakt en administrator.',
     oidc_unavailable: 'Kommunens login kan ikke nås lige nu. Prøv igen om lidt.',
     oidc_not_configured: 'Kommunens login er ikke sat op på denne server.',
+    oidc_citizen: 'Du er logget ind som familiemedlem. Brug knappen for forældre for at se jeres plan.',
+    oidc_not_citizen: 'Dette login er til familier. Medarbejdere logger ind med kommunens login.',
     device_lost: 'Enheden er meldt bortkommet. Familiernes oplysninger er slettet fra den. Log ind igen, hvis du har fundet den.'
   },
   pendingTitle: 'Venter på adgang',

@@ -741,6 +741,8 @@ export const en: Catalogue = {
     oidc_deactivated: 'Your access to Familiens Plan has been closed. Contact an administrator.',
     oidc_unavailable: 'The municipality’s login cannot be reached right now. Try again shortly.',
     oidc_not_configured: 'The municipality’s login is not set up on this server.',
+    oidc_citizen: 'You signed in as a family member. Use the button for parents to see your plan.',
+    oidc_not_citizen: 'This sign-in is for families. Staff sign in with the municipality’s login.',
     device_lost: 'This device has been reported lost. The families\' data has been deleted from it. Sign in again if you have found it.'
   },
   pendingTitle: 'Waiting for access',

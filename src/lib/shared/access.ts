@@ -10,6 +10,11 @@ export type Access = 'none' | 'read' | 'write';
  */
 export type Role = 'worker' | 'leader' | 'admin' | 'pending' | 'citizen';
 
+/** Roles whose devices hold family data (rooms, index, device key): workers and family members (DESIGN §13). */
+export function holdsFamilyData(role: Role | null | undefined): boolean {
+  return role === 'worker' || role === 'citizen';
+}
+
 export interface AccessUser {
   id: string;
   role: Role;

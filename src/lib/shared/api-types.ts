@@ -22,6 +22,8 @@ export interface Me {
 export interface AuthMethods {
   oidc: boolean;
   password: boolean;
+  /** the family's own sign-in (DESIGN §12: CITIZEN_OIDC_*, or the demo's local provider) */
+  citizen?: boolean;
 }
 
 /** A user as the administrator sees them (DESIGN §8 Administration). */

@@ -16,21 +16,33 @@ export const createInvitation = (familyId: string, memberName: string, relation:
 export const revokeInvitation = (familyId: string, id: string) => api(`${base(familyId)}/invitations/${encodeURIComponent(id)}/revoke`, { method: 'POST' });
 export const endFamilyLink = (familyId: string, id: string) => api(`${base(familyId)}/links/${encodeURIComponent(id)}/end`, { method: 'POST' });
 
-/** Opens the family's own room; its notes are re-read after every transaction. Returns the close. */
+/**
+ * Opens the family's own room once the room code is loaded; its notes are
+ * re-read after every transaction. Returns the close (safe before the open).
+ */
 export function openFamilyRoom<R extends { doc: Y.Doc }>(
-  rooms: { openRoom(name: string): R; closeRoom(room: R): void },
+  rooms: { openRoom(name: string): R; closeRoom(room: R): void; loadEngine(): Promise<unknown> },
   name: string,
   on: { room(room: R | null): void; notes(notes: FamilyNote[]): void }
 ): () => void {
-  const r = rooms.openRoom(name);
-  const read = () => on.notes(readNotes(r.doc));
-  r.doc.on('afterTransaction', read);
-  read();
-  on.room(r);
+  let closed = false;
+  let close: (() => void) | null = null;
+  void rooms.loadEngine().then(() => {
+    if (closed) return;
+    const r = rooms.openRoom(name);
+    const read = () => on.notes(readNotes(r.doc));
+    r.doc.on('afterTransaction', read);
+    read();
+    on.room(r);
+    close = () => {
+      r.doc.off('afterTransaction', read);
+      rooms.closeRoom(r);
+      on.room(null);
+      on.notes([]);
+    };
+  });
   return () => {
-    r.doc.off('afterTransaction', read);
-    rooms.closeRoom(r);
-    on.room(null);
-    on.notes([]);
+    closed = true;
+    close?.();
   };
 }
