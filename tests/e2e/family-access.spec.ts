@@ -112,8 +112,11 @@ test('anna invites, the family signs in on a phone, writes to the team, and with
   await jonas.page.getByLabel('Har du fået en kode fra jeres tovholder? Skriv den her.').fill(code.toLowerCase());
   await jonas.page.getByRole('button', { name: 'Brug koden' }).click();
   await expect(jonas.page.locator('[data-family-name]')).toHaveText(FAMILY_NAME, { timeout: 15_000 });
-  await expect(invitations.locator('[data-invitation="used"]')).toHaveCount(0); // anna's list refreshes on reload only
   await jonas.context.close();
+  // anna's card shows the code used and the father among those with access.
+  await anna.page.reload();
+  await expect(invitations.locator('[data-invitation="used"]').filter({ hasText: 'Jonas Nielsen' })).toHaveCount(1, { timeout: 15_000 });
+  await expect(invitations.locator('[data-family-link]').filter({ hasText: 'Jonas Nielsen' })).toHaveCount(1);
 
   // maria (seeded) signs in on her phone and sees the plan in plain words.
   const maria = await familySignIn(browser, 'maria');
@@ -124,7 +127,8 @@ test('anna invites, the family signs in on a phone, writes to the team, and with
   }
   await expect(m.locator('[data-vp-tovholder]')).toHaveText('Anna Holm');
   // Journals are never offered, nor staff pages.
-  await expect(m.getByText('Journal')).toHaveCount(0);
+  await expect(m.locator('[data-journal]')).toHaveCount(0);
+  await expect(m.getByRole('link', { name: /journal|notater/i })).toHaveCount(0);
   await m.goto(`/familie/${FAMILY}`);
   await expect(m).toHaveURL(/\/vores-plan/);
   await expect(m.locator('[data-family-name]')).toHaveText(FAMILY_NAME, { timeout: 15_000 });
