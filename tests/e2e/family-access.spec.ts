@@ -184,6 +184,8 @@ test('anna invites, the family signs in on a phone, writes to the team, and with
   expect(closedAfterMs).toBeLessThanOrEqual(2000);
   await expect(cecilie.page.locator('[data-access-ended]')).toHaveText(WITHDRAWN);
   await expect(m.getByRole('status').filter({ hasText: 'Samtykket er trukket tilbage. Det gælder fra nu.' })).toBeVisible();
+  await expect(m.locator('[data-consent-id][data-active]').filter({ hasText: 'Sundhedsplejen' })).toHaveCount(0);
+  await expect(m.locator('[data-consent-id]').filter({ hasText: 'Gælder ikke mere' })).toContainText('Sundhedsplejen');
   await expect
     .poll(() => localCopy(cecilie.page, 'u-cecilie'), { timeout: 10_000 })
     .toMatchObject({ databases: [], families: 0, rooms: [] });
