@@ -127,6 +127,15 @@ describe('worker-only APIs refuse a citizen', () => {
     expect((await server.api(`/api/families/${other}/access-log`, { cookie: maria })).status).toBe(404);
   });
 
+  it('the console never makes her staff', async () => {
+    const admin = await server.login('admin');
+    const r = await server.api('/api/admin/users/u-maria', { cookie: admin, method: 'PATCH', body: { role: 'worker', sector: 'social', teamIds: ['gellerup'] } });
+    expect(r.status).toBe(409);
+    expect(r.json.error).toBe('admin_citizen');
+    expect((await server.app.store.userById('u-maria'))?.role).toBe('citizen');
+    expect((await server.api('/api/me', { cookie: maria })).json).toMatchObject({ role: 'citizen', sector: null, teams: [] });
+  });
+
   it('the families list shows her family without the team’s roster', async () => {
     const r = await server.api('/api/families', { cookie: maria });
     expect(r.status).toBe(200);

@@ -970,6 +970,7 @@ export const da = {
     newSaved: 'Tak. Samtykket gælder nu.',
     newMissing: 'Vælg hvem og hvad, skriv hvorfor, og skriv under.',
     logTitle: 'Hvem har set vores oplysninger',
+    logIntro: 'Her kan I se, hvem i kommunen der har set jeres oplysninger. Og hvornår. „Åbnede og læste“ betyder, at en person har haft dem fremme på skærmen. „Enheden hentede automatisk en kopi“ betyder noget andet. Så har en tablet hentet en kopi i baggrunden, så den virker uden net. Det betyder ikke, at nogen har læst den.',
     familyRoom: 'Det har familien skrevet',
     familyRoomHelp: 'Familien skriver selv her fra sin egen telefon. Kun familien kan ændre det.',
     familyRoomEmpty: 'Familien har ikke skrevet noget endnu.',

@@ -969,6 +969,7 @@ export const en: Catalogue = {
     newSaved: 'Thank you. The consent applies now.',
     newMissing: 'Choose who and what, write why, and sign.',
     logTitle: 'Who has seen our information',
+    logIntro: 'Here you can see who in the municipality has seen your information. And when. “Opened and read” means a person had it on screen. “The device fetched a copy automatically” means something else. A tablet fetched a copy in the background, so it works offline. It does not mean anyone read it.',
     familyRoom: 'What the family wrote',
     familyRoomHelp: 'The family writes here itself from its own phone. Only the family can change it.',
     familyRoomEmpty: 'The family has not written anything yet.',
