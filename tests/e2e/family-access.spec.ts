@@ -156,6 +156,18 @@ test('anna invites, the family signs in on a phone, writes to the team, and with
   await expect(voice.locator('[data-family-note="feedback"]')).toContainText('4 ud af 5');
   await expect(voice.locator('[data-family-note="feedback"]')).toContainText('Møderne hjælper os.');
 
+  // Offline on her phone: the plan opens from the device, and a question waits until she is back online.
+  await maria.context.setOffline(true);
+  await m.reload();
+  await expect(m.locator('[data-family-name]')).toHaveText(FAMILY_NAME, { timeout: 15_000 });
+  await expect(m.locator('[data-vp="written"]')).toContainText('Vi ønsker, at Sara får en fast voksen i skolen.');
+  await m.getByLabel('Et spørgsmål til teamet').check();
+  await m.getByLabel('Skriv her').fill('Kan mødet flyttes til om eftermiddagen?');
+  await m.getByRole('button', { name: 'Send' }).click();
+  await expect(m.locator('[data-vp="written"]')).toContainText('Kan mødet flyttes til om eftermiddagen?');
+  await maria.context.setOffline(false);
+  await expect(voice.locator('[data-family-note="question"]')).toContainText('Kan mødet flyttes til om eftermiddagen?', { timeout: 15_000 });
+
   // "Hvem har set vores oplysninger": openings apart from background copies.
   await m.getByRole('link', { name: 'Hvem har set vores oplysninger' }).click();
   await expect(m.getByRole('heading', { name: 'Hvem har set vores oplysninger' })).toBeVisible();
