@@ -955,6 +955,7 @@ export const da = {
     consentWhat: 'Hvad må de se?',
     consentWhy: 'Hvorfor?',
     consentUntil: 'Gælder til og med',
+    consentWithdrawnAt: 'Trukket tilbage',
     consentGivenBy: 'Givet af',
     consentActive: 'Gælder nu',
     consentEnded: 'Gælder ikke mere',

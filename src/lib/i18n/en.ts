@@ -954,6 +954,7 @@ export const en: Catalogue = {
     consentWhat: 'What may they see?',
     consentWhy: 'Why?',
     consentUntil: 'Valid until',
+    consentWithdrawnAt: 'Withdrawn',
     consentGivenBy: 'Given by',
     consentActive: 'Valid now',
     consentEnded: 'No longer valid',
