@@ -6,7 +6,7 @@
 // LocalAccessEvents; several relay nodes (DESIGN §11) replace it with one that
 // publishes on the control channel and delivers what arrives to the local
 // subscribers, so the event channel (event-channel.ts) never knows which it has.
-import type { Families, Identity, Lifecycle, UserRow } from './store/types.ts';
+import type { Families, FamilyLinks, Identity, Lifecycle, UserRow } from './store/types.ts';
 import type { Fanout } from './fanout/index.ts';
 import { MAX_ACCESS_EVENT_USERS } from './fanout/frame.ts';
 
@@ -56,12 +56,13 @@ export class LocalAccessEvents implements AccessEvents {
 /**
  * Everyone whose view of a family may change when its access facts change:
  * every active worker of the family's team (rules 3–5) and every specialist
- * who ever held a grant for it (rule 6: one ending must reach them too). The
- * family's citizens (rule 7) join this list when invitations exist. A filter
- * by user names that user.
+ * who ever held a grant for it (rule 6: one ending must reach them too), and
+ * every citizen ever linked to it (rule 7: an ended link, a closed case or a
+ * withdrawn consent must reach the family's own phones too). A filter by user
+ * names that user.
  */
 export async function affectedUsers(
-  store: Pick<Families, 'familyById'> & Pick<Identity, 'listUsers'> & Pick<Lifecycle, 'grantsOfFamily'>,
+  store: Pick<Families, 'familyById'> & Pick<Identity, 'listUsers'> & Pick<Lifecycle, 'grantsOfFamily'> & Partial<Pick<FamilyLinks, 'linksOfFamily'>>,
   filter: { userId?: string; familyId?: string }
 ): Promise<string[]> {
   if (filter.userId) return [filter.userId];
@@ -69,7 +70,9 @@ export async function affectedUsers(
   const family = await store.familyById(filter.familyId);
   if (!family) return [];
   const granted = new Set((await store.grantsOfFamily(family.id)).map((g) => g.userId));
-  const inTeam = (u: UserRow) => u.active && u.role === 'worker' && (u.teamIds.includes(family.teamId) || granted.has(u.id));
+  const linked = new Set((await store.linksOfFamily?.(family.id))?.map((l) => l.userId) ?? []);
+  const inTeam = (u: UserRow) =>
+    u.active && ((u.role === 'worker' && (u.teamIds.includes(family.teamId) || granted.has(u.id))) || (u.role === 'citizen' && linked.has(u.id)));
   return (await store.listUsers()).filter(inTeam).map((u) => u.id);
 }
 

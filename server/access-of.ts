@@ -4,10 +4,10 @@
 // in src/lib/shared/access.ts, the one the UI mirrors; this module only
 // gathers its facts the same way for every caller, including the server-side
 // fact the pure rule does not see: a deactivated user opens nothing.
-import { access, type Access, type AccessGrant } from '../src/lib/shared/access.ts';
+import { access, type Access, type AccessGrant, type AccessLink } from '../src/lib/shared/access.ts';
 import type { RoomRef } from '../src/lib/shared/rooms.ts';
 import type { Consent } from '../src/lib/shared/api-types.ts';
-import type { Consents, Families, FamilyRow, Identity, Lifecycle, UserRow } from './store/types.ts';
+import type { Consents, Families, FamilyLinks, FamilyRow, Identity, Lifecycle, UserRow } from './store/types.ts';
 
 /** The rule over facts already read (the API reads them in bulk for many families). */
 export function accessFromFacts(
@@ -16,13 +16,14 @@ export function accessFromFacts(
   family: FamilyRow | undefined,
   consents: readonly Consent[],
   at: Date,
-  grants: readonly AccessGrant[] = []
+  grants: readonly AccessGrant[] = [],
+  links: readonly AccessLink[] = []
 ): Access {
   if (!user || !user.active || !family || family.id !== room.familyId) return 'none';
-  return access(user, room, family, consents, at, grants);
+  return access(user, room, family, consents, at, grants, links);
 }
 
-export type AccessFacts = Pick<Identity, 'userById'> & Pick<Families, 'familyById'> & Pick<Consents, 'consentsOfFamily'> & Pick<Lifecycle, 'grantsOfFamily'>;
+export type AccessFacts = Pick<Identity, 'userById'> & Pick<Families, 'familyById'> & Pick<Consents, 'consentsOfFamily'> & Pick<Lifecycle, 'grantsOfFamily'> & Pick<FamilyLinks, 'linksOfFamily'>;
 
 /** The rule with fresh facts from the store. */
 export async function accessOf(store: AccessFacts, userId: string, room: RoomRef, at: Date): Promise<Access> {
@@ -32,5 +33,7 @@ export async function accessOf(store: AccessFacts, userId: string, room: RoomRef
     store.consentsOfFamily(room.familyId),
     store.grantsOfFamily(room.familyId)
   ]);
-  return accessFromFacts(user, room, family, consents, at, grants);
+  // Only a citizen's access rests on links (rule 7): a worker's check asks the store nothing more than before.
+  const links = user?.role === 'citizen' ? await store.linksOfFamily(room.familyId) : [];
+  return accessFromFacts(user, room, family, consents, at, grants, links);
 }

@@ -154,6 +154,8 @@ export class Administration {
   /** Name, e-mail, role, sector, teams: what is given changes, the rest stays. */
   async changeUser(actor: UserRow, id: string, body: Record<string, unknown>): Promise<AdminUser> {
     const before = await this.#user(id);
+    // A family member's own sign-in (DESIGN §12) is never made staff, nor staff a family member, from the console.
+    if (before.role === 'citizen') throw new HttpError(409, 'admin_citizen');
     const name = body.name === undefined ? before.name : text(body.name, 2, 200);
     if (!name) throw new HttpError(400, 'admin_name');
     let email = before.email ?? null;

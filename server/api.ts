@@ -3,9 +3,9 @@
 // code runs in dev and production and tests can call it without a browser.
 import type { AuditAction } from './audit-actions.ts';
 import { randomUUID } from 'node:crypto';
-import { access, accessUntil, consentActive, grantActive, type Access } from '../src/lib/shared/access.ts';
+import { access, accessUntil, consentActive, grantActive, linkActive, type Access } from '../src/lib/shared/access.ts';
 import { accessFromFacts } from './access-of.ts';
-import { PARTS, SECTORS, parseRoom, roomName, isPart, isSector, FAMILY_ID_PATTERN, type Part, type Sector } from '../src/lib/shared/rooms.ts';
+import { PARTS, ROOM_PARTS, SECTORS, parseRoom, roomName, isPart, isSector, FAMILY_ID_PATTERN, type Part, type RoomPart, type Sector } from '../src/lib/shared/rooms.ts';
 import { CASELOAD_NORM_MAX, CASELOAD_NORM_MIN, DEFAULT_CASELOAD_NORMS } from '../src/lib/shared/overview-types.ts';
 import { caseOpeners, DEFAULT_CASE_OPENERS } from '../src/lib/shared/case-openers.ts';
 import { checkNewFamily, isProblem } from '../src/lib/domain/new-family.ts';
@@ -24,7 +24,8 @@ import type {
 } from '../src/lib/shared/api-types.ts';
 import type { Auth, SessionUser } from './auth.ts';
 import { readCookie } from './auth.ts';
-import type { AuditEntry, AuditLog, Consents, Families, FamilyRow, GrantRow, Identity, Lifecycle, RoomLog, Summaries, UserRow } from './store/types.ts';
+import type { AuditEntry, AuditLog, Consents, Families, FamilyLinkRow, FamilyLinks, FamilyRow, GrantRow, Identity, Lifecycle, RoomLog, Summaries, UserRow } from './store/types.ts';
+import type { FamilyAccess } from './family-access.ts';
 import { errorMessages, type ErrorCode } from './messages.ts';
 import { HttpError } from './http-error.ts';
 import { ConsentInputError, parseConsentInput, sameConsent, type ConsentInput } from './consent.ts';
@@ -46,7 +47,7 @@ const OIDC_STATE_COOKIE = 'fp_oidc';
 import { filterHistory, HISTORY_SECTIONS, type HistoryResponse, type HistorySection, type HistorySession, type AsOfResponse } from '../src/lib/domain/history.ts';
 
 export interface ApiDeps {
-  store: Identity & Families & Pick<Lifecycle, 'grantsOfUser' | 'grantsOfFamily'> & Consents & AuditLog & Pick<RoomLog, 'latestSeqs' | 'changeGroupsOfRooms'> & Pick<Summaries, 'caseloadNorms' | 'setCaseloadNorms' | 'caseOpeners' | 'setCaseOpeners'>;
+  store: Identity & Families & Pick<Lifecycle, 'grantsOfUser' | 'grantsOfFamily'> & Pick<FamilyLinks, 'linksOfUser' | 'linksOfFamily'> & Consents & AuditLog & Pick<RoomLog, 'latestSeqs' | 'changeGroupsOfRooms'> & Pick<Summaries, 'caseloadNorms' | 'setCaseloadNorms' | 'caseOpeners' | 'setCaseOpeners'>;
   auth: Auth;
   /**
    * Called after anything that can change who may open which room; `reason`
@@ -86,6 +87,8 @@ export interface ApiDeps {
   passwordLogin: boolean;
   /** OpenID Connect sign-in (GET /auth/login, /auth/callback); null when neither configured nor the demo's local provider. */
   oidc: OidcSignIn | null;
+  /** The family's OpenID Connect sign-in (GET /auth/borger/login, /auth/borger/callback; DESIGN §12); null when not configured. */
+  citizenOidc?: OidcSignIn | null;
   /** The app's public origin for a request (ORIGIN, else the request's). */
   publicOrigin(request: Request): string;
   admin: Administration;
@@ -99,6 +102,8 @@ export interface ApiDeps {
   retention?: RetentionService;
   /** aktindsigt: everything held about a family that the requester may see (server/insight.ts) */
   insight?: InsightService;
+  /** invitations and citizens' links to families (server/family-access.ts, DESIGN §12) */
+  familyAccess: FamilyAccess;
 }
 
 const CONSENT_EVENTS = ['consent-recorded', 'consent-revoked', 'consent-refused'];
@@ -162,11 +167,13 @@ export class Api {
   constructor(deps: ApiDeps) {
     this.#d = deps;
     this.#uploads = deps.counters ?? new LocalCounters();
-    this.#route('GET', '/api/auth/methods', () => json(200, { oidc: this.#d.oidc !== null, password: this.#d.passwordLogin } satisfies AuthMethods));
+    this.#route('GET', '/api/auth/methods', () => json(200, { oidc: this.#d.oidc !== null, password: this.#d.passwordLogin, citizen: !!this.#d.citizenOidc } satisfies AuthMethods));
     this.#route('POST', '/api/auth/login', (c) => this.#login(c));
     this.#route('GET', '/auth/login', (c) => this.#oidcLogin(c));
     this.#route('GET', '/auth/callback', (c) => this.#oidcCallback(c));
     this.#route('GET', '/auth/logout', (c) => this.#oidcLogout(c));
+    this.#route('GET', '/auth/borger/login', (c) => this.#oidcLogin(c, 'citizen'));
+    this.#route('GET', '/auth/borger/callback', (c) => this.#oidcCallback(c, 'citizen'));
     const admin = this.#d.admin;
     this.#route('GET', '/api/admin/users', (c) => this.#admin(c, () => admin.listUsers()));
     this.#route('POST', '/api/admin/users', (c) => this.#admin(c, async (actor) => admin.createUser(actor, await this.#body(c.request)), 201));
@@ -201,19 +208,26 @@ export class Api {
     this.#route('POST', '/api/families/:id/consents/:consentId/revoke', (c) => this.#revokeConsent(c));
     this.#route('GET', '/api/families/:id/access-log', (c) => this.#accessLog(c));
     const life = this.#d.lifecycle;
-    this.#route('GET', '/api/families/:id/case', (c) => this.#worker(c, (u) => life.info(u, c.params.id)));
-    this.#route('POST', '/api/families/:id/close', (c) => this.#worker(c, async (u) => life.setStatus(u, c.params.id, await this.#body(c.request), 'afsluttet')));
-    this.#route('POST', '/api/families/:id/reopen', (c) => this.#worker(c, async (u) => life.setStatus(u, c.params.id, await this.#body(c.request), 'aktiv')));
-    this.#route('POST', '/api/families/:id/transfers', (c) => this.#worker(c, async (u) => life.requestTransfer(u, c.params.id, await this.#body(c.request)), 201));
-    this.#route('GET', '/api/transfers', (c) => this.#worker(c, async (u) => ({ transfers: (await life.incoming(u)).map((x) => this.#transferFor(u, x)) })));
-    this.#route('POST', '/api/transfers/:id/accept', (c) => this.#worker(c, async (u) => this.#transferFor(u, await life.decide(u, c.params.id, 'accepted'))));
-    this.#route('POST', '/api/transfers/:id/decline', (c) => this.#worker(c, async (u) => this.#transferFor(u, await life.decide(u, c.params.id, 'declined'))));
-    this.#route('POST', '/api/transfers/:id/cancel', (c) => this.#worker(c, (u) => life.decide(u, c.params.id, 'cancelled')));
-    this.#route('POST', '/api/families/:id/grants', (c) => this.#worker(c, async (u) => life.giveGrant(u, c.params.id, await this.#body(c.request)), 201));
+    this.#route('GET', '/api/families/:id/case', (c) => this.#staff(c, (u) => life.info(u, c.params.id)));
+    this.#route('POST', '/api/families/:id/close', (c) => this.#staff(c, async (u) => life.setStatus(u, c.params.id, await this.#body(c.request), 'afsluttet')));
+    this.#route('POST', '/api/families/:id/reopen', (c) => this.#staff(c, async (u) => life.setStatus(u, c.params.id, await this.#body(c.request), 'aktiv')));
+    this.#route('POST', '/api/families/:id/transfers', (c) => this.#staff(c, async (u) => life.requestTransfer(u, c.params.id, await this.#body(c.request)), 201));
+    this.#route('GET', '/api/transfers', (c) => this.#staff(c, async (u) => ({ transfers: (await life.incoming(u)).map((x) => this.#transferFor(u, x)) })));
+    this.#route('POST', '/api/transfers/:id/accept', (c) => this.#staff(c, async (u) => this.#transferFor(u, await life.decide(u, c.params.id, 'accepted'))));
+    this.#route('POST', '/api/transfers/:id/decline', (c) => this.#staff(c, async (u) => this.#transferFor(u, await life.decide(u, c.params.id, 'declined'))));
+    this.#route('POST', '/api/transfers/:id/cancel', (c) => this.#staff(c, (u) => life.decide(u, c.params.id, 'cancelled')));
+    this.#route('POST', '/api/families/:id/grants', (c) => this.#staff(c, async (u) => life.giveGrant(u, c.params.id, await this.#body(c.request)), 201));
     const und = this.#d.underretning;
-    this.#route('GET', '/api/families/:id/underretninger', (c) => this.#worker(c, (u) => und.reporters(u, c.params.id)));
-    this.#route('PUT', '/api/families/:id/underretninger/:entryId', (c) => this.#worker(c, async (u) => und.setReporter(u, c.params.id, c.params.entryId, await this.#body(c.request))));
-    this.#route('POST', '/api/families/:id/grants/:grantId/end', (c) => this.#worker(c, (u) => life.endGrant(u, c.params.id, c.params.grantId)));
+    this.#route('GET', '/api/families/:id/underretninger', (c) => this.#staff(c, (u) => und.reporters(u, c.params.id)));
+    this.#route('PUT', '/api/families/:id/underretninger/:entryId', (c) => this.#staff(c, async (u) => und.setReporter(u, c.params.id, c.params.entryId, await this.#body(c.request))));
+    this.#route('POST', '/api/families/:id/grants/:grantId/end', (c) => this.#staff(c, (u) => life.endGrant(u, c.params.id, c.params.grantId)));
+    const fam = this.#d.familyAccess;
+    this.#route('GET', '/api/families/:id/invitations', (c) => this.#worker(c, (u) => fam.list(u, c.params.id)));
+    this.#route('POST', '/api/families/:id/invitations', (c) => this.#worker(c, async (u) => fam.create(u, c.params.id, await this.#body(c.request)), 201));
+    this.#route('POST', '/api/families/:id/invitations/:invId/revoke', (c) => this.#worker(c, (u) => fam.revoke(u, c.params.id, c.params.invId)));
+    this.#route('POST', '/api/families/:id/links/:linkId/end', (c) => this.#worker(c, (u) => fam.endLink(u, c.params.id, c.params.linkId)));
+    this.#route('POST', '/api/invitations/accept', (c) => this.#worker(c, async (u) => fam.accept(u, await this.#body(c.request), c.info.clientAddress)));
+    this.#route('GET', '/api/vores-plan', (c) => this.#worker(c, (u) => fam.mine(u)));
     this.#route('GET', '/api/families/:id/history', (c) => this.#history(c));
     this.#route('GET', '/api/families/:id/insight', (c) => this.#insight(c));
     this.#route('GET', '/api/families/:id/history/as-of', (c) => this.#historyAsOf(c));
@@ -334,8 +348,13 @@ export class Api {
     }
   }
 
-  #accessOf(user: UserRow, family: FamilyRow, part: Part, consents: Consent[]): Access {
-    return accessFromFacts(user, { familyId: family.id, part }, family, consents, this.#now());
+  #accessOf(user: UserRow, family: FamilyRow, part: RoomPart, consents: Consent[], links: readonly FamilyLinkRow[] = []): Access {
+    return accessFromFacts(user, { familyId: family.id, part }, family, consents, this.#now(), [], links);
+  }
+
+  /** The citizen's links to the family (DESIGN §6 rule 7); none for anyone else. */
+  async #linksFor(user: UserRow, familyId: string): Promise<FamilyLinkRow[]> {
+    return user.role === 'citizen' ? (await this.#d.store.linksOfUser(user.id)).filter((l) => l.familyId === familyId) : [];
   }
 
 
@@ -349,6 +368,11 @@ export class Api {
   async #familyWithPlan(user: UserRow, id: string, refusal: ErrorCode): Promise<FamilyRow> {
     if (!FAMILY_ID_PATTERN.test(id)) throw new HttpError(404, 'not_found');
     const family = (await this.#d.store.familyById(id));
+    // The family itself (DESIGN §12): a linked citizen reads the plan, sees the consents and the access log.
+    if (family && user.role === 'citizen') {
+      if (this.#accessOf(user, family, 'plan', [], await this.#linksFor(user, family.id)) === 'none') throw new HttpError(404, 'not_found');
+      return family;
+    }
     if (!family || user.role !== 'worker') throw new HttpError(404, 'not_found');
     const [consents, grants] = await Promise.all([this.#d.store.consentsOfFamily(family.id), this.#d.store.grantsOfFamily(family.id)]);
     const access = accessFromFacts(user, { familyId: family.id, part: 'plan' }, family, consents, this.#now(), grants);
@@ -395,6 +419,13 @@ export class Api {
     return this.#d.retention;
   }
 
+  /** A route for the municipality's staff: a family member (citizen) is refused (403) before anything is looked up. */
+  async #staff(c: Ctx, run: (user: UserRow) => Promise<unknown>, status = 200) {
+    const { user } = await this.#session(c.request);
+    if (user.role === 'citizen') throw new HttpError(403, 'staff_only');
+    return json(status, await run(user));
+  }
+
   /** An administration route: admins only (403 for everyone else), the answer as JSON. */
   /** POST /api/device/key { deviceId, name? }: a lost device hears so even without a session (it wipes). */
   async #deviceKey(c: Ctx) {
@@ -424,11 +455,16 @@ export class Api {
     return new Response(null, { status: 302, headers: { location: `/login?error=${encodeURIComponent(error)}`, 'cache-control': 'no-store', ...headers } });
   }
 
-  async #oidcLogin({ request }: Ctx) {
-    if (!this.#d.oidc) return this.#toLogin('oidc_not_configured');
+  #signIn(audience: 'staff' | 'citizen'): OidcSignIn | null {
+    return audience === 'citizen' ? (this.#d.citizenOidc ?? null) : this.#d.oidc;
+  }
+
+  async #oidcLogin({ request }: Ctx, audience: 'staff' | 'citizen' = 'staff') {
+    const oidc = this.#signIn(audience);
+    if (!oidc) return this.#toLogin('oidc_not_configured');
     let started;
     try {
-      started = await this.#d.oidc.start(this.#d.publicOrigin(request), this.#now());
+      started = await oidc.start(this.#d.publicOrigin(request), this.#now());
     } catch (err) {
       console.error('oidc: sign-in could not start', err);
       return this.#toLogin('oidc_unavailable');
@@ -443,10 +479,11 @@ export class Api {
     });
   }
 
-  async #oidcCallback({ request, url, info }: Ctx) {
+  async #oidcCallback({ request, url, info }: Ctx, audience: 'staff' | 'citizen' = 'staff') {
     const clearState = this.#cookie(request, OIDC_STATE_COOKIE, '', 'Path=/auth; HttpOnly; SameSite=Lax; Max-Age=0');
-    if (!this.#d.oidc) return this.#toLogin('oidc_not_configured');
-    const result = await this.#d.oidc.finish(url, this.#d.publicOrigin(request), readCookie(request.headers.get('cookie'), OIDC_STATE_COOKIE), this.#now());
+    const oidc = this.#signIn(audience);
+    if (!oidc) return this.#toLogin('oidc_not_configured');
+    const result = await oidc.finish(url, this.#d.publicOrigin(request), readCookie(request.headers.get('cookie'), OIDC_STATE_COOKIE), this.#now());
     if (!result.ok) {
       await this.#audit(result.reason === 'oidc_deactivated' ? result.detail : null, 'login-oidc-refused', `${result.reason}: ${result.detail} from ${info.clientAddress}`.slice(0, 500));
       return this.#toLogin(result.reason, { 'set-cookie': clearState });
@@ -456,7 +493,7 @@ export class Api {
     await this.#audit(user.id, 'login', `oidc from ${info.clientAddress}`);
     if (result.accessChanged) await this.#d.accessChanged({ userId: user.id, reason: 'access changed at the identity provider' });
     const { token } = await this.#d.auth.startSession(user, this.#now());
-    const headers = new Headers({ location: '/', 'cache-control': 'no-store' });
+    const headers = new Headers({ location: user.role === 'citizen' ? '/vores-plan' : '/', 'cache-control': 'no-store' });
     headers.append('set-cookie', this.#sessionCookie(request, token));
     headers.append('set-cookie', clearState);
     return new Response(null, { status: 302, headers });
@@ -483,7 +520,8 @@ export class Api {
   async #familyReadable(user: UserRow, id: string, part: Part): Promise<FamilyRow> {
     if (!FAMILY_ID_PATTERN.test(id)) throw new HttpError(404, 'not_found');
     const family = await this.#d.store.familyById(id);
-    if (!family) throw new HttpError(404, 'not_found');
+    // The history (who changed what, when, and earlier versions) is the professionals' tool, not the family's.
+    if (!family || user.role !== 'worker') throw new HttpError(404, 'not_found');
     const [consents, grants] = await Promise.all([this.#d.store.consentsOfFamily(family.id), this.#d.store.grantsOfFamily(family.id)]);
     if (accessFromFacts(user, { familyId: family.id, part }, family, consents, this.#now(), grants) === 'none') throw new HttpError(404, 'not_found');
     return family;
@@ -585,7 +623,8 @@ export class Api {
   // ---- families and manifest -------------------------------------------------
 
   /** Every (family, part, access) the user may open, computed with one consent query. */
-  async #openable(user: UserRow): Promise<{ family: FamilyRow; consents: Consent[]; grants: GrantRow[]; parts: { part: Part; access: Exclude<Access, 'none'> }[] }[]> {
+  async #openable(user: UserRow): Promise<{ family: FamilyRow; consents: Consent[]; grants: GrantRow[]; links: FamilyLinkRow[]; parts: { part: RoomPart; access: Exclude<Access, 'none'> }[] }[]> {
+    if (user.role === 'citizen') return this.#citizenOpenable(user);
     if (user.role !== 'worker') return [];
     const families = (await this.#d.store.familiesOfTeams(user.teamIds));
     // Called in (DESIGN §6 rule 6): families of other teams this user holds a grant for.
@@ -608,11 +647,30 @@ export class Api {
     for (const family of families) {
       const parts = [];
       const own = grants.filter((g) => g.familyId === family.id);
-      for (const part of PARTS) {
+      for (const part of ROOM_PARTS) {
         const a = accessFromFacts(user, { familyId: family.id, part }, family, byFamily.get(family.id) ?? [], now, own);
         if (a !== 'none') parts.push({ part, access: a });
       }
-      if (parts.some((p) => p.part === 'plan')) out.push({ family, parts, grants: own, consents: byFamily.get(family.id) ?? [] });
+      if (parts.some((p) => p.part === 'plan')) out.push({ family, parts, grants: own, links: [], consents: byFamily.get(family.id) ?? [] });
+    }
+    return out;
+  }
+
+  /** A citizen's families (DESIGN §6 rule 7): those their active links name, while the case is open. */
+  async #citizenOpenable(user: UserRow) {
+    const now = this.#now();
+    const links = (await this.#d.store.linksOfUser(user.id)).filter((l) => linkActive(l, now));
+    const out = [];
+    for (const familyId of new Set(links.map((l) => l.familyId))) {
+      const family = await this.#d.store.familyById(familyId);
+      if (!family) continue;
+      const own = links.filter((l) => l.familyId === familyId);
+      const parts: { part: RoomPart; access: Exclude<Access, 'none'> }[] = [];
+      for (const part of ROOM_PARTS) {
+        const a = accessFromFacts(user, { familyId, part }, family, [], now, [], own);
+        if (a !== 'none') parts.push({ part, access: a });
+      }
+      if (parts.some((p) => p.part === 'plan')) out.push({ family, parts, grants: [] as GrantRow[], links: own, consents: [] as Consent[] });
     }
     return out;
   }
@@ -630,6 +688,7 @@ export class Api {
     const teams = (await this.#d.store.listTeams());
     const users = (await this.#d.store.listUsers());
     const now = this.#now();
+    const citizen = user.role === 'citizen';
     const families: FamilySummary[] = (await this.#openable(user)).map(({ family, parts, consents, grants }) => ({
       id: family.id,
       name: family.name,
@@ -637,17 +696,19 @@ export class Api {
       teamId: family.teamId,
       teamName: teams.find((t) => t.id === family.teamId)?.name ?? family.teamId,
       status: family.status,
-      parts,
+      // The caseload's parts are the plan and the journals; the family's own room travels in the manifest.
+      parts: parts.filter((p): p is { part: Part; access: Exclude<Access, 'none'> } => isPart(p.part)),
       consentUntil:
         consents
           .filter((c) => consentActive(c, now))
           .map((c) => c.validUntil)
           .sort()
           .at(-1) ?? null,
-      workers: this.#teamWorkers(family, consents, users),
+      // A family member sees its own family, never the team's roster or the leaders' case reference.
+      workers: citizen ? [] : this.#teamWorkers(family, consents, users),
       openedBySector: family.openedBySector,
-      ref: this.#d.familyRef(family.id),
-      ...(user.teamIds.includes(family.teamId)
+      ref: citizen ? '' : this.#d.familyRef(family.id),
+      ...(citizen || user.teamIds.includes(family.teamId)
         ? {}
         : { grantUntil: grants.filter((g) => grantActive(g, now)).map((g) => g.validUntil).sort().at(-1) ?? null })
     }));
@@ -658,9 +719,9 @@ export class Api {
     const { user } = await this.#session(request);
     const rooms: ManifestRoom[] = [];
     const now = this.#now();
-    for (const { family, parts, consents, grants } of (await this.#openable(user))) {
+    for (const { family, parts, consents, grants, links } of (await this.#openable(user))) {
       for (const p of parts) {
-        const until = accessUntil(user, { familyId: family.id, part: p.part }, family, consents, now, grants);
+        const until = accessUntil(user, { familyId: family.id, part: p.part }, family, consents, now, grants, links);
         rooms.push({ room: roomName(family.id, p.part), access: p.access, seq: 0, until });
       }
     }
@@ -833,12 +894,15 @@ export class Api {
       people: Object.fromEntries((await this.#d.store.userNames(ids))),
       openedBySector: family.openedBySector,
       authority,
-      ...(authority ? { history: (await this.#consentHistory(family, consents)) } : {})
+      // The history (refused attempts included) is the case owner's and the tovholder's; the family sees the consents themselves.
+      ...(authority && authority !== 'family' ? { history: (await this.#consentHistory(family, consents)) } : {})
     };
     return json(200, list);
   }
 
   async #consentAuthority(user: UserRow, family: FamilyRow): Promise<ConsentAuthority | null> {
+    // The family itself: #familyWithPlan let the citizen in only through an active link.
+    if (user.role === 'citizen') return consentAuthority(user, family, null, this.#accessOf(user, family, 'plan', [], await this.#linksFor(user, family.id)) !== 'none');
     // The plan is read only when the case-owning sector does not settle it.
     if (user.sector === family.openedBySector) return consentAuthority(user, family, null);
     return consentAuthority(user, family, (await this.#d.tovholderOf(family.id)));
@@ -906,6 +970,8 @@ export class Api {
         throw new HttpError(409, 'consent_id_taken');
       }
     }
+    // The family gives its consent on its own phone, signed there (DESIGN §12).
+    if (user.role === 'citizen' && (input.method !== 'signed' || !input.signature)) throw new HttpError(400, 'consent_family_signed');
     const widened = widenedForRecorder(user, family, input);
     if (widened.length > 0) {
       await this.#audit(user.id, 'consent-refused', `consent_widens_own: ${input.categories.join(',')} -> ${input.recipients.join(',')}`, family.id);
@@ -980,7 +1046,7 @@ export class Api {
     const now = this.#now();
     const earliest = now.getTime() - this.#d.leaseDays * 86_400_000;
     const latest = now.getTime() + CLOCK_SKEW_MS;
-    const families = new Map<string, { family: FamilyRow; consents: Consent[] } | null>();
+    const families = new Map<string, { family: FamilyRow; consents: Consent[]; links: FamilyLinkRow[] } | null>();
     const rows: AuditEntry[] = [];
     for (const [i, e] of (entries as unknown[]).entries()) {
       const post = `post ${i + 1}`;
@@ -996,12 +1062,12 @@ export class Api {
       let known = families.get(ref.familyId);
       if (known === undefined) {
         const family = (await this.#d.store.familyById(ref.familyId));
-        known = family ? { family, consents: (await this.#d.store.consentsOfFamily(family.id)) } : null;
+        known = family ? { family, consents: (await this.#d.store.consentsOfFamily(family.id)), links: await this.#linksFor(user, family.id) } : null;
         families.set(ref.familyId, known);
       }
       // An unknown family and one the user could not open read the same: ids cannot be probed.
-      if (!known || accessFromFacts(user, ref, known.family, known.consents, when) === 'none') throw new HttpError(400, 'access_log_no_access', post);
-      const still = accessFromFacts(user, ref, known.family, known.consents, now) !== 'none';
+      if (!known || accessFromFacts(user, ref, known.family, known.consents, when, [], known.links) === 'none') throw new HttpError(400, 'access_log_no_access', post);
+      const still = accessFromFacts(user, ref, known.family, known.consents, now, [], known.links) !== 'none';
       rows.push({
         at: when.toISOString(),
         userId: user.id,
@@ -1024,7 +1090,7 @@ export class Api {
     const family = await this.#familyWithPlan(user, params.id, 'access_log_plan_access_required');
     const groups = [
       ...(await this.#d.store.auditGroupsOfFamily(family.id, Object.keys(AUDIT_ACTIONS))),
-      ...(await this.#d.store.changeGroupsOfRooms(PARTS.map((p) => roomName(family.id, p))))
+      ...(await this.#d.store.changeGroupsOfRooms(ROOM_PARTS.map((p) => roomName(family.id, p))))
     ];
     return json(200, { entries: summariseAccessLog(groups) });
   }

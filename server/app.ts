@@ -25,6 +25,7 @@ import { OverviewService } from './overview.ts';
 import { Administration } from './admin.ts';
 import { DeviceService } from './devices.ts';
 import { OidcSignIn, type ProviderSettings } from './identity/oidc.ts';
+import { FamilyAccess } from './family-access.ts';
 import type { LocalIdp } from './identity/local-idp.ts';
 import { HistoryService } from './history.ts';
 import { CaseLifecycle } from './lifecycle.ts';
@@ -228,6 +229,16 @@ export async function createApp(
     };
   };
   const oidc = config.oidc || useLocalIdp ? new OidcSignIn(store, providerSettings) : null;
+  // The family's sign-in (DESIGN §12): CITIZEN_OIDC_* in production, the local provider's second client in the demo.
+  const citizenProviderSettings = async (origin: string): Promise<ProviderSettings> => {
+    if (config.citizenOidc) {
+      const c = config.citizenOidc;
+      return { ...c, issuerKey: c.issuer, groupsClaim: 'groups', groupMap: {}, allowHttp: new URL(c.issuer).protocol === 'http:', audience: 'citizen' };
+    }
+    const { LOCAL_CITIZEN_CLIENT_ID } = await import('./identity/local-idp.ts');
+    return { ...(await providerSettings(origin)), clientId: LOCAL_CITIZEN_CLIENT_ID, audience: 'citizen' };
+  };
+  const citizenOidc = config.citizenOidc || (config.demo && !config.oidc) ? new OidcSignIn(store, citizenProviderSettings) : null;
 
   const history = new HistoryService({ store, now, log, exclusive: (name, fn) => store.exclusive(name, fn) });
   const retention = new RetentionService({
@@ -261,11 +272,19 @@ export async function createApp(
     accessChanged,
     passwordLogin: config.passwordLogin,
     oidc,
+    citizenOidc,
     admin,
     devices,
     lifecycle,
     retention,
     underretning: new UnderretningService({ store, now }),
+    familyAccess: new FamilyAccess({
+      store,
+      now,
+      counters,
+      accessChanged,
+      tovholderOf: (familyId) => summaries.readPlan(familyId, (doc) => readTovholder(doc)?.userId ?? null)
+    }),
     publicOrigin: (request) => config.origin ?? new URL(request.url).origin,
     events: (session, signal) => events.open(session, signal),
     originAllowed: (origin, request) => originOk(origin, new URL(request.url).origin),

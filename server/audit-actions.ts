@@ -37,7 +37,14 @@ export const AUDIT_ACTION_NAMES = [
   'device-reported-lost',
   'underretning-reporter',
   'insight-exported',
-  'retention-deleted'
+  'retention-deleted',
+  // the family's own access (server/family-access.ts)
+  'invitation-created',
+  'invitation-revoked',
+  'invitation-accepted',
+  'invitation-refused',
+  'invitation-rate-limited',
+  'family-link-ended'
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTION_NAMES)[number];

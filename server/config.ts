@@ -39,6 +39,12 @@ export interface Config {
   passwordLogin: boolean;
   /** OpenID Connect at the municipality's provider (DESIGN §10); null without OIDC_ISSUER. */
   oidc: OidcConfig | null;
+  /**
+   * The family's sign-in (DESIGN §12): a second OpenID Connect client, in
+   * production MitID through a broker (CITIZEN_OIDC_ISSUER, _CLIENT_ID,
+   * _CLIENT_SECRET); null without CITIZEN_OIDC_ISSUER.
+   */
+  citizenOidc: Pick<OidcConfig, 'issuer' | 'clientId' | 'clientSecret'> | null;
   /** Relay nodes sharing the work (RELAY_NODES, with REDIS_URL): each node's per-session bucket is rate/N. */
   relayNodes: number;
   /** Shared by every node: Redis messages carry an HMAC-SHA256 under it and unsigned ones are refused. */
@@ -161,6 +167,16 @@ function oidcConfig(env: NodeJS.ProcessEnv): OidcConfig | null {
   };
 }
 
+function citizenOidcConfig(env: NodeJS.ProcessEnv): Config['citizenOidc'] {
+  if (!env.CITIZEN_OIDC_ISSUER) return null;
+  const issuer = URL.parse(env.CITIZEN_OIDC_ISSUER);
+  if (!issuer || (issuer.protocol !== 'https:' && issuer.hostname !== 'localhost' && issuer.hostname !== '127.0.0.1')) {
+    throw new Error('CITIZEN_OIDC_ISSUER must be an https:// URL (http only for localhost)');
+  }
+  if (!env.CITIZEN_OIDC_CLIENT_ID) throw new Error('CITIZEN_OIDC_CLIENT_ID is required with CITIZEN_OIDC_ISSUER');
+  return { issuer: env.CITIZEN_OIDC_ISSUER, clientId: env.CITIZEN_OIDC_CLIENT_ID, clientSecret: env.CITIZEN_OIDC_CLIENT_SECRET ?? '' };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { port: number; demo: boolean } = { port: 3000, demo: false }): Config {
   const demo = env.DEMO === undefined || env.DEMO === '' ? defaults.demo : env.DEMO === '1' || env.DEMO === 'true';
   return {
@@ -209,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { por
     nodeId: nodeId(env),
     passwordLogin: demo || env.PASSWORD_LOGIN === '1' || env.PASSWORD_LOGIN === 'true',
     oidc: oidcConfig(env),
+    citizenOidc: citizenOidcConfig(env),
     relayNodes: Math.max(1, Math.floor(num(env, 'RELAY_NODES', 1))),
     metricsToken: metricsToken(env.METRICS_TOKEN),
     fanoutSecret: fanoutSecret(env.FANOUT_SECRET),

@@ -76,8 +76,10 @@ export class CaseLifecycle {
   }
 
   async #authority(user: UserRow, family: FamilyRow): Promise<CaseAuthority | null> {
-    if (user.sector === family.openedBySector) return consentAuthority(user, family, null);
-    return consentAuthority(user, family, await this.#d.tovholderOf(family.id));
+    // Workers only: the family's own authority (consents) does not reach the case's lifecycle.
+    if (user.role !== 'worker') return null;
+    const a = user.sector === family.openedBySector ? consentAuthority(user, family, null) : consentAuthority(user, family, await this.#d.tovholderOf(family.id));
+    return a === 'family' ? null : a;
   }
 
   async #requireAuthority(user: UserRow, family: FamilyRow, what: string): Promise<CaseAuthority> {

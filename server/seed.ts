@@ -29,7 +29,8 @@ import { addEntry, type EntryKind } from '../src/lib/domain/journal.ts';
 import { ORIGIN_SEED } from '../src/lib/domain/origins.ts';
 import { copenhagenDay } from '../src/lib/domain/today.ts';
 import { hashPassword } from './auth.ts';
-import type { Consents, Families, FamilyRow, Identity, Lifecycle, RoomLog, UserRow } from './store/types.ts';
+import type { Consents, Families, FamilyLinks, FamilyRow, Identity, Lifecycle, RoomLog, UserRow } from './store/types.ts';
+import { addNote } from '../src/lib/domain/family.ts';
 import { mulberry32 } from '../src/lib/shared/prng.ts';
 
 // Each team covers a few skoledistrikter named after their schools, as in
@@ -49,10 +50,15 @@ export const DEMO_USERS: Omit<UserRow, 'passwordHash' | 'active'>[] = [
   { id: 'u-frida', username: 'frida', name: 'Frida Krogh', role: 'worker', sector: 'social', teamIds: ['viby'] },
   { id: 'u-eva', username: 'eva', name: 'Eva Mikkelsen', role: 'leader', sector: null, teamIds: ['gellerup', 'viby'] },
   { id: 'u-admin', username: 'admin', name: 'Administrator', role: 'admin', sector: null, teamIds: [] },
-  { id: 'u-gitte', username: 'gitte', name: 'Gitte Brandt', role: 'worker', sector: 'school', teamIds: ['ppr-syd'] }
+  { id: 'u-gitte', username: 'gitte', name: 'Gitte Brandt', role: 'worker', sector: 'school', teamIds: ['ppr-syd'] },
+  // A mother with her own sign-in (DESIGN §12), linked to one Gellerup family (DEMO_FAMILY_LINK).
+  { id: 'u-maria', username: 'maria', name: 'Maria Nielsen', role: 'citizen', sector: null, teamIds: [] }
 ];
 
 /** The Gellerup family PPR-psykolog `gitte` is called in to (DESIGN §4), and what her grant covers. */
+/** maria's accepted invitation (DESIGN §4): the family whose plan she sees on her phone. */
+export const DEMO_FAMILY_LINK = { familyId: 'gel-02-nielsen', userId: 'u-maria', memberName: 'Maria Nielsen', relation: 'mor' };
+
 export const DEMO_GRANT = { familyPrefix: 'gel-02', userId: 'u-gitte', parts: ['plan', 'school'] as Part[], months: 3 };
 
 const SURNAMES = [
@@ -175,7 +181,10 @@ function consentFor(i: number, now: Date, team: string): { opener: Sector; conse
   }
 }
 
-export async function seedDemo(store: Identity & Families & Consents & Pick<Lifecycle, 'insertGrant'> & Pick<RoomLog, 'appendUpdates'>, now: Date) {
+export async function seedDemo(
+  store: Identity & Families & Consents & Pick<Lifecycle, 'insertGrant'> & Pick<RoomLog, 'appendUpdates'> & Pick<FamilyLinks, 'insertInvitation' | 'acceptInvitation'>,
+  now: Date
+) {
   for (const { districts, ...t } of DEMO_TEAMS) {
     for (const name of districts) await store.upsertDistrict({ name, cluster: t.cluster });
     await store.saveTeam(t, districts);
@@ -412,4 +421,28 @@ export async function seedDemo(store: Identity & Families & Consents & Pick<Life
       }
     }
   }
+
+  // maria's link (an invitation she accepted a month ago) and a wish in the family's own room.
+  const link = DEMO_FAMILY_LINK;
+  const invitedAt = subMonths(now, 1);
+  await store.insertInvitation({
+    id: `inv-${link.familyId}`,
+    familyId: link.familyId,
+    // The code itself was handed over and used; only a hash is ever kept.
+    codeHash: `seed-${link.familyId}`,
+    memberName: link.memberName,
+    relation: link.relation,
+    invitedBy: 'u-anna',
+    createdAt: invitedAt.toISOString(),
+    expiresAt: addDays(invitedAt, 14).toISOString(),
+    usedAt: null,
+    usedBy: null,
+    revokedAt: null,
+    revokedBy: null
+  });
+  await store.acceptInvitation(`seed-${link.familyId}`, link.userId, addDays(invitedAt, 2).toISOString(), `l-${link.familyId}`);
+  const own = new Y.Doc();
+  own.clientID = 9000;
+  addNote(own, { id: `n0-${link.familyId}`.slice(0, 14), kind: 'hope', text: 'Vi vil gerne have mere ro om morgenen, så Sara kommer glad i skole.', by: 'Maria (mor)', score: null, createdAt: addDays(invitedAt, 2).toISOString() }, ORIGIN_SEED);
+  await store.appendUpdates([{ room: roomName(link.familyId, 'family'), author: link.userId, at: addDays(invitedAt, 2).toISOString(), data: Y.encodeStateAsUpdate(own) }]);
 }

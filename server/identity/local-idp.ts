@@ -5,8 +5,8 @@
 // never loads it.
 //
 // It has its own directory of people, as a municipality's provider would:
-// the demo users (sub = username) and a new employee, `helle`, whom the app
-// does not know yet. Every password is `demo`. Its pages are Danish.
+// the demo users (sub = username), a new employee, `helle`, whom the app
+// does not know yet, and a father, `jonas`, whom the family's sign-in meets first. Every password is `demo`. Its pages are Danish.
 import { generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEMO_USERS } from '../seed.ts';
@@ -16,6 +16,8 @@ export const LOCAL_IDP_PATH = '/idp';
 /** How users of the local provider are keyed in the store: its URL follows the port, its people do not. */
 export const LOCAL_ISSUER_KEY = 'local';
 export const LOCAL_CLIENT_ID = 'familiens-plan';
+/** The family's sign-in (DESIGN §12): a second client at the same provider, as CITIZEN_OIDC_* names one in production. */
+export const LOCAL_CITIZEN_CLIENT_ID = 'familiens-plan-borger';
 
 interface Account {
   sub: string;
@@ -28,7 +30,9 @@ interface Account {
 export const LOCAL_ACCOUNTS: Account[] = [
   ...DEMO_USERS.map((u) => ({ sub: u.username, name: u.name, email: `${u.username}@demo.familiensplan.dk`, groups: [] as string[] })),
   { sub: 'helle', name: 'Helle Nyborg', email: 'helle@demo.familiensplan.dk', groups: ['fp-sundhedspleje-gellerup'] },
-  { sub: 'ib', name: 'Ib Skov', email: 'ib@demo.familiensplan.dk', groups: ['fp-skole-viby'] }
+  { sub: 'ib', name: 'Ib Skov', email: 'ib@demo.familiensplan.dk', groups: ['fp-skole-viby'] },
+  // A father the app does not know yet: he signs in at the family's sign-in (DESIGN §12) and uses the tovholder's code.
+  { sub: 'jonas', name: 'Jonas Nielsen', email: 'jonas@demo.familiensplan.dk', groups: [] }
 ];
 
 const PASSWORD = Buffer.from('demo');
@@ -106,6 +110,16 @@ export async function createLocalIdp(opts: { issuer: string; appOrigin: string }
         client_secret: clientSecret,
         client_name: 'Familiens Plan',
         redirect_uris: [`${opts.appOrigin}/auth/callback`],
+        post_logout_redirect_uris: [`${opts.appOrigin}/login`],
+        response_types: ['code'],
+        grant_types: ['authorization_code'],
+        token_endpoint_auth_method: 'client_secret_basic'
+      },
+      {
+        client_id: LOCAL_CITIZEN_CLIENT_ID,
+        client_secret: clientSecret,
+        client_name: 'Familiens Plan – familien',
+        redirect_uris: [`${opts.appOrigin}/auth/borger/callback`],
         post_logout_redirect_uris: [`${opts.appOrigin}/login`],
         response_types: ['code'],
         grant_types: ['authorization_code'],

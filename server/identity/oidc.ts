@@ -29,6 +29,17 @@ export interface ProviderSettings {
   allowHttp: boolean;
   /** tests and the local provider: where the provider's HTTP requests really go */
   fetch?: client.CustomFetch;
+  /**
+   * Who signs in through this client: staff (DESIGN §10, the default) or
+   * family members (DESIGN §12, `CITIZEN_OIDC_*`, MitID through a broker).
+   * Neither client ever signs in the other kind of user.
+   */
+  audience?: 'staff' | 'citizen';
+}
+
+/** Where the provider sends the browser back, per audience. */
+export function callbackPath(audience: 'staff' | 'citizen' = 'staff'): string {
+  return audience === 'citizen' ? '/auth/borger/callback' : '/auth/callback';
 }
 
 export type SignInFailure =
@@ -36,6 +47,8 @@ export type SignInFailure =
   | 'oidc_refused' // the provider answered with an error (the user cancelled …)
   | 'oidc_token' // the code exchange or the ID token failed validation
   | 'oidc_deactivated'
+  | 'oidc_citizen' // a family member's identity at the staff sign-in
+  | 'oidc_not_citizen' // a staff identity at the family's sign-in
   | 'oidc_unavailable';
 
 export type SignInResult = { ok: true; user: UserRow; created: boolean; accessChanged: boolean } | { ok: false; reason: SignInFailure; detail: string };
@@ -47,11 +60,11 @@ export function mapGroups(
   groups: readonly string[],
   map: GroupMap,
   knownTeams: ReadonlySet<string>
-): { role: Exclude<Role, 'pending'>; sector: Sector | null; teamIds: string[] } | null {
+): { role: Exclude<Role, 'pending' | 'citizen'>; sector: Sector | null; teamIds: string[] } | null {
   const entries = [...new Set(groups)].sort().flatMap((g) => (map[g] ? [map[g]] : []));
   if (entries.length === 0) return null;
   const rank = { admin: 3, leader: 2, worker: 1 } as const;
-  const role = entries.reduce<Exclude<Role, 'pending'>>((r, e) => (rank[e.role] > rank[r] ? e.role : r), 'worker');
+  const role = entries.reduce<Exclude<Role, 'pending' | 'citizen'>>((r, e) => (rank[e.role] > rank[r] ? e.role : r), 'worker');
   if (role === 'admin') return { role, sector: null, teamIds: [] };
   const teamIds = [...new Set(entries.flatMap((e) => e.teams ?? []))].filter((t) => knownTeams.has(t)).sort();
   if (role === 'leader') return teamIds.length > 0 ? { role, sector: null, teamIds } : null;
@@ -87,16 +100,21 @@ const claimString = (v: unknown, max: number): string | null => (typeof v === 's
  */
 export async function userForClaims(
   store: Pick<Identity, 'userBySubject' | 'userByUsername' | 'upsertUser' | 'listTeams'>,
-  settings: Pick<ProviderSettings, 'issuerKey' | 'groupsClaim' | 'groupMap'>,
+  settings: Pick<ProviderSettings, 'issuerKey' | 'groupsClaim' | 'groupMap' | 'audience'>,
   claims: client.IDToken
 ): Promise<SignInResult> {
   const existing = await store.userBySubject(settings.issuerKey, claims.sub);
   if (existing && !existing.active) return { ok: false, reason: 'oidc_deactivated', detail: existing.id };
+  const citizen = settings.audience === 'citizen';
+  // One identity, one kind of session: a family member never becomes staff here, nor staff a family member.
+  if (existing && !citizen && existing.role === 'citizen') return { ok: false, reason: 'oidc_citizen', detail: existing.id };
+  if (existing && citizen && existing.role !== 'citizen') return { ok: false, reason: 'oidc_not_citizen', detail: existing.id };
   const name = claimString(claims.name, 200) ?? existing?.name ?? claimString(claims.preferred_username, 200) ?? claims.sub;
   const email = claimString(claims.email, 320) ?? existing?.email ?? null;
   const rawGroups = claims[settings.groupsClaim];
   const groups = Array.isArray(rawGroups) ? rawGroups.filter((g): g is string => typeof g === 'string') : [];
-  const mapped = Object.keys(settings.groupMap).length > 0 ? mapGroups(groups, settings.groupMap, new Set((await store.listTeams()).map((t) => t.id))) : null;
+  // A family member's groups (if a broker sends any) never map to a staff role.
+  const mapped = !citizen && Object.keys(settings.groupMap).length > 0 ? mapGroups(groups, settings.groupMap, new Set((await store.listTeams()).map((t) => t.id))) : null;
   const user: UserRow = existing
     ? { ...existing, name, email }
     : {
@@ -104,7 +122,8 @@ export async function userForClaims(
         username: await freeUsername(store, claims),
         name,
         email,
-        role: 'pending',
+        // A family member is a citizen from the first sign-in; linked to a family only by accepting an invitation.
+        role: citizen ? 'citizen' : 'pending',
         sector: null,
         teamIds: [],
         // No password: this user signs in at the provider only.
@@ -157,7 +176,8 @@ export class OidcSignIn {
 
   /** Starts a sign-in: the provider's authorization URL and the state the browser keeps in a cookie. */
   async start(origin: string, now: Date): Promise<{ location: string; state: string }> {
-    const { config } = await this.#client(origin);
+    const ctx = await this.#client(origin);
+    const { config } = ctx;
     const state = client.randomState();
     const nonce = client.randomNonce();
     const codeVerifier = client.randomPKCECodeVerifier();
@@ -169,7 +189,7 @@ export class OidcSignIn {
       expiresAt: new Date(now.getTime() + LOGIN_ATTEMPT_TTL_MS).toISOString()
     });
     const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: `${origin}/auth/callback`,
+      redirect_uri: `${origin}${callbackPath(ctx.settings.audience)}`,
       scope: 'openid profile email',
       state,
       nonce,
@@ -194,7 +214,7 @@ export class OidcSignIn {
       return { ok: false, reason: 'oidc_unavailable', detail: (err as Error).message };
     }
     // The URL the provider redirected to, on our public origin (a proxy in front may have changed the scheme).
-    const current = new URL(`${origin}/auth/callback${callbackUrl.search}`);
+    const current = new URL(`${origin}${callbackPath(ctx.settings.audience)}${callbackUrl.search}`);
     let claims: client.IDToken | undefined;
     try {
       const tokens = await client.authorizationCodeGrant(ctx.config, current, {

@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { Role } from '../../src/lib/shared/access.ts';
 import { parseRoom, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { familyOfRoom, familyRoomRange, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toGrant, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
+import { familyOfRoom, familyRoomRange, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toFamilyLink, toGrant, toInvitation, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
 import { refusedWriters, WriteRefused, writeFactKeys, type WriteFactKeys } from './write-access.ts';
 import type {
   AccessGroup,
@@ -18,6 +18,9 @@ import type {
   ConsentWindow,
   FamilyRow,
   GrantRow,
+  FamilyLinkRow,
+  InvitationRow,
+  AcceptOutcome,
   ReporterRow,
   RetentionCandidate,
   RetentionDeletion,
@@ -80,6 +83,8 @@ const SQL = {
   deleteFamilyGrants: `DELETE FROM grants WHERE family_id = $1`,
   deleteFamilyTransfers: `DELETE FROM family_transfers WHERE family_id = $1`,
   deleteFamilyReporters: `DELETE FROM underretning_reporters WHERE family_id = $1`,
+  deleteFamilyLinks: `DELETE FROM family_links WHERE family_id = $1`,
+  deleteFamilyInvitations: `DELETE FROM family_invitations WHERE family_id = $1`,
   deleteFamilySummary: `DELETE FROM plan_summaries WHERE family_id = $1`,
   deleteFamily: `DELETE FROM families WHERE id = $1`,
   // A compaction after the family's deletion (a relay held the room in memory) writes nothing.
@@ -159,6 +164,18 @@ const SQL = {
   grantsOfUser: `SELECT * FROM grants WHERE user_id = $1 ORDER BY granted_at, id`,
   endGrant: `UPDATE grants SET ended_at = $1, ended_by = $2 WHERE id = $3 AND ended_at IS NULL`,
   lockFamilyOfGrant: `SELECT f.id FROM families f JOIN grants g ON g.family_id = f.id WHERE g.id = $1 FOR UPDATE OF f`,
+  insertInvitation: `INSERT INTO family_invitations (id, family_id, code_hash, member_name, relation, invited_by, created_at, expires_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+  invitationsOfFamily: `SELECT * FROM family_invitations WHERE family_id = $1 ORDER BY created_at, id`,
+  invitationByCodeForUpdate: `SELECT * FROM family_invitations WHERE code_hash = $1 FOR UPDATE`,
+  revokeInvitation: `UPDATE family_invitations SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL AND used_at IS NULL`,
+  useInvitation: `UPDATE family_invitations SET used_at = $1, used_by = $2 WHERE id = $3 AND revoked_at IS NULL AND used_at IS NULL`,
+  activeLink: `SELECT 1 AS linked FROM family_links WHERE family_id = $1 AND user_id = $2 AND ended_at IS NULL`,
+  insertLink: `INSERT INTO family_links (id, family_id, user_id, invitation_id, member_name, relation, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+  linksOfFamily: `SELECT * FROM family_links WHERE family_id = $1 ORDER BY created_at, id`,
+  linksOfUser: `SELECT * FROM family_links WHERE user_id = $1 ORDER BY created_at, id`,
+  lockFamilyOfLink: `SELECT f.id FROM families f JOIN family_links l ON l.family_id = f.id WHERE l.id = $1 FOR UPDATE OF f`,
+  endLink: `UPDATE family_links SET ended_at = $1, ended_by = $2 WHERE id = $3 AND ended_at IS NULL`,
   setReporter: `INSERT INTO underretning_reporters (family_id, entry_id, reporter, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)
     ON CONFLICT (family_id, entry_id) DO UPDATE SET reporter = excluded.reporter, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at`,
   reportersOfFamily: `SELECT * FROM underretning_reporters WHERE family_id = $1 ORDER BY recorded_at, entry_id`,
@@ -204,7 +221,8 @@ const SQL = {
       (SELECT COALESCE(json_agg(x), '[]') FROM (SELECT ${USER_COLUMNS} WHERE u.id = ANY($2::text[]) GROUP BY u.id) x) AS users,
       (SELECT COALESCE(json_agg(f), '[]') FROM (SELECT * FROM families WHERE id = ANY($3::text[])) f) AS families,
       (SELECT COALESCE(json_agg(c), '[]') FROM (SELECT * FROM consents WHERE family_id = ANY($3::text[])) c) AS consents,
-      (SELECT COALESCE(json_agg(g), '[]') FROM (SELECT * FROM grants WHERE family_id = ANY($3::text[])) g) AS grants`,
+      (SELECT COALESCE(json_agg(g), '[]') FROM (SELECT * FROM grants WHERE family_id = ANY($3::text[])) g) AS grants,
+      (SELECT COALESCE(json_agg(l), '[]') FROM (SELECT * FROM family_links WHERE family_id = ANY($3::text[])) l) AS links`,
   consentById: `SELECT * FROM consents WHERE id = $1`,
   consentsOfFamily: `SELECT * FROM consents WHERE family_id = $1 ORDER BY recorded_at, id`,
   consentsOfFamilies: `SELECT * FROM consents WHERE family_id = ANY($1::text[])`,
@@ -613,6 +631,49 @@ export class PostgresStore implements Store {
     });
   }
 
+  async insertInvitation(i: InvitationRow) {
+    await this.#q('insertInvitation', [i.id, i.familyId, i.codeHash, i.memberName, i.relation, i.invitedBy, i.createdAt, i.expiresAt]);
+  }
+
+  async invitationsOfFamily(familyId: string) {
+    return (await this.#rows('invitationsOfFamily', [familyId])).map(toInvitation);
+  }
+
+  async revokeInvitation(id: string, at: string, by: string) {
+    return (await this.#q('revokeInvitation', [at, by, id])).rowCount === 1;
+  }
+
+  async acceptInvitation(codeHash: string, userId: string, at: string, linkId: string): Promise<AcceptOutcome> {
+    return this.#tx(async (c): Promise<AcceptOutcome> => {
+      const [r] = (await this.#q('invitationByCodeForUpdate', [codeHash], c)).rows;
+      if (!r) return { ok: false, reason: 'unknown' };
+      const inv = toInvitation(r);
+      if (inv.revokedAt !== null) return { ok: false, reason: 'revoked' };
+      if (inv.usedAt !== null) return { ok: false, reason: 'used' };
+      if (Date.parse(inv.expiresAt) <= Date.parse(at)) return { ok: false, reason: 'expired' };
+      if ((await this.#q('activeLink', [inv.familyId, userId], c)).rows.length > 0) return { ok: false, reason: 'linked' };
+      await this.#q('useInvitation', [at, userId, inv.id], c);
+      const [link] = (await this.#q('insertLink', [linkId, inv.familyId, userId, inv.id, inv.memberName, inv.relation, at], c)).rows;
+      return { ok: true, invitation: { ...inv, usedAt: at, usedBy: userId }, link: toFamilyLink(link) };
+    });
+  }
+
+  async linksOfFamily(familyId: string) {
+    return (await this.#rows('linksOfFamily', [familyId])).map(toFamilyLink);
+  }
+
+  async linksOfUser(userId: string) {
+    return (await this.#rows('linksOfUser', [userId])).map(toFamilyLink);
+  }
+
+  async endLink(id: string, at: string, by: string) {
+    // The family's row is what an append locks (write-access.ts): ending a link takes it too, so the two are ordered.
+    return this.#tx(async (c) => {
+      await this.#q('lockFamilyOfLink', [id], c);
+      return (await this.#q('endLink', [at, by, id], c)).rowCount === 1;
+    });
+  }
+
   async setReporter(r: ReporterRow) {
     await this.#q('setReporter', [r.familyId, r.entryId, r.reporter, r.recordedBy, r.recordedAt]);
   }
@@ -805,7 +866,12 @@ export class PostgresStore implements Store {
       const grant = toGrant(row);
       grants.set(grant.familyId, [...(grants.get(grant.familyId) ?? []), grant]);
     }
-    const refused = refusedWriters(updates, { sessions, users, families, consents, grants });
+    const links = new Map<string, FamilyLinkRow[]>();
+    for (const row of r.links as Row[]) {
+      const link = toFamilyLink(row);
+      links.set(link.familyId, [...(links.get(link.familyId) ?? []), link]);
+    }
+    const refused = refusedWriters(updates, { sessions, users, families, consents, grants, links });
     if (refused.size > 0) throw new WriteRefused(refused);
   }
 
@@ -966,6 +1032,9 @@ export class PostgresStore implements Store {
         grants: await n('deleteFamilyGrants', [family.id]),
         transfers: await n('deleteFamilyTransfers', [family.id]),
         underretningReporters: await n('deleteFamilyReporters', [family.id]),
+        // the family's own access (links before the invitations they name)
+        familyLinks: await n('deleteFamilyLinks', [family.id]),
+        familyInvitations: await n('deleteFamilyInvitations', [family.id]),
         summaries: await n('deleteFamilySummary', [family.id])
       };
       // The rooms' counters go too: a room's log is gone, and its sequence with it.

@@ -1,7 +1,7 @@
 // Row mappers shared by both stores: their tables have the same columns.
 import type { Part, Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent, ConsentMethod } from '../../src/lib/shared/api-types.ts';
-import type { AccessGroup, AuditRow, DeviceRow, FamilyRow, GrantRow, ReporterRow, RetentionDeletion, TransferRow } from './types.ts';
+import type { AccessGroup, AuditRow, DeviceRow, FamilyLinkRow, FamilyRow, GrantRow, InvitationRow, ReporterRow, RetentionDeletion, TransferRow } from './types.ts';
 
 type Row = Record<string, unknown>;
 
@@ -151,4 +151,35 @@ export function familyRoomRange(familyId: string): [string, string] {
 export function familyOfRoom(room: string): string | null {
   const dot = room.indexOf('.');
   return room.startsWith('f-') && dot > 2 ? room.slice(2, dot) : null;
+}
+
+export function toInvitation(r: Row): InvitationRow {
+  return {
+    id: str(r.id),
+    familyId: str(r.family_id),
+    codeHash: str(r.code_hash),
+    memberName: str(r.member_name),
+    relation: str(r.relation),
+    invitedBy: str(r.invited_by),
+    createdAt: str(r.created_at),
+    expiresAt: str(r.expires_at),
+    usedAt: strOrNull(r.used_at),
+    usedBy: strOrNull(r.used_by),
+    revokedAt: strOrNull(r.revoked_at),
+    revokedBy: strOrNull(r.revoked_by)
+  };
+}
+
+export function toFamilyLink(r: Row): FamilyLinkRow {
+  return {
+    id: str(r.id),
+    familyId: str(r.family_id),
+    userId: str(r.user_id),
+    invitationId: strOrNull(r.invitation_id),
+    memberName: str(r.member_name),
+    relation: str(r.relation),
+    createdAt: str(r.created_at),
+    endedAt: strOrNull(r.ended_at),
+    endedBy: strOrNull(r.ended_by)
+  };
 }

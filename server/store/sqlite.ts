@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import type { Role } from '../../src/lib/shared/access.ts';
 import { parseRoom, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { familyOfRoom, familyRoomRange, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toGrant, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
+import { familyOfRoom, familyRoomRange, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toFamilyLink, toGrant, toInvitation, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
 import { refusedWriters, WriteRefused, writeFactKeys } from './write-access.ts';
 import type {
   AccessGroup,
@@ -16,6 +16,9 @@ import type {
   ConsentWindow,
   FamilyRow,
   GrantRow,
+  FamilyLinkRow,
+  InvitationRow,
+  AcceptOutcome,
   LoginAttemptRow,
   ReporterRow,
   RetentionCandidate,
@@ -204,6 +207,24 @@ CREATE TABLE IF NOT EXISTS underretning_reporters (
 ) WITHOUT ROWID;
 `;
 
+// The family's own access (DESIGN §12, issue #15; PostgreSQL: 020-family-access.sql):
+// invitations (the code's hash only) and the citizen links they make.
+const FAMILY_ACCESS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS family_invitations (
+  id TEXT PRIMARY KEY, family_id TEXT NOT NULL REFERENCES families(id), code_hash TEXT NOT NULL UNIQUE,
+  member_name TEXT NOT NULL, relation TEXT NOT NULL, invited_by TEXT NOT NULL REFERENCES users(id),
+  created_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT, used_by TEXT, revoked_at TEXT, revoked_by TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS family_invitations_family ON family_invitations(family_id);
+CREATE TABLE IF NOT EXISTS family_links (
+  id TEXT PRIMARY KEY, family_id TEXT NOT NULL REFERENCES families(id), user_id TEXT NOT NULL REFERENCES users(id),
+  invitation_id TEXT REFERENCES family_invitations(id), member_name TEXT NOT NULL, relation TEXT NOT NULL,
+  created_at TEXT NOT NULL, ended_at TEXT, ended_by TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS family_links_family ON family_links(family_id);
+CREATE INDEX IF NOT EXISTS family_links_user ON family_links(user_id);
+CREATE UNIQUE INDEX IF NOT EXISTS family_links_active ON family_links(family_id, user_id) WHERE ended_at IS NULL;
+`;
 
 // Retention (issue #14; PostgreSQL: 040-retention.sql): the one sanctioned
 // deletion path. The append-only triggers let a DELETE through only for a
@@ -285,9 +306,23 @@ const SQL = {
   deleteFamilyGrants: `DELETE FROM grants WHERE family_id = ?`,
   deleteFamilyTransfers: `DELETE FROM family_transfers WHERE family_id = ?`,
   deleteFamilyReporters: `DELETE FROM underretning_reporters WHERE family_id = ?`,
+  deleteFamilyLinks: `DELETE FROM family_links WHERE family_id = ?`,
+  deleteFamilyInvitations: `DELETE FROM family_invitations WHERE family_id = ?`,
   deleteFamilySummary: `DELETE FROM plan_summaries WHERE family_id = ?`,
   deleteFamily: `DELETE FROM families WHERE id = ?`,
   familyDeleted: `SELECT 1 AS x FROM retention_deletions WHERE family_id = ?`,
+  insertInvitation: `INSERT INTO family_invitations (id, family_id, code_hash, member_name, relation, invited_by, created_at, expires_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  invitationsOfFamily: `SELECT * FROM family_invitations WHERE family_id = ? ORDER BY created_at, id`,
+  invitationByCode: `SELECT * FROM family_invitations WHERE code_hash = ?`,
+  revokeInvitation: `UPDATE family_invitations SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL AND used_at IS NULL`,
+  useInvitation: `UPDATE family_invitations SET used_at = ?, used_by = ? WHERE id = ? AND revoked_at IS NULL AND used_at IS NULL`,
+  activeLink: `SELECT 1 AS linked FROM family_links WHERE family_id = ? AND user_id = ? AND ended_at IS NULL`,
+  insertLink: `INSERT INTO family_links (id, family_id, user_id, invitation_id, member_name, relation, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  linkById: `SELECT * FROM family_links WHERE id = ?`,
+  linksOfFamily: `SELECT * FROM family_links WHERE family_id = ? ORDER BY created_at, id`,
+  linksOfUser: `SELECT * FROM family_links WHERE user_id = ? ORDER BY created_at, id`,
+  endLink: `UPDATE family_links SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL`,
   // devices (DESIGN §13)
   registerDevice: `INSERT INTO devices (user_id, device_id, name, wrap_key, created_at, last_seen_at, lease_until)
     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, device_id) DO NOTHING`,
@@ -458,6 +493,7 @@ export class SqliteStore implements Store {
     this.#db.exec(LIFECYCLE_SCHEMA);
     this.#db.exec(RETENTION_SCHEMA);
     this.#db.exec(HISTORY_CHECKPOINT_SCHEMA);
+    this.#db.exec(FAMILY_ACCESS_SCHEMA);
   }
 
   /** Adds columns that a data file from an earlier release lacks. */
@@ -756,6 +792,45 @@ export class SqliteStore implements Store {
     this.#stmt('endGrant').run(at, by, id);
   }
 
+  async insertInvitation(i: InvitationRow) {
+    this.#stmt('insertInvitation').run(i.id, i.familyId, i.codeHash, i.memberName, i.relation, i.invitedBy, i.createdAt, i.expiresAt);
+  }
+
+  async invitationsOfFamily(familyId: string) {
+    return this.#stmt('invitationsOfFamily').all(familyId).map(toInvitation);
+  }
+
+  async revokeInvitation(id: string, at: string, by: string) {
+    return Number(this.#stmt('revokeInvitation').run(at, by, id).changes) === 1;
+  }
+
+  async acceptInvitation(codeHash: string, userId: string, at: string, linkId: string): Promise<AcceptOutcome> {
+    return this.#tx((): AcceptOutcome => {
+      const r = this.#stmt('invitationByCode').get(codeHash);
+      if (!r) return { ok: false, reason: 'unknown' };
+      const inv = toInvitation(r);
+      if (inv.revokedAt !== null) return { ok: false, reason: 'revoked' };
+      if (inv.usedAt !== null) return { ok: false, reason: 'used' };
+      if (Date.parse(inv.expiresAt) <= Date.parse(at)) return { ok: false, reason: 'expired' };
+      if (this.#stmt('activeLink').get(inv.familyId, userId)) return { ok: false, reason: 'linked' };
+      this.#stmt('useInvitation').run(at, userId, inv.id);
+      this.#stmt('insertLink').run(linkId, inv.familyId, userId, inv.id, inv.memberName, inv.relation, at);
+      return { ok: true, invitation: { ...inv, usedAt: at, usedBy: userId }, link: toFamilyLink(this.#stmt('linkById').get(linkId) as Record<string, unknown>) };
+    });
+  }
+
+  async linksOfFamily(familyId: string) {
+    return this.#stmt('linksOfFamily').all(familyId).map(toFamilyLink);
+  }
+
+  async linksOfUser(userId: string) {
+    return this.#stmt('linksOfUser').all(userId).map(toFamilyLink);
+  }
+
+  async endLink(id: string, at: string, by: string) {
+    return Number(this.#stmt('endLink').run(at, by, id).changes) === 1;
+  }
+
   async setReporter(r: ReporterRow) {
     this.#stmt('setReporter').run(r.familyId, r.entryId, r.reporter, r.recordedBy, r.recordedAt);
   }
@@ -945,14 +1020,16 @@ export class SqliteStore implements Store {
     const families = new Map<string, FamilyRow>();
     const consents = new Map<string, Consent[]>();
     const grants = new Map<string, GrantRow[]>();
+    const links = new Map<string, FamilyLinkRow[]>();
     for (const id of keys.familyIds) {
       const r = this.#stmt('familyById').get(id);
       if (!r) continue;
       families.set(id, toFamily(r));
       consents.set(id, this.#stmt('consentsOfFamily').all(id).map(toConsent));
       grants.set(id, this.#stmt('grantsOfFamily').all(id).map(toGrant));
+      links.set(id, this.#stmt('linksOfFamily').all(id).map(toFamilyLink));
     }
-    const refused = refusedWriters(updates, { sessions, users, families, consents, grants });
+    const refused = refusedWriters(updates, { sessions, users, families, consents, grants, links });
     if (refused.size > 0) throw new WriteRefused(refused);
   }
 
@@ -1096,6 +1173,9 @@ export class SqliteStore implements Store {
         grants: n('deleteFamilyGrants', family.id),
         transfers: n('deleteFamilyTransfers', family.id),
         underretningReporters: n('deleteFamilyReporters', family.id),
+        // the family's own access (links before the invitations they name)
+        familyLinks: n('deleteFamilyLinks', family.id),
+        familyInvitations: n('deleteFamilyInvitations', family.id),
         summaries: n('deleteFamilySummary', family.id),
         families: n('deleteFamily', family.id)
       };

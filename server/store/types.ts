@@ -3,7 +3,7 @@
 // file (sqlite.ts, postgres.ts) and are picked once, in index.ts; nothing
 // outside server/store/ speaks SQL.
 import type { AuditAction } from '../audit-actions.ts';
-import type { AccessFamily, AccessGrant, Role } from '../../src/lib/shared/access.ts';
+import type { AccessFamily, AccessGrant, AccessLink, Role } from '../../src/lib/shared/access.ts';
 import type { Part, Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent, RetentionRecord } from '../../src/lib/shared/api-types.ts';
 
@@ -353,6 +353,56 @@ export interface Lifecycle {
   endGrant(id: string, at: string, by: string): Promise<void>;
 }
 
+/**
+ * An invitation for a named family member (DESIGN §12): the code is shown
+ * once and only its SHA-256 is kept; single use, valid 14 days, revocable.
+ */
+export interface InvitationRow {
+  id: string;
+  familyId: string;
+  codeHash: string;
+  memberName: string;
+  /** mor, far, barn over 15, anden med forældremyndighed … */
+  relation: string;
+  invitedBy: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+  usedBy: string | null;
+  revokedAt: string | null;
+  revokedBy: string | null;
+}
+
+/** A citizen linked to a family by an accepted invitation (DESIGN §6 rule 7), until ended. */
+export interface FamilyLinkRow extends AccessLink {
+  id: string;
+  invitationId: string | null;
+  memberName: string;
+  relation: string;
+  createdAt: string;
+  endedBy: string | null;
+}
+
+export type AcceptOutcome = { ok: true; link: FamilyLinkRow; invitation: InvitationRow } | { ok: false; reason: 'unknown' | 'used' | 'expired' | 'revoked' | 'linked' };
+
+/** Invitations and citizens' links to families (DESIGN §12). */
+export interface FamilyLinks {
+  insertInvitation(i: InvitationRow): Promise<void>;
+  invitationsOfFamily(familyId: string): Promise<InvitationRow[]>;
+  /** Revokes an unused, unrevoked invitation; false when it was used or revoked already. */
+  revokeInvitation(id: string, at: string, by: string): Promise<boolean>;
+  /**
+   * Takes the invitation with this code hash for `userId` in one transaction:
+   * unused, unrevoked and unexpired at `at`, it is marked used and the link is
+   * made; otherwise nothing changes and the reason comes back.
+   */
+  acceptInvitation(codeHash: string, userId: string, at: string, linkId: string): Promise<AcceptOutcome>;
+  linksOfFamily(familyId: string): Promise<FamilyLinkRow[]>;
+  linksOfUser(userId: string): Promise<FamilyLinkRow[]>;
+  /** Ends an active link; false when it had ended already. */
+  endLink(id: string, at: string, by: string): Promise<boolean>;
+}
+
 /** Who made an underretning, kept off the shared journal document (DESIGN §5): the social sector reads it. */
 export interface ReporterRow {
   familyId: string;
@@ -500,7 +550,7 @@ export interface Retention {
   retainedSummaries(teamIds: readonly string[]): Promise<{ familyId: string; teamId: string; district: string; data: string }[]>;
 }
 
-export interface Store extends RoomLog, HistoryCheckpoints, Identity, Sessions, Devices, Families, Lifecycle, Underretninger, Consents, AuditLog, Summaries, Exclusive, Retention {
+export interface Store extends RoomLog, HistoryCheckpoints, Identity, Sessions, Devices, Families, Lifecycle, FamilyLinks, Underretninger, Consents, AuditLog, Summaries, Exclusive, Retention {
   readonly kind: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }

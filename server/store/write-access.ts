@@ -17,7 +17,7 @@
 import { parseRoom } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
 import { accessFromFacts } from '../access-of.ts';
-import type { AccessGrant } from '../../src/lib/shared/access.ts';
+import type { AccessGrant, AccessLink } from '../../src/lib/shared/access.ts';
 import type { FamilyRow, NewUpdate, SessionRow, UserRow } from './types.ts';
 
 /** Why a writer's updates were refused: its session is gone (4401) or its access to the room is (4403). */
@@ -44,6 +44,8 @@ export interface WriteFacts {
   consents: ReadonlyMap<string, readonly Consent[]>;
   /** every grant of each family in `families` (called-in specialists, DESIGN §6 rule 6) */
   grants: ReadonlyMap<string, readonly AccessGrant[]>;
+  /** every citizen link of each family in `families` (DESIGN §6 rule 7); absent reads as none */
+  links?: ReadonlyMap<string, readonly AccessLink[]>;
 }
 
 /** The rows a batch's check needs (and PostgreSQL locks), each list sorted so lock order is fixed. */
@@ -93,7 +95,7 @@ export function refusedWriters(updates: readonly NewUpdate[], facts: WriteFacts)
     }
     const ref = parseRoom(u.room);
     const family = ref ? facts.families.get(ref.familyId) : undefined;
-    const access = ref ? accessFromFacts(user, ref, family, facts.consents.get(ref.familyId) ?? [], new Date(u.at), facts.grants.get(ref.familyId) ?? []) : 'none';
+    const access = ref ? accessFromFacts(user, ref, family, facts.consents.get(ref.familyId) ?? [], new Date(u.at), facts.grants.get(ref.familyId) ?? [], facts.links?.get(ref.familyId) ?? []) : 'none';
     if (access !== 'write') refused.set(hash, 'access-ended');
   }
   return refused;

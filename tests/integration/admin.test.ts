@@ -181,7 +181,7 @@ describe('password sign-in', () => {
       const r = await other.api('/api/auth/login', { method: 'POST', body: { username: 'anna', password: 'demo' } });
       expect(r.status).toBe(403);
       expect(r.json.error).toBe('password_login_disabled');
-      expect((await other.api('/api/auth/methods')).json).toEqual({ oidc: true, password: false });
+      expect((await other.api('/api/auth/methods')).json).toEqual({ oidc: true, password: false, citizen: true });
     } finally {
       await other.stop();
     }

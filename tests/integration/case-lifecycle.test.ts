@@ -169,7 +169,9 @@ describe('grants for called-in specialists', () => {
   it('the seeded grant gives gitte the Gellerup family’s plan and school journal, nothing else', async () => {
     const familyId = server.family('gel-02');
     const m = await manifest('gitte');
+    // The family's own room follows the plan (DESIGN §6 rule 8): read, never write.
     expect(m.rooms.filter((r) => r.room.startsWith(`f-${familyId}.`)).map((r) => [r.room, r.access]).sort()).toEqual([
+      [roomName(familyId, 'family'), 'read'],
       [roomName(familyId, 'plan'), 'write'],
       [roomName(familyId, 'school'), 'write']
     ]);

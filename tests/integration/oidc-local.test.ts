@@ -83,7 +83,7 @@ describe('OpenID Connect sign-in at the local provider', () => {
   });
 
   it('says which sign-in methods the login page offers, and ends the provider session on logout', async () => {
-    expect((await server.api('/api/auth/methods')).json).toEqual({ oidc: true, password: true });
+    expect((await server.api('/api/auth/methods')).json).toEqual({ oidc: true, password: true, citizen: true });
     const browser = new Browser(server.url);
     await browser.request((await browser.signInAtProvider('anna')).href);
     const res = await browser.request('/auth/logout');

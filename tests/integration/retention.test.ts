@@ -85,6 +85,13 @@ describe('retention of closed cases', () => {
     // The plan's history checkpoint (server/history.ts) holds its content too.
     await server.app.history.sessions(roomName(due, 'plan'), 'plan');
     await store.saveHistoryCheckpoint({ room: roomName(due, 'plan'), seq: 1, version: 1, at: realNow.toISOString(), data: new Uint8Array([1]) });
+    // The family's own access goes too (issue 15): an invitation and the link it made.
+    const inviteAt = realNow.toISOString();
+    await store.insertInvitation({
+      id: 'inv-retention', familyId: due, codeHash: 'h-retention', memberName: 'Mor', relation: 'mor', invitedBy: 'u-anna',
+      createdAt: inviteAt, expiresAt: new Date(realNow.getTime() + 86_400_000).toISOString(), usedAt: null, usedBy: null, revokedAt: null, revokedBy: null
+    });
+    expect((await store.acceptInvitation('h-retention', 'u-maria', inviteAt, 'link-retention')).ok).toBe(true);
 
     const ran = await post(admin, '/api/admin/retention/run');
     expect(ran.status).toBe(200);
@@ -98,6 +105,9 @@ describe('retention of closed cases', () => {
     expect(record.counts.auditEntries).toBeGreaterThan(0);
     expect(record.counts.families).toBe(1);
     expect(record.counts.historyCheckpoints).toBe(1);
+    expect(record.counts.familyLinks).toBe(1);
+    expect(record.counts.familyInvitations).toBe(1);
+    expect(await store.linksOfFamily(due)).toEqual([]);
     expect(await closed).toBe(CLOSE_ACCESS_ENDED);
     await waitFor(() => stream.events.length > seen, 2000, 'the access event');
     stream.close();

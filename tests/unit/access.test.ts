@@ -3,8 +3,8 @@
 // opening sector, then random sets of several consents (fast-check).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { access, type Access, type AccessConsent, type AccessFamily, type AccessUser, type Role } from '../../src/lib/shared/access.ts';
-import { PARTS, SECTORS, type Part, type Sector } from '../../src/lib/shared/rooms.ts';
+import { access, accessUntil, type Access, type AccessConsent, type AccessFamily, type AccessLink, type AccessUser, type Role } from '../../src/lib/shared/access.ts';
+import { PARTS, ROOM_PARTS, SECTORS, isPart, isSector, type Part, type RoomPart, type Sector } from '../../src/lib/shared/rooms.ts';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 const DAY = 86_400_000;
@@ -217,5 +217,116 @@ describe('access() with random sets of consents (property)', () => {
       }),
       { numRuns: 2000, seed: 20260615 }
     );
+  });
+});
+
+// ---- DESIGN §6 rules 7–8: the family's own access ------------------------------
+
+/** The citizen's link situations: none, their own (active or ended), someone else's, or for another family. */
+const LINKS = ['none', 'own-active', 'own-ended', 'own-ends-later', 'other-user', 'other-family'] as const;
+type LinkCase = (typeof LINKS)[number];
+
+interface FamilyCase {
+  role: Role;
+  sector: Sector | null;
+  part: RoomPart;
+  sameTeam: boolean;
+  openedBy: Sector;
+  consent: ConsentCase;
+  link: LinkCase;
+  status: 'aktiv' | 'afsluttet';
+}
+
+/** DESIGN §6 rules 1–8 with a case's status (closed: read-only for everyone), read literally. */
+function familyOracle(c: FamilyCase): Access {
+  if (c.role === 'citizen') {
+    // Rule 7: linked (invitation accepted, link not ended), case active.
+    const linked = c.link === 'own-active' || c.link === 'own-ends-later';
+    if (!linked || c.status !== 'aktiv') return 'none';
+    return c.part === 'plan' ? 'read' : c.part === 'family' ? 'write' : 'none';
+  }
+  if (c.role !== 'worker') return 'none'; // rule 1, and a pending user
+  // Rule 8: a worker with plan access reads what the family writes, never writes it.
+  if (c.part === 'family') return familyOracle({ ...c, part: 'plan' }) === 'none' ? 'none' : 'read';
+  const open = oracle({ role: c.role, sector: c.sector, part: c.part, sameTeam: c.sameTeam, openedBy: c.openedBy, consent: c.consent });
+  return open === 'write' && c.status === 'afsluttet' ? 'read' : open;
+}
+
+function linksFor(c: FamilyCase): AccessLink[] {
+  switch (c.link) {
+    case 'none':
+      return [];
+    case 'own-active':
+      return [{ familyId: FAMILY_ID, userId: 'u-x', endedAt: null }];
+    case 'own-ended':
+      return [{ familyId: FAMILY_ID, userId: 'u-x', endedAt: at(-1) }];
+    case 'own-ends-later':
+      return [{ familyId: FAMILY_ID, userId: 'u-x', endedAt: at(1) }];
+    case 'other-user':
+      return [{ familyId: FAMILY_ID, userId: 'u-y', endedAt: null }];
+    case 'other-family':
+      return [{ familyId: 'via-01-other', userId: 'u-x', endedAt: null }];
+  }
+}
+
+function runFamily(c: FamilyCase): Access {
+  const teamIds = c.role === 'citizen' || c.role === 'admin' || c.role === 'pending' ? [] : [c.sameTeam ? TEAM : OTHER_TEAM];
+  const user: AccessUser = { id: 'u-x', role: c.role, sector: c.sector, teamIds };
+  const family: AccessFamily = { id: FAMILY_ID, teamId: TEAM, openedBySector: c.openedBy, status: c.status };
+  const consents = c.part === 'family' ? consentFor({ ...c, part: 'plan' }) : isPart(c.part) ? consentFor({ ...c, part: c.part }) : [];
+  return access(user, { familyId: FAMILY_ID, part: c.part }, family, consents, NOW, [], linksFor(c));
+}
+
+const FAMILY_USERS: [Role, Sector | null][] = [...USERS, ['pending', null], ['citizen', null], ...SECTORS.map((s): [Role, Sector] => ['citizen', s])];
+
+describe('access() rules 7–8 against the oracle, every role × room × link × case status', () => {
+  const grid = FAMILY_USERS.flatMap(([role, sector]) => ROOM_PARTS.map((part) => [role, sector, part] as const));
+  it.each(grid)('%s (%s) on %s', (role, sector, part) => {
+    const mismatches: string[] = [];
+    for (const sameTeam of [true, false])
+      for (const openedBy of SECTORS)
+        for (const consent of CONSENT_CASES)
+          for (const link of LINKS)
+            for (const status of ['aktiv', 'afsluttet'] as const) {
+              const c: FamilyCase = { role, sector, part, sameTeam, openedBy, consent, link, status };
+              const want = familyOracle(c);
+              const got = runFamily(c);
+              if (want !== got) mismatches.push(`${role}/${sector} ${part} team=${sameTeam} openedBy=${openedBy} consent=${JSON.stringify(consent)} link=${link} ${status}: want ${want}, got ${got}`);
+            }
+    expect(mismatches.slice(0, 5)).toEqual([]);
+  });
+
+  it('a citizen never opens a journal, whatever the facts; no worker ever writes the family room', () => {
+    for (const [role, sector] of FAMILY_USERS)
+      for (const part of ROOM_PARTS)
+        for (const link of LINKS)
+          for (const consent of CONSENT_CASES) {
+            const got = runFamily({ role, sector, part, sameTeam: true, openedBy: 'social', consent, link, status: 'aktiv' });
+            if (role === 'citizen' && isSector(part)) expect(got).toBe('none');
+            if (role !== 'citizen' && part === 'family') expect(got).not.toBe('write');
+          }
+  });
+
+  it('a citizen reaches write only on the family room and read only on the plan', () => {
+    const seen = new Map<RoomPart, Set<Access>>();
+    for (const part of ROOM_PARTS)
+      for (const link of LINKS)
+        for (const status of ['aktiv', 'afsluttet'] as const) {
+          const got = runFamily({ role: 'citizen', sector: null, part, sameTeam: false, openedBy: 'social', consent: null, link, status });
+          seen.set(part, (seen.get(part) ?? new Set()).add(got));
+        }
+    expect([...(seen.get('plan') ?? [])].sort()).toEqual(['none', 'read']);
+    expect([...(seen.get('family') ?? [])].sort()).toEqual(['none', 'write']);
+    for (const s of SECTORS) expect([...(seen.get(s) ?? [])]).toEqual(['none']);
+  });
+
+  it('accessUntil: a citizen’s access has no end date of its own; a worker reads the family room as long as the plan', () => {
+    const family: AccessFamily = { id: FAMILY_ID, teamId: TEAM, openedBySector: 'social', status: 'aktiv' };
+    const citizen: AccessUser = { id: 'u-x', role: 'citizen', sector: null, teamIds: [] };
+    expect(accessUntil(citizen, { familyId: FAMILY_ID, part: 'plan' }, family, [], NOW, [], [{ familyId: FAMILY_ID, userId: 'u-x', endedAt: null }])).toBeNull();
+    const cecilie: AccessUser = { id: 'u-c', role: 'worker', sector: 'health', teamIds: [TEAM] };
+    const consents: AccessConsent[] = [{ familyId: FAMILY_ID, categories: ['plan'], recipients: ['health'], validFrom: at(-10), validUntil: at(20), revokedAt: null }];
+    expect(accessUntil(cecilie, { familyId: FAMILY_ID, part: 'family' }, family, consents, NOW)).toBe(at(20));
+    expect(accessUntil(cecilie, { familyId: FAMILY_ID, part: 'family' }, family, consents, NOW)).toBe(accessUntil(cecilie, { familyId: FAMILY_ID, part: 'plan' }, family, consents, NOW));
   });
 });

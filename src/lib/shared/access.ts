@@ -1,10 +1,19 @@
 // The one access rule (DESIGN §6). Pure: the relay, the HTTP API and the UI all
 // call this function with the facts they hold, so they can never disagree.
 import type { Part, RoomRef, Sector } from './rooms.ts';
+import { isPart } from './rooms.ts';
 
 export type Access = 'none' | 'read' | 'write';
-/** `pending`: signed in at the municipality's provider, waiting for an administrator to assign a role (DESIGN §10). */
-export type Role = 'worker' | 'leader' | 'admin' | 'pending';
+/**
+ * `pending`: signed in at the municipality's provider, waiting for an administrator to assign a role (DESIGN §10).
+ * `citizen`: a family member with their own sign-in, linked to families by accepted invitations (DESIGN §12).
+ */
+export type Role = 'worker' | 'leader' | 'admin' | 'pending' | 'citizen';
+
+/** Roles whose devices hold family data (rooms, index, device key): workers and family members (DESIGN §13). */
+export function holdsFamilyData(role: Role | null | undefined): boolean {
+  return role === 'worker' || role === 'citizen';
+}
 
 export interface AccessUser {
   id: string;
@@ -50,6 +59,21 @@ function consentNamesSector(consents: readonly AccessConsent[], family: AccessFa
   return consents.some((c) => c.familyId === family.id && c.recipients.includes(sector) && consentActive(c, now));
 }
 
+/**
+ * A citizen's link to a family (DESIGN §6 rule 7): made when the citizen
+ * accepts an invitation, ended by the tovholder or the case-owning sector.
+ */
+export interface AccessLink {
+  familyId: string;
+  userId: string;
+  endedAt: string | null;
+}
+
+/** A link is active until it is ended. */
+export function linkActive(l: AccessLink, now: Date): boolean {
+  return l.endedAt === null || Date.parse(l.endedAt) > now.getTime();
+}
+
 export interface AccessConsent {
   familyId: string;
   categories: readonly Part[];
@@ -78,11 +102,27 @@ export function access(
   family: AccessFamily | undefined,
   consents: readonly AccessConsent[],
   now: Date,
-  grants: readonly AccessGrant[] = []
+  grants: readonly AccessGrant[] = [],
+  links: readonly AccessLink[] = []
 ): Access {
+  // Rule 7: a citizen linked to the family, while the link and the case last.
+  if (user.role === 'citizen') return citizenAccess(user, room, family, now, links);
+  // Rule 8: a worker with plan access reads what the family writes; never writes it.
+  if (room.part === 'family') {
+    return access(user, { familyId: room.familyId, part: 'plan' }, family, consents, now, grants) === 'none' ? 'none' : 'read';
+  }
   const a = openAccess(user, room, family, consents, now, grants);
   // A closed case is read-only for everyone (issue #14): the relay drops every write.
   return a === 'write' && family?.status === 'afsluttet' ? 'read' : a;
+}
+
+function citizenAccess(user: AccessUser, room: RoomRef, family: AccessFamily | undefined, now: Date, links: readonly AccessLink[]): Access {
+  if (!family || family.id !== room.familyId || family.status === 'afsluttet') return 'none';
+  if (!links.some((l) => l.familyId === family.id && l.userId === user.id && linkActive(l, now))) return 'none';
+  if (room.part === 'plan') return 'read';
+  if (room.part === 'family') return 'write';
+  // Journals: never.
+  return 'none';
 }
 
 /** Whether the case is closed: the one place screens ask before offering to edit. */
@@ -101,21 +141,23 @@ function openAccess(
   // Rule 1: admins and leaders never open family rooms.
   if (user.role !== 'worker' || user.sector === null) return 'none';
   if (!family || family.id !== room.familyId) return 'none';
+  const part = room.part;
+  if (!isPart(part)) return 'none';
   // Rule 2: outside the family's team, unless called in (rule 6): rules 3–5
   // within the grant's parts and period, while a consent names the sector.
   if (!user.teamIds.includes(family.teamId)) {
-    if (!activeGrantFor(grants, user, family, room.part, now) || !consentNamesSector(consents, family, user.sector, now)) return 'none';
+    if (!activeGrantFor(grants, user, family, part, now) || !consentNamesSector(consents, family, user.sector, now)) return 'none';
   }
   // Rule 3: own sector's journal.
-  if (room.part === user.sector) return 'write';
+  if (part === user.sector) return 'write';
   // Rule 4: the plan.
-  if (room.part === 'plan') {
+  if (part === 'plan') {
     return family.openedBySector === user.sector || consentCovers(consents, family, 'plan', user.sector, now)
       ? 'write'
       : 'none';
   }
   // Rule 5: another sector's journal: read with consent, never write.
-  return consentCovers(consents, family, room.part, user.sector, now) ? 'read' : 'none';
+  return consentCovers(consents, family, part, user.sector, now) ? 'read' : 'none';
 }
 
 /**
@@ -130,15 +172,21 @@ export function accessUntil(
   family: AccessFamily | undefined,
   consents: readonly AccessConsent[],
   now: Date,
-  grants: readonly AccessGrant[] = []
+  grants: readonly AccessGrant[] = [],
+  links: readonly AccessLink[] = []
 ): string | null {
-  if (access(user, room, family, consents, now, grants) === 'none' || !family || user.sector === null) return null;
+  // A citizen's link has no end date of its own: it lasts until it is ended.
+  if (user.role === 'citizen') return null;
+  // Rule 8: what the family writes is read as long as the plan is.
+  if (room.part === 'family') return accessUntil(user, { familyId: room.familyId, part: 'plan' }, family, consents, now, grants);
+  if (access(user, room, family, consents, now, grants, links) === 'none' || !family || user.sector === null) return null;
+  const part = room.part;
   const sector = user.sector;
   if (!user.teamIds.includes(family.teamId)) {
     // A specialist: the grant's end, or the end of the consents naming the sector, whichever comes first.
     const grantEnd = Math.max(
       ...grants
-        .filter((g) => g.familyId === family.id && g.userId === user.id && g.parts.includes(room.part) && grantActive(g, now))
+        .filter((g) => g.familyId === family.id && g.userId === user.id && g.parts.includes(part) && grantActive(g, now))
         .map((g) => Math.min(Date.parse(g.validUntil), g.endedAt === null ? Infinity : Date.parse(g.endedAt)))
     );
     const consentEnd = Math.max(
@@ -154,12 +202,14 @@ export function accessUntil(
 }
 
 function accessUntilInTeam(user: AccessUser, room: RoomRef, family: AccessFamily, consents: readonly AccessConsent[], now: Date): string | null {
-  if (room.part === user.sector) return null;
+  const part = room.part;
+  if (!isPart(part)) return null;
+  if (part === user.sector) return null;
   if (room.part === 'plan' && family.openedBySector === user.sector) return null;
   const sector = user.sector;
   if (sector === null) return null;
   const ends = consents
-    .filter((c) => c.familyId === family.id && c.categories.includes(room.part) && c.recipients.includes(sector) && consentActive(c, now))
+    .filter((c) => c.familyId === family.id && c.categories.includes(part) && c.recipients.includes(sector) && consentActive(c, now))
     .map((c) => Math.min(Date.parse(c.validUntil), c.revokedAt === null ? Infinity : Date.parse(c.revokedAt)));
   return ends.length > 0 ? new Date(Math.max(...ends)).toISOString() : null;
 }

@@ -1,7 +1,7 @@
 // JSON shapes of the HTTP API (DESIGN §8), shared by server and browser.
 import type { Access, Role } from './access.ts';
 import type { CaseStatus } from './plan-terms.ts';
-import type { Part, Sector } from './rooms.ts';
+import type { Part, RoomPart, Sector } from './rooms.ts';
 import type { Action, Feedback, Goal, Hope, Meeting, Member, NetworkParty, PlanMeta, Tovholder, TovholderTenure } from '../domain/plan.ts';
 import type { JournalEntry } from '../domain/journal.ts';
 import type { HistorySession } from '../domain/history.ts';
@@ -38,6 +38,8 @@ export interface NewFamilyRequest {
 export interface AuthMethods {
   oidc: boolean;
   password: boolean;
+  /** the family's own sign-in (DESIGN §12: CITIZEN_OIDC_*, or the demo's local provider) */
+  citizen?: boolean;
 }
 
 /** A user as the administrator sees them (DESIGN §8 Administration). */
@@ -150,7 +152,7 @@ export interface ConsentList {
   /** the sector that opened the family's case (its workers may record consents) */
   openedBySector?: Sector;
   /** why this user may record and withdraw consents ('case-owner' | 'tovholder'), or null: they may only read */
-  authority?: 'case-owner' | 'tovholder' | null;
+  authority?: 'case-owner' | 'tovholder' | 'family' | null;
   /** every consent change, refused attempts included, newest first; for the case owner and the tovholder only */
   history?: ConsentEvent[];
 }
@@ -201,7 +203,7 @@ export interface AccessLogEntry {
   userSector: Sector | null;
   /** the room, '' for family-wide events (consents) */
   room: string;
-  part: Part | null;
+  part: RoomPart | null;
   action: AccessLogAction;
   /** how many openings / edits the line stands for */
   count: number;

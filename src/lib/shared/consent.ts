@@ -53,10 +53,13 @@ export const CONSENT_TIME_ZONE = 'Europe/Copenhagen';
 //     "social may see the school's notes": the family itself, or a tovholder
 //     of another sector, must record that.
 
-export type ConsentAuthority = 'case-owner' | 'tovholder';
+/** Who may record and withdraw a family's consents (DESIGN §6): the case-owning sector, the tovholder, the family itself. */
+export type ConsentAuthority = 'case-owner' | 'tovholder' | 'family';
 
 /** Why this user may record and withdraw the family's consents, or null when they may not. */
-export function consentAuthority(user: AccessUser, family: AccessFamily, tovholderId: string | null): ConsentAuthority | null {
+export function consentAuthority(user: AccessUser, family: AccessFamily, tovholderId: string | null, linkedCitizen = false): ConsentAuthority | null {
+  // The family itself (a citizen whose link to it is active, DESIGN §6 rule 7), while the case is open.
+  if (user.role === 'citizen') return linkedCitizen && family.status !== 'afsluttet' ? 'family' : null;
   if (user.role !== 'worker' || user.sector === null || !user.teamIds.includes(family.teamId)) return null;
   if (user.sector === family.openedBySector) return 'case-owner';
   if (tovholderId !== null && tovholderId === user.id) return 'tovholder';

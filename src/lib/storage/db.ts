@@ -8,7 +8,7 @@
 import Dexie, { type EntityTable } from 'dexie';
 import type { Consent, NewFamilyRequest, TeamWorker } from '../shared/api-types.ts';
 import type { CaseStatus } from '../shared/plan-terms.ts';
-import type { Part, Sector } from '../shared/rooms.ts';
+import type { Part, RoomPart, Sector } from '../shared/rooms.ts';
 
 export interface FamilyRow {
   id: string;
@@ -57,7 +57,7 @@ export interface ActionRow {
 export interface RoomRow {
   room: string;
   familyId: string;
-  part: Part;
+  part: RoomPart;
   access: 'read' | 'write';
   /** the server's seq when this device last finished syncing the room */
   syncedSeq: number;

@@ -2,6 +2,7 @@
 // A logout made offline stays pending on the device (api.ts) until the server
 // has confirmed it: meanwhile nobody is signed in here, the old session is
 // never used again, and the logout is retried at every chance.
+import { holdsFamilyData } from '../shared/access.ts';
 import type { Me } from '../shared/api-types.ts';
 import { api, ApiFailure, isLogoutPendingKey, markLogoutPending, pendingLogout, sendPendingLogout } from './api.ts';
 
@@ -61,7 +62,7 @@ class SessionManager {
 
   /** The first step of a logout: from now on this session is not used on this device, whatever happens next. */
   beginLogout(keepUnsynced = false) {
-    markLogoutPending(this.me?.role === 'worker' ? this.me.id : null, keepUnsynced);
+    markLogoutPending(holdsFamilyData(this.me?.role) ? (this.me?.id ?? null) : null, keepUnsynced);
     this.logoutPending = true;
   }
 

@@ -16,6 +16,7 @@
 // demand (internal/room-engine.ts), so a page that opens no room (the login
 // page) never loads them. Logout calls reset(): every manager forgets the
 // session and the family data is purged.
+import { holdsFamilyData } from '../shared/access.ts';
 import type * as Y from 'yjs';
 import { copenhagenDay } from '../domain/today.ts';
 import type { Me } from '../shared/api-types.ts';
@@ -225,7 +226,7 @@ export class SyncManager {
     if (this.#me?.id === me.id && this.db) return;
     void this.stop();
     this.#me = me;
-    if (me.role !== 'worker') return;
+    if (!holdsFamilyData(me.role)) return;
     this.db = this.#s.openDb(me.id);
     this.#s.deviceKey?.use(me.id);
     this.#unwatch.push(this.#s.watchNetwork(this.#onOnline, this.#onOffline));
@@ -281,7 +282,7 @@ export class SyncManager {
     const running = this.sweeper.running;
     await this.stop();
     await running?.catch(() => undefined);
-    if (me?.role === 'worker') {
+    if (me && holdsFamilyData(me.role)) {
       const db = this.#s.openDb(me.id);
       const kept = opts.keepUnsynced && this.#s.purgeAllButUnsynced ? await this.#s.purgeAllButUnsynced(db, me.id) : (await this.#s.purgeAll(db, me.id), 0);
       if (kept > 0) await this.#s.deviceKey?.lock(me.id);
@@ -340,7 +341,7 @@ export class SyncManager {
   renewKey(force = false): Promise<DeviceAnswer | null> {
     const me = this.#me;
     const seam = this.#s.deviceKey;
-    if (!me || me.role !== 'worker' || !seam) return Promise.resolve(null);
+    if (!me || !holdsFamilyData(me.role) || !seam) return Promise.resolve(null);
     if (this.#keyRenewing) return this.#keyRenewing;
     if (!force && this.#s.clock.now().getTime() - this.#keyRenewedAt < KEY_RENEW_MS) return Promise.resolve('unlocked');
     this.#keyRenewing = seam
@@ -371,7 +372,7 @@ export class SyncManager {
   async purgeNow() {
     const me = this.#me;
     await this.stop();
-    if (me?.role === 'worker') {
+    if (me && holdsFamilyData(me.role)) {
       await purgeAll(openDb(me.id), me.id);
       await this.#s.deviceKey?.forget(me.id);
     }
@@ -445,7 +446,7 @@ export class SyncManager {
   // ---- sync passes ----------------------------------------------------------
   sweep(): Promise<void> {
     // The key first: a device reported lost wipes instead of syncing, and a locked one is unlocked.
-    if (this.#me?.role === 'worker' && this.#s.deviceKey) {
+    if (holdsFamilyData(this.#me?.role) && this.#s.deviceKey) {
       return this.renewKey().then((answer) => (answer === 'lost' ? undefined : this.sweeper.sweep()));
     }
     return this.sweeper.sweep();
