@@ -40,6 +40,9 @@ const COPIED: { table: string; where?: (now: string) => [string, string[]] }[] =
   { table: 'family_transfers' },
   { table: 'grants' },
   { table: 'underretning_reporters' },
+  // The family's own access (DESIGN §12): invitations before the links that name them.
+  { table: 'family_invitations' },
+  { table: 'family_links' },
   { table: 'retention_deletions' },
   { table: 'retention_purges' },
   { table: 'retained_summaries' },
