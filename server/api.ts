@@ -31,6 +31,7 @@ import type { Administration } from './admin.ts';
 import { parseDeviceId, type DeviceService } from './devices.ts';
 import type { CaseLifecycle } from './lifecycle.ts';
 import type { UnderretningService } from './underretning.ts';
+import type { Notifier } from './notifications.ts';
 import type { AuthMethods } from '../src/lib/shared/api-types.ts';
 
 /** The cookie that binds a started OpenID Connect sign-in to this browser (SameSite=Lax: the provider's redirect back is cross-site). */
@@ -61,6 +62,8 @@ export interface ApiDeps {
     sessions(room: string, kind: 'plan' | 'journal'): Promise<{ sessions: HistorySession[]; seq: number }>;
     asOf(room: string, at: string): Promise<Uint8Array>;
   };
+  /** The worker's inbox (server/notifications.ts); absent: the routes answer 404. */
+  notifications?: Pick<Notifier, 'list' | 'read'>;
   /** GET /api/overview for a signed-in user (server/overview.ts). */
   overview(user: UserRow, url: URL): Promise<Response>;
   /** The anonymous case reference leaders see for a family (server/overview.ts), shown to its workers too. */
@@ -202,6 +205,9 @@ export class Api {
     this.#route('GET', '/api/families/:id/history/as-of', (c) => this.#historyAsOf(c));
     this.#route('POST', '/api/access-log', (c) => this.#uploadAccessLog(c));
     this.#route('GET', '/api/events', (c) => this.#events(c));
+    // Every signed-in user's own inbox: the user id comes from the session, never from the request.
+    this.#route('GET', '/api/notifications', (c) => this.#worker(c, (u) => this.#notifications().list(u)));
+    this.#route('POST', '/api/notifications/read', (c) => this.#worker(c, async (u) => this.#notifications().read(u, await this.#body(c.request))));
     this.#route('GET', '/api/overview', async (c) => this.#d.overview((await this.#session(c.request)).user, c.url));
     this.#route('GET', '/api/admin/norms', (c) => this.#norms(c));
     this.#route('PUT', '/api/admin/norms', (c) => this.#setNorms(c));
@@ -336,6 +342,11 @@ export class Api {
 
   async #audit(userId: string | null, action: string, detail: string | null, familyId: string | null = null) {
     (await this.#d.store.audit({ at: this.#now().toISOString(), userId, familyId, room: null, action, detail, deviceId: null }));
+  }
+
+  #notifications() {
+    if (!this.#d.notifications) throw new HttpError(404, 'not_found');
+    return this.#d.notifications;
   }
 
   /** A case lifecycle route: any signed-in user (the lifecycle module decides), the answer as JSON. */

@@ -1,7 +1,7 @@
 // Row mappers shared by both stores: their tables have the same columns.
 import type { Part, Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent, ConsentMethod } from '../../src/lib/shared/api-types.ts';
-import type { AccessGroup, AuditRow, DeviceRow, FamilyRow, GrantRow, ReporterRow, TransferRow } from './types.ts';
+import type { AccessGroup, AuditRow, DeviceRow, FamilyRow, GrantRow, NotificationRow, ReporterRow, TransferRow } from './types.ts';
 
 type Row = Record<string, unknown>;
 
@@ -125,4 +125,17 @@ export function toDevice(r: Row): DeviceRow {
 
 export function toReporter(r: Row): ReporterRow {
   return { familyId: str(r.family_id), entryId: str(r.entry_id), reporter: str(r.reporter), recordedBy: str(r.recorded_by), recordedAt: str(r.recorded_at) };
+}
+
+export function notificationRow(r: Record<string, unknown>): NotificationRow {
+  return {
+    id: str(r.id),
+    userId: str(r.user_id),
+    kind: str(r.kind),
+    familyId: strOrNull(r.family_id),
+    actorId: strOrNull(r.actor_id),
+    key: str(r.key),
+    createdAt: str(r.created_at),
+    readAt: strOrNull(r.read_at)
+  };
 }
