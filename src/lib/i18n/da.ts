@@ -913,6 +913,7 @@ export const da = {
   notificationsTitle: 'Beskeder',
   notificationsUnread: '{n} ulæste beskeder',
   notificationsNone: 'Ingen beskeder.',
+  notificationMarkRead: 'Marker som læst',
   notificationsMarkAll: 'Marker alle som læst',
   notificationsOffline: 'Du er offline: her er beskederne, som enheden sidst hentede dem.',
   notificationFamilyUnknown: 'en familie, du ikke længere har adgang til',

@@ -912,6 +912,7 @@ export const en: Catalogue = {
   notificationsTitle: 'Messages',
   notificationsUnread: '{n} unread messages',
   notificationsNone: 'No messages.',
+  notificationMarkRead: 'Mark as read',
   notificationsMarkAll: 'Mark all as read',
   notificationsOffline: 'You are offline: these are the messages as the device last fetched them.',
   notificationFamilyUnknown: 'a family you no longer have access to',
