@@ -38,6 +38,15 @@ export interface FamilyRow {
   ref?: string;
   /** a called-in specialist's row: when the grant ends (from the server, not indexed); absent for the team's own families */
   grantUntil?: string | null;
+  // The tovholder's desk (issue #16); absent in rows indexed before it (read as "not known").
+  /** when the family's consent cover ends (from the server's list) */
+  consentUntil?: string | null;
+  /** open goals with no action linked to them */
+  goalsWithoutActions?: number;
+  /** yyyy-MM-dd of the next network meeting today or later, '' when none is planned */
+  nextMeeting?: string;
+  /** the worker an open handover proposal names, '' when none */
+  handoverTo?: string;
 }
 
 export interface ActionRow {
