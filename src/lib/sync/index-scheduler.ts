@@ -58,7 +58,8 @@ export class IndexScheduler {
       teamName: existing.teamName,
       status: existing.status,
       parts: existing.parts,
-      consentUntil: null,
+      // the server's date, kept as the sweep stored it (the desk shows when a consent ends)
+      consentUntil: existing.consentUntil ?? null,
       workers: existing.workers,
       openedBySector: existing.openedBySector,
       ref: existing.ref
