@@ -109,4 +109,23 @@ test('an expiring consent appears on the tovholder’s start page; the caseload 
   await anna.page.locator('#family-filter').selectOption('mine-tovholder');
   await expect(anna.page.locator(`ul.families a[data-family-id="${PEDERSEN}"]`)).toBeVisible(AT_ONCE);
   await expect(anna.page.locator('ul.families a[data-family-id="gel-03-jensen"]')).toHaveCount(0);
+
+  // The meeting this week (Familien Hansen) leads to the plan; its calendar invitation leaves the family's name out unless ticked.
+  await anna.page.locator('#family-filter').selectOption('all');
+  await anna.page.locator('[data-desk] [data-kind="meeting-this-week"][data-family-id="gel-01-hansen"] a').first().click();
+  const ics = anna.page.locator('[data-ics]').first();
+  await expect(ics).toBeVisible(OPENED);
+  const read = async () => {
+    const [download] = await Promise.all([anna.page.waitForEvent('download'), ics.getByRole('button', { name: 'Hent kalenderinvitation (.ics)' }).click()]);
+    const path = await download.path();
+    const { readFileSync } = await import('node:fs');
+    return { name: download.suggestedFilename(), text: readFileSync(path, 'utf8') };
+  };
+  const plain = await read();
+  expect(plain.name).toMatch(/^netvaerksmoede-\d{4}-\d{2}-\d{2}\.ics$/);
+  expect(plain.text).toContain('BEGIN:VEVENT');
+  expect(plain.text).toContain('SUMMARY:Netværksmøde');
+  expect(plain.text).not.toContain('Hansen');
+  await ics.getByLabel('Medtag familiens navn i titlen').check();
+  expect((await read()).text).toContain('Familien Hansen');
 });
