@@ -911,7 +911,7 @@ export const da = {
   handoverSelfHelp: 'Vælger du dig selv, bliver du tovholder med det samme. Vælger du en kollega, skal kollegaen sige ja først.',
   notificationsNav: 'Beskeder',
   notificationsTitle: 'Beskeder',
-  notificationsUnread: '{n} ulæste beskeder',
+  notificationsUnreadShort: 'ulæste',
   notificationsNone: 'Ingen beskeder.',
   notificationMarkRead: 'Marker som læst',
   notificationsMarkAll: 'Marker alle som læst',

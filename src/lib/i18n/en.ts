@@ -910,7 +910,7 @@ export const en: Catalogue = {
   handoverSelfHelp: 'Choosing yourself makes you tovholder at once. Choosing a colleague needs their acceptance first.',
   notificationsNav: 'Messages',
   notificationsTitle: 'Messages',
-  notificationsUnread: '{n} unread messages',
+  notificationsUnreadShort: 'unread',
   notificationsNone: 'No messages.',
   notificationMarkRead: 'Mark as read',
   notificationsMarkAll: 'Mark all as read',
