@@ -194,7 +194,8 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
   const server = await startOurs({ ui: true });
   let browser: Browser | null = null;
   try {
-    const families = opts.quick ? 1000 : 5000;
+    // BENCH_CLIENT_FAMILIES: the caseload's size in a quick run (the 5,000-family bars with few repetitions).
+    const families = Number(process.env.BENCH_CLIENT_FAMILIES) || (opts.quick ? 1000 : 5000);
     await server.request<string[]>({ type: 'families', teamId: 'gellerup', district: 'Gellerup', createdBy: 'u-anna', sector: 'social', count: families, prefix: 'city' });
 
     // The large plan, in Frida's team (Viby) so her caseload stays small.
