@@ -57,6 +57,7 @@ test('anna proposes bo as tovholder: bo is told, accepts, both see it; his desk 
   await note.getByRole('link').click();
   await expect(bo.page.locator('[data-proposed="u-bo"]')).toContainText('Du er foreslået som tovholder', OPENED);
   await expect(bo.page.locator('[data-proposed="u-bo"]')).toContainText('Mor vil helst ringes op om formiddagen.');
+  await bo.page.locator('#tovholder').screenshot({ path: test.info().outputPath('handover-bo.png') });
   await bo.page.locator('#handover-accept').click();
 
   // Both tablets show bo as tovholder, and the handover's two steps.
@@ -67,6 +68,7 @@ test('anna proposes bo as tovholder: bo is told, accepts, both see it; his desk 
     await expect(p.locator('[data-handover-log] [data-handover="accepted"]')).toContainText('Bo Lindqvist sagde ja');
   }
   // anna is told that bo accepted.
+  await anna.page.locator('#tovholder').screenshot({ path: test.info().outputPath('handover-anna-after.png') });
   await anna.page.goto('/beskeder');
   await expect(anna.page.locator(`[data-notification="handover-accepted"][data-family-id="${NIELSEN}"]`)).toContainText('Bo Lindqvist har sagt ja', { timeout: 30_000 });
 
