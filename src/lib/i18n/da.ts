@@ -73,7 +73,6 @@ export const da = {
   logoutPending: 'Du er logget ud på denne enhed, og familiernes data er fjernet fra den. Serveren får besked, så snart der er forbindelse.',
   updateReady: 'En ny version af Familiens Plan er klar.',
   updateReload: 'Genindlæs',
-  myActions: 'Mine handlinger denne uge',
   noMyActions: 'Ingen af dine handlinger har frist i denne uge.',
   overdue: 'overskredet',
   sortBy: 'Sortér efter',

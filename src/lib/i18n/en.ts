@@ -74,7 +74,6 @@ export const en: Catalogue = {
   logoutPending: 'You are signed out on this device, and the families’ data has been removed from it. The server will be told as soon as there is a connection.',
   updateReady: 'A new version of Familiens Plan is ready.',
   updateReload: 'Reload',
-  myActions: 'My actions this week',
   noMyActions: 'None of your actions are due this week.',
   overdue: 'overdue',
   sortBy: 'Sort by',
