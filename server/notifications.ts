@@ -70,6 +70,22 @@ export class Notifier {
   readonly #d: NotifierDeps;
   /** user id -> the Copenhagen day reminders were last derived for them (this node) */
   readonly #remindedOn = new Map<string, string>();
+  /** the stored summaries, read incrementally by revision (as the overview does) */
+  readonly #summaries = new Map<string, PlanSummary>();
+  #summaryRev = 0;
+
+  async #readSummaries(): Promise<Map<string, PlanSummary>> {
+    for (const r of await this.#d.store.summariesSince(this.#summaryRev)) {
+      if (r.rev <= this.#summaryRev) continue;
+      try {
+        this.#summaries.set(r.familyId, JSON.parse(r.data) as PlanSummary);
+      } catch {
+        this.#summaries.delete(r.familyId);
+      }
+      this.#summaryRev = r.rev;
+    }
+    return this.#summaries;
+  }
 
   constructor(deps: NotifierDeps) {
     this.#d = deps;
@@ -119,19 +135,15 @@ export class Notifier {
     if (ids.size === 0) return;
     const notices: Notice[] = [];
     const tovholderOf: string[] = [];
-    for (const r of await this.#d.store.summariesSince(0)) {
-      if (!ids.has(r.familyId)) continue;
-      let s: PlanSummary;
-      try {
-        s = JSON.parse(r.data) as PlanSummary;
-      } catch {
-        continue;
-      }
-      const overdue = (s.openDue[user.id] ?? []).filter((d) => isOverdueDue(d, today));
+    const summaries = await this.#readSummaries();
+    for (const familyId of ids) {
+      const s = summaries.get(familyId);
+      if (!s) continue;
+      const overdue = (s.openDue?.[user.id] ?? []).filter((d) => isOverdueDue(d, today));
       if (s.status === 'aktiv' && overdue.length > 0 && figuresOn(s, today).overdueByOwner[user.id]) {
-        notices.push({ userId: user.id, kind: 'action-overdue', familyId: r.familyId, actorId: null, key: `overdue:${r.familyId}:${overdue.at(-1)}` });
+        notices.push({ userId: user.id, kind: 'action-overdue', familyId, actorId: null, key: `overdue:${familyId}:${overdue.at(-1)}` });
       }
-      if (s.tovholder?.userId === user.id) tovholderOf.push(r.familyId);
+      if (s.tovholder?.userId === user.id) tovholderOf.push(familyId);
     }
     if (tovholderOf.length > 0) {
       const warnUntil = expiringBefore(now);

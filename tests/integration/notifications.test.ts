@@ -101,4 +101,28 @@ describe('notifications', () => {
     expect(overdue.length).toBeGreaterThan(0);
     expect((await inbox('anna')).notifications.filter((n) => n.kind === 'action-overdue')).toHaveLength(overdue.length);
   });
+
+  it('reminds the tovholder of a consent ending within 30 days', async () => {
+    // gel-04: anna is tovholder, the consent ends in about two weeks (seed).
+    const list = await inbox('anna');
+    expect(list.notifications.some((n) => n.kind === 'consent-expiring' && n.familyId === server.family('gel-04'))).toBe(true);
+    expect((await inbox('bo')).notifications.some((n) => n.kind === 'consent-expiring' && n.familyId === server.family('gel-04'))).toBe(false);
+  });
+
+  it('tells a specialist when access is given and when it ends', async () => {
+    const familyId = server.family('gel-04');
+    cookies.gitte = await server.login('gitte');
+    const given = await server.api('/api/families/' + familyId + '/grants', {
+      cookie: cookies.anna,
+      method: 'POST',
+      body: { userId: 'u-gitte', parts: ['plan'], purpose: 'PPR-vurdering', validUntil: new Date(Date.now() + 10 * 86_400_000).toISOString() }
+    });
+    expect(given.status).toBe(201);
+    const list = await inbox('gitte');
+    expect(list.notifications.find((n) => n.kind === 'access-given')).toMatchObject({ familyId, actorName: 'Anna Holm', read: false });
+    expect((await server.api(`/api/families/${familyId}/grants/${given.json.id}/end`, { cookie: cookies.anna, method: 'POST', body: {} })).status).toBe(200);
+    expect((await inbox('gitte')).notifications.some((n) => n.kind === 'access-ended' && n.familyId === familyId)).toBe(true);
+    // Nothing of the family: gitte's device names it only while it may open it.
+    expect(JSON.stringify(await inbox('gitte'))).not.toContain('PPR-vurdering');
+  });
 });
