@@ -71,6 +71,12 @@ test('anna proposes bo as tovholder: bo is told, accepts, both see it; his desk 
   await anna.page.locator('#tovholder').screenshot({ path: test.info().outputPath('handover-anna-after.png') });
   await anna.page.goto('/beskeder');
   await expect(anna.page.locator(`[data-notification="handover-accepted"][data-family-id="${NIELSEN}"]`)).toContainText('Bo Lindqvist har sagt ja', { timeout: 30_000 });
+  // Offline, the inbox is the device's sealed copy: still there after a reload.
+  await anna.context.setOffline(true);
+  await anna.page.reload();
+  await expect(anna.page.locator(`[data-notification="handover-accepted"][data-family-id="${NIELSEN}"]`)).toContainText('Bo Lindqvist har sagt ja til at blive tovholder for Familien Nielsen', OPENED);
+  await expect(anna.page.getByText('Du er offline: her er beskederne')).toBeVisible();
+  await anna.context.setOffline(false);
 
   // bo's start page: anna's overdue action in his new family, under "Overskredet".
   await bo.page.goto('/');
