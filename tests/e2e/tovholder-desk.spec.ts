@@ -52,7 +52,7 @@ test('anna proposes bo as tovholder: bo is told, accepts, both see it; his desk 
   await bo.page.goto('/');
   await expect(bo.page.locator('[data-inbox] [data-unread]')).toBeVisible({ timeout: 30_000 });
   await bo.page.locator('[data-inbox]').click();
-  const note = bo.page.locator(`[data-notification="handover-proposed"][data-family-id="${NIELSEN}"]`);
+  const note = bo.page.locator(`[data-notification="handover-proposed"][data-notification-family="${NIELSEN}"]`);
   await expect(note).toContainText('Anna Holm foreslår dig som tovholder for Familien Nielsen', AT_ONCE);
   await note.getByRole('link').click();
   await expect(bo.page.locator('[data-proposed="u-bo"]')).toContainText('Du er foreslået som tovholder', OPENED);
@@ -70,18 +70,18 @@ test('anna proposes bo as tovholder: bo is told, accepts, both see it; his desk 
   // anna is told that bo accepted.
   await anna.page.locator('#tovholder').screenshot({ path: test.info().outputPath('handover-anna-after.png') });
   await anna.page.goto('/beskeder');
-  await expect(anna.page.locator(`[data-notification="handover-accepted"][data-family-id="${NIELSEN}"]`)).toContainText('Bo Lindqvist har sagt ja', { timeout: 30_000 });
+  await expect(anna.page.locator(`[data-notification="handover-accepted"][data-notification-family="${NIELSEN}"]`)).toContainText('Bo Lindqvist har sagt ja', { timeout: 30_000 });
   // Offline, the inbox is the device's sealed copy: still there after a reload.
   await anna.context.setOffline(true);
   await anna.page.reload();
-  await expect(anna.page.locator(`[data-notification="handover-accepted"][data-family-id="${NIELSEN}"]`)).toContainText('Bo Lindqvist har sagt ja til at blive tovholder for Familien Nielsen', OPENED);
+  await expect(anna.page.locator(`[data-notification="handover-accepted"][data-notification-family="${NIELSEN}"]`)).toContainText('Bo Lindqvist har sagt ja til at blive tovholder for Familien Nielsen', OPENED);
   await expect(anna.page.getByText('Du er offline: her er beskederne')).toBeVisible();
   await anna.context.setOffline(false);
 
   // bo's start page: anna's overdue action in his new family, under "Overskredet".
   await bo.page.goto('/');
   const desk = bo.page.locator('[data-desk]');
-  const overdue = desk.locator(`[data-group-list="overdue"] [data-kind="action-overdue"][data-family-id="${NIELSEN}"]`);
+  const overdue = desk.locator(`[data-group-list="overdue"] [data-kind="action-overdue"][data-desk-family="${NIELSEN}"]`);
   await expect(overdue.first()).toBeVisible(OPENED);
   await expect(overdue.first()).toContainText('Anna Holm:');
   const row = overdue.filter({ hasText: 'Anna Holm:' }).first();
@@ -104,7 +104,7 @@ test('an expiring consent appears on the tovholder’s start page; the caseload 
   test.setTimeout(90_000);
   const anna = await tablet(browser, 'anna');
   await anna.page.goto('/');
-  const consent = anna.page.locator(`[data-desk] [data-kind="consent-expiring"][data-family-id="${PEDERSEN}"]`);
+  const consent = anna.page.locator(`[data-desk] [data-kind="consent-expiring"][data-desk-family="${PEDERSEN}"]`);
   await expect(consent).toBeVisible(OPENED);
   await expect(consent).toContainText('Samtykket udløber');
   await expect(consent).toContainText('Familien Pedersen');
@@ -120,7 +120,7 @@ test('an expiring consent appears on the tovholder’s start page; the caseload 
 
   // The meeting this week (Familien Hansen) leads to the plan; its calendar invitation leaves the family's name out unless ticked.
   await anna.page.locator('#family-filter').selectOption('all');
-  await anna.page.locator('[data-desk] [data-kind="meeting-this-week"][data-family-id="gel-01-hansen"] a').first().click();
+  await anna.page.locator('[data-desk] [data-kind="meeting-this-week"][data-desk-family="gel-01-hansen"] a').first().click();
   const ics = anna.page.locator('[data-ics]').first();
   await expect(ics).toBeVisible(OPENED);
   const read = async () => {
