@@ -62,7 +62,9 @@ export class IndexScheduler {
       consentUntil: existing.consentUntil ?? null,
       workers: existing.workers,
       openedBySector: existing.openedBySector,
-      ref: existing.ref
+      ref: existing.ref,
+      // a called-in specialist's row keeps its end date (only the server's list sets it)
+      grantUntil: existing.grantUntil
     };
     const engine = await this.#s.engine();
     const stored = doc ? null : await engine.openStoredPlan(familyId);
