@@ -8,7 +8,7 @@
 import type { Notification } from '../shared/api-types.ts';
 import type { LocalDb } from '../storage/db.ts';
 import { sealJson, unsealJson } from '../storage/device-key.ts';
-import { api } from './api.ts';
+import { api, pendingLogout } from './api.ts';
 
 const CACHE_KEY = 'notifications';
 const CONTEXT = 'notifications';
@@ -37,6 +37,7 @@ export class Inbox {
     this.list = [];
     this.cached = true;
     try {
+      if (pendingLogout()) return;
       const row = await db.meta.get(CACHE_KEY);
       if (row && this.#db === db) this.list = await unsealJson<Notification[]>(fromBase64(row.value), CONTEXT);
     } catch (err) {
@@ -49,16 +50,28 @@ export class Inbox {
     this.list = [];
   }
 
+  /**
+   * Stores the sealed copy, unless the index was closed meanwhile: a write to
+   * a Dexie database closed by a logout's deletion would open it again (and
+   * recreate it), leaving family-related data on the device after logout.
+   */
+  async #store(db: LocalDb, list: Notification[]) {
+    const value = toBase64(await sealJson(list, CONTEXT));
+    if (this.#db !== db || !db.isOpen() || pendingLogout()) return;
+    await db.meta.put({ key: CACHE_KEY, value });
+  }
+
   /** Fetches the list from the server and keeps a sealed copy; offline it keeps what it has. */
   fetch(): Promise<void> {
     this.#fetching ??= (async () => {
       const db = this.#db;
       try {
+        if (pendingLogout()) return;
         const { notifications } = await api<{ notifications: Notification[] }>('/api/notifications');
         if (this.#db !== db) return;
         this.list = notifications;
         this.cached = false;
-        if (db) await db.meta.put({ key: CACHE_KEY, value: toBase64(await sealJson(notifications, CONTEXT)) });
+        if (db) await this.#store(db, notifications);
       } catch {
         // offline or refused: the stored copy stays
       } finally {
@@ -79,7 +92,7 @@ export class Inbox {
       // offline: the next fetch shows them unread again, and they can be read again then
     }
     const db = this.#db;
-    if (db) await db.meta.put({ key: CACHE_KEY, value: toBase64(await sealJson(this.list, CONTEXT)) }).catch(() => undefined);
+    if (db) await this.#store(db, this.list).catch(() => undefined);
   }
 }
 
