@@ -91,14 +91,14 @@ export class Notifier {
     this.#d = deps;
   }
 
-  /** Adds notices (those already there are skipped) and tells the recipients' devices. */
-  async notify(notices: readonly Notice[]): Promise<NotificationRow[]> {
+  /** Adds notices (those already there are skipped) and tells the recipients' devices (unless `quiet`: the asking device gets them in its answer). */
+  async notify(notices: readonly Notice[], opts: { quiet?: boolean } = {}): Promise<NotificationRow[]> {
     if (notices.length === 0) return [];
     const at = this.#d.now().toISOString();
     const added = await this.#d.store.addNotifications(
       notices.map((n) => ({ id: randomUUID(), userId: n.userId, kind: n.kind, familyId: n.familyId, actorId: n.actorId, key: n.key, createdAt: at, readAt: null }))
     );
-    if (added.length > 0) this.#d.publish([...new Set(added.map((n) => n.userId))]);
+    if (added.length > 0 && !opts.quiet) this.#d.publish([...new Set(added.map((n) => n.userId))]);
     return added;
   }
 
@@ -160,7 +160,9 @@ export class Notifier {
         }
       }
     }
-    await this.notify(notices);
+    // Derived while the user's own list is read: that answer carries them; an access
+    // event would only make every open device of the user sweep again.
+    await this.notify(notices, { quiet: true });
   }
 
   /** GET /api/notifications: the user's own, newest first, with the actors' names. */
