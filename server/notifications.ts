@@ -20,7 +20,8 @@
 //  - the family's own room (another helper's `f-<id>.family`): call
 //    `notify()` with kind 'family-wish' — the hook is ready, the room is not.
 // Each batch that adds something publishes an access event to its recipients,
-// so open devices fetch the list at once.
+// so open devices fetch the list at once — except reminders, derived while the
+// user's own list is read (that answer carries them).
 import { randomUUID } from 'node:crypto';
 import type * as Y from 'yjs';
 import { readActions, readTovholderProposals } from '../src/lib/domain/plan.ts';
