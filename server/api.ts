@@ -40,6 +40,7 @@ import type { CaseLifecycle } from './lifecycle.ts';
 import type { UnderretningService } from './underretning.ts';
 import type { RetentionService } from './retention.ts';
 import type { InsightService } from './insight.ts';
+import type { Notifier } from './notifications.ts';
 import type { AuthMethods } from '../src/lib/shared/api-types.ts';
 
 /** The cookie that binds a started OpenID Connect sign-in to this browser (SameSite=Lax: the provider's redirect back is cross-site). */
@@ -70,6 +71,8 @@ export interface ApiDeps {
     sessions(room: string, kind: 'plan' | 'journal'): Promise<{ sessions: HistorySession[]; seq: number }>;
     asOf(room: string, at: string): Promise<Uint8Array>;
   };
+  /** The worker's inbox (server/notifications.ts); absent: the routes answer 404. */
+  notifications?: Pick<Notifier, 'list' | 'read'>;
   /** GET /api/overview for a signed-in user (server/overview.ts). */
   overview(user: UserRow, url: URL): Promise<Response>;
   /** The anonymous case reference leaders see for a family (server/overview.ts), shown to its workers too. */
@@ -233,6 +236,9 @@ export class Api {
     this.#route('GET', '/api/families/:id/history/as-of', (c) => this.#historyAsOf(c));
     this.#route('POST', '/api/access-log', (c) => this.#uploadAccessLog(c));
     this.#route('GET', '/api/events', (c) => this.#events(c));
+    // Every signed-in user's own inbox: the user id comes from the session, never from the request.
+    this.#route('GET', '/api/notifications', (c) => this.#worker(c, (u) => this.#notifications().list(u)));
+    this.#route('POST', '/api/notifications/read', (c) => this.#worker(c, async (u) => this.#notifications().read(u, await this.#body(c.request))));
     this.#route('GET', '/api/overview', async (c) => this.#d.overview((await this.#session(c.request)).user, c.url));
     this.#route('GET', '/api/admin/norms', (c) => this.#norms(c));
     this.#route('PUT', '/api/admin/norms', (c) => this.#setNorms(c));
@@ -394,6 +400,11 @@ export class Api {
    */
   #transferFor(user: UserRow, x: CaseTransfer): CaseTransfer {
     return user.role === 'leader' ? { ...x, familyName: this.#d.familyRef(x.familyId), note: '' } : x;
+  }
+
+  #notifications() {
+    if (!this.#d.notifications) throw new HttpError(404, 'not_found');
+    return this.#d.notifications;
   }
 
   /** A case lifecycle route: any signed-in user (the lifecycle module decides), the answer as JSON. */
@@ -874,7 +885,12 @@ export class Api {
       createdBy: user.id
     };
     (await this.#d.store.insertFamily(family));
-    await this.#d.initPlan(family, { members: checked.members, tovholder: { userId: tovholder.id, name: tovholder.name, since: copenhagenDay(new Date(family.createdAt)) } });
+    // The creator holds the family from the start; a chosen colleague is asked to take over (and told).
+    await this.#d.initPlan(family, {
+      members: checked.members,
+      tovholder: { userId: user.id, name: user.name, since: copenhagenDay(new Date(family.createdAt)) },
+      ...(tovholder.id !== user.id ? { proposed: { userId: tovholder.id, name: tovholder.name } } : {})
+    });
     await this.#audit(user.id, 'family-created', null, family.id);
     // Colleagues of the same sector in the team may open it too: their lists should show it.
     await this.#d.accessChanged({ familyId: family.id });

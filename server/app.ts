@@ -22,6 +22,7 @@ import { openStore } from './store/index.ts';
 import type { FamilyRow, Store } from './store/types.ts';
 import { Summariser } from './summaries.ts';
 import { OverviewService } from './overview.ts';
+import { Notifier } from './notifications.ts';
 import { Administration } from './admin.ts';
 import { DeviceService } from './devices.ts';
 import { OidcSignIn, type ProviderSettings } from './identity/oidc.ts';
@@ -115,9 +116,13 @@ export async function createApp(
     typeof origin === 'string' && origin !== '' && origin === (config.origin ?? expected);
 
   // Leaders' summaries follow the plan rooms' updates (debounced) and catch up at start.
+  // The inbox (issue #16): its notices reach open devices over the access event channel (set below).
+  let publishNotices: (userIds: string[]) => void = () => undefined;
+  const notifier = new Notifier({ store, now, publish: (ids) => publishNotices(ids) });
   const summaries = new Summariser({
     store,
     now,
+    onPlan: (familyId, doc, isTeamWorker) => notifier.fromPlan(familyId, doc, isTeamWorker),
     liveDoc: (room) => relay.loadedDoc(room),
     debounceMs: opts.summaryDebounceMs,
     exclusive: (name, fn) => store.exclusive(name, fn)
@@ -149,6 +154,7 @@ export async function createApp(
     accessOf: (userId, room) => accessOf(store, userId, room, now())
   });
   const accessEvents = new FanoutAccessEvents(fanout);
+  publishNotices = (ids) => accessEvents.publish(ids);
   const events = new EventChannel({ events: accessEvents, limits: config.events, now });
   // One code path for every node: publish, and act when the message arrives
   // (the fan-out delivers to this node at once, to the others through Redis).
@@ -188,7 +194,8 @@ export async function createApp(
     now,
     accessChanged,
     tovholderOf: (familyId) => summaries.readPlan(familyId, (doc) => readTovholder(doc)?.userId ?? null),
-    changePlan: (familyId, userId, fn) => relay.change(roomName(familyId, 'plan'), userId, fn)
+    changePlan: (familyId, userId, fn) => relay.change(roomName(familyId, 'plan'), userId, fn),
+    accessNotice: (userId, familyId, kind, actorId, ref) => notifier.access(userId, familyId, kind, actorId, ref)
   });
 
   // The local provider: only in the demo and only without a configured one.
@@ -289,6 +296,7 @@ export async function createApp(
     events: (session, signal) => events.open(session, signal),
     originAllowed: (origin, request) => originOk(origin, new URL(request.url).origin),
     overview: (user, url) => overview.handle(user, url),
+    notifications: notifier,
     familyRef: (familyId) => overview.ref(familyId),
     history,
     insight: new InsightService({ store, history, now }),

@@ -39,6 +39,8 @@ export interface LifecycleDeps {
   /** Access facts changed: recheck sockets, tell affected users (and `notify`, e.g. a team the family left). */
   accessChanged(filter: { userId?: string; familyId?: string; reason?: string; notify?: string[] }): Promise<void>;
   tovholderOf(familyId: string): Promise<string | null>;
+  /** A grant given or ended: the specialist's inbox hears of it (server/notifications.ts); optional. */
+  accessNotice?(userId: string, familyId: string, kind: 'access-given' | 'access-ended', actorId: string, ref: string): Promise<void>;
   /** A change the server makes to the family's plan document on the user's behalf. */
   changePlan(familyId: string, userId: string, fn: (doc: Y.Doc) => void): Promise<void>;
   now(): Date;
@@ -337,6 +339,7 @@ export class CaseLifecycle {
     await this.#d.store.insertGrant(g);
     await this.#audit(user.id, 'grant-given', `${grantee.name}: ${g.parts.join(',')} til ${g.validUntil}${renewsId ? ' (fornyet)' : ''}`, family.id);
     await this.#d.accessChanged({ familyId: family.id, notify: [grantee.id] });
+    await this.#d.accessNotice?.(grantee.id, family.id, 'access-given', user.id, g.id).catch((err: unknown) => console.error('notice failed', err));
     const users = new Map((await this.#d.store.listUsers()).map((u) => [u.id, u]));
     return this.#grantView(g, users, now);
   }
@@ -352,6 +355,7 @@ export class CaseLifecycle {
     const users = new Map((await this.#d.store.listUsers()).map((u) => [u.id, u]));
     await this.#audit(user.id, 'grant-ended', users.get(g.userId)?.name ?? g.userId, family.id);
     await this.#d.accessChanged({ familyId: family.id, reason: 'grant ended', notify: [g.userId] });
+    await this.#d.accessNotice?.(g.userId, family.id, 'access-ended', user.id, g.id).catch((err: unknown) => console.error('notice failed', err));
     return this.#grantView((await this.#d.store.grantById(g.id))!, users, now);
   }
 }

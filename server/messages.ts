@@ -17,6 +17,7 @@ export const errorMessages = {
   too_large: 'Forespørgslen er for stor.',
   invalid_json: 'Forespørgslen er ikke gyldig JSON.',
   invalid_body: 'Forespørgslens indhold kunne ikke læses. Prøv igen.',
+  invalid_notification_read: 'Angiv hvilke beskeder der er læst (ids: højst 200) eller alle (all: true).',
   invalid_encoding: 'Forespørgslen er ikke gyldig UTF-8-tekst.',
   invalid_credentials_format: 'Skriv brugernavn og adgangskode.',
   invalid_credentials: 'Forkert brugernavn eller adgangskode.',

@@ -21,6 +21,8 @@ export interface SummariserDeps {
   maxWaitMs?: number;
   /** How long one slice of the start-up backfill may hold the event loop. */
   sliceMs?: number;
+  /** Called with the plan after each summary (server/notifications.ts derives notices from it). */
+  onPlan?: (familyId: string, doc: Y.Doc, isTeamWorker: (userId: string) => boolean) => Promise<void>;
   /** Once-only work across nodes (store.exclusive): the backfill runs on one node; the others skip it. */
   exclusive?: <T>(name: string, fn: () => Promise<T>) => Promise<unknown>;
 }
@@ -139,6 +141,14 @@ export class Summariser {
         lastUpdateAt,
         data: JSON.stringify(summary)
       });
+      if (this.#d.onPlan) {
+        try {
+          await this.#d.onPlan(familyId, doc, (id) => workers.has(id));
+        } catch (err) {
+          // Notices are derived again at the plan's next change; the summary stands.
+          console.error(`notices of ${familyId} failed`, err);
+        }
+      }
       return summary;
     } finally {
       if (!live) doc.destroy();

@@ -48,7 +48,9 @@ const COPIED: { table: string; where?: (now: string) => [string, string[]] }[] =
   { table: 'retained_summaries' },
   // A device's wrapping key must come along: without it the tablet's sealed data is unreadable.
   { table: 'devices' },
-  { table: 'device_sessions' }
+  { table: 'device_sessions' },
+  { table: 'notifications' },
+  { table: 'plan_notice_keys' }
 ];
 
 /** Tables of the SQLite file that are deliberately not copied, and why. */

@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { Role } from '../../src/lib/shared/access.ts';
 import { parseRoom, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { familyOfRoom, familyRoomRange, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toFamilyLink, toGrant, toInvitation, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
+import { familyOfRoom, familyRoomRange, notificationRow, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toFamilyLink, toGrant, toInvitation, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
 import { refusedWriters, WriteRefused, writeFactKeys, type WriteFactKeys } from './write-access.ts';
 import type {
   AccessGroup,
@@ -30,6 +30,7 @@ import type {
   HistoryCheckpointRow,
   HistoryRow,
   NewUpdate,
+  NotificationRow,
   OverviewFamilyRow,
   PlanSummaryRow,
   SessionRow,
@@ -198,6 +199,13 @@ const SQL = {
   insertSecret: `INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
   secret: `SELECT value FROM server_secrets WHERE name = $1`,
   caseloadNorms: `SELECT sector, norm FROM caseload_norms`,
+  addNotification: `INSERT INTO notifications (id, user_id, kind, family_id, actor_id, key, created_at, read_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (user_id, key) DO NOTHING`,
+  notificationsOf: `SELECT * FROM notifications WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+  readAllNotifications: `UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL`,
+  readNotifications: `UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL AND id = ANY($3::text[])`,
+  noticeKeys: `SELECT keys FROM plan_notice_keys WHERE family_id = $1`,
+  setNoticeKeys: `INSERT INTO plan_notice_keys (family_id, keys) VALUES ($1, $2) ON CONFLICT (family_id) DO UPDATE SET keys = excluded.keys`,
   setCaseloadNorm: `INSERT INTO caseload_norms (sector, norm) VALUES ($1, $2) ON CONFLICT (sector) DO UPDATE SET norm = excluded.norm`,
   caseOpeners: `SELECT sector, may_open FROM case_openers`,
   setCaseOpener: `INSERT INTO case_openers (sector, may_open) VALUES ($1, $2) ON CONFLICT (sector) DO UPDATE SET may_open = excluded.may_open`,
@@ -744,6 +752,36 @@ export class PostgresStore implements Store {
     const [r] = await this.#rows('secret', [name]);
     if (typeof r?.value !== 'string') throw new Error(`server secret ${name} is missing`);
     return r.value;
+  }
+
+  async addNotifications(rows: readonly NotificationRow[]): Promise<NotificationRow[]> {
+    if (rows.length === 0) return [];
+    return this.#tx(async (c) => {
+      const added: NotificationRow[] = [];
+      for (const n of rows) {
+        const r = await this.#q('addNotification', [n.id, n.userId, n.kind, n.familyId, n.actorId, n.key, n.createdAt, n.readAt], c);
+        if ((r.rowCount ?? 0) > 0) added.push(n);
+      }
+      return added;
+    });
+  }
+
+  async notificationsOf(userId: string, limit: number): Promise<NotificationRow[]> {
+    return (await this.#rows('notificationsOf', [userId, limit])).map(notificationRow);
+  }
+
+  async markNotificationsRead(userId: string, ids: readonly string[] | 'all', at: string): Promise<number> {
+    const r = ids === 'all' ? await this.#q('readAllNotifications', [at, userId]) : await this.#q('readNotifications', [at, userId, [...ids]]);
+    return r.rowCount ?? 0;
+  }
+
+  async noticeKeys(familyId: string): Promise<string[] | undefined> {
+    const [r] = await this.#rows('noticeKeys', [familyId]);
+    return r ? (JSON.parse(str(r.keys)) as string[]) : undefined;
+  }
+
+  async setNoticeKeys(familyId: string, keys: readonly string[]): Promise<void> {
+    await this.#q('setNoticeKeys', [familyId, JSON.stringify(keys)]);
   }
 
   async caseloadNorms(): Promise<Partial<Record<Sector, number>>> {

@@ -1,7 +1,7 @@
 // Row mappers shared by both stores: their tables have the same columns.
 import type { Part, Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent, ConsentMethod } from '../../src/lib/shared/api-types.ts';
-import type { AccessGroup, AuditRow, DeviceRow, FamilyLinkRow, FamilyRow, GrantRow, InvitationRow, ReporterRow, RetentionDeletion, TransferRow } from './types.ts';
+import type { AccessGroup, AuditRow, DeviceRow, FamilyLinkRow, FamilyRow, GrantRow, InvitationRow, NotificationRow, ReporterRow, RetentionDeletion, TransferRow } from './types.ts';
 
 type Row = Record<string, unknown>;
 
@@ -181,5 +181,18 @@ export function toFamilyLink(r: Row): FamilyLinkRow {
     createdAt: str(r.created_at),
     endedAt: strOrNull(r.ended_at),
     endedBy: strOrNull(r.ended_by)
+  };
+}
+
+export function notificationRow(r: Record<string, unknown>): NotificationRow {
+  return {
+    id: str(r.id),
+    userId: str(r.user_id),
+    kind: str(r.kind),
+    familyId: strOrNull(r.family_id),
+    actorId: strOrNull(r.actor_id),
+    key: str(r.key),
+    createdAt: str(r.created_at),
+    readAt: strOrNull(r.read_at)
   };
 }

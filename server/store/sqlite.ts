@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import type { Role } from '../../src/lib/shared/access.ts';
 import { parseRoom, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { familyOfRoom, familyRoomRange, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toFamilyLink, toGrant, toInvitation, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
+import { familyOfRoom, familyRoomRange, notificationRow, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toFamilyLink, toGrant, toInvitation, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
 import { refusedWriters, WriteRefused, writeFactKeys } from './write-access.ts';
 import type {
   AccessGroup,
@@ -28,6 +28,7 @@ import type {
   HistoryCheckpointRow,
   HistoryRow,
   NewUpdate,
+  NotificationRow,
   OverviewFamilyRow,
   PlanSummaryRow,
   SessionRow,
@@ -117,6 +118,17 @@ WHEN OLD.revoked_at IS NOT NULL OR NEW.revoked_at IS NULL OR NEW.revoked_by IS N
   OR NEW.signature IS NOT OLD.signature OR NEW.reference IS NOT OLD.reference OR NEW.renews_id IS NOT OLD.renews_id
   OR NEW.recorded_by IS NOT OLD.recorded_by OR NEW.recorded_at IS NOT OLD.recorded_at
 BEGIN SELECT RAISE(ABORT, 'a consent can only be revoked, once'); END;
+`;
+
+// Notifications (issue #16; PostgreSQL: 030-notifications.sql).
+const NOTIFICATION_SCHEMA = `
+CREATE TABLE IF NOT EXISTS notifications (
+  id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), kind TEXT NOT NULL,
+  family_id TEXT, actor_id TEXT, key TEXT NOT NULL, created_at TEXT NOT NULL, read_at TEXT
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS notifications_user_key ON notifications(user_id, key);
+CREATE INDEX IF NOT EXISTS notifications_user_created ON notifications(user_id, created_at);
+CREATE TABLE IF NOT EXISTS plan_notice_keys (family_id TEXT PRIMARY KEY REFERENCES families(id), keys TEXT NOT NULL) WITHOUT ROWID;
 `;
 
 /** Columns added after a table's first release: [table, column, definition]. */
@@ -468,7 +480,14 @@ const SQL = {
       SELECT room, seq, author, at FROM updates WHERE room IN (SELECT value FROM json_each(?1)) AND author != 'snapshot'
     ) c LEFT JOIN users u ON u.id = c.author
     GROUP BY c.author, c.room, hour`,
-  userNames: `SELECT id, name FROM users WHERE id IN (SELECT value FROM json_each(?))`
+  userNames: `SELECT id, name FROM users WHERE id IN (SELECT value FROM json_each(?))`,
+  addNotification: `INSERT INTO notifications (id, user_id, kind, family_id, actor_id, key, created_at, read_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(user_id, key) DO NOTHING`,
+  notificationsOf: `SELECT * FROM notifications WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`,
+  readAllNotifications: `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL`,
+  readNotifications: `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL AND id IN (SELECT value FROM json_each(?))`,
+  noticeKeys: `SELECT keys FROM plan_notice_keys WHERE family_id = ?`,
+  setNoticeKeys: `INSERT INTO plan_notice_keys (family_id, keys) VALUES (?, ?) ON CONFLICT(family_id) DO UPDATE SET keys = excluded.keys`
 } as const;
 
 type Row = Record<string, SQLInputValue>;
@@ -494,6 +513,7 @@ export class SqliteStore implements Store {
     this.#db.exec(RETENTION_SCHEMA);
     this.#db.exec(HISTORY_CHECKPOINT_SCHEMA);
     this.#db.exec(FAMILY_ACCESS_SCHEMA);
+    this.#db.exec(NOTIFICATION_SCHEMA);
   }
 
   /** Adds columns that a data file from an earlier release lacks. */
@@ -530,6 +550,33 @@ export class SqliteStore implements Store {
 
   async close() {
     this.#db.close();
+  }
+
+  async addNotifications(rows: readonly NotificationRow[]): Promise<NotificationRow[]> {
+    if (rows.length === 0) return [];
+    return this.#tx(() =>
+      rows.filter(
+        (n) => Number(this.#stmt('addNotification').run(n.id, n.userId, n.kind, n.familyId, n.actorId, n.key, n.createdAt, n.readAt).changes) > 0
+      )
+    );
+  }
+
+  async notificationsOf(userId: string, limit: number): Promise<NotificationRow[]> {
+    return this.#stmt('notificationsOf').all(userId, limit).map(notificationRow);
+  }
+
+  async markNotificationsRead(userId: string, ids: readonly string[] | 'all', at: string): Promise<number> {
+    const r = ids === 'all' ? this.#stmt('readAllNotifications').run(at, userId) : this.#stmt('readNotifications').run(at, userId, JSON.stringify(ids));
+    return Number(r.changes);
+  }
+
+  async noticeKeys(familyId: string): Promise<string[] | undefined> {
+    const r = this.#stmt('noticeKeys').get(familyId);
+    return r ? (JSON.parse(str(r.keys)) as string[]) : undefined;
+  }
+
+  async setNoticeKeys(familyId: string, keys: readonly string[]): Promise<void> {
+    this.#stmt('setNoticeKeys').run(familyId, JSON.stringify(keys));
   }
 
   async upsertTeam(t: TeamRow) {

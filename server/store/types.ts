@@ -550,7 +550,33 @@ export interface Retention {
   retainedSummaries(teamIds: readonly string[]): Promise<{ familyId: string; teamId: string; district: string; data: string }[]>;
 }
 
-export interface Store extends RoomLog, HistoryCheckpoints, Identity, Sessions, Devices, Families, Lifecycle, FamilyLinks, Underretninger, Consents, AuditLog, Summaries, Exclusive, Retention {
+/** One message in a worker's inbox (issue #16): ids and a kind, never family content. */
+export interface NotificationRow {
+  id: string;
+  userId: string;
+  kind: string;
+  familyId: string | null;
+  /** who caused it (a handover's proposer, the new tovholder), null for reminders */
+  actorId: string | null;
+  /** once per (user, key): deriving the same notice again adds nothing */
+  key: string;
+  createdAt: string;
+  readAt: string | null;
+}
+
+export interface Notifications {
+  /** Adds the rows whose (userId, key) is new; returns those added. */
+  addNotifications(rows: readonly NotificationRow[]): Promise<NotificationRow[]>;
+  /** The user's newest notifications, newest first. */
+  notificationsOf(userId: string, limit: number): Promise<NotificationRow[]>;
+  /** Marks the user's own notifications read ('all' or by id); returns how many changed. */
+  markNotificationsRead(userId: string, ids: readonly string[] | 'all', at: string): Promise<number>;
+  /** The notice keys last derived from a family's plan; undefined before the first time. */
+  noticeKeys(familyId: string): Promise<string[] | undefined>;
+  setNoticeKeys(familyId: string, keys: readonly string[]): Promise<void>;
+}
+
+export interface Store extends RoomLog, HistoryCheckpoints, Identity, Sessions, Devices, Families, Lifecycle, FamilyLinks, Underretninger, Consents, AuditLog, Summaries, Exclusive, Retention, Notifications {
   readonly kind: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }

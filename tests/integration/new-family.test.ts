@@ -2,7 +2,7 @@
 // first update, a device-chosen id so an offline opening is sent once, and
 // who may open a case as a setting per sector (by default the social sector).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readMembers, readTovholder } from '../../src/lib/domain/plan.ts';
+import { openTovholderProposal, readMembers, readTovholder } from '../../src/lib/domain/plan.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 import { TestServer, docFromUpdates } from './helpers.ts';
 
@@ -83,7 +83,10 @@ describe('opening a new family', () => {
     await server.app.store.upsertUser(colleague);
     const r = await create('anna', { name: 'Familien Kollega', tovholderId: colleague.id });
     expect(r.status).toBe(201);
-    expect(readTovholder(await planOf(r.json.id))?.userId).toBe(colleague.id);
+    // anna holds the family until the colleague accepts the handover (issue 16).
+    const doc = await planOf(r.json.id);
+    expect(readTovholder(doc)?.userId).toBe('u-anna');
+    expect(openTovholderProposal(doc)).toMatchObject({ userId: colleague.id, proposedBy: 'u-anna' });
   });
 });
 

@@ -610,4 +610,34 @@ describe.each(variants)('store contract: $name', (variant) => {
       expect(await store.caseloadNorms()).toEqual({ social: 25, school: 35, health: 40 });
     });
   });
+
+  describe('notifications (issue #16)', () => {
+    const note = (id: string, userId: string, key: string, createdAt: string) => ({ id, userId, kind: 'handover-proposed', familyId: 'fam-1', actorId: 'u-anna', key, createdAt, readAt: null });
+
+    it('adds each (user, key) once, lists a user\'s own newest first, and marks only the user\'s own read', async () => {
+      await seedPeople(store);
+      const added = await store.addNotifications([note('n1', 'u-bo', 'k1', '2026-01-01T10:00:00.000Z'), note('n2', 'u-bo', 'k2', '2026-01-02T10:00:00.000Z'), note('n3', 'u-anna', 'k1', '2026-01-01T10:00:00.000Z')]);
+      expect(added.map((n) => n.id)).toEqual(['n1', 'n2', 'n3']);
+      // The same key again for the same user adds nothing.
+      expect(await store.addNotifications([note('n4', 'u-bo', 'k1', '2026-01-03T10:00:00.000Z')])).toEqual([]);
+      expect((await store.notificationsOf('u-bo', 10)).map((n) => n.id)).toEqual(['n2', 'n1']);
+      expect((await store.notificationsOf('u-bo', 1)).map((n) => n.id)).toEqual(['n2']);
+      expect(await store.notificationsOf('u-bo', 10)).toContainEqual(note('n1', 'u-bo', 'k1', '2026-01-01T10:00:00.000Z'));
+
+      expect(await store.markNotificationsRead('u-anna', ['n1', 'n2'], '2026-01-05T00:00:00.000Z')).toBe(0);
+      expect(await store.markNotificationsRead('u-bo', ['n1'], '2026-01-05T00:00:00.000Z')).toBe(1);
+      expect((await store.notificationsOf('u-bo', 10)).map((n) => n.readAt)).toEqual([null, '2026-01-05T00:00:00.000Z']);
+      expect(await store.markNotificationsRead('u-bo', 'all', '2026-01-06T00:00:00.000Z')).toBe(1);
+      expect((await store.notificationsOf('u-anna', 10))[0].readAt).toBeNull();
+    });
+
+    it('keeps the notice keys last derived from a family\'s plan', async () => {
+      await seedPeople(store);
+      expect(await store.noticeKeys('fam-1')).toBeUndefined();
+      await store.setNoticeKeys('fam-1', []);
+      expect(await store.noticeKeys('fam-1')).toEqual([]);
+      await store.setNoticeKeys('fam-1', ['a', 'b']);
+      expect(await store.noticeKeys('fam-1')).toEqual(['a', 'b']);
+    });
+  });
 });

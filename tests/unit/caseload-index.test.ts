@@ -12,7 +12,19 @@ function plain(rows: readonly FamilyRow[], o: CaseloadQuery): FamilyRow[] {
   const out = rows.filter(
     (f) =>
       (!q || f.search.includes(q) || f.district.toLowerCase().includes(q)) &&
-      (o.filter === 'overdue' ? f.overdueCount > 0 : o.filter === 'no-tovholder' ? !f.tovholderId : o.filter === 'consent-expiring' ? f.consentStatus === 'udloeber' : true)
+      (o.filter === 'overdue'
+        ? f.overdueCount > 0
+        : o.filter === 'no-tovholder'
+          ? !f.tovholderId
+          : o.filter === 'consent-expiring'
+            ? f.consentStatus === 'udloeber'
+            : o.filter === 'active'
+              ? f.status === 'aktiv'
+              : o.filter === 'closed'
+                ? f.status === 'afsluttet'
+                : o.filter === 'mine-tovholder'
+                  ? !!o.me && f.tovholderId === o.me
+                  : true)
   );
   const by: Record<CaseloadSort, (a: FamilyRow, b: FamilyRow) => number> = {
     name: byName,
@@ -31,15 +43,17 @@ const rowArb = fc.record({
   due: fc.option(fc.integer({ min: 0, max: 60 }), { nil: null }),
   overdue: fc.integer({ min: 0, max: 3 }),
   activity: fc.option(fc.integer({ min: 0, max: 60 }), { nil: null }),
-  tovholder: fc.boolean(),
-  expiring: fc.boolean()
+  tovholder: fc.constantFrom('', 'u-anna', 'u-bo'),
+  expiring: fc.boolean(),
+  closed: fc.boolean()
 });
 const day = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 86_400_000).toISOString();
 const queryArb = fc.record({
   query: fc.constantFrom('', 'han', ' ØST ', 'gel', 'familien 1', 'å'),
-  filter: fc.constantFrom<CaseloadFilter>('all', 'overdue', 'no-tovholder', 'consent-expiring'),
+  filter: fc.constantFrom<CaseloadFilter>('all', 'overdue', 'no-tovholder', 'consent-expiring', 'active', 'closed', 'mine-tovholder'),
   sort: fc.constantFrom<CaseloadSort>('name', 'due', 'overdue', 'activity'),
-  today: fc.constant('2026-11-24')
+  today: fc.constant('2026-11-24'),
+  me: fc.constantFrom('u-anna', 'u-bo', undefined)
 });
 
 describe('CaseloadIndex', () => {
@@ -54,8 +68,8 @@ describe('CaseloadIndex', () => {
             district: s.district,
             teamId: 'gellerup',
             teamName: 'Gellerup',
-            status: 'aktiv',
-            tovholderId: s.tovholder ? 'u-anna' : '',
+            status: s.closed ? 'afsluttet' : 'aktiv',
+            tovholderId: s.tovholder,
             tovholderName: '',
             nextDue: s.due === null ? '' : day(s.due).slice(0, 10),
             overdueCount: s.overdue,

@@ -38,7 +38,8 @@ describe('indexer', () => {
       overdueCount: 1,
       openActions: 2,
       consentStatus: 'udloeber',
-      search: 'familien test'
+      // the family's name, its tovholder and the owners of open actions (issue #16: search by them)
+      search: 'familien test\nanna holm'
     });
     expect(rows.actions).toHaveLength(3);
     expect(rows.actions.every((a) => a.key.startsWith('fam-000001/'))).toBe(true);

@@ -13,7 +13,7 @@
 // someone confirms or chooses again (an assignment replacing both heads).
 import * as Y from 'yjs';
 import { SECTORS, type Sector } from '../shared/rooms.ts';
-import { assertDay } from './day.ts';
+import { assertDay, isValidDay } from './day.ts';
 import { ORIGIN_LOCAL, ORIGIN_SEED, type Origin } from './origins.ts';
 
 import { ACTION_STATUSES, GOAL_STATUSES, INTERVENTION_LEVELS, type ActionStatus, type CaseStatus, type GoalStatus, type InterventionLevel } from '../shared/plan-terms.ts';
@@ -71,6 +71,8 @@ export interface TovholderState {
   concurrent: TovholderAssignment[];
   /** earlier tovholders, newest first */
   history: TovholderTenure[];
+  /** handover proposals, newest first (absent in view snapshots stored before issue #16) */
+  proposals?: TovholderProposal[];
 }
 
 export interface Hope {
@@ -292,7 +294,7 @@ export function readTovholderState(doc: Y.Doc): TovholderState {
     if (typeof h !== 'object' || h === null || typeof h.userId !== 'string') continue;
     history.push({ userId: h.userId, name: s(h.name), since: s(h.since), until: s(h.until), note: s(h.note) });
   }
-  return { current, head, concurrent, history };
+  return { current, head, concurrent, history, proposals: readTovholderProposals(doc) };
 }
 
 export function readTovholder(doc: Y.Doc): Tovholder | null {
@@ -502,11 +504,18 @@ export function newPlanDoc(meta: PlanMeta, clientId?: number): Y.Doc {
   return doc;
 }
 
-/** What a worker opening a family writes into its plan at once: the members and the tovholder. */
+/**
+ * What a worker opening a family writes into its plan at once: the members
+ * and the creator as tovholder; a colleague chosen as tovholder instead is
+ * proposed (the handover the colleague accepts, issue 16), the creator
+ * holding the family until then.
+ */
 export interface FirstPlan {
   members: readonly { name: string; relation: string; birthYear: string }[];
-  /** `since`: the day the case opened, yyyy-MM-dd in Europe/Copenhagen */
+  /** the creator; `since`: the day the case opened, yyyy-MM-dd in Europe/Copenhagen */
   tovholder: { userId: string; name: string; since: string };
+  /** a colleague of the same sector in the team the creator chose */
+  proposed?: { userId: string; name: string };
 }
 
 /** The first update of a new family's plan room (newPlanDoc, encoded), with its members and tovholder when given. */
@@ -517,6 +526,13 @@ export function firstPlanUpdate(meta: PlanMeta & { createdAt?: string; createdBy
     // One instant for all: ids that sort in the order given keep the members in the form's order.
     first.members.forEach((m, i) => addMember(doc, { id: `${String(i).padStart(2, '0')}${newId()}`, name: m.name, relation: m.relation, birthYear: m.birthYear, createdAt: at }, ORIGIN_SEED));
     setTovholder(doc, { userId: first.tovholder.userId, name: first.tovholder.name, since: first.tovholder.since, note: '', setBy: meta.createdBy ?? '', setAt: at }, ORIGIN_SEED);
+    if (first.proposed && first.proposed.userId !== first.tovholder.userId) {
+      proposeTovholder(
+        doc,
+        { userId: first.proposed.userId, name: first.proposed.name, since: first.tovholder.since, note: '', by: first.tovholder.userId, byName: first.tovholder.name, at },
+        ORIGIN_SEED
+      );
+    }
   }
   try {
     return Y.encodeStateAsUpdate(doc);
@@ -878,6 +894,145 @@ export function undelete(doc: Y.Doc, name: Collection, id: string, origin: Origi
     m.set('deleted', false);
     m.delete('deletedBy');
     m.delete('deletedAt');
+  }, origin);
+  return true;
+}
+
+// ---- tovholder handover proposals (issue #16) -------------------------------
+//
+// A handover to another worker is proposed first and takes effect only when
+// that worker accepts: until then the old tovholder stays. Proposals live in
+// the plan document (`tovholderProposals`, a Y.Map of Y.Maps keyed by id), so
+// they work offline, travel with the plan's access, and the plan's history
+// shows both steps for free. Accepting writes the assignment with
+// setTovholder in the same transaction, so the tovholder log stays the one
+// source of who is tovholder. The server reads open proposals from the
+// document only to notify (server/notifications.ts).
+
+export type ProposalOutcome = '' | 'accepted' | 'declined' | 'withdrawn';
+export const PROPOSAL_OUTCOMES = ['accepted', 'declined', 'withdrawn'] as const;
+
+export interface TovholderProposal {
+  id: string;
+  /** the proposed worker */
+  userId: string;
+  name: string;
+  /** the handover note for the new tovholder */
+  note: string;
+  since: string; // yyyy-MM-dd, the day proposed as start
+  proposedBy: string;
+  proposedByName: string;
+  proposedAt: string; // ISO instant
+  /** '' while open */
+  outcome: ProposalOutcome;
+  decidedBy: string;
+  decidedAt: string;
+  /** why it was declined ('' otherwise) */
+  reason: string;
+}
+
+export function tovholderProposals(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
+  return doc.getMap('tovholderProposals');
+}
+
+function toProposal(m: Y.Map<unknown>): TovholderProposal {
+  const outcome = m.get('outcome');
+  return {
+    id: s(m.get('id')),
+    userId: s(m.get('userId')),
+    name: s(m.get('name')),
+    note: s(m.get('note')),
+    since: s(m.get('since')),
+    proposedBy: s(m.get('proposedBy')),
+    proposedByName: s(m.get('proposedByName')),
+    proposedAt: s(m.get('proposedAt')),
+    outcome: (PROPOSAL_OUTCOMES as readonly unknown[]).includes(outcome) ? (outcome as ProposalOutcome) : '',
+    decidedBy: s(m.get('decidedBy')),
+    decidedAt: s(m.get('decidedAt')),
+    reason: s(m.get('reason'))
+  };
+}
+
+/** Every proposal, newest first (well-formed ones only: entries are written by other devices). */
+export function readTovholderProposals(doc: Y.Doc): TovholderProposal[] {
+  const out: TovholderProposal[] = [];
+  for (const m of tovholderProposals(doc).values()) {
+    if (!(m instanceof Y.Map)) continue;
+    const p = toProposal(m);
+    if (p.id && p.userId) out.push(p);
+  }
+  return out.sort((a, b) => (a.proposedAt !== b.proposedAt ? (a.proposedAt < b.proposedAt ? 1 : -1) : a.id < b.id ? 1 : -1));
+}
+
+/** The open proposal (the newest one; proposing again withdraws the older ones), or null. */
+export function openTovholderProposal(doc: Y.Doc): TovholderProposal | null {
+  return readTovholderProposals(doc).find((p) => p.outcome === '') ?? null;
+}
+
+/** Proposes `to` as the family's new tovholder; withdraws any earlier open proposal. */
+export function proposeTovholder(
+  doc: Y.Doc,
+  p: { userId: string; name: string; since: string; note: string; by: string; byName: string; at: string; id?: string },
+  origin: Origin = ORIGIN_LOCAL
+): string {
+  assertDay('since', p.since);
+  if (!p.userId) throw new RangeError('proposal needs a worker');
+  const id = p.id ?? newId();
+  doc.transact(() => {
+    const all = tovholderProposals(doc);
+    for (const open of readTovholderProposals(doc).filter((x) => x.outcome === '')) {
+      const m = all.get(open.id);
+      m?.set('outcome', 'withdrawn');
+      m?.set('decidedBy', p.by);
+      m?.set('decidedAt', p.at);
+    }
+    const m = new Y.Map<unknown>();
+    all.set(id, m);
+    for (const [k, v] of Object.entries({
+      id,
+      userId: p.userId,
+      name: p.name,
+      note: p.note,
+      since: p.since,
+      proposedBy: p.by,
+      proposedByName: p.byName,
+      proposedAt: p.at,
+      outcome: '',
+      decidedBy: '',
+      decidedAt: '',
+      reason: ''
+    }))
+      m.set(k, v);
+  }, origin);
+  return id;
+}
+
+/**
+ * The proposed worker answers. Accepting makes them tovholder from `today`
+ * (or the proposed day, if later) through setTovholder, in the same
+ * transaction; declining keeps the old tovholder and records the reason.
+ * Returns false when the proposal is not open any more.
+ */
+export function answerTovholderProposal(
+  doc: Y.Doc,
+  id: string,
+  a: { outcome: 'accepted' | 'declined' | 'withdrawn'; by: string; at: string; today: string; reason?: string },
+  origin: Origin = ORIGIN_LOCAL
+): boolean {
+  const m = tovholderProposals(doc).get(id);
+  if (!(m instanceof Y.Map)) return false;
+  const p = toProposal(m);
+  if (p.outcome !== '') return false;
+  if (a.outcome === 'declined' && !(a.reason ?? '').trim()) throw new RangeError('a declined handover needs a reason');
+  doc.transact(() => {
+    m.set('outcome', a.outcome);
+    m.set('decidedBy', a.by);
+    m.set('decidedAt', a.at);
+    m.set('reason', a.outcome === 'declined' ? (a.reason ?? '').trim() : '');
+    if (a.outcome === 'accepted') {
+      const since = isValidDay(p.since) && p.since > a.today ? p.since : a.today;
+      setTovholder(doc, { userId: p.userId, name: p.name, since, note: p.note, setBy: a.by, setAt: a.at }, origin);
+    }
   }, origin);
   return true;
 }

@@ -402,3 +402,29 @@ export interface Insight {
   transfers: { fromTeamName: string; toTeamName: string; requestedAt: string; requestedByName: string; decidedAt: string | null; outcome: string | null }[];
   grants: { userName: string; parts: Part[]; purpose: string; validFrom: string; validUntil: string; grantedByName: string; endedAt: string | null }[];
 }
+
+/** What a notification is about (issue #16). */
+export const NOTIFICATION_KINDS = [
+  'handover-proposed',
+  'handover-accepted',
+  'handover-declined',
+  'action-assigned',
+  'action-overdue',
+  'consent-expiring',
+  'access-given',
+  'access-ended',
+  /** the family's own room (f-<id>.family): a new wish; no producer yet */
+  'family-wish'
+] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** One message in a worker's inbox: ids and a kind, never family content (the device names the family from its own index). */
+export interface Notification {
+  id: string;
+  kind: NotificationKind;
+  familyId: string | null;
+  /** who caused it, '' for reminders */
+  actorName: string;
+  createdAt: string;
+  read: boolean;
+}

@@ -6,13 +6,15 @@
 import type { FamilyRow } from './db.ts';
 
 export type CaseloadSort = 'name' | 'due' | 'overdue' | 'activity';
-export type CaseloadFilter = 'all' | 'overdue' | 'no-tovholder' | 'consent-expiring';
+export type CaseloadFilter = 'all' | 'overdue' | 'no-tovholder' | 'consent-expiring' | 'active' | 'closed' | 'mine-tovholder';
 
 export interface CaseloadQuery {
   query: string;
   filter: CaseloadFilter;
   sort: CaseloadSort;
   today: string;
+  /** the signed-in worker's id, for 'mine-tovholder' */
+  me?: string;
 }
 
 /** A key whose plain string order is Danish alphabetical order (… z, æ, ø, å). Intl.Collator is too slow for 5,000 rows per keystroke. */
@@ -88,6 +90,15 @@ export class CaseloadIndex {
           break;
         case 'consent-expiring':
           if (f.consentStatus === 'udloeber') out.push(f);
+          break;
+        case 'active':
+          if (f.status === 'aktiv') out.push(f);
+          break;
+        case 'closed':
+          if (f.status === 'afsluttet') out.push(f);
+          break;
+        case 'mine-tovholder':
+          if (opts.me && f.tovholderId === opts.me) out.push(f);
           break;
         default:
           out.push(f);

@@ -40,6 +40,15 @@ export interface FamilyRow {
   grantUntil?: string | null;
   /** the plan's children (first name, birth year) for the duplicate warning of a new family (sealed, not indexed); absent until the plan is read */
   children?: { name: string; birthYear: string }[];
+  // The tovholder's desk (issue #16); absent in rows indexed before it (read as "not known").
+  /** when the family's consent cover ends (from the server's list) */
+  consentUntil?: string | null;
+  /** open goals with no action linked to them */
+  goalsWithoutActions?: number;
+  /** yyyy-MM-dd of the next network meeting today or later, '' when none is planned */
+  nextMeeting?: string;
+  /** the worker an open handover proposal names, '' when none */
+  handoverTo?: string;
 }
 
 export interface ActionRow {

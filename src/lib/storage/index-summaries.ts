@@ -32,7 +32,8 @@ export function summaryRow(summary: FamilySummary, today: string, lastActivity =
     workers: summary.workers,
     openedBySector: summary.openedBySector,
     ref: summary.ref,
-    grantUntil: summary.grantUntil
+    grantUntil: summary.grantUntil,
+    consentUntil: summary.consentUntil ?? null
   };
 }
 
@@ -72,7 +73,7 @@ export async function indexSummaries(db: LocalDb, summaries: readonly FamilySumm
   const existing = await existingRows(db, summaries);
   const added: FamilyRow[] = [];
   /** only plain fields changed: updated in place */
-  const changed: { key: string; changes: Pick<FamilyRow, 'parts' | 'consentStatus' | 'openedBySector' | 'grantUntil'> }[] = [];
+  const changed: { key: string; changes: Pick<FamilyRow, 'parts' | 'consentStatus' | 'openedBySector' | 'grantUntil' | 'consentUntil'> }[] = [];
   /** a sealed field changed too (team renamed, the team's workers, the reference): the row is sealed again */
   const resealed: FamilyRow[] = [];
   summaries.forEach((f, i) => {
@@ -83,9 +84,15 @@ export async function indexSummaries(db: LocalDb, summaries: readonly FamilySumm
     }
     const consentStatus = indexedConsentStatus(f.consentUntil, today);
     const sealedChanged = row.teamName !== f.teamName || !sameWorkers(row.workers, f.workers) || row.ref !== f.ref;
-    const plainChanged = row.consentStatus !== consentStatus || !sameParts(row.parts, f.parts) || row.openedBySector !== f.openedBySector || (row.grantUntil ?? null) !== (f.grantUntil ?? null);
-    if (sealedChanged) resealed.push({ ...row, parts: f.parts, teamName: f.teamName, consentStatus, workers: f.workers, openedBySector: f.openedBySector, ref: f.ref, grantUntil: f.grantUntil });
-    else if (plainChanged) changed.push({ key: f.id, changes: { parts: f.parts, consentStatus, openedBySector: f.openedBySector, grantUntil: f.grantUntil } });
+    const consentUntil = f.consentUntil ?? null;
+    const plainChanged =
+      row.consentStatus !== consentStatus ||
+      !sameParts(row.parts, f.parts) ||
+      row.openedBySector !== f.openedBySector ||
+      (row.grantUntil ?? null) !== (f.grantUntil ?? null) ||
+      (row.consentUntil ?? null) !== consentUntil;
+    if (sealedChanged) resealed.push({ ...row, parts: f.parts, teamName: f.teamName, consentStatus, workers: f.workers, openedBySector: f.openedBySector, ref: f.ref, grantUntil: f.grantUntil, consentUntil });
+    else if (plainChanged) changed.push({ key: f.id, changes: { parts: f.parts, consentStatus, openedBySector: f.openedBySector, grantUntil: f.grantUntil, consentUntil } });
   });
   if (added.length === 0 && changed.length === 0 && resealed.length === 0) return 0;
   // As writeFamily does for a family without its plan: no action rows.

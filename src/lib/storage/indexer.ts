@@ -1,7 +1,7 @@
 // Y.Doc -> index rows. The indexer only reads documents; it never writes them,
 // so it cannot trigger itself (its origin, ORIGIN_INDEXER, is reserved for that).
 import type * as Y from 'yjs';
-import { readActions, readMembers, readMeta, readTovholder } from '../domain/plan.ts';
+import { openTovholderProposal, readActions, readGoals, readMeetings, readMembers, readMeta, readTovholder } from '../domain/plan.ts';
 import { childrenOf } from '../domain/new-family.ts';
 import { isOpenAction, overdueActions } from '../domain/today.ts';
 import type { FamilySummary } from '../shared/api-types.ts';
@@ -24,6 +24,15 @@ export function familyRows(
   const dues = open.map((a) => a.due).filter((d): d is string => !!d).sort();
   const name = meta?.name || summary.name;
   const status = meta?.status ?? summary.status;
+  // The desk (issue #16): what needs the tovholder, without opening the plan again.
+  const linked = new Set(actions.filter((a) => a.status !== 'droppet' && a.goalId).map((a) => a.goalId));
+  const goalsWithoutActions = doc ? readGoals(doc).filter((g) => g.status === 'aaben' && !linked.has(g.id)).length : 0;
+  const meetings = doc ? readMeetings(doc).map((m) => m.date).filter((d) => d >= today).sort() : [];
+  // Search by family member, tovholder and action owner as well as the family's name.
+  const searchText = [...new Set([name, tov?.name ?? '', ...(doc ? readMembers(doc).map((m) => m.name) : []), ...open.map((a) => a.ownerName)])]
+    .filter(Boolean)
+    .join('\n')
+    .toLowerCase();
   return {
     family: {
       ...summaryRow(summary, today, lastActivity),
@@ -36,7 +45,10 @@ export function familyRows(
       // The leader overview's definition (domain/today.ts): one number for both.
       overdueCount: overdueActions(status, actions, today),
       openActions: open.length,
-      search: name.toLowerCase(),
+      search: searchText,
+      goalsWithoutActions,
+      nextMeeting: meetings[0] ?? '',
+      handoverTo: doc ? (openTovholderProposal(doc)?.userId ?? '') : '',
       ...(doc ? { children: childrenOf(readMembers(doc), Number(today.slice(0, 4))) } : {})
     },
     actions: actions.map((a) => ({

@@ -58,10 +58,13 @@ export class IndexScheduler {
       teamName: existing.teamName,
       status: existing.status,
       parts: existing.parts,
-      consentUntil: null,
+      // the server's date, kept as the sweep stored it (the desk shows when a consent ends)
+      consentUntil: existing.consentUntil ?? null,
       workers: existing.workers,
       openedBySector: existing.openedBySector,
-      ref: existing.ref
+      ref: existing.ref,
+      // a called-in specialist's row keeps its end date (only the server's list sets it)
+      grantUntil: existing.grantUntil
     };
     const engine = await this.#s.engine();
     const stored = doc ? null : await engine.openStoredPlan(familyId);

@@ -115,6 +115,8 @@ export class SyncManager {
   db = $state.raw<LocalDb | null>(null);
   /** bumps whenever the local index changed, so pages can re-query */
   indexVersion = $state(0);
+  /** bumps on every access event (the inbox fetches again: issue #16) */
+  accessEvents = $state(0);
 
   readonly reachability: ReachabilityManager;
   readonly rooms = new RoomRegistry<LiveRoom>();
@@ -234,7 +236,12 @@ export class SyncManager {
     const clock = this.#s.clock;
     this.#timers.push(clock.every(() => this.#background(() => this.sweep()), SWEEP_INTERVAL_MS));
     this.#timers.push(clock.every(() => this.#background(() => this.purger.checkLocal()), LOCAL_CHECK_INTERVAL_MS));
-    this.#unwatch.push(this.#s.watchAccess(() => this.#background(() => this.refresh())));
+    this.#unwatch.push(
+      this.#s.watchAccess(() => {
+        this.accessEvents++;
+        this.#background(() => this.refresh());
+      })
+    );
     this.#background(() => this.#count());
     this.#background(() => this.purger.checkLocal().then(() => this.sweep()));
   }

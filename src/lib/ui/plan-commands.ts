@@ -19,6 +19,8 @@ import {
   removeItem,
   setMeta,
   setTovholder,
+  proposeTovholder,
+  answerTovholderProposal,
   softDelete,
   updateItem,
   updateMeeting,
@@ -47,6 +49,10 @@ export interface PlanCommands {
   updateAction(id: string, fields: ActionFields): void;
   removeAction(id: string): void;
   setTovholder(worker: TeamWorker | Me, since: string, note: string): void;
+  /** Proposes another worker as tovholder: it takes effect when they accept (issue #16). */
+  proposeTovholder(worker: TeamWorker | Me, since: string, note: string): void;
+  /** The proposed worker accepts or declines (with a reason); anyone with write access may withdraw. */
+  answerTovholderProposal(id: string, outcome: 'accepted' | 'declined' | 'withdrawn', reason?: string): void;
   resolve(w: PlanWarning): boolean;
   addMeeting(m: { date: string; time?: string; place?: string; agenda?: string[]; title: string; participants: string[]; notes: string }): string;
   updateMeeting(id: string, fields: { date?: string; time?: string; place?: string; title?: string; participants?: string[]; agenda?: string[] }): void;
@@ -98,6 +104,9 @@ export function planCommands(doc: Y.Doc, me: Me, today: string): PlanCommands {
     updateAction: (id, fields) => void updateItem(doc, 'actions', id, toFields(fields)),
     removeAction: (id) => removeItem(doc, 'actions', id),
     setTovholder: (w, since, note) => void setTovholder(doc, { userId: w.id, name: w.name, since, note, setBy: me.id, setAt: now() }),
+    proposeTovholder: (w, since, note) =>
+      void proposeTovholder(doc, { userId: w.id, name: w.name, since, note, by: me.id, byName: me.name, at: now() }),
+    answerTovholderProposal: (id, outcome, reason) => void answerTovholderProposal(doc, id, { outcome, by: me.id, at: now(), today, reason }),
     resolve: (w) => resolveWarning(doc, w, { userId: me.id, at: now() }),
     addMeeting: (m) => addMeeting(doc, { ...m, createdAt: now(), createdBy: me.id }),
     updateMeeting: (id, fields) => void updateMeeting(doc, id, fields),

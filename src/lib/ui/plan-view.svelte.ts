@@ -24,6 +24,7 @@ import {
   readTovholderState,
   tovholderLog,
   tovholderMap,
+  tovholderProposals,
   type Action,
   type Feedback,
   type Goal,
@@ -120,6 +121,7 @@ export class PlanView {
     watch(metaMap(doc), () => this.#readPart('meta'));
     watch(tovholderLog(doc), () => this.#readPart('tovholder'));
     watch(tovholderMap(doc), () => this.#readPart('tovholder'));
+    watch(tovholderProposals(doc), () => this.#readPart('tovholder'));
     watch(collection(doc, 'hopes'), () => this.#readPart('hopes'));
     watch(collection(doc, 'goals'), () => this.#readPart('goals'));
     watch(collection(doc, 'actions'), () => this.#readPart('actions'));

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { groupOf, myActionGroups, needsByGroup, tovholderNeeds, type DeskAction, type DeskFamily } from '../../src/lib/domain/desk.ts';
+
+const d = { today: '2026-03-10', weekEnd: '2026-03-16' };
+const family = (id: string, over: Partial<DeskFamily> = {}): DeskFamily => ({
+  id,
+  name: `Familien ${id}`,
+  status: 'aktiv',
+  tovholderId: 'bo',
+  consentStatus: 'aktiv',
+  consentUntil: null,
+  goalsWithoutActions: 0,
+  nextMeeting: '2026-04-01',
+  handoverTo: '',
+  workers: [
+    { id: 'anna', name: 'Anna Holm' },
+    { id: 'bo', name: 'Bo Lindqvist' }
+  ],
+  ...over
+});
+const action = (familyId: string, actionId: string, over: Partial<DeskAction> = {}): DeskAction => ({
+  key: `${familyId}/${actionId}`,
+  familyId,
+  familyName: `Familien ${familyId}`,
+  actionId,
+  title: `Handling ${actionId}`,
+  ownerId: 'anna',
+  due: '2026-03-20',
+  status: 'aaben',
+  ...over
+});
+
+describe('groupOf', () => {
+  it('puts days in overdue / today / this week / later', () => {
+    expect(groupOf('2026-03-09', d)).toBe('overdue');
+    expect(groupOf('2026-03-10', d)).toBe('today');
+    expect(groupOf('2026-03-16', d)).toBe('week');
+    expect(groupOf('2026-03-17', d)).toBe('later');
+    expect(groupOf('', d)).toBe('later');
+  });
+});
+
+describe('tovholderNeeds', () => {
+  it('lists what needs the tovholder in their own active families only', () => {
+    const families = [
+      family('a', { goalsWithoutActions: 2, consentStatus: 'udloeber', consentUntil: '2026-03-12T23:00:00.000Z' }),
+      family('b', { tovholderId: 'anna' }), // not mine
+      family('c', { status: 'afsluttet' }), // closed
+      family('e', { nextMeeting: '2026-03-10', handoverTo: 'bo' }),
+      family('f', { nextMeeting: '' })
+    ];
+    const actions = [
+      action('a', '1', { due: '2026-03-01' }), // anna's, overdue
+      action('a', '2', { due: '2026-03-01', ownerId: 'bo' }), // mine: not a colleague's
+      action('a', '3', { due: '2026-03-01', status: 'faerdig' }), // done
+      action('a', '4', { ownerId: '', due: '' }), // no owner
+      action('b', '5', { due: '2026-03-01' }), // not my family
+      action('c', '6', { due: '2026-03-01' }) // closed case
+    ];
+    const needs = tovholderNeeds('bo', families, actions, d);
+    expect(needs.map((f) => f.familyId)).toEqual(['a', 'e', 'f']);
+    const a = needs[0].items;
+    expect(a.map((i) => [i.kind, i.group])).toEqual([
+      ['action-overdue', 'overdue'],
+      ['consent-expiring', 'week'],
+      ['action-no-owner', 'later'],
+      ['goals-without-actions', 'later']
+    ]);
+    expect(a[0]).toMatchObject({ ownerName: 'Anna Holm', day: '2026-03-01' });
+    expect(a[1].day).toBe('2026-03-12');
+    expect(a[3].count).toBe(2);
+    expect(needs[1].items.map((i) => i.kind).sort()).toEqual(['handover-for-me', 'meeting-this-week']);
+    expect(needs[2].items.map((i) => i.kind)).toEqual(['meeting-to-plan']);
+  });
+
+  it('does not claim "no meeting planned" for rows indexed before the desk', () => {
+    const needs = tovholderNeeds('bo', [family('x', { nextMeeting: undefined })], [], d);
+    expect(needs).toEqual([]);
+  });
+
+  it('a consent expiring in three weeks is later, not this week', () => {
+    const [f] = tovholderNeeds('bo', [family('x', { consentStatus: 'udloeber', consentUntil: '2026-04-01T22:00:00.000Z' })], [], d);
+    expect(f.items[0]).toMatchObject({ kind: 'consent-expiring', group: 'later' });
+  });
+
+  it('groups across families by urgency', () => {
+    const groups = needsByGroup(tovholderNeeds('bo', [family('a'), family('e', { nextMeeting: '2026-03-11' })], [action('a', '1', { due: '2026-03-02' })], d));
+    expect(groups.overdue.map((i) => i.kind)).toEqual(['action-overdue']);
+    expect(groups.week.map((i) => i.kind)).toEqual(['meeting-this-week']);
+  });
+
+  it('handles a city caseload quickly', () => {
+    const families = Array.from({ length: 5000 }, (_, i) => family(`f${i}`, { tovholderId: i % 10 === 0 ? 'bo' : 'anna', goalsWithoutActions: i % 3 }));
+    const actions = families.flatMap((f, i) => [action(f.id, '1', { due: i % 2 ? '2026-03-01' : '' }), action(f.id, '2', { ownerId: '' })]);
+    const t0 = performance.now();
+    const needs = tovholderNeeds('bo', families, actions, d);
+    const ms = performance.now() - t0;
+    expect(needs.length).toBe(500);
+    expect(ms).toBeLessThan(200);
+  });
+});
+
+describe('myActionGroups', () => {
+  it('groups my open actions by due date', () => {
+    const g = myActionGroups(
+      'bo',
+      [
+        action('a', '1', { ownerId: 'bo', due: '2026-03-09' }),
+        action('a', '2', { ownerId: 'bo', due: '2026-03-10' }),
+        action('a', '3', { ownerId: 'bo', due: '2026-03-12' }),
+        action('a', '4', { ownerId: 'bo', due: '' }),
+        action('a', '5', { ownerId: 'bo', due: '2026-03-01', status: 'faerdig' }),
+        action('a', '6', { ownerId: 'anna', due: '2026-03-01' })
+      ],
+      d
+    );
+    expect(Object.fromEntries(Object.entries(g).map(([k, v]) => [k, v.map((a) => a.actionId)]))).toEqual({ overdue: ['1'], today: ['2'], week: ['3'], later: ['4'] });
+  });
+});
