@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { roomName } from '../src/lib/shared/rooms.ts';
+import { parseRoom, roomName } from '../src/lib/shared/rooms.ts';
+import { copenhagenDay } from '../src/lib/domain/today.ts';
 import { firstPlanUpdate, readTovholder, type FirstPlan } from '../src/lib/domain/plan.ts';
 import { Api } from './api.ts';
 import { affectedUsers, FanoutAccessEvents } from './access-events.ts';
@@ -119,6 +120,15 @@ export async function createApp(
   // The inbox (issue #16): its notices reach open devices over the access event channel (set below).
   let publishNotices: (userIds: string[]) => void = () => undefined;
   const notifier = new Notifier({ store, now, publish: (ids) => publishNotices(ids) });
+  /** The family wrote in its own room: its tovholder hears of it, or without one the case-owning sector's workers in the team. */
+  const familyWrote = async (familyId: string, at: string) => {
+    const family = await store.familyById(familyId);
+    if (!family) return;
+    const tovholder = await summaries.readPlan(familyId, (doc) => readTovholder(doc)?.userId ?? null);
+    const workers = (await store.listUsers()).filter((u) => u.active && u.role === 'worker' && u.teamIds.includes(family.teamId));
+    const to = tovholder && workers.some((u) => u.id === tovholder) ? [tovholder] : workers.filter((u) => u.sector === family.openedBySector).map((u) => u.id);
+    await notifier.familyWrote(familyId, copenhagenDay(new Date(at)), to);
+  };
   const summaries = new Summariser({
     store,
     now,
@@ -135,7 +145,12 @@ export async function createApp(
   const share = config.redisUrl ? config.relayNodes : 1;
   const relay = new Relay({
     store,
-    onRoomUpdated: (room, at) => summaries.roomUpdated(room, at),
+    onRoomUpdated: (room, at) => {
+      summaries.roomUpdated(room, at);
+      // Only the family writes its own room (DESIGN §6 rule 7): the team hears of it.
+      const ref = parseRoom(room);
+      if (ref?.part === 'family') familyWrote(ref.familyId, at).catch((err) => log.error('notifications.family_wrote_failed', errorFields(err)));
+    },
     limits: {
       ...config.relay,
       messagesPerSecond: config.relay.messagesPerSecond / share,

@@ -17,8 +17,9 @@
 //    whose tovholder I am), derived from the stored summaries and consents
 //    when the user's list is read, at most once per user and day per node;
 //  - access given or ended (the case lifecycle's grants, accessNotice);
-//  - the family's own room (another helper's `f-<id>.family`): call
-//    `notify()` with kind 'family-wish' — the hook is ready, the room is not.
+//  - the family's own room (`f-<id>.family`, written only by the family):
+//    its tovholder — or, without one, the case-owning sector's workers in the
+//    team — hears of it once a day per family (familyWrote).
 // Each batch that adds something publishes an access event to its recipients,
 // so open devices fetch the list at once — except reminders, derived while the
 // user's own list is read (that answer carries them).
@@ -113,6 +114,11 @@ export class Notifier {
       await this.notify(notices.filter((n) => !seen.has(n.key)));
     }
     if (before === undefined || before.length !== keys.length || before.some((k, i) => k !== keys[i])) await this.#d.store.setNoticeKeys(familyId, keys);
+  }
+
+  /** The family wrote in its own room (a wish, a question, feedback): once per family and Copenhagen day, to `to`. */
+  async familyWrote(familyId: string, day: string, to: readonly string[]): Promise<void> {
+    await this.notify(to.map((userId) => ({ userId, kind: 'family-wish' as const, familyId, actorId: null, key: `family-wish:${familyId}:${day}` })));
   }
 
   /** A grant given or ended (the case lifecycle): the specialist hears of it. */

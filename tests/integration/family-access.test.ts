@@ -4,6 +4,7 @@
 // family; invitation codes are single-use, expire and can be revoked; a
 // withdrawal by the family closes a colleague's open plan at once; ending the
 // link or closing the case closes her sockets (4403) and her manifest purges.
+import { readTovholder } from '../../src/lib/domain/plan.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { roomName } from '../../src/lib/shared/rooms.ts';
@@ -75,6 +76,15 @@ describe('rule 7 at the relay', () => {
     expect(readNotes(a.doc).some((n) => n.by === 'Maria (mor)')).toBe(true); // the seeded wish
     addNote(m.doc, { kind: 'question', text: 'Hvornår er næste møde?', by: 'Maria (mor)', score: null, createdAt: new Date().toISOString() });
     await waitFor(() => readNotes(a.doc).some((n) => n.text === 'Hvornår er næste møde?'), 5000, 'maria’s question to reach anna');
+    // The family's tovholder is told in the inbox (issue 16), once a day: ids and a kind, no text of the family's.
+    const tovholder = await server.app.summaries.readPlan(family, (doc) => readTovholder(doc)?.userId ?? null);
+    expect(tovholder).toBeTruthy();
+    const wishes = async () => (await server.app.store.notificationsOf(tovholder as string, 20)).filter((n) => n.kind === 'family-wish' && n.familyId === family);
+    await waitFor(async () => (await wishes()).length === 1, 5000, 'a family-wish notice for the tovholder');
+    addNote(m.doc, { kind: 'hope', text: 'Vi vil gerne på ferie', by: 'Maria (mor)', score: null, createdAt: new Date().toISOString() });
+    await waitFor(() => readNotes(a.doc).some((n) => n.text === 'Vi vil gerne på ferie'), 5000, 'maria’s wish to reach anna');
+    expect(await wishes()).toHaveLength(1);
+    expect(JSON.stringify(await wishes())).not.toMatch(/møde|ferie/);
 
     const famSeq = await latestSeq(server.app.store, famRoom);
     addNote(a.doc, { kind: 'hope', text: 'Skrevet af en fagperson', by: 'Anna', score: null, createdAt: new Date().toISOString() });

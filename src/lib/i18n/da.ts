@@ -1115,7 +1115,7 @@ export const da = {
     'consent-expiring': 'Samtykket for {family} udløber snart',
     'access-given': 'Du har fået adgang til {family}',
     'access-ended': 'Din adgang til {family} er ophørt',
-    'family-wish': 'Familien {family} har skrevet et nyt ønske'
+    'family-wish': '{family} har skrevet til teamet i Vores plan'
   },
   deskTitle: 'Mine familier som tovholder',
   deskNone: 'Du er ikke tovholder for nogen familie.',

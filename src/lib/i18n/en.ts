@@ -1114,7 +1114,7 @@ export const en: Catalogue = {
     'consent-expiring': 'The consent for {family} expires soon',
     'access-given': 'You were given access to {family}',
     'access-ended': 'Your access to {family} has ended',
-    'family-wish': 'The family {family} wrote a new wish'
+    'family-wish': '{family} wrote to the team in Vores plan'
   },
   deskTitle: 'My families as tovholder',
   deskNone: 'You are not tovholder for any family.',
