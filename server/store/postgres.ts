@@ -85,6 +85,8 @@ const SQL = {
   deleteFamilyTransfers: `DELETE FROM family_transfers WHERE family_id = $1`,
   deleteFamilyReporters: `DELETE FROM underretning_reporters WHERE family_id = $1`,
   deleteFamilyLinks: `DELETE FROM family_links WHERE family_id = $1`,
+  deleteFamilyNotifications: `DELETE FROM notifications WHERE family_id = $1`,
+  deleteFamilyNoticeKeys: `DELETE FROM plan_notice_keys WHERE family_id = $1`,
   deleteFamilyInvitations: `DELETE FROM family_invitations WHERE family_id = $1`,
   deleteFamilySummary: `DELETE FROM plan_summaries WHERE family_id = $1`,
   deleteFamily: `DELETE FROM families WHERE id = $1`,
@@ -1073,6 +1075,9 @@ export class PostgresStore implements Store {
         // the family's own access (links before the invitations they name)
         familyLinks: await n('deleteFamilyLinks', [family.id]),
         familyInvitations: await n('deleteFamilyInvitations', [family.id]),
+        // the inbox's notices about the family (ids only) and its plan's notice baseline
+        notifications: await n('deleteFamilyNotifications', [family.id]),
+        noticeKeys: await n('deleteFamilyNoticeKeys', [family.id]),
         summaries: await n('deleteFamilySummary', [family.id])
       };
       // The rooms' counters go too: a room's log is gone, and its sequence with it.

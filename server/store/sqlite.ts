@@ -319,6 +319,8 @@ const SQL = {
   deleteFamilyTransfers: `DELETE FROM family_transfers WHERE family_id = ?`,
   deleteFamilyReporters: `DELETE FROM underretning_reporters WHERE family_id = ?`,
   deleteFamilyLinks: `DELETE FROM family_links WHERE family_id = ?`,
+  deleteFamilyNotifications: `DELETE FROM notifications WHERE family_id = ?`,
+  deleteFamilyNoticeKeys: `DELETE FROM plan_notice_keys WHERE family_id = ?`,
   deleteFamilyInvitations: `DELETE FROM family_invitations WHERE family_id = ?`,
   deleteFamilySummary: `DELETE FROM plan_summaries WHERE family_id = ?`,
   deleteFamily: `DELETE FROM families WHERE id = ?`,
@@ -1223,6 +1225,9 @@ export class SqliteStore implements Store {
         // the family's own access (links before the invitations they name)
         familyLinks: n('deleteFamilyLinks', family.id),
         familyInvitations: n('deleteFamilyInvitations', family.id),
+        // the inbox's notices about the family (ids only) and its plan's notice baseline
+        notifications: n('deleteFamilyNotifications', family.id),
+        noticeKeys: n('deleteFamilyNoticeKeys', family.id),
         summaries: n('deleteFamilySummary', family.id),
         families: n('deleteFamily', family.id)
       };

@@ -108,6 +108,7 @@ describe('retention of closed cases', () => {
     expect(record.counts.familyLinks).toBe(1);
     expect(record.counts.familyInvitations).toBe(1);
     expect(await store.linksOfFamily(due)).toEqual([]);
+    expect(await store.noticeKeys(due)).toBeUndefined();
     expect(await closed).toBe(CLOSE_ACCESS_ENDED);
     await waitFor(() => stream.events.length > seen, 2000, 'the access event');
     stream.close();
