@@ -1,7 +1,7 @@
 // Relative and plain dates in both catalogues' languages (date-fns locales).
 import { describe, expect, it } from 'vitest';
 import { differenceInCalendarDays, parseISO } from 'date-fns';
-import { daysFromToday, longDay, relativeDay } from '../../src/lib/i18n/dates.ts';
+import { daysFromToday, durationSince, longDay, relativeDay, relativeInstant } from '../../src/lib/i18n/dates.ts';
 import { fmt } from '../../src/lib/i18n/format.ts';
 
 const today = new Date(2026, 10, 24, 15, 30);
@@ -37,5 +37,19 @@ describe('relative days', () => {
     expect(longDay('2026-03-12', 'en')).toBe('12 Mar 2026');
     expect(fmt('{name} er tovholder, {name}!', { name: 'Anna' })).toBe('Anna er tovholder, Anna!');
     expect(fmt('{x} og {y}', { x: 1 })).toBe('1 og {y}');
+  });
+});
+
+describe('relativeInstant and durationSince (Intl, no date-fns)', () => {
+  const now = new Date('2026-11-30T12:00:00Z');
+  it('says how long ago in Danish and English', () => {
+    expect(relativeInstant('2026-11-30T11:55:00Z', now, 'da')).toBe('for 5 minutter siden');
+    expect(relativeInstant('2026-11-28T12:00:00Z', now, 'da')).toBe('i forgårs');
+    expect(relativeInstant('2026-11-30T09:00:00Z', now, 'en')).toBe('3 hours ago');
+    expect(relativeInstant('2026-11-30T11:59:58Z', now, 'da')).toMatch(/sekund/);
+  });
+  it('says how long, without a frame', () => {
+    expect(durationSince('2026-11-30T09:00:00Z', now, 'da')).toBe('3 timer');
+    expect(durationSince('2026-11-29T12:00:00Z', now, 'en')).toBe('1 day');
   });
 });

@@ -84,3 +84,35 @@ export function parseFieldDay(text: string): string | null {
 export function todayDay(now: Date = new Date()): string {
   return format(now, 'yyyy-MM-dd');
 }
+
+// An instant relative to now ("for 5 minutter siden") and a stretch of time
+// ("3 timer"), from the browser's own Intl: no date-fns on the start page.
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365.25 * DAY_MS],
+  ['month', 30.44 * DAY_MS],
+  ['week', 7 * DAY_MS],
+  ['day', DAY_MS],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+  ['second', 1000]
+];
+
+function largestUnit(ms: number): [Intl.RelativeTimeFormatUnit, number] {
+  const abs = Math.abs(ms);
+  for (const [unit, size] of UNITS) if (abs >= size || unit === 'second') return [unit, Math.round(ms / size)];
+  return ['second', 0];
+}
+
+const intlTag = (lang: Locale) => (lang === 'da' ? 'da-DK' : 'en-GB');
+
+/** `iso` relative to `now`: "for 5 minutter siden", "om 2 dage". */
+export function relativeInstant(iso: string, now: Date = new Date(), lang: Locale = locale): string {
+  const [unit, n] = largestUnit(Date.parse(iso) - now.getTime());
+  return new Intl.RelativeTimeFormat(intlTag(lang), { numeric: 'auto' }).format(n, unit);
+}
+
+/** How long since `iso`, without a frame: "3 timer", "2 dage". */
+export function durationSince(iso: string, now: Date = new Date(), lang: Locale = locale): string {
+  const [unit, n] = largestUnit(now.getTime() - Date.parse(iso));
+  return new Intl.NumberFormat(intlTag(lang), { style: 'unit', unit: unit.replace(/s$/, '') as string, unitDisplay: 'long' }).format(Math.max(0, n));
+}
