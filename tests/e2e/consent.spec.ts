@@ -216,7 +216,7 @@ test('consent opens the plan to health and school; withdrawal closes cecilie’s
 
   // anna opens a case for a new family: only social can see it.
   await anna.page.getByRole('link', { name: 'Ny familie' }).click();
-  await anna.page.getByPlaceholder('Familiens navn').fill(FAMILY_NAME);
+  await anna.page.getByLabel('Familiens navn').fill(FAMILY_NAME);
   await anna.page.getByRole('button', { name: 'Opret' }).click();
   await expect(anna.page.getByRole('heading', { name: FAMILY_NAME })).toBeVisible();
   familyId = new URL(anna.page.url()).pathname.split('/').at(-1) ?? '';
@@ -238,7 +238,7 @@ test('consent opens the plan to health and school; withdrawal closes cecilie’s
 
   // anna records the family's consent on her tablet, signed on the screen.
   await anna.page.screenshot({ path: 'test-results/plan-with-consent-links.png' });
-  await anna.page.getByRole('link', { name: 'Samtykke' }).click();
+  await anna.page.getByRole('link', { name: 'Samtykke', exact: true }).click();
   await expect(anna.page.getByRole('heading', { name: `Samtykke · ${FAMILY_NAME}` })).toBeVisible();
   await expect(anna.page.getByText('Der er ikke registreret noget samtykke.')).toBeVisible();
   await anna.page.getByRole('button', { name: 'Registrér nyt samtykke' }).click();
