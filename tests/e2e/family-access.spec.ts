@@ -99,6 +99,7 @@ test('anna invites, the family signs in on a phone, writes to the team, and with
   // anna invites a father from the plan: the code is shown once.
   const invitations = anna.page.locator('[data-invitations]');
   await expect(invitations.getByRole('heading', { name: 'Inviter familien' })).toBeVisible({ timeout: 15_000 });
+  await invitations.getByRole('button', { name: 'Inviter et familiemedlem' }).click();
   await invitations.getByLabel('Navn').fill('Jonas Nielsen');
   await invitations.getByLabel('Hvem er det?').selectOption('far');
   await invitations.getByRole('button', { name: 'Lav kode' }).click();

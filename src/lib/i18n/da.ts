@@ -1068,6 +1068,7 @@ export const da = {
     inviteHelp: 'Familien kan se planen på sin egen telefon. Invitér en forælder med forældremyndighed eller en ung fra 15 år. Koden gælder i 14 dage og kan kun bruges én gang.',
     inviteName: 'Navn',
     inviteRelation: 'Hvem er det?',
+    inviteOpen: 'Inviter et familiemedlem',
     inviteButton: 'Lav kode',
     inviteCode: 'Giv denne kode til {name}. Den vises kun nu.',
     inviteExpires: 'Gælder til',

@@ -1067,6 +1067,7 @@ export const en: Catalogue = {
     inviteHelp: 'The family can see the plan on its own phone. Invite a parent with custody or a young person from 15. The code is valid for 14 days and can be used once.',
     inviteName: 'Name',
     inviteRelation: 'Who is it?',
+    inviteOpen: 'Invite a family member',
     inviteButton: 'Create code',
     inviteCode: 'Give this code to {name}. It is shown only now.',
     inviteExpires: 'Valid until',
