@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { Role } from '../../src/lib/shared/access.ts';
 import { parseRoom, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { familyOfRoom, familyRoomRange, notificationRow, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toFamilyLink, toGrant, toInvitation, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
+import { familyOfRoom, familyRoomRange, notificationRow, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toFamilyLink, toGrant, toInvitation, toReporter, retentionRecord, toRetentionDeletion, toTransfer } from './rows.ts';
 import { refusedWriters, WriteRefused, writeFactKeys, type WriteFactKeys } from './write-access.ts';
 import type {
   AccessGroup,
@@ -1084,15 +1084,7 @@ export class PostgresStore implements Store {
       await this.#q('deleteRoomsCounters', [lo, hi], c);
       counts.families = await n('deleteFamily', [family.id]);
       await this.#q('finishRetentionDeletion', [JSON.stringify(counts), family.id], c);
-      const record: RetentionDeletion = {
-        familyId: family.id,
-        teamId: family.teamId,
-        closedAt: family.closedAt,
-        deletedAt: run.deletedAt,
-        rule: run.rule,
-        deletedBy: run.deletedBy,
-        counts
-      };
+      const record = retentionRecord(family, family.closedAt, run, counts);
       return { record, users: [...new Set(opened.map((o) => o.userId))] };
     });
   }

@@ -127,6 +127,11 @@ export function toReporter(r: Row): ReporterRow {
   return { familyId: str(r.family_id), entryId: str(r.entry_id), reporter: str(r.reporter), recordedBy: str(r.recorded_by), recordedAt: str(r.recorded_at) };
 }
 
+/** The deletion record both stores keep of a family deleted for retention (issue 14). */
+export function retentionRecord(family: { id: string; teamId: string }, closedAt: string, run: { deletedAt: string; rule: string; deletedBy: string }, counts: Record<string, number>): RetentionDeletion {
+  return { familyId: family.id, teamId: family.teamId, closedAt, deletedAt: run.deletedAt, rule: run.rule, deletedBy: run.deletedBy, counts };
+}
+
 export function toRetentionDeletion(r: Row): RetentionDeletion {
   return {
     familyId: str(r.family_id),

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import type { Role } from '../../src/lib/shared/access.ts';
 import { parseRoom, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { familyOfRoom, familyRoomRange, notificationRow, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toFamilyLink, toGrant, toInvitation, toReporter, toRetentionDeletion, toTransfer } from './rows.ts';
+import { familyOfRoom, familyRoomRange, notificationRow, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toFamilyLink, toGrant, toInvitation, toReporter, retentionRecord, toRetentionDeletion, toTransfer } from './rows.ts';
 import { refusedWriters, WriteRefused, writeFactKeys } from './write-access.ts';
 import type {
   AccessGroup,
@@ -1232,15 +1232,7 @@ export class SqliteStore implements Store {
         families: n('deleteFamily', family.id)
       };
       this.#stmt('finishRetentionDeletion').run(JSON.stringify(counts), family.id);
-      const record: RetentionDeletion = {
-        familyId: family.id,
-        teamId: family.teamId,
-        closedAt: family.closedAt,
-        deletedAt: run.deletedAt,
-        rule: run.rule,
-        deletedBy: run.deletedBy,
-        counts
-      };
+      const record = retentionRecord(family, family.closedAt, run, counts);
       return { record, users: [...new Set(opened.map((o) => o.userId))] };
     });
   }
