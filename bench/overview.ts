@@ -301,7 +301,7 @@ export async function overviewBench(opts: { quick: boolean }, log: (s: string) =
         'Full page load of /overblik (navigation start) until the team table holds every team, the worker table its first 40 rows (of all workers, sorted by caseload) and the intervention chart is in the DOM, then the next frame; the first (cold) load dropped. ' +
         'Sort: a click on a worker-table heading (sorting every worker, showing 40) to the next frame.'
     };
-    log(`overview: page usable p95 ${result.page.usableMs.p95} ms (${workersShown} workers); sort to paint p95 ${result.page.sortToPaintMs.p95} ms`);
+    log(`overview: page usable p95 ${result.page.usableMs.p95} ms (${workersShown} workers; loads ${usable.map((u) => Math.round(u)).join(', ')}); sort to paint p95 ${result.page.sortToPaintMs.p95} ms`);
   } catch (err) {
     result.error = String((err as Error).stack ?? err).slice(0, 2000);
     log(`overview: failed: ${result.error}`);

@@ -1,8 +1,11 @@
-// Relative and plain dates in both catalogues' languages (date-fns locales).
+// Relative and plain dates in both catalogues' languages (Intl; date-fns only as the reference in tests).
 import { describe, expect, it } from 'vitest';
-import { differenceInCalendarDays, parseISO } from 'date-fns';
-import { daysFromToday, durationSince, longDay, relativeDay, relativeInstant } from '../../src/lib/i18n/dates.ts';
-import { fmt } from '../../src/lib/i18n/format.ts';
+import { addDays, differenceInCalendarDays, format, parseISO } from 'date-fns';
+import { da } from 'date-fns/locale';
+import { TZDate } from '@date-fns/tz';
+import { daysFromToday, durationSince, longDay, relativeDay, relativeInstant, shortDay, todayDay } from '../../src/lib/i18n/dates.ts';
+import { fmt, formatDay, formatDayShort, formatMonthLong, formatMonthShort } from '../../src/lib/i18n/format.ts';
+import { addDaysToDay, copenhagenDay } from '../../src/lib/domain/today.ts';
 
 const today = new Date(2026, 10, 24, 15, 30);
 
@@ -51,5 +54,33 @@ describe('relativeInstant and durationSince (Intl, no date-fns)', () => {
   it('says how long, without a frame', () => {
     expect(durationSince('2026-11-30T09:00:00Z', now, 'da')).toBe('3 timer');
     expect(durationSince('2026-11-29T12:00:00Z', now, 'en')).toBe('1 day');
+  });
+});
+
+describe('dates through Intl write what date-fns wrote', () => {
+  const days = ['2026-01-03', '2026-02-28', '2026-05-01', '2026-09-15', '2026-12-31', '2024-02-29'];
+  it('the Danish day and month forms', () => {
+    for (const d of days) {
+      expect(formatDay(d)).toBe(format(parseISO(d), 'd. MMM yyyy', { locale: da }));
+      expect(longDay(d, 'da')).toBe(format(parseISO(d), 'd. MMM yyyy', { locale: da }));
+      expect(shortDay(d, 'da')).toBe(format(parseISO(d), 'd. MMM', { locale: da }));
+      expect(formatDayShort(d)).toBe(format(parseISO(d), 'd.M.yyyy'));
+      expect(formatMonthShort(d.slice(0, 7))).toBe(format(parseISO(d.slice(0, 7) + '-01'), 'MMM yy', { locale: da }));
+      expect(formatMonthLong(d.slice(0, 7))).toBe(format(parseISO(d.slice(0, 7) + '-01'), 'MMMM yyyy', { locale: da }));
+    }
+    expect(formatDay(null)).toBe('–');
+    expect(longDay('ikke en dato', 'da')).toBe('ikke en dato');
+  });
+
+  it('the Copenhagen day of an instant, across both DST changes and midnight', () => {
+    for (const iso of ['2026-03-29T00:59:59Z', '2026-03-29T01:00:00Z', '2026-10-24T21:59:59Z', '2026-10-24T22:00:00Z', '2026-10-25T22:59:59Z', '2026-10-25T23:00:00Z', '2026-12-31T23:00:00Z', '2026-06-30T21:59:00Z']) {
+      const at = new Date(iso);
+      expect(copenhagenDay(at)).toBe(format(new TZDate(at.getTime(), 'Europe/Copenhagen'), 'yyyy-MM-dd'));
+    }
+  });
+
+  it('calendar-day arithmetic and today on the device', () => {
+    for (const d of days) for (const n of [-400, -1, 0, 1, 6, 31]) expect(addDaysToDay(d, n)).toBe(format(addDays(parseISO(d), n), 'yyyy-MM-dd'));
+    for (const at of [new Date(2026, 0, 1, 0, 0), new Date(2026, 2, 29, 2, 30), new Date(2026, 11, 31, 23, 59)]) expect(todayDay(at)).toBe(format(at, 'yyyy-MM-dd'));
   });
 });

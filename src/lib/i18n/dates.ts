@@ -1,13 +1,11 @@
 // Dates as people read them, in the catalogue's language: calendar days
 // relative to today ("i dag", "om 3 dage", "for 2 uger siden") and plain
-// dates ("12. marts 2026"). Numbers and units come from the date-fns locale
-// (`da` or `en-GB`); the frame ("om …", "for … siden") from the catalogue.
-import { differenceInCalendarDays, format, parseISO } from 'date-fns';
-import { da as daLocale, enGB } from 'date-fns/locale';
-import { fmt } from './format.ts';
+// dates ("12. marts 2026"). Numbers, units and month names come from the
+// browser's own Intl (`da-DK` or `en-GB`), not date-fns: its token machinery
+// and locales were ≈ 7 KiB gzip of every page's first load; the frame
+// ("om …", "for … siden") comes from the catalogue.
+import { dayFormat, fmt, INTL_TAGS, unitFormat } from './format.ts';
 import { catalogue, locale, type Locale } from './index.ts';
-
-const DATE_LOCALES = { da: daLocale, en: enGB } as const;
 
 const DAY_MS = 86_400_000;
 
@@ -20,13 +18,12 @@ export function daysFromToday(day: string, today: Date = new Date()): number {
   const y = Number(day.slice(0, 4));
   const m = Number(day.slice(5, 7));
   const d = Number(day.slice(8, 10));
-  if (!y || !m || !d) return differenceInCalendarDays(parseISO(day), today);
+  if (!y || !m || !d) return NaN;
   return Math.round((Date.UTC(y, m - 1, d) - Date.UTC(today.getFullYear(), today.getMonth(), today.getDate())) / DAY_MS);
 }
 
 /** `day` (yyyy-MM-dd) relative to `today`, in whole calendar days, weeks beyond two weeks, months beyond two months. */
 export function relativeDay(day: string, today: Date = new Date(), lang: Locale = locale): string {
-  const dates = DATE_LOCALES[lang];
   const t = catalogue(lang);
   const n = daysFromToday(day, today);
   if (n === 0) return t.relToday;
@@ -35,23 +32,23 @@ export function relativeDay(day: string, today: Date = new Date(), lang: Locale 
   const abs = Math.abs(n);
   const span =
     abs <= 14
-      ? dates.formatDistance('xDays', abs)
+      ? unitFormat(lang, 'day').format(abs)
       : abs < 60
-        ? dates.formatDistance('xWeeks', Math.round(abs / 7))
+        ? unitFormat(lang, 'week').format(Math.round(abs / 7))
         : abs < 730
-          ? dates.formatDistance('xMonths', Math.round(abs / 30.44))
-          : dates.formatDistance('xYears', Math.round(abs / 365.25));
+          ? unitFormat(lang, 'month').format(Math.round(abs / 30.44))
+          : unitFormat(lang, 'year').format(Math.round(abs / 365.25));
   return fmt(n > 0 ? t.relFuture : t.relPast, { x: span });
 }
 
 /** "30. nov. 2026" / "30 Nov 2026": the one way a date is written in text. */
 export function longDay(day: string, lang: Locale = locale): string {
-  return format(parseISO(day), lang === 'da' ? 'd. MMM yyyy' : 'd MMM yyyy', { locale: DATE_LOCALES[lang] });
+  return dayFormat(day, lang, { day: 'numeric', month: 'short', year: 'numeric' });
 }
 
 /** "12. mar." / "12 Mar" — for dense rows where the year is plain from the context (this year's history). */
 export function shortDay(day: string, lang: Locale = locale): string {
-  return format(parseISO(day), lang === 'da' ? 'd. MMM' : 'd MMM', { locale: DATE_LOCALES[lang] });
+  return dayFormat(day, lang, { day: 'numeric', month: 'short' });
 }
 
 /** A calendar day (yyyy-MM-dd) as a date field shows it: "30.11.2026", whatever the browser's locale. */
@@ -82,7 +79,7 @@ export function parseFieldDay(text: string): string | null {
 
 /** Today as yyyy-MM-dd in the device's time zone. */
 export function todayDay(now: Date = new Date()): string {
-  return format(now, 'yyyy-MM-dd');
+  return `${String(now.getFullYear()).padStart(4, '0')}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
 }
 
 // An instant relative to now ("for 5 minutter siden") and a stretch of time
@@ -103,16 +100,14 @@ function largestUnit(ms: number): [Intl.RelativeTimeFormatUnit, number] {
   return ['second', 0];
 }
 
-const intlTag = (lang: Locale) => (lang === 'da' ? 'da-DK' : 'en-GB');
-
 /** `iso` relative to `now`: "for 5 minutter siden", "om 2 dage". */
 export function relativeInstant(iso: string, now: Date = new Date(), lang: Locale = locale): string {
   const [unit, n] = largestUnit(Date.parse(iso) - now.getTime());
-  return new Intl.RelativeTimeFormat(intlTag(lang), { numeric: 'auto' }).format(n, unit);
+  return new Intl.RelativeTimeFormat(INTL_TAGS[lang], { numeric: 'auto' }).format(n, unit);
 }
 
 /** How long since `iso`, without a frame: "3 timer", "2 dage". */
 export function durationSince(iso: string, now: Date = new Date(), lang: Locale = locale): string {
   const [unit, n] = largestUnit(now.getTime() - Date.parse(iso));
-  return new Intl.NumberFormat(intlTag(lang), { style: 'unit', unit: unit.replace(/s$/, '') as string, unitDisplay: 'long' }).format(Math.max(0, n));
+  return unitFormat(lang, unit.replace(/s$/, '')).format(Math.max(0, n));
 }
