@@ -13,6 +13,7 @@
 // "Painted" = the DOM holds the content and one frame has been produced after
 // it (requestAnimationFrame, then a task).
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import * as Y from 'yjs';
 import type { Browser, Page } from '@playwright/test';
 import { addAction, addDecision, addGoal, addHope, addMeeting, collection, updateItem } from '../src/lib/domain/plan.ts';
@@ -180,6 +181,18 @@ async function repeat<T>(n: number, run: () => Promise<T>): Promise<T[]> {
   return out;
 }
 
+/** A CPU profile of `f` (Chrome DevTools' format: open it in the Performance panel), written to `file`. */
+async function profiled(page: Page, file: string, f: () => Promise<unknown>) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  await cdp.send('Profiler.start');
+  await f();
+  const { profile } = await cdp.send('Profiler.stop');
+  writeFileSync(file, JSON.stringify(profile));
+  await cdp.detach();
+}
+
 export async function clientBench(opts: { quick: boolean }, log: (s: string) => void): Promise<ClientResult> {
   const reps = Number(process.env.BENCH_CLIENT_REPS) || (opts.quick ? 4 : 20);
   const t0 = performance.now();
@@ -300,6 +313,7 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
         return t;
       };
       const inApp = await repeat(reps, () => openInApp(false));
+      if (process.env.BENCH_CLIENT_PROFILE && cpuRate === 1) await profiled(page, `${process.env.BENCH_CLIENT_PROFILE}/plan.cpuprofile`, () => openInApp(false));
       // The first opening after a change made elsewhere (a background sync, another tab): no usable copy, the document decides.
       const noCopy = await repeat(reps, () => openInApp(true));
       await context.setOffline(false);
@@ -411,6 +425,10 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
         await page.getByText(new RegExp(`\\b${total}\\b`)).first().waitFor();
         return t;
       });
+      if (process.env.BENCH_CLIENT_PROFILE && cpuRate === 1) await profiled(page, `${process.env.BENCH_CLIENT_PROFILE}/caseload.cpuprofile`, async () => {
+        await page.goto('/', { waitUntil: 'commit' });
+        await page.evaluate(() => (window as unknown as { __listPainted: Promise<number> }).__listPainted);
+      });
       // Every page load starts a sweep that compares each family's index row with
       // the server's list; wait until it reaches the room syncs ("done/total"),
       // which the unreachable relay leaves idle, so that it does not compete with
@@ -475,8 +493,11 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
           return out;
     };
 
-    result.largePlan = await measureLargePlan(1, reps);
-    result.caseload = await measureCaseload(1, reps);
+    // BENCH_CLIENT_ONLY=plan|caseload: one part, without initial JS and the tablet profile (for profiling work).
+    const only = process.env.BENCH_CLIENT_ONLY;
+    if (only !== 'caseload') result.largePlan = await measureLargePlan(1, reps);
+    if (only !== 'plan') result.caseload = await measureCaseload(1, reps);
+    if (only) return result;
 
     // ---- initial JavaScript ----
     {

@@ -2,6 +2,24 @@
 // the composition root (server/app.ts) registers before requests arrive.
 import type { Handle } from '@sveltejs/kit/hooks';
 import { registeredApp } from '../server/app-registry.ts';
+import { overviewRequestOf } from '#lib/shared/overview-query.ts';
+
+const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+/**
+ * Pages render in the browser, so their first requests would wait for all of
+ * their code: who is signed in (GET /api/me, which every page waits for) and,
+ * on the leader's overview pages, the figures. The shell names them in
+ * preload hints and the browser fetches them while the code loads; the app's
+ * own fetch of the same URL, with the same credentials, takes the answer.
+ * (A logout still pending on the device never asks for /api/me; the hint's
+ * answer then goes unused. The overview holds counts, never family content.)
+ */
+function withEarlyRequests(html: string, url: URL): string {
+  const requests = ['/api/me', overviewRequestOf(url)].filter((r): r is string => r !== null);
+  const links = requests.map((r) => `<link rel="preload" href="${escapeAttr(r)}" as="fetch" crossorigin="anonymous">`).join('\n    ');
+  return html.replace('</head>', `  ${links}\n  </head>`);
+}
 
 export const handle: Handle = async ({ event, resolve }) => {
   // /auth/* is the OpenID Connect sign-in (login, callback, logout): the Api's too.
@@ -15,7 +33,7 @@ export const handle: Handle = async ({ event, resolve }) => {
     }
     return app.api.handle(event.request, { clientAddress: event.getClientAddress() });
   }
-  const response = await resolve(event);
+  const response = await resolve(event, { transformPageChunk: ({ html }) => withEarlyRequests(html, event.url) });
   response.headers.set('x-content-type-options', 'nosniff');
   response.headers.set('referrer-policy', 'no-referrer');
   response.headers.set('permissions-policy', 'camera=(), microphone=(), geolocation=()');

@@ -209,6 +209,22 @@ test('the overview at 768×1024 (tablet portrait) works and stays within the scr
   await context.close();
 });
 
+test('a full load of the overview asks the server once for the figures and once for the user: the shell\'s early requests are the page\'s own', async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: server.url });
+  const page = await context.newPage();
+  await signInAsEva(page);
+  const asked: string[] = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path === '/api/overview' || path === '/api/me') asked.push(new URL(r.url()).pathname + new URL(r.url()).search);
+  });
+  await page.goto('/overblik?team=viby&from=2026-01');
+  await expect(page.getByTestId('teams-table').locator('tbody tr')).toHaveCount(1);
+  await page.waitForLoadState('networkidle');
+  expect(asked.sort()).toEqual(['/api/me', '/api/overview?team=viby&from=2026-01']);
+  await context.close();
+});
+
 test('eva’s browser cannot open a family room, and a worker cannot open the overview', async ({ browser }) => {
   const context = await browser.newContext({ baseURL: server.url });
   const page = await context.newPage();

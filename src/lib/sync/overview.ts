@@ -1,14 +1,13 @@
 // The leader overview from the server (GET /api/overview). Never cached on the
 // device: it is live figures for leaders, not family data to take offline.
-import type { Overview, OverviewFilters } from '../shared/overview-types.ts';
+import type { Overview } from '../shared/overview-types.ts';
 import { api, ApiFailure } from './api.ts';
+import { filterQuery, overviewPath } from '../shared/overview-query.ts';
 
 export type FilterField = 'period' | 'team' | 'district' | 'sector';
 export type OverviewResult =
   | { ok: true; overview: Overview; filterError?: { field: FilterField; message: string } }
   | { ok: false; status: number; message: string };
-
-const FILTER_KEYS = ['team', 'district', 'sector', 'from', 'to'] as const;
 
 /** A refused filter: which one, and what to leave out to show the rest of the page. */
 const FILTER_ERRORS: Record<string, { field: FilterField; drop: readonly string[] }> = {
@@ -18,17 +17,6 @@ const FILTER_ERRORS: Record<string, { field: FilterField; drop: readonly string[
   team_not_yours: { field: 'team', drop: ['team'] }
 };
 
-/** The filter part of a page's URL, to carry from page to page (overview, drill-down, report). */
-export function filterQuery(source: URLSearchParams | Partial<OverviewFilters>): string {
-  const q = new URLSearchParams();
-  for (const k of FILTER_KEYS) {
-    const v = source instanceof URLSearchParams ? source.get(k) : source[k];
-    if (v) q.set(k, v);
-  }
-  const s = q.toString();
-  return s ? `?${s}` : '';
-}
-
 /**
  * The overview for the filters in `search`. A filter the server refuses is
  * left out and the rest shown, with the server's message for that filter, so
@@ -37,10 +25,7 @@ export function filterQuery(source: URLSearchParams | Partial<OverviewFilters>):
 export async function fetchOverview(search: URLSearchParams, worker?: string): Promise<OverviewResult> {
   const q = new URLSearchParams(filterQuery(search));
   if (worker) q.set('worker', worker);
-  const get = (query: URLSearchParams) => {
-    const s = query.toString();
-    return api<Overview>(`/api/overview${s ? `?${s}` : ''}`);
-  };
+  const get = (query: URLSearchParams) => api<Overview>(overviewPath(query));
   try {
     return { ok: true, overview: await get(q) };
   } catch (err) {
