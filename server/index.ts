@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { createApp, registerApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { listen, PROTO_HEADER, type NodeHandler } from './http.ts';
+import { missingTuning } from './runtime-tuning.ts';
 
 const config = loadConfig(process.env, { port: 3000, demo: false });
 const handlerFile = resolve('build/handler.js');
@@ -20,6 +21,9 @@ const { handler } = (await import(pathToFileURL(handlerFile).href)) as { handler
 const running = await listen(app, handler, config.port, config.host);
 console.log(`Familiens Plan kører på ${running.url} (data: ${config.databaseUrl ? 'PostgreSQL' : config.dataDir}${config.redisUrl ? ', Redis' : ''}${config.demo ? ', demodata' : ''})`);
 app.log.info('node.listening', { port: Number(new URL(running.url).port) });
+// Started without the memory settings of `npm start` / `npm run serve` (server/runtime-tuning.ts): it runs, but holds more.
+const untuned = missingTuning(process.execArgv, process.env);
+if (untuned.length > 0) app.log.warn('node.untuned', { missing: untuned.join(' ') });
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ServerRequest, ServerStats } from '../server.ts';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../server/runtime-tuning.ts';
 
 import { freePort, loginCookie } from '../../tests/support/server-access.ts';
 
@@ -108,6 +109,9 @@ export interface OursOptions {
   port?: number;
 }
 
+/** Our server starts as production does (server/runtime-tuning.ts); BENCH_OURS_UNTUNED=1 leaves that out, to measure what it is worth. */
+const untuned = () => process.env.BENCH_OURS_UNTUNED === '1';
+
 export async function startOurs(opts: OursOptions = {}): Promise<Ours> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'fp-bench-'));
   const port = opts.port ?? (await freePort());
@@ -121,6 +125,7 @@ export async function startOurs(opts: OursOptions = {}): Promise<Ours> {
     child = fork(resolve('bench/server.ts'), [], {
       env: {
         ...process.env,
+        ...(untuned() ? {} : SERVER_ENV),
         DEMO: '1',
         // The bench's own data dir on SQLite unless the section says otherwise: a
         // DATABASE_URL or REDIS_URL in the shell (set for --only=multinode) would
@@ -134,7 +139,7 @@ export async function startOurs(opts: OursOptions = {}): Promise<Ours> {
         BENCH_UI: opts.ui ? '1' : '0',
         ...opts.env
       },
-      execArgv: opts.exposeGc ? ['--expose-gc'] : [],
+      execArgv: [...(opts.exposeGc ? ['--expose-gc'] : []), ...(untuned() ? [] : SERVER_NODE_FLAGS)],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc']
     });
     output = collect(child);
