@@ -46,11 +46,48 @@ function start<T>(familyId: string, me: Me): PlanOpening<T> {
   };
 }
 
-/** Starts the reads for a plan about to be shown (nothing before the session is known). */
+/** Starts the reads for a plan about to be shown (nothing before the session is known; reads already under way are kept). */
 export function prepareOpening(familyId: string) {
   const me = session.me;
   if (!me || !familyId) return;
-  prepared = { key: `${me.id}/${familyId}`, at: Date.now(), opening: start(familyId, me) };
+  const key = `${me.id}/${familyId}`;
+  if (prepared && prepared.key === key && Date.now() - prepared.at < FRESH_MS) return;
+  const at = Date.now();
+  prepared = { key, at, opening: start(familyId, me) };
+  // Not picked up (a touch that became a scroll): the plan's decrypted copy is not kept.
+  setTimeout(() => {
+    if (prepared?.at === at && prepared.key === key) prepared = null;
+  }, FRESH_MS);
+}
+
+const PLAN_PATH = /^\/familie\/([^/?#]+)$/;
+
+/**
+ * Starts a plan's reads as soon as the person touches a link to it (the
+ * pointer goes down, or a click from the keyboard), before the router has
+ * taken down the page they leave: the route's load then finds them running.
+ * Installed once, after the app's first paint. Returns the uninstaller.
+ */
+export function prepareOnPlanLinks(target: Window = window): () => void {
+  const onPress = (e: Event) => {
+    const link = (e.target as Element | null)?.closest?.('a[href]');
+    if (!(link instanceof HTMLAnchorElement) || link.origin !== location.origin) return;
+    const m = PLAN_PATH.exec(link.pathname);
+    if (!m) return;
+    let id: string;
+    try {
+      id = decodeURIComponent(m[1]);
+    } catch {
+      return;
+    }
+    prepareOpening(id);
+  };
+  target.addEventListener('pointerdown', onPress, { capture: true, passive: true });
+  target.addEventListener('click', onPress, { capture: true });
+  return () => {
+    target.removeEventListener('pointerdown', onPress, { capture: true });
+    target.removeEventListener('click', onPress, { capture: true });
+  };
 }
 
 /** The reads for showing `familyId` to `me`: those a navigation started, or new ones. */
