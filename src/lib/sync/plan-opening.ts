@@ -60,36 +60,6 @@ export function prepareOpening(familyId: string) {
   }, FRESH_MS);
 }
 
-const PLAN_PATH = /^\/familie\/([^/?#]+)$/;
-
-/**
- * Starts a plan's reads as soon as the person touches a link to it (the
- * pointer goes down, or a click from the keyboard), before the router has
- * taken down the page they leave: the route's load then finds them running.
- * Installed once, after the app's first paint. Returns the uninstaller.
- */
-export function prepareOnPlanLinks(target: Window = window): () => void {
-  const onPress = (e: Event) => {
-    const link = (e.target as Element | null)?.closest?.('a[href]');
-    if (!(link instanceof HTMLAnchorElement) || link.origin !== location.origin) return;
-    const m = PLAN_PATH.exec(link.pathname);
-    if (!m) return;
-    let id: string;
-    try {
-      id = decodeURIComponent(m[1]);
-    } catch {
-      return;
-    }
-    prepareOpening(id);
-  };
-  target.addEventListener('pointerdown', onPress, { capture: true, passive: true });
-  target.addEventListener('click', onPress, { capture: true });
-  return () => {
-    target.removeEventListener('pointerdown', onPress, { capture: true });
-    target.removeEventListener('click', onPress, { capture: true });
-  };
-}
-
 /** The reads for showing `familyId` to `me`: those a navigation started, or new ones. */
 export function planOpening<T>(familyId: string, me: Me): PlanOpening<T> {
   const p = prepared;
