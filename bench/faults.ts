@@ -184,6 +184,7 @@ export async function fuzz(frames: number, log: (s: string) => void): Promise<Fu
     counting = true;
     const t0 = performance.now();
 
+    const handshakeFailures: Record<string, number> = {};
     const openSocket = (w: number) =>
       new Promise<WebSocket>((res, rej) => {
         connections++;
@@ -210,7 +211,21 @@ export async function fuzz(frames: number, log: (s: string) => void): Promise<Fu
     const worker = async (w: number) => {
       let ws: WebSocket | null = null;
       while (sent < frames) {
-        if (!ws || ws.readyState !== WebSocket.OPEN) ws = await openSocket(w);
+        if (!ws || ws.readyState !== WebSocket.OPEN) {
+          try {
+            ws = await openSocket(w);
+          } catch (err) {
+            // A handshake the relay refused or cut (counted, then tried again): the fuzz is about the relay surviving.
+            const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+            // Nobody listens any more: the relay is gone, and trying again would only spin.
+            if (why === 'ECONNREFUSED') throw new Error(`fuzz: the relay stopped listening after ${sent} frames: ${target.output().slice(-4000)}`);
+            handshakeFailures[why] = (handshakeFailures[why] ?? 0) + 1;
+            if (Object.values(handshakeFailures).reduce((a, b) => a + b, 0) > 2000) throw new Error(`fuzz: 2,000 handshakes refused or cut (${JSON.stringify(handshakeFailures)})`);
+            ws = null;
+            await sleep(20);
+            continue;
+          }
+        }
         if (sent >= frames) break;
         const m = mutate(rng, corpus);
         sent++;
@@ -259,7 +274,7 @@ export async function fuzz(frames: number, log: (s: string) => void): Promise<Fu
       rssAfterMb: mb(rssAfter),
       ok: relaySurvived && otherRoomUpdates === 0 && otherRoomsChanged === 0 && fuzzedBefore === fuzzedAfter
     };
-    log(`fuzz: ${sent} frames over ${connections} connections in ${round(durationMs / 1000, 1)} s; survived ${relaySurvived}, other rooms changed ${otherRoomsChanged}, closes ${JSON.stringify(codes)}`);
+    log(`fuzz: ${sent} frames over ${connections} connections in ${round(durationMs / 1000, 1)} s; survived ${relaySurvived}, other rooms changed ${otherRoomsChanged}, closes ${JSON.stringify(codes)}, handshakes refused or cut ${JSON.stringify(handshakeFailures)}`);
     return result;
   } finally {
     for (const p of providers) p.destroy();

@@ -332,10 +332,13 @@ export class Relay {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const reject = (status: number, text: string) => {
       if (socket.destroyed) return;
-      socket.write(
+      // Ended, not destroyed at once: destroying with the answer still in flight can reset the
+      // connection, and the client then sees ECONNRESET instead of the status and its reason.
+      socket.once('finish', () => socket.destroy());
+      setTimeout(() => socket.destroy(), 1000).unref(); // a client that never takes the answer
+      socket.end(
         `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`
       );
-      socket.destroy();
     };
     // The store failing (PostgreSQL away) is the server's condition, not the client's: 503, and the process lives on.
     this.#upgrade(req, socket, head, reject).catch((err) => {
@@ -769,7 +772,15 @@ export class Relay {
         Y.transact(
           room.doc,
           () => {
-            for (const u of updates) Y.applyUpdate(room.doc, u.data, ORIGIN_RELAY_LOAD);
+            for (const u of updates) {
+              // A stored update Yjs cannot replay (a hostile one that applied to the live
+              // document without an error) costs its own content, never the room or the process.
+              try {
+                Y.applyUpdate(room.doc, u.data, ORIGIN_RELAY_LOAD);
+              } catch (err) {
+                this.#log.error('relay.stored_update_unreadable', { room: id(room.name), seq: u.seq, ...errorFields(err) });
+              }
+            }
           },
           ORIGIN_RELAY_LOAD
         );
@@ -780,7 +791,11 @@ export class Relay {
       this.#startSequencer(room, room.seq);
       room.ready = true;
       for (const c of [...room.conns]) this.#drain(c);
-    })();
+    })().catch((err: unknown) => {
+      // Whatever else fails while the room is rebuilt: its sockets are closed (1011), the process lives on.
+      room.loading = null;
+      this.#roomFailed(room, err);
+    });
     return room.loading;
   }
 
