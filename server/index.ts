@@ -23,7 +23,10 @@ console.log(`Familiens Plan kører på ${running.url} (data: ${config.databaseUr
 app.log.info('node.listening', { port: Number(new URL(running.url).port) });
 // Started without the memory settings of `npm start` / `npm run serve` (server/runtime-tuning.ts): it runs, but holds more.
 const untuned = missingTuning(process.execArgv, process.env);
-if (untuned.length > 0) app.log.warn('node.untuned', { missing: untuned.join(' ') });
+if (untuned.length > 0) {
+  app.log.warn('node.untuned', { missing: untuned.length });
+  console.warn(`Familiens Plan: startet uden ${untuned.join(' ')} (se docs/deploy.md): serveren bruger mere hukommelse.`);
+}
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -7,14 +7,14 @@ const at = (path: string) => new URL(path, 'https://fp.example');
 describe('overview requests', () => {
   it('keeps only the filters, in one order, whatever the address held', () => {
     expect(filterQuery(new URLSearchParams('to=2026-06&x=1&team=viby&from=2026-01'))).toBe('?team=viby&from=2026-01&to=2026-06');
-    expect(filterQuery({ team: null, district: 'Viby', sector: 'skole' })).toBe('?district=Viby&sector=skole');
+    expect(filterQuery({ team: null, district: 'Viby', sector: 'school' })).toBe('?district=Viby&sector=school');
     expect(overviewPath(new URLSearchParams())).toBe('/api/overview');
   });
 
   it('names the request each overview page makes, and none for other pages', () => {
     expect(overviewRequestOf(at('/overblik'))).toBe('/api/overview');
     expect(overviewRequestOf(at('/overblik?from=2026-01&utm=x&team=viby'))).toBe('/api/overview?team=viby&from=2026-01');
-    expect(overviewRequestOf(at('/overblik/rapport?sector=skole'))).toBe('/api/overview?sector=skole');
+    expect(overviewRequestOf(at('/overblik/rapport?sector=school'))).toBe('/api/overview?sector=school');
     expect(overviewRequestOf(at('/overblik/medarbejder/u-anna?team=gellerup'))).toBe('/api/overview?team=gellerup&worker=u-anna');
     expect(overviewRequestOf(at('/overblik/medarbejder/%E0%A4%A'))).toBeNull();
     expect(overviewRequestOf(at('/'))).toBeNull();
