@@ -50,7 +50,12 @@ describe('kill -9', () => {
     let killed: Promise<void> | null = null;
     for (let n = 0; n < EDITS; n++) {
       for (const { user, client } of writers) client.doc.getArray<string>('burst').push([`${user}-${n}`]);
-      if (n === KILL_AT) killed = kill9(child); // no warning, no flush: SIGKILL
+      if (n === KILL_AT) {
+        // Mid-burst: once part of it has come back through the relay (on a loaded machine the
+        // first frames can still be in flight after 150 edits), and while the writers go on.
+        await waitFor(() => witness.doc.getArray<string>('burst').length > 0, 5000, 'the witness to see part of the burst');
+        killed = kill9(child); // no warning, no flush: SIGKILL
+      }
       if (n % 10 === 0) await sleep(2); // let frames go out, so the kill lands mid-stream
     }
     await killed;
