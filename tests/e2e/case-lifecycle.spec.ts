@@ -6,8 +6,8 @@
 // ends — ended by anna, or by its date. Closing a case makes the plan
 // read-only on every open tablet, and reopening gives editing back.
 import { mkdirSync } from 'node:fs';
-import { test, expect, type BrowserContext, type Page } from '@playwright/test';
-import { login, startServer, type TestServer } from './fixtures.ts';
+import { test, expect, type Page } from '@playwright/test';
+import { serverWithTablets } from './fixtures.ts';
 
 const TABLET = { width: 768, height: 1024 };
 const AT_ONCE = { timeout: 10_000 };
@@ -20,24 +20,8 @@ const shots = () => {
   return dir;
 };
 
-let server: TestServer;
-const open: { context: BrowserContext }[] = [];
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterEach(async () => {
-  await Promise.all(open.splice(0).map((t) => t.context.close()));
-});
-test.afterAll(async () => {
-  await server?.stop();
-});
-
-async function tablet(browser: Parameters<typeof login>[0], who: string) {
-  const t = await login(browser, server, who, TABLET);
-  open.push(t);
-  return t;
-}
+const spec = serverWithTablets(TABLET);
+const tablet = spec.tablet;
 
 /** Whether this browser holds the room's local copy (y-indexeddb). */
 const holds = (page: Page, room: string) => page.evaluate(async (room) => (await indexedDB.databases()).some((d) => d.name === room), room);
@@ -115,7 +99,7 @@ test('a grant to gitte appears live in her list with its end date, and leaves it
   const until = new Date(Date.now() + 20_000).toISOString();
   const res = await anna.context.request.post(`/api/families/${family}/grants`, {
     data: { userId: 'u-gitte', parts: ['plan'], purpose: 'Kort vurdering', validUntil: until },
-    headers: { origin: server.url }
+    headers: { origin: spec.server.url }
   });
   expect(res.status(), await res.text()).toBe(201);
   await expect(card).toBeVisible(AT_ONCE);
@@ -162,7 +146,7 @@ test('the receiving team’s leader accepts a family on her overview; the family
   const [anna, eva, frida] = [await tablet(browser, 'anna'), await tablet(browser, 'eva'), await tablet(browser, 'frida')];
   const familyId = 'gel-06-christensen'; // opened by social, no consent
   const asked = await anna.page.request.post(`/api/families/${familyId}/transfers`, {
-    headers: { origin: server.url },
+    headers: { origin: spec.server.url },
     data: { toTeamId: 'viby', note: 'Familien flytter til Viby 1. januar. Mor ønsker samme sundhedsplejerske.', meetingAt: null }
   });
   expect(asked.status()).toBe(201);

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 import { freePort } from '../support/server-access.ts';
 
@@ -72,6 +72,40 @@ export async function login(browser: Browser, server: TestServer, username: stri
   const page = await context.newPage();
   await signIn(page, username);
   return { context, page };
+}
+
+/**
+ * A spec's own server and its signed-in tablets: the server starts before the
+ * spec's tests and stops after them; each tablet opened in a test is closed
+ * after that test. Call at the spec's top level.
+ */
+export function serverWithTablets(viewport: { width: number; height: number }) {
+  let server: TestServer | null = null;
+  const open: BrowserContext[] = [];
+  test.beforeAll(async () => {
+    server = await startServer();
+  });
+  test.afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close()));
+  });
+  test.afterAll(async () => {
+    await server?.stop();
+  });
+  const running = () => {
+    if (!server) throw new Error('serverWithTablets: the server starts in beforeAll');
+    return server;
+  };
+  return {
+    get server() {
+      return running();
+    },
+    /** `who` signed in on a tablet of the spec's size. */
+    async tablet(browser: Browser, who: string) {
+      const t = await login(browser, running(), who, viewport);
+      open.push(t.context);
+      return t;
+    }
+  };
 }
 
 export async function signIn(page: Page, username: string, password = 'demo') {

@@ -4,8 +4,8 @@
 // as tovholder with both steps on record. bo's start page then lists anna's
 // overdue action in his new family, and he reassigns it in place. An expiring
 // consent shows on the tovholder's own start page (anna, Familien Pedersen).
-import { test, expect, type BrowserContext } from '@playwright/test';
-import { login, startServer, type TestServer } from './fixtures.ts';
+import { test, expect } from '@playwright/test';
+import { serverWithTablets } from './fixtures.ts';
 
 const TABLET = { width: 1024, height: 900 };
 const AT_ONCE = { timeout: 15_000 };
@@ -13,24 +13,8 @@ const OPENED = { timeout: 30_000 };
 const NIELSEN = 'gel-02-nielsen'; // anna is tovholder; an overdue action of hers (seed)
 const PEDERSEN = 'gel-04-pedersen'; // anna is tovholder; the consent ends in about two weeks (seed)
 
-let server: TestServer;
-const open: { context: BrowserContext }[] = [];
-
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterEach(async () => {
-  await Promise.all(open.splice(0).map((t) => t.context.close()));
-});
-test.afterAll(async () => {
-  await server?.stop();
-});
-
-async function tablet(browser: Parameters<typeof login>[0], who: string) {
-  const t = await login(browser, server, who, TABLET);
-  open.push(t);
-  return t;
-}
+const spec = serverWithTablets(TABLET);
+const tablet = spec.tablet;
 
 test('anna proposes bo as tovholder: bo is told, accepts, both see it; his desk lists her overdue action and he reassigns it', async ({ browser }) => {
   test.setTimeout(150_000);
