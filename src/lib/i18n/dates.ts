@@ -6,6 +6,7 @@
 // ("om …", "for … siden") comes from the catalogue.
 import { dayFormat, fmt, INTL_TAGS, unitFormat } from './format.ts';
 import { catalogue, locale, type Locale } from './index.ts';
+import { formatDay } from '../shared/calendar-day.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -79,7 +80,7 @@ export function parseFieldDay(text: string): string | null {
 
 /** Today as yyyy-MM-dd in the device's time zone. */
 export function todayDay(now: Date = new Date()): string {
-  return `${String(now.getFullYear()).padStart(4, '0')}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+  return formatDay(now);
 }
 
 // An instant relative to now ("for 5 minutter siden") and a stretch of time

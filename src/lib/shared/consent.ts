@@ -12,7 +12,7 @@ import { parseISO } from 'date-fns/parseISO';
 import { startOfDay } from 'date-fns/startOfDay';
 import { subDays } from 'date-fns/subDays';
 import { TZDate, tz } from '@date-fns/tz';
-import { formatDay } from './calendar-day.ts';
+import { calendarDayIn, formatDay } from './calendar-day.ts';
 import { consentActive, type AccessConsent, type AccessFamily, type AccessUser } from './access.ts';
 import type { Consent, ConsentMethod } from './api-types.ts';
 import { PARTS, SECTORS, type Part, type Sector } from './rooms.ts';
@@ -88,7 +88,7 @@ export function documentationMissing(method: ConsentMethod, reference: string | 
 
 /** The Danish calendar day (yyyy-MM-dd) of an instant. */
 export function consentDay(instant: Date): string {
-  return formatDay(new TZDate(instant.getTime(), CONSENT_TIME_ZONE));
+  return calendarDayIn(instant, CONSENT_TIME_ZONE);
 }
 
 /** A consent may not start before today (a Danish day): it cannot cover what already happened. */

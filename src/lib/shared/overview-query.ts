@@ -17,6 +17,13 @@ export function filterQuery(source: URLSearchParams | Partial<OverviewFilters>):
   return s ? `?${s}` : '';
 }
 
+/** The query of a page's overview request: its filters, and the worker on a drill-down. */
+export function overviewQuery(search: URLSearchParams, worker?: string): URLSearchParams {
+  const q = new URLSearchParams(filterQuery(search));
+  if (worker) q.set('worker', worker);
+  return q;
+}
+
 /** The API path the overview page requests for `query` (filters, and `worker` on a drill-down). */
 export function overviewPath(query: URLSearchParams): string {
   const s = query.toString();
@@ -29,16 +36,12 @@ export function overviewPath(query: URLSearchParams): string {
  * /overblik/medarbejder/<id> (filters and the worker).
  */
 export function overviewRequestOf(url: URL): string | null {
-  const q = new URLSearchParams(filterQuery(url.searchParams));
-  if (url.pathname === '/overblik' || url.pathname === '/overblik/rapport') return overviewPath(q);
+  if (url.pathname === '/overblik' || url.pathname === '/overblik/rapport') return overviewPath(overviewQuery(url.searchParams));
   const drill = /^\/overblik\/medarbejder\/([^/]+)$/.exec(url.pathname);
   if (!drill) return null;
-  let worker: string;
   try {
-    worker = decodeURIComponent(drill[1]);
+    return overviewPath(overviewQuery(url.searchParams, decodeURIComponent(drill[1])));
   } catch {
     return null;
   }
-  q.set('worker', worker);
-  return overviewPath(q);
 }

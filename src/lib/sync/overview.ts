@@ -2,7 +2,7 @@
 // device: it is live figures for leaders, not family data to take offline.
 import type { Overview } from '../shared/overview-types.ts';
 import { api, ApiFailure } from './api.ts';
-import { filterQuery, overviewPath } from '../shared/overview-query.ts';
+import { overviewPath, overviewQuery } from '../shared/overview-query.ts';
 
 export type FilterField = 'period' | 'team' | 'district' | 'sector';
 export type OverviewResult =
@@ -23,8 +23,7 @@ const FILTER_ERRORS: Record<string, { field: FilterField; drop: readonly string[
  * a wrong period does not replace the page (and its filters) with an error.
  */
 export async function fetchOverview(search: URLSearchParams, worker?: string): Promise<OverviewResult> {
-  const q = new URLSearchParams(filterQuery(search));
-  if (worker) q.set('worker', worker);
+  const q = overviewQuery(search, worker);
   const get = (query: URLSearchParams) => api<Overview>(overviewPath(query));
   try {
     return { ok: true, overview: await get(q) };

@@ -4,6 +4,7 @@
 // phones and read by others. No notes, decisions or participants' details go
 // into it. Times are Copenhagen wall-clock times (TZID=Europe/Copenhagen with
 // its VTIMEZONE); a meeting without a time is an all-day event.
+import { addDaysToDay } from '../domain/today.ts';
 
 export interface IcsMeeting {
   id: string;
@@ -40,11 +41,7 @@ function fold(line: string): string {
 
 const compact = (day: string) => day.replace(/-/g, '');
 
-function nextDay(day: string): string {
-  const d = new Date(`${day}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
-}
+const nextDay = (day: string) => addDaysToDay(day, 1);
 
 const VTIMEZONE = [
   'BEGIN:VTIMEZONE',
