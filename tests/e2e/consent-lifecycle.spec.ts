@@ -83,7 +83,7 @@ test('a consent’s end purges the family from an offline tablet; a lapsed lease
   await bo.context.setOffline(true);
   await bo.context.clock.setFixedTime(new Date(Date.now() + 21 * DAY));
   await page.reload();
-  await expect(page.getByRole('heading', { name: 'Mine familier' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Mine familier', exact: true })).toBeVisible();
   await expect(page.locator('[data-purged]')).toContainText('Familien Rasmussen');
   await expect(page.locator('[data-purged]')).toContainText('Familien Thomsen');
   await expect.poll(async () => (await local(page, 'u-bo')).families).not.toContain('gel-09-rasmussen');
@@ -98,7 +98,7 @@ test('a consent’s end purges the family from an offline tablet; a lapsed lease
   await bo.context.clock.setFixedTime(new Date(Date.now() + 31 * DAY));
   await page.reload();
   await expect(page.locator('[data-lease-locked]')).toContainText('Familiernes data er låst og fjernet fra enheden');
-  await expect(page.getByRole('heading', { name: 'Mine familier' })).toHaveCount(0);
+  await expect(page.getByRole('heading', { name: 'Mine familier', exact: true })).toHaveCount(0);
   await expect.poll(() => local(page, 'u-bo')).toEqual({ rooms: [], families: [] });
   await page.screenshot({ path: 'test-results/lease-locked.png' });
 

@@ -113,7 +113,7 @@ export async function signIn(page: Page, username: string, password = 'demo') {
   await page.getByLabel('Brugernavn').fill(username);
   await page.getByLabel('Adgangskode').fill(password);
   await page.getByRole('button', { name: 'Log ind' }).click();
-  await expect(page.getByRole('heading', { name: 'Mine familier' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Mine familier', exact: true })).toBeVisible();
 }
 
 export async function sessionCookie(context: BrowserContext): Promise<string> {

@@ -81,7 +81,7 @@ test('a worker’s deep links cold-start offline: plan, print, consent, access l
   await expect(page.getByRole('heading', { level: 1, name: 'Hvem har set vores oplysninger' })).toBeVisible({ timeout: 15_000 });
   await expect(page.locator('[data-log-problem]')).toBeVisible();
   await page.goto('/');
-  await expect(page.getByRole('heading', { name: 'Mine familier' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Mine familier', exact: true })).toBeVisible();
   await expect(page.locator(`[data-family-id="${FAMILY}"]`)).toBeVisible();
   expect(refused).toEqual([]);
   await anna.context.close();

@@ -31,7 +31,7 @@ test('cold start offline from the service worker, edit three plans, sync on reco
 
   await anna.context.setOffline(true);
   await page.reload();
-  await expect(page.getByRole('heading', { name: 'Mine familier' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Mine familier', exact: true })).toBeVisible();
   await expect(page.locator('[data-global-sync="offline"]')).toBeVisible();
   await expect(page.locator('[data-family-id]')).toHaveCount(22);
 
@@ -42,7 +42,7 @@ test('cold start offline from the service worker, edit three plans, sync on reco
     await addLooseAction(page, `Offline-handling ${i + 1}`);
     await expect.poll(() => actionTitles(page)).toContain(`Offline-handling ${i + 1}`);
     await page.getByRole('link', { name: /Tilbage/ }).click();
-    await expect(page.getByRole('heading', { name: 'Mine familier' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Mine familier', exact: true })).toBeVisible();
   }
   await expect(page.locator('[data-global-sync="offline"]')).toHaveAttribute('data-pending', /^[1-9]/);
   await expect(page.locator('[data-global-sync]')).toContainText('ændringer venter');

@@ -35,7 +35,7 @@ test.describe('sign-in at the local provider', () => {
     const helle = await helleContext.newPage();
     await signInAtProvider(helle, 'helle');
     await expect(helle.getByText('Du er logget ind, men har endnu ikke fået adgang. En administrator skal tildele dig et fagområde og et team.')).toBeVisible();
-    await expect(helle.getByRole('heading', { name: 'Mine familier' })).toHaveCount(0);
+    await expect(helle.getByRole('heading', { name: 'Mine familier', exact: true })).toHaveCount(0);
 
     const { context: adminContext, page: admin } = await login(browser, server, 'admin');
     await admin.goto('/admin');
@@ -46,7 +46,7 @@ test.describe('sign-in at the local provider', () => {
     await expect(admin.getByRole('status')).toHaveText('Gemt.');
 
     // Her open page moves on by itself: no reload, no new sign-in.
-    await expect(helle.getByRole('heading', { name: 'Mine familier' })).toBeVisible({ timeout: 5000 });
+    await expect(helle.getByRole('heading', { name: 'Mine familier', exact: true })).toBeVisible({ timeout: 5000 });
     const family = helle.locator('a[href^="/familie/"]').first();
     await expect(family).toBeVisible();
     await family.click();
@@ -75,7 +75,7 @@ test.describe('sign-in at the local provider', () => {
       if (r.url().includes('/auth/callback')) callback ||= r.url();
     });
     await signInAtProvider(page, 'anna', server.url);
-    await expect(page.getByRole('heading', { name: 'Mine familier' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Mine familier', exact: true })).toBeVisible();
     expect(callback).not.toBe('');
     // The same callback again, signed out (else the app would just send her home): the state is spent.
     await page.context().clearCookies();

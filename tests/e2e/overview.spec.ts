@@ -274,7 +274,7 @@ test('eva’s browser cannot open a family room, and a worker cannot open the ov
   await annaPage.getByLabel('Brugernavn').fill('anna');
   await annaPage.getByLabel('Adgangskode').fill('demo');
   await annaPage.getByRole('button', { name: 'Log ind' }).click();
-  await expect(annaPage.getByRole('heading', { name: 'Mine familier' })).toBeVisible();
+  await expect(annaPage.getByRole('heading', { name: 'Mine familier', exact: true })).toBeVisible();
   await expect(annaPage.getByRole('link', { name: 'Overblik' })).toHaveCount(0);
   await annaPage.goto('/overblik');
   await expect(annaPage.getByRole('alert')).toHaveText('Overblikket er kun for teamledere.');

@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { addAction, setMeta, setTovholder } from '../../src/lib/domain/plan.ts';
 import { openDb } from '../../src/lib/storage/db.ts';
-import { familyRows, indexSummaries, writeFamily } from '../../src/lib/storage/indexer.ts';
-import { getFamily } from '../../src/lib/storage/sealed-rows.ts';
+import { familyRows, indexSummaries, reindexFamily, writeFamily } from '../../src/lib/storage/indexer.ts';
+import { deleteFamilies, getFamily } from '../../src/lib/storage/sealed-rows.ts';
 import type { FamilySummary } from '../../src/lib/shared/api-types.ts';
 import { familySummary } from './support/family-summary.ts';
 
@@ -59,6 +59,38 @@ describe('indexSummaries', () => {
     expect(await db.actions.where('familyId').equals('fam-000001').count()).toBe(1);
     expect(await indexSummaries(db, [summary(1, { ...changed[0], teamName: 'Gellerup Nord' }), summary(2)], TODAY)).toBe(1);
     expect((await getFamily(db, 'fam-000001'))?.teamName).toBe('Gellerup Nord');
+    db.close();
+  });
+
+  it('a plan indexed from a row read before a sweep changed its access keeps the sweep\'s access', async () => {
+    // The plan's indexer reads the row, builds it from the document a while later and writes it
+    // whole; the sweep (a case reopened: access back to write) wrote in between.
+    const db = openDb(`test-${Math.random()}`);
+    const read = summary(4, { parts: [{ part: 'plan', access: 'read' }], consentUntil: '2027-03-01T00:00:00Z' });
+    await indexSummaries(db, [read], TODAY);
+    const doc = new Y.Doc();
+    setMeta(doc, { name: 'Familien Fire', district: 'Gellerup', teamId: 'gellerup', status: 'aktiv' });
+    addAction(doc, { title: 'Møde', due: '2026-12-02', status: 'aaben', ownerId: 'u-anna', ownerName: 'Anna Holm', sector: 'social', createdAt: '2026-01-01T10:00:00Z', createdBy: 'u-anna' });
+    const fromPlan = familyRows(read, doc, TODAY, '2026-11-24T09:00:00Z');
+
+    const reopened = summary(4, { parts: [{ part: 'plan', access: 'write' }, { part: 'school', access: 'read' }], consentUntil: null, grantUntil: '2027-01-15' });
+    expect(await indexSummaries(db, [reopened], TODAY)).toBe(1);
+    await reindexFamily(db, fromPlan);
+
+    expect(await getFamily(db, 'fam-000004')).toMatchObject({
+      name: 'Familien Fire',
+      nextDue: '2026-12-02',
+      parts: reopened.parts,
+      consentUntil: null,
+      consentStatus: 'ingen',
+      grantUntil: '2027-01-15'
+    });
+
+    // Access ended and the family purged while the plan was indexed: it stays gone.
+    await deleteFamilies(db, ['fam-000004']);
+    await reindexFamily(db, fromPlan);
+    expect(await getFamily(db, 'fam-000004')).toBeUndefined();
+    expect(await db.actions.where('familyId').equals('fam-000004').count()).toBe(0);
     db.close();
   });
 

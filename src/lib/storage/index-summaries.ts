@@ -5,7 +5,7 @@
 import type { FamilySummary, TeamWorker } from '../shared/api-types.ts';
 import { indexedConsentStatus } from '../shared/consent.ts';
 import type { FamilyRow, LocalDb } from './db.ts';
-import { allFamilies, getFamilies, putFamilies, updatePlainFamilies } from './sealed-rows.ts';
+import { allFamilies, getFamilies, putFamilies, updatePlainFamilies, type ServerPlainFields } from './sealed-rows.ts';
 
 /** From this many families on, the caseload's sealed copy (one record) is read rather than a row each. */
 const READ_ALL_FROM = 100;
@@ -73,7 +73,7 @@ export async function indexSummaries(db: LocalDb, summaries: readonly FamilySumm
   const existing = await existingRows(db, summaries);
   const added: FamilyRow[] = [];
   /** only plain fields changed: updated in place */
-  const changed: { key: string; changes: Pick<FamilyRow, 'parts' | 'consentStatus' | 'openedBySector' | 'grantUntil' | 'consentUntil'> }[] = [];
+  const changed: { key: string; changes: ServerPlainFields }[] = [];
   /** a sealed field changed too (team renamed, the team's workers, the reference): the row is sealed again */
   const resealed: FamilyRow[] = [];
   summaries.forEach((f, i) => {

@@ -68,3 +68,12 @@ export function familyRows(
 export async function writeFamily(db: LocalDb, rows: { family: FamilyRow; actions: ActionRow[] }) {
   await putFamilies(db, [rows.family], { actions: rows.actions });
 }
+
+/**
+ * A listed family's rows again, as its plan now gives them (the indexer): the
+ * server's fields stay as the index holds them at the write, and a family
+ * purged meanwhile stays gone.
+ */
+export async function reindexFamily(db: LocalDb, rows: { family: FamilyRow; actions: ActionRow[] }) {
+  await putFamilies(db, [rows.family], { actions: rows.actions, fromPlan: true });
+}

@@ -277,16 +277,43 @@ async function mergeFamilyBundles(db: LocalDb, stored: readonly StoredFamily[], 
 }
 
 /**
+ * The plain fields of a family row that only the sweep writes, from the
+ * server's list (index-summaries.ts): who may open which part, the consent,
+ * the case owner's sector, a grant's end.
+ */
+export const SERVER_PLAIN_FIELDS = ['parts', 'consentStatus', 'openedBySector', 'grantUntil', 'consentUntil'] as const;
+export type ServerPlainFields = Pick<FamilyRow, (typeof SERVER_PLAIN_FIELDS)[number]>;
+
+const serverPlainFields = (row: StoredFamily): ServerPlainFields => ({
+  parts: row.parts,
+  consentStatus: row.consentStatus,
+  openedBySector: row.openedBySector,
+  grantUntil: row.grantUntil,
+  consentUntil: row.consentUntil
+});
+
+/**
  * Writes family rows (whole), and with `actions` replaces every action row of
  * those families. `onlyIfAbsent`: rows are added only for families without
- * one (the sweep's new families), in the same transaction.
+ * one (the sweep's new families), in the same transaction. `fromPlan`: the
+ * rows were built from plan documents (the indexer), which read the row some
+ * time before; only families the index still lists are written, and they keep
+ * the server's fields they have now, so a sweep in between (access given
+ * back, or ended and purged) is not undone.
  */
-export async function putFamilies(db: LocalDb, families: readonly FamilyRow[], opts: { actions?: readonly ActionRow[]; onlyIfAbsent?: boolean } = {}) {
+export async function putFamilies(db: LocalDb, families: readonly FamilyRow[], opts: { actions?: readonly ActionRow[]; onlyIfAbsent?: boolean; fromPlan?: boolean } = {}) {
   const sealed = await sealFamilies(families);
   const actions = opts.actions ? await sealActions(opts.actions) : null;
   await db.transaction('rw', db.families, db.actions, db.bundles, async () => {
     const before = await db.families.bulkGet(sealed.rows.map((r) => r.id));
-    const rows = opts.onlyIfAbsent ? sealed.rows.filter((_, i) => !before[i]) : sealed.rows;
+    const rows = opts.onlyIfAbsent
+      ? sealed.rows.filter((_, i) => !before[i])
+      : opts.fromPlan
+        ? sealed.rows.flatMap((r, i) => {
+            const now = before[i];
+            return now ? [{ ...r, ...serverPlainFields(now) }] : [];
+          })
+        : sealed.rows;
     const stale: string[] = [];
     for (const b of before) if (b && !opts.onlyIfAbsent) stale.push(b.bundle);
     const used = new Set(rows.map((r) => r.bundle));
@@ -298,8 +325,12 @@ export async function putFamilies(db: LocalDb, families: readonly FamilyRow[], o
       stale.push(...old.map((a) => a.bundle));
       await db.actions.bulkDelete(old.map((a) => a.key));
       if (actions) {
-        await db.bundles.bulkPut(actions.bundles);
-        await db.actions.bulkPut(actions.rows);
+        // Only under the rows written (`fromPlan` leaves out a family purged meanwhile).
+        const written = new Set(ids);
+        const kept = actions.rows.filter((a) => written.has(a.familyId));
+        const keptBundles = new Set(kept.map((a) => a.bundle));
+        await db.bundles.bulkPut(actions.bundles.filter((b) => keptBundles.has(b.id)));
+        await db.actions.bulkPut(kept);
       }
     }
     await dropUnused(db, stale);

@@ -12,7 +12,7 @@ export const INDEX_DELAY_MS = 400;
 
 export interface IndexSchedulerSeams {
   db: () => LocalDb | null;
-  engine: () => Promise<Pick<RoomEngine, 'familyRows' | 'writeFamily' | 'openStoredPlan'>>;
+  engine: () => Promise<Pick<RoomEngine, 'familyRows' | 'reindexFamily' | 'openStoredPlan'>>;
   /** the index changed: pages re-query */
   onIndexed: () => void;
   /** a scheduled run failed (nobody awaits it) */
@@ -72,7 +72,7 @@ export class IndexScheduler {
       const now = this.#clock.now();
       const rows = engine.familyRows(summary, doc ?? (stored as { doc: Y.Doc }).doc, this.#s.today(), now.toISOString());
       rows.family.consentStatus = existing.consentStatus;
-      await engine.writeFamily(db, rows);
+      await engine.reindexFamily(db, rows);
       this.#s.onIndexed();
     } finally {
       await stored?.close();

@@ -6,7 +6,7 @@ import { openActions } from '../../../src/lib/storage/sealed-rows.ts';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { addAction, setMeta } from '../../../src/lib/domain/plan.ts';
-import { familyRows, writeFamily } from '../../../src/lib/storage/indexer.ts';
+import { familyRows, reindexFamily, writeFamily } from '../../../src/lib/storage/indexer.ts';
 import type { FamilySummary } from '../../../src/lib/shared/api-types.ts';
 import { roomName } from '../../../src/lib/shared/rooms.ts';
 import { RoomRegistry } from '../../../src/lib/sync/room-registry.ts';
@@ -83,7 +83,7 @@ describe('IndexScheduler', () => {
     let stored = 0;
     const engine = {
       familyRows,
-      writeFamily,
+      reindexFamily,
       openStoredPlan: async () => {
         stored++;
         return { doc, close: async () => {} };

@@ -3,7 +3,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { familyRows, writeFamily } from '../../../src/lib/storage/indexer.ts';
+import { familyRows, reindexFamily } from '../../../src/lib/storage/indexer.ts';
 import { openDb } from '../../../src/lib/storage/db.ts';
 import type { Manifest, Me } from '../../../src/lib/shared/api-types.ts';
 import { roomName } from '../../../src/lib/shared/rooms.ts';
@@ -31,7 +31,7 @@ function seams(over: Partial<SyncSeams> = {}) {
       super(room);
     }
   }
-  const engine = { LiveRoom: Room, familyRows, writeFamily, openStoredPlan: async () => ({ doc: new Y.Doc(), close: async () => {} }) } as unknown as RoomEngine;
+  const engine = { LiveRoom: Room, familyRows, reindexFamily, openStoredPlan: async () => ({ doc: new Y.Doc(), close: async () => {} }) } as unknown as RoomEngine;
   const s: SyncSeams = {
     api: api.call,
     clock,
