@@ -313,6 +313,15 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
         return t;
       };
       const inApp = await repeat(reps, () => openInApp(false));
+      // BENCH_CLIENT_TRACE=<dir>: three in-app openings as Chromium performance traces (plan-N.json, for chrome://tracing or DevTools).
+      if (process.env.BENCH_CLIENT_TRACE && cpuRate === 1) {
+        for (let i = 0; i < 3; i++) {
+          await chromium.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing', 'loading', 'blink'] });
+          await openInApp(false);
+          const buf = await chromium.stopTracing();
+          writeFileSync(`${process.env.BENCH_CLIENT_TRACE}/plan-${i}.json`, buf);
+        }
+      }
       if (process.env.BENCH_CLIENT_PROFILE && cpuRate === 1) await profiled(page, `${process.env.BENCH_CLIENT_PROFILE}/plan.cpuprofile`, () => openInApp(false));
       // The first opening after a change made elsewhere (a background sync, another tab): no usable copy, the document decides.
       const noCopy = await repeat(reps, () => openInApp(true));

@@ -33,3 +33,32 @@ export function onPlanLinkPress(f: (familyId: string) => void, target: Window = 
     target.removeEventListener('click', onPress, { capture: true });
   };
 }
+
+/**
+ * Calls `start(module, familyId)` on each press of a plan link. The module
+ * (`load`) is fetched once the browser is idle after the page has shown, so a
+ * press starts the reads at once; a press before that waits for it.
+ */
+export function startOnPlanLinkPress<M>(load: () => Promise<M>, start: (module: M, familyId: string) => void, target: Window = window): () => void {
+  let loaded: M | null = null;
+  let loading: Promise<M> | null = null;
+  const get = () => (loading ??= load().then((m) => (loaded = m)));
+  const idle =
+    typeof target.requestIdleCallback === 'function'
+      ? (() => {
+          const h = target.requestIdleCallback(() => void get(), { timeout: 2000 });
+          return () => target.cancelIdleCallback(h);
+        })()
+      : (() => {
+          const h = target.setTimeout(() => void get(), 1000);
+          return () => target.clearTimeout(h);
+        })();
+  const off = onPlanLinkPress((id) => {
+    if (loaded) start(loaded, id);
+    else void get().then((m) => start(m, id));
+  }, target);
+  return () => {
+    idle();
+    off();
+  };
+}

@@ -1,0 +1,138 @@
+// What runs after a plan's first frame (src/lib/ui/progressive.svelte.ts:
+// afterNextFrame) yields to every task already queued, and a plan link's
+// press starts the plan's reads at once once their module is there
+// (src/lib/ui/plan-links.ts: startOnPlanLinkPress).
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterNextFrame } from '../../src/lib/ui/progressive.svelte.ts';
+import { startOnPlanLinkPress } from '../../src/lib/ui/plan-links.ts';
+
+const g = globalThis as Record<string, unknown>;
+const saved = Object.fromEntries(['requestAnimationFrame', 'cancelAnimationFrame', 'scheduler', 'HTMLAnchorElement', 'location'].map((k) => [k, g[k]]));
+afterEach(() => {
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete g[k];
+    else g[k] = v;
+  }
+  vi.useRealTimers();
+});
+
+/** requestAnimationFrame that runs its callbacks when `frame()` is called */
+function frames() {
+  const queued = new Map<number, () => void>();
+  let next = 1;
+  g.requestAnimationFrame = (f: () => void) => {
+    queued.set(next, f);
+    return next++;
+  };
+  g.cancelAnimationFrame = (id: number) => queued.delete(id);
+  return () => {
+    const run = [...queued.values()];
+    queued.clear();
+    for (const f of run) f();
+  };
+}
+
+describe('afterNextFrame', () => {
+  it('posts its work at background priority after the frame, and a cancel aborts it', async () => {
+    const frame = frames();
+    const posted: { fn: () => void; priority: string; signal: AbortSignal }[] = [];
+    g.scheduler = {
+      postTask: (fn: () => void, opts: { priority: string; signal: AbortSignal }) => {
+        posted.push({ fn, ...opts });
+        return new Promise((resolve, reject) => opts.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+      }
+    };
+    const ran: string[] = [];
+    afterNextFrame(() => ran.push('a'));
+    const cancel = afterNextFrame(() => ran.push('b'));
+    expect(posted).toHaveLength(0); // nothing before the frame
+    frame();
+    expect(posted.map((p) => p.priority)).toEqual(['background', 'background']);
+    cancel();
+    expect(posted[1].signal.aborted).toBe(true);
+    posted[0].fn();
+    expect(ran).toEqual(['a']);
+    await new Promise((r) => setTimeout(r, 0)); // the aborted task's rejection is not reported
+  });
+
+  it('falls back to a timeout where the browser has no task scheduler', () => {
+    vi.useFakeTimers();
+    const frame = frames();
+    delete g.scheduler;
+    const ran: string[] = [];
+    afterNextFrame(() => ran.push('a'));
+    const cancel = afterNextFrame(() => ran.push('b'));
+    frame();
+    cancel();
+    vi.runAllTimers();
+    expect(ran).toEqual(['a']);
+  });
+});
+
+describe('startOnPlanLinkPress', () => {
+  class Anchor {
+    readonly origin: string;
+    readonly pathname: string;
+    constructor(origin: string, pathname: string) {
+      this.origin = origin;
+      this.pathname = pathname;
+    }
+    closest() {
+      return this;
+    }
+  }
+
+  function target() {
+    const listeners = new Map<string, (e: Event) => void>();
+    let idle: (() => void) | null = null;
+    const win = {
+      addEventListener: (type: string, f: (e: Event) => void) => listeners.set(type, f),
+      removeEventListener: (type: string) => listeners.delete(type),
+      requestIdleCallback: (f: () => void) => {
+        idle = f;
+        return 1;
+      },
+      cancelIdleCallback: () => (idle = null)
+    };
+    const press = (path: string) => listeners.get('pointerdown')?.({ target: new Anchor('https://fp.example', path) } as unknown as Event);
+    return { win: win as unknown as Window, press, idle: () => idle?.(), listening: () => listeners.size };
+  }
+
+  it('loads the module when the browser is idle, then starts a press’s reads in the same event', async () => {
+    g.HTMLAnchorElement = Anchor;
+    g.location = { origin: 'https://fp.example' };
+    const t = target();
+    const started: string[] = [];
+    let loads = 0;
+    const stop = startOnPlanLinkPress(
+      async () => {
+        loads++;
+        return { prepare: (id: string) => started.push(id) };
+      },
+      (m, id) => m.prepare(id),
+      t.win
+    );
+    expect(loads).toBe(0);
+    t.idle();
+    await Promise.resolve();
+    await Promise.resolve();
+    t.press('/familie/f-1');
+    expect(started).toEqual(['f-1']); // at once, not after an import
+    t.press('/familie/f-1/historik');
+    expect(started).toEqual(['f-1']);
+    expect(loads).toBe(1);
+    stop();
+    expect(t.listening()).toBe(0);
+  });
+
+  it('a press before the browser was idle waits for the module', async () => {
+    g.HTMLAnchorElement = Anchor;
+    g.location = { origin: 'https://fp.example' };
+    const t = target();
+    const started: string[] = [];
+    startOnPlanLinkPress(async () => ({ prepare: (id: string) => started.push(id) }), (m, id) => m.prepare(id), t.win);
+    t.press('/familie/f-2');
+    expect(started).toEqual([]);
+    await vi.waitFor(() => expect(started).toEqual(['f-2']));
+  });
+});
