@@ -314,7 +314,7 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
       };
       const inApp = await repeat(reps, () => openInApp(false));
       // BENCH_CLIENT_TRACE=<dir>: three in-app openings as Chromium performance traces (plan-N.json, for chrome://tracing or DevTools).
-      if (process.env.BENCH_CLIENT_TRACE && cpuRate === 1) {
+      if (process.env.BENCH_CLIENT_TRACE && cpuRate === (Number(process.env.BENCH_CLIENT_CPU) || 1)) {
         for (let i = 0; i < 3; i++) {
           await chromium.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing', 'loading', 'blink'] });
           await openInApp(false);
@@ -322,7 +322,7 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
           writeFileSync(`${process.env.BENCH_CLIENT_TRACE}/plan-${i}.json`, buf);
         }
       }
-      if (process.env.BENCH_CLIENT_PROFILE && cpuRate === 1) await profiled(page, `${process.env.BENCH_CLIENT_PROFILE}/plan.cpuprofile`, () => openInApp(false));
+      if (process.env.BENCH_CLIENT_PROFILE && cpuRate === (Number(process.env.BENCH_CLIENT_CPU) || 1)) await profiled(page, `${process.env.BENCH_CLIENT_PROFILE}/plan.cpuprofile`, () => openInApp(false));
       // The first opening after a change made elsewhere (a background sync, another tab): no usable copy, the document decides.
       const noCopy = await repeat(reps, () => openInApp(true));
       await context.setOffline(false);
@@ -434,7 +434,7 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
         await page.getByText(new RegExp(`\\b${total}\\b`)).first().waitFor();
         return t;
       });
-      if (process.env.BENCH_CLIENT_PROFILE && cpuRate === 1) await profiled(page, `${process.env.BENCH_CLIENT_PROFILE}/caseload.cpuprofile`, async () => {
+      if (process.env.BENCH_CLIENT_PROFILE && cpuRate === (Number(process.env.BENCH_CLIENT_CPU) || 1)) await profiled(page, `${process.env.BENCH_CLIENT_PROFILE}/caseload.cpuprofile`, async () => {
         await page.goto('/', { waitUntil: 'commit' });
         await page.evaluate(() => (window as unknown as { __listPainted: Promise<number> }).__listPainted);
       });
@@ -502,10 +502,12 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
           return out;
     };
 
-    // BENCH_CLIENT_ONLY=plan|caseload: one part, without initial JS and the tablet profile (for profiling work).
+    // BENCH_CLIENT_ONLY=plan|caseload: one part, without initial JS and the tablet profile (for profiling work);
+    // BENCH_CLIENT_CPU=4 runs that part with the CPU throttled as on a tablet.
     const only = process.env.BENCH_CLIENT_ONLY;
-    if (only !== 'caseload') result.largePlan = await measureLargePlan(1, reps);
-    if (only !== 'plan') result.caseload = await measureCaseload(1, reps);
+    const onlyRate = (only && Number(process.env.BENCH_CLIENT_CPU)) || 1;
+    if (only !== 'caseload') result.largePlan = await measureLargePlan(onlyRate, reps);
+    if (only !== 'plan') result.caseload = await measureCaseload(onlyRate, reps);
     if (only) return result;
 
     // ---- initial JavaScript ----
