@@ -84,38 +84,37 @@ describe('startOnPlanLinkPress', () => {
 
   function target() {
     const listeners = new Map<string, (e: Event) => void>();
-    let idle: (() => void) | null = null;
     const win = {
       addEventListener: (type: string, f: (e: Event) => void) => listeners.set(type, f),
-      removeEventListener: (type: string) => listeners.delete(type),
-      requestIdleCallback: (f: () => void) => {
-        idle = f;
-        return 1;
-      },
-      cancelIdleCallback: () => (idle = null)
+      removeEventListener: (type: string) => listeners.delete(type)
     };
     const press = (path: string) => listeners.get('pointerdown')?.({ target: new Anchor('https://fp.example', path) } as unknown as Event);
-    return { win: win as unknown as Window, press, idle: () => idle?.(), listening: () => listeners.size };
+    return { win: win as unknown as Window, press, listening: () => listeners.size };
   }
 
-  it('loads the module when the browser is idle, then starts a press’s reads in the same event', async () => {
+  const settle = () => new Promise((r) => setTimeout(r, 0));
+
+  it('loads the module once `after` resolves, then starts a press’s reads in the same event', async () => {
     g.HTMLAnchorElement = Anchor;
     g.location = { origin: 'https://fp.example' };
     const t = target();
     const started: string[] = [];
     let loads = 0;
+    let painted = () => {};
+    const after = new Promise<void>((r) => (painted = r));
     const stop = startOnPlanLinkPress(
       async () => {
         loads++;
         return { prepare: (id: string) => started.push(id) };
       },
       (m, id) => m.prepare(id),
-      t.win
+      { after, target: t.win }
     );
-    expect(loads).toBe(0);
-    t.idle();
-    await Promise.resolve();
-    await Promise.resolve();
+    await settle();
+    expect(loads).toBe(0); // nothing fetched before the page has shown
+    painted();
+    await settle();
+    expect(loads).toBe(1);
     t.press('/familie/f-1');
     expect(started).toEqual(['f-1']); // at once, not after an import
     t.press('/familie/f-1/historik');
@@ -125,14 +124,25 @@ describe('startOnPlanLinkPress', () => {
     expect(t.listening()).toBe(0);
   });
 
-  it('a press before the browser was idle waits for the module', async () => {
+  it('a press before that fetches the module and starts when it is there', async () => {
     g.HTMLAnchorElement = Anchor;
     g.location = { origin: 'https://fp.example' };
     const t = target();
     const started: string[] = [];
-    startOnPlanLinkPress(async () => ({ prepare: (id: string) => started.push(id) }), (m, id) => m.prepare(id), t.win);
+    startOnPlanLinkPress(async () => ({ prepare: (id: string) => started.push(id) }), (m, id) => m.prepare(id), { after: new Promise(() => {}), target: t.win });
     t.press('/familie/f-2');
     expect(started).toEqual([]);
     await vi.waitFor(() => expect(started).toEqual(['f-2']));
+  });
+
+  it('stopped before `after` resolves: nothing is fetched', async () => {
+    const t = target();
+    let loads = 0;
+    let painted = () => {};
+    const stop = startOnPlanLinkPress(async () => void loads++, () => {}, { after: new Promise<void>((r) => (painted = r)), target: t.win });
+    stop();
+    painted();
+    await settle();
+    expect(loads).toBe(0);
   });
 });

@@ -132,6 +132,8 @@ export class SyncManager {
   #me: Me | null = null;
   #engine: RoomEngine | null = null;
   #engineLoading: Promise<RoomEngine> | null = null;
+  #engineReady: () => void = () => {};
+  readonly #engineLoaded = new Promise<void>((resolve) => (this.#engineReady = resolve));
   #timers: unknown[] = [];
   #unwatch: (() => void)[] = [];
 
@@ -305,8 +307,17 @@ export class SyncManager {
 
   /** Yjs and the room code, loaded once (a worker's session starts it). */
   loadEngine(): Promise<RoomEngine> {
-    this.#engineLoading ??= this.#s.engine().then((e) => (this.#engine = e));
+    this.#engineLoading ??= this.#s.engine().then((e) => {
+      this.#engine = e;
+      this.#engineReady();
+      return e;
+    });
     return this.#engineLoading;
+  }
+
+  /** Resolves once the room code is loaded, by whatever needed it first (after a worker's first paint); does not load it. */
+  get engineLoaded(): Promise<void> {
+    return this.#engineLoaded;
   }
 
   // ---- reachability ---------------------------------------------------------

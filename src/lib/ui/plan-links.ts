@@ -36,29 +36,24 @@ export function onPlanLinkPress(f: (familyId: string) => void, target: Window = 
 
 /**
  * Calls `start(module, familyId)` on each press of a plan link. The module
- * (`load`) is fetched once the browser is idle after the page has shown, so a
- * press starts the reads at once; a press before that waits for it.
+ * (`load`) is fetched once `after` resolves (a moment after the page has
+ * shown: it must not compete with the first paint), so a press starts the
+ * reads in the same event; a press before that waits for it.
  */
-export function startOnPlanLinkPress<M>(load: () => Promise<M>, start: (module: M, familyId: string) => void, target: Window = window): () => void {
+export function startOnPlanLinkPress<M>(load: () => Promise<M>, start: (module: M, familyId: string) => void, opts: { after: Promise<unknown>; target?: Window }): () => void {
   let loaded: M | null = null;
   let loading: Promise<M> | null = null;
+  let stopped = false;
   const get = () => (loading ??= load().then((m) => (loaded = m)));
-  const idle =
-    typeof target.requestIdleCallback === 'function'
-      ? (() => {
-          const h = target.requestIdleCallback(() => void get(), { timeout: 2000 });
-          return () => target.cancelIdleCallback(h);
-        })()
-      : (() => {
-          const h = target.setTimeout(() => void get(), 1000);
-          return () => target.clearTimeout(h);
-        })();
+  void opts.after.then(() => {
+    if (!stopped) void get();
+  });
   const off = onPlanLinkPress((id) => {
     if (loaded) start(loaded, id);
     else void get().then((m) => start(m, id));
-  }, target);
+  }, opts.target);
   return () => {
-    idle();
+    stopped = true;
     off();
   };
 }

@@ -77,6 +77,20 @@ describe('SyncManager (facade)', () => {
     expect(t.clock.pending).toBe(0);
   });
 
+  it('engineLoaded waits for the room code without loading it, and resolves once something loads it', async () => {
+    let loads = 0;
+    const t = seams();
+    const engine = t.s.engine;
+    const sync = new SyncManager({ ...t.s, engine: () => (loads++, engine()) });
+    let loaded = false;
+    void sync.engineLoaded.then(() => (loaded = true));
+    await settle();
+    expect([loads, loaded]).toEqual([0, false]);
+    await sync.loadEngine();
+    await settle();
+    expect([loads, loaded]).toEqual([1, true]);
+  });
+
   it('does nothing for a session whose logout is pending, nor keeps an index for a leader', () => {
     const blocked = new SyncManager(seams({ pendingLogout: () => ({ at: '', userId: null }) }).s);
     blocked.start(worker());
