@@ -434,6 +434,15 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
         await page.getByText(new RegExp(`\\b${total}\\b`)).first().waitFor();
         return t;
       });
+      // BENCH_CLIENT_TRACE=<dir>: two page loads as Chromium performance traces (caseload-N.json).
+      if (process.env.BENCH_CLIENT_TRACE && cpuRate === (Number(process.env.BENCH_CLIENT_CPU) || 1)) {
+        for (let i = 0; i < 2; i++) {
+          await chromium.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing', 'loading', 'blink'] });
+          await page.goto('/', { waitUntil: 'commit' });
+          await page.evaluate(() => (window as unknown as { __listPainted: Promise<number> }).__listPainted);
+          writeFileSync(`${process.env.BENCH_CLIENT_TRACE}/caseload-${i}.json`, await chromium.stopTracing());
+        }
+      }
       if (process.env.BENCH_CLIENT_PROFILE && cpuRate === (Number(process.env.BENCH_CLIENT_CPU) || 1)) await profiled(page, `${process.env.BENCH_CLIENT_PROFILE}/caseload.cpuprofile`, async () => {
         await page.goto('/', { waitUntil: 'commit' });
         await page.evaluate(() => (window as unknown as { __listPainted: Promise<number> }).__listPainted);

@@ -41,6 +41,7 @@ import type { UnderretningService } from './underretning.ts';
 import type { RetentionService } from './retention.ts';
 import type { InsightService } from './insight.ts';
 import type { Notifier } from './notifications.ts';
+import { nextTurn, slices } from './turns.ts';
 import type { AuthMethods } from '../src/lib/shared/api-types.ts';
 
 /** The cookie that binds a started OpenID Connect sign-in to this browser (SameSite=Lax: the provider's redirect back is cross-site). */
@@ -120,6 +121,8 @@ const DEVICE_ID = /^[A-Za-z0-9-]{8,64}$/;
 /** yyyy-MM-ddTHH:mm[:ss[.fff]] with Z or an offset: what toISOString and other clients write. */
 /** The most sessions one history request may ask for by `limit`. */
 const HISTORY_LIMIT_MAX = 10_000;
+/** A caseload's list and manifest give the event loop back this often (a page's HTML waits behind them otherwise). */
+const CASELOAD_SLICE_MS = 8;
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export interface RequestInfo {
@@ -655,7 +658,10 @@ export class Api {
       byFamily.set(c.familyId, list);
     }
     const out = [];
+    // A caseload of thousands: other requests are served between slices (a page's HTML waits for this otherwise).
+    const slice = slices(CASELOAD_SLICE_MS);
     for (const family of families) {
+      if (slice.due()) await nextTurn();
       const parts = [];
       const own = grants.filter((g) => g.familyId === family.id);
       for (const part of ROOM_PARTS) {
@@ -700,29 +706,34 @@ export class Api {
     const users = (await this.#d.store.listUsers());
     const now = this.#now();
     const citizen = user.role === 'citizen';
-    const families: FamilySummary[] = (await this.#openable(user)).map(({ family, parts, consents, grants }) => ({
-      id: family.id,
-      name: family.name,
-      district: family.district,
-      teamId: family.teamId,
-      teamName: teams.find((t) => t.id === family.teamId)?.name ?? family.teamId,
-      status: family.status,
-      // The caseload's parts are the plan and the journals; the family's own room travels in the manifest.
-      parts: parts.filter((p): p is { part: Part; access: Exclude<Access, 'none'> } => isPart(p.part)),
-      consentUntil:
-        consents
-          .filter((c) => consentActive(c, now))
-          .map((c) => c.validUntil)
-          .sort()
-          .at(-1) ?? null,
-      // A family member sees its own family, never the team's roster or the leaders' case reference.
-      workers: citizen ? [] : this.#teamWorkers(family, consents, users),
-      openedBySector: family.openedBySector,
-      ref: citizen ? '' : this.#d.familyRef(family.id),
-      ...(citizen || user.teamIds.includes(family.teamId)
-        ? {}
-        : { grantUntil: grants.filter((g) => grantActive(g, now)).map((g) => g.validUntil).sort().at(-1) ?? null })
-    }));
+    const families: FamilySummary[] = [];
+    const slice = slices(CASELOAD_SLICE_MS);
+    for (const { family, parts, consents, grants } of await this.#openable(user)) {
+      if (slice.due()) await nextTurn();
+      families.push({
+        id: family.id,
+        name: family.name,
+        district: family.district,
+        teamId: family.teamId,
+        teamName: teams.find((t) => t.id === family.teamId)?.name ?? family.teamId,
+        status: family.status,
+        // The caseload's parts are the plan and the journals; the family's own room travels in the manifest.
+        parts: parts.filter((p): p is { part: Part; access: Exclude<Access, 'none'> } => isPart(p.part)),
+        consentUntil:
+          consents
+            .filter((c) => consentActive(c, now))
+            .map((c) => c.validUntil)
+            .sort()
+            .at(-1) ?? null,
+        // A family member sees its own family, never the team's roster or the leaders' case reference.
+        workers: citizen ? [] : this.#teamWorkers(family, consents, users),
+        openedBySector: family.openedBySector,
+        ref: citizen ? '' : this.#d.familyRef(family.id),
+        ...(citizen || user.teamIds.includes(family.teamId)
+          ? {}
+          : { grantUntil: grants.filter((g) => grantActive(g, now)).map((g) => g.validUntil).sort().at(-1) ?? null })
+      });
+    }
     return json(200, { families });
   }
 
@@ -730,7 +741,9 @@ export class Api {
     const { user } = await this.#session(request);
     const rooms: ManifestRoom[] = [];
     const now = this.#now();
+    const slice = slices(CASELOAD_SLICE_MS);
     for (const { family, parts, consents, grants, links } of (await this.#openable(user))) {
+      if (slice.due()) await nextTurn();
       for (const p of parts) {
         const until = accessUntil(user, { familyId: family.id, part: p.part }, family, consents, now, grants, links);
         rooms.push({ room: roomName(family.id, p.part), access: p.access, seq: 0, until });

@@ -18,6 +18,7 @@ import * as Y from 'yjs';
 import { docAsOf, HISTORY_CHECKPOINT_VERSION, HistoryBuilder, type HistoryCheckpoint, type HistoryKind, type HistorySession } from '../src/lib/domain/history.ts';
 import { roomName } from '../src/lib/shared/rooms.ts';
 import { errorFields, id, type Logger } from './log.ts';
+import { nextTurn, slices } from './turns.ts';
 import { familyRoomRange } from './store/rows.ts';
 import type { HistoryCheckpoints, RoomLog } from './store/types.ts';
 
@@ -166,14 +167,11 @@ export class HistoryService {
   async #advance(room: string, builder: HistoryBuilder) {
     // Later updates: a builder applies each seq once, so two requests at once do no harm.
     const updates = await this.#d.store.historyUpdates(room, builder.lastSeq);
-    const slice = this.#d.sliceMs ?? 20;
-    let until = performance.now() + slice;
+    const slice = slices(this.#d.sliceMs ?? 20);
     for (const u of updates) {
       builder.apply(u);
-      if (performance.now() < until) continue;
-      // setImmediate runs after pending I/O: sockets and requests are served between slices.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      until = performance.now() + slice;
+      // Sockets and requests are served between slices.
+      if (slice.due()) await nextTurn();
     }
   }
 
@@ -210,7 +208,7 @@ export class HistoryService {
   #saveLater(room: string, entry: Entry) {
     if (entry.saving || this.#closed) return;
     entry.saving = true;
-    const p = new Promise<void>((resolve) => setImmediate(resolve))
+    const p = nextTurn()
       .then(() => this.#save(room, entry))
       .then(
         () => undefined,

@@ -11,6 +11,7 @@ import { parseRoom, roomName } from '../src/lib/shared/rooms.ts';
 import { ORIGIN_RELAY_LOAD } from '../src/lib/domain/origins.ts';
 import { summarisePlan, SUMMARY_VERSION, type PlanSummary } from '../src/lib/domain/summary.ts';
 import type { Families, Identity, RoomLog, Summaries } from './store/types.ts';
+import { nextTurn } from './turns.ts';
 
 export interface SummariserDeps {
   store: Pick<Families, 'familyById'> & Pick<Identity, 'activeWorkerIdsOfTeam'> & Pick<RoomLog, 'latestSeqs' | 'loadUpdates'> & Summaries;
@@ -212,8 +213,8 @@ export class Summariser {
             console.error(`summary of ${familyId} failed`, err);
           }
         }
-        // setImmediate runs after pending I/O: requests are served between slices.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        // Requests are served between slices.
+        await nextTurn();
       }
       this.#backlog = [];
     };

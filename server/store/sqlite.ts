@@ -483,6 +483,8 @@ const SQL = {
     ) c LEFT JOIN users u ON u.id = c.author
     GROUP BY c.author, c.room, hour`,
   userNames: `SELECT id, name FROM users WHERE id IN (SELECT value FROM json_each(?))`,
+  // One statement for a whole caseload's rooms (a manifest names every room a worker may open): one seek per room.
+  latestSeqs: `SELECT room, seq FROM (SELECT j.value AS room, (SELECT MAX(u.seq) FROM updates u WHERE u.room = j.value) AS seq FROM json_each(?) j) WHERE seq IS NOT NULL`,
   addNotification: `INSERT INTO notifications (id, user_id, kind, family_id, actor_id, key, created_at, read_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(user_id, key) DO NOTHING`,
   notificationsOf: `SELECT * FROM notifications WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`,
@@ -1100,14 +1102,8 @@ export class SqliteStore implements Store {
 
   async latestSeqs(rooms: readonly string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    for (let i = 0; i < rooms.length; i += 500) {
-      const chunk = rooms.slice(i, i + 500);
-      const placeholders = chunk.map(() => '?').join(', ');
-      const rows = this.#db
-        .prepare(`SELECT room, MAX(seq) AS seq FROM updates WHERE room IN (${placeholders}) GROUP BY room`)
-        .all(...chunk);
-      for (const r of rows) out.set(str(r.room), Number(r.seq));
-    }
+    if (rooms.length === 0) return out;
+    for (const r of this.#stmt('latestSeqs').all(JSON.stringify(rooms))) out.set(str(r.room), Number(r.seq));
     return out;
   }
 
