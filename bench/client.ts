@@ -484,7 +484,17 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
       ];
       const workTimes: number[] = [];
       const paintTimes: number[] = [];
-      for (let r = 0; r < Math.max(2, Math.floor(reps / 3)); r++) {
+      const rounds = Math.max(2, Math.floor(reps / 3));
+      const profiling = !!process.env.BENCH_CLIENT_PROFILE && cpuRate === (Number(process.env.BENCH_CLIENT_CPU) || 1);
+      // BENCH_CLIENT_PROFILE: one more round of the steps, profiled (caseload-filter.cpuprofile), not counted.
+      for (let r = 0; r < rounds + (profiling ? 1 : 0); r++) {
+        const profiled = r === rounds;
+        const cdp = profiled ? await page.context().newCDPSession(page) : null;
+        if (cdp) {
+          await cdp.send('Profiler.enable');
+          await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+          await cdp.send('Profiler.start');
+        }
         for (const [selector, value] of steps) {
           const t = await page.evaluate(
             async ({ selector, value }) => {
@@ -504,8 +514,14 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
             },
             { selector, value }
           );
+          if (profiled) continue;
           workTimes.push(t.work);
           paintTimes.push(t.paint);
+        }
+        if (cdp) {
+          const { profile } = await cdp.send('Profiler.stop');
+          writeFileSync(`${process.env.BENCH_CLIENT_PROFILE}/caseload-filter.cpuprofile`, JSON.stringify(profile));
+          await cdp.detach();
         }
       }
       const out: CaseloadFigures = {
