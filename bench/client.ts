@@ -66,6 +66,8 @@ export interface CaseloadFigures {
   firstListPaintMs: Summary;
   /** the same loads back to back: each starts while the previous load's sweep still runs on the server */
   firstListPaintBackToBackMs?: Summary;
+  /** every load of both series, in order (the first of each is dropped from the summaries: cold) */
+  firstListPaintSamplesMs?: { quiet: number[]; backToBack: number[] };
   /** full page load → the start page painted: the tovholder's desk and my actions (issue #16) and the first 60 rows; absent in results from before */
   startPagePaintMs?: Summary;
   /** items the desk listed in that paint */
@@ -463,6 +465,7 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
           await page.goto('/', { waitUntil: 'commit' });
           await page.evaluate(() => (window as unknown as { __listPainted: Promise<number> }).__listPainted);
           writeFileSync(`${process.env.BENCH_CLIENT_TRACE}/caseload-${i}.json`, await chromium.stopTracing());
+          await sweepSettled();
         }
       }
       if (process.env.BENCH_CLIENT_PROFILE && cpuRate === (Number(process.env.BENCH_CLIENT_CPU) || 1)) await profiled(page, `${process.env.BENCH_CLIENT_PROFILE}/caseload.cpuprofile`, async () => {
@@ -529,6 +532,7 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
         indexFillSeconds: round(indexFillMs / 1000, 1),
         firstListPaintMs: summarize(firstPaint.slice(1)),
         firstListPaintBackToBackMs: summarize(backToBack.slice(1)),
+        firstListPaintSamplesMs: { quiet: firstPaint.map((x) => round(x, 1)), backToBack: backToBack.map((x) => round(x, 1)) },
         startPagePaintMs: summarize(startPaint.slice(1)),
         deskItems,
         filterSortWorkMs: summarize(workTimes),

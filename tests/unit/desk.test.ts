@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupOf, myActionGroups, needsByGroup, tovholderNeeds, type DeskAction, type DeskFamily } from '../../src/lib/domain/desk.ts';
+import { groupOf, myActionGroups, needsByGroup, tovholderNeeds, type DeskAction, type DeskFamily, type DeskItem } from '../../src/lib/domain/desk.ts';
 
 const d = { today: '2026-03-10', weekEnd: '2026-03-16' };
 const family = (id: string, over: Partial<DeskFamily> = {}): DeskFamily => ({
@@ -87,6 +87,27 @@ describe('tovholderNeeds', () => {
     const groups = needsByGroup(tovholderNeeds('bo', [family('a'), family('e', { nextMeeting: '2026-03-11' })], [action('a', '1', { due: '2026-03-02' })], d));
     expect(groups.overdue.map((i) => i.kind)).toEqual(['action-overdue']);
     expect(groups.week.map((i) => i.kind)).toEqual(['meeting-this-week']);
+  });
+
+  it('orders each group as comparing group, day, kind and key one by one would', () => {
+    const KIND = ['action-overdue', 'handover-for-me', 'consent-expiring', 'meeting-this-week', 'action-no-owner', 'goals-without-actions', 'meeting-to-plan'] as const;
+    const GROUP = ['overdue', 'today', 'week', 'later'] as const;
+    const DAYS = ['', '2026-03-01', '2026-03-02', '2026-03-10', '2026-12-31', '2027-01-01'];
+    let seed = 7;
+    const pick = <T,>(xs: readonly T[]) => xs[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % xs.length];
+    const items: DeskItem[] = Array.from({ length: 400 }, (_, i) => ({
+      key: `${pick(['a', 'b', 'no-owner/f1', 'overdue/f2'])}/${i % 37}`,
+      kind: pick(KIND),
+      group: pick(GROUP),
+      familyId: 'f',
+      familyName: 'F',
+      day: pick(DAYS)
+    }));
+    const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const reference = (a: DeskItem, b: DeskItem) =>
+      GROUP.indexOf(a.group) - GROUP.indexOf(b.group) || cmp(a.day || '9999', b.day || '9999') || KIND.indexOf(a.kind) - KIND.indexOf(b.kind) || cmp(a.key, b.key);
+    const grouped = needsByGroup([{ familyId: 'f', familyName: 'F', items }]);
+    for (const g of GROUP) expect(grouped[g]).toEqual(items.filter((i) => i.group === g).sort(reference));
   });
 
   it('handles a city caseload quickly', () => {
