@@ -135,6 +135,29 @@ describe('startOnPlanLinkPress', () => {
     await vi.waitFor(() => expect(started).toEqual(['f-2']));
   });
 
+  it('a fetch that failed is tried again at the next press', async () => {
+    g.HTMLAnchorElement = Anchor;
+    g.location = { origin: 'https://fp.example' };
+    const t = target();
+    const started: string[] = [];
+    let loads = 0;
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    startOnPlanLinkPress(
+      async () => {
+        if (++loads === 1) throw new Error('offline');
+        return { prepare: (id: string) => started.push(id) };
+      },
+      (m, id) => m.prepare(id),
+      { after: Promise.resolve(), target: t.win }
+    );
+    await settle();
+    expect([loads, warn.mock.calls.length]).toEqual([1, 1]);
+    t.press('/familie/f-3');
+    await vi.waitFor(() => expect(started).toEqual(['f-3']));
+    expect(loads).toBe(2);
+    warn.mockRestore();
+  });
+
   it('stopped before `after` resolves: nothing is fetched', async () => {
     const t = target();
     let loads = 0;

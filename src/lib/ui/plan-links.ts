@@ -44,13 +44,26 @@ export function startOnPlanLinkPress<M>(load: () => Promise<M>, start: (module: 
   let loaded: M | null = null;
   let loading: Promise<M> | null = null;
   let stopped = false;
-  const get = () => (loading ??= load().then((m) => (loaded = m)));
+  // A failed fetch (offline before the module was cached) is tried again at the next press; the
+  // plan page starts its own reads meanwhile, so nothing waits on it.
+  const get = () =>
+    (loading ??= load().then(
+      (m) => (loaded = m),
+      (err: unknown) => {
+        loading = null;
+        throw err;
+      }
+    ));
+  const failed = (err: unknown) => console.warn('plan links: the plan-opening code did not load', err);
   void opts.after.then(() => {
-    if (!stopped) void get();
+    if (!stopped) get().catch(failed);
   });
   const off = onPlanLinkPress((id) => {
     if (loaded) start(loaded, id);
-    else void get().then((m) => start(m, id));
+    else
+      get()
+        .then((m) => start(m, id))
+        .catch(failed);
   }, opts.target);
   return () => {
     stopped = true;
