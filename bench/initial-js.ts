@@ -34,6 +34,8 @@ export interface PageScripts {
   total: ScriptBytes;
   /** file names of the deferred scripts */
   deferredFiles: string[];
+  /** file names of the initial scripts with their gzipped bytes, largest first */
+  initialFiles?: [string, number][];
 }
 
 export type InitialJs = Record<'login' | 'caseload', PageScripts>;
@@ -82,7 +84,14 @@ export async function scriptBytes(context: BrowserContext, path: string, painted
   await page.close();
   const initial = scripts.filter((s) => !s.deferred);
   const deferred = scripts.filter((s) => s.deferred);
-  return { initial: sum(initial), deferred: sum(deferred), total: sum(scripts), deferredFiles: deferred.map((s) => s.url.split('/').pop() ?? s.url) };
+  const name = (s: { url: string }) => s.url.split('/').pop() ?? s.url;
+  return {
+    initial: sum(initial),
+    deferred: sum(deferred),
+    total: sum(scripts),
+    deferredFiles: deferred.map(name),
+    initialFiles: initial.map((s): [string, number] => [name(s), sum([s]).gzipBytes]).sort((a, b) => b[1] - a[1])
+  };
 }
 
 export async function signedIn(browser: Browser, server: Pick<Ours, 'url'>, username: string): Promise<BrowserContext> {

@@ -11,6 +11,12 @@ import type { RoomRegistry } from './room-registry.ts';
 
 export type PurgeReason = 'access ended' | 'consent expired' | 'lease expired';
 
+/** A family whose data was removed from this device, as the notice names it. */
+export interface PurgedFamily {
+  id: string;
+  name: string;
+}
+
 export interface PurgeSeams {
   db: () => LocalDb | null;
   registry: RoomRegistry;
@@ -21,13 +27,15 @@ export interface PurgeSeams {
   roomDatabases?: () => Promise<string[]>;
   /** the lease ran out: the device key is locked (the data kept for unsynced edits is unreadable until the server unlocks it) */
   onLeaseLocked?: () => Promise<void>;
+  /** families this tab's purge named in its notice: the user's other tabs share the device's data, and say so too */
+  told?: (families: PurgedFamily[]) => void;
 }
 
 export class PurgeManager {
   /** the device lease ran out: family data was removed and stays locked until the server is reached */
   locked = $state(false);
   /** families whose data was removed from this device since the user last dismissed the notice */
-  purgedFamilies = $state<{ id: string; name: string }[]>([]);
+  purgedFamilies = $state<PurgedFamily[]>([]);
   /** rooms kept, locked, at the lease's end because they hold unsynced edits (0: none) */
   keptUnsynced = $state(0);
   readonly #s: PurgeSeams;
@@ -49,8 +57,23 @@ export class PurgeManager {
     const known = new Set([...this.purgedFamilies.map((f) => f.id), ...[...shown].map((r) => parseRoom(r)?.familyId)]);
     const added = families.filter((id) => !known.has(id)).map((id) => ({ id, name: names.get(id) ?? '' }));
     // A lease lock says why itself; the notice is about consents.
-    if (added.length > 0 && reason !== 'lease expired') this.purgedFamilies = [...this.purgedFamilies, ...added];
+    if (added.length > 0 && reason !== 'lease expired') {
+      this.purgedFamilies = [...this.purgedFamilies, ...added];
+      this.#s.told?.(added);
+    }
     await this.#s.onPurged();
+  }
+
+  /**
+   * Another tab of this user removed these families' data (the tabs share it):
+   * the notice names them here too, unless the plan is open here (its screen
+   * says so itself).
+   */
+  heard(families: readonly PurgedFamily[]) {
+    const open = new Set(this.#s.registry.liveNames().map((r) => parseRoom(r)?.familyId));
+    const known = new Set(this.purgedFamilies.map((f) => f.id));
+    const added = families.filter((f) => !known.has(f.id) && !open.has(f.id));
+    if (added.length > 0) this.purgedFamilies = [...this.purgedFamilies, ...added];
   }
 
   /** The device's own checks: the lease, and consents that ended (the rooms' `until`). */

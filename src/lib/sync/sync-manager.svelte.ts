@@ -38,7 +38,7 @@ import type { ApiCall } from './internal/seams.ts';
 import type { RoomEngine } from './internal/room-engine.ts';
 import type { ClosedReason, LiveRoom, LiveRoomHooks } from './live-room.svelte.ts';
 import { PendingEdits } from './pending-edits.svelte.ts';
-import { PurgeManager } from './purge-manager.svelte.ts';
+import { PurgeManager, type PurgedFamily } from './purge-manager.svelte.ts';
 import { ReachabilityManager } from './reachability.svelte.ts';
 import { manifestListsRoom } from './room-access.ts';
 import { RoomRegistry } from './room-registry.ts';
@@ -79,7 +79,19 @@ export interface SyncSeams {
     lock: (userId: string) => Promise<void>;
     forget: (userId: string) => Promise<void>;
   };
+  /** the removed families' notice between this user's tabs (they share the device's data); returns the unsubscribe */
+  purgeNotices?: {
+    tell: (notice: PurgeNotice) => void;
+    hear: (f: (notice: PurgeNotice) => void) => () => void;
+  };
 }
+
+interface PurgeNotice {
+  userId: string;
+  families: PurgedFamily[];
+}
+
+const PURGE_NOTICES = 'fp-purged';
 
 const browserSeams: SyncSeams = {
   api,
@@ -105,6 +117,18 @@ const browserSeams: SyncSeams = {
     renew: renewDeviceKey,
     lock: lockDeviceKey,
     forget: forgetDeviceKey
+  },
+  purgeNotices: typeof BroadcastChannel === 'undefined' ? undefined : {
+    tell: (notice) => {
+      const channel = new BroadcastChannel(PURGE_NOTICES);
+      channel.postMessage(notice);
+      channel.close();
+    },
+    hear: (f) => {
+      const channel = new BroadcastChannel(PURGE_NOTICES);
+      channel.onmessage = (e: MessageEvent<PurgeNotice>) => f(e.data);
+      return () => channel.close();
+    }
   }
 };
 
@@ -162,6 +186,10 @@ export class SyncManager {
       onPurged: async () => {
         this.indexVersion++;
         await this.#count();
+      },
+      told: (families) => {
+        const userId = this.#me?.id;
+        if (userId) this.#s.purgeNotices?.tell({ userId, families });
       }
     });
     this.sweeper = new SweepManager({
@@ -234,6 +262,10 @@ export class SyncManager {
     this.db = this.#s.openDb(me.id);
     this.#s.deviceKey?.use(me.id);
     this.#unwatch.push(this.#s.watchNetwork(this.#onOnline, this.#onOffline));
+    const notices = this.#s.purgeNotices?.hear((n) => {
+      if (n.userId === this.#me?.id) this.purger.heard(n.families);
+    });
+    if (notices) this.#unwatch.push(notices);
     if (!this.#s.browserOnline()) this.#onOffline();
     const clock = this.#s.clock;
     this.#timers.push(clock.every(() => this.#background(() => this.sweep()), SWEEP_INTERVAL_MS));

@@ -49,6 +49,26 @@ describe('PurgeManager', () => {
     expect(p.purgedFamilies).toEqual([]);
   });
 
+  it('tells the user’s other tabs what it removed; a tab names those in its notice too, unless the plan is open there', async () => {
+    // Two tabs share one device index: the first to sweep removes the data, and the other finds nothing left to remove.
+    const db = freshDb();
+    await indexed(db, 'fam-000001', 'Familien Ahmed');
+    await indexed(db, 'fam-000002', 'Familien Berg');
+    const told: { id: string; name: string }[][] = [];
+    const registry = new RoomRegistry();
+    const first = new PurgeManager({ db: () => db, registry, clock: new ManualClock(), onPurged: () => {}, roomDatabases: async () => [], told: (f) => told.push(f) });
+    await first.purge([roomName('fam-000001', 'plan'), roomName('fam-000002', 'plan')], 'access ended');
+    expect(told).toEqual([[{ id: 'fam-000001', name: 'Familien Ahmed' }, { id: 'fam-000002', name: 'Familien Berg' }]]);
+
+    const other = purger(db);
+    await other.p.purge([roomName('fam-000001', 'plan'), roomName('fam-000002', 'plan')], 'access ended');
+    expect(other.p.purgedFamilies).toEqual([]); // nothing left to remove here
+    other.registry.addLive(new FakeRoom(roomName('fam-000002', 'plan'))); // Berg's plan on screen in that tab
+    other.p.heard(told[0]);
+    other.p.heard(told[0]);
+    expect(other.p.purgedFamilies).toEqual([{ id: 'fam-000001', name: 'Familien Ahmed' }]);
+  });
+
   it('a lease that ran out locks and removes everything, without a consent notice', async () => {
     const db = freshDb();
     await indexed(db, 'fam-000001', 'Familien Ahmed');

@@ -3,7 +3,8 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { familyRows, reindexFamily } from '../../../src/lib/storage/indexer.ts';
+import { familyRows, reindexFamily, writeFamily } from '../../../src/lib/storage/indexer.ts';
+import { familySummary } from '../support/family-summary.ts';
 import { openDb } from '../../../src/lib/storage/db.ts';
 import type { Manifest, Me } from '../../../src/lib/shared/api-types.ts';
 import { roomName } from '../../../src/lib/shared/rooms.ts';
@@ -75,6 +76,28 @@ describe('SyncManager (facade)', () => {
     expect(t.network.off).toBe(1);
     expect(t.access.off).toBe(1);
     expect(t.clock.pending).toBe(0);
+  });
+
+  it('a purge in one tab shows in the notice of the same user’s other tabs, not another user’s', async () => {
+    const listeners = new Set<(n: { userId: string; families: { id: string; name: string }[] }) => void>();
+    const purgeNotices: SyncSeams['purgeNotices'] = {
+      tell: (n) => listeners.forEach((f) => f(n)),
+      hear: (f) => (listeners.add(f), () => void listeners.delete(f))
+    };
+    const me = worker();
+    const [a, b, c] = [new SyncManager(seams({ purgeNotices }).s), new SyncManager(seams({ purgeNotices }).s), new SyncManager(seams({ purgeNotices }).s)];
+    a.start(me);
+    b.start(me);
+    c.start(worker());
+    const db = a.db;
+    if (!db) throw new Error('no index');
+    await writeFamily(db, familyRows(familySummary('fam-t1', { name: 'Familien Tab' }), new Y.Doc(), '2026-06-15', '2026-06-15T10:00:00.000Z'));
+    await a.purger.purge([roomName('fam-t1', 'plan')], 'access ended');
+    expect(a.purger.purgedFamilies.map((f) => f.name)).toEqual(['Familien Tab']);
+    expect(b.purger.purgedFamilies.map((f) => f.name)).toEqual(['Familien Tab']);
+    expect(c.purger.purgedFamilies).toEqual([]);
+    await Promise.all([a.stop(), b.stop(), c.stop()]);
+    expect(listeners.size).toBe(0);
   });
 
   it('engineLoaded waits for the room code without loading it, and resolves once something loads it', async () => {
