@@ -197,6 +197,19 @@ async function profiled(page: Page, file: string, f: () => Promise<unknown>) {
   await cdp.detach();
 }
 
+/** A Chromium performance trace of `f` (for DevTools or chrome://tracing), written to `file`. */
+async function traced(browser: Browser, page: Page, file: string, f: () => Promise<unknown>) {
+  await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing', 'loading', 'blink'] });
+  await f();
+  writeFileSync(file, await browser.stopTracing());
+}
+
+/**
+ * Whether profiles and traces (BENCH_CLIENT_PROFILE, BENCH_CLIENT_TRACE) are taken in a series
+ * run at `cpuRate`: the unthrottled one, or the one BENCH_CLIENT_CPU names.
+ */
+const diagnosed = (cpuRate: number) => cpuRate === (Number(process.env.BENCH_CLIENT_CPU) || 1);
+
 export async function clientBench(opts: { quick: boolean }, log: (s: string) => void): Promise<ClientResult> {
   const reps = Number(process.env.BENCH_CLIENT_REPS) || (opts.quick ? 4 : 20);
   const t0 = performance.now();
@@ -318,15 +331,10 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
       };
       const inApp = await repeat(reps, () => openInApp(false));
       // BENCH_CLIENT_TRACE=<dir>: three in-app openings as Chromium performance traces (plan-N.json, for chrome://tracing or DevTools).
-      if (process.env.BENCH_CLIENT_TRACE && cpuRate === (Number(process.env.BENCH_CLIENT_CPU) || 1)) {
-        for (let i = 0; i < 3; i++) {
-          await chromium.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing', 'loading', 'blink'] });
-          await openInApp(false);
-          const buf = await chromium.stopTracing();
-          writeFileSync(`${process.env.BENCH_CLIENT_TRACE}/plan-${i}.json`, buf);
-        }
+      if (process.env.BENCH_CLIENT_TRACE && diagnosed(cpuRate)) {
+        for (let i = 0; i < 3; i++) await traced(chromium, page, `${process.env.BENCH_CLIENT_TRACE}/plan-${i}.json`, () => openInApp(false));
       }
-      if (process.env.BENCH_CLIENT_PROFILE && cpuRate === (Number(process.env.BENCH_CLIENT_CPU) || 1)) await profiled(page, `${process.env.BENCH_CLIENT_PROFILE}/plan.cpuprofile`, () => openInApp(false));
+      if (process.env.BENCH_CLIENT_PROFILE && diagnosed(cpuRate)) await profiled(page, `${process.env.BENCH_CLIENT_PROFILE}/plan.cpuprofile`, () => openInApp(false));
       // The first opening after a change made elsewhere (a background sync, another tab): no usable copy, the document decides.
       const noCopy = await repeat(reps, () => openInApp(true));
       await context.setOffline(false);
@@ -433,6 +441,11 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
        * family's index row; wait until it reaches the room syncs ("done/total"), which the
        * unreachable relay leaves idle, so that it does not compete with what is measured next.
        */
+      /** A full page load of the caseload until its first rows are painted (ms from navigation start). */
+      const loadPainted = async () => {
+        await page.goto('/', { waitUntil: 'commit' });
+        return page.evaluate(() => (window as unknown as { __listPainted: Promise<number> }).__listPainted);
+      };
       const sweepSettled = async () => {
         await page.waitForFunction(() => /\d+\/\d+/.test(document.querySelector('[data-global-sync]')?.textContent ?? ''), null, { timeout: 180_000 });
         await page.waitForTimeout(500);
@@ -452,26 +465,19 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
         return t;
       });
       const backToBack = await repeat(Math.max(3, Math.floor(reps / 2)), async () => {
-        await page.goto('/', { waitUntil: 'commit' });
-        const t = await page.evaluate(() => (window as unknown as { __listPainted: Promise<number> }).__listPainted);
+        const t = await loadPainted();
         await page.getByText(new RegExp(`\\b${total}\\b`)).first().waitFor();
         return t;
       });
       await sweepSettled();
       // BENCH_CLIENT_TRACE=<dir>: two page loads as Chromium performance traces (caseload-N.json).
-      if (process.env.BENCH_CLIENT_TRACE && cpuRate === (Number(process.env.BENCH_CLIENT_CPU) || 1)) {
+      if (process.env.BENCH_CLIENT_TRACE && diagnosed(cpuRate)) {
         for (let i = 0; i < 2; i++) {
-          await chromium.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing', 'loading', 'blink'] });
-          await page.goto('/', { waitUntil: 'commit' });
-          await page.evaluate(() => (window as unknown as { __listPainted: Promise<number> }).__listPainted);
-          writeFileSync(`${process.env.BENCH_CLIENT_TRACE}/caseload-${i}.json`, await chromium.stopTracing());
+          await traced(chromium, page, `${process.env.BENCH_CLIENT_TRACE}/caseload-${i}.json`, loadPainted);
           await sweepSettled();
         }
       }
-      if (process.env.BENCH_CLIENT_PROFILE && cpuRate === (Number(process.env.BENCH_CLIENT_CPU) || 1)) await profiled(page, `${process.env.BENCH_CLIENT_PROFILE}/caseload.cpuprofile`, async () => {
-        await page.goto('/', { waitUntil: 'commit' });
-        await page.evaluate(() => (window as unknown as { __listPainted: Promise<number> }).__listPainted);
-      });
+      if (process.env.BENCH_CLIENT_PROFILE && diagnosed(cpuRate)) await profiled(page, `${process.env.BENCH_CLIENT_PROFILE}/caseload.cpuprofile`, loadPainted);
       await sweepSettled();
       const steps: [string, string][] = [
         ['#family-search', 'han'],
@@ -487,17 +493,8 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
       ];
       const workTimes: number[] = [];
       const paintTimes: number[] = [];
-      const rounds = Math.max(2, Math.floor(reps / 3));
-      const profiling = !!process.env.BENCH_CLIENT_PROFILE && cpuRate === (Number(process.env.BENCH_CLIENT_CPU) || 1);
-      // BENCH_CLIENT_PROFILE: one more round of the steps, profiled (caseload-filter.cpuprofile), not counted.
-      for (let r = 0; r < rounds + (profiling ? 1 : 0); r++) {
-        const profiled = r === rounds;
-        const cdp = profiled ? await page.context().newCDPSession(page) : null;
-        if (cdp) {
-          await cdp.send('Profiler.enable');
-          await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
-          await cdp.send('Profiler.start');
-        }
+      /** One round of the steps; `count`: their times go into the figures. */
+      const runSteps = async (count: boolean) => {
         for (const [selector, value] of steps) {
           const t = await page.evaluate(
             async ({ selector, value }) => {
@@ -517,16 +514,14 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
             },
             { selector, value }
           );
-          if (profiled) continue;
+          if (!count) continue;
           workTimes.push(t.work);
           paintTimes.push(t.paint);
         }
-        if (cdp) {
-          const { profile } = await cdp.send('Profiler.stop');
-          writeFileSync(`${process.env.BENCH_CLIENT_PROFILE}/caseload-filter.cpuprofile`, JSON.stringify(profile));
-          await cdp.detach();
-        }
-      }
+      };
+      for (let r = 0; r < Math.max(2, Math.floor(reps / 3)); r++) await runSteps(true);
+      // BENCH_CLIENT_PROFILE: one more round, profiled and not counted.
+      if (process.env.BENCH_CLIENT_PROFILE && diagnosed(cpuRate)) await profiled(page, `${process.env.BENCH_CLIENT_PROFILE}/caseload-filter.cpuprofile`, () => runSteps(false));
       const out: CaseloadFigures = {
         families: total,
         indexFillSeconds: round(indexFillMs / 1000, 1),
