@@ -281,16 +281,10 @@ async function mergeFamilyBundles(db: LocalDb, stored: readonly StoredFamily[], 
  * server's list (index-summaries.ts): who may open which part, the consent,
  * the case owner's sector, a grant's end.
  */
-export const SERVER_PLAIN_FIELDS = ['parts', 'consentStatus', 'openedBySector', 'grantUntil', 'consentUntil'] as const;
+const SERVER_PLAIN_FIELDS = ['parts', 'consentStatus', 'openedBySector', 'grantUntil', 'consentUntil'] as const;
 export type ServerPlainFields = Pick<FamilyRow, (typeof SERVER_PLAIN_FIELDS)[number]>;
 
-const serverPlainFields = (row: StoredFamily): ServerPlainFields => ({
-  parts: row.parts,
-  consentStatus: row.consentStatus,
-  openedBySector: row.openedBySector,
-  grantUntil: row.grantUntil,
-  consentUntil: row.consentUntil
-});
+const serverPlainFields = (row: StoredFamily) => Object.fromEntries(SERVER_PLAIN_FIELDS.map((f) => [f, row[f]])) as ServerPlainFields;
 
 /**
  * Writes family rows (whole), and with `actions` replaces every action row of

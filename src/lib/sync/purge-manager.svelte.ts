@@ -53,13 +53,13 @@ export class PurgeManager {
     const names = new Map((await getFamilies(db, rooms.map((r) => parseRoom(r)?.familyId ?? ''))).filter((f) => !!f).map((f) => [f.id, f.name]));
     const shown = await this.#s.registry.close(rooms, reason);
     const families = await purgeRooms(db, rooms);
-    // A family whose plan was on screen is told about there (AccessEnded); no second notice.
-    const known = new Set([...this.purgedFamilies.map((f) => f.id), ...[...shown].map((r) => parseRoom(r)?.familyId)]);
-    const added = families.filter((id) => !known.has(id)).map((id) => ({ id, name: names.get(id) ?? '' }));
     // A lease lock says why itself; the notice is about consents.
-    if (added.length > 0 && reason !== 'lease expired') {
-      this.purgedFamilies = [...this.purgedFamilies, ...added];
-      this.#s.told?.(added);
+    if (reason !== 'lease expired') {
+      const added = this.#notice(
+        families.map((id) => ({ id, name: names.get(id) ?? '' })),
+        [...shown]
+      );
+      if (added.length > 0) this.#s.told?.(added);
     }
     await this.#s.onPurged();
   }
@@ -70,10 +70,19 @@ export class PurgeManager {
    * says so itself).
    */
   heard(families: readonly PurgedFamily[]) {
-    const open = new Set(this.#s.registry.liveNames().map((r) => parseRoom(r)?.familyId));
-    const known = new Set(this.purgedFamilies.map((f) => f.id));
-    const added = families.filter((f) => !known.has(f.id) && !open.has(f.id));
+    this.#notice(families, this.#s.registry.liveNames());
+  }
+
+  /**
+   * Adds to the notice the families it does not name yet, except those with a
+   * room in `onScreen` (their screen says so itself: AccessEnded); returns
+   * those added.
+   */
+  #notice(families: readonly PurgedFamily[], onScreen: readonly string[]): PurgedFamily[] {
+    const skip = new Set([...this.purgedFamilies.map((f) => f.id), ...onScreen.map((r) => parseRoom(r)?.familyId)]);
+    const added = families.filter((f) => !skip.has(f.id));
     if (added.length > 0) this.purgedFamilies = [...this.purgedFamilies, ...added];
+    return added;
   }
 
   /** The device's own checks: the lease, and consents that ended (the rooms' `until`). */
