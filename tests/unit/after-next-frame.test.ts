@@ -82,7 +82,10 @@ describe('startOnPlanLinkPress', () => {
     }
   }
 
+  /** A window whose links are at https://fp.example (the press listener reads `location` and checks for anchors). */
   function target() {
+    g.HTMLAnchorElement = Anchor;
+    g.location = { origin: 'https://fp.example' };
     const listeners = new Map<string, (e: Event) => void>();
     const win = {
       addEventListener: (type: string, f: (e: Event) => void) => listeners.set(type, f),
@@ -95,8 +98,6 @@ describe('startOnPlanLinkPress', () => {
   const settle = () => new Promise((r) => setTimeout(r, 0));
 
   it('loads the module once `after` resolves, then starts a press’s reads in the same event', async () => {
-    g.HTMLAnchorElement = Anchor;
-    g.location = { origin: 'https://fp.example' };
     const t = target();
     const started: string[] = [];
     let loads = 0;
@@ -125,8 +126,6 @@ describe('startOnPlanLinkPress', () => {
   });
 
   it('a press before that fetches the module and starts when it is there', async () => {
-    g.HTMLAnchorElement = Anchor;
-    g.location = { origin: 'https://fp.example' };
     const t = target();
     const started: string[] = [];
     startOnPlanLinkPress(async () => ({ prepare: (id: string) => started.push(id) }), (m, id) => m.prepare(id), { after: new Promise(() => {}), target: t.win });
@@ -136,8 +135,6 @@ describe('startOnPlanLinkPress', () => {
   });
 
   it('a fetch that failed is tried again at the next press', async () => {
-    g.HTMLAnchorElement = Anchor;
-    g.location = { origin: 'https://fp.example' };
     const t = target();
     const started: string[] = [];
     let loads = 0;
