@@ -109,8 +109,16 @@ export interface OursOptions {
   port?: number;
 }
 
-/** Our server starts as production does (server/runtime-tuning.ts); BENCH_OURS_UNTUNED=1 leaves that out, to measure what it is worth. */
+/**
+ * Our server starts as production does (server/runtime-tuning.ts); BENCH_OURS_UNTUNED=1 leaves that out, to measure what it is worth,
+ * and BENCH_OURS_FLAGS='--max-semi-space-size=2 …' starts it with other V8 flags instead (the malloc setting stays), to compare tunings.
+ */
 const untuned = () => process.env.BENCH_OURS_UNTUNED === '1';
+const oursFlags = (): readonly string[] => {
+  if (untuned()) return [];
+  const given = process.env.BENCH_OURS_FLAGS;
+  return given === undefined ? SERVER_NODE_FLAGS : given.split(/\s+/).filter(Boolean);
+};
 
 export async function startOurs(opts: OursOptions = {}): Promise<Ours> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'fp-bench-'));
@@ -139,7 +147,7 @@ export async function startOurs(opts: OursOptions = {}): Promise<Ours> {
         BENCH_UI: opts.ui ? '1' : '0',
         ...opts.env
       },
-      execArgv: [...(opts.exposeGc ? ['--expose-gc'] : []), ...(untuned() ? [] : SERVER_NODE_FLAGS)],
+      execArgv: [...(opts.exposeGc ? ['--expose-gc'] : []), ...oursFlags()],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc']
     });
     output = collect(child);

@@ -4,11 +4,11 @@
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Role } from '../../src/lib/shared/access.ts';
+import type { AccessGrant, AccessLink, Role } from '../../src/lib/shared/access.ts';
 import { parseRoom, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
 import { familyOfRoom, familyRoomRange, notificationRow, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toFamilyLink, toGrant, toInvitation, toReporter, retentionRecord, toRetentionDeletion, toTransfer } from './rows.ts';
-import { refusedWriters, WriteRefused, writeFactKeys } from './write-access.ts';
+import { refusedWriters, WriteFactCache, WriteRefused, writeFactKeys } from './write-access.ts';
 import type {
   AccessGroup,
   AuditEntry,
@@ -287,6 +287,21 @@ CREATE TABLE IF NOT EXISTS history_checkpoints (
 ) WITHOUT ROWID;
 `;
 
+// The writers' facts (write-access.ts) that the append's check reads: any
+// change to these tables, by any statement or process, moves one version, so
+// the check can keep what it read until the version moves (WriteFactCache).
+const WRITE_FACT_TABLES = ['sessions', 'users', 'user_teams', 'families', 'consents', 'grants', 'family_links'] as const;
+const WRITE_FACT_SCHEMA = `
+CREATE TABLE IF NOT EXISTS write_fact_version (id INTEGER PRIMARY KEY CHECK (id = 1), v INTEGER NOT NULL);
+INSERT OR IGNORE INTO write_fact_version (id, v) VALUES (1, 0);
+${WRITE_FACT_TABLES.flatMap((table) =>
+  ['INSERT', 'UPDATE', 'DELETE'].map(
+    (op) => `CREATE TRIGGER IF NOT EXISTS write_facts_${table}_${op.toLowerCase()} AFTER ${op} ON ${table}
+BEGIN UPDATE write_fact_version SET v = v + 1 WHERE id = 1; END;`
+  )
+).join('\n')}
+`;
+
 const SQL = {
   // history checkpoints: a newer one (or one of the current version over another's) replaces the stored one
   historyCheckpoint: `SELECT room, seq, version, at, data FROM history_checkpoints WHERE room = ?`,
@@ -404,6 +419,7 @@ const SQL = {
     WHERE t.team_id = ? AND u.active = 1 AND u.role = 'worker'`,
   teamsOfUser: `SELECT team_id FROM user_teams WHERE user_id = ? ORDER BY team_id`,
   createSession: `INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+  writeFactVersion: `SELECT v FROM write_fact_version WHERE id = 1`,
   sessionByHash: `SELECT id_hash, user_id, created_at, expires_at FROM sessions WHERE id_hash = ?`,
   deleteSession: `DELETE FROM sessions WHERE id_hash = ?`,
   deleteExpiredSessions: `DELETE FROM sessions WHERE expires_at <= ?`,
@@ -500,6 +516,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly #db: DatabaseSync;
   readonly #stmts = new Map<string, ReturnType<DatabaseSync['prepare']>>();
+  readonly #writeFacts = new WriteFactCache();
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -518,6 +535,7 @@ export class SqliteStore implements Store {
     this.#db.exec(HISTORY_CHECKPOINT_SCHEMA);
     this.#db.exec(FAMILY_ACCESS_SCHEMA);
     this.#db.exec(NOTIFICATION_SCHEMA);
+    this.#db.exec(WRITE_FACT_SCHEMA);
   }
 
   /** Adds columns that a data file from an earlier release lacks. */
@@ -1053,32 +1071,46 @@ export class SqliteStore implements Store {
   /**
    * Inside the append's transaction: the writers' sessions, users, families and
    * consents as they stand (one process writes this file, and the transaction
-   * runs without yielding, so nothing changes them before the COMMIT).
+   * runs without yielding, so nothing changes them before the COMMIT). What was
+   * read is kept while the tables' version (WRITE_FACT_SCHEMA's triggers) stays
+   * where it was, so a batch of a busy room reads one row, not seven per writer.
    */
   #checkWriters(updates: readonly NewUpdate[]) {
     const keys = writeFactKeys(updates);
     if (!keys) return;
+    const facts = this.#writeFacts.at(Number(this.#stmt('writeFactVersion').get()?.v));
     const sessions = new Map<string, SessionRow>();
     for (const hash of keys.sessionHashes) {
-      const r = this.#stmt('sessionByHash').get(hash);
-      if (r) sessions.set(hash, { idHash: str(r.id_hash), userId: str(r.user_id), createdAt: str(r.created_at), expiresAt: str(r.expires_at) });
+      const session = facts.session(hash, () => {
+        const r = this.#stmt('sessionByHash').get(hash);
+        return r && { idHash: str(r.id_hash), userId: str(r.user_id), createdAt: str(r.created_at), expiresAt: str(r.expires_at) };
+      });
+      if (session) sessions.set(hash, session);
     }
     const users = new Map<string, UserRow>();
     for (const id of keys.userIds) {
-      const user = this.#toUser(this.#stmt('userById').get(id));
+      const user = facts.user(id, () => this.#toUser(this.#stmt('userById').get(id)));
       if (user) users.set(id, user);
     }
     const families = new Map<string, FamilyRow>();
     const consents = new Map<string, Consent[]>();
-    const grants = new Map<string, GrantRow[]>();
-    const links = new Map<string, FamilyLinkRow[]>();
+    const grants = new Map<string, AccessGrant[]>();
+    const links = new Map<string, AccessLink[]>();
     for (const id of keys.familyIds) {
-      const r = this.#stmt('familyById').get(id);
-      if (!r) continue;
-      families.set(id, toFamily(r));
-      consents.set(id, this.#stmt('consentsOfFamily').all(id).map(toConsent));
-      grants.set(id, this.#stmt('grantsOfFamily').all(id).map(toGrant));
-      links.set(id, this.#stmt('linksOfFamily').all(id).map(toFamilyLink));
+      const family = facts.family(id, () => {
+        const r = this.#stmt('familyById').get(id);
+        return r && {
+          row: toFamily(r),
+          consents: this.#stmt('consentsOfFamily').all(id).map(toConsent),
+          grants: this.#stmt('grantsOfFamily').all(id).map(toGrant),
+          links: this.#stmt('linksOfFamily').all(id).map(toFamilyLink)
+        };
+      });
+      if (!family) continue;
+      families.set(id, family.row);
+      consents.set(id, family.consents);
+      grants.set(id, family.grants);
+      links.set(id, family.links);
     }
     const refused = refusedWriters(updates, { sessions, users, families, consents, grants, links });
     if (refused.size > 0) throw new WriteRefused(refused);

@@ -100,3 +100,56 @@ export function refusedWriters(updates: readonly NewUpdate[], facts: WriteFacts)
   }
   return refused;
 }
+
+/** A family's rows that the check reads. */
+export interface FamilyWriteFacts {
+  row: FamilyRow;
+  consents: Consent[];
+  grants: AccessGrant[];
+  links: AccessLink[];
+}
+
+/**
+ * What a store's append read of the writers' facts, kept while the version of
+ * the tables they come from stays the same (the store moves the version on
+ * every change to them, in the same transaction as the change). A miss is kept
+ * too (a session that does not exist stays refused). Bounded: past `limit`
+ * entries it starts again.
+ */
+export class WriteFactCache {
+  readonly #entries = new Map<string, unknown>();
+  readonly #limit: number;
+  #version = Number.NaN;
+
+  constructor(limit = 10_000) {
+    this.#limit = limit;
+  }
+
+  /** The cache for facts read at `version`: emptied when the version moved (or is unknown: NaN never matches). */
+  at(version: number): this {
+    if (version !== this.#version || this.#entries.size >= this.#limit) {
+      this.#entries.clear();
+      this.#version = version;
+    }
+    return this;
+  }
+
+  session(hash: string, read: () => SessionRow | undefined): SessionRow | undefined {
+    return this.#get(`s ${hash}`, read);
+  }
+
+  user(id: string, read: () => UserRow | undefined): UserRow | undefined {
+    return this.#get(`u ${id}`, read);
+  }
+
+  family(id: string, read: () => FamilyWriteFacts | undefined): FamilyWriteFacts | undefined {
+    return this.#get(`f ${id}`, read);
+  }
+
+  #get<T>(key: string, read: () => T | undefined): T | undefined {
+    if (this.#entries.has(key)) return this.#entries.get(key) as T | undefined;
+    const value = read();
+    this.#entries.set(key, value);
+    return value;
+  }
+}

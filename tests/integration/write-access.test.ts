@@ -6,6 +6,7 @@
 // the append by the family row's lock.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -28,6 +29,8 @@ interface Opened {
   store: Store;
   /** PostgreSQL only: the schema, for a second raw connection playing another node */
   schema?: string;
+  /** a write from another connection (another node, or another process on the SQLite file) */
+  writeElsewhere(sql: string, params: string[]): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -36,8 +39,20 @@ const variants: { name: string; open(): Promise<Opened> }[] = [
     name: 'sqlite',
     async open() {
       const dir = mkdtempSync(join(tmpdir(), 'fp-write-access-'));
-      const store = new SqliteStore(join(dir, 'familiens-plan.sqlite'));
-      return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+      const file = join(dir, 'familiens-plan.sqlite');
+      const store = new SqliteStore(file);
+      return {
+        store,
+        async writeElsewhere(sql, params) {
+          const other = new DatabaseSync(file);
+          try {
+            other.prepare(sql.replace(/\$\d+/g, '?')).run(...params);
+          } finally {
+            other.close();
+          }
+        },
+        cleanup: async () => rmSync(dir, { recursive: true, force: true })
+      };
     }
   }
 ];
@@ -46,7 +61,20 @@ if (databaseUrl) {
     name: 'postgres',
     async open() {
       const schema = `t_write_${randomBytes(6).toString('hex')}`;
-      return { store: await PostgresStore.open({ url: databaseUrl, schema }), schema, cleanup: () => dropSchema(databaseUrl, schema) };
+      return {
+        store: await PostgresStore.open({ url: databaseUrl, schema }),
+        schema,
+        async writeElsewhere(sql, params) {
+          const node = new pg.Client({ connectionString: databaseUrl, options: `-c search_path=${schema}` });
+          await node.connect();
+          try {
+            await node.query(sql, params);
+          } finally {
+            await node.end();
+          }
+        },
+        cleanup: () => dropSchema(databaseUrl, schema)
+      };
     }
   });
 }
@@ -152,6 +180,34 @@ describe.each(variants)('writer access in the append: $name', (variant) => {
     await store.revokeConsent(planConsent.id, '2026-01-02T00:00:00.000Z', 'u-anna');
     expect(await refusal(store.appendUpdates([{ ...boUpdate(1), at: '2026-05-31T00:00:00.000Z' }]))).toBe('accepted');
     expect(await refusal(store.appendUpdates([{ ...boUpdate(2), at: '2026-06-02T00:00:00.000Z' }]))).toEqual(new Map([[BO_SESSION, 'access-ended']]));
+  });
+
+  // SQLite keeps the facts an append read until a change to their tables moves
+  // a version (write-access.ts, WriteFactCache): each change here comes after
+  // an append that read the facts, and the next append must see it.
+  const changes: { name: string; change(o: Opened): Promise<unknown>; expected: Map<string, string> }[] = [
+    { name: 'a logout', change: (o) => o.store.deleteSession(ANNA_SESSION), expected: new Map([[ANNA_SESSION, 'session-ended']]) },
+    { name: 'leaving the team', change: (o) => o.store.upsertUser({ ...user('u-anna', 'social'), teamIds: [] }), expected: new Map([[ANNA_SESSION, 'access-ended']]) },
+    { name: 'a deactivation', change: (o) => o.store.upsertUser({ ...user('u-anna', 'social'), active: false }), expected: new Map([[ANNA_SESSION, 'session-ended']]) },
+    { name: 'the case closed', change: (o) => o.store.setFamilyStatus(FAMILY, 'afsluttet', at()), expected: new Map([[ANNA_SESSION, 'access-ended'], [BO_SESSION, 'access-ended']]) },
+    { name: 'a withdrawal', change: (o) => o.store.revokeConsent(planConsent.id, at(), 'u-anna'), expected: new Map([[BO_SESSION, 'access-ended']]) },
+    {
+      name: 'a logout written by another connection',
+      change: (o) => o.writeElsewhere('DELETE FROM sessions WHERE id_hash = $1', [BO_SESSION]),
+      expected: new Map([[BO_SESSION, 'session-ended']])
+    },
+    {
+      name: 'a withdrawal written by another connection',
+      change: (o) => o.writeElsewhere('UPDATE consents SET revoked_at = $1, revoked_by = $2 WHERE id = $3', [at(), 'u-anna', planConsent.id]),
+      expected: new Map([[BO_SESSION, 'access-ended']])
+    }
+  ];
+  it.each(changes)('sees $name made after an earlier append read the facts', async ({ change, expected }) => {
+    expect(await store.appendUpdates([annaUpdate(1), boUpdate(1)])).toEqual([1, 2]);
+    expect(await store.appendUpdates([annaUpdate(2), boUpdate(2)])).toEqual([3, 4]);
+    await change(opened);
+    expect(await refusal(store.appendUpdates([annaUpdate(3), boUpdate(3)]))).toEqual(expected);
+    expect((await store.loadUpdates(PLAN)).map((u) => u.seq)).toEqual([1, 2, 3, 4]);
   });
 
   it.runIf(variant.name === 'postgres')('orders a withdrawal on another connection against the append: an append waiting on it sees it', async () => {
