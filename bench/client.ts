@@ -76,6 +76,8 @@ export interface CaseloadFigures {
   filterSortWorkMs: Summary;
   /** event → the next frame after it (includes waiting for that frame) */
   filterSortToPaintMs: Summary;
+  /** each step's work samples, by `control=value` (absent in results from before) */
+  filterSortWorkByStepMs?: Record<string, number[]>;
   note: string;
 }
 
@@ -493,6 +495,8 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
       ];
       const workTimes: number[] = [];
       const paintTimes: number[] = [];
+      /** each step's work times, by its control and value (which step costs what) */
+      const workByStep = new Map<string, number[]>();
       /** One round of the steps; `count`: their times go into the figures. */
       const runSteps = async (count: boolean) => {
         for (const [selector, value] of steps) {
@@ -515,6 +519,8 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
             { selector, value }
           );
           if (!count) continue;
+          const label = `${selector.slice(1)}=${value}`;
+          workByStep.set(label, [...(workByStep.get(label) ?? []), round(t.work, 1)]);
           workTimes.push(t.work);
           paintTimes.push(t.paint);
         }
@@ -532,6 +538,7 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
         deskItems,
         filterSortWorkMs: summarize(workTimes),
         filterSortToPaintMs: summarize(paintTimes),
+        filterSortWorkByStepMs: Object.fromEntries(workByStep),
         note:
           'From the local index (Dexie) as the caseload page reads it: a full page load until the first page of rows (60) is painted, ' +
           "each load once the previous load's sweep (GET /api/manifest and /api/families, 4 MB at 5,000 families) has finished on the server " +

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupOf, myActionGroups, needsByGroup, tovholderNeeds, type DeskAction, type DeskFamily, type DeskItem } from '../../src/lib/domain/desk.ts';
+import { byUrgency, DESK_GROUPS, groupOf, mostUrgent, myActionGroups, tovholderNeeds, type DeskAction, type DeskDays, type DeskFamily, type DeskItem } from '../../src/lib/domain/desk.ts';
 
 const d = { today: '2026-03-10', weekEnd: '2026-03-16' };
 const family = (id: string, over: Partial<DeskFamily> = {}): DeskFamily => ({
@@ -40,6 +40,15 @@ describe('groupOf', () => {
   });
 });
 
+/** The needs per family, each family's in order of urgency, families in the order of their most urgent need. */
+function byFamily(me: string, families: DeskFamily[], actions: DeskAction[], days: DeskDays) {
+  const groups = tovholderNeeds(me, families, actions, days);
+  const all = DESK_GROUPS.flatMap((g) => groups[g]).sort(byUrgency);
+  const out = new Map<string, DeskItem[]>();
+  for (const i of all) out.set(i.familyId, [...(out.get(i.familyId) ?? []), i]);
+  return [...out].map(([familyId, items]) => ({ familyId, items }));
+}
+
 describe('tovholderNeeds', () => {
   it('lists what needs the tovholder in their own active families only', () => {
     const families = [
@@ -57,7 +66,7 @@ describe('tovholderNeeds', () => {
       action('b', '5', { due: '2026-03-01' }), // not my family
       action('c', '6', { due: '2026-03-01' }) // closed case
     ];
-    const needs = tovholderNeeds('bo', families, actions, d);
+    const needs = byFamily('bo', families, actions, d);
     expect(needs.map((f) => f.familyId)).toEqual(['a', 'e', 'f']);
     const a = needs[0].items;
     expect(a.map((i) => [i.kind, i.group])).toEqual([
@@ -75,21 +84,21 @@ describe('tovholderNeeds', () => {
 
   it('does not claim "no meeting planned" for rows indexed before the desk', () => {
     const needs = tovholderNeeds('bo', [family('x', { nextMeeting: undefined })], [], d);
-    expect(needs).toEqual([]);
+    expect(needs).toEqual({ overdue: [], today: [], week: [], later: [] });
   });
 
   it('a consent expiring in three weeks is later, not this week', () => {
-    const [f] = tovholderNeeds('bo', [family('x', { consentStatus: 'udloeber', consentUntil: '2026-04-01T22:00:00.000Z' })], [], d);
-    expect(f.items[0]).toMatchObject({ kind: 'consent-expiring', group: 'later' });
+    const { later } = tovholderNeeds('bo', [family('x', { consentStatus: 'udloeber', consentUntil: '2026-04-01T22:00:00.000Z' })], [], d);
+    expect(later[0]).toMatchObject({ kind: 'consent-expiring', group: 'later' });
   });
 
   it('groups across families by urgency', () => {
-    const groups = needsByGroup(tovholderNeeds('bo', [family('a'), family('e', { nextMeeting: '2026-03-11' })], [action('a', '1', { due: '2026-03-02' })], d));
+    const groups = tovholderNeeds('bo', [family('a'), family('e', { nextMeeting: '2026-03-11' })], [action('a', '1', { due: '2026-03-02' })], d);
     expect(groups.overdue.map((i) => i.kind)).toEqual(['action-overdue']);
     expect(groups.week.map((i) => i.kind)).toEqual(['meeting-this-week']);
   });
 
-  it('orders each group as comparing group, day, kind and key one by one would', () => {
+  it('shows the most urgent of a group as a full sort by group, day, kind and key one by one would', () => {
     const KIND = ['action-overdue', 'handover-for-me', 'consent-expiring', 'meeting-this-week', 'action-no-owner', 'goals-without-actions', 'meeting-to-plan'] as const;
     const GROUP = ['overdue', 'today', 'week', 'later'] as const;
     const DAYS = ['', '2026-03-01', '2026-03-02', '2026-03-10', '2026-12-31', '2027-01-01'];
@@ -106,8 +115,13 @@ describe('tovholderNeeds', () => {
     const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
     const reference = (a: DeskItem, b: DeskItem) =>
       GROUP.indexOf(a.group) - GROUP.indexOf(b.group) || cmp(a.day || '9999', b.day || '9999') || KIND.indexOf(a.kind) - KIND.indexOf(b.kind) || cmp(a.key, b.key);
-    const grouped = needsByGroup([{ familyId: 'f', familyName: 'F', items }]);
-    for (const g of GROUP) expect(grouped[g]).toEqual(items.filter((i) => i.group === g).sort(reference));
+    const sorted = [...items].sort(reference);
+    expect([...items].sort(byUrgency)).toEqual(sorted);
+    for (const n of [0, 1, 8, 399, 400, 500]) expect(mostUrgent(items, n)).toEqual(sorted.slice(0, n));
+    for (const g of GROUP) {
+      const group = items.filter((i) => i.group === g);
+      expect(mostUrgent(group, 8)).toEqual(sorted.filter((i) => i.group === g).slice(0, 8));
+    }
   });
 
   it('handles a city caseload quickly', () => {
@@ -115,8 +129,10 @@ describe('tovholderNeeds', () => {
     const actions = families.flatMap((f, i) => [action(f.id, '1', { due: i % 2 ? '2026-03-01' : '' }), action(f.id, '2', { ownerId: '' })]);
     const t0 = performance.now();
     const needs = tovholderNeeds('bo', families, actions, d);
+    const top = DESK_GROUPS.map((g) => mostUrgent(needs[g], 8));
     const ms = performance.now() - t0;
-    expect(needs.length).toBe(500);
+    expect(new Set(DESK_GROUPS.flatMap((g) => needs[g]).map((i) => i.familyId)).size).toBe(500);
+    expect(top.flat().length).toBeGreaterThan(0);
     expect(ms).toBeLessThan(200);
   });
 });

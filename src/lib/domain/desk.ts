@@ -68,12 +68,6 @@ export interface DeskItem {
   count?: number;
 }
 
-export interface DeskFamilyGroup {
-  familyId: string;
-  familyName: string;
-  items: DeskItem[];
-}
-
 export interface DeskDays {
   today: string;
   /** the last day of "this week": today + 6 */
@@ -106,68 +100,73 @@ const KIND_ORDER: Record<DeskNeedKind, number> = {
   'goals-without-actions': 5,
   'meeting-to-plan': 6
 };
-/**
- * An item's place by urgency as one string: its group, its day ('' last),
- * its kind, its key — compared with `<` it orders as comparing those fields
- * one by one would (the group and kind are one digit each; the NUL after
- * the day puts a day before any longer one it begins). Computed once per
- * item: a tovholder of thousands of families has tens of thousands of items
- * to sort at every paint of the start page.
- */
-const urgencyKeys = new WeakMap<DeskItem, string>();
-function urgency(i: DeskItem): string {
-  let k = urgencyKeys.get(i);
-  if (k === undefined) urgencyKeys.set(i, (k = `${ORDER[i.group]}${i.day || '9999'}\u0000${KIND_ORDER[i.kind]}${i.key}`));
-  return k;
+
+/** Urgency: group, then day (none last), then kind, then key. */
+export function byUrgency(a: DeskItem, b: DeskItem): number {
+  return ORDER[a.group] - ORDER[b.group] || cmp(a.day || '9999', b.day || '9999') || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || cmp(a.key, b.key);
 }
-const byUrgency = (a: DeskItem, b: DeskItem) => cmp(urgency(a), urgency(b));
 
 /**
- * What needs `me` in the families they are tovholder for. `actions` are the
- * index rows of those families (others are ignored). Closed cases need
- * nothing. Families come out in the order of their most urgent item.
+ * What needs `me` in the families they are tovholder for, by group, each
+ * group in no particular order (`mostUrgent` picks what is shown; a
+ * tovholder of a city's caseload has tens of thousands of items, and the desk
+ * shows eight per group). `actions` are the index rows of those families
+ * (others are ignored). Closed cases need nothing.
  */
-export function tovholderNeeds(me: string, families: readonly DeskFamily[], actions: readonly DeskAction[], d: DeskDays): DeskFamilyGroup[] {
+export function tovholderNeeds(me: string, families: readonly DeskFamily[], actions: readonly DeskAction[], d: DeskDays): Record<DeskGroup, DeskItem[]> {
+  const out: Record<DeskGroup, DeskItem[]> = { overdue: [], today: [], week: [], later: [] };
   const mine = new Map<string, DeskFamily>();
   for (const f of families) if (f.tovholderId === me && f.status === 'aktiv') mine.set(f.id, f);
-  const items = new Map<string, DeskItem[]>();
-  const push = (f: DeskFamily, item: Omit<DeskItem, 'familyId' | 'familyName'>) => {
-    let list = items.get(f.id);
-    if (!list) items.set(f.id, (list = []));
-    list.push({ ...item, familyId: f.id, familyName: f.name });
+  const push = (f: DeskFamily, key: string, kind: DeskNeedKind, group: DeskGroup, day: string, extra?: Pick<DeskItem, 'action' | 'ownerName' | 'count'>) => {
+    out[group].push({ key, kind, group, familyId: f.id, familyName: f.name, day, ...extra });
   };
   for (const a of actions) {
     const f = mine.get(a.familyId);
     if (!f || !isOpen(a.status)) continue;
     if (!a.ownerId) {
-      push(f, { key: `no-owner/${a.key}`, kind: 'action-no-owner', group: groupOf(a.due, d), day: a.due, action: a });
+      push(f, `no-owner/${a.key}`, 'action-no-owner', groupOf(a.due, d), a.due, { action: a });
     } else if (a.ownerId !== me && a.due && a.due < d.today) {
       const ownerName = f.workers?.find((w) => w.id === a.ownerId)?.name ?? '';
-      push(f, { key: `overdue/${a.key}`, kind: 'action-overdue', group: 'overdue', day: a.due, action: a, ownerName });
+      push(f, `overdue/${a.key}`, 'action-overdue', 'overdue', a.due, { action: a, ownerName });
     }
   }
   for (const f of mine.values()) {
-    if (f.handoverTo === me) push(f, { key: `handover/${f.id}`, kind: 'handover-for-me', group: 'today', day: d.today });
+    if (f.handoverTo === me) push(f, `handover/${f.id}`, 'handover-for-me', 'today', d.today);
     const goals = f.goalsWithoutActions ?? 0;
-    if (goals > 0) push(f, { key: `goals/${f.id}`, kind: 'goals-without-actions', group: 'later', day: '', count: goals });
+    if (goals > 0) push(f, `goals/${f.id}`, 'goals-without-actions', 'later', '', { count: goals });
     const meeting = f.nextMeeting ?? '';
     if (meeting && meeting >= d.today && meeting <= d.weekEnd) {
-      push(f, { key: `meeting/${f.id}`, kind: 'meeting-this-week', group: groupOf(meeting, d), day: meeting });
+      push(f, `meeting/${f.id}`, 'meeting-this-week', groupOf(meeting, d), meeting);
     } else if (!meeting && f.nextMeeting !== undefined) {
       // (undefined: a row indexed before the desk existed: not known, so not claimed)
-      push(f, { key: `meeting-plan/${f.id}`, kind: 'meeting-to-plan', group: 'later', day: '' });
+      push(f, `meeting-plan/${f.id}`, 'meeting-to-plan', 'later', '');
     }
     if (f.consentStatus === 'udloeber') {
       const until = (f.consentUntil ?? '').slice(0, 10);
-      push(f, { key: `consent/${f.id}`, kind: 'consent-expiring', group: until && until <= d.weekEnd ? groupOf(until, d) : 'later', day: until });
+      push(f, `consent/${f.id}`, 'consent-expiring', until && until <= d.weekEnd ? groupOf(until, d) : 'later', until);
     }
   }
-  const out: DeskFamilyGroup[] = [];
-  for (const [familyId, list] of items) {
-    list.sort(byUrgency);
-    out.push({ familyId, familyName: list[0].familyName, items: list });
+  return out;
+}
+
+/**
+ * The `n` most urgent of `items`, most urgent first: one pass that keeps the
+ * best n (the desk shows 8 of what may be thousands), the same list a full
+ * sort would begin with.
+ */
+export function mostUrgent(items: readonly DeskItem[], n: number): DeskItem[] {
+  const best: DeskItem[] = [];
+  if (n <= 0) return best;
+  for (const item of items) {
+    if (best.length === n && byUrgency(item, best[n - 1]) >= 0) continue;
+    let i = best.length === n ? n - 1 : best.length;
+    while (i > 0 && byUrgency(item, best[i - 1]) < 0) {
+      best[i] = best[i - 1];
+      i--;
+    }
+    best[i] = item;
   }
-  return out.sort((a, b) => byUrgency(a.items[0], b.items[0]));
+  return best;
 }
 
 /** My open actions, by group, each group by due date. */
@@ -175,13 +174,5 @@ export function myActionGroups(me: string, actions: readonly DeskAction[], d: De
   const out: Record<DeskGroup, DeskAction[]> = { overdue: [], today: [], week: [], later: [] };
   for (const a of actions) if (a.ownerId === me && isOpen(a.status)) out[groupOf(a.due, d)].push(a);
   for (const g of DESK_GROUPS) out[g].sort((a, b) => cmp(a.due || '9999', b.due || '9999') || cmp(a.key, b.key));
-  return out;
-}
-
-/** A tovholder's items, flattened into the four groups (the desk shows them grouped by urgency, each naming its family). */
-export function needsByGroup(families: readonly DeskFamilyGroup[]): Record<DeskGroup, DeskItem[]> {
-  const out: Record<DeskGroup, DeskItem[]> = { overdue: [], today: [], week: [], later: [] };
-  for (const f of families) for (const i of f.items) out[i.group].push(i);
-  for (const g of DESK_GROUPS) out[g].sort(byUrgency);
   return out;
 }
