@@ -186,7 +186,7 @@ export async function allFamilies(db: LocalDb): Promise<FamilyRow[]> {
 
 const CASELOAD_COPY = 'caseload';
 const CASELOAD_FENCE = 'caseload-fence';
-const COPY_VERSION = 1;
+const COPY_VERSION = 3;
 /** Runs `f` in a task after the next frame (the rows read are painted first); without frames (Node), in the next task. */
 function afterPaint(f: () => void) {
   if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(f, 0));
@@ -198,11 +198,35 @@ let copyWritten: Promise<void> = Promise.resolve();
 export const caseloadCopySettled = () => copyWritten;
 
 type Workers = NonNullable<FamilyRow['workers']>;
+type Parts = FamilyRow['parts'];
 interface CaseloadCopy {
   v: number;
   workers: Workers[];
-  /** rows without `workers`; `w`: the index of theirs in `workers` */
-  rows: (Omit<FamilyRow, 'workers'> & { w?: number })[];
+  parts: Parts[];
+  /** rows without `workers` and `parts`, which are given by index beside them */
+  rows: Omit<FamilyRow, 'workers' | 'parts'>[];
+  /** each row's index in `parts` */
+  p: number[];
+  /** each row's index in `workers`, null for a row without */
+  w: (number | null)[];
+}
+
+/** Keeps one copy of each distinct list (a team's workers, the parts a worker may open: the same for most rows). */
+function interner<T>(): { list: T[]; indexOf(value: T): number } {
+  const list: T[] = [];
+  const seen = new Map<string, number>();
+  return {
+    list,
+    indexOf(value) {
+      const key = JSON.stringify(value);
+      let i = seen.get(key);
+      if (i === undefined) {
+        i = list.push(value) - 1;
+        seen.set(key, i);
+      }
+      return i;
+    }
+  };
 }
 
 /** Deletes the caseload's copy and moves its fence (inside the caller's transaction over bundles, or alone). */
@@ -219,7 +243,14 @@ async function readCaseloadCopy(db: LocalDb): Promise<FamilyRow[] | null> {
   try {
     const copy = await unsealJson<CaseloadCopy>(stored.s, bundleContext('caseload', CASELOAD_COPY));
     if (copy.v !== COPY_VERSION) return null;
-    return copy.rows.map(({ w, ...row }) => (w === undefined ? row : { ...row, workers: copy.workers[w] ?? [] }));
+    // The parsed rows become the family rows in place: copying 5,000 rows cost more than parsing them.
+    const rows = copy.rows as FamilyRow[];
+    for (let i = 0; i < rows.length; i++) {
+      rows[i].parts = copy.parts[copy.p[i]] ?? [];
+      const w = copy.w[i];
+      if (w !== null) rows[i].workers = copy.workers[w] ?? [];
+    }
+    return rows;
   } catch (err) {
     // Locked, or sealed under a key this device no longer has: the rows decide (and say why).
     if (!(err instanceof DeviceLockedError)) console.warn('caseload copy does not open', err);
@@ -228,23 +259,17 @@ async function readCaseloadCopy(db: LocalDb): Promise<FamilyRow[] | null> {
 }
 
 async function writeCaseloadCopy(db: LocalDb, rows: readonly FamilyRow[], fence: Uint8Array | undefined) {
-  const workers: Workers[] = [];
-  const seen = new Map<string, number>();
+  const workers = interner<Workers>();
+  const parts = interner<Parts>();
   // In the caseload's first order (by name): sorting a list already in order is one pass.
   const byName = rows.map((row) => ({ row, key: danishKey(row.name) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const copy: CaseloadCopy = {
     v: COPY_VERSION,
-    workers,
-    rows: byName.map(({ row: { workers: list, ...row } }) => {
-      if (!list) return row;
-      const key = JSON.stringify(list);
-      let w = seen.get(key);
-      if (w === undefined) {
-        w = workers.push(list) - 1;
-        seen.set(key, w);
-      }
-      return { ...row, w };
-    })
+    workers: workers.list,
+    parts: parts.list,
+    rows: byName.map(({ row: { workers: _w, parts: _p, ...row } }) => row),
+    p: byName.map(({ row }) => parts.indexOf(row.parts)),
+    w: byName.map(({ row }) => (row.workers ? workers.indexOf(row.workers) : null))
   };
   const s = await sealJson(copy, bundleContext('caseload', CASELOAD_COPY));
   await db.transaction('rw', db.bundles, async () => {

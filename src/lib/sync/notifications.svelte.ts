@@ -19,7 +19,11 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(s);
 }
 function fromBase64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  // A plain loop: Uint8Array.from(string, fn) goes through the string's iterator and a call per byte.
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
 }
 
 export class Inbox {
