@@ -81,6 +81,8 @@ describe('CaseloadIndex', () => {
           };
         });
         const index = new CaseloadIndex(rows);
+        // Half the time every order is computed first, as the start page does when idle.
+        if (specs.length % 2 === 0) index.prepareSorts();
         for (const q of queries) expect(index.query(q).map((r) => r.id)).toEqual(plain(rows, q).map((r) => r.id));
       }),
       { numRuns: 200 }

@@ -101,10 +101,15 @@ function largestUnit(ms: number): [Intl.RelativeTimeFormatUnit, number] {
   return ['second', 0];
 }
 
+const relativeFormats = new Map<Locale, Intl.RelativeTimeFormat>();
+
 /** `iso` relative to `now`: "for 5 minutter siden", "om 2 dage". */
 export function relativeInstant(iso: string, now: Date = new Date(), lang: Locale = locale): string {
   const [unit, n] = largestUnit(Date.parse(iso) - now.getTime());
-  return new Intl.RelativeTimeFormat(INTL_TAGS[lang], { numeric: 'auto' }).format(n, unit);
+  // One formatter per language: the caseload writes this on every card, and making one costs more than formatting.
+  let f = relativeFormats.get(lang);
+  if (!f) relativeFormats.set(lang, (f = new Intl.RelativeTimeFormat(INTL_TAGS[lang], { numeric: 'auto' })));
+  return f.format(n, unit);
 }
 
 /** How long since `iso`, without a frame: "3 timer", "2 dage". */

@@ -5,7 +5,8 @@
 // keystroke in the search field only filters an already sorted list.
 import type { FamilyRow } from './db.ts';
 
-export type CaseloadSort = 'name' | 'due' | 'overdue' | 'activity';
+export const CASELOAD_SORTS = ['name', 'due', 'overdue', 'activity'] as const;
+export type CaseloadSort = (typeof CASELOAD_SORTS)[number];
 export type CaseloadFilter = 'all' | 'overdue' | 'no-tovholder' | 'consent-expiring' | 'active' | 'closed' | 'mine-tovholder';
 
 export interface CaseloadQuery {
@@ -72,6 +73,11 @@ export class CaseloadIndex {
     }
     this.#sorted.set(sort, out);
     return out;
+  }
+
+  /** Computes every sort order now (in idle time after the first paint), so that a person's first change of order is a filter pass. */
+  prepareSorts() {
+    for (const sort of CASELOAD_SORTS) this.#sortedBy(sort);
   }
 
   /** Rows that match the search and filter, in the chosen order (a stable sort, so filtering after sorting gives the same list). */
