@@ -153,6 +153,8 @@ interface Conn {
   /** the client asked for MESSAGE_SAVED acknowledgements; others get a sync step 1 */
   savedAck: boolean;
   ackTimer: ReturnType<typeof setTimeout> | null;
+  /** performance.now() of the last acknowledgement sent (at most one per ACK_INTERVAL_MS) */
+  ackedAt: number;
   /** while reading is paused for the rate limit: frames received but not yet handled, in order */
   backlog: Frame[] | null;
   /** until the room is loaded and the socket greeted (or while the room reloads): messages to handle then, in order */
@@ -196,6 +198,8 @@ interface Room {
 
 /** Other nodes' events kept per room while it loads; beyond it the sequencer's gap fill reads them from the store. */
 const MAX_EARLY_EVENTS = 1024;
+/** A writer's acknowledgements ("gemt") come at most this often per socket. */
+const ACK_INTERVAL_MS = 30;
 
 /** Applied to its room's document, not yet committed to the store. */
 interface PendingUpdate {
@@ -411,6 +415,7 @@ export class Relay {
       clientIds: new Set(),
       savedAck,
       ackTimer: null,
+      ackedAt: -Infinity,
       backlog: null,
       queue: [],
       greeted: false
@@ -559,20 +564,29 @@ export class Relay {
   /**
    * After a write, tell the writer what we hold, so it can show "gemt" (saved):
    * the room's state vector once everything applied is committed, at most once
-   * per 30 ms per socket. As MESSAGE_SAVED, which the client does not answer;
+   * per 30 ms per socket: at the commit itself when it left nothing of the room
+   * uncommitted and the last one is 30 ms old, else when the 30 ms are up and
+   * the room has settled. As MESSAGE_SAVED, which the client does not answer;
    * to a client that has not asked for it, as a sync step 1, which it answers
    * with a sync step 2 (usually empty).
    */
-  #scheduleAck(conn: Conn) {
+  #scheduleAck(conn: Conn, sv: () => Uint8Array) {
     if (conn.ackTimer) return;
-    conn.ackTimer = setTimeout(() => void this.#sendAck(conn), 30);
+    const wait = conn.ackedAt + ACK_INTERVAL_MS - performance.now();
+    // Nothing uncommitted in the room and none sent lately: now, with the state vector the commit's other acks share.
+    if (wait <= 0 && conn.room.ready && conn.room.uncommitted === 0) return this.#ack(conn, sv());
+    conn.ackTimer = setTimeout(() => void this.#sendAck(conn), Math.max(wait, 0) || ACK_INTERVAL_MS);
   }
 
   async #sendAck(conn: Conn) {
     conn.ackTimer = null;
     await this.#settled(conn.room);
     if (!conn.room.conns.has(conn) || conn.ws.readyState !== WebSocket.OPEN) return;
-    const sv = Y.encodeStateVector(conn.room.doc);
+    this.#ack(conn, Y.encodeStateVector(conn.room.doc));
+  }
+
+  #ack(conn: Conn, sv: Uint8Array) {
+    conn.ackedAt = performance.now();
     this.#send(conn, conn.savedAck ? savedMessage(sv) : syncStep1Message(sv));
   }
 
@@ -907,6 +921,14 @@ export class Relay {
     this.#deps.metrics?.commitSeconds.observe((performance.now() - started) / 1000);
     this.#deps.metrics?.updates.inc({ source: 'local' }, batch.length);
     const touched = new Map<Room, string>();
+    // One state vector per room for the writers acknowledged now (encoded on first use, after the batch is applied).
+    const svs = new Map<Room, Uint8Array>();
+    const pendingAcks: Conn[] = [];
+    const svOf = (room: Room) => () => {
+      let sv = svs.get(room);
+      if (!sv) svs.set(room, (sv = Y.encodeStateVector(room.doc)));
+      return sv;
+    };
     batch.forEach(({ room, author, at, update }, i) => {
       room.uncommitted--;
       room.updatesSinceCompact++;
@@ -921,8 +943,10 @@ export class Relay {
       for (const c of room.conns) if (c !== author) this.#send(c, msg);
       // Only an update that changed something is acknowledged; an empty reply to a
       // sync step 1 must not start another round.
-      if (author && room.conns.has(author)) this.#scheduleAck(author);
+      if (author && room.conns.has(author)) pendingAcks.push(author);
     });
+    // After the whole batch: a room's state vector then holds every update of it that was committed.
+    for (const author of pendingAcks) if (author.room.conns.has(author)) this.#scheduleAck(author, svOf(author.room));
     for (const [room, at] of touched) {
       if (room.updatesSinceCompact >= this.#deps.limits.compactAfterUpdates) this.#compact(room);
       this.#deps.onRoomUpdated?.(room.name, at);
