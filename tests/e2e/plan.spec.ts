@@ -10,12 +10,15 @@ import { test, expect, type Browser, type Page } from '@playwright/test';
 import { addDays, format, subDays } from 'date-fns';
 import { da } from 'date-fns/locale';
 import { signIn, startServer, type TestServer } from './fixtures.ts';
+import { copenhagenDay } from '../../src/lib/domain/today.ts';
 
 const PORTRAIT = { width: 768, height: 1024 };
 const LANDSCAPE = { width: 1280, height: 800 };
 /** a date as a person types it in a date field: dd.mm.åååå */
 const field = (d: Date) => format(d, 'dd.MM.yyyy');
-const today = new Date();
+// The browsers run in Copenhagen, and the app counts days there: "today" is that day (noon, in this
+// process' own zone), not this machine's date, which differs from it between 23:00 and 24:00 UTC.
+const today = new Date(`${copenhagenDay(new Date())}T12:00:00`);
 
 let server: TestServer;
 test.beforeAll(async () => {
