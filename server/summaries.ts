@@ -11,7 +11,7 @@ import { parseRoom, roomName } from '../src/lib/shared/rooms.ts';
 import { ORIGIN_RELAY_LOAD } from '../src/lib/domain/origins.ts';
 import { summarisePlan, SUMMARY_VERSION, type PlanSummary } from '../src/lib/domain/summary.ts';
 import type { Families, Identity, RoomLog, Summaries } from './store/types.ts';
-import { nextTurn } from './turns.ts';
+import { nextTurn, slices } from './turns.ts';
 
 export interface SummariserDeps {
   store: Pick<Families, 'familyById'> & Pick<Identity, 'activeWorkerIdsOfTeam'> & Pick<RoomLog, 'latestSeqs' | 'loadUpdates'> & Summaries;
@@ -194,7 +194,6 @@ export class Summariser {
   backfill(): Promise<void> {
     if (this.#backfill) return this.#backfill;
     const [prefix, suffix] = roomName('\u0000', 'plan').split('\u0000');
-    const slice = this.#d.sliceMs ?? 20;
     const run = async () => {
       try {
         this.#backlog = await this.#d.store.staleSummaries(SUMMARY_VERSION, prefix, suffix);
@@ -202,19 +201,17 @@ export class Summariser {
         console.error('summaries: finding stale summaries failed; the next start tries again', err);
         this.#backlog = [];
       }
+      const slice = slices(this.#d.sliceMs ?? 20);
       while (this.#backlog.length > 0 && !this.#closed) {
-        const until = performance.now() + slice;
-        while (this.#backlog.length > 0 && performance.now() < until) {
-          const familyId = this.#backlog.pop() as string;
-          if (this.#pending.has(familyId)) continue; // a live change will summarise it
-          try {
-            await this.summarise(familyId);
-          } catch (err) {
-            console.error(`summary of ${familyId} failed`, err);
-          }
+        const familyId = this.#backlog.pop() as string;
+        if (this.#pending.has(familyId)) continue; // a live change will summarise it
+        try {
+          await this.summarise(familyId);
+        } catch (err) {
+          console.error(`summary of ${familyId} failed`, err);
         }
         // Requests are served between slices.
-        await nextTurn();
+        if (slice.due()) await nextTurn();
       }
       this.#backlog = [];
     };
