@@ -437,17 +437,17 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
       await throttleCpu(page, cpuRate);
       let deskItems = 0;
       const startPaint: number[] = [];
+      /** A full page load of the caseload until its first rows are painted (ms from navigation start). */
+      const loadPainted = async () => {
+        await page.goto('/', { waitUntil: 'commit' });
+        return page.evaluate(() => (window as unknown as { __listPainted: Promise<number> }).__listPainted);
+      };
       /**
        * Every page load starts a sweep that fetches the caseload's lists from the server
        * (GET /api/manifest and /api/families: 4 MB for 5,022 families) and compares each
        * family's index row; wait until it reaches the room syncs ("done/total"), which the
        * unreachable relay leaves idle, so that it does not compete with what is measured next.
        */
-      /** A full page load of the caseload until its first rows are painted (ms from navigation start). */
-      const loadPainted = async () => {
-        await page.goto('/', { waitUntil: 'commit' });
-        return page.evaluate(() => (window as unknown as { __listPainted: Promise<number> }).__listPainted);
-      };
       const sweepSettled = async () => {
         await page.waitForFunction(() => /\d+\/\d+/.test(document.querySelector('[data-global-sync]')?.textContent ?? ''), null, { timeout: 180_000 });
         await page.waitForTimeout(500);

@@ -3,7 +3,7 @@
 // press starts the plan's reads at once once their module is there
 // (src/lib/ui/plan-links.ts: startOnPlanLinkPress).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { afterNextFrame } from '../../src/lib/ui/progressive.svelte.ts';
+import { afterNextFrame } from '../../src/lib/ui/after-next-frame.ts';
 import { startOnPlanLinkPress } from '../../src/lib/ui/plan-links.ts';
 
 const g = globalThis as Record<string, unknown>;

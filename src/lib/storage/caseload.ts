@@ -27,6 +27,14 @@ export function danishKey(name: string): string {
 // their time order, so plain comparison does (localeCompare would ask ICU).
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Rows in the caseload's order by name (its first order): the caseload's copy is stored so. */
+export function inNameOrder<T extends { name: string }>(rows: readonly T[]): T[] {
+  return rows
+    .map((row) => ({ row, key: danishKey(row.name) }))
+    .sort((a, b) => cmp(a.key, b.key))
+    .map((e) => e.row);
+}
+
 interface Entry {
   row: FamilyRow;
   nameKey: string;

@@ -27,7 +27,7 @@ import {
   type StoredFamilyOutbox
 } from './db.ts';
 import { DeviceLockedError, sealJson, unsealJson } from './device-key.ts';
-import { danishKey } from './caseload.ts';
+import { inNameOrder } from './caseload.ts';
 
 /** rows per bundle: small enough that opening one family's bundle is cheap, large enough that the caseload opens few */
 export const BUNDLE_ROWS = 250;
@@ -262,14 +262,14 @@ async function writeCaseloadCopy(db: LocalDb, rows: readonly FamilyRow[], fence:
   const workers = interner<Workers>();
   const parts = interner<Parts>();
   // In the caseload's first order (by name): sorting a list already in order is one pass.
-  const byName = rows.map((row) => ({ row, key: danishKey(row.name) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const byName = inNameOrder(rows);
   const copy: CaseloadCopy = {
     v: COPY_VERSION,
     workers: workers.list,
     parts: parts.list,
-    rows: byName.map(({ row: { workers: _w, parts: _p, ...row } }) => row),
-    p: byName.map(({ row }) => parts.indexOf(row.parts)),
-    w: byName.map(({ row }) => (row.workers ? workers.indexOf(row.workers) : null))
+    rows: byName.map(({ workers: _w, parts: _p, ...row }) => row),
+    p: byName.map((row) => parts.indexOf(row.parts)),
+    w: byName.map((row) => (row.workers ? workers.indexOf(row.workers) : null))
   };
   const s = await sealJson(copy, bundleContext('caseload', CASELOAD_COPY));
   await db.transaction('rw', db.bundles, async () => {

@@ -19,7 +19,8 @@ import type { SyncManager } from '../sync/sync-manager.svelte.ts';
 import { openJournalRoom } from './journal-room.ts';
 import { openPlanRoom } from './plan-room.ts';
 import { PlanView, type PlanSnapshot } from './plan-view.svelte.ts';
-import { Progressive, afterNextFrame, fitting } from './progressive.svelte.ts';
+import { Progressive, fitting } from './progressive.svelte.ts';
+import { afterNextFrame } from './after-next-frame.ts';
 
 /**
  * A long plan's first frame: the header, hopes and tovholder, goals up to

@@ -4,6 +4,8 @@
 // item is in the DOM. Nothing is windowed away: within a few tasks the whole
 // plan is there for find-in-page, printing, keyboard order and screen readers.
 // `all()` renders everything at once, e.g. before jumping to an item further down.
+import { afterNextFrame } from './after-next-frame.ts';
+
 export class Progressive {
   /** rows to render now; Infinity once everything is */
   budget = $state(0);
@@ -53,43 +55,6 @@ export class Progressive {
     this.#cancelFrame = null;
     this.#timer = null;
   }
-}
-
-/**
- * Runs `fn` in a task after the next frame has been produced:
- * requestAnimationFrame runs just before the frame, and the task it queues
- * runs after it, so whatever is on screen now is painted before `fn`'s work.
- * That task yields to every task already queued (a tap on what was just
- * painted goes first): scheduler.postTask's background priority where the
- * browser has it, a timeout elsewhere.
- */
-export function afterNextFrame(fn: () => void): () => void {
-  let cancelTask: (() => void) | null = null;
-  const frame = requestAnimationFrame(() => {
-    cancelTask = yieldingTask(fn);
-  });
-  return () => {
-    cancelAnimationFrame(frame);
-    cancelTask?.();
-  };
-}
-
-interface TaskScheduler {
-  postTask(fn: () => void, opts: { priority: 'background'; signal: AbortSignal }): Promise<unknown>;
-}
-
-function yieldingTask(fn: () => void): () => void {
-  const scheduler = (globalThis as { scheduler?: Partial<TaskScheduler> }).scheduler;
-  if (typeof scheduler?.postTask === 'function') {
-    const aborted = new AbortController();
-    // A cancelled task rejects its promise: expected; anything else fn threw is reported as before.
-    scheduler.postTask(fn, { priority: 'background', signal: aborted.signal }).catch((err: unknown) => {
-      if (!aborted.signal.aborted) throw err;
-    });
-    return () => aborted.abort();
-  }
-  const timer = setTimeout(fn, 0);
-  return () => clearTimeout(timer);
 }
 
 /** How many leading items fit in `budget`, given each item's weight (a heavy item waits until the budget has grown to it). */
