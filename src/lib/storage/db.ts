@@ -49,6 +49,12 @@ export interface FamilyRow {
   nextMeeting?: string;
   /** the worker an open handover proposal names, '' when none */
   handoverTo?: string;
+  /**
+   * What the row was built from (indexer.ts `indexStamp`: the plan's state
+   * vector and the day); absent in a row the plan did not build. Not in the
+   * caseload's copy: only the indexer reads it.
+   */
+  indexedFrom?: string;
 }
 
 export interface ActionRow {

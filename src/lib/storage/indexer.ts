@@ -1,6 +1,7 @@
 // Y.Doc -> index rows. The indexer only reads documents; it never writes them,
 // so it cannot trigger itself (its origin, ORIGIN_INDEXER, is reserved for that).
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
+import { toBase64 } from 'lib0/buffer';
 import { openTovholderProposal, readActions, readGoals, readMeetings, readMembers, readMeta, readTovholder } from '../domain/plan.ts';
 import { childrenOf } from '../domain/new-family.ts';
 import { isOpenAction, overdueActions } from '../domain/today.ts';
@@ -10,6 +11,13 @@ import { summaryRow } from './index-summaries.ts';
 import { putFamilies } from './sealed-rows.ts';
 
 export { indexSummaries } from './index-summaries.ts';
+
+/**
+ * What a family's rows are built from: the plan's state vector and the day
+ * (overdue actions and the next meeting depend on it). The same stamp means
+ * the same rows, but for `lastActivity`, which a re-index would move to now.
+ */
+export const indexStamp = (doc: Y.Doc, today: string) => `${today} ${toBase64(Y.encodeStateVector(doc))}`;
 
 export function familyRows(
   summary: FamilySummary,
@@ -49,7 +57,7 @@ export function familyRows(
       goalsWithoutActions,
       nextMeeting: meetings[0] ?? '',
       handoverTo: doc ? (openTovholderProposal(doc)?.userId ?? '') : '',
-      ...(doc ? { children: childrenOf(readMembers(doc), Number(today.slice(0, 4))) } : {})
+      ...(doc ? { children: childrenOf(readMembers(doc), Number(today.slice(0, 4))), indexedFrom: indexStamp(doc, today) } : {})
     },
     actions: actions.map((a) => ({
       key: `${summary.id}/${a.id}`,

@@ -267,7 +267,7 @@ async function writeCaseloadCopy(db: LocalDb, rows: readonly FamilyRow[], fence:
     v: COPY_VERSION,
     workers: workers.list,
     parts: parts.list,
-    rows: byName.map(({ workers: _w, parts: _p, ...row }) => row),
+    rows: byName.map(({ workers: _w, parts: _p, indexedFrom: _i, ...row }) => row),
     p: byName.map((row) => parts.indexOf(row.parts)),
     w: byName.map((row) => (row.workers ? workers.indexOf(row.workers) : null))
   };

@@ -12,7 +12,7 @@ export const INDEX_DELAY_MS = 400;
 
 export interface IndexSchedulerSeams {
   db: () => LocalDb | null;
-  engine: () => Promise<Pick<RoomEngine, 'familyRows' | 'reindexFamily' | 'openStoredPlan'>>;
+  engine: () => Promise<Pick<RoomEngine, 'familyRows' | 'indexStamp' | 'reindexFamily' | 'openStoredPlan'>>;
   /** the index changed: pages re-query */
   onIndexed: () => void;
   /** a scheduled run failed (nobody awaits it) */
@@ -44,7 +44,13 @@ export class IndexScheduler {
     );
   }
 
-  /** Re-indexes one family from a live doc, or from its y-indexeddb copy. A family the index does not list is left alone. */
+  /**
+   * Re-indexes one family from a live doc, or from its y-indexeddb copy. A
+   * family the index does not list is left alone, and so is a row already
+   * built from this state of the plan today: opening a plan to read it (its
+   * stored updates arrive as changes) and leaving it write nothing, and the
+   * row's last activity stays that of the plan's last change.
+   */
   async index(familyId: string, doc?: Y.Doc) {
     const db = this.#s.db();
     if (!db) return;
@@ -69,8 +75,10 @@ export class IndexScheduler {
     const engine = await this.#s.engine();
     const stored = doc ? null : await engine.openStoredPlan(familyId);
     try {
-      const now = this.#clock.now();
-      const rows = engine.familyRows(summary, doc ?? (stored as { doc: Y.Doc }).doc, this.#s.today(), now.toISOString());
+      const plan = doc ?? (stored as { doc: Y.Doc }).doc;
+      const today = this.#s.today();
+      if (existing.indexedFrom === engine.indexStamp(plan, today)) return;
+      const rows = engine.familyRows(summary, plan, today, this.#clock.now().toISOString());
       rows.family.consentStatus = existing.consentStatus;
       await engine.reindexFamily(db, rows);
       this.#s.onIndexed();

@@ -4,7 +4,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { setMeta } from '../../../src/lib/domain/plan.ts';
-import { familyRows, reindexFamily, writeFamily } from '../../../src/lib/storage/indexer.ts';
+import { familyRows, indexStamp, reindexFamily, writeFamily } from '../../../src/lib/storage/indexer.ts';
 import type { FamilySummary, Manifest, Me } from '../../../src/lib/shared/api-types.ts';
 import { roomName } from '../../../src/lib/shared/rooms.ts';
 import type { LocalDb } from '../../../src/lib/storage/db.ts';
@@ -106,7 +106,7 @@ describe('SweepManager', () => {
     const api = fakeApi({ '/api/manifest': () => manifest(), '/api/families': () => ({ families: families() }) });
     const opened: FakeRoom[] = [];
     const events: string[] = [];
-    const indexer = new IndexScheduler({ db: () => db, engine: async () => ({ familyRows, reindexFamily, openStoredPlan: async () => ({ doc: new Y.Doc(), close: async () => {} }) }), onIndexed: () => {}, onError: (err) => {
+    const indexer = new IndexScheduler({ db: () => db, engine: async () => ({ familyRows, indexStamp, reindexFamily, openStoredPlan: async () => ({ doc: new Y.Doc(), close: async () => {} }) }), onIndexed: () => {}, onError: (err) => {
         throw err;
       }, clock, today: () => '2026-06-15' });
     const sweeper = new SweepManager({

@@ -6,7 +6,8 @@ import { openActions } from '../../../src/lib/storage/sealed-rows.ts';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { addAction, setMeta } from '../../../src/lib/domain/plan.ts';
-import { familyRows, reindexFamily, writeFamily } from '../../../src/lib/storage/indexer.ts';
+import { familyRows, indexStamp, reindexFamily, writeFamily } from '../../../src/lib/storage/indexer.ts';
+import { getFamily } from '../../../src/lib/storage/sealed-rows.ts';
 import type { FamilySummary } from '../../../src/lib/shared/api-types.ts';
 import { roomName } from '../../../src/lib/shared/rooms.ts';
 import { RoomRegistry } from '../../../src/lib/sync/room-registry.ts';
@@ -83,6 +84,7 @@ describe('IndexScheduler', () => {
     let stored = 0;
     const engine = {
       familyRows,
+      indexStamp,
       reindexFamily,
       openStoredPlan: async () => {
         stored++;
@@ -100,6 +102,7 @@ describe('IndexScheduler', () => {
     await vi_waitFor(() => indexed === 1);
     expect((await openActions(db, await db.actions.where('familyId').equals('fam-000001').toArray())).map((a) => a.title)).toEqual(['Lektiehjælp']);
     // Without a live document it reads the stored copy.
+    addAction(doc, { title: 'Møde med skolen', ownerId: 'u-anna', due: '2026-06-22', createdAt: '2026-06-15T10:00:00.000Z', createdBy: 'u-anna' });
     await s.index('fam-000001');
     expect(stored).toBe(1);
     // A family the index does not list is not indexed (its access may have ended).
@@ -108,6 +111,48 @@ describe('IndexScheduler', () => {
     s.schedule('fam-000001', doc);
     s.reset();
     expect(clock.pending).toBe(0);
+  });
+
+  it('leaves a row built from the same plan on the same day as it is, and builds it again after a change or on a new day', async () => {
+    const db = freshDb();
+    const doc = new Y.Doc();
+    setMeta(doc, { name: 'Familien Test', district: 'Gellerup', teamId: 'gellerup', status: 'aktiv' });
+    addAction(doc, { title: 'Lektiehjælp', ownerId: 'u-anna', due: '2026-06-16', createdAt: '2026-06-15T10:00:00.000Z', createdBy: 'u-anna' });
+    await writeFamily(db, familyRows(summary, doc, '2026-06-15', '2026-06-15T10:00:00.000Z'));
+    const clock = new ManualClock(Date.parse('2026-06-15T12:00:00.000Z'));
+    let today = '2026-06-15';
+    let indexed = 0;
+    let written = 0;
+    const engine = {
+      familyRows,
+      indexStamp,
+      reindexFamily: (...args: Parameters<typeof reindexFamily>) => {
+        written++;
+        return reindexFamily(...args);
+      },
+      openStoredPlan: async () => ({ doc, close: async () => {} })
+    };
+    const s = new IndexScheduler({ db: () => db, engine: async () => engine, onIndexed: () => indexed++, onError: (err) => {
+      throw err;
+    }, clock, today: () => today });
+    const row = () => getFamily(db, 'fam-000001');
+    // The plan opened and closed unchanged (its stored updates arrive as changes): nothing is written.
+    await s.index('fam-000001', doc);
+    await s.index('fam-000001');
+    expect({ written, indexed }).toEqual({ written: 0, indexed: 0 });
+    expect(await row()).toMatchObject({ lastActivity: '2026-06-15T10:00:00.000Z', overdueCount: 0 });
+    // The next day the same plan has an overdue action: built again.
+    today = '2026-06-17';
+    await s.index('fam-000001', doc);
+    expect({ written, indexed }).toEqual({ written: 1, indexed: 1 });
+    expect(await row()).toMatchObject({ lastActivity: '2026-06-15T12:00:00.000Z', overdueCount: 1, indexedFrom: indexStamp(doc, today) });
+    await s.index('fam-000001', doc);
+    expect(written).toBe(1);
+    // A change: built again.
+    addAction(doc, { title: 'Møde med skolen', ownerId: 'u-anna', due: '2026-06-22', createdAt: '2026-06-17T10:00:00.000Z', createdBy: 'u-anna' });
+    await s.index('fam-000001', doc);
+    expect(written).toBe(2);
+    expect((await row())?.openActions).toBe(2);
   });
 });
 

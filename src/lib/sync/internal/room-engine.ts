@@ -4,7 +4,7 @@
 import * as Y from 'yjs';
 import { SealedPersistence } from '../../storage/sealed-persistence.ts';
 import { roomName } from '../../shared/rooms.ts';
-import { familyRows, reindexFamily } from '../../storage/indexer.ts';
+import { familyRows, indexStamp, reindexFamily } from '../../storage/indexer.ts';
 import { LiveRoom } from '../live-room.svelte.ts';
 
 /** A family's plan as stored on this device, for indexing without opening a socket. */
@@ -25,6 +25,7 @@ export const roomEngine = {
   LiveRoom,
   openStoredPlan,
   familyRows,
+  indexStamp,
   reindexFamily
 };
 
