@@ -155,6 +155,20 @@ describe.each(variants)('store contract: $name', (variant) => {
       }
     });
 
+    it('continues a room’s numbering after another connection wrote to it', async () => {
+      const other = await opened.another();
+      try {
+        const one = (room: string, who: string, n: number): NewUpdate[] => [{ room, author: who, at: '2026-01-01T10:00:00.000Z', data: bytes(n) }];
+        expect(await store.appendUpdates(one(ROOM_A, 'u-anna', 1))).toEqual([1]);
+        expect(await other.appendUpdates([...one(ROOM_A, 'u-bo', 2), ...one(ROOM_A, 'u-bo', 3)])).toEqual([2, 3]);
+        expect(await store.appendUpdates([...one(ROOM_A, 'u-anna', 4), ...one(ROOM_B, 'u-anna', 5)])).toEqual([4, 1]);
+        expect(await other.appendUpdates(one(ROOM_A, 'u-bo', 6))).toEqual([5]);
+        expect((await store.loadUpdates(ROOM_A)).map((u) => u.seq)).toEqual([1, 2, 3, 4, 5]);
+      } finally {
+        await other.close();
+      }
+    });
+
     it('stores nothing of a batch when one update of it fails', async () => {
       await store.appendUpdates([{ room: ROOM_A, author: 'u-anna', at: '2026-01-01T10:00:00.000Z', data: bytes(1) }]);
       await expect(
