@@ -2,7 +2,7 @@
 // and it can be killed with -9. Same composition root as production
 // (createApp + listen); with BENCH_UI=1 it also serves the SvelteKit build.
 // An IPC channel (fork) answers stats requests and bulk-creates families.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createApp, registerApp } from '../server/app.ts';
@@ -87,8 +87,24 @@ process.on('message', async (raw) => {
 
 process.send?.({ id: 0, body: { url: running.url } });
 
+// BENCH_OURS_ALLOC_PROFILE=<file>: a sampling profile of every allocation (collected or not) from start to stop,
+// for DevTools' Memory tab (.heapprofile): what the collector has to clear up, by function.
+const allocProfile = process.env.BENCH_OURS_ALLOC_PROFILE ? await startAllocProfile() : null;
+
+async function startAllocProfile() {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  return async () => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(process.env.BENCH_OURS_ALLOC_PROFILE as string, JSON.stringify(profile));
+  };
+}
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
+  process.on(signal, async () => {
+    await allocProfile?.();
     running.close().then(
       () => process.exit(0),
       (err) => {
