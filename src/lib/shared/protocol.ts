@@ -46,14 +46,30 @@ export const SYNC_STEP1 = 0;
 export const SYNC_STEP2 = 1;
 export const SYNC_UPDATE = 2;
 
+/** Bytes of a varUint (lib0's encoding: 7 bits a byte, low bits first). */
+function varUintSize(n: number): number {
+  let size = 1;
+  for (; n > 127; n = Math.floor(n / 128)) size++;
+  return size;
+}
+
+function putVarUint(out: Uint8Array, at: number, n: number): number {
+  for (; n > 127; n = Math.floor(n / 128)) out[at++] = 0x80 | (n & 0x7f);
+  out[at++] = n;
+  return at;
+}
+
 // The one set of frame encoders (relay, tests, bench): a frame is the message
-// type, then for sync the subtype, then one varUint8Array payload.
+// type, then for sync the subtype, then one varUint8Array payload — the bytes
+// lib0's encoder writes, in one allocation (the relay frames every update it
+// forwards; the encoder's growing buffers and final copy were three).
 function frame(type: number, subtype: number | null, payload: Uint8Array): Uint8Array {
-  const enc = encoding.createEncoder();
-  encoding.writeVarUint(enc, type);
-  if (subtype !== null) encoding.writeVarUint(enc, subtype);
-  encoding.writeVarUint8Array(enc, payload);
-  return encoding.toUint8Array(enc);
+  const length = payload.byteLength;
+  const out = new Uint8Array(varUintSize(type) + (subtype === null ? 0 : varUintSize(subtype)) + varUintSize(length) + length);
+  let at = putVarUint(out, 0, type);
+  if (subtype !== null) at = putVarUint(out, at, subtype);
+  out.set(payload, putVarUint(out, at, length));
+  return out;
 }
 
 /** A sync message of any subtype (fuzzers and load generators pick the subtype). */
