@@ -450,7 +450,6 @@ const SQL = {
   consentById: `SELECT * FROM consents WHERE id = ?`,
   consentsOfFamily: `SELECT * FROM consents WHERE family_id = ? ORDER BY recorded_at, id`,
   appendUpdate: `INSERT INTO updates (room, seq, author, at, data) VALUES (?, ?, ?, ?, ?)`,
-  latestSeq: `SELECT COALESCE(MAX(seq), 0) AS seq FROM updates WHERE room = ?`,
   dataVersion: `PRAGMA data_version`,
   keepAuthorsUpTo: `INSERT OR IGNORE INTO update_authors (room, seq, author, at, size)
     SELECT room, seq, author, at, length(data) FROM updates WHERE room = ? AND seq <= ? AND author != 'snapshot'`,
@@ -518,7 +517,7 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #stmts = new Map<string, ReturnType<DatabaseSync['prepare']>>();
   readonly #writeFacts = new WriteFactCache();
-  /** appendUpdates' cache of each room's latest sequence number (#latestSeqs) */
+  /** appendUpdates' cache of each room's latest sequence number (#latestSeqsOf) */
   #seqs: { version: number; rooms: Map<string, number> } = { version: NaN, rooms: new Map() };
 
   constructor(file: string) {
@@ -1068,9 +1067,9 @@ export class SqliteStore implements Store {
     const written = new Map<string, number>();
     const seqs = this.#tx(() => {
       this.#checkWriters(updates);
-      const latest = this.#latestSeqs();
+      const latest = this.#latestSeqsOf(updates);
       return updates.map((u) => {
-        const seq = (written.get(u.room) ?? latest.get(u.room) ?? Number(this.#stmt('latestSeq').get(u.room)?.seq)) + 1;
+        const seq = (written.get(u.room) ?? (latest.get(u.room) as number)) + 1;
         insert.run(u.room, seq, u.author, u.at, u.data);
         written.set(u.room, seq);
         return seq;
@@ -1082,16 +1081,25 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Each room's latest sequence number as this connection last wrote or read
-   * it, inside the append's transaction. Finding it in the table cost about a
-   * third of an append (a B-tree descent and RETURNING per row). Another
-   * connection's commit moves PRAGMA data_version, and then every room is read
-   * again; this connection's own deletions (retention) clear it.
+   * The latest sequence number of each room of the batch, inside the append's
+   * transaction: as this connection last wrote or read it, and the rooms it
+   * does not know read in one statement (a room without updates: 0). Finding
+   * it per row in the table cost about a third of an append (a B-tree descent
+   * and RETURNING per row). Another connection's commit moves PRAGMA
+   * data_version, and then every room is read again; this connection's own
+   * deletions (retention) clear it.
    */
-  #latestSeqs(): Map<string, number> {
+  #latestSeqsOf(updates: readonly NewUpdate[]): Map<string, number> {
     const version = Number(this.#stmt('dataVersion').get()?.data_version);
     if (version !== this.#seqs.version) this.#seqs = { version, rooms: new Map() };
-    return this.#seqs.rooms;
+    const known = this.#seqs.rooms;
+    const unknown = [...new Set(updates.map((u) => u.room))].filter((room) => !known.has(room));
+    if (unknown.length > 0) {
+      // Read under the write lock, so committed: kept even if this batch rolls back.
+      for (const room of unknown) known.set(room, 0);
+      for (const r of this.#stmt('latestSeqs').all(JSON.stringify(unknown))) known.set(str(r.room), Number(r.seq));
+    }
+    return known;
   }
 
   /**
