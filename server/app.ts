@@ -92,7 +92,12 @@ export async function createApp(
 ): Promise<App> {
   const log = createLogger({ level: config.logLevel, write: opts.logWrite }).child({ nodeId: id(config.nodeId) });
   const metrics = createMetrics({ processMetrics: opts.processMetrics, defaultLabels: { node: config.nodeId } });
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, databaseSchema: opts.databaseSchema });
+  const store = await openStore({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    databaseSchema: opts.databaseSchema,
+    onCheckpointError: (err) => log.error('store.checkpoint_failed', errorFields(err))
+  });
   const now = opts.now ?? (() => new Date());
   let fanout: Fanout | undefined;
   let counters: Counters;

@@ -11,6 +11,8 @@ export interface StoreConfig {
   databaseUrl: string | null;
   /** PostgreSQL only: a schema of its own (tests run each server in a fresh one). */
   databaseSchema?: string;
+  /** SQLite only: told of a background WAL checkpoint that failed */
+  onCheckpointError?: (err: Error) => void;
 }
 
 /** The SQLite file of a data directory (':memory:' for none). */
@@ -24,5 +26,5 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     return PostgresStore.open({ url: config.databaseUrl, schema: config.databaseSchema });
   }
   const { SqliteStore } = await import('./sqlite.ts');
-  return new SqliteStore(sqliteFile(config.dataDir));
+  return new SqliteStore(sqliteFile(config.dataDir), { checkpointer: { onError: config.onCheckpointError } });
 }

@@ -2,6 +2,7 @@
 // methods return Promises to fit the seam (types.ts) but run synchronously
 // inside: node:sqlite has no asynchronous API, and one process owns the file.
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { BACKSTOP_WAL_PAGES, type CheckpointerOptions, type CheckpointResult, WalCheckpointer } from './sqlite-checkpointer.ts';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AccessGrant, AccessLink, Role } from '../../src/lib/shared/access.ts';
@@ -520,11 +521,18 @@ export class SqliteStore implements Store {
   /** appendUpdates' cache of each room's latest sequence number (#latestSeqsOf) */
   #seqs: { version: number; rooms: Map<string, number> } = { version: NaN, rooms: new Map() };
 
-  constructor(file: string) {
+  /** the server's store checkpoints its log in a thread of its own (sqlite-checkpointer.ts); tools and tests need not */
+  readonly #checkpointer: WalCheckpointer | null = null;
+
+  constructor(file: string, opts: { checkpointer?: CheckpointerOptions } = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.#db = new DatabaseSync(file);
     // A second process on the same file (a backup, the copy to PostgreSQL) waits instead of failing.
     this.#db.exec('PRAGMA busy_timeout = 5000');
+    if (opts.checkpointer && file !== ':memory:') {
+      this.#db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_WAL_PAGES}`);
+      this.#checkpointer = new WalCheckpointer(file, opts.checkpointer);
+    }
     this.#db.exec(SCHEMA);
     this.#migrate();
     this.#db.exec(CONSENT_HISTORY);
@@ -565,6 +573,7 @@ export class SqliteStore implements Store {
     try {
       const out = fn();
       this.#db.exec('COMMIT');
+      this.#checkpointer?.wrote();
       return out;
     } catch (err) {
       this.#db.exec('ROLLBACK');
@@ -573,7 +582,13 @@ export class SqliteStore implements Store {
   }
 
   async close() {
+    await this.#checkpointer?.close();
     this.#db.close();
+  }
+
+  /** Resolves after the background checkpoint that follows the latest write (tests; null without one). */
+  nextCheckpoint(): Promise<CheckpointResult | null> {
+    return this.#checkpointer?.next() ?? Promise.resolve(null);
   }
 
   async addNotifications(rows: readonly NotificationRow[]): Promise<NotificationRow[]> {

@@ -27,9 +27,11 @@ const variants: { name: string; open(): Promise<Opened> }[] = [
     async open() {
       const dir = mkdtempSync(join(tmpdir(), 'fp-contract-'));
       const file = join(dir, 'familiens-plan.sqlite');
+      // As the server opens it: WAL checkpoints in a thread of their own, here soon after every write.
+      const checkpointer = { delayMs: 5 };
       return {
-        store: new SqliteStore(file),
-        another: async () => new SqliteStore(file),
+        store: new SqliteStore(file, { checkpointer }),
+        another: async () => new SqliteStore(file, { checkpointer }),
         raw: { kind: 'sqlite', file },
         cleanup: async () => rmSync(dir, { recursive: true, force: true })
       };
