@@ -75,6 +75,36 @@ describe('group commit', () => {
     expect(authors.filter((a) => a.author === boUser).length).toBe(40);
   });
 
+  it('stores and forwards a change once: the same update sent again changed nothing and goes nowhere', async () => {
+    const writer = await server.raw(room, anna);
+    const witness = await server.raw(room, bo);
+    await Promise.all([barrier(writer), barrier(witness)]);
+    const seen = collect(witness);
+    const seqBefore = await latestSeq(server.app.store, room);
+
+    const doc = new Y.Doc();
+    doc.clientID = 710_101;
+    const frames: Uint8Array[] = [];
+    doc.on('update', (u: Uint8Array) => frames.push(updateMessage(u)));
+    doc.getMap('group-commit').set('once', 1);
+    doc.getMap('group-commit').delete('once');
+    const [set, deletion] = frames;
+    // Each twice: the second of each (new structs known already, a deletion of what is deleted) changes nothing.
+    for (const frame of [set, set, deletion, deletion]) {
+      writer.send(frame);
+      await barrier(writer);
+    }
+    await barrier(witness);
+
+    expect(await latestSeq(server.app.store, room)).toBe(seqBefore + 2);
+    const forwarded = seen.filter((f) => {
+      const d = decoding.createDecoder(f);
+      return decoding.readVarUint(d) === MESSAGE_SYNC && decoding.readVarUint(d) === syncProtocol.messageYjsUpdate;
+    });
+    expect(forwarded).toEqual([set, deletion]);
+    expect(received(seen).getMap('group-commit').has('once')).toBe(false);
+  });
+
   it('forwards nothing of a batch the store refuses; the writer reconnects and its edit arrives', async () => {
     const writer = server.provider(room, anna);
     const reader = server.provider(room, bo);
