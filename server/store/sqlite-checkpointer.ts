@@ -8,7 +8,8 @@
 // checkpoints off the event loop").
 //
 // Here a worker thread with a connection of its own runs a PASSIVE checkpoint
-// a short while after each write: PASSIVE neither waits for nor blocks the
+// a short while after each transaction the store commits (a single-statement
+// write outside one waits for the next): PASSIVE neither waits for nor blocks the
 // main connection's readers and writers. The main connection keeps a much
 // higher automatic threshold as a backstop, so the log stays bounded if the
 // thread falls behind or dies (a dead thread is started again at the next
@@ -121,11 +122,9 @@ export class WalCheckpointer {
       if (this.#worker !== worker) return;
       this.#worker = null;
       if (!this.#closed) this.#onError(err);
-      if (this.#running) {
-        // What it was checkpointing is still in the log: the next write runs it again.
-        this.#again = true;
-        this.#done(null);
-      }
+      // What it was checkpointing is still in the log: the next write starts a thread and runs it again
+      // (not at once: a thread that cannot start would otherwise be started again and again with nothing written).
+      if (this.#running) this.#done(null);
     };
     worker.on('error', lost);
     worker.on('exit', (code) => lost(new Error(`checkpointer exited (${code})`)));

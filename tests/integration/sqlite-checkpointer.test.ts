@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WalCheckpointer } from '../../server/store/sqlite-checkpointer.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import type { NewUpdate } from '../../server/store/types.ts';
 
@@ -72,6 +73,27 @@ describe('SQLite WAL checkpoints in a worker thread', () => {
       expect(Number(reopened.prepare('SELECT COUNT(*) AS n FROM updates WHERE room = ?').get(ROOM)?.n)).toBe(81);
     } finally {
       reopened.close();
+    }
+  });
+});
+
+describe('a checkpoint thread that cannot start', () => {
+  it('is reported once and started again only at the next write', async () => {
+    const errors: Error[] = [];
+    const checkpointer = new WalCheckpointer(join(tmpdir(), 'fp-no-such-dir', 'x', 'familiens-plan.sqlite'), { delayMs: 1, onError: (e) => errors.push(e) });
+    try {
+      const first = checkpointer.next();
+      checkpointer.wrote();
+      expect(await first).toBeNull();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(errors).toHaveLength(1);
+
+      const second = checkpointer.next();
+      checkpointer.wrote();
+      expect(await second).toBeNull();
+      expect(errors).toHaveLength(2);
+    } finally {
+      await checkpointer.close();
     }
   });
 });
