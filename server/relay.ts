@@ -550,14 +550,21 @@ export class Relay {
     if (update.byteLength === 2 && update[0] === 0 && update[1] === 0) return;
     // Structural validation before the update touches the document.
     Y.decodeUpdate(update);
-    this.#applying = update;
     try {
-      Y.applyUpdate(room.doc, update, conn);
+      this.#apply(room, update, conn);
     } catch (err) {
       // The document may hold part of a broken update: commit what it did
       // apply (as an unbatched relay did), then rebuild it from the store.
       void this.#load(room);
       throw err;
+    }
+  }
+
+  /** Applies bytes to a room's document with #applying set, so that #onTransaction stores and forwards exactly them. */
+  #apply(room: Room, data: Uint8Array, origin: unknown) {
+    this.#applying = data;
+    try {
+      Y.applyUpdate(room.doc, data, origin);
     } finally {
       this.#applying = null;
     }
@@ -706,12 +713,7 @@ export class Relay {
       lastApplied: seq,
       loadSince: (name, after) => this.#deps.store.loadSince(name, after),
       apply: (data, appliedSeq) => {
-        this.#applying = data;
-        try {
-          Y.applyUpdate(room.doc, data, ORIGIN_RELAY_REMOTE);
-        } finally {
-          this.#applying = null;
-        }
+        this.#apply(room, data, ORIGIN_RELAY_REMOTE);
         room.seq = Math.max(room.seq, appliedSeq);
         this.#deps.metrics?.updates.inc({ source: 'remote' });
       },
