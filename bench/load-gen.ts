@@ -90,6 +90,11 @@ function run(spec: LoadSpec): Promise<LoadResult> {
     const connectFailures: Record<string, number> = {};
     const closed: Record<string, number> = {};
     const fanout: number[] = [];
+    // BENCH_FANOUT_TRACE=<prefix>: every delivery in the window, one line each (send time in ms
+    // since the epoch, latency ms, writer's and reader's client index, room index), written to
+    // <prefix>.<now> at the end: where in time a tail comes from, and between which nodes.
+    const TRACE = process.env.BENCH_FANOUT_TRACE;
+    const trace: string[] = [];
     // update key -> [sentAt, sender index, in window]
     const sent = new Map<number, { at: number; from: number; measured: boolean }>();
     let recording = false;
@@ -126,6 +131,7 @@ function run(spec: LoadSpec): Promise<LoadResult> {
         if (!s || s.from === c.i) return;
         if (s.measured) {
           fanout.push(performance.now() - s.at);
+          if (TRACE) trace.push(`${Math.round(s.at + performance.timeOrigin)} ${(performance.now() - s.at).toFixed(2)} ${s.from} ${c.i} ${c.room}`);
           receivedInWindow++;
         }
       }
@@ -307,6 +313,7 @@ function run(spec: LoadSpec): Promise<LoadResult> {
       for (const ws of slowReaders) ws.terminate();
       slow?.writer.ws?.terminate();
 
+      if (TRACE) (await import('node:fs')).writeFileSync(`${TRACE}.${Date.now()}`, trace.join('\n'));
       resolveRun({
         clients: spec.clients,
         rooms: spec.rooms.length,

@@ -3,11 +3,13 @@
 // consents, access log) both ask here. The rule itself is the pure `access()`
 // in src/lib/shared/access.ts, the one the UI mirrors; this module only
 // gathers its facts the same way for every caller, including the server-side
-// fact the pure rule does not see: a deactivated user opens nothing.
+// fact the pure rule does not see: a deactivated user opens nothing. The relay
+// reads the facts through the store's `accessFacts`, the read its append's
+// writer check makes, for all the sockets it checks at once.
 import { access, type Access, type AccessGrant, type AccessLink } from '../src/lib/shared/access.ts';
 import type { RoomRef } from '../src/lib/shared/rooms.ts';
 import type { Consent } from '../src/lib/shared/api-types.ts';
-import type { Consents, Families, FamilyLinks, FamilyRow, Identity, Lifecycle, UserRow } from './store/types.ts';
+import type { FamilyRow, RoomLog, UserRow } from './store/types.ts';
 
 /** The rule over facts already read (the API reads them in bulk for many families). */
 export function accessFromFacts(
@@ -23,17 +25,26 @@ export function accessFromFacts(
   return access(user, room, family, consents, at, grants, links);
 }
 
-export type AccessFacts = Pick<Identity, 'userById'> & Pick<Families, 'familyById'> & Pick<Consents, 'consentsOfFamily'> & Pick<Lifecycle, 'grantsOfFamily'> & Pick<FamilyLinks, 'linksOfFamily'>;
+/** One user's question about one room. */
+export interface AccessAsk {
+  userId: string;
+  room: RoomRef;
+}
 
-/** The rule with fresh facts from the store. */
-export async function accessOf(store: AccessFacts, userId: string, room: RoomRef, at: Date): Promise<Access> {
-  const [user, family, consents, grants] = await Promise.all([
-    store.userById(userId),
-    store.familyById(room.familyId),
-    store.consentsOfFamily(room.familyId),
-    store.grantsOfFamily(room.familyId)
-  ]);
-  // Only a citizen's access rests on links (rule 7): a worker's check asks the store nothing more than before.
-  const links = user?.role === 'citizen' ? await store.linksOfFamily(room.familyId) : [];
-  return accessFromFacts(user, room, family, consents, at, grants, links);
+/**
+ * The rule for many users and rooms with fresh facts read in one go (the
+ * relay's checks of its sockets): the same answers as `accessOf` for each.
+ */
+export async function accessOfAll(store: Pick<RoomLog, 'accessFacts'>, asks: readonly AccessAsk[], at: Date): Promise<Access[]> {
+  if (asks.length === 0) return [];
+  const facts = await store.accessFacts({
+    sessionHashes: [],
+    userIds: [...new Set(asks.map((a) => a.userId))].sort(),
+    familyIds: [...new Set(asks.map((a) => a.room.familyId))].sort()
+  });
+  return asks.map(({ userId, room }) => {
+    const user = facts.users.get(userId);
+    const links = user?.role === 'citizen' ? (facts.links?.get(room.familyId) ?? []) : [];
+    return accessFromFacts(user, room, facts.families.get(room.familyId), facts.consents.get(room.familyId) ?? [], at, facts.grants.get(room.familyId) ?? [], links);
+  });
 }

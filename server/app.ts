@@ -9,7 +9,7 @@ import { copenhagenDay } from '../src/lib/domain/today.ts';
 import { firstPlanUpdate, readTovholder, type FirstPlan } from '../src/lib/domain/plan.ts';
 import { Api } from './api.ts';
 import { affectedUsers, FanoutAccessEvents } from './access-events.ts';
-import { accessOf } from './access-of.ts';
+import { accessOfAll } from './access-of.ts';
 import { createFanout, type Fanout } from './fanout/index.ts';
 import { createLogger, errorFields, id, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -171,7 +171,7 @@ export async function createApp(
     authenticate: (req: IncomingMessage) => auth.session(readCookie(req.headers.cookie, 'session'), now()),
     sessionLive: async (hash) => (await auth.sessionByHash(hash, now())) !== null,
     originAllowed: (req) => originOk(req.headers.origin, requestOrigin(req)),
-    accessOf: (userId, room) => accessOf(store, userId, room, now())
+    accessOf: (asks) => accessOfAll(store, asks, now())
   });
   const accessEvents = new FanoutAccessEvents(fanout);
   publishNotices = (ids) => accessEvents.publish(ids);

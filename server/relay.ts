@@ -70,6 +70,7 @@ import {
 } from '../src/lib/shared/protocol.ts';
 import { ORIGIN_RELAY_LOAD, ORIGIN_RELAY_REMOTE } from '../src/lib/domain/origins.ts';
 import type { AuditLog, RoomLog, UserRow } from './store/types.ts';
+import type { AccessAsk } from './access-of.ts';
 import { WriteRefused, type WriteRefusal } from './store/write-access.ts';
 import { RoomSequencer, type Fanout, type RoomEvent } from './fanout/index.ts';
 import { code, errorFields, id, silentLogger, type Logger } from './log.ts';
@@ -126,8 +127,8 @@ export interface RelayDeps {
   authenticate(req: IncomingMessage): Promise<RelaySession | null>;
   /** True when the request's Origin is the app's own. */
   originAllowed(req: IncomingMessage): boolean;
-  /** The access rule, with fresh facts from the store. */
-  accessOf(userId: string, room: RoomRef): Promise<Access>;
+  /** The access rule for each user and room asked (in that order), with fresh facts read from the store in one go. */
+  accessOf(asks: readonly AccessAsk[]): Promise<Access[]>;
   /** Called (after persisting) when a room's document changed; `at` is when its latest change arrived. */
   onRoomUpdated?(room: string, at: string): void;
   /** The fan-out to the other nodes (server/fanout): LocalFanout in one process. */
@@ -200,6 +201,8 @@ interface Room {
 const MAX_EARLY_EVENTS = 1024;
 /** A writer's acknowledgements ("gemt") come at most this often per socket. */
 const ACK_INTERVAL_MS = 30;
+/** Users' rooms whose access facts one read of a recheck asks for (bounds one statement's size). */
+const RECHECK_CHUNK = 500;
 
 /** Applied to its room's document, not yet committed to the store. */
 interface PendingUpdate {
@@ -383,7 +386,7 @@ export class Relay {
     const ref = parseRoom(name);
     if (!ref) return reject(400, 'Bad Request');
     const accessGen = this.#accessGen;
-    const access = await this.#deps.accessOf(session.user.id, ref);
+    const [access] = await this.#deps.accessOf([{ userId: session.user.id, room: ref }]);
     if (socket.destroyed || this.#closed) return reject(503, 'Service Unavailable');
     if (access === 'none') {
       this.#audit(session, name, 'open-refused', null);
@@ -1258,49 +1261,61 @@ export class Relay {
   async #recheckConns(conns: Conn[], { reason, sessions = false }: { reason?: string; sessions?: boolean }) {
     const gen = ++this.#accessGen;
     const now = this.#now().getTime();
-    // One question per user and room (and per session), however many sockets they have open on it.
-    const asked = new Map<string, Promise<Access>>();
+    // One question per session, however many sockets it has open.
     const live = new Map<string, Promise<boolean>>();
-    await Promise.all(
-      conns.map(async (conn) => {
-        if (Date.parse(conn.session.expiresAt) <= now) return this.#close(conn, CLOSE_SESSION_ENDED, 'session ended');
-        if (sessions) {
-          const hash = conn.session.sessionHash;
-          let question = live.get(hash);
-          if (!question) live.set(hash, (question = this.#deps.sessionLive(hash)));
-          let alive: boolean;
-          try {
-            alive = await question;
-          } catch (err) {
-            this.#log.error('relay.recheck_failed', errorFields(err));
-            return this.#close(conn, CLOSE_INTERNAL_ERROR, 'store unavailable');
-          }
-          if (!alive) {
-            this.#endedSessions.set(hash, Date.now());
-            return this.#close(conn, CLOSE_SESSION_ENDED, 'session ended');
-          }
-        }
-        const key = `${conn.session.user.id} ${conn.room.name}`;
-        let question = asked.get(key);
-        if (!question) asked.set(key, (question = this.#deps.accessOf(conn.session.user.id, conn.room.ref)));
-        let access: Access;
-        try {
-          access = await question;
-        } catch (err) {
-          // Fail closed: without an answer the socket cannot keep its access; the client reconnects and is asked again.
-          this.#log.error('relay.recheck_failed', errorFields(err));
-          return this.#close(conn, CLOSE_INTERNAL_ERROR, 'store unavailable');
-        }
-        if (!conn.room.conns.has(conn) || conn.accessGen > gen) return;
-        conn.accessGen = gen;
-        if (access === 'none') {
-          this.#audit(conn.session, conn.room.name, 'access-ended', conn.deviceId, reason ?? null);
-          this.#close(conn, CLOSE_ACCESS_ENDED, reason ?? 'access ended');
-        } else {
-          conn.access = access;
-        }
-      })
-    );
+    const sessionHolds = async (conn: Conn): Promise<boolean> => {
+      if (Date.parse(conn.session.expiresAt) <= now) {
+        this.#close(conn, CLOSE_SESSION_ENDED, 'session ended');
+        return false;
+      }
+      if (!sessions) return true;
+      const hash = conn.session.sessionHash;
+      let question = live.get(hash);
+      if (!question) live.set(hash, (question = this.#deps.sessionLive(hash)));
+      let alive: boolean;
+      try {
+        alive = await question;
+      } catch (err) {
+        this.#log.error('relay.recheck_failed', errorFields(err));
+        this.#close(conn, CLOSE_INTERNAL_ERROR, 'store unavailable');
+        return false;
+      }
+      if (!alive) {
+        this.#endedSessions.set(hash, Date.now());
+        this.#close(conn, CLOSE_SESSION_ENDED, 'session ended');
+      }
+      return alive;
+    };
+    const held = (await Promise.all(conns.map(async (conn) => ((await sessionHolds(conn)) ? conn : null)))).filter((c): c is Conn => c !== null);
+    // One question per user and room, however many sockets they have open on it;
+    // the facts for all of them read together, a bounded number of rooms at a time.
+    const asks = new Map<string, AccessAsk>();
+    for (const conn of held) asks.set(`${conn.session.user.id} ${conn.room.name}`, { userId: conn.session.user.id, room: conn.room.ref });
+    const keys = [...asks.keys()];
+    const answers = new Map<string, Access>();
+    try {
+      for (let i = 0; i < keys.length; i += RECHECK_CHUNK) {
+        const chunk = keys.slice(i, i + RECHECK_CHUNK);
+        const access = await this.#deps.accessOf(chunk.map((k) => asks.get(k) as AccessAsk));
+        chunk.forEach((k, j) => answers.set(k, access[j]));
+      }
+    } catch (err) {
+      // Fail closed: without an answer a socket cannot keep its access; the client reconnects and is asked again.
+      this.#log.error('relay.recheck_failed', errorFields(err));
+      for (const conn of held) if (conn.room.conns.has(conn) && conn.accessGen <= gen) this.#close(conn, CLOSE_INTERNAL_ERROR, 'store unavailable');
+      return;
+    }
+    for (const conn of held) {
+      if (!conn.room.conns.has(conn) || conn.accessGen > gen) continue;
+      conn.accessGen = gen;
+      const access = answers.get(`${conn.session.user.id} ${conn.room.name}`) ?? 'none';
+      if (access === 'none') {
+        this.#audit(conn.session, conn.room.name, 'access-ended', conn.deviceId, reason ?? null);
+        this.#close(conn, CLOSE_ACCESS_ENDED, reason ?? 'access ended');
+      } else {
+        conn.access = access;
+      }
+    }
   }
 
   /**

@@ -24,6 +24,12 @@ export interface SummariserDeps {
   sliceMs?: number;
   /** Called with the plan after each summary (server/notifications.ts derives notices from it). */
   onPlan?: (familyId: string, doc: Y.Doc, isTeamWorker: (userId: string) => boolean) => Promise<void>;
+  /**
+   * Summaries made at the same time (default 2); the others wait their turn. Rooms
+   * written together come due together (a restart, a busy hour): unbounded, they
+   * would queue hundreds of statements on the store at once, ahead of everyone else's.
+   */
+  concurrency?: number;
   /** Once-only work across nodes (store.exclusive): the backfill runs on one node; the others skip it. */
   exclusive?: <T>(name: string, fn: () => Promise<T>) => Promise<unknown>;
 }
@@ -43,6 +49,8 @@ export class Summariser {
   #backfill: Promise<void> | null = null;
   /** summaries being made now (close waits for them: the store closes after) */
   readonly #running = new Set<Promise<void>>();
+  /** due summaries waiting for a turn (family → its latest persisted change), oldest first */
+  readonly #waiting = new Map<string, string>();
   #closed = false;
 
   constructor(deps: SummariserDeps) {
@@ -92,21 +100,38 @@ export class Summariser {
       p.timer.unref();
       return;
     }
-    void this.#run(familyId);
+    this.#run(familyId);
   }
 
-  async #run(familyId: string) {
+  #run(familyId: string) {
     const pending = this.#pending.get(familyId);
     this.#pending.delete(familyId);
-    const run = this.summarise(familyId, pending?.updatedAt || null).then(
+    const updatedAt = pending?.updatedAt || this.#waiting.get(familyId) || '';
+    this.#waiting.delete(familyId);
+    this.#waiting.set(familyId, updatedAt);
+    this.#pump();
+  }
+
+  #pump() {
+    while (this.#running.size < (this.#d.concurrency ?? 2) && this.#waiting.size > 0) {
+      const [familyId, updatedAt] = this.#waiting.entries().next().value as [string, string];
+      this.#waiting.delete(familyId);
+      this.#start(familyId, updatedAt || null);
+    }
+  }
+
+  #start(familyId: string, updatedAt: string | null) {
+    const run: Promise<void> = this.summarise(familyId, updatedAt).then(
       () => undefined,
       // A summary that cannot be made now is made again at the next change or start;
       // the relay and the family's data are not affected.
       (err: unknown) => console.error(`summary of ${familyId} failed`, err)
     );
     this.#running.add(run);
-    await run;
-    this.#running.delete(run);
+    void run.finally(() => {
+      this.#running.delete(run);
+      this.#pump();
+    });
   }
 
   /** The family was deleted (retention): a pending summary of it is not made. */
@@ -114,6 +139,7 @@ export class Summariser {
     const p = this.#pending.get(familyId);
     if (p) clearTimeout(p.timer);
     this.#pending.delete(familyId);
+    this.#waiting.delete(familyId);
   }
 
   /** Derives and stores the summary of one family's plan now. */
@@ -230,7 +256,7 @@ export class Summariser {
 
   /** Resolves when the backfill (if any) has finished and no debounced summary is waiting. */
   async idle(): Promise<void> {
-    while (this.#backfill || this.#pending.size > 0 || this.#running.size > 0) {
+    while (this.#backfill || this.#pending.size > 0 || this.#waiting.size > 0 || this.#running.size > 0) {
       if (this.#backfill) await this.#backfill;
       else await new Promise((r) => setTimeout(r, 20));
     }
@@ -241,10 +267,10 @@ export class Summariser {
     this.#closed = true;
     for (const [familyId, p] of [...this.#pending]) {
       clearTimeout(p.timer);
-      void this.#run(familyId);
+      this.#run(familyId);
     }
     if (this.#backfill) await this.#backfill;
-    await Promise.all([...this.#running]);
+    while (this.#running.size > 0) await Promise.all([...this.#running]);
   }
 }
 

@@ -11,7 +11,7 @@ import type { Role } from '../../src/lib/shared/access.ts';
 import { parseRoom, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
 import { familyOfRoom, familyRoomRange, notificationRow, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toFamilyLink, toGrant, toInvitation, toReporter, retentionRecord, toRetentionDeletion, toTransfer } from './rows.ts';
-import { refusedWriters, WriteRefused, writeFactKeys, type WriteFactKeys } from './write-access.ts';
+import { refusedWriters, WriteRefused, writeFactKeys, type WriteFactKeys, type WriteFacts } from './write-access.ts';
 import type {
   AccessGroup,
   AuditEntry,
@@ -344,26 +344,36 @@ export interface PostgresOptions {
   schema?: string;
   /** Pool size; default 10. */
   max?: number;
+  /** Connections of the relay's own pool (its commits and gap fills); default 2. */
+  relayMax?: number;
 }
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
+  /**
+   * The relay's hot path (appendUpdates, loadSince) on connections of its own:
+   * a burst of background reads queued on the shared pool (summaries, a
+   * recheck of every socket, the API) never holds up a commit, and with it
+   * every forward (persistence before broadcast).
+   */
+  readonly #relayPool: pg.Pool;
 
-  private constructor(pool: pg.Pool) {
+  private constructor(pool: pg.Pool, relayPool: pg.Pool) {
     this.#pool = pool;
+    this.#relayPool = relayPool;
   }
 
   /** Connects, applies pending migrations and returns the store. */
   static async open(opts: PostgresOptions): Promise<PostgresStore> {
     if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(opts.schema)) throw new Error(`invalid schema name ${opts.schema}`);
-    const pool = new pg.Pool({
-      connectionString: opts.url,
-      max: opts.max ?? 10,
-      ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {})
-    });
-    // An idle client's connection dropping (a PostgreSQL restart) must not end the process; the pool replaces it.
-    pool.on('error', (err) => console.error('postgres: idle connection failed', err.message));
+    const connect = (max: number) => {
+      const pool = new pg.Pool({ connectionString: opts.url, max, ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}) });
+      // An idle client's connection dropping (a PostgreSQL restart) must not end the process; the pool replaces it.
+      pool.on('error', (err) => console.error('postgres: idle connection failed', err.message));
+      return pool;
+    };
+    const pool = connect(opts.max ?? 10);
     try {
       if (opts.schema) await createSchema(pool, opts.schema);
       await migrate(pool);
@@ -371,7 +381,7 @@ export class PostgresStore implements Store {
       await pool.end();
       throw err;
     }
-    return new PostgresStore(pool);
+    return new PostgresStore(pool, connect(opts.relayMax ?? 2));
   }
 
   #q(key: Key, values: unknown[] = [], via: Queryable = this.#pool): Promise<pg.QueryResult<Row>> {
@@ -383,9 +393,9 @@ export class PostgresStore implements Store {
   }
 
   /** Runs fn in one transaction on one pooled connection; retried on deadlock or serialization failure. */
-  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>, pool: pg.Pool = this.#pool): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.#pool.connect();
+      const client = await pool.connect();
       try {
         await client.query('BEGIN');
         const out = await fn(client);
@@ -402,7 +412,7 @@ export class PostgresStore implements Store {
   }
 
   async close() {
-    await this.#pool.end();
+    await Promise.all([this.#pool.end(), this.#relayPool.end()]);
   }
 
   // ---- people --------------------------------------------------------------------
@@ -866,11 +876,11 @@ export class PostgresStore implements Store {
       last = await this.#tx(async (c) => {
         await this.#checkWriters(updates, keys, c);
         return new Map((await this.#q('appendUpdates', values, c)).rows.map((r) => [str(r.room), Number(r.seq)]));
-      });
+      }, this.#relayPool);
     }
     for (let attempt = 1; !last; attempt++) {
       try {
-        last = new Map((await this.#rows('appendUpdates', values)).map((r) => [str(r.room), Number(r.seq)]));
+        last = new Map((await this.#q('appendUpdates', values, this.#relayPool)).rows.map((r) => [str(r.room), Number(r.seq)]));
       } catch (err) {
         if (attempt >= 3 || !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
       }
@@ -888,9 +898,17 @@ export class PostgresStore implements Store {
 
   /** The writer check of the append's transaction: lock, then read, then decide (write-access.ts). */
   async #checkWriters(updates: readonly NewUpdate[], keys: WriteFactKeys, c: pg.PoolClient) {
-    const params = [keys.sessionHashes, keys.userIds, keys.familyIds];
-    await this.#q('lockWriteFacts', params, c);
-    const [r] = (await this.#q('writeFacts', params, c)).rows;
+    await this.#q('lockWriteFacts', [keys.sessionHashes, keys.userIds, keys.familyIds], c);
+    const refused = refusedWriters(updates, await this.#readWriteFacts(keys, c));
+    if (refused.size > 0) throw new WriteRefused(refused);
+  }
+
+  accessFacts(keys: WriteFactKeys): Promise<WriteFacts> {
+    return this.#readWriteFacts(keys, this.#pool);
+  }
+
+  async #readWriteFacts(keys: WriteFactKeys, via: Queryable): Promise<WriteFacts> {
+    const [r] = (await this.#q('writeFacts', [keys.sessionHashes, keys.userIds, keys.familyIds], via)).rows;
     const sessions = new Map(
       (r.sessions as Row[]).map((s) => [str(s.id_hash), { idHash: str(s.id_hash), userId: str(s.user_id), createdAt: str(s.created_at), expiresAt: str(s.expires_at) }] as const)
     );
@@ -911,8 +929,7 @@ export class PostgresStore implements Store {
       const link = toFamilyLink(row);
       links.set(link.familyId, [...(links.get(link.familyId) ?? []), link]);
     }
-    const refused = refusedWriters(updates, { sessions, users, families, consents, grants, links });
-    if (refused.size > 0) throw new WriteRefused(refused);
+    return { sessions, users, families, consents, grants, links };
   }
 
   async loadUpdates(room: string): Promise<StoredUpdate[]> {
@@ -920,7 +937,7 @@ export class PostgresStore implements Store {
   }
 
   async loadSince(room: string, afterSeq: number): Promise<StoredUpdate[]> {
-    return (await this.#rows('loadSince', [room, afterSeq])).map((r) => ({ seq: Number(r.seq), data: bytes(r.data) }));
+    return (await this.#q('loadSince', [room, afterSeq], this.#relayPool)).rows.map((r) => ({ seq: Number(r.seq), data: bytes(r.data) }));
   }
 
   /** A session-level advisory lock on a connection of its own, held while `fn` runs (fn uses the pool as usual). */

@@ -9,7 +9,7 @@ import type { AccessGrant, AccessLink, Role } from '../../src/lib/shared/access.
 import { parseRoom, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
 import { familyOfRoom, familyRoomRange, notificationRow, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toFamilyLink, toGrant, toInvitation, toReporter, retentionRecord, toRetentionDeletion, toTransfer } from './rows.ts';
-import { refusedWriters, WriteFactCache, WriteRefused, writeFactKeys } from './write-access.ts';
+import { refusedWriters, WriteFactCache, WriteRefused, writeFactKeys, type WriteFactKeys, type WriteFacts } from './write-access.ts';
 import type {
   AccessGroup,
   AuditEntry,
@@ -1127,6 +1127,15 @@ export class SqliteStore implements Store {
   #checkWriters(updates: readonly NewUpdate[]) {
     const keys = writeFactKeys(updates);
     if (!keys) return;
+    const refused = refusedWriters(updates, this.#readWriteFacts(keys));
+    if (refused.size > 0) throw new WriteRefused(refused);
+  }
+
+  async accessFacts(keys: WriteFactKeys): Promise<WriteFacts> {
+    return this.#readWriteFacts(keys);
+  }
+
+  #readWriteFacts(keys: WriteFactKeys): WriteFacts {
     const facts = this.#writeFacts.at(Number(this.#stmt('writeFactVersion').get()?.v));
     const sessions = new Map<string, SessionRow>();
     for (const hash of keys.sessionHashes) {
@@ -1161,8 +1170,7 @@ export class SqliteStore implements Store {
       grants.set(id, family.grants);
       links.set(id, family.links);
     }
-    const refused = refusedWriters(updates, { sessions, users, families, consents, grants, links });
-    if (refused.size > 0) throw new WriteRefused(refused);
+    return { sessions, users, families, consents, grants, links };
   }
 
   async loadUpdates(room: string): Promise<StoredUpdate[]> {

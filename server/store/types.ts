@@ -6,6 +6,7 @@ import type { AuditAction } from '../audit-actions.ts';
 import type { AccessFamily, AccessGrant, AccessLink, Role } from '../../src/lib/shared/access.ts';
 import type { Part, Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent, RetentionRecord } from '../../src/lib/shared/api-types.ts';
+import type { WriteFactKeys, WriteFacts } from './write-access.ts';
 
 export interface TeamRow {
   id: string;
@@ -199,6 +200,12 @@ export interface RoomLog {
    * nothing, when a writer may no longer write what it sent.
    */
   appendUpdates(updates: readonly NewUpdate[]): Promise<number[]>;
+  /**
+   * The facts the append's writer check reads (sessions, users, families with
+   * their consents, grants and links), for many at once and outside an append:
+   * the relay's recheck of every open socket asks here in one read.
+   */
+  accessFacts(keys: WriteFactKeys): Promise<WriteFacts>;
   /** The latest seq of each room that has updates (rooms without any are absent). */
   latestSeqs(rooms: readonly string[]): Promise<Map<string, number>>;
   /**

@@ -2,7 +2,8 @@
 // bo opens the plan (and reads the social journal); anna revokes → bo's
 // sockets close with 4403 within 1 s, anna's stay open, bo cannot reopen.
 // Expiry equals revocation: once the clock passes validUntil, the relay's
-// periodic recheck closes the same way.
+// periodic recheck closes the same way. That recheck reads the facts of all
+// its sockets in one go, not once per socket.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE_ACCESS_ENDED } from '../../src/lib/shared/protocol.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
@@ -114,5 +115,24 @@ describe('revocation', () => {
     } finally {
       clockOffsetMs = 0;
     }
+  });
+
+  it('rechecks every open socket with one read of the store, and keeps those whose access holds', async () => {
+    const families = ['gel-01', 'gel-02', 'gel-03'].map((p) => server.family(p));
+    const sockets = await Promise.all(families.flatMap((f) => [server.raw(roomName(f, 'plan'), anna), server.raw(roomName(f, 'plan'), anna), server.raw(roomName(f, 'social'), anna)]));
+    const store = server.app.store;
+    const read = store.accessFacts;
+    const asked: number[] = [];
+    store.accessFacts = (keys) => {
+      asked.push(keys.familyIds.length);
+      return read.call(store, keys);
+    };
+    try {
+      await server.app.relay.recheck();
+    } finally {
+      store.accessFacts = read;
+    }
+    expect(asked).toEqual([3]);
+    for (const ws of sockets) expect(await barrier(ws)).toBe(true);
   });
 });

@@ -532,6 +532,31 @@ describe.each(variants)('store contract: $name', (variant) => {
       ]);
     });
 
+    it('reads the access facts of many sessions, users and families in one go, as the single reads give them, never stale', async () => {
+      await seedPeople(store);
+      await store.createSession({ idHash: 'h1', userId: 'u-anna', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-08T00:00:00.000Z' });
+      await store.insertConsent(consent('c-1', 'fam-1'));
+      await store.insertConsent(consent('c-2', 'fam-3'));
+      const read = () => store.accessFacts({ sessionHashes: ['h1', 'h-none'], userIds: ['u-anna', 'u-bo', 'u-none'], familyIds: ['fam-1', 'fam-3', 'fam-none'] });
+      const facts = await read();
+      expect([...facts.sessions.keys()]).toEqual(['h1']);
+      expect(facts.sessions.get('h1')).toEqual(await store.sessionByHash('h1'));
+      expect(facts.users.get('u-bo')).toEqual(await store.userById('u-bo'));
+      expect([...facts.users.keys()].sort()).toEqual(['u-anna', 'u-bo']);
+      expect(facts.families.get('fam-3')).toEqual(await store.familyById('fam-3'));
+      expect(facts.families.has('fam-none')).toBe(false);
+      expect(facts.consents.get('fam-1')).toEqual(await store.consentsOfFamily('fam-1'));
+      expect(facts.consents.get('fam-3')?.map((c) => c.id)).toEqual(['c-2']);
+      expect(facts.grants.get('fam-1') ?? []).toEqual([]);
+
+      // A change is read at once (the SQLite store keeps what it read only while nothing changed).
+      await store.revokeConsent('c-1', '2026-03-01T00:00:00.000Z', 'u-anna');
+      await store.upsertUser(user('u-bo', ['viby'], { sector: 'school', active: false }));
+      const after = await read();
+      expect(after.consents.get('fam-1')?.[0]).toMatchObject({ id: 'c-1', revokedAt: '2026-03-01T00:00:00.000Z' });
+      expect(after.users.get('u-bo')).toMatchObject({ active: false, teamIds: ['viby'] });
+    });
+
     it('keeps the audit log append-only, grouped per user, room, action and hour; finds rooms a user opened', async () => {
       await seedPeople(store);
       const entry = (at: string, userId: string, room: string, action: AuditAction) => ({ at, userId, familyId: 'fam-1', room, action, detail: null, deviceId: null });

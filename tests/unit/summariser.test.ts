@@ -1,7 +1,8 @@
 // The summariser's timing (server/summaries.ts) with an in-memory store and
 // fake timers: a burst of updates to a plan room gives one summary after the
 // room has been quiet, a room that never goes quiet is summarised at the
-// latest after maxWait, other rooms are ignored, and close() runs what waits.
+// latest after maxWait, other rooms are ignored, close() runs what waits, and
+// many rooms due at once are summarised a few at a time.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { SqliteStore } from '../../server/store/sqlite.ts';
@@ -81,5 +82,36 @@ describe('Summariser', () => {
     summaries.roomUpdated(room);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(writes).toHaveLength(1);
+  });
+
+  it('summarises many rooms that come due together a few at a time, every one of them, and close() drains the queue', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `fam-1${String(i).padStart(2, '0')}`);
+    for (const id of ids) {
+      await store.insertFamily({ id, name: `Familien ${id}`, district: 'D', teamId: 't', openedBySector: 'social', status: 'aktiv', createdAt: '2026-01-01T00:00:00Z', createdBy: 'u' });
+    }
+    let running = 0;
+    let most = 0;
+    const read = store.familyById.bind(store);
+    store.familyById = async (id) => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 50));
+      running--;
+      return read(id);
+    };
+    const limited = new Summariser({ store, now: () => new Date(), liveDoc: async () => undefined, debounceMs: 1000, maxWaitMs: 5000, concurrency: 3 });
+    for (const id of ids) limited.roomUpdated(roomName(id, 'plan'));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(running).toBe(3);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(writes.length).toBeGreaterThanOrEqual(3);
+    expect(writes.length).toBeLessThan(12);
+    // The rest wait their turn; close() finishes them all before it resolves.
+    const closing = limited.close();
+    await vi.advanceTimersByTimeAsync(1000);
+    await closing;
+    expect(most).toBe(3);
+    expect(writes).toHaveLength(12);
+    for (const id of ids) expect((await store.planSummary(id))?.familyId).toBe(id);
   });
 });
