@@ -1,7 +1,8 @@
 // Keeps a summary row per family plan for the leader overview (DESIGN §6 rule 1,
 // §8). After the relay persisted an update to a `plan` room, the room is
 // summarised again once it has been quiet for `debounceMs` (at the latest
-// `maxWaitMs` after the first pending change). Plans written straight to the
+// `maxWaitMs` after the first pending change, each room at a random point of
+// the last half of it), a few rooms at a time. Plans written straight to the
 // store (the demo seed, a new family, updates the summariser never saw before a
 // crash or a new summary version) are found at start by comparing each row's
 // sequence number with the room's latest, and summarised in small slices that
@@ -20,6 +21,8 @@ export interface SummariserDeps {
   liveDoc(room: string): Promise<Y.Doc | undefined>;
   debounceMs?: number;
   maxWaitMs?: number;
+  /** Where in the last half of maxWait a busy room comes due (tests: fixed); default Math.random. */
+  random?: () => number;
   /** How long one slice of the start-up backfill may hold the event loop. */
   sliceMs?: number;
   /** Called with the plan after each summary (server/notifications.ts derives notices from it). */
@@ -37,6 +40,8 @@ export interface SummariserDeps {
 interface Pending {
   timer: ReturnType<typeof setTimeout>;
   firstAt: number;
+  /** when it is summarised even if changes keep coming */
+  latestAt: number;
   lastAt: number;
   /** when the relay persisted the latest change we were told about */
   updatedAt: string;
@@ -80,7 +85,10 @@ export class Summariser {
       if (updatedAt) pending.updatedAt = updatedAt;
       return;
     }
-    const p: Pending = { timer: setTimeout(() => this.#fire(familyId), this.#debounce), firstAt: now, lastAt: now, updatedAt: updatedAt ?? '' };
+    // At the latest maxWait after the first change, each room at its own point of the last half of it:
+    // rooms written together (all of them, after a restart) do not all come due together again.
+    const latestAt = now + (this.#d.maxWaitMs ?? 15_000) * (1 - 0.5 * (this.#d.random ?? Math.random)());
+    const p: Pending = { timer: setTimeout(() => this.#fire(familyId), this.#debounce), firstAt: now, lastAt: now, latestAt, updatedAt: updatedAt ?? '' };
     p.timer.unref();
     this.#pending.set(familyId, p);
   }
@@ -93,7 +101,7 @@ export class Summariser {
   #fire(familyId: string) {
     const p = this.#pending.get(familyId);
     if (!p) return;
-    const due = Math.min(p.lastAt + this.#debounce, p.firstAt + (this.#d.maxWaitMs ?? 15_000));
+    const due = Math.min(p.lastAt + this.#debounce, p.latestAt);
     const wait = due - Date.now();
     if (wait > 0) {
       p.timer = setTimeout(() => this.#fire(familyId), wait);
