@@ -2,7 +2,7 @@
 // §8). After the relay persisted an update to a `plan` room, the room is
 // summarised again once it has been quiet for `debounceMs` (at the latest
 // `maxWaitMs` after the first pending change, each room at a random point of
-// the last half of it), a few rooms at a time. Plans written straight to the
+// its last quarter), a few rooms at a time. Plans written straight to the
 // store (the demo seed, a new family, updates the summariser never saw before a
 // crash or a new summary version) are found at start by comparing each row's
 // sequence number with the room's latest, and summarised in small slices that
@@ -21,7 +21,7 @@ export interface SummariserDeps {
   liveDoc(room: string): Promise<Y.Doc | undefined>;
   debounceMs?: number;
   maxWaitMs?: number;
-  /** Where in the last half of maxWait a busy room comes due (tests: fixed); default Math.random. */
+  /** Where in the last quarter of maxWait a busy room comes due (tests: fixed); default Math.random. */
   random?: () => number;
   /** How long one slice of the start-up backfill may hold the event loop. */
   sliceMs?: number;
@@ -85,9 +85,9 @@ export class Summariser {
       if (updatedAt) pending.updatedAt = updatedAt;
       return;
     }
-    // At the latest maxWait after the first change, each room at its own point of the last half of it:
+    // At the latest maxWait after the first change, each room at its own point of its last quarter:
     // rooms written together (all of them, after a restart) do not all come due together again.
-    const latestAt = now + (this.#d.maxWaitMs ?? 15_000) * (1 - 0.5 * (this.#d.random ?? Math.random)());
+    const latestAt = now + (this.#d.maxWaitMs ?? 15_000) * (1 - 0.25 * (this.#d.random ?? Math.random)());
     const p: Pending = { timer: setTimeout(() => this.#fire(familyId), this.#debounce), firstAt: now, lastAt: now, latestAt, updatedAt: updatedAt ?? '' };
     p.timer.unref();
     this.#pending.set(familyId, p);
