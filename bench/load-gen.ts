@@ -24,9 +24,11 @@ export interface LoadSpec {
   urlTemplate: string;
   origin: string;
   /**
-   * Several nodes (bench/multi-node.ts): client i connects to
-   * targets[floor(i / rooms) % targets.length], so each room's clients are
-   * spread over the nodes and every fan-out crosses between them.
+   * Several nodes (bench/multi-node.ts): client i (in room i mod rooms)
+   * connects to targets[(i + floor(i / rooms)) % targets.length]: each room's
+   * clients are spread over the nodes, so every fan-out crosses between them,
+   * and each node holds an equal share of the clients, as a load balancer
+   * would give it.
    */
   targets?: { urlTemplate: string; origin: string }[];
   /** session cookies; client i uses cookies[floor(i / clientsPerSession) % length]; empty for the reference */
@@ -141,7 +143,7 @@ function run(spec: LoadSpec): Promise<LoadResult> {
       new Promise<void>((res) => {
         const room = spec.rooms[c.room];
         const cookie = spec.cookies.length ? spec.cookies[Math.floor(c.i / spec.clientsPerSession) % spec.cookies.length] : undefined;
-        const target = spec.targets?.length ? spec.targets[Math.floor(c.i / spec.rooms.length) % spec.targets.length] : spec;
+        const target = spec.targets?.length ? spec.targets[(c.i + Math.floor(c.i / spec.rooms.length)) % spec.targets.length] : spec;
         c.t0 = performance.now();
         const ws = new WebSocket(target.urlTemplate.replace('{room}', room), {
           headers: { origin: target.origin, ...(cookie ? { cookie } : {}) },
