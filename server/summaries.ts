@@ -54,6 +54,8 @@ export class Summariser {
   #backfill: Promise<void> | null = null;
   /** summaries being made now (close waits for them: the store closes after) */
   readonly #running = new Set<Promise<void>>();
+  /** the families of those summaries: a later change of one waits until its summary is written */
+  readonly #runningFamilies = new Set<string>();
   /** due summaries waiting for a turn (family → its latest persisted change), oldest first */
   readonly #waiting = new Map<string, string>();
   #closed = false;
@@ -114,21 +116,23 @@ export class Summariser {
   #run(familyId: string) {
     const pending = this.#pending.get(familyId);
     this.#pending.delete(familyId);
-    const updatedAt = pending?.updatedAt || this.#waiting.get(familyId) || '';
-    this.#waiting.delete(familyId);
-    this.#waiting.set(familyId, updatedAt);
+    // A family already waiting keeps its place in the queue.
+    this.#waiting.set(familyId, pending?.updatedAt || this.#waiting.get(familyId) || '');
     this.#pump();
   }
 
+  /** Starts waiting summaries, oldest first, while there is room; never two of one family at once. */
   #pump() {
-    while (this.#running.size < (this.#d.concurrency ?? 2) && this.#waiting.size > 0) {
-      const [familyId, updatedAt] = this.#waiting.entries().next().value as [string, string];
+    for (const [familyId, updatedAt] of this.#waiting) {
+      if (this.#running.size >= (this.#d.concurrency ?? 2)) return;
+      if (this.#runningFamilies.has(familyId)) continue;
       this.#waiting.delete(familyId);
       this.#start(familyId, updatedAt || null);
     }
   }
 
   #start(familyId: string, updatedAt: string | null) {
+    this.#runningFamilies.add(familyId);
     const run: Promise<void> = this.summarise(familyId, updatedAt).then(
       () => undefined,
       // A summary that cannot be made now is made again at the next change or start;
@@ -138,6 +142,7 @@ export class Summariser {
     this.#running.add(run);
     void run.finally(() => {
       this.#running.delete(run);
+      this.#runningFamilies.delete(familyId);
       this.#pump();
     });
   }

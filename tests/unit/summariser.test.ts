@@ -2,8 +2,8 @@
 // fake timers: a burst of updates to a plan room gives one summary after the
 // room has been quiet, a room that never goes quiet is summarised at the
 // latest after maxWait (busy rooms spread over its last quarter), other rooms are
-// ignored, close() runs what waits, and many rooms due at once are summarised
-// a few at a time.
+// ignored, close() runs what waits, many rooms due at once are summarised a
+// few at a time, and never one family twice at once.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { SqliteStore } from '../../server/store/sqlite.ts';
@@ -127,5 +127,28 @@ describe('Summariser', () => {
     expect(most).toBe(3);
     expect(writes).toHaveLength(12);
     for (const id of ids) expect((await store.planSummary(id))?.familyId).toBe(id);
+  });
+
+  it('never summarises one family twice at once: a change during its summary waits for it, and is summarised after', async () => {
+    let running = 0;
+    let most = 0;
+    const read = store.familyById.bind(store);
+    store.familyById = async (id) => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 1500));
+      running--;
+      return read(id);
+    };
+    await edit((d) => addAction(d, { title: 'a', createdAt: new Date().toISOString(), createdBy: 'u' }));
+    await vi.advanceTimersByTimeAsync(1000); // quiet: the summary starts and takes 1.5 s
+    expect(running).toBe(1);
+    await edit((d) => addAction(d, { title: 'b', createdAt: new Date().toISOString(), createdBy: 'u' }));
+    await vi.advanceTimersByTimeAsync(1000); // its own summary is due now, but the first is still running
+    expect(running).toBe(1);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(most).toBe(1);
+    expect(writes).toHaveLength(2);
+    expect((await store.planSummary('fam-001'))?.seq).toBe(2);
   });
 });
