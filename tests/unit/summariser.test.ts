@@ -36,6 +36,20 @@ afterEach(async () => {
   vi.useRealTimers();
 });
 
+/** Each summary's first read takes `ms`: how many run at once, now and at most. */
+function slowFamilyReads(ms: number) {
+  const probe = { running: 0, most: 0 };
+  const read = store.familyById.bind(store);
+  store.familyById = async (id) => {
+    probe.running++;
+    probe.most = Math.max(probe.most, probe.running);
+    await new Promise((r) => setTimeout(r, ms));
+    probe.running--;
+    return read(id);
+  };
+  return probe;
+}
+
 async function edit(change: (doc: Y.Doc) => void) {
   const doc = new Y.Doc();
   change(doc);
@@ -103,20 +117,11 @@ describe('Summariser', () => {
     for (const id of ids) {
       await store.insertFamily({ id, name: `Familien ${id}`, district: 'D', teamId: 't', openedBySector: 'social', status: 'aktiv', createdAt: '2026-01-01T00:00:00Z', createdBy: 'u' });
     }
-    let running = 0;
-    let most = 0;
-    const read = store.familyById.bind(store);
-    store.familyById = async (id) => {
-      running++;
-      most = Math.max(most, running);
-      await new Promise((r) => setTimeout(r, 50));
-      running--;
-      return read(id);
-    };
+    const probe = slowFamilyReads(50);
     const limited = new Summariser({ store, now: () => new Date(), liveDoc: async () => undefined, debounceMs: 1000, maxWaitMs: 5000, concurrency: 3 });
     for (const id of ids) limited.roomUpdated(roomName(id, 'plan'));
     await vi.advanceTimersByTimeAsync(1000);
-    expect(running).toBe(3);
+    expect(probe.running).toBe(3);
     await vi.advanceTimersByTimeAsync(100);
     expect(writes.length).toBeGreaterThanOrEqual(3);
     expect(writes.length).toBeLessThan(12);
@@ -124,30 +129,21 @@ describe('Summariser', () => {
     const closing = limited.close();
     await vi.advanceTimersByTimeAsync(1000);
     await closing;
-    expect(most).toBe(3);
+    expect(probe.most).toBe(3);
     expect(writes).toHaveLength(12);
     for (const id of ids) expect((await store.planSummary(id))?.familyId).toBe(id);
   });
 
   it('never summarises one family twice at once: a change during its summary waits for it, and is summarised after', async () => {
-    let running = 0;
-    let most = 0;
-    const read = store.familyById.bind(store);
-    store.familyById = async (id) => {
-      running++;
-      most = Math.max(most, running);
-      await new Promise((r) => setTimeout(r, 1500));
-      running--;
-      return read(id);
-    };
+    const probe = slowFamilyReads(1500);
     await edit((d) => addAction(d, { title: 'a', createdAt: new Date().toISOString(), createdBy: 'u' }));
     await vi.advanceTimersByTimeAsync(1000); // quiet: the summary starts and takes 1.5 s
-    expect(running).toBe(1);
+    expect(probe.running).toBe(1);
     await edit((d) => addAction(d, { title: 'b', createdAt: new Date().toISOString(), createdBy: 'u' }));
     await vi.advanceTimersByTimeAsync(1000); // its own summary is due now, but the first is still running
-    expect(running).toBe(1);
+    expect(probe.running).toBe(1);
     await vi.advanceTimersByTimeAsync(3000);
-    expect(most).toBe(1);
+    expect(probe.most).toBe(1);
     expect(writes).toHaveLength(2);
     expect((await store.planSummary('fam-001'))?.seq).toBe(2);
   });
