@@ -10,6 +10,7 @@ import { access, type Access, type AccessGrant, type AccessLink } from '../src/l
 import type { RoomRef } from '../src/lib/shared/rooms.ts';
 import type { Consent } from '../src/lib/shared/api-types.ts';
 import type { FamilyRow, RoomLog, UserRow } from './store/types.ts';
+import type { WriteFacts } from './store/write-access.ts';
 
 /** The rule over facts already read (the API reads them in bulk for many families). */
 export function accessFromFacts(
@@ -25,6 +26,12 @@ export function accessFromFacts(
   return access(user, room, family, consents, at, grants, links);
 }
 
+/** The rule over the facts the store's writer check reads (`accessFacts`, the append's own read). */
+export function accessInFacts(facts: WriteFacts, user: UserRow | undefined, room: RoomRef, at: Date): Access {
+  const { familyId } = room;
+  return accessFromFacts(user, room, facts.families.get(familyId), facts.consents.get(familyId) ?? [], at, facts.grants.get(familyId) ?? [], facts.links?.get(familyId) ?? []);
+}
+
 /** One user's question about one room. */
 export interface AccessAsk {
   userId: string;
@@ -33,7 +40,8 @@ export interface AccessAsk {
 
 /**
  * The rule for many users and rooms with fresh facts read in one go (the
- * relay's checks of its sockets): the same answers as `accessOf` for each.
+ * relay's upgrades and rechecks of its sockets): the read and the rule the
+ * append's writer check uses.
  */
 export async function accessOfAll(store: Pick<RoomLog, 'accessFacts'>, asks: readonly AccessAsk[], at: Date): Promise<Access[]> {
   if (asks.length === 0) return [];
@@ -42,9 +50,5 @@ export async function accessOfAll(store: Pick<RoomLog, 'accessFacts'>, asks: rea
     userIds: [...new Set(asks.map((a) => a.userId))].sort(),
     familyIds: [...new Set(asks.map((a) => a.room.familyId))].sort()
   });
-  return asks.map(({ userId, room }) => {
-    const user = facts.users.get(userId);
-    const links = user?.role === 'citizen' ? (facts.links?.get(room.familyId) ?? []) : [];
-    return accessFromFacts(user, room, facts.families.get(room.familyId), facts.consents.get(room.familyId) ?? [], at, facts.grants.get(room.familyId) ?? [], links);
-  });
+  return asks.map(({ userId, room }) => accessInFacts(facts, facts.users.get(userId), room, at));
 }

@@ -16,7 +16,7 @@
 // append").
 import { parseRoom } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { accessFromFacts } from '../access-of.ts';
+import { accessInFacts } from '../access-of.ts';
 import type { AccessGrant, AccessLink } from '../../src/lib/shared/access.ts';
 import type { FamilyRow, NewUpdate, SessionRow, UserRow } from './types.ts';
 
@@ -94,8 +94,7 @@ export function refusedWriters(updates: readonly NewUpdate[], facts: WriteFacts)
       continue;
     }
     const ref = parseRoom(u.room);
-    const family = ref ? facts.families.get(ref.familyId) : undefined;
-    const access = ref ? accessFromFacts(user, ref, family, facts.consents.get(ref.familyId) ?? [], new Date(u.at), facts.grants.get(ref.familyId) ?? [], facts.links?.get(ref.familyId) ?? []) : 'none';
+    const access = ref ? accessInFacts(facts, user, ref, new Date(u.at)) : 'none';
     if (access !== 'write') refused.set(hash, 'access-ended');
   }
   return refused;
