@@ -39,7 +39,6 @@ export interface SummariserDeps {
 
 interface Pending {
   timer: ReturnType<typeof setTimeout>;
-  firstAt: number;
   /** when it is summarised even if changes keep coming */
   latestAt: number;
   lastAt: number;
@@ -52,10 +51,11 @@ export class Summariser {
   readonly #pending = new Map<string, Pending>();
   #backlog: string[] = [];
   #backfill: Promise<void> | null = null;
-  /** summaries being made now (close waits for them: the store closes after) */
-  readonly #running = new Set<Promise<void>>();
-  /** the families of those summaries: a later change of one waits until its summary is written */
-  readonly #runningFamilies = new Set<string>();
+  /**
+   * summaries being made now, by family (close waits for them: the store closes
+   * after); a later change of one of these families waits until its summary is written
+   */
+  readonly #running = new Map<string, Promise<void>>();
   /** due summaries waiting for a turn (family → its latest persisted change), oldest first */
   readonly #waiting = new Map<string, string>();
   #closed = false;
@@ -90,7 +90,7 @@ export class Summariser {
     // At the latest maxWait after the first change, each room at its own point of its last quarter:
     // rooms written together (all of them, after a restart) do not all come due together again.
     const latestAt = now + (this.#d.maxWaitMs ?? 15_000) * (1 - 0.25 * (this.#d.random ?? Math.random)());
-    const p: Pending = { timer: setTimeout(() => this.#fire(familyId), this.#debounce), firstAt: now, lastAt: now, latestAt, updatedAt: updatedAt ?? '' };
+    const p: Pending = { timer: setTimeout(() => this.#fire(familyId), this.#debounce), lastAt: now, latestAt, updatedAt: updatedAt ?? '' };
     p.timer.unref();
     this.#pending.set(familyId, p);
   }
@@ -125,24 +125,22 @@ export class Summariser {
   #pump() {
     for (const [familyId, updatedAt] of this.#waiting) {
       if (this.#running.size >= (this.#d.concurrency ?? 2)) return;
-      if (this.#runningFamilies.has(familyId)) continue;
+      if (this.#running.has(familyId)) continue;
       this.#waiting.delete(familyId);
       this.#start(familyId, updatedAt || null);
     }
   }
 
   #start(familyId: string, updatedAt: string | null) {
-    this.#runningFamilies.add(familyId);
     const run: Promise<void> = this.summarise(familyId, updatedAt).then(
       () => undefined,
       // A summary that cannot be made now is made again at the next change or start;
       // the relay and the family's data are not affected.
       (err: unknown) => console.error(`summary of ${familyId} failed`, err)
     );
-    this.#running.add(run);
+    this.#running.set(familyId, run);
     void run.finally(() => {
-      this.#running.delete(run);
-      this.#runningFamilies.delete(familyId);
+      this.#running.delete(familyId);
       this.#pump();
     });
   }
@@ -283,7 +281,7 @@ export class Summariser {
       this.#run(familyId);
     }
     if (this.#backfill) await this.#backfill;
-    while (this.#running.size > 0) await Promise.all([...this.#running]);
+    while (this.#running.size > 0) await Promise.all([...this.#running.values()]);
   }
 }
 
