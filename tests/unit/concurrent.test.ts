@@ -87,4 +87,38 @@ describe('concurrent edits', () => {
     expect(c.sides).toEqual([{ by: 'u-anna', value: '2026-12-12' }]);
     expect(c.unnamedValue).toBe('2026-12-14');
   });
+
+  it('the kept side whose sync brings the other write without its value names it once the other side has recorded itself', async () => {
+    // The relay merges anna's offline write before it answers her sync request:
+    // bo's losing value is collected there, and anna's device receives his write without it.
+    const anna = device('u-anna', 30); // the higher client id: anna's write is the one kept
+    const bo = device('u-bo', 20);
+    const relay = new Y.Doc();
+    const goalId = addGoal(anna.doc, { title: 'Fast fremmøde', hopeId: null, targetDate: '2026-06-01', createdAt: '2026-11-01T00:00:00Z' });
+    const actionId = addAction(anna.doc, { title: 'Hjemmebesøg', goalId, sector: 'social', party: null, ownerId: 'u-anna', ownerName: 'Anna', due: '2026-12-10', status: 'aaben', level: null, createdAt: '2026-11-01T00:00:00Z', createdBy: 'u-anna' });
+    sync(anna.doc, relay);
+    sync(relay, bo.doc);
+    updateItem(anna.doc, 'actions', actionId, { due: '2026-12-12' }); // offline
+    updateItem(bo.doc, 'actions', actionId, { due: '2026-12-14' });
+    Y.applyUpdate(relay, Y.encodeStateAsUpdate(bo.doc, Y.encodeStateVector(relay)));
+    // anna is back: her write reaches the relay first, then the relay answers her.
+    const annaWrite = Y.encodeStateAsUpdate(anna.doc, Y.encodeStateVector(relay));
+    Y.applyUpdate(relay, annaWrite);
+    Y.applyUpdate(anna.doc, Y.encodeStateAsUpdate(relay, Y.encodeStateVector(anna.doc)), RELAY);
+    await flush();
+    // Alone, anna's side says nothing: she cannot tell what bo wrote, nor whether it differed.
+    expect(readClashes(anna.doc)).toEqual([]);
+    Y.applyUpdate(bo.doc, annaWrite, RELAY); // the relay forwards anna's write to bo, value and all
+    await flush();
+    sync(anna.doc, relay);
+    sync(relay, bo.doc);
+    sync(anna.doc, relay);
+    for (const d of [anna.doc, bo.doc]) {
+      const [c] = readClashes(d);
+      expect(readClashes(d)).toHaveLength(1);
+      expect(c).toMatchObject({ itemId: actionId, field: 'due', kept: '2026-12-12' });
+      expect(c.sides).toEqual(expect.arrayContaining([{ by: 'u-anna', value: '2026-12-12' }, { by: 'u-bo', value: '2026-12-14' }]));
+      expect(c.unnamedValue).toBeUndefined();
+    }
+  });
 });

@@ -9,6 +9,13 @@
 // clients noticing the same clash never overwrite each other's record: anna's
 // device writes anna's side and bo's device writes bo's, and a third person
 // sees both names. Pure Yjs, no IO; the plan page wires it to its room.
+//
+// The write that lost can arrive without its value: when anna comes back
+// online and her write wins, the relay may answer her sync request after it
+// has merged her write, and by then it has garbage-collected bo's losing value.
+// Her device still records her side, marked `otherUnknown`; it is shown once
+// bo's device (which always sees the kept value) has recorded his, and not at
+// all if his never does (he wrote the same value, say).
 import * as Y from 'yjs';
 import { collection, readItem, type Collection } from './plan.ts';
 import { ORIGIN_LOCAL } from './origins.ts';
@@ -32,6 +39,8 @@ export interface ClashSide {
   value: unknown;
   /** the other side's value, as this client saw it: shown while the other side has not recorded itself */
   otherValue: unknown;
+  /** the other write arrived without its value (collected by the relay): this side waits for the other's record */
+  otherUnknown?: true;
   at: string;
 }
 
@@ -92,8 +101,11 @@ export function watchConcurrentEdits(doc: Y.Doc, opts: WatchOptions): () => void
         if (!other) continue;
         const value = writtenValue(own.content);
         const otherValue = writtenValue(other.content);
-        if (value === undefined || otherValue === undefined || value === otherValue) continue;
-        found.push({ section, itemId: String(item.parentSub), field, by: opts.me, value, otherValue, at: now().toISOString() });
+        if (value === undefined || value === otherValue) continue;
+        const at = now().toISOString();
+        const side = { section, itemId: String(item.parentSub), field, by: opts.me, value, at };
+        if (otherValue !== undefined) found.push({ ...side, otherValue });
+        else if (other.content instanceof Y.ContentDeleted) found.push({ ...side, otherValue: null, otherUnknown: true });
       }
     }
     if (found.length === 0) return;
@@ -123,11 +135,13 @@ export function readClashes(doc: Y.Doc): Clash[] {
       byKey.set(key, clash);
     }
     clash.sides.push({ by: side.by, value: side.value });
-    clash.unnamedValue = side.otherValue;
+    if (!side.otherUnknown) clash.unnamedValue = side.otherValue;
   }
-  for (const c of byKey.values()) {
+  for (const [key, c] of byKey) {
     // Once both sides have recorded themselves, nobody is unnamed.
     if (c.sides.length > 1 || c.sides.some((s) => s.value === c.unnamedValue)) delete c.unnamedValue;
+    // A side that does not know the other value says nothing on its own.
+    else if (!('unnamedValue' in c)) byKey.delete(key);
   }
   return [...byKey.values()].sort((a, b) => a.key.localeCompare(b.key));
 }
