@@ -31,6 +31,28 @@ describe('caseload copy', () => {
     expect(second.map((r) => r.name)).toEqual(['Familien Berg', 'Familien Holm', 'Familien Æble']);
   });
 
+  it('gives back each field as it was: absent stays absent, null stays null, shared values by column', async () => {
+    const db = openDb(`test-${Math.random()}`);
+    const rows = Array.from({ length: 9 }, (_, i) => {
+      const r = row(`fam-${i}`, `Familien ${String.fromCharCode(65 + i)}`);
+      if (i % 3 === 0) r.grantUntil = null;
+      else if (i % 3 === 1) r.grantUntil = `2026-12-0${i}`;
+      else delete r.grantUntil;
+      r.overdueCount = i % 2;
+      if (i === 4) r.children = [{ name: 'Ea', birthYear: '2015' }];
+      return r;
+    });
+    await putFamilies(db, rows);
+    const first = await allFamilies(db);
+    await caseloadCopySettled();
+    expect(await hasCopy(db)).toBe(true);
+    const fromCopy = byId(await allFamilies(db));
+    expect(fromCopy).toEqual(byId(first));
+    expect(fromCopy.map((r) => 'grantUntil' in r)).toEqual(rows.map((r) => 'grantUntil' in r));
+    expect(fromCopy.map((r) => r.grantUntil)).toEqual(rows.map((r) => r.grantUntil));
+    expect(fromCopy[4].children).toEqual([{ name: 'Ea', birthYear: '2015' }]);
+  });
+
   it('holds no family content in plain', async () => {
     const db = await filled();
     await allFamilies(db);
