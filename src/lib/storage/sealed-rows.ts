@@ -182,15 +182,15 @@ export async function allFamilies(db: LocalDb): Promise<FamilyRow[]> {
 // copy and moves the fence in its own transaction; allFamilies writes a new
 // copy after a full read only if the fence has not moved since that read, so
 // the copy never holds a row that was changed or deleted (a purge) meanwhile.
-// The team's workers, the same list for most rows, are stored once. The rows
-// are stored by column: each field's name once, not once per row, and a field
-// of few distinct values (team, district, status) as those values and an index
-// per row. At 5,022 families that is 0.6 MB to read from IndexedDB, open,
-// decode and parse instead of 2.3 MB of rows.
+// The rows are stored by column: each field's name once, not once per row,
+// and a field of few distinct values (team, district, status, the team's
+// workers, the parts a worker may open) as those values and an index per row.
+// At 5,022 families that is 0.6 MB to read from IndexedDB, open, decode and
+// parse instead of 2.3 MB of rows.
 
 const CASELOAD_COPY = 'caseload';
 const CASELOAD_FENCE = 'caseload-fence';
-const COPY_VERSION = 4;
+const COPY_VERSION = 5;
 /** Runs `f` in a task after the next frame (the rows read are painted first); without frames (Node), in the next task. */
 function afterPaint(f: () => void) {
   if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(f, 0));
@@ -201,36 +201,28 @@ let copyWritten: Promise<void> = Promise.resolve();
 /** Settles once the copy allFamilies last set out to write is stored (or was not: a write came first). For tests. */
 export const caseloadCopySettled = () => copyWritten;
 
-type Workers = NonNullable<FamilyRow['workers']>;
-type Parts = FamilyRow['parts'];
 interface CaseloadCopy {
   v: number;
   /** how many rows */
   n: number;
-  workers: Workers[];
-  parts: Parts[];
   /**
-   * every field of the rows but `workers` and `parts` (given by index beside
-   * them): its value in each row, or for a field of few distinct values (a
-   * team, a status) those values once and each row's index among them
+   * every field of the rows: its value in each row, or for a field of few
+   * distinct values (a team, a status, a list of workers) those values once
+   * and each row's index among them
    */
   cols: Record<string, unknown[] | { values: unknown[]; of: number[] }>;
   /** a field some rows lack (JSON has no undefined): those rows' indexes */
   absent: Record<string, number[]>;
-  /** each row's index in `parts` */
-  p: number[];
-  /** each row's index in `workers`, null for a row without */
-  w: (number | null)[];
 }
 
-/** Keeps one copy of each distinct list (a team's workers, the parts a worker may open: the same for most rows). */
+/** Keeps one copy of each distinct value: a string or number as it is, a list (a team's workers) by its content. */
 function interner<T>(): { list: T[]; indexOf(value: T): number } {
   const list: T[] = [];
-  const seen = new Map<string, number>();
+  const seen = new Map<unknown, number>();
   return {
     list,
     indexOf(value) {
-      const key = JSON.stringify(value);
+      const key = typeof value === 'object' && value !== null ? JSON.stringify(value) : value;
       let i = seen.get(key);
       if (i === undefined) {
         i = list.push(value) - 1;
@@ -278,9 +270,6 @@ function rowsOfCopy(copy: CaseloadCopy): FamilyRow[] {
       const { values, of } = columns[j];
       row[fields[j]] = of ? values[of[i]] : values[i];
     }
-    row.parts = copy.parts[copy.p[i]] ?? [];
-    const w = copy.w[i];
-    if (w !== null) row.workers = copy.workers[w] ?? [];
     rows[i] = row as unknown as FamilyRow;
   }
   return rows;
@@ -288,31 +277,20 @@ function rowsOfCopy(copy: CaseloadCopy): FamilyRow[] {
 
 /** The copy of `rows`, by column, in name order. */
 function caseloadCopyOf(rows: readonly FamilyRow[]): CaseloadCopy {
-  const workers = interner<Workers>();
-  const parts = interner<Parts>();
   // In the caseload's first order (by name): sorting a list already in order is one pass.
   const byName = inNameOrder(rows);
-  const plain = byName.map(({ workers: _w, parts: _p, indexedFrom: _i, ...row }) => row as Record<string, unknown>);
+  const plain = byName.map(({ indexedFrom: _i, ...row }) => row as Record<string, unknown>);
   const cols: CaseloadCopy['cols'] = {};
   const absent: Record<string, number[]> = {};
   for (const field of new Set(plain.flatMap((row) => Object.keys(row)))) {
     const values = plain.map((row) => row[field] ?? null);
-    const index = new Map<unknown, number>();
-    for (const v of values) if (!index.has(v)) index.set(v, index.size);
-    cols[field] = index.size * 4 <= values.length ? { values: [...index.keys()], of: values.map((v) => index.get(v) as number) } : values;
+    const distinct = interner<unknown>();
+    const of = values.map((v) => distinct.indexOf(v));
+    cols[field] = distinct.list.length * 4 <= values.length ? { values: distinct.list, of } : values;
     const lacking = plain.flatMap((row, i) => (row[field] === undefined ? [i] : []));
     if (lacking.length > 0) absent[field] = lacking;
   }
-  return {
-    v: COPY_VERSION,
-    n: byName.length,
-    workers: workers.list,
-    parts: parts.list,
-    cols,
-    absent,
-    p: byName.map((row) => parts.indexOf(row.parts)),
-    w: byName.map((row) => (row.workers ? workers.indexOf(row.workers) : null))
-  };
+  return { v: COPY_VERSION, n: byName.length, cols, absent };
 }
 
 async function writeCaseloadCopy(db: LocalDb, rows: readonly FamilyRow[], fence: Uint8Array | undefined) {
