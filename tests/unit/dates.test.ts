@@ -4,7 +4,7 @@ import { addDays, differenceInCalendarDays, format, parseISO } from 'date-fns';
 import { da } from 'date-fns/locale';
 import { TZDate } from '@date-fns/tz';
 import { daysFromToday, durationSince, longDay, relativeDay, relativeInstant, shortDay, todayDay } from '../../src/lib/i18n/dates.ts';
-import { fmt, formatDay, formatDayShort, formatMonthLong, formatMonthShort } from '../../src/lib/i18n/format.ts';
+import { fmt, formatDay, sentence, formatDayShort, formatMonthLong, formatMonthShort } from '../../src/lib/i18n/format.ts';
 import { addDaysToDay, copenhagenDay } from '../../src/lib/domain/today.ts';
 
 const today = new Date(2026, 10, 24, 15, 30);
@@ -40,6 +40,12 @@ describe('relative days', () => {
     expect(longDay('2026-03-12', 'en')).toBe('12 Mar 2026');
     expect(fmt('{name} er tovholder, {name}!', { name: 'Anna' })).toBe('Anna er tovholder, Anna!');
     expect(fmt('{x} og {y}', { x: 1 })).toBe('1 og {y}');
+  });
+
+  it('ends a sentence once, also after a date that ends in a full stop', () => {
+    expect(sentence('Bo ændrede fristen: 1. dec. → 15. dec.')).toBe('Bo ændrede fristen: 1. dec. → 15. dec.');
+    expect(sentence('Bo ændrede titlen: A → B')).toBe('Bo ændrede titlen: A → B.');
+    expect(sentence('Hvem? ')).toBe('Hvem?');
   });
 });
 

@@ -7,6 +7,11 @@ export function fmt(template: string, params: Record<string, string | number>): 
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in params ? String(params[key]) : whole));
 }
 
+/** The text as a sentence: a full stop after it unless it already ends in one (a date such as "15. dec."), or in ? or !. */
+export function sentence(text: string): string {
+  return /[.?!…]$/.test(text.trimEnd()) ? text.trimEnd() : `${text.trimEnd()}.`;
+}
+
 const integer = new Intl.NumberFormat('da-DK', { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat('da-DK', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const percent = new Intl.NumberFormat('da-DK', { style: 'percent', maximumFractionDigits: 0 });
