@@ -3,7 +3,7 @@
 // team change), when the lease runs out, and at logout.
 import Dexie from 'dexie';
 import { parseRoom } from '../shared/rooms.ts';
-import { dbName, type LocalDb } from './db.ts';
+import { dbName, openDb, type LocalDb } from './db.ts';
 import { clearIndex, deleteFamilies } from './sealed-rows.ts';
 
 function deleteDatabase(name: string): Promise<void> {
@@ -66,13 +66,35 @@ export async function localRoomDatabases(): Promise<string[]> {
  * row (a plan only ever shown on screen) — but never the rooms another user
  * of a shared tablet keeps, sealed, with edits the server does not have yet.
  */
-export async function purgeAll(db: LocalDb, userId: string) {
+export async function purgeAll(db: LocalDb | null, userId: string) {
   const keptByOthers = await roomsKeptByOthers(userId);
-  const rooms = new Set([...(await db.rooms.toCollection().primaryKeys()), ...(await localRoomDatabases())]);
+  const rooms = new Set([...(db ? await db.rooms.toCollection().primaryKeys() : []), ...(await localRoomDatabases())]);
   for (const room of rooms) if (!keptByOthers.has(await roomTag(room))) await deleteDatabase(room);
-  db.close();
+  db?.close();
   await Dexie.delete(dbName(userId));
   forgetKept(userId);
+}
+
+/**
+ * A logout's purge once more, at start-up while that logout is still pending
+ * (a tab closed in the middle of it, or a failed deletion): idempotent. The
+ * user's index is opened only where it is still there: opening creates it,
+ * and a tab closed before it was deleted again would leave an empty one behind
+ * (which makes the signed-out device ask the server about itself). Without the
+ * index nothing was kept (a logout that keeps edits keeps the index), so
+ * everything else of the user goes. Resolves with how many rooms and outbox
+ * rows stay.
+ */
+export async function purgeAgain(userId: string, keepUnsynced: boolean): Promise<number> {
+  const listed = typeof indexedDB.databases === 'function' ? (await indexedDB.databases()).map((d) => d.name) : null;
+  if (listed && !listed.includes(dbName(userId))) {
+    await purgeAll(null, userId);
+    return 0;
+  }
+  const db = openDb(userId);
+  if (keepUnsynced) return purgeAllButUnsynced(db, userId);
+  await purgeAll(db, userId);
+  return 0;
 }
 
 /**

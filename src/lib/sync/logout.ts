@@ -3,8 +3,7 @@
 // a closed tab) the session is not used here again, and the server hears of
 // the logout before anything else at the next contact. Then this user's family
 // data is removed from the device and the server is told.
-import { openDb } from '../storage/db.ts';
-import { purgeAll, purgeAllButUnsynced } from '../storage/purge.ts';
+import { purgeAgain } from '../storage/purge.ts';
 import { forgetDeviceKey, lockDeviceKey } from '../storage/device-key.ts';
 import { pendingLogout } from './api.ts';
 import { session } from './session.svelte.ts';
@@ -30,11 +29,9 @@ export async function finishInterruptedLogout() {
   const pending = pendingLogout();
   const userId = pending?.userId;
   if (!userId) return;
-  if (pending.keepUnsynced) {
-    // What the logout kept stays kept; the rest goes again.
-    if ((await purgeAllButUnsynced(openDb(userId), userId)) > 0) await lockDeviceKey(userId);
-    else await forgetDeviceKey(userId);
-  } else {
-    await purgeAll(openDb(userId), userId);
-  }
+  // What the logout kept stays kept; the rest goes again.
+  const kept = await purgeAgain(userId, pending.keepUnsynced === true);
+  if (!pending.keepUnsynced) return;
+  if (kept > 0) await lockDeviceKey(userId);
+  else await forgetDeviceKey(userId);
 }

@@ -3,7 +3,7 @@
 // else goes; on a shared tablet another user's logout leaves them.
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { purgeAll, purgeAllButUnsynced } from '../../../src/lib/storage/purge.ts';
+import { purgeAgain, purgeAll, purgeAllButUnsynced } from '../../../src/lib/storage/purge.ts';
 import { openRoomDb } from '../../../src/lib/storage/sealed-persistence.ts';
 import { openDb, type LocalDb } from '../../../src/lib/storage/db.ts';
 import { roomName } from '../../../src/lib/shared/rooms.ts';
@@ -76,5 +76,43 @@ describe('purgeAllButUnsynced', () => {
     await purgeAll(openDb('u-anna'), 'u-anna');
     expect(await names()).toEqual([]);
     expect(localStorage.getItem('fp-kept-rooms')).toBeNull();
+  });
+});
+
+describe('purgeAgain (a pending logout, at start-up)', () => {
+  beforeEach(clean);
+
+  it('after a finished purge creates nothing: no empty index is left behind', async () => {
+    await purgeAll(openDb('u-gone'), 'u-gone');
+    expect(await names()).toEqual([]);
+    // Not even for a moment: a tab closed in between would keep it.
+    const opened: string[] = [];
+    const open = indexedDB.open.bind(indexedDB);
+    indexedDB.open = (name: string, version?: number) => (opened.push(name), open(name, version));
+    try {
+      expect(await purgeAgain('u-gone', false)).toBe(0);
+      expect(await purgeAgain('u-gone', true)).toBe(0);
+    } finally {
+      indexedDB.open = open;
+    }
+    expect(opened).toEqual([]);
+    expect(await names()).toEqual([]);
+  });
+
+  it('removes a room left behind without opening the index', async () => {
+    (await openRoomDb(roomName('fam-left', 'plan'))).close();
+    expect(await purgeAgain('u-left', false)).toBe(0);
+    expect(await names()).toEqual([]);
+  });
+
+  it('where the index is still there, does the purge again: what a keeping logout kept stays', async () => {
+    const db = openDb('u-again');
+    await holdRoom(db, 'fam-edited', 'plan', 1);
+    await holdRoom(db, 'fam-synced', 'plan', 0);
+    db.close();
+    expect(await purgeAgain('u-again', true)).toBe(1);
+    expect(await names()).toEqual(['f-fam-edited.plan', 'fp-index-u-again']);
+    expect(await purgeAgain('u-again', false)).toBe(0);
+    expect(await names()).toEqual([]);
   });
 });
