@@ -45,9 +45,11 @@ describe('afterNextFrame', () => {
     const ran: string[] = [];
     afterNextFrame(() => ran.push('a'));
     const cancel = afterNextFrame(() => ran.push('b'));
+    // The caseload's cards below the fold: the rest of what the person looks at, not behind background work.
+    afterNextFrame(() => ran.push('c'), 'user-visible');
     expect(posted).toHaveLength(0); // nothing before the frame
     frame();
-    expect(posted.map((p) => p.priority)).toEqual(['background', 'background']);
+    expect(posted.map((p) => p.priority)).toEqual(['background', 'background', 'user-visible']);
     cancel();
     expect(posted[1].signal.aborted).toBe(true);
     posted[0].fn();

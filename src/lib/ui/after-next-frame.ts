@@ -9,12 +9,12 @@
  * runs after it, so whatever is on screen now is painted before `fn`'s work.
  * That task yields to every task already queued (a tap on what was just
  * painted goes first): scheduler.postTask's background priority where the
- * browser has it, a timeout elsewhere.
+ * browser has it (or `priority`), a timeout elsewhere.
  */
-export function afterNextFrame(fn: () => void): () => void {
+export function afterNextFrame(fn: () => void, priority: TaskPriority = 'background'): () => void {
   let cancelTask: (() => void) | null = null;
   const frame = requestAnimationFrame(() => {
-    cancelTask = yieldingTask(fn);
+    cancelTask = yieldingTask(fn, priority);
   });
   return () => {
     cancelAnimationFrame(frame);
@@ -22,16 +22,19 @@ export function afterNextFrame(fn: () => void): () => void {
   };
 }
 
+/** 'background': after whatever else is queued; 'user-visible': the rest of what the person is looking at (not behind background work). */
+type TaskPriority = 'background' | 'user-visible';
+
 interface TaskScheduler {
-  postTask(fn: () => void, opts: { priority: 'background'; signal: AbortSignal }): Promise<unknown>;
+  postTask(fn: () => void, opts: { priority: TaskPriority; signal: AbortSignal }): Promise<unknown>;
 }
 
-function yieldingTask(fn: () => void): () => void {
+function yieldingTask(fn: () => void, priority: TaskPriority): () => void {
   const scheduler = (globalThis as { scheduler?: Partial<TaskScheduler> }).scheduler;
   if (typeof scheduler?.postTask === 'function') {
     const aborted = new AbortController();
     // A cancelled task rejects its promise: expected; anything else fn threw is reported as before.
-    scheduler.postTask(fn, { priority: 'background', signal: aborted.signal }).catch((err: unknown) => {
+    scheduler.postTask(fn, { priority, signal: aborted.signal }).catch((err: unknown) => {
       if (!aborted.signal.aborted) throw err;
     });
     return () => aborted.abort();
