@@ -528,6 +528,8 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
       for (let r = 0; r < Math.max(2, Math.floor(reps / 3)); r++) await runSteps(true);
       // BENCH_CLIENT_PROFILE: one more round, profiled and not counted.
       if (process.env.BENCH_CLIENT_PROFILE && diagnosed(cpuRate)) await profiled(page, `${process.env.BENCH_CLIENT_PROFILE}/caseload-filter.cpuprofile`, () => runSteps(false));
+      // BENCH_CLIENT_TRACE: one more round as a Chromium performance trace (style, layout and script per step), not counted.
+      if (process.env.BENCH_CLIENT_TRACE && diagnosed(cpuRate)) await traced(chromium, page, `${process.env.BENCH_CLIENT_TRACE}/caseload-filter.json`, () => runSteps(false));
       const out: CaseloadFigures = {
         families: total,
         indexFillSeconds: round(indexFillMs / 1000, 1),
