@@ -96,6 +96,7 @@ export async function createApp(
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
     databaseSchema: opts.databaseSchema,
+    log,
     onCheckpointError: (err) => log.error('store.checkpoint_failed', errorFields(err))
   });
   const now = opts.now ?? (() => new Date());
@@ -124,7 +125,7 @@ export async function createApp(
   // Leaders' summaries follow the plan rooms' updates (debounced) and catch up at start.
   // The inbox (issue #16): its notices reach open devices over the access event channel (set below).
   let publishNotices: (userIds: string[]) => void = () => undefined;
-  const notifier = new Notifier({ store, now, publish: (ids) => publishNotices(ids) });
+  const notifier = new Notifier({ store, now, log, publish: (ids) => publishNotices(ids) });
   /** The family wrote in its own room: its tovholder hears of it, or without one the case-owning sector's workers in the team. */
   const familyWrote = async (familyId: string, at: string) => {
     const family = await store.familyById(familyId);
@@ -135,6 +136,7 @@ export async function createApp(
     await notifier.familyWrote(familyId, copenhagenDay(new Date(at)), to);
   };
   const summaries = new Summariser({
+    log,
     store,
     now,
     onPlan: (familyId, doc, isTeamWorker) => notifier.fromPlan(familyId, doc, isTeamWorker),
@@ -210,6 +212,7 @@ export async function createApp(
     ]);
   };
   const lifecycle = new CaseLifecycle({
+    log,
     store,
     now,
     accessChanged,
@@ -231,7 +234,7 @@ export async function createApp(
       const idp = await createLocalIdp({ issuer: `${origin}/idp`, appOrigin: origin });
       const loopback = createServer((req, res) => {
         idp.handle(req, res).catch((err) => {
-          console.error('local idp failed', err);
+          log.error('idp.local_failed', errorFields(err));
           if (!res.headersSent) res.writeHead(500).end();
         });
       });
@@ -291,6 +294,7 @@ export async function createApp(
   const devices = new DeviceService({ store, endSession: (hash) => auth.logout(hash), leaseDays: config.leaseDays, now });
 
   const api = new Api({
+    log,
     store,
     auth,
     now,

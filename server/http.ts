@@ -12,6 +12,7 @@ import type { App } from './app.ts';
 import { handleProbe, HEALTH_PATH, READY_PATH } from './health.ts';
 import { renderMetrics } from './metrics.ts';
 import { errorMessages } from './messages.ts';
+import { errorFields } from './log.ts';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
@@ -122,19 +123,19 @@ async function serveMetrics(app: App, req: IncomingMessage, res: ServerResponse)
 function operatorEndpoint(app: App, req: IncomingMessage, res: ServerResponse): boolean {
   const path = (req.url ?? '').split('?')[0];
   if (path === HEALTH_PATH || path === READY_PATH) {
-    handleProbe(req, res, app.readiness).catch((err) => failRequest(res, err));
+    handleProbe(req, res, app.readiness).catch((err) => failRequest(app, res, err));
     return true;
   }
   if (path === METRICS_PATH) {
-    serveMetrics(app, req, res).catch((err) => failRequest(res, err));
+    serveMetrics(app, req, res).catch((err) => failRequest(app, res, err));
     return true;
   }
   return false;
 }
 
 /** The last answer to a request whose handler failed: 500 if nothing was sent yet, else cut the response. */
-function failRequest(res: ServerResponse, err: unknown) {
-  console.error('request failed', err);
+function failRequest(app: App, res: ServerResponse, err: unknown) {
+  app.log.error('http.request_failed', errorFields(err));
   if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Internal Server Error');
   else res.destroy();
 }
@@ -144,8 +145,8 @@ function failRequest(res: ServerResponse, err: unknown) {
  * gets a 500 (bad input is answered with a 4xx inside the relay; reaching this
  * is a bug, and it must cost one request, never the process).
  */
-function failUpgrade(socket: Duplex, err: unknown) {
-  console.error('upgrade failed', err);
+function failUpgrade(app: App, socket: Duplex, err: unknown) {
+  app.log.error('http.upgrade_failed', errorFields(err));
   if (socket.writable && !socket.destroyed) {
     socket.end('HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   }
@@ -160,9 +161,9 @@ export function handleUpgrade(app: App, req: IncomingMessage, socket: Duplex, he
   try {
     markProtocol(req, trustProxy);
     const pending: unknown = app.relay.handleUpgrade(req, socket, head);
-    if (pending instanceof Promise) pending.catch((err) => failUpgrade(socket, err));
+    if (pending instanceof Promise) pending.catch((err) => failUpgrade(app, socket, err));
   } catch (err) {
-    failUpgrade(socket, err);
+    failUpgrade(app, socket, err);
   }
 }
 
@@ -178,16 +179,16 @@ export async function listen(app: App, handler: NodeHandler | null, port: number
       if (operatorEndpoint(app, req, res)) return;
       // The demo's local identity provider (DESIGN §10) has its own pages and headers.
       if (app.idp && req.url?.startsWith('/idp/')) {
-        app.idp.handle(req, res).catch((err) => failRequest(res, err));
+        app.idp.handle(req, res).catch((err) => failRequest(app, res, err));
         return;
       }
       if (handler) {
         handler(req, res, () => res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found'));
       } else {
-        apiOnly(app, req, res).catch((err) => failRequest(res, err));
+        apiOnly(app, req, res).catch((err) => failRequest(app, res, err));
       }
     } catch (err) {
-      failRequest(res, err);
+      failRequest(app, res, err);
     }
   });
   server.on('upgrade', (req, socket, head) => handleUpgrade(app, req, socket, head, trustProxy));

@@ -42,13 +42,33 @@ export function id(value: string | number): SafeString {
 /** A machine code (error code, reason code, state) for a log field; same check as `id`. */
 export const code = id;
 
-/** What may be logged of an error: its class and code, never its message (it can quote data). */
-export function errorFields(err: unknown): { errName: SafeString; errCode?: SafeString } {
+/**
+ * What may be logged of an error: its class, its code and where it was thrown
+ * (the innermost stack frame's file:line:column, code not data), never its
+ * message (it can quote data) nor anything else it carries (a PostgreSQL
+ * error's detail quotes the row).
+ */
+export function errorFields(err: unknown): { errName: SafeString; errCode?: SafeString; errAt?: SafeString } {
   if (err instanceof Error) {
     const c = (err as { code?: unknown }).code;
-    return { errName: id(err.name || 'Error'), ...(typeof c === 'string' || typeof c === 'number' ? { errCode: id(c) } : {}) };
+    const at = errorSite(err.stack, err.message);
+    return { errName: id(err.name || 'Error'), ...(typeof c === 'string' || typeof c === 'number' ? { errCode: id(c) } : {}), ...(at ? { errAt: id(at) } : {}) };
   }
   return { errName: id(typeof err) };
+}
+
+/**
+ * The first "at …" frame's location, relative to the working directory. The
+ * stack starts with "Name: message", as many lines as the message has: they
+ * are skipped, so a message that reads like a frame is never taken for one.
+ */
+function errorSite(stack: string | undefined, message: string): string | null {
+  const frames = stack?.split('\n').slice(String(message).split('\n').length);
+  const frame = frames?.find((line) => /^\s+at /.test(line));
+  const m = frame ? /\(?((?:file:\/\/)?[^\s()]+:\d+:\d+)\)?\s*$/.exec(frame) : null;
+  if (!m) return null;
+  const cwd = `${process.cwd()}/`;
+  return m[1].replace(/^file:\/\//, '').replace(cwd, '');
 }
 
 export function isLogLevel(value: unknown): value is LogLevel {

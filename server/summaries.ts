@@ -13,8 +13,11 @@ import { ORIGIN_RELAY_LOAD } from '../src/lib/domain/origins.ts';
 import { summarisePlan, SUMMARY_VERSION, type PlanSummary } from '../src/lib/domain/summary.ts';
 import type { Families, Identity, RoomLog, Summaries } from './store/types.ts';
 import { nextTurn, slices } from './turns.ts';
+import { errorFields, id, silentLogger, type Logger } from './log.ts';
 
 export interface SummariserDeps {
+  /** Where failures are logged (structured, never family content); silent when absent. */
+  log?: Logger;
   store: Pick<Families, 'familyById'> & Pick<Identity, 'activeWorkerIdsOfTeam'> & Pick<RoomLog, 'latestSeqs' | 'loadUpdates'> & Summaries;
   now(): Date;
   /** The relay's document of a room while it is loaded (it holds every persisted update). */
@@ -48,6 +51,9 @@ interface Pending {
 
 export class Summariser {
   readonly #d: SummariserDeps;
+  get #log(): Logger {
+    return this.#d.log ?? silentLogger;
+  }
   readonly #pending = new Map<string, Pending>();
   #backlog: string[] = [];
   #backfill: Promise<void> | null = null;
@@ -136,7 +142,7 @@ export class Summariser {
       () => undefined,
       // A summary that cannot be made now is made again at the next change or start;
       // the relay and the family's data are not affected.
-      (err: unknown) => console.error(`summary of ${familyId} failed`, err)
+      (err: unknown) => this.#log.error('summaries.failed', { familyId: id(familyId), ...errorFields(err) })
     );
     this.#running.set(familyId, run);
     void run.finally(() => {
@@ -184,7 +190,7 @@ export class Summariser {
           await this.#d.onPlan(familyId, doc, (id) => workers.has(id));
         } catch (err) {
           // Notices are derived again at the plan's next change; the summary stands.
-          console.error(`notices of ${familyId} failed`, err);
+          this.#log.error('summaries.notices_failed', { familyId: id(familyId), ...errorFields(err) });
         }
       }
       return summary;
@@ -235,7 +241,7 @@ export class Summariser {
       try {
         this.#backlog = await this.#d.store.staleSummaries(SUMMARY_VERSION, prefix, suffix);
       } catch (err) {
-        console.error('summaries: finding stale summaries failed; the next start tries again', err);
+        this.#log.error('summaries.stale_query_failed', errorFields(err));
         this.#backlog = [];
       }
       const slice = slices(this.#d.sliceMs ?? 20);
@@ -245,7 +251,7 @@ export class Summariser {
         try {
           await this.summarise(familyId);
         } catch (err) {
-          console.error(`summary of ${familyId} failed`, err);
+          this.#log.error('summaries.failed', { familyId: id(familyId), ...errorFields(err) });
         }
         // Requests are served between slices.
         if (slice.due()) await nextTurn();
@@ -257,7 +263,7 @@ export class Summariser {
     this.#backfill = (exclusive ? exclusive('summaries-backfill', run) : run())
       .then(
         () => undefined,
-        (err: unknown) => console.error('summaries: backfill failed; the next start tries again', err)
+        (err: unknown) => this.#log.error('summaries.backfill_failed', errorFields(err))
       )
       .finally(() => {
         this.#backfill = null;

@@ -3,6 +3,7 @@
 // PostgreSQL; otherwise the embedded SQLite file in DATA_DIR.
 import { join } from 'node:path';
 import type { Store } from './types.ts';
+import type { Logger } from '../log.ts';
 
 export type { Store } from './types.ts';
 
@@ -11,6 +12,8 @@ export interface StoreConfig {
   databaseUrl: string | null;
   /** PostgreSQL only: a schema of its own (tests run each server in a fresh one). */
   databaseSchema?: string;
+  /** PostgreSQL only: where a dropped idle connection or a failed unlock is logged */
+  log?: Logger;
   /** SQLite only: told of a background WAL checkpoint that failed */
   onCheckpointError?: (err: Error) => void;
 }
@@ -23,7 +26,7 @@ export function sqliteFile(dataDir: string): string {
 export async function openStore(config: StoreConfig): Promise<Store> {
   if (config.databaseUrl) {
     const { PostgresStore } = await import('./postgres.ts');
-    return PostgresStore.open({ url: config.databaseUrl, schema: config.databaseSchema });
+    return PostgresStore.open({ url: config.databaseUrl, schema: config.databaseSchema, log: config.log });
   }
   const { SqliteStore } = await import('./sqlite.ts');
   return new SqliteStore(sqliteFile(config.dataDir), { checkpointer: { onError: config.onCheckpointError } });

@@ -41,6 +41,7 @@ import type {
   UpdateAuthor,
   UserRow
 } from './types.ts';
+import { errorFields, silentLogger, type Logger } from '../log.ts';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./postgres/migrations/', import.meta.url));
 
@@ -346,6 +347,8 @@ export interface PostgresOptions {
   max?: number;
   /** Connections of the relay's own pool (its commits and gap fills); default 2. */
   relayMax?: number;
+  /** Where a dropped idle connection or a failed unlock is logged; silent when absent. */
+  log?: Logger;
 }
 
 export class PostgresStore implements Store {
@@ -359,18 +362,22 @@ export class PostgresStore implements Store {
    */
   readonly #relayPool: pg.Pool;
 
-  private constructor(pool: pg.Pool, relayPool: pg.Pool) {
+  readonly #log: Logger;
+
+  private constructor(pool: pg.Pool, relayPool: pg.Pool, log: Logger) {
     this.#pool = pool;
     this.#relayPool = relayPool;
+    this.#log = log;
   }
 
   /** Connects, applies pending migrations and returns the store. */
   static async open(opts: PostgresOptions): Promise<PostgresStore> {
     if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(opts.schema)) throw new Error(`invalid schema name ${opts.schema}`);
+    const log = opts.log ?? silentLogger;
     const connect = (max: number) => {
       const pool = new pg.Pool({ connectionString: opts.url, max, ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}) });
       // An idle client's connection dropping (a PostgreSQL restart) must not end the process; the pool replaces it.
-      pool.on('error', (err) => console.error('postgres: idle connection failed', err.message));
+      pool.on('error', (err) => log.error('postgres.idle_connection_failed', errorFields(err)));
       return pool;
     };
     const pool = connect(opts.max ?? 10);
@@ -381,7 +388,7 @@ export class PostgresStore implements Store {
       await pool.end();
       throw err;
     }
-    return new PostgresStore(pool, connect(opts.relayMax ?? 2));
+    return new PostgresStore(pool, connect(opts.relayMax ?? 2), log);
   }
 
   #q(key: Key, values: unknown[] = [], via: Queryable = this.#pool): Promise<pg.QueryResult<Row>> {
@@ -955,7 +962,7 @@ export class PostgresStore implements Store {
       return { ran: true, value: await fn() };
     } finally {
       // Unlocking can only fail with the connection gone, and then PostgreSQL has released the lock itself.
-      if (locked) await this.#q('unlock', [name], client).catch((err: unknown) => console.error('postgres: advisory unlock failed', (err as Error).message));
+      if (locked) await this.#q('unlock', [name], client).catch((err: unknown) => this.#log.error('postgres.unlock_failed', errorFields(err)));
       client.release();
     }
   }

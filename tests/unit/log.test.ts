@@ -32,8 +32,14 @@ describe('log', () => {
   });
 
   it('logs an error by class and code, never its message', () => {
-    const err = Object.assign(new Error('duplicate key (name)=(Anna Jensen)'), { code: '23505' });
-    expect(errorFields(err)).toEqual({ errName: 'Error', errCode: '23505' });
+    const err = Object.assign(new Error('duplicate key (name)=(Anna Jensen)'), { code: '23505', detail: 'Key (name)=(Anna Jensen) already exists.' });
+    const fields = errorFields(err);
+    expect(fields).toEqual({ errName: 'Error', errCode: '23505', errAt: expect.stringMatching(/^tests\/unit\/log\.test\.ts:\d+:\d+$/) });
+    expect(JSON.stringify(fields)).not.toContain('Anna');
+    // A message that spans lines and looks like a frame is still not where the error was thrown.
+    const tricky = new Error('Anna\n    at (Anna Jensen:1:1)');
+    expect(errorFields(tricky).errAt).toMatch(/^tests\/unit\/log\.test\.ts:\d+:\d+$/);
+    expect(errorFields({ stack: 'x' } as unknown)).toEqual({ errName: 'object' });
     expect(errorFields('boom')).toEqual({ errName: 'string' });
   });
 

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import { Summariser } from '../../server/summaries.ts';
+import { createLogger } from '../../server/log.ts';
 import { addAction, setTovholder } from '../../src/lib/domain/plan.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 
@@ -70,6 +71,21 @@ describe('Summariser', () => {
     expect(row.seq).toBe(5);
     expect(JSON.parse(row.data).actions.aaben).toBe(5);
     expect(row.lastUpdateAt).toBe('2026-03-10T10:00:01.200Z');
+  });
+
+  it('logs a summary that fails as one structured line: the family id and the error class, never its message', async () => {
+    await summaries.close();
+    const lines: string[] = [];
+    const log = createLogger({ write: (l) => lines.push(l) });
+    summaries = new Summariser({ store, log, now: () => new Date(), liveDoc: async () => undefined, debounceMs: 1000, maxWaitMs: 5000, random: () => 0 });
+    store.upsertPlanSummary = async () => {
+      throw Object.assign(new Error('value (Familien Test) too long'), { code: '22001' });
+    };
+    await edit((d) => addAction(d, { title: 'Hjemmebesøg hos Familien Test', createdAt: new Date().toISOString(), createdBy: 'u', status: 'aaben' }));
+    await vi.advanceTimersByTimeAsync(1000);
+    await vi.waitFor(() => expect(lines).toHaveLength(1));
+    expect(JSON.parse(lines[0])).toMatchObject({ level: 'error', event: 'summaries.failed', familyId: 'fam-001', errName: 'Error', errCode: '22001' });
+    expect(lines[0]).not.toContain('Familien Test');
   });
 
   it('does not wait longer than maxWait for a room that never goes quiet', async () => {
