@@ -47,7 +47,7 @@ import type { AuthMethods } from '../src/lib/shared/api-types.ts';
 /** The cookie that binds a started OpenID Connect sign-in to this browser (SameSite=Lax: the provider's redirect back is cross-site). */
 const OIDC_STATE_COOKIE = 'fp_oidc';
 import { filterHistory, HISTORY_SECTIONS, type HistoryResponse, type HistorySection, type HistorySession, type AsOfResponse } from '../src/lib/domain/history.ts';
-import { errorFields, silentLogger, type Logger } from './log.ts';
+import { errorFields, type Logger } from './log.ts';
 
 export interface ApiDeps {
   /** Where failures are logged (structured, never family content); silent when absent. */
@@ -170,9 +170,6 @@ type Route = {
 
 export class Api {
   readonly #d: ApiDeps;
-  get #log(): Logger {
-    return this.#d.log ?? silentLogger;
-  }
   readonly #routes: Route[] = [];
   readonly #uploads: Counters;
 
@@ -295,7 +292,7 @@ export class Api {
       throw new HttpError(404, 'not_found');
     } catch (err) {
       if (err instanceof HttpError) return errorResponse(err);
-      this.#log.error('api.failed', errorFields(err));
+      this.#d.log?.error('api.failed', errorFields(err));
       return errorResponse(new HttpError(500, 'internal'));
     }
   }
@@ -486,7 +483,7 @@ export class Api {
     try {
       started = await oidc.start(this.#d.publicOrigin(request), this.#now());
     } catch (err) {
-      this.#log.error('oidc.start_failed', errorFields(err));
+      this.#d.log?.error('oidc.start_failed', errorFields(err));
       return this.#toLogin('oidc_unavailable');
     }
     return new Response(null, {
@@ -526,7 +523,7 @@ export class Api {
       try {
         location = (await this.#d.oidc.endSessionUrl(this.#d.publicOrigin(request))) ?? '/login';
       } catch (err) {
-        this.#log.error('oidc.end_session_failed', errorFields(err));
+        this.#d.log?.error('oidc.end_session_failed', errorFields(err));
       }
     }
     return new Response(null, { status: 302, headers: { location, 'cache-control': 'no-store' } });

@@ -19,7 +19,7 @@ import type * as Y from 'yjs';
 import { accessFromFacts } from './access-of.ts';
 import { HttpError } from './http-error.ts';
 import type { AuditLog, Consents, Families, FamilyRow, GrantRow, Identity, Lifecycle, TransferRow, UserRow } from './store/types.ts';
-import { errorFields, silentLogger, type Logger } from './log.ts';
+import { errorFields, type Logger } from './log.ts';
 
 /** The longest a specialist's grant runs before it must be renewed. */
 export const GRANT_MAX_MONTHS = 6;
@@ -342,7 +342,7 @@ export class CaseLifecycle {
     await this.#d.store.insertGrant(g);
     await this.#audit(user.id, 'grant-given', `${grantee.name}: ${g.parts.join(',')} til ${g.validUntil}${renewsId ? ' (fornyet)' : ''}`, family.id);
     await this.#d.accessChanged({ familyId: family.id, notify: [grantee.id] });
-    await this.#d.accessNotice?.(grantee.id, family.id, 'access-given', user.id, g.id).catch((err: unknown) => (this.#d.log ?? silentLogger).error('lifecycle.notice_failed', errorFields(err)));
+    await this.#d.accessNotice?.(grantee.id, family.id, 'access-given', user.id, g.id).catch((err: unknown) => this.#d.log?.error('lifecycle.notice_failed', errorFields(err)));
     const users = new Map((await this.#d.store.listUsers()).map((u) => [u.id, u]));
     return this.#grantView(g, users, now);
   }
@@ -358,7 +358,7 @@ export class CaseLifecycle {
     const users = new Map((await this.#d.store.listUsers()).map((u) => [u.id, u]));
     await this.#audit(user.id, 'grant-ended', users.get(g.userId)?.name ?? g.userId, family.id);
     await this.#d.accessChanged({ familyId: family.id, reason: 'grant ended', notify: [g.userId] });
-    await this.#d.accessNotice?.(g.userId, family.id, 'access-ended', user.id, g.id).catch((err: unknown) => (this.#d.log ?? silentLogger).error('lifecycle.notice_failed', errorFields(err)));
+    await this.#d.accessNotice?.(g.userId, family.id, 'access-ended', user.id, g.id).catch((err: unknown) => this.#d.log?.error('lifecycle.notice_failed', errorFields(err)));
     return this.#grantView((await this.#d.store.grantById(g.id))!, users, now);
   }
 }

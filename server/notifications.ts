@@ -32,7 +32,7 @@ import { expiringBefore, familyConsentState } from '../src/lib/shared/consent.ts
 import { NOTIFICATION_KINDS, type Notification, type NotificationKind } from '../src/lib/shared/api-types.ts';
 import { HttpError } from './http-error.ts';
 import type { Consents, Families, Identity, NotificationRow, Notifications, Summaries, UserRow } from './store/types.ts';
-import { errorFields, silentLogger, type Logger } from './log.ts';
+import { errorFields, type Logger } from './log.ts';
 
 export const NOTIFICATION_LIMIT = 200;
 
@@ -182,7 +182,7 @@ export class Notifier {
     } catch (err) {
       // Reminders are a convenience: the list is still served.
       this.#remindedOn.delete(user.id);
-      (this.#d.log ?? silentLogger).error('notifications.reminders_failed', errorFields(err));
+      this.#d.log?.error('notifications.reminders_failed', errorFields(err));
     }
     const rows = await this.#d.store.notificationsOf(user.id, NOTIFICATION_LIMIT);
     const names = await this.#d.store.userNames([...new Set(rows.map((r) => r.actorId).filter((a): a is string => !!a))]);

@@ -13,7 +13,7 @@ import { ORIGIN_RELAY_LOAD } from '../src/lib/domain/origins.ts';
 import { summarisePlan, SUMMARY_VERSION, type PlanSummary } from '../src/lib/domain/summary.ts';
 import type { Families, Identity, RoomLog, Summaries } from './store/types.ts';
 import { nextTurn, slices } from './turns.ts';
-import { errorFields, id, silentLogger, type Logger } from './log.ts';
+import { errorFields, id, type Logger } from './log.ts';
 
 export interface SummariserDeps {
   /** Where failures are logged (structured, never family content); silent when absent. */
@@ -51,9 +51,6 @@ interface Pending {
 
 export class Summariser {
   readonly #d: SummariserDeps;
-  get #log(): Logger {
-    return this.#d.log ?? silentLogger;
-  }
   readonly #pending = new Map<string, Pending>();
   #backlog: string[] = [];
   #backfill: Promise<void> | null = null;
@@ -142,7 +139,7 @@ export class Summariser {
       () => undefined,
       // A summary that cannot be made now is made again at the next change or start;
       // the relay and the family's data are not affected.
-      (err: unknown) => this.#log.error('summaries.failed', { familyId: id(familyId), ...errorFields(err) })
+      (err: unknown) => this.#d.log?.error('summaries.failed', { familyId: id(familyId), ...errorFields(err) })
     );
     this.#running.set(familyId, run);
     void run.finally(() => {
@@ -190,7 +187,7 @@ export class Summariser {
           await this.#d.onPlan(familyId, doc, (id) => workers.has(id));
         } catch (err) {
           // Notices are derived again at the plan's next change; the summary stands.
-          this.#log.error('summaries.notices_failed', { familyId: id(familyId), ...errorFields(err) });
+          this.#d.log?.error('summaries.notices_failed', { familyId: id(familyId), ...errorFields(err) });
         }
       }
       return summary;
@@ -241,7 +238,7 @@ export class Summariser {
       try {
         this.#backlog = await this.#d.store.staleSummaries(SUMMARY_VERSION, prefix, suffix);
       } catch (err) {
-        this.#log.error('summaries.stale_query_failed', errorFields(err));
+        this.#d.log?.error('summaries.stale_query_failed', errorFields(err));
         this.#backlog = [];
       }
       const slice = slices(this.#d.sliceMs ?? 20);
@@ -251,7 +248,7 @@ export class Summariser {
         try {
           await this.summarise(familyId);
         } catch (err) {
-          this.#log.error('summaries.failed', { familyId: id(familyId), ...errorFields(err) });
+          this.#d.log?.error('summaries.failed', { familyId: id(familyId), ...errorFields(err) });
         }
         // Requests are served between slices.
         if (slice.due()) await nextTurn();
@@ -263,7 +260,7 @@ export class Summariser {
     this.#backfill = (exclusive ? exclusive('summaries-backfill', run) : run())
       .then(
         () => undefined,
-        (err: unknown) => this.#log.error('summaries.backfill_failed', errorFields(err))
+        (err: unknown) => this.#d.log?.error('summaries.backfill_failed', errorFields(err))
       )
       .finally(() => {
         this.#backfill = null;

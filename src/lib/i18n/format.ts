@@ -9,7 +9,8 @@ export function fmt(template: string, params: Record<string, string | number>): 
 
 /** The text as a sentence: a full stop after it unless it already ends in one (a date such as "15. dec."), or in ? or !. */
 export function sentence(text: string): string {
-  return /[.?!…]$/.test(text.trimEnd()) ? text.trimEnd() : `${text.trimEnd()}.`;
+  const s = text.trimEnd();
+  return /[.?!…]$/.test(s) ? s : `${s}.`;
 }
 
 const integer = new Intl.NumberFormat('da-DK', { maximumFractionDigits: 0 });
