@@ -96,11 +96,21 @@ test('a large plan: first screen first, a deep link into the last goal, a second
   // Away and back by the page's own links: the second opening paints from the stored copy.
   await anna.page.waitForTimeout(1500); // the page stores its copy once the document has been quiet for a moment
   await anna.page.getByRole('link', { name: /Tilbage til mine familier/ }).click();
+  // The plan is on the device: opening it online moves only state vectors, never the document (the socket opens after the local load).
+  const bytes = { sent: 0, received: 0 };
+  anna.page.on('websocket', (ws) => {
+    if (!ws.url().includes(roomName(familyId, 'plan'))) return;
+    ws.on('framesent', (f) => (bytes.sent += f.payload.length));
+    ws.on('framereceived', (f) => (bytes.received += f.payload.length));
+  });
   await anna.page.locator(`a[data-family-id="${familyId}"]`).click();
   await expect(anna.page.locator('.planhead')).toHaveAttribute('data-from-copy', '');
   await expect(anna.page.getByRole('heading', { level: 1, name: 'Familien Stor' })).toBeVisible();
   await expect(anna.page.locator('[data-action-id]')).toHaveCount(200);
   await expect(anna.page.locator('[data-sync="online"]')).toBeVisible();
+  await anna.page.waitForTimeout(500); // the sync exchange after the socket opened
+  expect(bytes.sent).toBeGreaterThan(0);
+  expect(Math.max(bytes.sent, bytes.received)).toBeLessThan(1_000);
 
   // It works as usual: a tick reaches anna's other tablet live, and undo takes it back there too.
   const other = await login(browser, server, 'anna', { width: 1280, height: 800 });

@@ -62,6 +62,8 @@ export class LiveRoom {
   #destroyed: Promise<void> | null = null;
   #connectTimer: ReturnType<typeof setTimeout> | null = null;
   #verify: (() => Promise<boolean | null>) | null;
+  /** the local copy is loaded (or could not be): the socket may open */
+  #localSettled = false;
   /** the current connection attempt opened */
   #opened = false;
   /** the server was asked since the last successful connection */
@@ -98,14 +100,15 @@ export class LiveRoom {
       // `sync=1` tells the relay's audit this is a background copy, not a person opening the room;
       // RELAY_ACK_PARAMS asks for acknowledgements this client need not answer.
       params: { ...RELAY_ACK_PARAMS, device: opts.deviceId, ...(opts.presence === false ? { sync: '1' } : {}) },
-      // A socket carries the session cookie: none after a logout the server has not confirmed.
-      connect: navigator.onLine && !pendingLogout(),
+      // Not yet: see #connectWhenLoaded.
+      connect: false,
       // A background sync must not carry this tab's presence (or anything else) over BroadcastChannel.
       disableBc: opts.presence === false,
       // y-websocket gives up on every 44xx close; the relay's rate limit and
       // connection cap mean "later", so those reconnect with backoff.
       shouldReconnect: (event: CloseEvent) => closeIsTransient(event.code) && !this.#pauseToVerify()
     });
+    void this.idb.whenSynced.then(this.#connectWhenLoaded, this.#connectWhenLoaded);
     if (!navigator.onLine) this.status = 'offline';
     // A dropped network can leave a socket half-open for a long time; the
     // browser's own offline/online events are the faster signal.
@@ -212,13 +215,26 @@ export class LiveRoom {
     return true;
   }
 
+  /**
+   * The socket opens once the local copy is loaded (or failed to load). Opened
+   * earlier, its sync step 1 would carry the empty document's state vector, so
+   * the relay would send the whole document, and the load would then send the
+   * whole document back to the relay (and to the other tabs) as one update.
+   */
+  #connectWhenLoaded = () => {
+    this.#localSettled = true;
+    // A socket carries the session cookie: none after a logout the server has not confirmed.
+    if (this.#destroyed || this.closed || !navigator.onLine || pendingLogout()) return;
+    this.provider.connect();
+  };
+
   #onOffline = () => {
     this.provider.disconnect();
     this.status = 'offline';
   };
 
   #onOnline = () => {
-    if (this.closed || pendingLogout()) return;
+    if (this.closed || pendingLogout() || !this.#localSettled) return;
     this.provider.connect();
   };
 
