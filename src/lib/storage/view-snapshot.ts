@@ -79,10 +79,12 @@ export async function readViewSnapshot<T>(room: string): Promise<T | null> {
   let later: (Uint8Array | { s: Uint8Array })[];
   try {
     const tx = db.transaction([UPDATES, CUSTOM], 'readonly');
-    const found = await request(tx.objectStore(CUSTOM).get(KEY));
+    const updates = tx.objectStore(UPDATES);
+    // Asked together (one wait, not two): the copy, and the last record's key, which is almost always the copy's own mark.
+    const [found, last] = await Promise.all([request(tx.objectStore(CUSTOM).get(KEY)), request(updates.openKeyCursor(null, 'prev'))]);
     if (!isStored(found)) return null;
     saved = found;
-    later = await request(tx.objectStore(UPDATES).getAll(IDBKeyRange.lowerBound(saved.key, true)));
+    later = last && Number(last.key) > saved.key ? await request(updates.getAll(IDBKeyRange.lowerBound(saved.key, true))) : [];
   } finally {
     db.close();
   }
