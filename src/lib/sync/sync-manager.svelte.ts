@@ -84,6 +84,21 @@ export interface SyncSeams {
     tell: (notice: PurgeNotice) => void;
     hear: (f: (notice: PurgeNotice) => void) => () => void;
   };
+  /**
+   * "The index changed" between this user's tabs. They share the index, so a
+   * tab whose sweep or indexer finds that another tab has already written what
+   * it fetched writes nothing, and would otherwise never re-read.
+   */
+  indexNotices?: {
+    tell: (notice: IndexNotice) => void;
+    hear: (f: (notice: IndexNotice) => void) => () => void;
+  };
+}
+
+interface IndexNotice {
+  userId: string;
+  /** the telling SyncManager (a tab hears its own channel's messages too) */
+  from: string;
 }
 
 interface PurgeNotice {
@@ -92,6 +107,24 @@ interface PurgeNotice {
 }
 
 const PURGE_NOTICES = 'fp-purged';
+const INDEX_NOTICES = 'fp-index-changed';
+
+/** A BroadcastChannel's messages as tell/hear (each tell on a channel of its own, so this page's listener hears it too). */
+function broadcast<T>(name: string): { tell: (notice: T) => void; hear: (f: (notice: T) => void) => () => void } | undefined {
+  if (typeof BroadcastChannel === 'undefined') return undefined;
+  return {
+    tell: (notice) => {
+      const channel = new BroadcastChannel(name);
+      channel.postMessage(notice);
+      channel.close();
+    },
+    hear: (f) => {
+      const channel = new BroadcastChannel(name);
+      channel.onmessage = (e: MessageEvent<T>) => f(e.data);
+      return () => channel.close();
+    }
+  };
+}
 
 const browserSeams: SyncSeams = {
   api,
@@ -118,18 +151,8 @@ const browserSeams: SyncSeams = {
     lock: lockDeviceKey,
     forget: forgetDeviceKey
   },
-  purgeNotices: typeof BroadcastChannel === 'undefined' ? undefined : {
-    tell: (notice) => {
-      const channel = new BroadcastChannel(PURGE_NOTICES);
-      channel.postMessage(notice);
-      channel.close();
-    },
-    hear: (f) => {
-      const channel = new BroadcastChannel(PURGE_NOTICES);
-      channel.onmessage = (e: MessageEvent<PurgeNotice>) => f(e.data);
-      return () => channel.close();
-    }
-  }
+  purgeNotices: broadcast<PurgeNotice>(PURGE_NOTICES),
+  indexNotices: broadcast<IndexNotice>(INDEX_NOTICES)
 };
 
 /** A contact renews the device key at most this often (a sweep runs every minute, and on many events). */
@@ -160,13 +183,19 @@ export class SyncManager {
   readonly #engineLoaded = new Promise<void>((resolve) => (this.#engineReady = resolve));
   #timers: unknown[] = [];
   #unwatch: (() => void)[] = [];
+  /** names this tab's index notices, so it does not count its own */
+  readonly #instance = Math.random().toString(36).slice(2);
 
   constructor(seams: SyncSeams = browserSeams) {
     this.#s = seams;
     const db = () => this.db;
     const clock = seams.clock;
     const today = () => copenhagenDay(clock.now());
-    const indexed = () => void this.indexVersion++;
+    const indexed = () => {
+      this.indexVersion++;
+      const userId = this.#me?.id;
+      if (userId) this.#s.indexNotices?.tell({ userId, from: this.#instance });
+    };
     this.reachability = new ReachabilityManager(clock);
     this.reachability.online = seams.browserOnline();
     this.pending = new PendingEdits({ db, now: () => clock.now() });
@@ -266,6 +295,10 @@ export class SyncManager {
       if (n.userId === this.#me?.id) this.purger.heard(n.families);
     });
     if (notices) this.#unwatch.push(notices);
+    const indexNotices = this.#s.indexNotices?.hear((n) => {
+      if (n.userId === this.#me?.id && n.from !== this.#instance) this.indexVersion++;
+    });
+    if (indexNotices) this.#unwatch.push(indexNotices);
     if (!this.#s.browserOnline()) this.#onOffline();
     const clock = this.#s.clock;
     this.#timers.push(clock.every(() => this.#background(() => this.sweep()), SWEEP_INTERVAL_MS));

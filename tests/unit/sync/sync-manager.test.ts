@@ -100,6 +100,30 @@ describe('SyncManager (facade)', () => {
     expect(listeners.size).toBe(0);
   });
 
+  it('an index write in one tab makes the same user’s other tabs re-read it (they would find nothing to write themselves), not its own twice nor another user’s', async () => {
+    const listeners = new Set<(n: { userId: string; from: string }) => void>();
+    const indexNotices: SyncSeams['indexNotices'] = {
+      tell: (n) => listeners.forEach((f) => f(n)),
+      hear: (f) => (listeners.add(f), () => void listeners.delete(f))
+    };
+    const me = worker();
+    const family = familySummary('fam-t2', { name: 'Familien Ny' });
+    const writer = seams({ indexNotices });
+    writer.api.routes['/api/families'] = () => ({ families: [family] });
+    const reader = seams({ indexNotices });
+    reader.setOnline(false); // no sweep of its own: only the notice can tell it
+    const other = seams({ indexNotices });
+    other.setOnline(false);
+    const [a, b, c] = [new SyncManager(writer.s), new SyncManager(reader.s), new SyncManager(other.s)];
+    b.start(me);
+    c.start(worker());
+    a.start(me);
+    await until(() => a.lastSync !== null);
+    expect([a.indexVersion, b.indexVersion, c.indexVersion]).toEqual([1, 1, 0]);
+    await Promise.all([a.stop(), b.stop(), c.stop()]);
+    expect(listeners.size).toBe(0);
+  });
+
   it('engineLoaded waits for the room code without loading it, and resolves once something loads it', async () => {
     let loads = 0;
     const t = seams();
