@@ -79,20 +79,20 @@ export interface SyncSeams {
     lock: (userId: string) => Promise<void>;
     forget: (userId: string) => Promise<void>;
   };
-  /** the removed families' notice between this user's tabs (they share the device's data); returns the unsubscribe */
-  purgeNotices?: {
-    tell: (notice: PurgeNotice) => void;
-    hear: (f: (notice: PurgeNotice) => void) => () => void;
-  };
+  /** the removed families' notice between this user's tabs (they share the device's data) */
+  purgeNotices?: Notices<PurgeNotice>;
   /**
    * "The index changed" between this user's tabs. They share the index, so a
    * tab whose sweep or indexer finds that another tab has already written what
    * it fetched writes nothing, and would otherwise never re-read.
    */
-  indexNotices?: {
-    tell: (notice: IndexNotice) => void;
-    hear: (f: (notice: IndexNotice) => void) => () => void;
-  };
+  indexNotices?: Notices<IndexNotice>;
+}
+
+/** Messages between this user's tabs: `hear` returns the unsubscribe. */
+interface Notices<T> {
+  tell: (notice: T) => void;
+  hear: (f: (notice: T) => void) => () => void;
 }
 
 interface IndexNotice {
@@ -110,7 +110,7 @@ const PURGE_NOTICES = 'fp-purged';
 const INDEX_NOTICES = 'fp-index-changed';
 
 /** A BroadcastChannel's messages as tell/hear (each tell on a channel of its own, so this page's listener hears it too). */
-function broadcast<T>(name: string): { tell: (notice: T) => void; hear: (f: (notice: T) => void) => () => void } | undefined {
+function broadcast<T>(name: string): Notices<T> | undefined {
   if (typeof BroadcastChannel === 'undefined') return undefined;
   return {
     tell: (notice) => {
