@@ -58,7 +58,7 @@ const NOT_COPIED: Record<string, string> = {
   history_checkpoints: 'derived from the copied update log and archive; the history sweep at start builds them again',
   login_attempts: 'OpenID Connect sign-ins under way (valid for minutes); a user simply signs in again',
   sqlite_sequence: 'SQLite bookkeeping; the audit sequence is set from the copied ids',
-  write_fact_version: "SQLite's own: the version its append checks writers' facts at (PostgreSQL reads them under row locks)"
+  write_fact_version: "each store's own: the version of the writers' facts its append checks at (PostgreSQL's starts at 0 and moves with the copy)"
 };
 
 /** PostgreSQL tables derived during the copy rather than copied (emptiness is checked on them too). */

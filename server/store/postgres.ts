@@ -11,7 +11,7 @@ import type { Role } from '../../src/lib/shared/access.ts';
 import { parseRoom, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
 import { familyOfRoom, familyRoomRange, notificationRow, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toFamilyLink, toGrant, toInvitation, toReporter, retentionRecord, toRetentionDeletion, toTransfer } from './rows.ts';
-import { refusedWriters, WriteRefused, writeFactKeys, type WriteFactKeys, type WriteFacts } from './write-access.ts';
+import { refusedWriters, WriteFactCache, WriteRefused, writeFactKeys, type WriteFactKeys, type WriteFacts } from './write-access.ts';
 import type {
   AccessGroup,
   AuditEntry,
@@ -48,6 +48,24 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('./postgres/migrations/', import.me
 const USER_COLUMNS = `u.id, u.username, u.name, u.role, u.sector, u.password_hash, u.active, u.issuer, u.subject, u.email,
   COALESCE(array_agg(t.team_id ORDER BY t.team_id) FILTER (WHERE t.team_id IS NOT NULL), '{}') AS team_ids
   FROM users u LEFT JOIN user_teams t ON t.user_id = u.id`;
+
+function appendSql(checked: boolean): string {
+  return `WITH ${checked ? 'facts AS (SELECT v FROM write_fact_version WHERE id = 1 FOR SHARE), ' : ''}input AS (
+      SELECT room, author, at, data, ord FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[])
+        WITH ORDINALITY AS t(room, author, at, data, ord)${checked ? '\n      WHERE (SELECT v FROM facts) = $5::bigint' : ''}
+    ), counts AS (
+      SELECT room, COUNT(*) AS n FROM input GROUP BY room
+    ), bumped AS (
+      INSERT INTO room_counters (room, seq) SELECT room, n FROM counts ORDER BY room
+      ON CONFLICT (room) DO UPDATE SET seq = room_counters.seq + excluded.seq
+      RETURNING room, seq
+    ), inserted AS (
+      INSERT INTO updates (room, seq, author, at, data)
+      SELECT i.room, b.seq - c.n + ROW_NUMBER() OVER (PARTITION BY i.room ORDER BY i.ord), i.author, i.at, i.data
+      FROM input i JOIN counts c ON c.room = i.room JOIN bumped b ON b.room = i.room
+    )
+    SELECT room, seq FROM bumped`;
+}
 
 const SQL = {
   // retention (issue #14): rooms of a family are the names in [f-<id>. , f-<id>/)
@@ -222,12 +240,9 @@ const SQL = {
   // The rows an append's writer check reads, share-locked in a fixed order
   // before it reads them (write-access.ts): a change to a session, user or
   // family commits wholly before the check or waits until the append is done.
-  lockWriteFacts: `WITH s AS (SELECT id_hash FROM sessions WHERE id_hash = ANY($1::text[]) ORDER BY id_hash FOR SHARE),
-      u AS (SELECT id FROM users WHERE id = ANY($2::text[]) ORDER BY id FOR SHARE),
-      f AS (SELECT id FROM families WHERE id = ANY($3::text[]) ORDER BY id FOR SHARE)
-    SELECT (SELECT COUNT(*) FROM s) AS s, (SELECT COUNT(*) FROM u) AS u, (SELECT COUNT(*) FROM f) AS f`,
-  // A new statement after the locks: its snapshot sees whatever committed while they waited.
+  // One statement, so one snapshot: the facts and the version they stand at (060-write-fact-version.sql).
   writeFacts: `SELECT
+      (SELECT v FROM write_fact_version WHERE id = 1) AS version,
       (SELECT COALESCE(json_agg(s), '[]') FROM (SELECT id_hash, user_id, created_at, expires_at FROM sessions WHERE id_hash = ANY($1::text[])) s) AS sessions,
       (SELECT COALESCE(json_agg(x), '[]') FROM (SELECT ${USER_COLUMNS} WHERE u.id = ANY($2::text[]) GROUP BY u.id) x) AS users,
       (SELECT COALESCE(json_agg(f), '[]') FROM (SELECT * FROM families WHERE id = ANY($3::text[])) f) AS families,
@@ -241,21 +256,11 @@ const SQL = {
   // of updates (rooms in a fixed order, so two batches cannot deadlock), then
   // insert the rows numbered from where the counter stood. The main query
   // returns each room's new last seq; the caller numbers the batch from it.
-  appendUpdates: `WITH input AS (
-      SELECT room, author, at, data, ord FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[])
-        WITH ORDINALITY AS t(room, author, at, data, ord)
-    ), counts AS (
-      SELECT room, COUNT(*) AS n FROM input GROUP BY room
-    ), bumped AS (
-      INSERT INTO room_counters (room, seq) SELECT room, n FROM counts ORDER BY room
-      ON CONFLICT (room) DO UPDATE SET seq = room_counters.seq + excluded.seq
-      RETURNING room, seq
-    ), inserted AS (
-      INSERT INTO updates (room, seq, author, at, data)
-      SELECT i.room, b.seq - c.n + ROW_NUMBER() OVER (PARTITION BY i.room ORDER BY i.ord), i.author, i.at, i.data
-      FROM input i JOIN counts c ON c.room = i.room JOIN bumped b ON b.room = i.room
-    )
-    SELECT room, seq FROM bumped`,
+  appendUpdates: appendSql(false),
+  // The same, for writers checked over the facts at version $5: FOR SHARE on
+  // the version row (after waiting for a change under way, the row as that
+  // change left it), and nothing inserted, no row returned, if it moved.
+  appendUpdatesChecked: appendSql(true),
   loadUpdates: `SELECT seq, data FROM updates WHERE room = $1 ORDER BY seq`,
   loadSince: `SELECT seq, data FROM updates WHERE room = $1 AND seq > $2 ORDER BY seq`,
   snapshotAtOrAfter: `SELECT 1 AS x FROM updates WHERE room = $1 AND seq >= $2 AND author = 'snapshot' LIMIT 1`,
@@ -363,6 +368,9 @@ export class PostgresStore implements Store {
   readonly #relayPool: pg.Pool;
 
   readonly #log: Logger;
+
+  /** The writers' facts as the latest checked append read them, at their version (#appendChecked). */
+  readonly #writeFacts = new WriteFactCache();
 
   private constructor(pool: pg.Pool, relayPool: pg.Pool, log: Logger) {
     this.#pool = pool;
@@ -878,20 +886,7 @@ export class PostgresStore implements Store {
       updates.map((u) => Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength))
     ];
     const keys = writeFactKeys(updates);
-    let last: Map<string, number> | undefined;
-    if (keys) {
-      last = await this.#tx(async (c) => {
-        await this.#checkWriters(updates, keys, c);
-        return new Map((await this.#q('appendUpdates', values, c)).rows.map((r) => [str(r.room), Number(r.seq)]));
-      }, this.#relayPool);
-    }
-    for (let attempt = 1; !last; attempt++) {
-      try {
-        last = new Map((await this.#q('appendUpdates', values, this.#relayPool)).rows.map((r) => [str(r.room), Number(r.seq)]));
-      } catch (err) {
-        if (attempt >= 3 || !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
-      }
-    }
+    const last = keys ? await this.#appendChecked(updates, keys, values) : await this.#append('appendUpdates', values);
     // The counter moved by each room's count: number the batch's updates up to it, in order.
     const count = new Map<string, number>();
     for (const u of updates) count.set(u.room, (count.get(u.room) ?? 0) + 1);
@@ -903,18 +898,51 @@ export class PostgresStore implements Store {
     });
   }
 
-  /** The writer check of the append's transaction: lock, then read, then decide (write-access.ts). */
-  async #checkWriters(updates: readonly NewUpdate[], keys: WriteFactKeys, c: pg.PoolClient) {
-    await this.#q('lockWriteFacts', [keys.sessionHashes, keys.userIds, keys.familyIds], c);
-    const refused = refusedWriters(updates, await this.#readWriteFacts(keys, c));
-    if (refused.size > 0) throw new WriteRefused(refused);
+  /**
+   * The writers' check and the append as one statement (write-access.ts,
+   * docs/deploy.md "Writer access in the append"): decided over the facts at a
+   * version (kept from an earlier append while the version stands), then
+   * appended only if the version has not moved. If it has, the facts are read
+   * again and the check decided again. A refusal is only ever decided over
+   * facts read for this batch, never over kept ones.
+   */
+  async #appendChecked(updates: readonly NewUpdate[], keys: WriteFactKeys, values: unknown[]): Promise<Map<string, number>> {
+    for (let attempt = 1; ; attempt++) {
+      let facts = this.#writeFacts.lookup(keys);
+      let version = this.#writeFacts.version;
+      const kept = facts !== null;
+      if (!facts) {
+        ({ version, facts } = await this.#readWriteFactsAt(keys, this.#relayPool));
+        this.#writeFacts.fill(version, keys, facts);
+      }
+      const refused = refusedWriters(updates, facts);
+      if (refused.size > 0 && !kept) throw new WriteRefused(refused);
+      if (refused.size === 0) {
+        const last = await this.#append('appendUpdatesChecked', [...values, version]);
+        if (last.size > 0) return last;
+      }
+      // The version moved since the facts were read, or the kept facts refused: read them now.
+      this.#writeFacts.at(Number.NaN);
+      if (attempt >= 10) throw new Error('the writers\' facts kept changing during the append');
+    }
   }
 
-  accessFacts(keys: WriteFactKeys): Promise<WriteFacts> {
-    return this.#readWriteFacts(keys, this.#pool);
+  /** One append statement, run again after a deadlock or serialization failure; each room's new last seq. */
+  async #append(key: 'appendUpdates' | 'appendUpdatesChecked', values: unknown[]): Promise<Map<string, number>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return new Map((await this.#q(key, values, this.#relayPool)).rows.map((r) => [str(r.room), Number(r.seq)]));
+      } catch (err) {
+        if (attempt >= 3 || !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
+      }
+    }
   }
 
-  async #readWriteFacts(keys: WriteFactKeys, via: Queryable): Promise<WriteFacts> {
+  async accessFacts(keys: WriteFactKeys): Promise<WriteFacts> {
+    return (await this.#readWriteFactsAt(keys, this.#pool)).facts;
+  }
+
+  async #readWriteFactsAt(keys: WriteFactKeys, via: Queryable): Promise<{ version: number; facts: WriteFacts }> {
     const [r] = (await this.#q('writeFacts', [keys.sessionHashes, keys.userIds, keys.familyIds], via)).rows;
     const sessions = new Map(
       (r.sessions as Row[]).map((s) => [str(s.id_hash), { idHash: str(s.id_hash), userId: str(s.user_id), createdAt: str(s.created_at), expiresAt: str(s.expires_at) }] as const)
@@ -936,7 +964,7 @@ export class PostgresStore implements Store {
       const link = toFamilyLink(row);
       links.set(link.familyId, [...(links.get(link.familyId) ?? []), link]);
     }
-    return { sessions, users, families, consents, grants, links };
+    return { version: Number(r.version), facts: { sessions, users, families, consents, grants, links } };
   }
 
   async loadUpdates(room: string): Promise<StoredUpdate[]> {

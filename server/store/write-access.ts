@@ -3,17 +3,20 @@
 // The relay checks access when a socket opens and whenever an access event
 // arrives, but an update that was in flight when a consent was withdrawn, a
 // user left a team or a session ended (possibly on another node) could
-// otherwise commit after the access was gone. Each store reads the facts below
-// in the append's own transaction — PostgreSQL takes share locks on the
-// session, user and family rows first, so a change to them is ordered before
-// or after the append, never beside it — and asks `refusedWriters`; any
-// refusal rolls the whole batch back with `WriteRefused`.
+// otherwise commit after the access was gone. Each store asks `refusedWriters`
+// over the facts below as they stand at the append, and any refusal stores
+// nothing of the batch (`WriteRefused`). Any change to the tables the facts
+// come from moves one version (triggers, in the changing transaction), and both
+// stores keep what they read while it stands (`WriteFactCache`): SQLite reads
+// the version inside the append's transaction; PostgreSQL's append is one
+// statement that takes FOR SHARE on the version row and inserts only if it is
+// the version the facts were read at, so a change is ordered before or after
+// the append, never beside it (docs/deploy.md "Writer access in the append").
 //
 // One function to extend: a new fact that ends a writer's access (a lost
 // device, a closed or transferred case, a grant's end) is read beside these by
-// both stores and decided here, and the transaction that changes it must
-// lock the row PostgreSQL locks here (see docs/deploy.md "Writer access in the
-// append").
+// both stores and decided here, and its table gets the version's triggers in
+// both stores.
 import { parseRoom } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
 import { accessInFacts } from '../access-of.ts';
@@ -100,6 +103,17 @@ export function refusedWriters(updates: readonly NewUpdate[], facts: WriteFacts)
   return refused;
 }
 
+function emptyFacts() {
+  return {
+    sessions: new Map<string, SessionRow>(),
+    users: new Map<string, UserRow>(),
+    families: new Map<string, FamilyRow>(),
+    consents: new Map<string, readonly Consent[]>(),
+    grants: new Map<string, readonly AccessGrant[]>(),
+    links: new Map<string, readonly AccessLink[]>()
+  } satisfies WriteFacts;
+}
+
 /** A family's rows that the check reads. */
 export interface FamilyWriteFacts {
   row: FamilyRow;
@@ -143,6 +157,50 @@ export class WriteFactCache {
 
   family(id: string, read: () => FamilyWriteFacts | undefined): FamilyWriteFacts | undefined {
     return this.#get(`f ${id}`, read);
+  }
+
+  /** The version what is kept was read at (NaN before the first read). */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Every fact `keys` names as kept at the current version; null when one of them was never read. */
+  lookup(keys: WriteFactKeys): WriteFacts | null {
+    const facts = emptyFacts();
+    for (const hash of keys.sessionHashes) {
+      if (!this.#entries.has(`s ${hash}`)) return null;
+      const session = this.#entries.get(`s ${hash}`) as SessionRow | undefined;
+      if (session) facts.sessions.set(hash, session);
+    }
+    for (const id of keys.userIds) {
+      if (!this.#entries.has(`u ${id}`)) return null;
+      const user = this.#entries.get(`u ${id}`) as UserRow | undefined;
+      if (user) facts.users.set(id, user);
+    }
+    for (const id of keys.familyIds) {
+      if (!this.#entries.has(`f ${id}`)) return null;
+      const family = this.#entries.get(`f ${id}`) as FamilyWriteFacts | undefined;
+      if (!family) continue;
+      facts.families.set(id, family.row);
+      facts.consents.set(id, family.consents);
+      facts.grants.set(id, family.grants);
+      facts.links.set(id, family.links);
+    }
+    return facts;
+  }
+
+  /** Keeps the facts of `keys` as read at `version` (a key without a row, as a miss). */
+  fill(version: number, keys: WriteFactKeys, facts: WriteFacts) {
+    this.at(version);
+    for (const hash of keys.sessionHashes) this.#entries.set(`s ${hash}`, facts.sessions.get(hash));
+    for (const id of keys.userIds) this.#entries.set(`u ${id}`, facts.users.get(id));
+    for (const id of keys.familyIds) {
+      const row = facts.families.get(id);
+      this.#entries.set(
+        `f ${id}`,
+        row && { row, consents: [...(facts.consents.get(id) ?? [])], grants: [...(facts.grants.get(id) ?? [])], links: [...(facts.links?.get(id) ?? [])] }
+      );
+    }
   }
 
   #get<T>(key: string, read: () => T | undefined): T | undefined {

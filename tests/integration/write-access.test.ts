@@ -3,7 +3,7 @@
 // is refused by the store, never committed, and the relay closes the socket
 // (4401 / 4403). SQLite always; PostgreSQL too when DATABASE_URL is set, where a
 // withdrawal running in another connection (another node) is ordered against
-// the append by the family row's lock.
+// the append by the lock on the writers' facts' version.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
@@ -182,9 +182,9 @@ describe.each(variants)('writer access in the append: $name', (variant) => {
     expect(await refusal(store.appendUpdates([{ ...boUpdate(2), at: '2026-06-02T00:00:00.000Z' }]))).toEqual(new Map([[BO_SESSION, 'access-ended']]));
   });
 
-  // SQLite keeps the facts an append read until a change to their tables moves
-  // a version (write-access.ts, WriteFactCache): each change here comes after
-  // an append that read the facts, and the next append must see it.
+  // Both stores keep the facts an append read until a change to their tables
+  // moves a version (write-access.ts, WriteFactCache): each change here comes
+  // after an append that read the facts, and the next append must see it.
   const changes: { name: string; change(o: Opened): Promise<unknown>; expected: Map<string, string> }[] = [
     { name: 'a logout', change: (o) => o.store.deleteSession(ANNA_SESSION), expected: new Map([[ANNA_SESSION, 'session-ended']]) },
     { name: 'leaving the team', change: (o) => o.store.upsertUser({ ...user('u-anna', 'social'), teamIds: [] }), expected: new Map([[ANNA_SESSION, 'access-ended']]) },
@@ -195,6 +195,11 @@ describe.each(variants)('writer access in the append: $name', (variant) => {
       name: 'a logout written by another connection',
       change: (o) => o.writeElsewhere('DELETE FROM sessions WHERE id_hash = $1', [BO_SESSION]),
       expected: new Map([[BO_SESSION, 'session-ended']])
+    },
+    {
+      name: 'a team membership ended by another connection',
+      change: (o) => o.writeElsewhere('DELETE FROM user_teams WHERE user_id = $1', ['u-bo']),
+      expected: new Map([[BO_SESSION, 'access-ended']])
     },
     {
       name: 'a withdrawal written by another connection',
@@ -208,6 +213,14 @@ describe.each(variants)('writer access in the append: $name', (variant) => {
     await change(opened);
     expect(await refusal(store.appendUpdates([annaUpdate(3), boUpdate(3)]))).toEqual(expected);
     expect((await store.loadUpdates(PLAN)).map((u) => u.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('never refuses over kept facts: a consent given after a refusal lets the next append through', async () => {
+    await opened.writeElsewhere('UPDATE consents SET revoked_at = $1, revoked_by = $2 WHERE id = $3', [at(), 'u-anna', planConsent.id]);
+    expect(await refusal(store.appendUpdates([boUpdate(1)]))).toEqual(new Map([[BO_SESSION, 'access-ended']]));
+    await store.insertConsent({ ...planConsent, id: 'consent-again' });
+    expect(await refusal(store.appendUpdates([boUpdate(2)]))).toBe('accepted');
+    expect((await store.loadUpdates(PLAN)).map((u) => u.seq)).toEqual([1]);
   });
 
   it.runIf(variant.name === 'postgres')('orders a withdrawal on another connection against the append: an append waiting on it sees it', async () => {
