@@ -69,6 +69,23 @@ export function encodeHeadFrame(nodeId: string, room: string, seq: number, at: n
   return encoding.toUint8Array(enc);
 }
 
+/**
+ * A test for frames this node published, which Redis hands back to it like any
+ * other subscriber's: their first bytes (version, type, node id) compared, so
+ * they are dropped before the signature is checked and the frame decoded. A
+ * forged frame naming this node is dropped too, as it would be after decoding.
+ */
+export function ownFrameTest(nodeId: string): (frame: Uint8Array) => boolean {
+  const enc = encoding.createEncoder();
+  encoding.writeVarString(enc, nodeId);
+  const id = encoding.toUint8Array(enc);
+  return (frame) => {
+    if (frame.byteLength < 2 + id.byteLength || frame[0] !== FRAME_VERSION || frame[1] >= 0x80) return false;
+    for (let i = 0; i < id.byteLength; i++) if (frame[2 + i] !== id[i]) return false;
+    return true;
+  };
+}
+
 const isSeq = (n: number) => Number.isSafeInteger(n) && n > 0;
 
 /** Decodes a frame received on the channel of `channelRoom`; anything malformed or oversized is rejected with a reason code. */

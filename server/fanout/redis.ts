@@ -27,6 +27,7 @@ import {
   encodeHeadFrame,
   encodeUpdateFrame,
   outgoingControl,
+  ownFrameTest,
 } from './frame.ts';
 import { Listeners } from './listeners.ts';
 import type { CommittedUpdate, ControlHandler, ControlMessage, ControlOrigin, Fanout, RoomHandler } from './types.ts';
@@ -98,6 +99,8 @@ export class RedisFanout implements Fanout {
   /** Channel names: `fp:` or, with a namespace, `fp:<namespace>:` (deployments sharing one Redis never meet). */
   readonly #roomPrefix: string;
   readonly #controlChannel: string;
+  /** whether a room frame is one this node published (Redis hands those back too) */
+  readonly #isOwn: (frame: Uint8Array) => boolean;
   #subReadyOnce = false;
   #subConnected = false;
   #pubLost = false;
@@ -106,6 +109,7 @@ export class RedisFanout implements Fanout {
   private constructor(opts: RedisFanoutOptions) {
     if (!NODE_ID_PATTERN.test(opts.nodeId)) throw new Error(`NODE_ID must match ${NODE_ID_PATTERN}, got "${opts.nodeId}"`);
     this.nodeId = opts.nodeId;
+    this.#isOwn = ownFrameTest(opts.nodeId);
     if (opts.namespace !== undefined && !NAMESPACE_PATTERN.test(opts.namespace)) throw new Error(`fan-out namespace must match ${NAMESPACE_PATTERN}`);
     this.#roomPrefix = opts.namespace ? `fp:${opts.namespace}:room:` : ROOM_CHANNEL_PREFIX;
     this.#controlChannel = opts.namespace ? `fp:${opts.namespace}:control` : CONTROL_CHANNEL;
@@ -369,7 +373,7 @@ export class RedisFanout implements Fanout {
     if (!name.startsWith(this.#roomPrefix)) return;
     const room = name.slice(this.#roomPrefix.length);
     const handler = this.#rooms.get(room);
-    if (!handler) return;
+    if (!handler || this.#isOwn(message)) return;
     const body = this.#verified(name, message);
     if (!body) return this.#refuseUnsigned(name, message.byteLength);
     const decoded = decodeRoomFrame(body, room, { maxFrameBytes: this.#o.maxFrameBytes });

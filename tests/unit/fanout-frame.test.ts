@@ -12,6 +12,7 @@ import {
   encodeHeadFrame,
   encodeUpdateFrame,
   outgoingControl,
+  ownFrameTest,
   validateControl
 } from '../../server/fanout/frame.ts';
 import { LocalFanout } from '../../server/fanout/local.ts';
@@ -22,6 +23,20 @@ const ROOM = 'f-abcdef.plan';
 const limits = { maxFrameBytes: 1024 };
 
 describe('room frames', () => {
+  it("tell this node's own frames from others' by their first bytes", () => {
+    const own = ownFrameTest('node-a');
+    const update = { room: ROOM, seq: 1, author: 'u-anna', update: new Uint8Array([1]) };
+    expect(own(encodeUpdateFrame('node-a', update, 5))).toBe(true);
+    expect(own(encodeAwarenessFrame('node-a', ROOM, new Uint8Array([9]), 5))).toBe(true);
+    expect(own(encodeHeadFrame('node-a', ROOM, 3, 5))).toBe(true);
+    // another node, one whose id starts like ours, and ours as a prefix of theirs
+    expect(own(encodeUpdateFrame('node-b', update, 5))).toBe(false);
+    expect(own(encodeUpdateFrame('node-ab', update, 5))).toBe(false);
+    expect(ownFrameTest('node')(encodeUpdateFrame('node-a', update, 5))).toBe(false);
+    expect(own(new Uint8Array([1, 1]))).toBe(false);
+    expect(own(new Uint8Array(0))).toBe(false);
+  });
+
   it('round-trip updates, awareness and heads', () => {
     const update = new Uint8Array([1, 2, 3]);
     const u = decodeRoomFrame(encodeUpdateFrame('node-a', { room: ROOM, seq: 42, author: 'u-anna', update }, 1700000000000), ROOM, limits);
