@@ -237,10 +237,8 @@ const SQL = {
   // A withdrawal waits for appends that hold the family's share lock (they
   // checked access before it), and appends after it wait and see it.
   lockFamilyOfConsent: `SELECT f.id FROM families f JOIN consents c ON c.family_id = f.id WHERE c.id = $1 FOR UPDATE OF f`,
-  // The rows an append's writer check reads, share-locked in a fixed order
-  // before it reads them (write-access.ts): a change to a session, user or
-  // family commits wholly before the check or waits until the append is done.
-  // One statement, so one snapshot: the facts and the version they stand at (060-write-fact-version.sql).
+  // The rows an append's writer check reads (write-access.ts), and the version
+  // they stand at (060-write-fact-version.sql): one statement, so one snapshot.
   writeFacts: `SELECT
       (SELECT v FROM write_fact_version WHERE id = 1) AS version,
       (SELECT COALESCE(json_agg(s), '[]') FROM (SELECT id_hash, user_id, created_at, expires_at FROM sessions WHERE id_hash = ANY($1::text[])) s) AS sessions,

@@ -5,7 +5,7 @@ import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { BACKSTOP_WAL_PAGES, type CheckpointerOptions, type CheckpointResult, WalCheckpointer } from './sqlite-checkpointer.ts';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AccessGrant, AccessLink, Role } from '../../src/lib/shared/access.ts';
+import type { Role } from '../../src/lib/shared/access.ts';
 import { parseRoom, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
 import { familyOfRoom, familyRoomRange, notificationRow, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toFamilyLink, toGrant, toInvitation, toReporter, retentionRecord, toRetentionDeletion, toTransfer } from './rows.ts';
@@ -1136,26 +1136,13 @@ export class SqliteStore implements Store {
   }
 
   #readWriteFacts(keys: WriteFactKeys): WriteFacts {
-    const facts = this.#writeFacts.at(Number(this.#stmt('writeFactVersion').get()?.v));
-    const sessions = new Map<string, SessionRow>();
-    for (const hash of keys.sessionHashes) {
-      const session = facts.session(hash, () => {
+    return this.#writeFacts.at(Number(this.#stmt('writeFactVersion').get()?.v)).read(keys, {
+      session: (hash) => {
         const r = this.#stmt('sessionByHash').get(hash);
         return r && { idHash: str(r.id_hash), userId: str(r.user_id), createdAt: str(r.created_at), expiresAt: str(r.expires_at) };
-      });
-      if (session) sessions.set(hash, session);
-    }
-    const users = new Map<string, UserRow>();
-    for (const id of keys.userIds) {
-      const user = facts.user(id, () => this.#toUser(this.#stmt('userById').get(id)));
-      if (user) users.set(id, user);
-    }
-    const families = new Map<string, FamilyRow>();
-    const consents = new Map<string, Consent[]>();
-    const grants = new Map<string, AccessGrant[]>();
-    const links = new Map<string, AccessLink[]>();
-    for (const id of keys.familyIds) {
-      const family = facts.family(id, () => {
+      },
+      user: (id) => this.#toUser(this.#stmt('userById').get(id)),
+      family: (id) => {
         const r = this.#stmt('familyById').get(id);
         return r && {
           row: toFamily(r),
@@ -1163,14 +1150,8 @@ export class SqliteStore implements Store {
           grants: this.#stmt('grantsOfFamily').all(id).map(toGrant),
           links: this.#stmt('linksOfFamily').all(id).map(toFamilyLink)
         };
-      });
-      if (!family) continue;
-      families.set(id, family.row);
-      consents.set(id, family.consents);
-      grants.set(id, family.grants);
-      links.set(id, family.links);
-    }
-    return { sessions, users, families, consents, grants, links };
+      }
+    });
   }
 
   async loadUpdates(room: string): Promise<StoredUpdate[]> {

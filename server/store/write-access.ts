@@ -103,24 +103,22 @@ export function refusedWriters(updates: readonly NewUpdate[], facts: WriteFacts)
   return refused;
 }
 
-function emptyFacts() {
-  return {
-    sessions: new Map<string, SessionRow>(),
-    users: new Map<string, UserRow>(),
-    families: new Map<string, FamilyRow>(),
-    consents: new Map<string, readonly Consent[]>(),
-    grants: new Map<string, readonly AccessGrant[]>(),
-    links: new Map<string, readonly AccessLink[]>()
-  } satisfies WriteFacts;
-}
-
 /** A family's rows that the check reads. */
 export interface FamilyWriteFacts {
   row: FamilyRow;
-  consents: Consent[];
-  grants: AccessGrant[];
-  links: AccessLink[];
+  consents: readonly Consent[];
+  grants: readonly AccessGrant[];
+  links: readonly AccessLink[];
 }
+
+/** How a store reads one writer's fact that is not kept (undefined: no such row). */
+export interface WriteFactReaders {
+  session(hash: string): SessionRow | undefined;
+  user(id: string): UserRow | undefined;
+  family(id: string): FamilyWriteFacts | undefined;
+}
+
+const NOT_READ: WriteFactReaders = { session: () => undefined, user: () => undefined, family: () => undefined };
 
 /**
  * What a store's append read of the writers' facts, kept while the version of
@@ -147,59 +145,55 @@ export class WriteFactCache {
     return this;
   }
 
-  session(hash: string, read: () => SessionRow | undefined): SessionRow | undefined {
-    return this.#get(`s ${hash}`, read);
-  }
-
-  user(id: string, read: () => UserRow | undefined): UserRow | undefined {
-    return this.#get(`u ${id}`, read);
-  }
-
-  family(id: string, read: () => FamilyWriteFacts | undefined): FamilyWriteFacts | undefined {
-    return this.#get(`f ${id}`, read);
-  }
-
   /** The version what is kept was read at (NaN before the first read). */
   get version(): number {
     return this.#version;
   }
 
-  /** Every fact `keys` names as kept at the current version; null when one of them was never read. */
-  lookup(keys: WriteFactKeys): WriteFacts | null {
-    const facts = emptyFacts();
+  /** The facts `keys` names: kept ones as they are, the others read one by one (SQLite: inside the append's transaction) and kept. */
+  read(keys: WriteFactKeys, read: WriteFactReaders): WriteFacts {
+    const sessions = new Map<string, SessionRow>();
+    const users = new Map<string, UserRow>();
+    const families = new Map<string, FamilyRow>();
+    const consents = new Map<string, readonly Consent[]>();
+    const grants = new Map<string, readonly AccessGrant[]>();
+    const links = new Map<string, readonly AccessLink[]>();
     for (const hash of keys.sessionHashes) {
-      if (!this.#entries.has(`s ${hash}`)) return null;
-      const session = this.#entries.get(`s ${hash}`) as SessionRow | undefined;
-      if (session) facts.sessions.set(hash, session);
+      const session = this.#get(`s ${hash}`, () => read.session(hash));
+      if (session) sessions.set(hash, session);
     }
     for (const id of keys.userIds) {
-      if (!this.#entries.has(`u ${id}`)) return null;
-      const user = this.#entries.get(`u ${id}`) as UserRow | undefined;
-      if (user) facts.users.set(id, user);
+      const user = this.#get(`u ${id}`, () => read.user(id));
+      if (user) users.set(id, user);
     }
     for (const id of keys.familyIds) {
-      if (!this.#entries.has(`f ${id}`)) return null;
-      const family = this.#entries.get(`f ${id}`) as FamilyWriteFacts | undefined;
+      const family = this.#get(`f ${id}`, () => read.family(id));
       if (!family) continue;
-      facts.families.set(id, family.row);
-      facts.consents.set(id, family.consents);
-      facts.grants.set(id, family.grants);
-      facts.links.set(id, family.links);
+      families.set(id, family.row);
+      consents.set(id, family.consents);
+      grants.set(id, family.grants);
+      links.set(id, family.links);
     }
-    return facts;
+    return { sessions, users, families, consents, grants, links };
   }
 
-  /** Keeps the facts of `keys` as read at `version` (a key without a row, as a miss). */
+  /** Every fact `keys` names as kept at the current version; null when one of them was never read. */
+  lookup(keys: WriteFactKeys): WriteFacts | null {
+    const kept =
+      keys.sessionHashes.every((hash) => this.#entries.has(`s ${hash}`)) &&
+      keys.userIds.every((id) => this.#entries.has(`u ${id}`)) &&
+      keys.familyIds.every((id) => this.#entries.has(`f ${id}`));
+    return kept ? this.read(keys, NOT_READ) : null;
+  }
+
+  /** Keeps the facts of `keys` as read together at `version` (a key without a row, as a miss). */
   fill(version: number, keys: WriteFactKeys, facts: WriteFacts) {
     this.at(version);
     for (const hash of keys.sessionHashes) this.#entries.set(`s ${hash}`, facts.sessions.get(hash));
     for (const id of keys.userIds) this.#entries.set(`u ${id}`, facts.users.get(id));
     for (const id of keys.familyIds) {
       const row = facts.families.get(id);
-      this.#entries.set(
-        `f ${id}`,
-        row && { row, consents: [...(facts.consents.get(id) ?? [])], grants: [...(facts.grants.get(id) ?? [])], links: [...(facts.links?.get(id) ?? [])] }
-      );
+      this.#entries.set(`f ${id}`, row && { row, consents: facts.consents.get(id) ?? [], grants: facts.grants.get(id) ?? [], links: facts.links?.get(id) ?? [] });
     }
   }
 
