@@ -140,7 +140,7 @@ export async function createApp(
     store,
     now,
     onPlan: (familyId, doc, isTeamWorker) => notifier.fromPlan(familyId, doc, isTeamWorker),
-    liveDoc: (room) => relay.loadedDoc(room),
+    liveDoc: (room) => relay.loadedRoom(room),
     debounceMs: opts.summaryDebounceMs,
     exclusive: (name, fn) => store.exclusive(name, fn)
   });

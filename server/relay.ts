@@ -120,6 +120,17 @@ export interface RelaySession {
   expiresAt: string;
 }
 
+/** A loaded room as the relay holds it (Relay.loadedRoom). */
+export interface LoadedRoom {
+  doc: Y.Doc;
+  /** every committed update with a seq up to this one is in the document */
+  seq: number;
+  /** the document may also hold committed updates past seq (this node's own, beyond a gap the fan-out has yet to fill) */
+  pastSeq: boolean;
+  /** when this node last applied a committed change to it, ms since the epoch; null if none since it loaded */
+  changedAt: number | null;
+}
+
 export interface RelayDeps {
   store: RoomLog & AuditLog;
   limits: RelayLimits;
@@ -182,6 +193,8 @@ interface Room {
   dead: boolean;
   /** the highest committed seq the document holds */
   seq: number;
+  /** when this node last applied a committed change (its sockets' at receipt, other nodes' on arrival), ms since the epoch; null since the load */
+  changedAt: number | null;
   /** updates applied to the document and not yet committed */
   uncommitted: number;
   compacting: boolean;
@@ -337,12 +350,17 @@ export class Relay {
     return n;
   }
 
-  /** For tests and the summariser: the live doc of a loaded room, once everything it holds is committed. */
+  /** For tests: the live doc of a loaded room, once everything it holds is committed. */
   async loadedDoc(name: string): Promise<Y.Doc | undefined> {
+    return (await this.loadedRoom(name))?.doc;
+  }
+
+  /** For the summariser: a loaded room's document once everything it holds is committed, with the seq it holds and when it last changed. */
+  async loadedRoom(name: string): Promise<LoadedRoom | undefined> {
     const room = this.#rooms.get(name);
     if (!room) return undefined;
     await this.#settled(room);
-    return room.dead ? undefined : room.doc;
+    return room.dead ? undefined : { doc: room.doc, seq: room.seq, pastSeq: (room.sequencer?.buffered ?? 0) > 0, changedAt: room.changedAt };
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
@@ -718,6 +736,7 @@ export class Relay {
       apply: (data, appliedSeq) => {
         this.#apply(room, data, ORIGIN_RELAY_REMOTE);
         room.seq = Math.max(room.seq, appliedSeq);
+        room.changedAt = this.#now().getTime();
         this.#deps.metrics?.updates.inc({ source: 'remote' });
       },
       log: this.#log,
@@ -751,6 +770,7 @@ export class Relay {
       loading: null,
       dead: false,
       seq: 0,
+      changedAt: null,
       uncommitted: 0,
       compacting: false,
       updatesSinceCompact: 0,
@@ -985,6 +1005,7 @@ export class Relay {
     // After the whole batch: a room's state vector then holds every update of it that was committed.
     for (const author of pendingAcks) if (author.room.conns.has(author)) this.#scheduleAck(author, svOf(author.room));
     for (const [room, at] of touched) {
+      room.changedAt = Date.parse(at);
       if (room.updatesSinceCompact >= this.#deps.limits.compactAfterUpdates) this.#compact(room);
       this.#deps.onRoomUpdated?.(room.name, at);
     }

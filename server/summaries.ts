@@ -7,6 +7,15 @@
 // crash or a new summary version) are found at start by comparing each row's
 // sequence number with the room's latest, and summarised in small slices that
 // leave the event loop free for requests in between.
+//
+// Several nodes (DESIGN §11): each node summarises the plans its own sockets
+// wrote, so a plan written through three nodes would be summarised three
+// times. A node whose turn comes skips the work when the stored summary
+// already covers every update its document holds (seq), and a busy plan's
+// turn (maxWait reached, changes still coming) waits for a later point when
+// another node summarised it less than three quarters of maxWait ago. So a
+// busy plan is summarised about once per maxWait across the nodes, and a
+// quiet one once, by the node whose turn comes first.
 import * as Y from 'yjs';
 import { parseRoom, roomName } from '../src/lib/shared/rooms.ts';
 import { ORIGIN_RELAY_LOAD } from '../src/lib/domain/origins.ts';
@@ -21,7 +30,7 @@ export interface SummariserDeps {
   store: Pick<Families, 'familyById'> & Pick<Identity, 'activeWorkerIdsOfTeam'> & Pick<RoomLog, 'latestSeqs' | 'loadUpdates'> & Summaries;
   now(): Date;
   /** The relay's document of a room while it is loaded (it holds every persisted update). */
-  liveDoc(room: string): Promise<Y.Doc | undefined>;
+  liveDoc(room: string): Promise<LiveRoom | undefined>;
   debounceMs?: number;
   maxWaitMs?: number;
   /** Where in the last quarter of maxWait a busy room comes due (tests: fixed); default Math.random. */
@@ -39,6 +48,20 @@ export interface SummariserDeps {
   /** Once-only work across nodes (store.exclusive): the backfill runs on one node; the others skip it. */
   exclusive?: <T>(name: string, fn: () => Promise<T>) => Promise<unknown>;
 }
+
+/** A plan room's document as the relay holds it while the room is loaded. */
+export interface LiveRoom {
+  doc: Y.Doc;
+  /** every committed update with a seq up to this one is in the document */
+  seq: number;
+  /** it may also hold committed updates past seq (the relay's own, beyond a gap in what other nodes sent) */
+  pastSeq: boolean;
+  /** when the relay last applied a committed change to it (this node's or another's), ms since the epoch */
+  changedAt: number | null;
+}
+
+/** Why a summary is being made: the plan went quiet, or it stayed busy until maxWait. */
+type Turn = 'quiet' | 'busy';
 
 interface Pending {
   timer: ReturnType<typeof setTimeout>;
@@ -59,8 +82,8 @@ export class Summariser {
    * after); a later change of one of these families waits until its summary is written
    */
   readonly #running = new Map<string, Promise<void>>();
-  /** due summaries waiting for a turn (family → its latest persisted change), oldest first */
-  readonly #waiting = new Map<string, string>();
+  /** due summaries waiting for a turn (family → its latest persisted change and why it is due), oldest first */
+  readonly #waiting = new Map<string, { updatedAt: string; turn: Turn }>();
   #closed = false;
 
   constructor(deps: SummariserDeps) {
@@ -92,50 +115,64 @@ export class Summariser {
     }
     // At the latest maxWait after the first change, each room at its own point of its last quarter:
     // rooms written together (all of them, after a restart) do not all come due together again.
-    const latestAt = now + (this.#d.maxWaitMs ?? 15_000) * (1 - 0.25 * (this.#d.random ?? Math.random)());
-    const p: Pending = { timer: setTimeout(() => this.#fire(familyId), this.#debounce), lastAt: now, latestAt, updatedAt: updatedAt ?? '' };
+    this.#pend(familyId, now, now + this.#spreadWait(), updatedAt ?? '');
+  }
+
+  #pend(familyId: string, lastAt: number, latestAt: number, updatedAt: string) {
+    const wait = Math.max(0, Math.min(lastAt + this.#debounce, latestAt) - Date.now());
+    const p: Pending = { timer: setTimeout(() => this.#fire(familyId), wait), lastAt, latestAt, updatedAt };
     p.timer.unref();
     this.#pending.set(familyId, p);
+  }
+
+  /** maxWait less up to a quarter of it, at random */
+  #spreadWait(): number {
+    return this.#maxWait * (1 - 0.25 * (this.#d.random ?? Math.random)());
   }
 
   get #debounce() {
     return this.#d.debounceMs ?? 2000;
   }
 
+  get #maxWait() {
+    return this.#d.maxWaitMs ?? 15_000;
+  }
+
   /** Runs once the room has been quiet for the debounce time, or has waited maxWaitMs. */
   #fire(familyId: string) {
     const p = this.#pending.get(familyId);
     if (!p) return;
-    const due = Math.min(p.lastAt + this.#debounce, p.latestAt);
-    const wait = due - Date.now();
+    const quietAt = p.lastAt + this.#debounce;
+    const wait = Math.min(quietAt, p.latestAt) - Date.now();
     if (wait > 0) {
       p.timer = setTimeout(() => this.#fire(familyId), wait);
       p.timer.unref();
       return;
     }
-    this.#run(familyId);
+    this.#run(familyId, quietAt <= p.latestAt ? 'quiet' : 'busy');
   }
 
-  #run(familyId: string) {
+  #run(familyId: string, turn: Turn) {
     const pending = this.#pending.get(familyId);
     this.#pending.delete(familyId);
     // A family already waiting keeps its place in the queue.
-    this.#waiting.set(familyId, pending?.updatedAt || this.#waiting.get(familyId) || '');
+    const waiting = this.#waiting.get(familyId);
+    this.#waiting.set(familyId, { updatedAt: pending?.updatedAt || waiting?.updatedAt || '', turn: waiting?.turn === 'quiet' ? 'quiet' : turn });
     this.#pump();
   }
 
   /** Starts waiting summaries, oldest first, while there is room; never two of one family at once. */
   #pump() {
-    for (const [familyId, updatedAt] of this.#waiting) {
+    for (const [familyId, { updatedAt, turn }] of this.#waiting) {
       if (this.#running.size >= (this.#d.concurrency ?? 2)) return;
       if (this.#running.has(familyId)) continue;
       this.#waiting.delete(familyId);
-      this.#start(familyId, updatedAt || null);
+      this.#start(familyId, updatedAt || null, turn);
     }
   }
 
-  #start(familyId: string, updatedAt: string | null) {
-    const run: Promise<void> = this.summarise(familyId, updatedAt).then(
+  #start(familyId: string, updatedAt: string | null, turn: Turn) {
+    const run: Promise<void> = this.#turn(familyId, updatedAt, turn).then(
       () => undefined,
       // A summary that cannot be made now is made again at the next change or start;
       // the relay and the family's data are not affected.
@@ -156,20 +193,53 @@ export class Summariser {
     this.#waiting.delete(familyId);
   }
 
+  /**
+   * A family's turn from the timer: summarised, unless the stored summary
+   * already covers everything this node's document holds, or (busy) another
+   * node summarised it lately; then it waits for a later point.
+   */
+  async #turn(familyId: string, updatedAt: string | null, turn: Turn): Promise<void> {
+    const live = await this.#d.liveDoc(roomName(familyId, 'plan'));
+    if (live) {
+      const prev = await this.#d.store.planSummary(familyId);
+      if (prev && prev.version === SUMMARY_VERSION) {
+        if (prev.seq >= live.seq && !live.pastSeq) return;
+        const since = this.#d.now().getTime() - Date.parse(prev.computedAt);
+        if (turn === 'busy' && since < 0.75 * this.#maxWait && !this.#closed) {
+          // Another node summarised it lately: wait till a point of that summary's last quarter of maxWait.
+          // (A change since this turn began has a turn of its own already.)
+          const latestAt = Date.now() - since + this.#spreadWait();
+          if (!this.#pending.has(familyId)) this.#pend(familyId, latestAt, latestAt, updatedAt ?? '');
+          return;
+        }
+      }
+    }
+    await this.summarise(familyId, updatedAt);
+  }
+
   /** Derives and stores the summary of one family's plan now. */
   async summarise(familyId: string, updatedAt: string | null = null): Promise<PlanSummary | null> {
     const { store } = this.#d;
     const room = roomName(familyId, 'plan');
     const family = await store.familyById(familyId);
     if (!family) return null;
-    const seq = (await store.latestSeqs([room])).get(room) ?? 0;
+    const stored = (await store.latestSeqs([room])).get(room) ?? 0;
     const prev = await store.planSummary(familyId);
-    // The time of the last change: as the relay told us, else at least when the
-    // previous summary was taken if updates arrived after it (their times were not seen).
-    const lastUpdateAt =
-      updatedAt ?? (prev ? (prev.seq < seq ? latestInstant(prev.lastUpdateAt, prev.computedAt) : prev.lastUpdateAt) : null);
     const live = await this.#d.liveDoc(room);
-    const doc = live ?? (await this.#load(room));
+    // A live document is summarised as of the seq it holds (it can lag the store by the fan-out's delay).
+    const seq = live ? live.seq : stored;
+    // The time of the last change: as the relay saw it, else at least when the
+    // previous summary was taken if updates arrived after it (their times were not seen);
+    // never before the previous summary's.
+    const seen = latestInstant(updatedAt, live?.changedAt != null ? new Date(live.changedAt).toISOString() : null);
+    const lastUpdateAt = seen
+      ? latestInstant(seen, prev?.lastUpdateAt ?? null)
+      : prev
+        ? prev.seq < seq
+          ? latestInstant(prev.lastUpdateAt, prev.computedAt)
+          : prev.lastUpdateAt
+        : null;
+    const doc = live?.doc ?? (await this.#load(room));
     try {
       const now = this.#d.now();
       const workers = new Set(await store.activeWorkerIdsOfTeam(family.teamId));
@@ -206,7 +276,7 @@ export class Summariser {
   async readPlan<T>(familyId: string, read: (doc: Y.Doc) => T): Promise<T> {
     const room = roomName(familyId, 'plan');
     const live = await this.#d.liveDoc(room);
-    const doc = live ?? (await this.#load(room));
+    const doc = live?.doc ?? (await this.#load(room));
     try {
       return read(doc);
     } finally {
@@ -281,7 +351,7 @@ export class Summariser {
     this.#closed = true;
     for (const [familyId, p] of [...this.#pending]) {
       clearTimeout(p.timer);
-      this.#run(familyId);
+      this.#run(familyId, 'quiet');
     }
     if (this.#backfill) await this.#backfill;
     while (this.#running.size > 0) await Promise.all([...this.#running.values()]);

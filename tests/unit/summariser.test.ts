@@ -3,7 +3,10 @@
 // room has been quiet, a room that never goes quiet is summarised at the
 // latest after maxWait (busy rooms spread over its last quarter), other rooms are
 // ignored, close() runs what waits, many rooms due at once are summarised a
-// few at a time, and never one family twice at once.
+// few at a time, and never one family twice at once. Several nodes on one
+// store: a plan written through two of them is summarised once when it goes
+// quiet and about once per maxWait while busy, never with less than a node's
+// document holds.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { SqliteStore } from '../../server/store/sqlite.ts';
@@ -162,5 +165,92 @@ describe('Summariser', () => {
     expect(probe.most).toBe(1);
     expect(writes).toHaveLength(2);
     expect((await store.planSummary('fam-001'))?.seq).toBe(2);
+  });
+
+  describe('on several nodes', () => {
+    // Two nodes' summarisers on one store, their relays' documents kept in step (the fan-out
+    // without delay): each node hears only of the changes its own sockets made.
+    let shared: Y.Doc;
+    let seq: number;
+    let changedAt: number | null;
+    let pastSeq: boolean;
+    let nodes: Summariser[];
+    const live = async () => ({ doc: shared, seq, pastSeq, changedAt });
+
+    beforeEach(async () => {
+      await summaries.close();
+      shared = new Y.Doc();
+      seq = 0;
+      changedAt = null;
+      pastSeq = false;
+      const draws = [[0, 1], [1, 0]];
+      nodes = draws.map((d) => {
+        let i = 0;
+        return new Summariser({ store, now: () => new Date(), liveDoc: live, debounceMs: 1000, maxWaitMs: 5000, random: () => d[i++ % d.length] });
+      });
+    });
+    afterEach(async () => {
+      for (const n of nodes) await n.close();
+    });
+
+    /** A change made through `node`'s socket: in the shared document, committed, and told to that node only. */
+    async function editOn(node: Summariser, title: string) {
+      const before = Y.encodeStateVector(shared);
+      addAction(shared, { title, createdAt: new Date().toISOString(), createdBy: 'u', status: 'aaben' });
+      const [s] = await store.appendUpdates([{ room, author: 'u', at: new Date().toISOString(), data: Y.encodeStateAsUpdate(shared, before) }]);
+      seq = s;
+      changedAt = Date.now();
+      node.roomUpdated(room, new Date().toISOString());
+    }
+
+    it('summarises a plan that went quiet once, on the node whose turn came first', async () => {
+      await editOn(nodes[0], 'a');
+      await vi.advanceTimersByTimeAsync(500);
+      await editOn(nodes[1], 'b');
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(writes).toEqual(['2026-03-10T10:00:01.000Z']);
+      const row = (await store.planSummary('fam-001'))!;
+      expect(row.seq).toBe(2);
+      expect(JSON.parse(row.data).actions.aaben).toBe(2);
+      // Node 0's turn came first (quiet since its own change at 0 s); its document held node 1's change (0.5 s) too.
+      expect(row.lastUpdateAt).toBe('2026-03-10T10:00:00.500Z');
+    });
+
+    it('summarises again on a node whose document holds more than the stored summary', async () => {
+      await editOn(nodes[0], 'a');
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(writes).toHaveLength(1);
+      await editOn(nodes[1], 'b');
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(writes).toHaveLength(2);
+      expect((await store.planSummary('fam-001'))?.seq).toBe(2);
+    });
+
+    it('does not take a stored summary at the document seq for all of it when the document holds updates past that seq', async () => {
+      await editOn(nodes[0], 'a');
+      await vi.advanceTimersByTimeAsync(1000);
+      await editOn(nodes[1], 'b');
+      // Node 1's own commit (2) waits beyond a gap in the fan-out: its document is complete only up to 1.
+      seq = 1;
+      pastSeq = true;
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(writes).toHaveLength(2);
+      expect(JSON.parse((await store.planSummary('fam-001'))!.data).actions.aaben).toBe(2);
+    });
+
+    it('summarises a busy plan about once per maxWait across the nodes, and its last change', async () => {
+      // 20 s of edits every 250 ms, alternating between the two nodes.
+      for (let i = 0; i < 80; i++) {
+        await editOn(nodes[i % 2], `a${i}`);
+        await vi.advanceTimersByTimeAsync(250);
+      }
+      // One node alone summarises at most every ¾ of maxWait; two without coordination about twice as often.
+      expect(writes.length).toBeGreaterThanOrEqual(3);
+      expect(writes.length).toBeLessThanOrEqual(Math.ceil(20_000 / 3750));
+      const gaps = writes.slice(1).map((w, i) => Date.parse(w) - Date.parse(writes[i]));
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(3750);
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect((await store.planSummary('fam-001'))?.seq).toBe(80);
+    });
   });
 });
