@@ -58,6 +58,7 @@ import {
   MESSAGE_SYNC,
   SAVED_ACK_PARAM,
   SAVED_ACK_VERSION,
+  SAVED_ACK_WHOLE,
   savedMessage,
   SYNC_PATH_PREFIX,
   SYNC_STEP1,
@@ -162,8 +163,14 @@ interface Conn {
   /** a device's background sync rather than a person opening the room on screen (audited as sync-*) */
   background: boolean;
   clientIds: Set<number>;
-  /** the client asked for MESSAGE_SAVED acknowledgements; others get a sync step 1 */
-  savedAck: boolean;
+  /**
+   * How the client asked to be acknowledged (protocol.ts MESSAGE_SAVED): the
+   * entries of the Yjs clients it wrote for (`authored`), the room's whole
+   * state vector, or (a client that did not ask) a sync step 1
+   */
+  ack: 'authored' | 'whole' | 'step1';
+  /** the Yjs client ids of the updates this socket sent (acknowledged as 'authored'); null past MAX_AUTHORED_CLIENTS: the whole state vector then */
+  authored: Set<number> | null;
   ackTimer: ReturnType<typeof setTimeout> | null;
   /** performance.now() of the last acknowledgement sent (at most one per ACK_INTERVAL_MS) */
   ackedAt: number;
@@ -214,6 +221,8 @@ interface Room {
 const MAX_EARLY_EVENTS = 1024;
 /** A writer's acknowledgements ("gemt") come at most this often per socket. */
 const ACK_INTERVAL_MS = 30;
+/** Yjs client ids a socket's acknowledgements name one by one; a socket that wrote for more gets the whole state vector. */
+const MAX_AUTHORED_CLIENTS = 16;
 /** Users' rooms whose access facts one read of a recheck asks for (bounds one statement's size). */
 const RECHECK_CHUNK = 500;
 
@@ -416,9 +425,10 @@ export class Relay {
     // The client's own word; it only changes how the family's log words the
     // opening ("hentede en kopi" vs "åbnede"), never what the socket may do.
     const background = url.searchParams.get('sync') === '1';
-    const savedAck = url.searchParams.get(SAVED_ACK_PARAM) === SAVED_ACK_VERSION;
+    const asked = url.searchParams.get(SAVED_ACK_PARAM);
+    const ack = asked === SAVED_ACK_VERSION ? 'authored' : asked === SAVED_ACK_WHOLE ? 'whole' : 'step1';
     this.#wss.handleUpgrade(req, socket, head, (ws) =>
-      this.#connect(ws, session, name, ref, { access, accessGen }, { deviceId, background, savedAck })
+      this.#connect(ws, session, name, ref, { access, accessGen }, { deviceId, background, ack })
     );
   }
 
@@ -428,7 +438,7 @@ export class Relay {
     name: string,
     ref: RoomRef,
     { access, accessGen }: { access: Exclude<Access, 'none'>; accessGen: number },
-    { deviceId, background, savedAck }: { deviceId: string | null; background: boolean; savedAck: boolean }
+    { deviceId, background, ack }: { deviceId: string | null; background: boolean; ack: Conn['ack'] }
   ) {
     ws.binaryType = 'nodebuffer';
     const close = ws.close.bind(ws);
@@ -443,7 +453,8 @@ export class Relay {
       deviceId,
       background,
       clientIds: new Set(),
-      savedAck,
+      ack,
+      authored: new Set(),
       ackTimer: null,
       ackedAt: -Infinity,
       backlog: null,
@@ -569,8 +580,12 @@ export class Relay {
     // always an update with no structs and no deletions: nothing to validate,
     // apply or store.
     if (update.byteLength === 2 && update[0] === 0 && update[1] === 0) return;
-    // Structural validation before the update touches the document.
-    Y.decodeUpdate(update);
+    // Structural validation before the update touches the document; its clients are the socket's to acknowledge.
+    const { structs } = Y.decodeUpdate(update);
+    if (conn.ack === 'authored' && conn.authored) {
+      for (const s of structs) conn.authored.add(s.id.client);
+      if (conn.authored.size > MAX_AUTHORED_CLIENTS) conn.authored = null;
+    }
     try {
       this.#apply(room, update, conn);
     } catch (err) {
@@ -600,7 +615,8 @@ export class Relay {
 
   /**
    * After a write, tell the writer what we hold, so it can show "gemt" (saved):
-   * the room's state vector once everything applied is committed, at most once
+   * once everything applied is committed, the state of the Yjs clients it wrote
+   * for (or the room's whole state vector, as it asked), at most once
    * per 30 ms per socket: at the commit itself when it left nothing of the room
    * uncommitted and the last one is 30 ms old, else when the 30 ms are up and
    * the room has settled. As MESSAGE_SAVED, which the client does not answer;
@@ -611,7 +627,7 @@ export class Relay {
     if (conn.ackTimer) return;
     const wait = conn.ackedAt + ACK_INTERVAL_MS - performance.now();
     // Nothing uncommitted in the room and none sent lately: now, with the state vector the commit's other acks share.
-    if (wait <= 0 && conn.room.ready && conn.room.uncommitted === 0) return this.#ack(conn, sv());
+    if (wait <= 0 && conn.room.ready && conn.room.uncommitted === 0) return this.#ack(conn, sv);
     conn.ackTimer = setTimeout(() => void this.#sendAck(conn), Math.max(wait, 0) || ACK_INTERVAL_MS);
   }
 
@@ -619,12 +635,17 @@ export class Relay {
     conn.ackTimer = null;
     await this.#settled(conn.room);
     if (!conn.room.conns.has(conn) || conn.ws.readyState !== WebSocket.OPEN) return;
-    this.#ack(conn, Y.encodeStateVector(conn.room.doc));
+    this.#ack(conn, () => Y.encodeStateVector(conn.room.doc));
   }
 
-  #ack(conn: Conn, sv: Uint8Array) {
+  /** `whole`: the room's state vector (encoded once per commit for all its writers). */
+  #ack(conn: Conn, whole: () => Uint8Array) {
     conn.ackedAt = performance.now();
-    this.#send(conn, conn.savedAck ? savedMessage(sv) : syncStep1Message(sv));
+    if (conn.ack === 'step1') return this.#send(conn, syncStep1Message(whole()));
+    const authored = conn.ack === 'authored' ? conn.authored : null;
+    if (!authored) return this.#send(conn, savedMessage(whole()));
+    const store = conn.room.doc.store;
+    this.#send(conn, savedMessage(Y.encodeStateVector(new Map([...authored].map((client) => [client, Y.getState(store, client)])))));
   }
 
   /**

@@ -1,5 +1,5 @@
 // "Online – gemt" in the browser: the app asks the relay for acknowledgements
-// it need not answer (`ack=1`, MESSAGE_SAVED), shows "gemt" after its own edit
+// it need not answer (`ack=2`, MESSAGE_SAVED), shows "gemt" after its own edit
 // once the relay has committed it, and a colleague's edit arriving live does
 // not make the plan look unsaved.
 import { test, expect, type Page, type WebSocket } from '@playwright/test';
@@ -48,7 +48,7 @@ test('"gemt" comes from an acknowledgement the app does not answer, and a collea
   await anna.page.goto(`/familie/${FAMILY}`);
   await bo.page.goto(`/familie/${FAMILY}`);
   const socket = await annaWire.socket;
-  expect(socket.url()).toContain('ack=1');
+  expect(socket.url()).toContain('ack=2');
   await expect(anna.page.locator('[data-sync="online"]')).toBeVisible();
   await expect(bo.page.locator('[data-sync="online"]')).toBeVisible();
 

@@ -1,7 +1,8 @@
 // "Gemt" (saved): the relay acknowledges a writer's updates once they are
-// committed, with MESSAGE_SAVED (its state vector) to clients that ask for it
-// (`?ack=1`, as the app does) and with a sync step 1 to clients that do not (an
-// older app version cached on a tablet). The app's tracker (RelayState) must
+// committed, with MESSAGE_SAVED to clients that ask for it — the state of the
+// Yjs clients the socket wrote for (`?ack=2`, as the app does), or the room's
+// whole state vector (`?ack=1`, app versions cached before) — and with a sync
+// step 1 to clients that do not ask (an older app version cached on a tablet). The app's tracker (RelayState) must
 // never call an edit saved before the store holds it, and an app client must
 // not answer the acknowledgement. Real WebsocketProviders, as the app uses them.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import * as Y from 'yjs';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
 import WebSocket from 'ws';
-import { MESSAGE_SAVED, MESSAGE_SYNC } from '../../src/lib/shared/protocol.ts';
+import { MESSAGE_SAVED, MESSAGE_SYNC, SAVED_ACK_PARAM, SAVED_ACK_WHOLE } from '../../src/lib/shared/protocol.ts';
 import { RelayState } from '../../src/lib/sync/relay-state.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 import { docFromUpdates, TestServer, toBytes, waitFor, type TestClient } from './helpers.ts';
@@ -127,13 +128,30 @@ describe('saved acknowledgement', () => {
 
     const after = w.received.slice(receivedBefore);
     expect(after.filter(isSaved).length).toBeGreaterThan(0);
-    expect(covers(after.filter(isSaved).at(-1)!.sv!, writer.doc)).toBe(true);
+    // The acknowledgement names the writer's own Yjs client, at its state: not the room's whole state vector.
+    const own = writer.doc.clientID;
+    expect([...after.filter(isSaved).at(-1)!.sv!]).toEqual([[own, Y.getState(writer.doc.store, own)]]);
+    expect(Y.decodeStateVector(Y.encodeStateVector(writer.doc)).size).toBeGreaterThan(1);
     expect(w.received.filter(isStep1).length).toBe(1); // only the greeting
     // After the write the writer sent its updates and nothing else: no step 2 answers.
     const sentAfter = w.sent.slice(sentBefore);
     expect(sentAfter.length).toBeGreaterThan(0);
     expect(sentAfter.every((f) => f.type === MESSAGE_SYNC && f.subtype === syncProtocol.messageYjsUpdate)).toBe(true);
     expect(writer.unexpected).toEqual([]);
+  });
+
+  it('an app version that asked for the whole state vector (`ack=1`) still gets it, and its tracker says "saved"', async () => {
+    const writer = server.provider(room, anna, { params: { [SAVED_ACK_PARAM]: SAVED_ACK_WHOLE } });
+    const w = wire(writer);
+    const seen = checkSavedAgainstStore(writer);
+    await writer.synced();
+    const receivedBefore = w.received.length;
+    writer.doc.getMap('saved-ack').set('whole', 'ja');
+    await waitFor(() => writer.relay!.holds(writer.doc), 5000, '"gemt"');
+    const last = w.received.slice(receivedBefore).filter(isSaved).at(-1)!.sv!;
+    expect(last).toEqual(Y.decodeStateVector(Y.encodeStateVector(mirror)));
+    expect(last.size).toBeGreaterThan(1);
+    expect(seen.savedButNotStored).toBe(0);
   });
 
   it('a client from before MESSAGE_SAVED still gets its acknowledgement as a sync step 1, next to an app client', async () => {

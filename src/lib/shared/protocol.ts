@@ -27,19 +27,28 @@ export const MESSAGE_QUERY_AWARENESS = 3;
 
 /**
  * Relay-defined: the "saved" acknowledgement. After a writer's updates are
- * committed, the relay sends the writer the room's state vector (one
- * varUint8Array, as in a sync step 1). Unlike a sync step 1 it asks for
- * nothing, and a client never answers it. 64 opens a range of our own (one
- * byte as a varUint), clear of y-websocket's 0–3 and Hocuspocus' 0–8.
+ * committed, the relay sends the writer a state vector (one varUint8Array, as
+ * in a sync step 1) of what it has committed. Unlike a sync step 1 it asks
+ * for nothing, and a client never answers it. 64 opens a range of our own
+ * (one byte as a varUint), clear of y-websocket's 0–3 and Hocuspocus' 0–8.
  *
- * Only sockets that announce support get it (`?ack=1` on the socket URL); any
- * other client — a tablet still running an app version cached before this
+ * Only sockets that announce support get it, on the socket URL:
+ * - `?ack=2` (the app now): the entries of the Yjs clients whose updates the
+ *   socket sent, which the client merges into what it knows of the relay
+ *   (committed state only grows). A plan accumulates a client id per device
+ *   session, so the room's whole state vector grows with its age; this stays
+ *   the size of one writer's own.
+ * - `?ack=1` (app versions cached before `2`): the room's whole state vector,
+ *   which replaces what the client knew.
+ * Any other client — a tablet still running an app version cached before this
  * message existed — gets a sync step 1 instead, as before, which it answers
  * with a sync step 2.
  */
 export const MESSAGE_SAVED = 64;
 export const SAVED_ACK_PARAM = 'ack';
-export const SAVED_ACK_VERSION = '1';
+export const SAVED_ACK_VERSION = '2';
+/** The first version: the room's whole state vector, replacing the client's. */
+export const SAVED_ACK_WHOLE = '1';
 
 /** Sync message subtypes (y-protocols/sync's values). */
 export const SYNC_STEP1 = 0;
@@ -82,7 +91,7 @@ export const syncStep2Message = (update: Uint8Array) => frame(MESSAGE_SYNC, SYNC
 export const updateMessage = (update: Uint8Array) => frame(MESSAGE_SYNC, SYNC_UPDATE, update);
 /** An awareness message around an awareness payload (y-protocols' encoding, or encodeAwarenessEntries). */
 export const awarenessMessage = (payload: Uint8Array) => frame(MESSAGE_AWARENESS, null, payload);
-/** MESSAGE_SAVED with the room's state vector. */
+/** MESSAGE_SAVED with a state vector (the room's, or its writer's entries of it). */
 export const savedMessage = (stateVector: Uint8Array) => frame(MESSAGE_SAVED, null, stateVector);
 
 /** One awareness state as it travels: the client, its clock, the state as JSON ('null' removes it). */

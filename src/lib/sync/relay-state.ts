@@ -1,9 +1,10 @@
 // What the relay holds of one room's document, as far as this device can tell:
-// the state vector the relay last reported — its greeting (a sync step 1 on
-// connect) and, after each of our writes, its "saved" acknowledgement
-// (MESSAGE_SAVED, sent once those writes are committed) — raised by every
-// update it has sent us since, because the relay forwards only what it has
-// committed. A local change is saved once this covers it.
+// the state vector of its greeting (a sync step 1 on connect), raised by its
+// "saved" acknowledgements after each of our writes (MESSAGE_SAVED, sent once
+// those writes are committed: the entries of the Yjs clients this socket
+// wrote for) and by every update it has sent us since, because the relay
+// forwards only what it has committed. A local change is saved once this
+// covers it.
 //
 // The relay sends MESSAGE_SAVED only to sockets that ask for it
 // (RELAY_ACK_PARAMS in the URL). A relay that does not know the message (an
@@ -43,7 +44,10 @@ export class RelayState {
     };
     provider.messageHandlers[MESSAGE_SAVED] = (_encoder, decoder) => {
       // Nothing is written to the encoder: the provider sends no answer.
-      this.#sv = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
+      const saved = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
+      // What the relay has committed only grows: its entries raise what we knew (from the greeting on).
+      if (this.#sv) for (const [client, clock] of saved) this.#sv.set(client, Math.max(clock, this.#sv.get(client) ?? 0));
+      else this.#sv = saved;
       onChange();
     };
     provider.on('status', ({ status }) => {
