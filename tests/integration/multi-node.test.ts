@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { roomName } from '../../src/lib/shared/rooms.ts';
+import { addAction } from '../../src/lib/domain/plan.ts';
 import { CLOSE_ACCESS_ENDED, CLOSE_SESSION_ENDED } from '../../src/lib/shared/protocol.ts';
 import { api, awarenessMessage, barrier, Clients, closeCode, latestSeq, login, openTestStore, sleep, upgradeStatus, waitFor } from './helpers.ts';
 import { Cluster, multiNodeEnv } from './fixtures/nodes.ts';
@@ -115,6 +116,32 @@ describe.skipIf(!multiNodeEnv)('three nodes on one PostgreSQL + Redis', () => {
     expect(b.provider.awareness.getStates().get(616161)).toMatchObject({ user: { id: 'u-cecilie' } });
     await sleep(200);
     expect(annaAtB()).toEqual({ user: ANNA, cursor: { anchor: 7 } });
+  });
+
+  it('a plan edited through two nodes gets a summary of all of it, though each node heard only of its own edits', async () => {
+    const familyId = 'gel-02-nielsen';
+    const room = roomName(familyId, 'plan');
+    const a = clients.provider(A, room, await login(A, 'anna'));
+    const b = clients.provider(B, room, await login(B, 'bo'));
+    await Promise.all([a.synced(), b.synced()]);
+    const store = await openTestStore(cluster.dataDir);
+    try {
+      const before = JSON.parse((await store.planSummary(familyId))?.data ?? '{"actions":{"aaben":0}}').actions.aaben as number;
+      addAction(a.doc, { title: 'Møde med skolen', createdAt: new Date().toISOString(), createdBy: 'u-anna', status: 'aaben' });
+      // A second later through B: A's turn (quiet for 2 s) comes first, with B's edit in its document.
+      await sleep(1000);
+      addAction(b.doc, { title: 'Samtale med klasselæreren', createdAt: new Date().toISOString(), createdBy: 'u-bo', status: 'aaben' });
+      await waitFor(() => a.doc.getMap('actions').size === b.doc.getMap('actions').size, 5000, 'both edits on both nodes');
+      let latest: { seq: number; data: string } | undefined;
+      await waitFor(async () => {
+        const seq = await latestSeq(store, room);
+        latest = await store.planSummary(familyId);
+        return latest?.seq === seq;
+      }, 15_000, 'a summary at the room’s latest seq');
+      expect(JSON.parse(latest!.data).actions.aaben).toBe(before + 2);
+    } finally {
+      await store.close();
+    }
   });
 
   it('a consent withdrawal recorded through node A closes the socket on node C within 1 s', async () => {
