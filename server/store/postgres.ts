@@ -346,7 +346,7 @@ export interface PostgresOptions {
   url: string;
   /** A schema of its own (tests: one per run); created if missing. Default: the server's search_path. */
   schema?: string;
-  /** Pool size; default 10. */
+  /** Pool size; default 10. Connections stay open once made (no idle timeout). */
   max?: number;
   /** Connections of the relay's own pool (its commits and gap fills); default 2. */
   relayMax?: number;
@@ -381,7 +381,12 @@ export class PostgresStore implements Store {
     if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(opts.schema)) throw new Error(`invalid schema name ${opts.schema}`);
     const log = opts.log ?? silentLogger;
     const connect = (max: number) => {
-      const pool = new pg.Pool({ connectionString: opts.url, max, ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}) });
+      // An idle connection is kept (node-postgres closes one after 10 s idle by default): the next
+      // burst (a recheck of every socket, the summaries coming due) would otherwise start new
+      // backends, each a fork of PostgreSQL that plans every statement again. In the three-node
+      // bench that churn stalled the whole machine for 200–400 ms once the connections opened for
+      // the clients' logins had been idle for 10 s. A pool never holds more than `max` anyway.
+      const pool = new pg.Pool({ connectionString: opts.url, max, idleTimeoutMillis: 0, ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}) });
       // An idle client's connection dropping (a PostgreSQL restart) must not end the process; the pool replaces it.
       pool.on('error', (err) => log.error('postgres.idle_connection_failed', errorFields(err)));
       return pool;
