@@ -20,7 +20,7 @@ import * as Y from 'yjs';
 import { parseRoom, roomName } from '../src/lib/shared/rooms.ts';
 import { ORIGIN_RELAY_LOAD } from '../src/lib/domain/origins.ts';
 import { summarisePlan, SUMMARY_VERSION, type PlanSummary } from '../src/lib/domain/summary.ts';
-import type { Families, Identity, RoomLog, Summaries } from './store/types.ts';
+import type { Families, Identity, PlanSummaryRow, RoomLog, Summaries } from './store/types.ts';
 import { nextTurn, slices } from './turns.ts';
 import { errorFields, id, type Logger } from './log.ts';
 
@@ -172,7 +172,7 @@ export class Summariser {
   }
 
   #start(familyId: string, updatedAt: string | null, turn: Turn) {
-    const run: Promise<void> = this.#turn(familyId, updatedAt, turn).then(
+    const run: Promise<void> = this.#summarise(familyId, updatedAt, turn).then(
       () => undefined,
       // A summary that cannot be made now is made again at the next change or start;
       // the relay and the family's data are not affected.
@@ -193,52 +193,44 @@ export class Summariser {
     this.#waiting.delete(familyId);
   }
 
-  /**
-   * A family's turn from the timer: summarised, unless the stored summary
-   * already covers everything this node's document holds, or (busy) another
-   * node summarised it lately; then it waits for a later point.
-   */
-  async #turn(familyId: string, updatedAt: string | null, turn: Turn): Promise<void> {
-    const live = await this.#d.liveDoc(roomName(familyId, 'plan'));
-    if (live) {
-      const prev = await this.#d.store.planSummary(familyId);
-      if (prev && prev.version === SUMMARY_VERSION) {
-        if (prev.seq >= live.seq && !live.pastSeq) return;
-        const since = this.#d.now().getTime() - Date.parse(prev.computedAt);
-        if (turn === 'busy' && since < 0.75 * this.#maxWait && !this.#closed) {
-          // Another node summarised it lately: wait till a point of that summary's last quarter of maxWait.
-          // (A change since this turn began has a turn of its own already.)
-          const latestAt = Date.now() - since + this.#spreadWait();
-          if (!this.#pending.has(familyId)) this.#pend(familyId, latestAt, latestAt, updatedAt ?? '');
-          return;
-        }
-      }
-    }
-    await this.summarise(familyId, updatedAt);
+  /** Whether a timer's turn summarises now (false: covered already, or deferred after another node's recent summary). */
+  #turnTaken(familyId: string, updatedAt: string | null, turn: Turn, live: LiveRoom, prev: PlanSummaryRow): boolean {
+    if (prev.seq >= live.seq && !live.pastSeq) return false;
+    const since = this.#d.now().getTime() - Date.parse(prev.computedAt);
+    if (turn === 'quiet' || since >= 0.75 * this.#maxWait || this.#closed) return true;
+    // Another node summarised it lately: wait till a point of that summary's last quarter of maxWait.
+    // (A change since this turn began has a turn of its own already.)
+    const latestAt = Date.now() - since + this.#spreadWait();
+    if (!this.#pending.has(familyId)) this.#pend(familyId, latestAt, latestAt, updatedAt ?? '');
+    return false;
   }
 
   /** Derives and stores the summary of one family's plan now. */
-  async summarise(familyId: string, updatedAt: string | null = null): Promise<PlanSummary | null> {
+  summarise(familyId: string, updatedAt: string | null = null): Promise<PlanSummary | null> {
+    return this.#summarise(familyId, updatedAt, null);
+  }
+
+  /**
+   * A turn from the timer (`turn`) is not taken when the stored summary
+   * already covers everything this node's document holds, or (busy) when
+   * another node summarised the plan lately: it waits for a later point then.
+   */
+  async #summarise(familyId: string, updatedAt: string | null, turn: Turn | null): Promise<PlanSummary | null> {
     const { store } = this.#d;
     const room = roomName(familyId, 'plan');
+    const live = await this.#d.liveDoc(room);
+    const prev = await store.planSummary(familyId);
+    if (turn && live && prev && prev.version === SUMMARY_VERSION && !this.#turnTaken(familyId, updatedAt, turn, live, prev)) return null;
     const family = await store.familyById(familyId);
     if (!family) return null;
-    const stored = (await store.latestSeqs([room])).get(room) ?? 0;
-    const prev = await store.planSummary(familyId);
-    const live = await this.#d.liveDoc(room);
-    // A live document is summarised as of the seq it holds (it can lag the store by the fan-out's delay).
-    const seq = live ? live.seq : stored;
-    // The time of the last change: as the relay saw it, else at least when the
-    // previous summary was taken if updates arrived after it (their times were not seen);
-    // never before the previous summary's.
+    // A live document is summarised as of the seq it holds (it can lag the store by the fan-out's delay);
+    // one built from the store, as of the latest seq read before it is built.
+    const seq = live ? live.seq : ((await store.latestSeqs([room])).get(room) ?? 0);
+    // The time of the last change: as the relay saw it (never before the previous summary's), else
+    // at least when the previous summary was taken if updates arrived after it (their times were not seen).
     const seen = latestInstant(updatedAt, live?.changedAt != null ? new Date(live.changedAt).toISOString() : null);
-    const lastUpdateAt = seen
-      ? latestInstant(seen, prev?.lastUpdateAt ?? null)
-      : prev
-        ? prev.seq < seq
-          ? latestInstant(prev.lastUpdateAt, prev.computedAt)
-          : prev.lastUpdateAt
-        : null;
+    const unseen = prev && prev.seq < seq ? latestInstant(prev.lastUpdateAt, prev.computedAt) : (prev?.lastUpdateAt ?? null);
+    const lastUpdateAt = seen ? latestInstant(seen, prev?.lastUpdateAt ?? null) : unseen;
     const doc = live?.doc ?? (await this.#load(room));
     try {
       const now = this.#d.now();
