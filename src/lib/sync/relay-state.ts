@@ -38,7 +38,7 @@ export class RelayState {
       const subtype = decoding.readVarUint(peek);
       const payload = decoding.readVarUint8Array(peek);
       if (subtype === syncProtocol.messageYjsSyncStep1) this.#sv = Y.decodeStateVector(payload);
-      else if (this.#sv) this.#raise(payload); // step 2 or update: the relay holds what it sends
+      else if (this.#sv) this.#raise(Y.parseUpdateMeta(payload).to); // step 2 or update: the relay holds what it sends
       sync(encoder, decoder, p, emitSynced, type);
       onChange();
     };
@@ -46,7 +46,7 @@ export class RelayState {
       // Nothing is written to the encoder: the provider sends no answer.
       const saved = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
       // What the relay has committed only grows: its entries raise what we knew (from the greeting on).
-      if (this.#sv) for (const [client, clock] of saved) this.#sv.set(client, Math.max(clock, this.#sv.get(client) ?? 0));
+      if (this.#sv) this.#raise(saved);
       else this.#sv = saved;
       onChange();
     };
@@ -69,8 +69,9 @@ export class RelayState {
     return true;
   }
 
-  #raise(update: Uint8Array) {
+  /** Raises what we know the relay holds to these clocks (an update's end, or an acknowledgement's entries). */
+  #raise(clocks: Map<number, number>) {
     const sv = this.#sv as Map<number, number>;
-    for (const [client, clock] of Y.parseUpdateMeta(update).to) if ((sv.get(client) ?? 0) < clock) sv.set(client, clock);
+    for (const [client, clock] of clocks) if ((sv.get(client) ?? 0) < clock) sv.set(client, clock);
   }
 }
