@@ -3,61 +3,22 @@
 // disturbed): node B's `onReconnect` fires once its subscriptions are back,
 // updates flow again, and its sequencer fills from the store what node A
 // committed while Redis was down. Skipped without REDIS_URL (the marker that Redis is installed here).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer, connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisFanout } from '../../server/fanout/redis.ts';
 import { RoomSequencer } from '../../server/fanout/sequencer.ts';
 import type { RoomEvent } from '../../server/fanout/types.ts';
 import { createLogger } from '../../server/log.ts';
 import { createMetrics } from '../../server/metrics.ts';
+import { freePort } from '../support/server-access.ts';
+import { startRedis } from './fixtures/nodes.ts';
+import { kill9, sleep, waitFor } from './helpers.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const until = async (cond: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await sleep(10);
-  }
+const until = (cond: () => boolean, ms = 5000) => waitFor(cond, ms);
+const kill = async (child: ChildProcess | null) => {
+  if (child) await kill9(child);
 };
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-async function pingable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => s.write('PING\r\n'));
-    s.once('data', (d) => {
-      s.destroy();
-      resolve(d.toString().startsWith('+PONG'));
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const end = Date.now() + 5000;
-  while (!(await pingable(port))) {
-    if (Date.now() > end || child.exitCode !== null) throw new Error(`redis-server on ${port} did not start`);
-    await sleep(20);
-  }
-  return child;
-}
-
-async function kill(child: ChildProcess | null) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
-}
 
 describe.skipIf(!process.env.REDIS_URL)('fan-out across a Redis restart', () => {
   let redis: ChildProcess | null = null;

@@ -13,17 +13,11 @@ import { RoomSequencer } from '../../server/fanout/sequencer.ts';
 import type { ControlMessage, ControlOrigin, Fanout, RoomEvent } from '../../server/fanout/types.ts';
 import { createLogger } from '../../server/log.ts';
 import { createMetrics } from '../../server/metrics.ts';
+import { sleep, waitFor } from './helpers.ts';
 
 const REDIS_URL = process.env.REDIS_URL;
 const room = () => `f-${randomBytes(6).toString('hex')}.plan`;
-const until = async (cond: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const until = (cond: () => boolean, ms = 3000) => waitFor(cond, ms);
 
 describe.skipIf(!REDIS_URL)('fan-out over Redis', () => {
   let a: Fanout;

@@ -12,7 +12,8 @@ import { roomName } from '../../src/lib/shared/rooms.ts';
 import { CLOSE_SESSION_ENDED } from '../../src/lib/shared/protocol.ts';
 import { hashToken } from '../../server/auth.ts';
 import { barrier, Clients, closeCode, kill9, login, openTestStore, sameState, sleep, waitFor, type TestClient } from './helpers.ts';
-import { Cluster, freePort, multiNodeEnv, startRedis } from './fixtures/nodes.ts';
+import { freePort } from '../support/server-access.ts';
+import { Cluster, multiNodeEnv, startRedis } from './fixtures/nodes.ts';
 
 const EDITS = 150; // per client
 const WRITERS = ['anna', 'anna', 'anna', 'bo', 'cecilie', 'dennis'] as const; // plan writers of gel-02 (consent covers the others)
