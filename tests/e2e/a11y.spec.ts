@@ -1,9 +1,9 @@
 // WCAG 2.1 AA with axe-core on the pages people live in: login, caseload, the
 // plan (portrait and landscape, with an editor and the forms open), a
 // read-only journal and the print page. No serious or critical violations.
-import { test, expect, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
+import { test, expect } from '@playwright/test';
 import { signIn, startServer, type TestServer } from './fixtures.ts';
+import { expectAxeClean } from './checks.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {
@@ -12,16 +12,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await server?.stop();
 });
-
-async function expectNoSeriousViolations(page: Page, what: string) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => ({ rule: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
-  expect(serious, `${what}: ${JSON.stringify(serious, null, 2)}`).toEqual([]);
-  // The checks did run on real content.
-  expect(results.passes.length, what).toBeGreaterThan(10);
-}
 
 for (const viewport of [
   { width: 768, height: 1024 },
@@ -34,24 +24,24 @@ for (const viewport of [
     const page = await context.newPage();
     await page.goto('/login');
     await expect(page.getByRole('button', { name: 'Log ind' })).toBeVisible();
-    await expectNoSeriousViolations(page, 'login');
+    await expectAxeClean(page, 'login');
 
     await signIn(page, 'anna');
     await expect(page.locator('[data-family-id]').first()).toBeVisible();
     await expect(page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
-    await expectNoSeriousViolations(page, 'caseload');
+    await expectAxeClean(page, 'caseload');
 
     await page.goto('/familie/gel-02-nielsen');
     await expect(page.locator('[data-sync="online"]')).toBeVisible();
     await expect(page.locator('[data-action-id]').first()).toBeVisible();
-    await expectNoSeriousViolations(page, 'plan');
+    await expectAxeClean(page, 'plan');
 
     // With an action editor, the goal editor, the tovholder and meeting forms open.
     await page.locator('[data-action-id] [data-title]').first().click();
     await page.locator('[data-goal-id] .goal-head button').first().click();
     await page.locator('#tovholder-open').click();
     await page.getByRole('button', { name: '+ Registrér møde' }).click();
-    await expectNoSeriousViolations(page, 'plan with editors open');
+    await expectAxeClean(page, 'plan with editors open');
 
     // Every section's form open: hopes, the child's words, a goal, an action without a goal, a meeting, feedback, the family.
     await page.getByRole('button', { name: 'Redigér håb og drømme' }).click();
@@ -61,16 +51,16 @@ for (const viewport of [
     await page.locator('[data-meeting-id]').first().getByRole('button', { name: /Redigér mødet/ }).click();
     await page.getByRole('button', { name: '+ Tilføj tilbagemelding' }).click();
     await page.getByRole('button', { name: 'Redigér familien og netværket' }).click();
-    await expectNoSeriousViolations(page, 'plan with every section open');
+    await expectAxeClean(page, 'plan with every section open');
 
     // Shown to the family.
     await page.getByRole('button', { name: 'Vis for familien' }).click();
     await expect(page.getByRole('button', { name: /Luk visningen for familien/ })).toBeFocused();
-    await expectNoSeriousViolations(page, 'plan shown to the family');
+    await expectAxeClean(page, 'plan shown to the family');
 
     await page.goto('/familie/gel-02-nielsen/print');
     await expect(page.locator('.print-plan')).toBeVisible();
-    await expectNoSeriousViolations(page, 'print');
+    await expectAxeClean(page, 'print');
     await context.close();
   });
 }
@@ -82,10 +72,10 @@ test('a read-only journal has no serious or critical violations', async ({ brows
   await page.goto('/familie/gel-02-nielsen');
   await page.getByRole('link', { name: /Journal: Socialområdet/ }).click();
   await expect(page.locator('[data-journal="social"] [data-entry-id]').first()).toBeVisible();
-  await expectNoSeriousViolations(page, 'read-only journal');
+  await expectAxeClean(page, 'read-only journal');
   await page.getByRole('link', { name: 'Journal: Skole og PPR' }).click();
   await expect(page.locator('[data-journal="school"]')).toBeVisible();
-  await expectNoSeriousViolations(page, 'writable journal');
+  await expectAxeClean(page, 'writable journal');
   await context.close();
 });
 
@@ -102,11 +92,11 @@ for (const viewport of [
       await page.goto(`/admin?fane=${tab}`);
       // The log is empty until the first administrative change.
       await expect(page.locator(tab === 'audit' ? 'table' : 'table tbody tr').first()).toBeVisible();
-      await expectNoSeriousViolations(page, `admin ${tab}`);
+      await expectAxeClean(page, `admin ${tab}`);
     }
     await page.goto('/admin?fane=users');
     await page.getByRole('button', { name: 'Ny bruger' }).click();
-    await expectNoSeriousViolations(page, 'admin new-user form');
+    await expectAxeClean(page, 'admin new-user form');
     await context.close();
   });
 }
@@ -118,11 +108,11 @@ test('the local provider’s login page and the waiting page have no serious or 
   await page.goto('/login');
   await page.getByRole('link', { name: 'Log ind med kommunens login' }).click();
   await expect(page.getByRole('heading', { name: 'Kommunens login' })).toBeVisible();
-  await expectNoSeriousViolations(page, 'local provider login page');
+  await expectAxeClean(page, 'local provider login page');
   await page.getByLabel('Brugernavn').fill('ib');
   await page.getByLabel('Adgangskode').fill('demo');
   await page.getByRole('button', { name: 'Log ind' }).click();
   await expect(page.locator('[data-pending-access]')).toBeVisible();
-  await expectNoSeriousViolations(page, 'waiting page');
+  await expectAxeClean(page, 'waiting page');
   await context.close();
 });

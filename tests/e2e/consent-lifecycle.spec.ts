@@ -6,7 +6,7 @@
 // 30 days here so the consents' ends (15–20 days ahead in the demo seed) come
 // first.
 import { test, expect, type Page } from '@playwright/test';
-import { login, startServer, type TestServer } from './fixtures.ts';
+import { login, startServer, workerReady, type TestServer } from './fixtures.ts';
 
 const TABLET = { width: 768, height: 1024 };
 const DAY = 86_400_000;
@@ -72,9 +72,7 @@ test('a consent’s end purges the family from an offline tablet; a lapsed lease
   const page = bo.page;
   await expect(page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
   await expect(page.locator('[data-never-synced]')).toHaveCount(0, { timeout: 30_000 });
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
+  await workerReady(page);
   const before = await local(page, 'u-bo');
   // Seeded consents ending 15–20 days ahead (gel-09, gel-14, gel-19); gel-04's was renewed above.
   for (const id of ['gel-09-rasmussen', 'gel-14-thomsen', 'gel-04-pedersen', 'gel-02-nielsen']) expect(before.families).toContain(id);

@@ -14,8 +14,8 @@ import { WebsocketProvider } from 'y-websocket';
 import { addEntry, readEntries } from '../../src/lib/domain/journal.ts';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
-import AxeBuilder from '@axe-core/playwright';
-import { login, sessionCookie, startServer, type TestServer } from './fixtures.ts';
+import { login, sessionCookie, startServer, workerReady, type TestServer } from './fixtures.ts';
+import { localCopy as localCopyOf, socketFromPage, wcagViolations } from './checks.ts';
 import { PARTS, roomName } from '../../src/lib/shared/rooms.ts';
 
 const TABLET = { width: 768, height: 1024 };
@@ -52,51 +52,8 @@ async function manifestRooms(page: Page): Promise<Map<string, string>> {
   return new Map((m.rooms as { room: string; access: string }[]).map((r) => [r.room, r.access]));
 }
 
-/** Opens a WebSocket to a room from the page: 'open' or 'refused'. */
-function socketFromPage(page: Page, room: string): Promise<'open' | 'refused'> {
-  return page.evaluate(
-    (room) =>
-      new Promise<'open' | 'refused'>((resolve) => {
-        const ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/sync/${room}?device=e2e`);
-        ws.onopen = () => {
-          ws.close();
-          resolve('open');
-        };
-        ws.onerror = () => resolve('refused');
-      }),
-    room
-  );
-}
-
-/** What this browser profile holds of the family: y-indexeddb databases and the user's Dexie rows. */
-function localCopy(page: Page, userId: string) {
-  return page.evaluate(
-    async ({ userId, familyId, familyRooms }) => {
-      const names = (await indexedDB.databases()).map((d) => d.name ?? '');
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const r = indexedDB.open(`fp-index-${userId}`);
-        r.onsuccess = () => resolve(r.result);
-        r.onerror = () => reject(r.error);
-      });
-      const all = (store: string) =>
-        new Promise<Record<string, unknown>[]>((resolve, reject) => {
-          const r = db.transaction(store, 'readonly').objectStore(store).getAll();
-          r.onsuccess = () => resolve(r.result);
-          r.onerror = () => reject(r.error);
-        });
-      const out = {
-        databases: names.filter((n) => familyRooms.includes(n)).sort(),
-        families: (await all('families')).filter((f) => f.id === familyId).length,
-        rooms: (await all('rooms')).filter((r) => r.familyId === familyId).map((r) => String(r.room)).sort(),
-        actions: (await all('actions')).filter((a) => a.familyId === familyId).length,
-        accessOutbox: (await all('accessOutbox')).filter((e) => familyRooms.includes(String(e.room))).length
-      };
-      db.close();
-      return out;
-    },
-    { userId, familyId, familyRooms: PARTS.map((p) => roomName(familyId, p)) }
-  );
-}
+/** What bo's or cecilie's browser profile holds of the family. */
+const localCopy = (page: Page, userId: string) => localCopyOf(page, userId, familyId, PARTS.map((p) => roomName(familyId, p)));
 
 /** A y-websocket client in the test process, signed in with a tablet's session cookie. */
 async function nodeClient(context: BrowserContext, room: string) {
@@ -199,12 +156,6 @@ async function drawSignature(page: Page) {
   for (const [fx, dy] of points) await page.mouse.move(box.x + box.width * fx, y + dy, { steps: 6 });
   await page.mouse.up();
   await expect(page.locator('#consent-signature-status')).toHaveText('Underskrevet.');
-}
-
-/** WCAG 2.1 A/AA violations on the page (axe-core), as "rule: element" lines. */
-async function wcagViolations(page: Page): Promise<string[]> {
-  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return r.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
 }
 
 const cardIn = (page: Page, group: string) => page.locator(`[data-consent-group="${group}"] [data-consent-id]`);
@@ -358,9 +309,7 @@ test('the family’s access log shows cecilie’s and bo’s openings, including
   const boCard = bo.page.locator(`[data-family-id="${familyId}"]`);
   await expect(boCard).toBeVisible({ timeout: 30_000 });
   await expect(boCard.locator('[data-never-synced]')).toHaveCount(0, { timeout: 30_000 });
-  await bo.page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
+  await workerReady(bo.page);
   await bo.context.setOffline(true);
   await boCard.click();
   await expect(bo.page.getByRole('heading', { name: FAMILY_NAME })).toBeVisible();

@@ -4,7 +4,7 @@
 // its next contact; an edit made offline just before the lease ends is kept,
 // sealed, and reaches the server after the next contact.
 import { test, expect, type Page } from '@playwright/test';
-import { addLooseAction, login, startServer, type TestServer } from './fixtures.ts';
+import { addLooseAction, login, startServer, readyForOffline, type TestServer } from './fixtures.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {
@@ -175,10 +175,7 @@ test('an edit made offline just before the lease ends is kept, sealed, and reach
   test.setTimeout(120_000);
   const anna = await login(browser, server, 'anna');
   const page = anna.page;
-  await expect(page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
+  await readyForOffline(page);
   await page.goto('/familie/gel-01-hansen');
   await expect(page.locator('[data-sync="online"]')).toBeVisible({ timeout: 15_000 });
 

@@ -7,8 +7,8 @@
 // consent: cecilie's open plan closes within 2 s and her device purges. Every
 // family page is axe clean.
 import { test, expect, type Browser, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
 import { login, startServer, type TestServer } from './fixtures.ts';
+import { expectAxeClean, localCopy as localCopyOf, socketFromPage } from './checks.ts';
 import { PARTS, roomName } from '../../src/lib/shared/rooms.ts';
 
 const PHONE = { width: 360, height: 740 };
@@ -38,57 +38,9 @@ async function familySignIn(browser: Browser, username: string) {
   return { context, page };
 }
 
-async function expectAxeClean(page: Page, what: string) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => ({ rule: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
-  expect(serious, `${what}: ${JSON.stringify(serious, null, 2)}`).toEqual([]);
-  expect(results.passes.length, what).toBeGreaterThan(10);
-}
-
-function socketFromPage(page: Page, room: string): Promise<'open' | 'refused'> {
-  return page.evaluate(
-    (room) =>
-      new Promise<'open' | 'refused'>((resolve) => {
-        const ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/sync/${room}?device=e2e`);
-        ws.onopen = () => {
-          ws.close();
-          resolve('open');
-        };
-        ws.onerror = () => resolve('refused');
-      }),
-    room
-  );
-}
-
-/** What this browser profile holds of the family: y-indexeddb databases and the user's Dexie rows. */
-function localCopy(page: Page, userId: string) {
-  return page.evaluate(
-    async ({ userId, familyId, familyRooms }) => {
-      const names = (await indexedDB.databases()).map((d) => d.name ?? '');
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const r = indexedDB.open(`fp-index-${userId}`);
-        r.onsuccess = () => resolve(r.result);
-        r.onerror = () => reject(r.error);
-      });
-      const all = (store: string) =>
-        new Promise<Record<string, unknown>[]>((resolve, reject) => {
-          const r = db.transaction(store, 'readonly').objectStore(store).getAll();
-          r.onsuccess = () => resolve(r.result as Record<string, unknown>[]);
-          r.onerror = () => reject(r.error);
-        });
-      const out = {
-        databases: names.filter((n) => familyRooms.includes(n)).sort(),
-        families: (await all('families')).filter((f) => f.id === familyId).length,
-        rooms: (await all('rooms')).filter((r) => r.familyId === familyId).map((r) => String(r.room)).sort()
-      };
-      db.close();
-      return out;
-    },
-    { userId, familyId: FAMILY, familyRooms: [...PARTS, 'family'].map((p) => roomName(FAMILY, p as never)) }
-  );
-}
+/** What a tablet's browser profile holds of the family (its journals and the family's own room included). */
+const localCopy = (page: Page, userId: string) =>
+  localCopyOf(page, userId, FAMILY, [...PARTS, 'family' as const].map((p) => roomName(FAMILY, p)));
 
 test('anna invites, the family signs in on a phone, writes to the team, and withdraws a consent', async ({ browser }) => {
   test.setTimeout(180_000);

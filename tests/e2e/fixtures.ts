@@ -122,6 +122,24 @@ export async function sessionCookie(context: BrowserContext): Promise<string> {
   return `session=${c.value}`;
 }
 
+/** Waits until the service worker is ready, so that the app's pages load with the browser offline. */
+export async function workerReady(page: Page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+}
+
+/** The caseload's first sync has finished and the service worker is ready: the tablet may go offline now. */
+export async function readyForOffline(page: Page) {
+  await expect(page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
+  await workerReady(page);
+}
+
+/** The plan's action titles, in the order shown. */
+export function actionTitles(page: Page): Promise<string[]> {
+  return page.locator('[data-action-id] [data-title]').evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ''));
+}
+
 // The plan reads first and opens its forms on demand (issue #20): helpers for specs that edit it.
 
 /** Adds an action without a goal: "+ Tilføj handling uden mål" opens the form, which closes after saving. */

@@ -1,7 +1,7 @@
 // Logout removes this user's family data from the device, after warning about
 // anything not yet sent.
 import { test, expect } from '@playwright/test';
-import { addLooseAction, login, sessionCookie, signIn, startServer, type TestServer } from './fixtures.ts';
+import { addLooseAction, login, sessionCookie, signIn, startServer, readyForOffline, type TestServer } from './fixtures.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {
@@ -48,10 +48,7 @@ test('logging out offline ends the session at the next contact, before anything 
   test.setTimeout(90_000);
   const anna = await login(browser, server, 'anna');
   let page = anna.page;
-  await expect(page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
+  await readyForOffline(page);
   const cookie = await sessionCookie(anna.context);
   const me = await fetch(`${server.url}/api/me`, { headers: { cookie } });
   expect(me.status).toBe(200);
@@ -119,10 +116,7 @@ test('logging out offline with an unsent edit keeps it sealed on the device; the
   test.setTimeout(120_000);
   const anna = await login(browser, server, 'anna');
   const page = anna.page;
-  await expect(page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
+  await readyForOffline(page);
   await page.goto('/familie/gel-01-hansen');
   await expect(page.locator('[data-sync="online"]')).toBeVisible({ timeout: 15_000 });
   await anna.context.setOffline(true);

@@ -1,7 +1,7 @@
 // Two tabs of one tablet, and one user on two tablets: edits converge, nothing
 // is duplicated, and the local index stays consistent.
 import { test, expect, type Page } from '@playwright/test';
-import { addLooseAction, login, startServer, type TestServer } from './fixtures.ts';
+import { addLooseAction, login, startServer, actionTitles, type TestServer } from './fixtures.ts';
 
 const FAMILY = 'gel-01-hansen';
 
@@ -13,8 +13,6 @@ test.afterAll(async () => {
   await server?.stop();
 });
 
-const actionTitles = (page: Page) =>
-  page.locator('[data-action-id] [data-title]').evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ''));
 
 test('two tabs and a second tablet of the same user converge without duplicates', async ({ browser }) => {
   const tablet = await login(browser, server, 'anna');

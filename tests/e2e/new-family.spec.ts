@@ -5,7 +5,7 @@
 // anna as tovholder and the consent prompt first. A teacher is not offered
 // "Ny familie" (the social sector opens cases by default).
 import { test, expect } from '@playwright/test';
-import { login, startServer, type TestServer } from './fixtures.ts';
+import { login, startServer, workerReady, type TestServer } from './fixtures.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {
@@ -22,9 +22,7 @@ test('anna opens a new family offline with two children; it syncs and opens with
   await expect(page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
   // The caseload's plans read, so the duplicate check knows their children too.
   await expect(page.locator('[data-never-synced]')).toHaveCount(0, { timeout: 30_000 });
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
+  await workerReady(page);
 
   await anna.context.setOffline(true);
   await expect(page.locator('[data-global-sync="offline"]')).toBeVisible({ timeout: 15_000 });

@@ -3,7 +3,7 @@
 // scripts and register the worker by absolute paths: a relative `./_app/…`
 // resolved under `/familie/<id>/` and left a blank page.
 import { test, expect, type Page } from '@playwright/test';
-import { login, startServer, type TestServer } from './fixtures.ts';
+import { login, startServer, workerReady, type TestServer } from './fixtures.ts';
 
 const FAMILY = 'gel-01-hansen';
 const FAMILY_NAME = 'Familien Hansen';
@@ -16,11 +16,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await server?.stop();
 });
-
-const workerReady = (page: Page) =>
-  page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
 
 async function expectPlan(page: Page) {
   await expect(page.getByRole('heading', { level: 1, name: FAMILY_NAME })).toBeVisible({ timeout: 15_000 });

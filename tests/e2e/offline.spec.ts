@@ -1,8 +1,8 @@
 // Issue "Offline-first": a tablet signs in online, syncs its caseload, loses the
 // network, reloads from the service worker, opens three plans and edits them;
 // back online, every edit reaches the server without any user action.
-import { test, expect, type Page } from '@playwright/test';
-import { addLooseAction, login, startServer, type TestServer } from './fixtures.ts';
+import { test, expect } from '@playwright/test';
+import { addLooseAction, login, startServer, workerReady, actionTitles, type TestServer } from './fixtures.ts';
 
 // Families anna (social) and bo (school) may both open: i%5 in 1, 2, 3 of the seed.
 const FAMILIES = ['gel-02-nielsen', 'gel-03-jensen', 'gel-04-pedersen'];
@@ -15,8 +15,6 @@ test.afterAll(async () => {
   await server?.stop();
 });
 
-const actionTitles = (page: Page) =>
-  page.locator('[data-action-id] [data-title]').evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ''));
 
 test('cold start offline from the service worker, edit three plans, sync on reconnect', async ({ browser }) => {
   const anna = await login(browser, server, 'anna');
@@ -25,9 +23,7 @@ test('cold start offline from the service worker, edit three plans, sync on reco
   await expect(page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
   await expect(page.locator('[data-family-id]')).toHaveCount(22);
   await expect(page.locator('[data-never-synced]')).toHaveCount(0, { timeout: 30_000 });
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
+  await workerReady(page);
 
   await anna.context.setOffline(true);
   await page.reload();

@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect, type Page, type Response } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
 import WebSocket from 'ws';
 import { startServer, sessionCookie, type TestServer } from './fixtures.ts';
+import { wcagViolations } from './checks.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import { readActions, readFeedback, readGoals, readHopes, readMeetings } from '../../src/lib/domain/plan.ts';
 import { PARTS, roomName } from '../../src/lib/shared/rooms.ts';
@@ -130,8 +130,7 @@ test('eva sees both teams, sorts, drills down, prints and exports, and nothing o
   await keep('overview');
 
   // No serious accessibility problems (WCAG 2.1 AA rules).
-  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  expect(axe.violations.map((v) => `${v.id}: ${v.nodes.length}`)).toEqual([]);
+  expect(await wcagViolations(page)).toEqual([]);
 
   // Filters: one team, one district, another period.
   await page.getByLabel('Team', { exact: true }).selectOption('viby');

@@ -2,14 +2,12 @@
 // and back, the server restarts, and another team cannot get in.
 import { test, expect, type Page } from '@playwright/test';
 import WebSocket from 'ws';
-import { addLooseAction, editHope, hopeValues, login, sessionCookie, startServer, type TestServer } from './fixtures.ts';
+import { addLooseAction, editHope, hopeValues, login, sessionCookie, startServer, actionTitles, type TestServer } from './fixtures.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 
 // Gellerup family 2: opened by social, consent covers the plan for school → anna and bo.
 const FAMILY = 'gel-02-nielsen';
 
-const actionTitles = (page: Page) =>
-  page.locator('[data-action-id] [data-title]').evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ''));
 const expectAction = (page: Page, title: string, present = true) =>
   expect.poll(async () => (await actionTitles(page)).includes(title), { timeout: 10_000 }).toBe(present);
 

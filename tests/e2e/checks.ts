@@ -1,0 +1,72 @@
+// What several specs check in a browser page: no serious accessibility
+// violations, whether the relay lets this page's session into a room, and what
+// the browser profile still holds of a family after its access ended.
+import { expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+const wcag21aa = (page: Page) => new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+
+/** Every WCAG 2.1 A/AA violation on the page (axe-core), whatever its impact, as "rule: element" lines. */
+export async function wcagViolations(page: Page): Promise<string[]> {
+  return (await wcag21aa(page)).violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
+}
+
+/** WCAG 2.1 AA with axe-core: no serious or critical violations, and the checks ran on real content. */
+export async function expectAxeClean(page: Page, what: string) {
+  const results = await wcag21aa(page);
+  const serious = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ rule: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+  expect(serious, `${what}: ${JSON.stringify(serious, null, 2)}`).toEqual([]);
+  expect(results.passes.length, what).toBeGreaterThan(10);
+}
+
+/** Opens a WebSocket to a room from the page, with its session: 'open' or 'refused'. */
+export function socketFromPage(page: Page, room: string): Promise<'open' | 'refused'> {
+  return page.evaluate(
+    (room) =>
+      new Promise<'open' | 'refused'>((resolve) => {
+        const ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/sync/${room}?device=e2e`);
+        ws.onopen = () => {
+          ws.close();
+          resolve('open');
+        };
+        ws.onerror = () => resolve('refused');
+      }),
+    room
+  );
+}
+
+/**
+ * What this browser profile holds of a family: the y-indexeddb databases of
+ * `familyRooms`, and the user's Dexie rows (families, rooms, actions, access
+ * log entries waiting to be sent).
+ */
+export function localCopy(page: Page, userId: string, familyId: string, familyRooms: readonly string[]) {
+  return page.evaluate(
+    async ({ userId, familyId, familyRooms }) => {
+      const names = (await indexedDB.databases()).map((d) => d.name ?? '');
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const r = indexedDB.open(`fp-index-${userId}`);
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      const all = (store: string) =>
+        new Promise<Record<string, unknown>[]>((resolve, reject) => {
+          const r = db.transaction(store, 'readonly').objectStore(store).getAll();
+          r.onsuccess = () => resolve(r.result as Record<string, unknown>[]);
+          r.onerror = () => reject(r.error);
+        });
+      const out = {
+        databases: names.filter((n) => familyRooms.includes(n)).sort(),
+        families: (await all('families')).filter((f) => f.id === familyId).length,
+        rooms: (await all('rooms')).filter((r) => r.familyId === familyId).map((r) => String(r.room)).sort(),
+        actions: (await all('actions')).filter((a) => a.familyId === familyId).length,
+        accessOutbox: (await all('accessOutbox')).filter((e) => familyRooms.includes(String(e.room))).length
+      };
+      db.close();
+      return out;
+    },
+    { userId, familyId, familyRooms: [...familyRooms] }
+  );
+}
