@@ -7,9 +7,9 @@
 // reads the facts through the store's `accessFacts`, the read its append's
 // writer check makes, for all the sockets it checks at once.
 import { access, type Access, type AccessGrant, type AccessLink } from '../src/lib/shared/access.ts';
-import type { RoomRef } from '../src/lib/shared/rooms.ts';
 import type { Consent } from '../src/lib/shared/api-types.ts';
-import type { FamilyRow, RoomLog, UserRow } from './store/types.ts';
+import { FAMILY_ID_PATTERN, type RoomRef } from '../src/lib/shared/rooms.ts';
+import type { Consents, FamilyRow, Families, RoomLog, UserRow } from './store/types.ts';
 import type { WriteFacts } from './store/write-access.ts';
 
 /** The rule over facts already read (the API reads them in bulk for many families). */
@@ -51,4 +51,17 @@ export async function accessOfAll(store: Pick<RoomLog, 'accessFacts'>, asks: rea
     familyIds: [...new Set(asks.map((a) => a.room.familyId))].sort()
   });
   return asks.map(({ userId, room }) => accessInFacts(facts, facts.users.get(userId), room, at));
+}
+
+/**
+ * The family a URL names, for a worker of its team who may see its plan
+ * (closed cases included: they read); null for anyone else, a malformed id or
+ * no such family alike, so that the caller's 404 lets no id be probed.
+ */
+export async function familyOfTeamWorker(store: Pick<Families, 'familyById'> & Pick<Consents, 'consentsOfFamily'>, user: UserRow, id: string, at: Date): Promise<FamilyRow | null> {
+  if (!FAMILY_ID_PATTERN.test(id)) return null;
+  const family = await store.familyById(id);
+  if (!family || user.role !== 'worker' || !user.teamIds.includes(family.teamId)) return null;
+  const consents = await store.consentsOfFamily(family.id);
+  return accessFromFacts(user, { familyId: family.id, part: 'plan' }, family, consents, at) === 'none' ? null : family;
 }

@@ -9,7 +9,6 @@ import type { AuditAction } from './audit-actions.ts';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { linkActive } from '../src/lib/shared/access.ts';
 import { consentAuthority } from '../src/lib/shared/consent.ts';
-import { FAMILY_ID_PATTERN } from '../src/lib/shared/rooms.ts';
 import {
   FAMILY_RELATIONS,
   type CitizenFamily,
@@ -18,7 +17,7 @@ import {
   type InvitationInfo,
   type InvitationList
 } from '../src/lib/shared/family-types.ts';
-import { accessFromFacts } from './access-of.ts';
+import { familyOfTeamWorker } from './access-of.ts';
 import { HttpError } from './http-error.ts';
 import type { Counters } from './limits/types.ts';
 import type { AuditLog, Consents, Families, FamilyLinks, FamilyRow, Identity, InvitationRow, Lifecycle, UserRow } from './store/types.ts';
@@ -76,11 +75,8 @@ export class FamilyAccess {
 
   /** The family for a worker of its team with plan access; 404 for anyone else, as for a family that does not exist. */
   async #familyForWorker(user: UserRow, id: string): Promise<FamilyRow> {
-    if (!FAMILY_ID_PATTERN.test(id)) throw new HttpError(404, 'not_found');
-    const family = await this.#d.store.familyById(id);
-    if (!family || user.role !== 'worker' || !user.teamIds.includes(family.teamId)) throw new HttpError(404, 'not_found');
-    const consents = await this.#d.store.consentsOfFamily(family.id);
-    if (accessFromFacts(user, { familyId: family.id, part: 'plan' }, family, consents, this.#d.now()) === 'none') throw new HttpError(404, 'not_found');
+    const family = await familyOfTeamWorker(this.#d.store, user, id, this.#d.now());
+    if (!family) throw new HttpError(404, 'not_found');
     return family;
   }
 

@@ -11,12 +11,12 @@ import { addMonths } from 'date-fns/addMonths';
 import { TZDate } from '@date-fns/tz';
 import { consentActive, grantActive } from '../src/lib/shared/access.ts';
 import { consentAuthority } from '../src/lib/shared/consent.ts';
-import { FAMILY_ID_PATTERN, PARTS, type Part } from '../src/lib/shared/rooms.ts';
+import { PARTS, type Part } from '../src/lib/shared/rooms.ts';
 import type { CaseAuthority, CaseEvent, CaseGrant, CaseInfo, CaseTransfer } from '../src/lib/shared/api-types.ts';
 import { setMeta, setTovholder } from '../src/lib/domain/plan.ts';
 import { copenhagenDay, PLAN_TIME_ZONE } from '../src/lib/domain/today.ts';
 import type * as Y from 'yjs';
-import { accessFromFacts } from './access-of.ts';
+import { familyOfTeamWorker } from './access-of.ts';
 import { HttpError } from './http-error.ts';
 import type { AuditLog, Consents, Families, FamilyRow, GrantRow, Identity, Lifecycle, TransferRow, UserRow } from './store/types.ts';
 import { errorFields, type Logger } from './log.ts';
@@ -72,11 +72,8 @@ export class CaseLifecycle {
    * exist, so ids cannot be probed.
    */
   async #family(user: UserRow, id: string): Promise<FamilyRow> {
-    if (!FAMILY_ID_PATTERN.test(id)) throw new HttpError(404, 'not_found');
-    const family = await this.#d.store.familyById(id);
-    if (!family || user.role !== 'worker' || !user.teamIds.includes(family.teamId)) throw new HttpError(404, 'not_found');
-    const consents = await this.#d.store.consentsOfFamily(family.id);
-    if (accessFromFacts(user, { familyId: family.id, part: 'plan' }, family, consents, this.#d.now()) === 'none') throw new HttpError(404, 'not_found');
+    const family = await familyOfTeamWorker(this.#d.store, user, id, this.#d.now());
+    if (!family) throw new HttpError(404, 'not_found');
     return family;
   }
 
