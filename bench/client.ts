@@ -19,7 +19,7 @@ import type { Browser, Page } from '@playwright/test';
 import { addAction, addDecision, addGoal, addHope, addMeeting, collection, updateItem } from '../src/lib/domain/plan.ts';
 import { VIEW_SNAPSHOT_KEY, VIEW_SNAPSHOT_STORE } from '../src/lib/storage/view-snapshot.ts';
 import { initialJs, kib, launchChromium, signedIn, type InitialJs } from './initial-js.ts';
-import { createFamilies, login, removeDir, startOurs, type Ours } from './lib/proc.ts';
+import { createFamilies, login, removeDir, startOurs } from './lib/proc.ts';
 import { providerFor, synced } from './lib/yclient.ts';
 import { round, summarize, type Summary } from './lib/stats.ts';
 import { roomName } from '../src/lib/shared/rooms.ts';

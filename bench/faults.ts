@@ -3,7 +3,7 @@
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import type { WebsocketProvider } from 'y-websocket';
-import { login, logins, procSample, removeDir, sleep, startOurs, startReference, type Ours, type Target, type TargetKind } from './lib/proc.ts';
+import { login, logins, procSample, removeDir, sleep, startOurs, startReference, type Ours, type TargetKind } from './lib/proc.ts';
 import { covers, fetchState, providerFor, synced, waitFor } from './lib/yclient.ts';
 import { buildCorpus, mutate, prng } from './lib/fuzz.ts';
 import { prepareRooms, runLoad, sessionsFor, specFor, startTarget, type LoadShape, type RunFigures } from './relay-load.ts';

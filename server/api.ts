@@ -3,9 +3,9 @@
 // code runs in dev and production and tests can call it without a browser.
 import type { AuditAction } from './audit-actions.ts';
 import { randomUUID } from 'node:crypto';
-import { access, accessUntil, consentActive, grantActive, linkActive, type Access } from '../src/lib/shared/access.ts';
+import { accessUntil, consentActive, grantActive, linkActive, type Access } from '../src/lib/shared/access.ts';
 import { accessFromFacts } from './access-of.ts';
-import { PARTS, ROOM_PARTS, SECTORS, parseRoom, roomName, isPart, isSector, FAMILY_ID_PATTERN, type Part, type RoomPart, type Sector } from '../src/lib/shared/rooms.ts';
+import { ROOM_PARTS, SECTORS, parseRoom, roomName, isPart, isSector, FAMILY_ID_PATTERN, type Part, type RoomPart, type Sector } from '../src/lib/shared/rooms.ts';
 import { CASELOAD_NORM_MAX, CASELOAD_NORM_MIN, DEFAULT_CASELOAD_NORMS } from '../src/lib/shared/overview-types.ts';
 import { caseOpeners, DEFAULT_CASE_OPENERS } from '../src/lib/shared/case-openers.ts';
 import { checkNewFamily, isProblem } from '../src/lib/domain/new-family.ts';

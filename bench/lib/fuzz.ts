@@ -9,7 +9,7 @@ import * as decoding from 'lib0/decoding';
 import { addAction, addGoal, addHope, hopeText, updateItem } from '../../src/lib/domain/plan.ts';
 import { mulberry32 } from '../../src/lib/shared/prng.ts';
 import { awarenessMessage } from '../../src/lib/shared/protocol.ts';
-import { awarenessFrame, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE, syncFrame } from './wire.ts';
+import { awarenessFrame, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE, syncFrame } from './wire.ts';
 
 export function prng(seed: number) {
   const next = mulberry32(seed);

@@ -17,7 +17,6 @@ import type {
   ConsentWindow,
   FamilyRow,
   GrantRow,
-  FamilyLinkRow,
   InvitationRow,
   AcceptOutcome,
   LoginAttemptRow,

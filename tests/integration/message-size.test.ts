@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CLOSE_TOO_LARGE } from '../../src/lib/shared/protocol.ts';
-import { roomName } from '../../src/lib/shared/rooms.ts';
 import { barrier, closeCode, TestServer, updateMessage, waitFor, latestSeq } from './helpers.ts';
 import { withWriters } from './fixtures-writers.ts';
 

@@ -3,7 +3,6 @@
 // read gel-02's social journal by consent; anna (social) writes it.
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { roomName } from '../../src/lib/shared/rooms.ts';
 import { barrier, collect, docFromUpdates, sameState, syncStep2Message, TestServer, updateMessage, waitFor, latestSeq, auditCounts } from './helpers.ts';
 import { withWriters } from './fixtures-writers.ts';
 

@@ -14,15 +14,12 @@ import type * as Y from 'yjs';
 import { isValid } from 'date-fns/isValid';
 import { parseISO } from 'date-fns/parseISO';
 import { subDays } from 'date-fns/subDays';
-import { tz, TZDate } from '@date-fns/tz';
 import { formatDay } from '../shared/calendar-day.ts';
 import { ACTION_AREAS, GOAL_OUTCOMES, SUMMARY_LEVELS, type ActionArea, type CaseStatus, type GoalOutcome, type SummaryLevel } from '../shared/plan-terms.ts';
-import { consentActive, type AccessConsent } from '../shared/access.ts';
 import { SECTORS, type Sector } from '../shared/rooms.ts';
 import {
   ACTION_STATUSES,
   GOAL_STATUSES,
-  INTERVENTION_LEVELS,
   readActions,
   readFeedback,
   readGoals,

@@ -2,7 +2,7 @@
 // Counts and dates only: no family names, no family ids, no text from a plan.
 // Families in a drill-down are named by an opaque, stable reference.
 import type { FamilyConsentStatus } from './consent.ts';
-import type { ActionArea, ActionStatus, CaseStatus, GoalOutcome, GoalStatus, InterventionLevel, SummaryLevel } from './plan-terms.ts';
+import type { ActionArea, ActionStatus, CaseStatus, GoalOutcome, GoalStatus, SummaryLevel } from './plan-terms.ts';
 import type { Sector } from './rooms.ts';
 
 /** About 25 families per worker is the workable caseload (DESIGN §1): the social workers' norm. */

@@ -8,7 +8,6 @@ import * as Y from 'yjs';
 import { addAction, setMeta } from '../../../src/lib/domain/plan.ts';
 import { familyRows, indexStamp, reindexFamily, writeFamily } from '../../../src/lib/storage/indexer.ts';
 import { getFamily } from '../../../src/lib/storage/sealed-rows.ts';
-import type { FamilySummary } from '../../../src/lib/shared/api-types.ts';
 import { roomName } from '../../../src/lib/shared/rooms.ts';
 import { RoomRegistry } from '../../../src/lib/sync/room-registry.ts';
 import { PendingEdits } from '../../../src/lib/sync/pending-edits.svelte.ts';
