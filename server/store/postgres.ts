@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { Role } from '../../src/lib/shared/access.ts';
 import { parseRoom, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
-import { familyOfRoom, familyRoomRange, notificationRow, str, strOrNull, toAccessGroup, toAuditRow, toConsent, toDevice, toFamily, toFamilyLink, toGrant, toInvitation, toReporter, retentionRecord, toRetentionDeletion, toTransfer } from './rows.ts';
+import { familyOfRoom, familyRoomRange, notificationRow, str, strOrNull, toAccessGroup, toAuditRow, consentParams, toConsent, toDevice, toFamily, toFamilyLink, toGrant, toInvitation, toReporter, retentionRecord, toRetentionDeletion, toTransfer } from './rows.ts';
 import { refusedWriters, WriteFactCache, WriteRefused, writeFactKeys, type WriteFactKeys, type WriteFacts } from './write-access.ts';
 import type {
   AccessGroup,
@@ -837,24 +837,7 @@ export class PostgresStore implements Store {
   // ---- consents ----------------------------------------------------------------------
 
   async insertConsent(c: Consent) {
-    await this.#q('insertConsent', [
-      c.id,
-      c.familyId,
-      c.givenBy,
-      JSON.stringify(c.categories),
-      JSON.stringify(c.recipients),
-      c.purpose,
-      c.validFrom,
-      c.validUntil,
-      c.method,
-      c.signature,
-      c.reference,
-      c.renewsId,
-      c.recordedBy,
-      c.recordedAt,
-      c.revokedAt,
-      c.revokedBy
-    ]);
+    await this.#q('insertConsent', consentParams(c));
   }
 
   async revokeConsent(id: string, at: string, by: string) {

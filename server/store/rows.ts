@@ -33,6 +33,28 @@ export function toConsent(r: Row): Consent {
   };
 }
 
+/** A consent as the parameters of both stores' `insertConsent` (their column order): toConsent's inverse. */
+export function consentParams(c: Consent): (string | null)[] {
+  return [
+    c.id,
+    c.familyId,
+    c.givenBy,
+    JSON.stringify(c.categories),
+    JSON.stringify(c.recipients),
+    c.purpose,
+    c.validFrom,
+    c.validUntil,
+    c.method,
+    c.signature,
+    c.reference,
+    c.renewsId,
+    c.recordedBy,
+    c.recordedAt,
+    c.revokedAt,
+    c.revokedBy
+  ];
+}
+
 export function toFamily(r: Row): FamilyRow {
   return {
     id: str(r.id),
