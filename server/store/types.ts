@@ -5,7 +5,7 @@
 import type { AuditAction } from '../audit-actions.ts';
 import type { AccessFamily, AccessGrant, AccessLink, Role } from '../../src/lib/shared/access.ts';
 import type { Part, Sector } from '../../src/lib/shared/rooms.ts';
-import type { Consent, RetentionRecord } from '../../src/lib/shared/api-types.ts';
+import type { Consent, DeviceInfo, RetentionRecord } from '../../src/lib/shared/api-types.ts';
 import type { WriteFactKeys, WriteFacts } from './write-access.ts';
 
 export interface TeamRow {
@@ -73,19 +73,9 @@ export interface SessionRow {
  * server-held key that wraps the device's data key; it is handed out only to
  * a signed-in session of that user on that device, never once it is lost.
  */
-export interface DeviceRow {
+/** A user's device as stored: what the user and an admin are shown of it, and whose it is. */
+export interface DeviceRow extends Omit<DeviceInfo, 'current' | 'userId' | 'userName'> {
   userId: string;
-  deviceId: string;
-  name: string;
-  createdAt: string;
-  lastSeenAt: string;
-  /** the device may keep its data key unlocked until then without contact */
-  leaseUntil: string;
-  /** reported lost (by the user or an admin): no key again, and the device wipes at its next contact */
-  lostAt: string | null;
-  lostBy: string | null;
-  /** when the device, after being reported lost, told the server it had wiped */
-  wipedAt: string | null;
 }
 
 export interface StoredUpdate {

@@ -42,6 +42,7 @@ export interface DeskFamily {
 
 /** What the desk needs of an index action row (ActionRow fits). */
 export interface DeskAction {
+  /** familyId/actionId */
   key: string;
   familyId: string;
   familyName: string;

@@ -216,7 +216,9 @@ export interface DeviceInfo {
   name: string;
   createdAt: string;
   lastSeenAt: string;
+  /** the device may keep its data key unlocked until then without contact */
   leaseUntil: string;
+  /** reported lost (by the user or an admin): no key again, and the device wipes at its next contact */
   lostAt: string | null;
   lostBy: string | null;
   /** when the lost device confirmed it had wiped its data */

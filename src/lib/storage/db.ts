@@ -9,6 +9,7 @@ import Dexie, { type EntityTable } from 'dexie';
 import type { Consent, NewFamilyRequest, TeamWorker } from '../shared/api-types.ts';
 import type { CaseStatus } from '../shared/plan-terms.ts';
 import type { Part, RoomPart, Sector } from '../shared/rooms.ts';
+import type { DeskAction } from '../domain/desk.ts';
 
 export interface FamilyRow {
   id: string;
@@ -57,15 +58,8 @@ export interface FamilyRow {
   indexedFrom?: string;
 }
 
-export interface ActionRow {
-  key: string; // familyId/actionId
-  familyId: string;
-  familyName: string;
-  actionId: string;
-  title: string;
-  ownerId: string;
-  due: string;
-  status: string;
+/** An action as the index keeps it: what the tovholder's desk reads, and its sector. */
+export interface ActionRow extends DeskAction {
   sector: Sector | '';
 }
 
