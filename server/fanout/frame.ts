@@ -7,6 +7,7 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { FAMILY_ID_PATTERN, parseRoom } from '../../src/lib/shared/rooms.ts';
+import { code, type Logger } from '../log.ts';
 import type { CommittedUpdate, ControlMessage, RoomEvent } from './types.ts';
 
 const FRAME_VERSION = 1;
@@ -178,6 +179,13 @@ export function outgoingControl(msg: ControlMessage): Decoded<ControlMessage> & 
   const checked = validateControl(msg);
   if (checked.ok || (msg as { kind?: unknown })?.kind !== 'recheck') return checked;
   return { ok: true, value: { kind: 'recheck' }, widened: true };
+}
+
+/** What a node publishes for `msg` (outgoingControl), the widening or refusal logged as the bug it is; null: nothing to send. */
+export function controlToSend(msg: ControlMessage, log: Logger): ControlMessage | null {
+  const checked = outgoingControl(msg);
+  if (!checked.ok || checked.widened) log.error('fanout.control_invalid', { reason: code(checked.ok ? 'widened' : checked.reason) });
+  return checked.ok ? checked.value : null;
 }
 
 export function decodeControl(text: string): Decoded<{ nodeId: string; msg: ControlMessage }> {

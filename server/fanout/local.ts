@@ -3,8 +3,8 @@
 // messages come straight back to this node's handlers — the relay's code path
 // is the same as with Redis.
 import { randomBytes } from 'node:crypto';
-import { code, silentLogger, type Logger } from '../log.ts';
-import { outgoingControl } from './frame.ts';
+import { silentLogger, type Logger } from '../log.ts';
+import { controlToSend } from './frame.ts';
 import { Listeners } from './listeners.ts';
 import type { CommittedUpdate, ControlHandler, ControlMessage, ControlOrigin, Fanout, RoomHandler } from './types.ts';
 
@@ -29,10 +29,8 @@ export class LocalFanout implements Fanout {
 
   publishControl(msg: ControlMessage): void {
     if (this.#closed) return;
-    const checked = outgoingControl(msg);
-    if (!checked.ok || checked.widened) this.#log.error('fanout.control_invalid', { reason: code(checked.ok ? 'widened' : checked.reason) });
-    if (!checked.ok) return;
-    this.#control.emit(checked.value, { nodeId: this.nodeId, local: true });
+    const checked = controlToSend(msg, this.#log);
+    if (checked) this.#control.emit(checked, { nodeId: this.nodeId, local: true });
   }
 
   onControl(handler: ControlHandler): () => void {

@@ -20,13 +20,13 @@ import {
   CONTROL_CHANNEL,
   NODE_ID_PATTERN,
   ROOM_CHANNEL_PREFIX,
+  controlToSend,
   decodeControl,
   decodeRoomFrame,
   encodeAwarenessFrame,
   encodeControl,
   encodeHeadFrame,
   encodeUpdateFrame,
-  outgoingControl,
   ownFrameTest,
 } from './frame.ts';
 import { Listeners } from './listeners.ts';
@@ -182,12 +182,11 @@ export class RedisFanout implements Fanout {
 
   publishControl(msg: ControlMessage): void {
     if (this.#closed) return;
-    const checked = outgoingControl(msg);
-    if (!checked.ok || checked.widened) this.#log.error('fanout.control_invalid', { reason: code(checked.ok ? 'widened' : checked.reason) });
-    if (!checked.ok) return;
+    const checked = controlToSend(msg, this.#log);
+    if (!checked) return;
     // This node acts at once, whether or not Redis is reachable.
-    this.#control.emit(checked.value, { nodeId: this.nodeId, local: true });
-    this.#publishControlFrame(encodeControl(this.nodeId, checked.value));
+    this.#control.emit(checked, { nodeId: this.nodeId, local: true });
+    this.#publishControlFrame(encodeControl(this.nodeId, checked));
   }
 
   #publishControlFrame(frame: string) {
