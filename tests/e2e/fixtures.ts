@@ -108,12 +108,23 @@ export function serverWithTablets(viewport: { width: number; height: number }) {
   };
 }
 
-export async function signIn(page: Page, username: string, password = 'demo') {
+async function submitLogin(page: Page, username: string, password: string) {
   await page.goto('/login');
   await page.getByLabel('Brugernavn').fill(username);
   await page.getByLabel('Adgangskode').fill(password);
   await page.getByRole('button', { name: 'Log ind' }).click();
+}
+
+/** Signs a worker in on the login page: they land on their caseload. */
+export async function signIn(page: Page, username: string, password = 'demo') {
+  await submitLogin(page, username, password);
   await expect(page.getByRole('heading', { name: 'Mine familier', exact: true })).toBeVisible();
+}
+
+/** Signs a team leader in on the login page: they land on the overview, not on a caseload. */
+export async function signInLeader(page: Page, username = 'eva') {
+  await submitLogin(page, username, 'demo');
+  await expect(page.getByRole('heading', { name: 'Overblik over teams' })).toBeVisible();
 }
 
 export async function sessionCookie(context: BrowserContext): Promise<string> {

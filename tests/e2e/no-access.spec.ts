@@ -6,7 +6,7 @@
 // lists the plan gets one refused socket, then the same message; a consent
 // that has just arrived (not yet in the device's index) opens the plan.
 import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { login, startServer, type TestServer } from './fixtures.ts';
+import { login, startServer, signInLeader, type TestServer } from './fixtures.ts';
 
 const FAMILY = 'gel-01-hansen';
 const FAMILY_NAME = 'Familien Hansen';
@@ -49,11 +49,7 @@ async function signedIn(browser: Browser, username: string) {
     // A leader lands on the overview, not on a caseload.
     const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    await page.goto('/login');
-    await page.getByLabel('Brugernavn').fill('eva');
-    await page.getByLabel('Adgangskode').fill('demo');
-    await page.getByRole('button', { name: 'Log ind' }).click();
-    await expect(page.getByRole('heading', { name: 'Overblik over teams' })).toBeVisible();
+    await signInLeader(page);
     return { context, page };
   }
   const t = await login(browser, server, username);

@@ -3,7 +3,7 @@
 // scripts and register the worker by absolute paths: a relative `./_app/…`
 // resolved under `/familie/<id>/` and left a blank page.
 import { test, expect, type Page } from '@playwright/test';
-import { login, startServer, workerReady, type TestServer } from './fixtures.ts';
+import { login, startServer, workerReady, signInLeader, type TestServer } from './fixtures.ts';
 
 const FAMILY = 'gel-01-hansen';
 const FAMILY_NAME = 'Familien Hansen';
@@ -85,11 +85,7 @@ test('a worker’s deep links cold-start offline: plan, print, consent, access l
 test('the leader’s overview pages cold-start offline and say the figures need a connection', async ({ browser }) => {
   const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
-  await page.goto('/login');
-  await page.getByLabel('Brugernavn').fill('eva');
-  await page.getByLabel('Adgangskode').fill('demo');
-  await page.getByRole('button', { name: 'Log ind' }).click();
-  await expect(page.getByRole('heading', { name: 'Overblik over teams' })).toBeVisible();
+  await signInLeader(page);
   await workerReady(page);
 
   await context.setOffline(true);

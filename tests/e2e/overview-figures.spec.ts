@@ -7,7 +7,7 @@
 // reference the leader sees in the drill-down.
 import { readFileSync } from 'node:fs';
 import { test, expect, type Browser, type Page } from '@playwright/test';
-import { login, startServer, type TestServer } from './fixtures.ts';
+import { login, startServer, signInLeader, type TestServer } from './fixtures.ts';
 import type { Overview } from '../../src/lib/shared/overview-types.ts';
 
 let server: TestServer;
@@ -22,11 +22,7 @@ test.afterAll(async () => {
 async function signInAsEva(browser: Browser) {
   const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   const page = await context.newPage();
-  await page.goto('/login');
-  await page.getByLabel('Brugernavn').fill('eva');
-  await page.getByLabel('Adgangskode').fill('demo');
-  await page.getByRole('button', { name: 'Log ind' }).click();
-  await expect(page.getByRole('heading', { name: 'Overblik over teams' })).toBeVisible();
+  await signInLeader(page);
   return { context, page };
 }
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect, type Page, type Response } from '@playwright/test';
 import WebSocket from 'ws';
-import { startServer, sessionCookie, type TestServer } from './fixtures.ts';
+import { signIn, signInLeader, startServer, sessionCookie, type TestServer } from './fixtures.ts';
 import { wcagViolations } from './checks.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import { readActions, readFeedback, readGoals, readHopes, readMeetings } from '../../src/lib/domain/plan.ts';
@@ -61,12 +61,7 @@ function expectNoFamilyContent(text: string, where: string) {
 }
 
 async function signInAsEva(page: Page) {
-  await page.goto('/login');
-  await page.getByLabel('Brugernavn').fill('eva');
-  await page.getByLabel('Adgangskode').fill('demo');
-  await page.getByRole('button', { name: 'Log ind' }).click();
-  // A leader lands on the overview, not on a caseload.
-  await expect(page.getByRole('heading', { name: 'Overblik over teams' })).toBeVisible();
+  await signInLeader(page);
   await expect(page).toHaveURL(/\/overblik$/);
 }
 
@@ -269,11 +264,7 @@ test('eva’s browser cannot open a family room, and a worker cannot open the ov
   // A worker asking for the overview gets the server's refusal, not figures.
   const anna = await browser.newContext({ baseURL: server.url });
   const annaPage = await anna.newPage();
-  await annaPage.goto('/login');
-  await annaPage.getByLabel('Brugernavn').fill('anna');
-  await annaPage.getByLabel('Adgangskode').fill('demo');
-  await annaPage.getByRole('button', { name: 'Log ind' }).click();
-  await expect(annaPage.getByRole('heading', { name: 'Mine familier', exact: true })).toBeVisible();
+  await signIn(annaPage, 'anna');
   await expect(annaPage.getByRole('link', { name: 'Overblik' })).toHaveCount(0);
   await annaPage.goto('/overblik');
   await expect(annaPage.getByRole('alert')).toHaveText('Overblikket er kun for teamledere.');
