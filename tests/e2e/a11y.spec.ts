@@ -2,7 +2,7 @@
 // plan (portrait and landscape, with an editor and the forms open), a
 // read-only journal and the print page. No serious or critical violations.
 import { test, expect } from '@playwright/test';
-import { signIn, startServer, type TestServer } from './fixtures.ts';
+import { signIn, startServer, openPlanOnline, type TestServer } from './fixtures.ts';
 import { expectAxeClean } from './checks.ts';
 
 let server: TestServer;
@@ -31,8 +31,7 @@ for (const viewport of [
     await expect(page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
     await expectAxeClean(page, 'caseload');
 
-    await page.goto('/familie/gel-02-nielsen');
-    await expect(page.locator('[data-sync="online"]')).toBeVisible();
+    await openPlanOnline(page, 'gel-02-nielsen');
     await expect(page.locator('[data-action-id]').first()).toBeVisible();
     await expectAxeClean(page, 'plan');
 

@@ -4,7 +4,7 @@
 // its next contact; an edit made offline just before the lease ends is kept,
 // sealed, and reaches the server after the next contact.
 import { test, expect, type Page } from '@playwright/test';
-import { addLooseAction, login, startServer, readyForOffline, type TestServer } from './fixtures.ts';
+import { addLooseAction, login, startServer, readyForOffline, openPlanOnline, type TestServer } from './fixtures.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {
@@ -134,8 +134,7 @@ test('a device reported lost from another session closes its plan, is refused th
   test.setTimeout(120_000);
   const tablet = await login(browser, server, 'anna');
   await expect(tablet.page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
-  await tablet.page.goto('/familie/gel-01-hansen');
-  await expect(tablet.page.locator('[data-sync="online"]')).toBeVisible({ timeout: 15_000 });
+  await openPlanOnline(tablet.page, 'gel-01-hansen');
   const tabletId = await tablet.page.evaluate(() => localStorage.getItem('fp-device-id'));
   expect(tabletId).toBeTruthy();
   expect((await databases(tablet.page)).some((n) => n.startsWith('f-gel-'))).toBe(true);
@@ -176,8 +175,7 @@ test('an edit made offline just before the lease ends is kept, sealed, and reach
   const anna = await login(browser, server, 'anna');
   const page = anna.page;
   await readyForOffline(page);
-  await page.goto('/familie/gel-01-hansen');
-  await expect(page.locator('[data-sync="online"]')).toBeVisible({ timeout: 15_000 });
+  await openPlanOnline(page, 'gel-01-hansen');
 
   await anna.context.setOffline(true);
   await addLooseAction(page, 'Lavet lige før lejen udløb');

@@ -146,6 +146,12 @@ export async function readyForOffline(page: Page) {
   await workerReady(page);
 }
 
+/** Opens a family's plan and waits until its room is synced with the relay. */
+export async function openPlanOnline(page: Page, familyId: string) {
+  await page.goto(`/familie/${familyId}`);
+  await expect(page.locator('[data-sync="online"]')).toBeVisible({ timeout: 30_000 });
+}
+
 /** The plan's action titles, in the order shown. */
 export function actionTitles(page: Page): Promise<string[]> {
   return page.locator('[data-action-id] [data-title]').evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ''));

@@ -1,7 +1,7 @@
 // Logout removes this user's family data from the device, after warning about
 // anything not yet sent.
 import { test, expect } from '@playwright/test';
-import { addLooseAction, login, sessionCookie, signIn, startServer, readyForOffline, type TestServer } from './fixtures.ts';
+import { addLooseAction, login, sessionCookie, signIn, startServer, readyForOffline, openPlanOnline, type TestServer } from './fixtures.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {
@@ -55,8 +55,7 @@ test('logging out offline ends the session at the next contact, before anything 
 
   // A second tab has a plan open (a live socket) when the first logs out.
   const other = await anna.context.newPage();
-  await other.goto('/familie/gel-01-hansen');
-  await expect(other.locator('[data-sync="online"]')).toBeVisible({ timeout: 15_000 });
+  await openPlanOnline(other, 'gel-01-hansen');
 
   await anna.context.setOffline(true);
   await page.getByRole('button', { name: 'Log ud' }).click();
@@ -117,8 +116,7 @@ test('logging out offline with an unsent edit keeps it sealed on the device; the
   const anna = await login(browser, server, 'anna');
   const page = anna.page;
   await readyForOffline(page);
-  await page.goto('/familie/gel-01-hansen');
-  await expect(page.locator('[data-sync="online"]')).toBeVisible({ timeout: 15_000 });
+  await openPlanOnline(page, 'gel-01-hansen');
   await anna.context.setOffline(true);
   const TITLE = 'Kvistgaard-aftale sendes efter næste login';
   await addLooseAction(page, TITLE);

@@ -6,7 +6,7 @@
 // said in words and pending changes are counted as a person counts them.
 import { mkdirSync } from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
-import { signIn, startServer, type TestServer } from './fixtures.ts';
+import { signIn, startServer, openPlanOnline, type TestServer } from './fixtures.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {
@@ -32,8 +32,7 @@ test('the plan reads first; every section edits in place and returns to reading'
   const context = await browser.newContext({ baseURL: server.url, viewport: { width: 768, height: 1024 }, locale: 'en-US', timezoneId: 'Europe/Copenhagen' });
   const page = await context.newPage();
   await signIn(page, 'anna');
-  await page.goto('/familie/gel-02-nielsen');
-  await expect(page.locator('[data-sync="online"]')).toBeVisible({ timeout: 30_000 });
+  await openPlanOnline(page, 'gel-02-nielsen');
   await expect(page.locator('[data-action-id]').first()).toBeVisible();
   await expectReading(page);
   // One level of navigation; presence in words.

@@ -2,7 +2,7 @@
 // and back, the server restarts, and another team cannot get in.
 import { test, expect, type Page } from '@playwright/test';
 import WebSocket from 'ws';
-import { addLooseAction, editHope, hopeValues, login, sessionCookie, startServer, actionTitles, type TestServer } from './fixtures.ts';
+import { addLooseAction, editHope, hopeValues, login, sessionCookie, startServer, actionTitles, openPlanOnline, type TestServer } from './fixtures.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 
 // Gellerup family 2: opened by social, consent covers the plan for school → anna and bo.
@@ -70,8 +70,7 @@ test('anna and bo edit one plan live, offline and back, and it survives a restar
   // The server restarts; a fresh device (no local copy) gets the same plan.
   await server.restart();
   const fresh = await login(browser, server, 'anna');
-  await fresh.page.goto(`/familie/${FAMILY}`);
-  await expect(fresh.page.locator('[data-sync="online"]')).toBeVisible();
+  await openPlanOnline(fresh.page, FAMILY);
   await expectAction(fresh.page, 'Lektiecafé to gange om ugen');
   expect(await snapshot(fresh.page)).toEqual(before);
   await Promise.all([anna.context.close(), bo.context.close(), fresh.context.close()]);

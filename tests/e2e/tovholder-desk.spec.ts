@@ -5,7 +5,7 @@
 // overdue action in his new family, and he reassigns it in place. An expiring
 // consent shows on the tovholder's own start page (anna, Familien Pedersen).
 import { test, expect } from '@playwright/test';
-import { serverWithTablets } from './fixtures.ts';
+import { serverWithTablets, openPlanOnline } from './fixtures.ts';
 
 const TABLET = { width: 1024, height: 900 };
 const AT_ONCE = { timeout: 15_000 };
@@ -21,8 +21,7 @@ test('anna proposes bo as tovholder: bo is told, accepts, both see it; his desk 
   const anna = await tablet(browser, 'anna');
   const bo = await tablet(browser, 'bo');
 
-  await anna.page.goto(`/familie/${NIELSEN}`);
-  await expect(anna.page.locator('[data-sync="online"]')).toBeVisible(OPENED);
+  await openPlanOnline(anna.page, NIELSEN);
   await expect(anna.page.locator('[data-tovholder="u-anna"]')).toBeVisible(OPENED);
   await anna.page.locator('#tovholder-open').click();
   await anna.page.locator('#tovholder-who').selectOption('u-bo');
