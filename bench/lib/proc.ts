@@ -84,6 +84,13 @@ function collect(child: ChildProcess) {
   return () => out;
 }
 
+/** Sends the signal unless the process has ended, and resolves once it has. */
+async function stopChild(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL') {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill(signal);
+  await waitExit(child);
+}
+
 async function waitExit(child: ChildProcess) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   await new Promise((r) => child.once('exit', r));
@@ -186,15 +193,8 @@ export async function startOurs(opts: OursOptions = {}): Promise<Ours> {
     stats() {
       return target.request<ServerStats>({ type: 'stats' });
     },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await waitExit(child);
-    },
-    async kill9() {
-      child.kill('SIGKILL');
-      await waitExit(child);
-    },
+    stop: () => stopChild(child, 'SIGTERM'),
+    kill9: () => stopChild(child, 'SIGKILL'),
     restart: boot,
     output: () => output()
   };
@@ -241,16 +241,8 @@ export async function startReference(opts: { leveldb: boolean; port?: number; pe
     },
     roomUrl: (room) => `ws://127.0.0.1:${port}/${room}`,
     providerBase: `ws://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await waitExit(child);
-      }
-    },
-    async kill9() {
-      child.kill('SIGKILL');
-      await waitExit(child);
-    },
+    stop: () => stopChild(child, 'SIGTERM'),
+    kill9: () => stopChild(child, 'SIGKILL'),
     restart: boot,
     output: () => output()
   };
