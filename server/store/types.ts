@@ -73,7 +73,6 @@ export interface SessionRow {
  * server-held key that wraps the device's data key; it is handed out only to
  * a signed-in session of that user on that device, never once it is lost.
  */
-/** A user's device as stored: what the user and an admin are shown of it, and whose it is. */
 export interface DeviceRow extends Omit<DeviceInfo, 'current' | 'userId' | 'userName'> {
   userId: string;
 }
