@@ -123,12 +123,17 @@ export type StoredAction = Omit<ActionRow, (typeof ACTION_SECRET_FIELDS)[number]
 /**
  * Sealed fields of several rows (one write, or a merge): `s` opens to { [row key]: secret }.
  * Kind 'caseload': the sealed copy of every family row that the caseload reads
- * in one go, and its fence (sealed-rows.ts); no row points to either.
+ * in one go, its fence and its delta (sealed-rows.ts); no row points to any of them.
  */
 export interface BundleRow {
   id: string;
   kind: 'families' | 'actions' | 'caseload';
   s: Uint8Array;
+  /**
+   * The caseload's delta only: the families whose rows were written since its
+   * copy (their ids, which the family rows are keyed by in plain as well).
+   */
+  ids?: string[];
 }
 
 /** A consent waiting in the outbox as stored: what it says is sealed (`s` opens to { payload, error }). */

@@ -151,7 +151,11 @@ export async function getFamilies(db: LocalDb, ids: readonly string[]): Promise<
  */
 export async function allFamilies(db: LocalDb): Promise<FamilyRow[]> {
   const copy = await readCaseloadCopy(db);
-  if (copy) return copy;
+  if (copy) {
+    // Many rows on top of the copy: a new copy, so later reads open one record again.
+    if (copy.delta > FOLD_DELTA) writeCopyAfterPaint(db, copy.rows, copy.fence);
+    return copy.rows;
+  }
   const read = await db.transaction('r', db.families, db.actions, db.bundles, async () => {
     const rows = await db.families.toArray();
     const ids = [...new Set(rows.flatMap((r) => (typeof r.bundle === 'string' ? [r.bundle] : [])))];
@@ -160,15 +164,7 @@ export async function allFamilies(db: LocalDb): Promise<FamilyRow[]> {
   const opened = await openBundles<FamilySecret>('families', read.bundles);
   const out = joinFamilies(read.rows, opened).filter((r): r is FamilyRow => !!r);
   // Only a complete read is worth a copy (a bundle that did not open left its rows out).
-  if (out.length === read.rows.length) {
-    copyWritten = new Promise<void>((resolve) =>
-      afterPaint(() => {
-        writeCaseloadCopy(db, out, read.fence)
-          .catch((err: unknown) => console.warn('caseload copy not stored', err))
-          .finally(resolve);
-      })
-    );
-  }
+  if (out.length === read.rows.length) writeCopyAfterPaint(db, out, read.fence);
   if (opened.size > MERGE_AFTER_BUNDLES) void mergeFamilyBundles(db, read.rows, out).catch((err: unknown) => console.warn('index bundles not merged', err));
   return out;
 }
@@ -178,10 +174,17 @@ export async function allFamilies(db: LocalDb): Promise<FamilyRow[]> {
 // rows: 240–430 ms in Chromium here before any bundle is opened, against
 // ≈ 20 ms for 21 bundles of the same rows' names), so the caseload reads one
 // sealed copy of every family row instead: one record, one AES-GCM open, one
-// JSON.parse. Every write to the family rows (all in this module) deletes the
-// copy and moves the fence in its own transaction; allFamilies writes a new
-// copy after a full read only if the fence has not moved since that read, so
-// the copy never holds a row that was changed or deleted (a purge) meanwhile.
+// JSON.parse. Every write to the family rows (all in this module) moves the
+// fence in its own transaction; allFamilies writes a new copy after a full
+// read only if the fence has not moved since that read.
+//
+// A write of rows (the sweep's changes, a plan indexed after a colleague's
+// edit) keeps the copy and adds the rows' ids to its delta, in the same
+// transaction; a read takes the copy and, on top of it, those rows as they
+// are now (read row by row, so only up to MAX_DELTA of them: a larger write
+// drops the copy). Without it, every change that synced in made the next
+// opening a full read, twice as long. A deletion (a purge, a lock) drops the
+// copy and its delta: the copy never holds a row that was deleted.
 // The rows are stored by column: each field's name once, not once per row,
 // and a field of few distinct values (team, district, status, the team's
 // workers, the parts a worker may open) as those values and an index per row.
@@ -190,6 +193,11 @@ export async function allFamilies(db: LocalDb): Promise<FamilyRow[]> {
 
 const CASELOAD_COPY = 'caseload';
 const CASELOAD_FENCE = 'caseload-fence';
+const CASELOAD_DELTA = 'caseload-delta';
+/** the most rows the delta lists; a write that would take it past this drops the copy instead */
+export const MAX_DELTA = 1_000;
+/** a read that finds more rows than this in the delta writes a new copy (after its paint) */
+export const FOLD_DELTA = 50;
 const COPY_VERSION = 5;
 /** Runs `f` in a task after the next frame (the rows read are painted first); without frames (Node), in the next task. */
 function afterPaint(f: () => void) {
@@ -200,6 +208,17 @@ function afterPaint(f: () => void) {
 let copyWritten: Promise<void> = Promise.resolve();
 /** Settles once the copy allFamilies last set out to write is stored (or was not: a write came first). For tests. */
 export const caseloadCopySettled = () => copyWritten;
+
+/** After the rows read are painted: a new copy of them, if nothing was written since the read (`fence`). */
+function writeCopyAfterPaint(db: LocalDb, rows: readonly FamilyRow[], fence: Uint8Array | undefined) {
+  copyWritten = new Promise<void>((resolve) =>
+    afterPaint(() => {
+      writeCaseloadCopy(db, rows, fence)
+        .catch((err: unknown) => console.warn('caseload copy not stored', err))
+        .finally(resolve);
+    })
+  );
+}
 
 interface CaseloadCopy {
   v: number;
@@ -233,21 +252,51 @@ function interner<T>(): { list: T[]; indexOf(value: T): number } {
   };
 }
 
-/** Deletes the caseload's copy and moves its fence (inside the caller's transaction over bundles, or alone). */
+const moveFence = (db: LocalDb) => db.bundles.put({ id: CASELOAD_FENCE, kind: 'caseload', s: crypto.getRandomValues(new Uint8Array(16)) });
+
+/** Deletes the caseload's copy and its delta and moves its fence (inside the caller's transaction over bundles, or alone). */
 async function dropCaseloadCopy(db: LocalDb) {
-  await db.bundles.delete(CASELOAD_COPY);
-  await db.bundles.put({ id: CASELOAD_FENCE, kind: 'caseload', s: crypto.getRandomValues(new Uint8Array(16)) });
+  await db.bundles.bulkDelete([CASELOAD_COPY, CASELOAD_DELTA]);
+  await moveFence(db);
+}
+
+/**
+ * Rows `ids` were written (inside the caller's transaction over bundles): the
+ * copy, if there is one, keeps them in its delta, or goes when that would list
+ * more than MAX_DELTA; the fence moves either way.
+ */
+async function keepInDelta(db: LocalDb, ids: readonly string[]) {
+  const [copy, delta] = await db.bundles.bulkGet([CASELOAD_COPY, CASELOAD_DELTA]);
+  const listed = new Set([...(delta?.ids ?? []), ...ids]);
+  if (!copy || listed.size > MAX_DELTA) return dropCaseloadCopy(db);
+  await db.bundles.put({ id: CASELOAD_DELTA, kind: 'caseload', s: new Uint8Array(0), ids: [...listed] });
+  await moveFence(db);
 }
 
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined) => (!a || !b ? a === b : a.byteLength === b.byteLength && a.every((x, i) => x === b[i]));
 
-async function readCaseloadCopy(db: LocalDb): Promise<FamilyRow[] | null> {
-  const stored = await db.bundles.get(CASELOAD_COPY);
-  if (!stored || stored.kind !== 'caseload') return null;
+/**
+ * The copy with the rows of its delta as they are now, read in one
+ * transaction; `delta`: how many rows that was, `fence`: where the fence stood.
+ * Null when there is no copy or it (or a row of its delta) does not open: then
+ * the rows decide.
+ */
+async function readCaseloadCopy(db: LocalDb): Promise<{ rows: FamilyRow[]; delta: number; fence: Uint8Array | undefined } | null> {
+  const read = await db.transaction('r', db.families, db.bundles, async () => {
+    const [stored, delta, fence] = await db.bundles.bulkGet([CASELOAD_COPY, CASELOAD_DELTA, CASELOAD_FENCE]);
+    if (!stored || stored.kind !== 'caseload') return null;
+    const rows = delta?.ids?.length ? await db.families.bulkGet(delta.ids) : [];
+    const ids = [...new Set(rows.flatMap((r) => (r ? [r.bundle] : [])))];
+    return { stored, rows, bundles: await db.bundles.bulkGet(ids), fence: fence?.s };
+  });
+  if (!read) return null;
   try {
-    const copy = await unsealJson<CaseloadCopy>(stored.s, bundleContext('caseload', CASELOAD_COPY));
+    const copy = await unsealJson<CaseloadCopy>(read.stored.s, bundleContext('caseload', CASELOAD_COPY));
     if (copy.v !== COPY_VERSION) return null;
-    return rowsOfCopy(copy);
+    const now = joinFamilies(read.rows, await openBundles<FamilySecret>('families', read.bundles));
+    // A row of the delta that is gone (only a deletion takes one, and it drops the copy) or does not open: the rows decide.
+    if (!now.every((r) => r)) return null;
+    return { rows: rowsOfCopy(copy, now as FamilyRow[]), delta: now.length, fence: read.fence };
   } catch (err) {
     // Locked, or sealed under a key this device no longer has: the rows decide (and say why).
     if (!(err instanceof DeviceLockedError)) console.warn('caseload copy does not open', err);
@@ -295,7 +344,8 @@ type FieldSetter = (row: FamilyRow, value: unknown) => void;
 const setterOf = (field: string): FieldSetter =>
   Object.hasOwn(SET_FIELD, field) ? (SET_FIELD[field as keyof FamilyRow] as FieldSetter) : (row, value) => ((row as unknown as Record<string, unknown>)[field] = value);
 
-function rowsOfCopy(copy: CaseloadCopy): FamilyRow[] {
+/** The copy's rows, with `written` (the delta's rows as they are now) in place of theirs, or added. */
+function rowsOfCopy(copy: CaseloadCopy, written: readonly FamilyRow[] = []): FamilyRow[] {
   const fields = Object.keys(copy.cols);
   const set = fields.map(setterOf);
   const columns = fields.map((f) => {
@@ -313,7 +363,27 @@ function rowsOfCopy(copy: CaseloadCopy): FamilyRow[] {
     }
     rows[i] = row;
   }
-  return rows;
+  if (written.length === 0) return rows;
+  const at = new Map(rows.map((r, i) => [r.id, i]));
+  let reorder = false;
+  for (const w of written) {
+    // Built field by field in the copy's order, so it has the same shape as the rows around it.
+    const row = {} as FamilyRow;
+    fields.forEach((f, j) => {
+      if (f in w) set[j](row, (w as unknown as Record<string, unknown>)[f]);
+    });
+    for (const [f, v] of Object.entries(w)) if (f !== 'indexedFrom' && !(f in copy.cols)) setterOf(f)(row, v);
+    const i = at.get(w.id);
+    if (i === undefined) {
+      reorder = true;
+      rows.push(row);
+    } else {
+      reorder ||= rows[i].name !== row.name;
+      rows[i] = row;
+    }
+  }
+  // Kept in the first order (by name), as the copy is.
+  return reorder ? inNameOrder(rows) : rows;
 }
 
 /** The copy of `rows`, by column, in name order. */
@@ -341,6 +411,7 @@ async function writeCaseloadCopy(db: LocalDb, rows: readonly FamilyRow[], fence:
     // A write since the read: this copy would be stale (the next full read writes one).
     if (!sameBytes((await db.bundles.get(CASELOAD_FENCE))?.s, fence)) return;
     await db.bundles.put({ id: CASELOAD_COPY, kind: 'caseload', s });
+    await db.bundles.delete(CASELOAD_DELTA);
   });
 }
 
@@ -421,7 +492,7 @@ export async function putFamilies(db: LocalDb, families: readonly FamilyRow[], o
       }
     }
     await dropUnused(db, stale);
-    await dropCaseloadCopy(db);
+    await keepInDelta(db, rows.map((r) => r.id));
   });
 }
 
@@ -430,7 +501,7 @@ export async function updatePlainFamilies(db: LocalDb, changes: { key: string; c
   if (changes.length === 0) return;
   await db.transaction('rw', db.families, db.bundles, async () => {
     await db.families.bulkUpdate(changes);
-    await dropCaseloadCopy(db);
+    await keepInDelta(db, changes.map((c) => c.key));
   });
 }
 
