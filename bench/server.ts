@@ -14,7 +14,9 @@ import { firstPlanUpdate } from '../src/lib/domain/plan.ts';
 export type ServerRequest =
   | { id: number; type: 'stats' }
   | { id: number; type: 'gc' }
-  | { id: number; type: 'families'; teamId: string; district: string; createdBy: string; sector: Sector; count: number; prefix: string };
+  | { id: number; type: 'families'; teamId: string; district: string; createdBy: string; sector: Sector; count: number; prefix: string }
+  /** a consent of a bulk family renewed until `days` from now, as a colleague records it */
+  | { id: number; type: 'renewConsent'; familyId: string; recordedBy: string; days: number };
 
 export interface ServerStats {
   rooms: number;
@@ -50,7 +52,29 @@ function stats(): ServerStats {
   };
 }
 
-/** Families inserted straight into the store (as the API would), each with its plan's first update. */
+const DAY = 86_400_000;
+
+/** A consent of the demo's shape (server/seed.ts): the plan for school and health. */
+const benchConsent = (id: string, familyId: string, recordedBy: string, until: number, renewsId: string | null) => ({
+  id,
+  familyId,
+  givenBy: 'Mor',
+  categories: ['plan' as const],
+  recipients: ['school' as const, 'health' as const],
+  purpose: 'Samarbejde om familiens plan på tværs af fagområder',
+  validFrom: new Date(Date.now() - 60 * DAY).toISOString(),
+  validUntil: new Date(until).toISOString(),
+  method: 'paper' as const,
+  signature: null,
+  reference: 'Papirsamtykke journaliseret i sagen',
+  renewsId,
+  recordedBy,
+  recordedAt: new Date().toISOString(),
+  revokedAt: null,
+  revokedBy: null
+});
+
+/** Families inserted straight into the store (as the API would), each with a consent and its plan's first update. */
 async function bulkFamilies(req: Extract<ServerRequest, { type: 'families' }>): Promise<string[]> {
   const ids: string[] = [];
   const now = new Date().toISOString();
@@ -67,6 +91,8 @@ async function bulkFamilies(req: Extract<ServerRequest, { type: 'families' }>): 
       createdAt: now,
       createdBy: req.createdBy
     });
+    // Every 17th consent ends within a month (the desk shows those).
+    await app.store.insertConsent(benchConsent(`c-${id}`, id, req.createdBy, Date.now() + (i % 17 === 0 ? 10 + (i % 20) : 300) * DAY, null));
     await app.store.appendUpdates([{ room: roomName(id, 'plan'), author: req.createdBy, at: now, data: firstPlanUpdate({ name, district: req.district, teamId: req.teamId, status: 'aktiv' }) }]);
     ids.push(id);
   }
@@ -83,6 +109,10 @@ process.on('message', async (raw) => {
     (globalThis as { gc?: () => void }).gc?.();
     reply(stats());
   } else if (req.type === 'families') reply(await bulkFamilies(req));
+  else if (req.type === 'renewConsent') {
+    await app.store.insertConsent(benchConsent(`c-${req.familyId}-${req.days}`, req.familyId, req.recordedBy, Date.now() + req.days * DAY, `c-${req.familyId}`));
+    reply(true);
+  }
 });
 
 process.send?.({ id: 0, body: { url: running.url } });
