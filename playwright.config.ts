@@ -3,6 +3,9 @@ import { defineConfig } from '@playwright/test';
 // Debian's Chromium: Playwright's own browser download is not available here.
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+// The service worker's own requests pass through context.route (Chromium): weak-signal.spec.ts
+// holds the shell's answer as a slow network would. (The worker never fetches /api or /sync.)
+process.env.PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS ??= '1';
 
 export default defineConfig({
   testDir: 'tests/e2e',

@@ -3,10 +3,11 @@
 /// <reference lib="esnext" />
 /// <reference lib="webworker" />
 // Precaches the app shell and this version's assets so a cold start with the
-// network off works. Family data never passes through this cache: /api/* and
+// network off (or too slow) works. Family data never passes through this cache: /api/* and
 // /sync/* go to the network only; the data lives in IndexedDB.
 import { assets, immutable } from '$app/manifest';
 import { version } from '$app/env';
+import { answerNavigation } from './lib/sw/navigation.ts';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
 const CACHE = `fp-shell-${version}`;
@@ -44,18 +45,14 @@ sw.addEventListener('fetch', (event) => {
     return;
   }
   if (req.mode === 'navigate') {
-    // Every page renders in the browser, so the one shell serves all routes offline.
+    // From the network in time, else the one cached shell (offline, or a weak signal): src/lib/sw/navigation.ts.
     event.respondWith(
-      (async () => {
-        try {
-          const res = await fetch(req);
-          if (res.ok && url.pathname === SHELL) (await caches.open(CACHE)).put(SHELL, res.clone());
-          return res;
-        } catch {
-          const shell = await caches.match(SHELL, { cacheName: CACHE });
-          return shell ?? new Response('Familiens Plan er offline.', { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' } });
-        }
-      })()
+      answerNavigation(req, url.pathname === SHELL, {
+        fetch: (r) => fetch(r),
+        cachedShell: () => caches.match(SHELL, { cacheName: CACHE }),
+        storeShell: async (res) => (await caches.open(CACHE)).put(SHELL, res),
+        waitUntil: (work) => event.waitUntil(work)
+      })
     );
   }
 });
