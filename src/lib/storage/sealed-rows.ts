@@ -57,35 +57,24 @@ interface Sealed<S> {
   rows: S[];
 }
 
-async function sealFamilies(rows: readonly FamilyRow[]): Promise<Sealed<StoredFamily>> {
-  const out: Sealed<StoredFamily> = { bundles: [], rows: [] };
+/** Seals rows a bundle of BUNDLE_ROWS at a time: a bundle holds its rows' `fields` by key, and each row keeps the rest and names its bundle. */
+async function sealRows<R extends object, K extends keyof R>(kind: 'families' | 'actions', rows: readonly R[], fields: readonly K[], keyOf: (row: R) => string) {
+  const out: Sealed<Omit<R, K> & { bundle: string }> = { bundles: [], rows: [] };
   for (const part of chunks(rows, BUNDLE_ROWS)) {
     const id = crypto.randomUUID();
-    const secrets: Record<string, FamilySecret> = {};
+    const secrets: Record<string, Pick<R, K>> = {};
     for (const r of part) {
-      const { plain, secret } = split(r, FAMILY_SECRET_FIELDS);
-      secrets[r.id] = secret;
+      const { plain, secret } = split(r, fields);
+      secrets[keyOf(r)] = secret;
       out.rows.push({ ...plain, bundle: id });
     }
-    out.bundles.push({ id, kind: 'families', s: await sealJson(secrets, bundleContext('families', id)) });
+    out.bundles.push({ id, kind, s: await sealJson(secrets, bundleContext(kind, id)) });
   }
   return out;
 }
 
-async function sealActions(rows: readonly ActionRow[]): Promise<Sealed<StoredAction>> {
-  const out: Sealed<StoredAction> = { bundles: [], rows: [] };
-  for (const part of chunks(rows, BUNDLE_ROWS)) {
-    const id = crypto.randomUUID();
-    const secrets: Record<string, ActionSecret> = {};
-    for (const r of part) {
-      const { plain, secret } = split(r, ACTION_SECRET_FIELDS);
-      secrets[r.key] = secret;
-      out.rows.push({ ...plain, bundle: id });
-    }
-    out.bundles.push({ id, kind: 'actions', s: await sealJson(secrets, bundleContext('actions', id)) });
-  }
-  return out;
-}
+const sealFamilies = (rows: readonly FamilyRow[]): Promise<Sealed<StoredFamily>> => sealRows('families', rows, FAMILY_SECRET_FIELDS, (r) => r.id);
+const sealActions = (rows: readonly ActionRow[]): Promise<Sealed<StoredAction>> => sealRows('actions', rows, ACTION_SECRET_FIELDS, (r) => r.key);
 
 /** Opens bundles read with their rows; a bundle that is gone or does not open leaves its rows out. */
 async function openBundles<S>(kind: BundleRow['kind'], bundles: readonly (BundleRow | undefined)[]): Promise<Map<string, Record<string, S>>> {
@@ -539,33 +528,43 @@ export async function openActions(db: LocalDb, rows: readonly StoredAction[]): P
   });
 }
 
-// ---- consent outbox ---------------------------------------------------------
+// ---- outboxes: consents, families opened offline ---------------------------------
+// What waits to be sent is sealed but for the fields its queue is read by:
+// its payload and the error the server gave are one sealed value, bound to
+// the row (`context`).
 
-const outboxContext = 'fp-consent-outbox';
+type Payload = { payload: unknown; error: unknown };
+
+async function sealPayload<R extends Payload>(row: R, context: string): Promise<Omit<R, keyof Payload> & { s: Uint8Array }> {
+  const { payload, error, ...plain } = row;
+  return { ...plain, s: await sealJson({ payload, error }, context) };
+}
+
+/** The row opened (`context(row)`), or null when it does not open (another key): said in the console (`what`). */
+async function openPayload<R>(row: { s: Uint8Array }, context: string, what: string): Promise<R | null> {
+  try {
+    const { s, ...plain } = row;
+    return { ...plain, ...(await unsealJson<Payload>(s, context)) } as R;
+  } catch (err) {
+    console.warn(`${what} does not open`, err);
+    return null;
+  }
+}
+
+const consentContext = (row: { familyId: string }) => `fp-consent-outbox:${row.familyId}`;
 
 function isSealedOutbox(r: StoredConsentOutbox | ConsentOutboxRow): r is StoredConsentOutbox {
   return (r as StoredConsentOutbox).s instanceof Uint8Array;
 }
 
-export async function sealOutbox(row: ConsentOutboxRow): Promise<StoredConsentOutbox> {
-  const { payload, error, ...plain } = row;
-  return { ...plain, s: await sealJson({ payload, error }, `${outboxContext}:${row.familyId}`) };
-}
+export const sealOutbox = (row: ConsentOutboxRow): Promise<StoredConsentOutbox> => sealPayload(row, consentContext(row));
 
+/** The queued consents that open; rows from before sealing (plain) as they are. */
 export async function openOutbox(rows: readonly (StoredConsentOutbox | ConsentOutboxRow)[]): Promise<ConsentOutboxRow[]> {
   const out: ConsentOutboxRow[] = [];
   for (const r of rows) {
-    if (!isSealedOutbox(r)) {
-      out.push(r);
-      continue;
-    }
-    try {
-      const { s, ...plain } = r;
-      const secret = await unsealJson<Pick<ConsentOutboxRow, 'payload' | 'error'>>(s, `${outboxContext}:${r.familyId}`);
-      out.push({ ...plain, ...secret });
-    } catch (err) {
-      console.warn(`queued consent ${r.localId} does not open`, err);
-    }
+    const row = isSealedOutbox(r) ? await openPayload<ConsentOutboxRow>(r, consentContext(r), `queued consent ${r.localId}`) : r;
+    if (row) out.push(row);
   }
   return out;
 }
@@ -580,23 +579,16 @@ export async function sealPlainOutbox(db: LocalDb) {
 
 // ---- families opened offline --------------------------------------------------
 
-const familyOutboxContext = 'fp-family-outbox';
+const familyContext = (row: { id: string }) => `fp-family-outbox:${row.id}`;
 
-export async function sealFamilyOutbox(row: FamilyOutboxRow): Promise<StoredFamilyOutbox> {
-  const { payload, error, ...plain } = row;
-  return { ...plain, s: await sealJson({ payload, error }, `${familyOutboxContext}:${row.id}`) };
-}
+export const sealFamilyOutbox = (row: FamilyOutboxRow): Promise<StoredFamilyOutbox> => sealPayload(row, familyContext(row));
 
 /** The rows that open; one that does not (another key) is skipped and said in the console. */
 export async function openFamilyOutbox(rows: readonly StoredFamilyOutbox[]): Promise<FamilyOutboxRow[]> {
   const out: FamilyOutboxRow[] = [];
   for (const r of rows) {
-    try {
-      const { s, ...plain } = r;
-      out.push({ ...plain, ...(await unsealJson<Pick<FamilyOutboxRow, 'payload' | 'error'>>(s, `${familyOutboxContext}:${r.id}`)) });
-    } catch (err) {
-      console.warn(`family ${r.id} waiting on this device does not open`, err);
-    }
+    const row = await openPayload<FamilyOutboxRow>(r, familyContext(r), `family ${r.id} waiting on this device`);
+    if (row) out.push(row);
   }
   return out;
 }
