@@ -185,6 +185,9 @@ async function throttleCpu(page: Page, rate: number) {
 
 const profileLabel = (cpuRate: number) => (cpuRate === 1 ? '' : ` (tablet, CPU ${cpuRate}× slower)`);
 
+/** What the caseload's init script adds to the page (see measureCaseload). */
+type OpenIndex = { __openIndex: (userId: string) => Promise<IDBDatabase> };
+
 async function repeat<T>(n: number, run: () => Promise<T>): Promise<T[]> {
   const out: T[] = [];
   for (let i = 0; i < n; i++) out.push(await run());
@@ -387,6 +390,12 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
       await context.routeWebSocket(/\/sync\//, () => {});
       await context.addInitScript({
         content: `${PAINT_HELPERS}
+          // The user's local index, opened as the bench changes it behind the app's back.
+          window.__openIndex = (userId) => new Promise((res, rej) => {
+            const r = indexedDB.open('fp-index-' + userId);
+            r.onsuccess = () => res(r.result);
+            r.onerror = () => rej(r.error);
+          });
           if (location.pathname === '/') {
             window.__listPainted = window.__watch('ul.families [data-family-id]', ${Math.min(60, total)});
             // The start page (issue #16): the desk and "Mine handlinger" computed from the index, and the first rows.
@@ -398,16 +407,14 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
       const page = await context.newPage();
       const tFill = performance.now();
       await page.goto('/');
-      await page.getByText(new RegExp(`\\b${total}\\b`)).first().waitFor({ timeout: 300_000 });
+      /** The page says how many families it lists: all of them, once the index holds every row. */
+      const allListed = (timeout?: number) => page.getByText(new RegExp(`\\b${total}\\b`)).first().waitFor({ timeout });
+      await allListed(300_000);
       const indexFillMs = performance.now() - tFill;
       // Give the rows what two years of plans would: due dates, overdue counts,
       // activity, tovholders; so each sort has real work to do.
       await page.evaluate(async (userId) => {
-        const db = await new Promise<IDBDatabase>((res, rej) => {
-          const r = indexedDB.open(`fp-index-${userId}`);
-          r.onsuccess = () => res(r.result);
-          r.onerror = () => rej(r.error);
-        });
+        const db = await (window as unknown as OpenIndex).__openIndex(userId);
         const tx = db.transaction(['families', 'bundles'], 'readwrite');
         const store = tx.objectStore('families');
         // As every write of the app's own (src/lib/storage/sealed-rows.ts) does: the caseload's
@@ -463,7 +470,7 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
         });
         startPaint.push(start);
         deskItems = await page.locator('[data-desk] [data-group-list] li').count();
-        await page.getByText(new RegExp(`\\b${total}\\b`)).first().waitFor();
+        await allListed();
         // The next load starts from a quiet server, as a worker's morning load does (a trace
         // showed the next page's HTML waiting 60-120 ms behind this load's lists).
         await sweepSettled();
@@ -471,10 +478,17 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
       });
       const backToBack = await repeat(Math.max(3, Math.floor(reps / 2)), async () => {
         const t = await loadPainted();
-        await page.getByText(new RegExp(`\\b${total}\\b`)).first().waitFor();
+        await allListed();
         return t;
       });
       await sweepSettled();
+      /** A quiet load's first list paint: it lists every family, and its sweep has finished. */
+      const quietLoad = async () => {
+        const t = await loadPainted();
+        await allListed();
+        await sweepSettled();
+        return t;
+      };
       /**
        * Loads without the caseload's sealed copy, as after a purge or a change of more rows than
        * its delta keeps (src/lib/storage/sealed-rows.ts): every row read and opened. Removed as
@@ -482,11 +496,7 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
        */
       const withoutCopy = await repeat(3, async () => {
         await page.evaluate(async (userId) => {
-          const db = await new Promise<IDBDatabase>((res, rej) => {
-            const r = indexedDB.open(`fp-index-${userId}`);
-            r.onsuccess = () => res(r.result);
-            r.onerror = () => rej(r.error);
-          });
+          const db = await (window as unknown as OpenIndex).__openIndex(userId);
           const tx = db.transaction('bundles', 'readwrite');
           tx.objectStore('bundles').delete('caseload');
           tx.objectStore('bundles').delete('caseload-delta');
@@ -494,10 +504,7 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
           await new Promise((res) => (tx.oncomplete = res));
           db.close();
         }, 'u-anna');
-        const t = await loadPainted();
-        await page.getByText(new RegExp(`\\b${total}\\b`)).first().waitFor();
-        await sweepSettled();
-        return t;
+        return quietLoad();
       });
       /**
        * Loads after a change that synced in: a family's consent renewed on the server (as a colleague
@@ -506,13 +513,8 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
       let renewals = 0;
       const afterChange = await repeat(3, async () => {
         await server.request({ type: 'renewConsent', familyId: `city-${String(renewals * 7).padStart(5, '0')}`, recordedBy: 'u-anna', days: 400 + renewals++ });
-        await loadPainted();
-        await page.getByText(new RegExp(`\\b${total}\\b`)).first().waitFor();
-        await sweepSettled();
-        const t = await loadPainted();
-        await page.getByText(new RegExp(`\\b${total}\\b`)).first().waitFor();
-        await sweepSettled();
-        return t;
+        await quietLoad(); // its sweep writes the renewed consent into the family's row
+        return quietLoad();
       });
       // BENCH_CLIENT_TRACE=<dir>: two page loads as Chromium performance traces (caseload-N.json).
       if (process.env.BENCH_CLIENT_TRACE && diagnosed(cpuRate)) {
