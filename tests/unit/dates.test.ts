@@ -35,6 +35,16 @@ describe('relative days', () => {
     expect(relativeDay('2026-12-10', today, 'en')).toBe('in 2 weeks');
   });
 
+  it('writes each count of days once per language: the same day in the other language is that language\'s text', () => {
+    expect(relativeDay('2026-11-27', today, 'da')).toBe('om 3 dage');
+    expect(relativeDay('2026-11-27', today, 'en')).toBe('in 3 days');
+    expect(relativeDay('2026-11-27', today, 'da')).toBe('om 3 dage');
+    // Past the kept texts' limit (4,096) it starts again and still writes every count right.
+    for (let n = 0; n < 5000; n++) relativeDay(addDaysToDay('2026-11-24', n), today, 'da');
+    expect(relativeDay('2026-12-08', today, 'da')).toBe('om 14 dage');
+    expect(relativeDay('2026-11-10', today, 'en')).toBe('14 days ago');
+  });
+
   it('plain dates and templates', () => {
     expect(longDay('2026-03-12', 'da')).toBe('12. mar. 2026');
     expect(longDay('2026-03-12', 'en')).toBe('12 Mar 2026');
@@ -56,6 +66,11 @@ describe('relativeInstant and durationSince (Intl, no date-fns)', () => {
     expect(relativeInstant('2026-11-28T12:00:00Z', now, 'da')).toBe('i forgårs');
     expect(relativeInstant('2026-11-30T09:00:00Z', now, 'en')).toBe('3 hours ago');
     expect(relativeInstant('2026-11-30T11:59:58Z', now, 'da')).toMatch(/sekund/);
+  });
+  it('keeps its texts apart by language and unit', () => {
+    expect(relativeInstant('2026-11-30T09:00:00Z', now, 'da')).toBe('for 3 timer siden');
+    expect(relativeInstant('2026-11-30T09:00:00Z', now, 'en')).toBe('3 hours ago');
+    expect(relativeInstant('2026-11-27T12:00:00Z', now, 'en')).toBe('3 days ago');
   });
   it('says how long, without a frame', () => {
     expect(durationSince('2026-11-30T09:00:00Z', now, 'da')).toBe('3 timer');

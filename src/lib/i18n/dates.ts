@@ -23,10 +23,23 @@ export function daysFromToday(day: string, today: Date = new Date()): number {
   return Math.round((Date.UTC(y, m - 1, d) - Date.UTC(today.getFullYear(), today.getMonth(), today.getDate())) / DAY_MS);
 }
 
+/** Each text relativeDay wrote, by language and count of days: the caseload writes one per card at every search or new order, and Intl's unit formatting costs more than a lookup. */
+const relativeDays = new Map<string, string>();
+
 /** `day` (yyyy-MM-dd) relative to `today`, in whole calendar days, weeks beyond two weeks, months beyond two months. */
 export function relativeDay(day: string, today: Date = new Date(), lang: Locale = locale): string {
-  const t = catalogue(lang);
   const n = daysFromToday(day, today);
+  const key = `${lang} ${n}`;
+  let text = relativeDays.get(key);
+  if (text === undefined) {
+    if (relativeDays.size >= 4096) relativeDays.clear();
+    relativeDays.set(key, (text = daysText(n, lang)));
+  }
+  return text;
+}
+
+function daysText(n: number, lang: Locale): string {
+  const t = catalogue(lang);
   if (n === 0) return t.relToday;
   if (n === 1) return t.relTomorrow;
   if (n === -1) return t.relYesterday;
@@ -102,14 +115,21 @@ function largestUnit(ms: number): [Intl.RelativeTimeFormatUnit, number] {
 }
 
 const relativeFormats = new Map<Locale, Intl.RelativeTimeFormat>();
+/** Each text relativeInstant wrote, by language, unit and count (as relativeDays above). */
+const relativeInstants = new Map<string, string>();
 
 /** `iso` relative to `now`: "for 5 minutter siden", "om 2 dage". */
 export function relativeInstant(iso: string, now: Date = new Date(), lang: Locale = locale): string {
   const [unit, n] = largestUnit(Date.parse(iso) - now.getTime());
+  const key = `${lang} ${unit} ${n}`;
+  let text = relativeInstants.get(key);
+  if (text !== undefined) return text;
   // One formatter per language: the caseload writes this on every card, and making one costs more than formatting.
   let f = relativeFormats.get(lang);
   if (!f) relativeFormats.set(lang, (f = new Intl.RelativeTimeFormat(INTL_TAGS[lang], { numeric: 'auto' })));
-  return f.format(n, unit);
+  if (relativeInstants.size >= 4096) relativeInstants.clear();
+  relativeInstants.set(key, (text = f.format(n, unit)));
+  return text;
 }
 
 /** How long since `iso`, without a frame: "3 timer", "2 dage". */
