@@ -23,19 +23,27 @@ export function daysFromToday(day: string, today: Date = new Date()): number {
   return Math.round((Date.UTC(y, m - 1, d) - Date.UTC(today.getFullYear(), today.getMonth(), today.getDate())) / DAY_MS);
 }
 
-/** Each text relativeDay wrote, by language and count of days: the caseload writes one per card at every search or new order, and Intl's unit formatting costs more than a lookup. */
+/**
+ * A relative text from what was written before: the caseload writes one per
+ * card at every search or new order, and Intl's formatting costs more than a
+ * lookup. At most 4,096 texts per cache; past that it starts again.
+ */
+function kept(cache: Map<string, string>, key: string, write: () => string): string {
+  let text = cache.get(key);
+  if (text === undefined) {
+    if (cache.size >= 4096) cache.clear();
+    cache.set(key, (text = write()));
+  }
+  return text;
+}
+
+/** relativeDay's texts, by language and count of days */
 const relativeDays = new Map<string, string>();
 
 /** `day` (yyyy-MM-dd) relative to `today`, in whole calendar days, weeks beyond two weeks, months beyond two months. */
 export function relativeDay(day: string, today: Date = new Date(), lang: Locale = locale): string {
   const n = daysFromToday(day, today);
-  const key = `${lang} ${n}`;
-  let text = relativeDays.get(key);
-  if (text === undefined) {
-    if (relativeDays.size >= 4096) relativeDays.clear();
-    relativeDays.set(key, (text = daysText(n, lang)));
-  }
-  return text;
+  return kept(relativeDays, `${lang} ${n}`, () => daysText(n, lang));
 }
 
 function daysText(n: number, lang: Locale): string {
@@ -115,21 +123,18 @@ function largestUnit(ms: number): [Intl.RelativeTimeFormatUnit, number] {
 }
 
 const relativeFormats = new Map<Locale, Intl.RelativeTimeFormat>();
-/** Each text relativeInstant wrote, by language, unit and count (as relativeDays above). */
+/** relativeInstant's texts, by language, unit and count */
 const relativeInstants = new Map<string, string>();
 
 /** `iso` relative to `now`: "for 5 minutter siden", "om 2 dage". */
 export function relativeInstant(iso: string, now: Date = new Date(), lang: Locale = locale): string {
   const [unit, n] = largestUnit(Date.parse(iso) - now.getTime());
-  const key = `${lang} ${unit} ${n}`;
-  let text = relativeInstants.get(key);
-  if (text !== undefined) return text;
-  // One formatter per language: the caseload writes this on every card, and making one costs more than formatting.
-  let f = relativeFormats.get(lang);
-  if (!f) relativeFormats.set(lang, (f = new Intl.RelativeTimeFormat(INTL_TAGS[lang], { numeric: 'auto' })));
-  if (relativeInstants.size >= 4096) relativeInstants.clear();
-  relativeInstants.set(key, (text = f.format(n, unit)));
-  return text;
+  return kept(relativeInstants, `${lang} ${unit} ${n}`, () => {
+    // One formatter per language: making one costs more than formatting.
+    let f = relativeFormats.get(lang);
+    if (!f) relativeFormats.set(lang, (f = new Intl.RelativeTimeFormat(INTL_TAGS[lang], { numeric: 'auto' })));
+    return f.format(n, unit);
+  });
 }
 
 /** How long since `iso`, without a frame: "3 timer", "2 dage". */
