@@ -256,9 +256,9 @@ async function dropCaseloadCopy(db: LocalDb) {
  */
 async function keepInDelta(db: LocalDb, ids: readonly string[]) {
   // Whether there is a copy, by its key: reading it would clone 0.6 MB at every write.
-  const hasCopy = (await db.bundles.where('id').equals(CASELOAD_COPY).count()) > 0;
-  const listed = new Set([...((await db.bundles.get(CASELOAD_DELTA))?.ids ?? []), ...ids]);
-  if (!hasCopy || listed.size > MAX_DELTA) return dropCaseloadCopy(db);
+  const [copies, delta] = await Promise.all([db.bundles.where('id').equals(CASELOAD_COPY).count(), db.bundles.get(CASELOAD_DELTA)]);
+  const listed = new Set([...(delta?.ids ?? []), ...ids]);
+  if (copies === 0 || listed.size > MAX_DELTA) return dropCaseloadCopy(db);
   await db.bundles.put({ id: CASELOAD_DELTA, kind: 'caseload', s: new Uint8Array(0), ids: [...listed] });
   await moveFence(db);
 }
