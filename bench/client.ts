@@ -462,7 +462,9 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
         await page.waitForFunction(() => /\d+\/\d+/.test(document.querySelector('[data-global-sync]')?.textContent ?? ''), null, { timeout: 180_000 });
         await page.waitForTimeout(500);
       };
-      const firstPaint = await repeat(Math.max(3, Math.floor(reps / 2)), async () => {
+      // BENCH_CLIENT_LOADS: how many loads each load series takes (more for an A/B of a few ms).
+      const loads = Number(process.env.BENCH_CLIENT_LOADS) || Math.max(3, Math.floor(reps / 2));
+      const firstPaint = await repeat(loads, async () => {
         await page.goto('/', { waitUntil: 'commit' });
         const [t, start] = await page.evaluate(() => {
           const w = window as unknown as { __listPainted: Promise<number>; __startPainted: Promise<number> };
@@ -476,7 +478,7 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
         await sweepSettled();
         return t;
       });
-      const backToBack = await repeat(Math.max(3, Math.floor(reps / 2)), async () => {
+      const backToBack = await repeat(loads, async () => {
         const t = await loadPainted();
         await allListed();
         return t;

@@ -43,6 +43,7 @@ import { ReachabilityManager } from './reachability.svelte.ts';
 import { manifestListsRoom } from './room-access.ts';
 import { RoomRegistry } from './room-registry.ts';
 import { SweepManager } from './sweep-manager.svelte.ts';
+import { whenIdle } from './when-idle.ts';
 
 export type { ConsentInput } from './consent-outbox.svelte.ts';
 
@@ -87,6 +88,11 @@ export interface SyncSeams {
    * it fetched writes nothing, and would otherwise never re-read.
    */
   indexNotices?: Notices<IndexNotice>;
+  /**
+   * Runs work that nothing on screen waits for once the page is idle
+   * (whenIdle); returns the cancel. Absent (unit tests): at once.
+   */
+  idle?: (run: () => void) => () => void;
 }
 
 /** Messages between this user's tabs: `hear` returns the unsubscribe. */
@@ -152,7 +158,13 @@ const browserSeams: SyncSeams = {
     forget: forgetDeviceKey
   },
   purgeNotices: broadcast<PurgeNotice>(PURGE_NOTICES),
-  indexNotices: broadcast<IndexNotice>(INDEX_NOTICES)
+  indexNotices: broadcast<IndexNotice>(INDEX_NOTICES),
+  idle: whenIdle
+};
+
+const runNow = (run: () => void) => {
+  run();
+  return () => undefined;
 };
 
 /** A contact renews the device key at most this often (a sweep runs every minute, and on many events). */
@@ -310,7 +322,15 @@ export class SyncManager {
       })
     );
     this.#background(() => this.#count());
-    this.#background(() => this.purger.checkLocal().then(() => this.sweep()));
+    // What ran out on the device goes at once; the first sweep (the server's news) waits until the page has
+    // painted what it shows from the device. A locked device has nothing to paint: it is idle at once.
+    const idle = this.#s.idle ?? runNow;
+    this.#background(() =>
+      this.purger
+        .checkLocal()
+        .then(() => new Promise<void>((resolve) => this.#unwatch.push(idle(resolve))))
+        .then(() => (this.#me === me ? this.sweep() : undefined))
+    );
   }
 
   /**

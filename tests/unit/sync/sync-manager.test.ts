@@ -62,6 +62,39 @@ async function until(ok: () => boolean) {
 }
 
 describe('SyncManager (facade)', () => {
+  it('waits with the first sweep until the page is idle, and a stop cancels the wait', async () => {
+    const waiting: (() => void)[] = [];
+    let cancelled = 0;
+    const t = seams({
+      idle: (run) => {
+        waiting.push(run);
+        return () => void cancelled++;
+      }
+    });
+    const sync = new SyncManager(t.s);
+    sync.start(worker());
+    await until(() => waiting.length === 1);
+    await settle();
+    // Nothing of the sweep has gone to the server: not even the device key's renewal.
+    expect(t.api.calls).toEqual([]);
+    waiting[0]();
+    await until(() => sync.lastSync !== null);
+    expect(t.api.calls.map((c) => c.path)).toContain('/api/manifest');
+    await sync.stop();
+
+    // Stopped (a logout) before the page was idle: the wait is cancelled, and a late call sweeps nothing.
+    const sync2 = new SyncManager(t.s);
+    sync2.start(worker());
+    await until(() => waiting.length === 2);
+    const before = t.api.calls.length;
+    const cancelledBefore = cancelled;
+    await sync2.stop();
+    expect(cancelled).toBe(cancelledBefore + 1);
+    waiting[1]();
+    await settle();
+    expect(t.api.calls.length).toBe(before);
+  });
+
   it('starts the managers for a worker: index, watchers, timers, a first sweep', async () => {
     const t = seams();
     const sync = new SyncManager(t.s);
