@@ -75,7 +75,7 @@ describe('SyncManager (facade)', () => {
     sync.start(worker());
     await until(() => waiting.length === 1);
     await settle();
-    // Nothing of the sweep has gone to the server: not even the device key's renewal.
+    // Nothing of the sweep has gone to the server yet.
     expect(t.api.calls).toEqual([]);
     waiting[0]();
     await until(() => sync.lastSync !== null);
