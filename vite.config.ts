@@ -1,8 +1,26 @@
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig, minifySync, type Plugin } from 'vite';
 import { sveltekit } from '@sveltejs/kit/vite';
 import adapter from '@sveltejs/adapter-node';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+/**
+ * The caseload's first paint before the app (src/first-paint.js), inlined by
+ * hooks.server.ts (minified: it is in every page) and allowed by its hash in
+ * the CSP: both from this one read of the file, so that they cannot differ.
+ */
+const firstPaintScript = minifySync('first-paint.js', readFileSync('src/first-paint.js', 'utf8')).code;
+const firstPaintHash: `sha256-${string}` = `sha256-${createHash('sha256').update(firstPaintScript).digest('base64')}`;
+function firstPaint(): Plugin {
+  const id = 'virtual:first-paint-script';
+  return {
+    name: 'familiens-plan-first-paint',
+    resolveId: (source) => (source === id ? `\0${id}` : undefined),
+    load: (resolved) => (resolved === `\0${id}` ? `export default ${JSON.stringify(firstPaintScript)};` : undefined)
+  };
+}
 
 /** In dev the same relay and API as production attach to Vite's server. */
 function familiensPlanDev(): Plugin {
@@ -33,6 +51,7 @@ function familiensPlanDev(): Plugin {
 export default defineConfig({
   plugins: [
     familiensPlanDev(),
+    firstPaint(),
     sveltekit({
       adapter: adapter({ out: 'build' }),
       // Tablets notice a new deployment and offer to reload (see +layout.svelte).
@@ -47,7 +66,7 @@ export default defineConfig({
         mode: 'hash',
         directives: {
           'default-src': ['self'],
-          'script-src': ['self'],
+          'script-src': ['self', firstPaintHash],
           'style-src': ['self', 'unsafe-inline'],
           'img-src': ['self', 'data:'],
           'connect-src': ['self'],

@@ -3,6 +3,8 @@
 import type { Handle } from '@sveltejs/kit/hooks';
 import { registeredApp } from '../server/app-registry.ts';
 import { overviewRequestOf } from '#lib/shared/overview-query.ts';
+import { version } from '$app/env';
+import firstPaint from 'virtual:first-paint-script';
 
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
@@ -18,7 +20,11 @@ const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;
 function withEarlyRequests(html: string, url: URL): string {
   const requests = ['/api/me', overviewRequestOf(url)].filter((r): r is string => r !== null);
   const links = requests.map((r) => `<link rel="preload" href="${escapeAttr(r)}" as="fetch" crossorigin="anonymous">`).join('\n    ');
-  return html.replace('</head>', `  ${links}\n  </head>`);
+  // The caseload's first paint before the app (src/first-paint.js; its hash is in the CSP, vite.config.ts), and the build it
+  // must match: first in the head (app.html), so that its reads start before the parser has taken in the app's scripts.
+  return html
+    .replace('<!--first-paint-->', `<meta name="fp-build" content="${escapeAttr(version)}">\n    <script>${firstPaint}</script>`)
+    .replace('</head>', `  ${links}\n  </head>`);
 }
 
 export const handle: Handle = async ({ event, resolve }) => {

@@ -123,7 +123,8 @@ export type StoredAction = Omit<ActionRow, (typeof ACTION_SECRET_FIELDS)[number]
 /**
  * Sealed fields of several rows (one write, or a merge): `s` opens to { [row key]: secret }.
  * Kind 'caseload': the sealed copy of every family row that the caseload reads
- * in one go, its fence and its delta (sealed-rows.ts); no row points to any of them.
+ * in one go, its fence, its delta and the screen kept for the next load's first
+ * paint (sealed-rows.ts, ui/first-paint.ts); no row points to any of them.
  */
 export interface BundleRow {
   id: string;
@@ -134,6 +135,8 @@ export interface BundleRow {
    * copy (their ids, which the family rows are keyed by in plain as well).
    */
   ids?: string[];
+  /** The caseload's kept screen only (its first paint): where the fence stood when its rows were read. */
+  fence?: Uint8Array;
 }
 
 /** A consent waiting in the outbox as stored: what it says is sealed (`s` opens to { payload, error }). */

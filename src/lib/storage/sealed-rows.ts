@@ -133,6 +133,9 @@ export async function getFamilies(db: LocalDb, ids: readonly string[]): Promise<
   return joinFamilies(rows, await openBundles<FamilySecret>('families', bundles));
 }
 
+/** where the caseload's fence stood when allFamilies read these rows (keepCaseloadView) */
+const fences = new WeakMap<readonly FamilyRow[], Uint8Array | undefined>();
+
 /**
  * Every family row (the caseload): from the sealed copy when there is one
  * (one record, one open); otherwise from the rows and their bundles, and then
@@ -143,6 +146,7 @@ export async function allFamilies(db: LocalDb): Promise<FamilyRow[]> {
   if (copy) {
     // Many rows on top of the copy: a new copy, so later reads open one record again.
     if (copy.delta > FOLD_DELTA) writeCopyAfterPaint(db, copy.rows, copy.fence);
+    fences.set(copy.rows, copy.fence);
     return copy.rows;
   }
   const read = await db.transaction('r', db.families, db.actions, db.bundles, async () => {
@@ -155,7 +159,19 @@ export async function allFamilies(db: LocalDb): Promise<FamilyRow[]> {
   // Only a complete read is worth a copy (a bundle that did not open left its rows out).
   if (out.length === read.rows.length) writeCopyAfterPaint(db, out, read.fence);
   if (opened.size > MERGE_AFTER_BUNDLES) void mergeFamilyBundles(db, read.rows, out).catch((err: unknown) => console.warn('index bundles not merged', err));
+  fences.set(out, read.fence);
   return out;
+}
+
+/**
+ * Keeps the caseload's screen (ui/first-paint.ts) for the next load's first paint, sealed, with the fence as it
+ * stood when allFamilies read `rows`, the rows it shows: the shell's script shows it only while the fence has not
+ * moved since. Nothing is kept for rows not read there. Sealed under the context src/first-paint.js opens it with.
+ */
+export async function keepCaseloadView(db: LocalDb, rows: readonly FamilyRow[], view: object) {
+  const fence = fences.get(rows);
+  if (!fence) return;
+  await db.bundles.put({ id: CASELOAD_VIEW, kind: 'caseload', s: await sealJson(view, 'fp-first-paint:caseload'), fence });
 }
 
 // ---- the caseload's copy --------------------------------------------------------
@@ -183,6 +199,8 @@ export async function allFamilies(db: LocalDb): Promise<FamilyRow[]> {
 const CASELOAD_COPY = 'caseload';
 const CASELOAD_FENCE = 'caseload-fence';
 const CASELOAD_DELTA = 'caseload-delta';
+/** the caseload's screen for the next load's first paint (src/first-paint.js reads it by this name) */
+const CASELOAD_VIEW = 'caseload-view';
 /** the most rows the delta lists; a write that would take it past this drops the copy instead */
 export const MAX_DELTA = 1_000;
 /** a read that finds more rows than this in the delta writes a new copy (after its paint) */
@@ -245,7 +263,7 @@ const moveFence = (db: LocalDb) => db.bundles.put({ id: CASELOAD_FENCE, kind: 'c
 
 /** Deletes the caseload's copy and its delta and moves its fence (inside the caller's transaction over bundles, or alone). */
 async function dropCaseloadCopy(db: LocalDb) {
-  await db.bundles.bulkDelete([CASELOAD_COPY, CASELOAD_DELTA]);
+  await db.bundles.bulkDelete([CASELOAD_COPY, CASELOAD_DELTA, CASELOAD_VIEW]);
   await moveFence(db);
 }
 

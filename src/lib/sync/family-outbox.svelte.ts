@@ -24,6 +24,8 @@ export interface FamilyOutboxSeams {
 export class FamilyOutbox {
   /** families waiting to be sent */
   pending = $state(0);
+  /** families on this device the server does not have: waiting, or refused until the worker has seen why */
+  stored = $state(0);
   /** bumped whenever the waiting list changes, for pages that show it */
   version = $state(0);
   readonly #s: FamilyOutboxSeams;
@@ -88,12 +90,13 @@ export class FamilyOutbox {
 
   async count() {
     const db = this.#s.db();
-    if (db) this.pending = await db.familyOutbox.where('state').equals('afventer').count();
+    if (db) [this.pending, this.stored] = await Promise.all([db.familyOutbox.where('state').equals('afventer').count(), db.familyOutbox.count()]);
     this.version++;
   }
 
   reset() {
     this.pending = 0;
+    this.stored = 0;
     this.version++;
   }
 }
