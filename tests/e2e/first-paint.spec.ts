@@ -20,7 +20,7 @@ const WATCH_BOTH = `
   }).observe(document, { subtree: true, childList: true, attributes: true });
 `;
 
-/** Until the caseload has kept its screen for the next load (at idle, after the list is drawn). */
+/** Until the caseload has kept its screen for the next load (at idle, after the list is drawn), as of the rows now (the fence). */
 async function kept(page: Page, userId: string) {
   await expect
     .poll(
@@ -31,12 +31,15 @@ async function kept(page: Page, userId: string) {
             r.onsuccess = () => res(r.result);
             r.onerror = () => rej(r.error);
           });
-          const view = await new Promise<unknown>((res) => {
-            const g = db.transaction('bundles').objectStore('bundles').get('caseload-view');
-            g.onsuccess = () => res(g.result);
-          });
+          const store = db.transaction('bundles').objectStore('bundles');
+          const get = (key: string) =>
+            new Promise<{ s?: Uint8Array; fence?: Uint8Array } | undefined>((res) => {
+              const g = store.get(key);
+              g.onsuccess = () => res(g.result);
+            });
+          const [view, fence] = [await get('caseload-view'), await get('caseload-fence')];
           db.close();
-          return view !== undefined;
+          return !!view?.fence && !!fence?.s && view.fence.join() === fence.s.join();
         }, userId),
       SYNCED
     )
