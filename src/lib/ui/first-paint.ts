@@ -76,10 +76,12 @@ export async function keptView(db: LocalDb, rows: readonly FamilyRow[], userId: 
   const root = document.querySelector('[data-app-root]');
   const build = document.querySelector('meta[name="fp-build"]')?.getAttribute('content');
   if (!root || !build) return null;
-  const rooms = await db.rooms.toArray();
+  // The screen as it is now, before anything is awaited: a search typed meanwhile is not what a load starts with.
+  const html = screenHtml(root);
   const now = new Date();
+  const rooms = await db.rooms.toArray();
   const ends = [...rooms.map((r) => r.until), ...rows.flatMap((r) => [r.grantUntil, r.consentUntil])].flatMap((u) => (u ? [Date.parse(u)] : []));
   const until = Math.min(endOfDay(now, dayOf), ...ends);
   if (!(until > now.getTime())) return null;
-  return { userId, from: now.getTime(), until, locale: localStorage.getItem('locale'), build, html: screenHtml(root) };
+  return { userId, from: now.getTime(), until, locale: localStorage.getItem('locale'), build, html };
 }
