@@ -111,6 +111,7 @@ describe('FamilyOutbox', () => {
     const box = new FamilyOutbox({ db: () => db, api: api.call, browserOnline: () => true, onCreated: () => created++ });
     expect(await box.open(family('fam-offline-1'))).toEqual({ state: 'afventer', id: 'fam-offline-1' });
     expect(box.pending).toBe(1);
+    expect(box.stored).toBe(1);
     // What the family is called and who is in it is sealed at rest.
     const stored = await db.familyOutbox.get('fam-offline-1');
     expect(JSON.stringify(stored)).not.toMatch(/Offline|Emma/);
@@ -120,6 +121,7 @@ describe('FamilyOutbox', () => {
     answer = 'ok';
     expect(await box.flush()).toBe(1);
     expect(box.pending).toBe(0);
+    expect(box.stored).toBe(0);
     expect(created).toBe(1);
     expect(api.calls.map((c) => (c.body as NewFamilyRequest).id)).toEqual(['fam-offline-1', 'fam-offline-1', 'fam-offline-1']);
 
@@ -130,8 +132,11 @@ describe('FamilyOutbox', () => {
     const [row] = await box.list();
     expect(row).toMatchObject({ id: 'fam-offline-2', state: 'afvist', error: 'Dit fagområde kan ikke oprette nye sager.' });
     expect(box.pending).toBe(0);
+    // Not waiting, but still on the device until the worker has seen why: the caseload loads its list for it.
+    expect(box.stored).toBe(1);
     await box.discard('fam-offline-2');
     expect(await box.list()).toEqual([]);
+    expect(box.stored).toBe(0);
   });
 
   it('a refusal while online is the form’s to show: nothing is queued', async () => {
