@@ -65,6 +65,7 @@
       });
     });
   }
+  // As sealed-rows.ts sameBytes, which this script cannot import.
   /** @param {Uint8Array | undefined} a @param {Uint8Array | undefined} b */
   function same(a, b) {
     if (!a || !b || a.length !== b.length) return false;
