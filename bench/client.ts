@@ -382,6 +382,8 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
     };
 
     // ---- caseload of 5,000 families, from the local index ----
+    /** Consents renewed so far by the "after a change" series: the tablet's series renews other families, for other lengths (a change its rows have not seen). */
+    let renewals = 0;
     const measureCaseload = async (cpuRate: number, reps: number): Promise<CaseloadFigures> => {
       const context = await signedIn(chromium, server, 'anna');
       const total = families + 22;
@@ -512,7 +514,6 @@ export async function clientBench(opts: { quick: boolean }, log: (s: string) => 
        * Loads after a change that synced in: a family's consent renewed on the server (as a colleague
        * records it), which the sweep of the load before this one writes into that family's row.
        */
-      let renewals = 0;
       const afterChange = await repeat(3, async () => {
         await server.request({ type: 'renewConsent', familyId: `city-${String(renewals * 7).padStart(5, '0')}`, recordedBy: 'u-anna', days: 400 + renewals++ });
         await quietLoad(); // its sweep writes the renewed consent into the family's row

@@ -101,17 +101,25 @@ async function bulkFamilies(req: Extract<ServerRequest, { type: 'families' }>): 
 
 const BENCH_SURNAMES = ['Hansen', 'Ahmed', 'Nielsen', 'Yilmaz', 'Jensen', 'Hussein', 'Pedersen', 'Ali', 'Andersen', 'Mohamud', 'Kaya', 'Larsen', 'Nguyen', 'Sørensen', 'Abdi'];
 
+/** Renewals so far: each gets an id of its own, whichever family and length a caller repeats (the tablet series renews the same families again). */
+let renewals = 0;
+
 process.on('message', async (raw) => {
   const req = raw as ServerRequest;
   const reply = (body: unknown) => process.send?.({ id: req.id, body });
-  if (req.type === 'stats') reply(stats());
-  else if (req.type === 'gc') {
-    (globalThis as { gc?: () => void }).gc?.();
-    reply(stats());
-  } else if (req.type === 'families') reply(await bulkFamilies(req));
-  else if (req.type === 'renewConsent') {
-    await app.store.insertConsent(benchConsent(`c-${req.familyId}-${req.days}`, req.familyId, req.recordedBy, Date.now() + req.days * DAY, `c-${req.familyId}`));
-    reply(true);
+  try {
+    if (req.type === 'stats') reply(stats());
+    else if (req.type === 'gc') {
+      (globalThis as { gc?: () => void }).gc?.();
+      reply(stats());
+    } else if (req.type === 'families') reply(await bulkFamilies(req));
+    else if (req.type === 'renewConsent') {
+      await app.store.insertConsent(benchConsent(`c-${req.familyId}-r${++renewals}`, req.familyId, req.recordedBy, Date.now() + req.days * DAY, `c-${req.familyId}`));
+      reply(true);
+    }
+  } catch (err) {
+    // Answered, so the caller fails with the reason instead of waiting for ever.
+    process.send?.({ id: req.id, error: err instanceof Error ? err.message : String(err) });
   }
 });
 

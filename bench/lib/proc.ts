@@ -134,7 +134,7 @@ export async function startOurs(opts: OursOptions = {}): Promise<Ours> {
   let child!: ChildProcess;
   let output: () => string = () => '';
   let nextId = 1;
-  const pending = new Map<number, (body: unknown) => void>();
+  const pending = new Map<number, { res: (body: unknown) => void; rej: (err: Error) => void }>();
 
   const boot = async () => {
     child = fork(resolve('bench/server.ts'), [], {
@@ -159,10 +159,12 @@ export async function startOurs(opts: OursOptions = {}): Promise<Ours> {
     });
     output = collect(child);
     const ready = new Promise<void>((res, rej) => {
-      const onMsg = (m: { id: number; body: unknown }) => {
+      const onMsg = (m: { id: number; body?: unknown; error?: string }) => {
         if (m.id === 0) return res();
-        pending.get(m.id)?.(m.body);
+        const waiting = pending.get(m.id);
         pending.delete(m.id);
+        if (m.error !== undefined) waiting?.rej(new Error(`bench server: ${m.error}`));
+        else waiting?.res(m.body);
       };
       child.on('message', onMsg);
       child.once('exit', (code, signal) => rej(new Error(`bench server exited (${code ?? signal}): ${output()}`)));
@@ -185,8 +187,8 @@ export async function startOurs(opts: OursOptions = {}): Promise<Ours> {
     providerBase: `ws://127.0.0.1:${port}/sync`,
     request<T>(req: ServerRequestBody) {
       const id = nextId++;
-      return new Promise<T>((res) => {
-        pending.set(id, res as (b: unknown) => void);
+      return new Promise<T>((res, rej) => {
+        pending.set(id, { res: res as (b: unknown) => void, rej });
         child.send({ ...req, id });
       });
     },
