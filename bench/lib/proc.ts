@@ -167,7 +167,13 @@ export async function startOurs(opts: OursOptions = {}): Promise<Ours> {
         else waiting?.res(m.body);
       };
       child.on('message', onMsg);
-      child.once('exit', (code, signal) => rej(new Error(`bench server exited (${code ?? signal}): ${output()}`)));
+      child.once('exit', (code, signal) => {
+        const err = new Error(`bench server exited (${code ?? signal}): ${output()}`);
+        rej(err);
+        // Requests in flight get no answer from this process: they fail rather than wait for ever.
+        for (const waiting of pending.values()) waiting.rej(err);
+        pending.clear();
+      });
     });
     await Promise.race([ready, sleep(30_000).then(() => Promise.reject(new Error(`bench server did not start: ${output()}`)))]);
   };
