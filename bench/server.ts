@@ -101,7 +101,7 @@ async function bulkFamilies(req: Extract<ServerRequest, { type: 'families' }>): 
 
 const BENCH_SURNAMES = ['Hansen', 'Ahmed', 'Nielsen', 'Yilmaz', 'Jensen', 'Hussein', 'Pedersen', 'Ali', 'Andersen', 'Mohamud', 'Kaya', 'Larsen', 'Nguyen', 'Sørensen', 'Abdi'];
 
-/** Renewals so far: each gets an id of its own, whichever family and length a caller repeats (the tablet series renews the same families again). */
+/** Renewals so far: each gets an id of its own, so a caller that renews the same family for the same length again (as the tablet series once did) is not refused. */
 let renewals = 0;
 
 process.on('message', async (raw) => {
