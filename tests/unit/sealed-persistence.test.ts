@@ -100,4 +100,29 @@ describe('sealed room persistence', () => {
     expect(text(await raw(room))).not.toContain('klartekst');
     await a.close();
   });
+
+  it('a purge deletes the database of a room still open at once, and nothing writes it again', async () => {
+    const room = freshRoom();
+    const doc = new Y.Doc();
+    const errors: unknown[] = [];
+    const p = new SealedPersistence(room, doc, { onError: (err) => errors.push(err) });
+    await p.whenSynced;
+    addHope(doc, { text: 'Før sletningen', saidBy: 'mor', createdAt: '2026-01-01T10:00:00Z' });
+    await p.settled();
+    // An edit handed over just before the deletion, still being sealed when it arrives.
+    addHope(doc, { text: 'Under sletningen', saidBy: 'mor', createdAt: '2026-01-01T10:01:00Z' });
+    const outcome = await new Promise<string>((resolve) => {
+      const req = indexedDB.deleteDatabase(room);
+      req.onsuccess = () => resolve('deleted');
+      req.onerror = () => resolve('error');
+      req.onblocked = () => resolve('blocked');
+    });
+    expect(outcome).toBe('deleted');
+    addHope(doc, { text: 'Efter sletningen', saidBy: 'mor', createdAt: '2026-01-01T10:02:00Z' });
+    await p.settled();
+    await p.destroy();
+    expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(room);
+    expect(errors).toEqual([]);
+    doc.destroy();
+  });
 });

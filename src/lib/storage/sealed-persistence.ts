@@ -45,7 +45,13 @@ function done(tx: IDBTransaction): Promise<void> {
   });
 }
 
-export function openRoomDb(name: string): Promise<IDBDatabase> {
+/**
+ * Opens (or creates) a room's database. A purge deletes it (the only reason
+ * another connection asks for a new version): this connection closes at once,
+ * so the deletion never waits for a room still open on this page, and
+ * `onDeleted` is told.
+ */
+export function openRoomDb(name: string, onDeleted?: () => void): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
     const req = indexedDB.open(name);
     req.onupgradeneeded = () => {
@@ -53,7 +59,14 @@ export function openRoomDb(name: string): Promise<IDBDatabase> {
       if (!db.objectStoreNames.contains(UPDATES)) db.createObjectStore(UPDATES, { autoIncrement: true });
       if (!db.objectStoreNames.contains(CUSTOM)) db.createObjectStore(CUSTOM);
     };
-    req.onsuccess = () => resolve(req.result);
+    req.onsuccess = () => {
+      const db = req.result;
+      db.onversionchange = () => {
+        db.close();
+        onDeleted?.();
+      };
+      resolve(db);
+    };
     req.onerror = () => reject(req.error);
   });
 }
@@ -103,12 +116,18 @@ export class SealedPersistence {
   #compactTimer: ReturnType<typeof setTimeout> | null = null;
   #onError: (err: unknown) => void;
   #closed: Promise<void> | null = null;
+  /** the database was deleted under this provider */
+  #gone = false;
 
   constructor(name: string, doc: Y.Doc, opts: { onError?: (err: unknown) => void } = {}) {
     this.name = name;
     this.doc = doc;
-    this.#onError = opts.onError ?? ((err) => console.error(`${name}: local copy`, err));
-    this.#db = openRoomDb(name);
+    const onError = opts.onError ?? ((err) => console.error(`${name}: local copy`, err));
+    // Once a purge deleted the database, writes still queued fail on the closed connection: expected, not reported.
+    this.#onError = (err) => {
+      if (!this.#gone) onError(err);
+    };
+    this.#db = openRoomDb(name, this.#deleted);
     let set = openProviders.get(name);
     if (!set) openProviders.set(name, (set = new Set()));
     set.add(this);
@@ -191,7 +210,7 @@ export class SealedPersistence {
   #storeUpdate = (update: Uint8Array, origin: unknown) => {
     if (origin === this || this.#destroyed) return;
     void this.#enqueue(async () => {
-      if (!this.synced) return; // before the load, the doc's state is written by #load
+      if (!this.synced || this.#gone) return; // before the load, the doc's state is written by #load
       const db = await this.#db;
       await this.#add(db, [update]);
       if (this.#size >= COMPACT_AFTER && !this.#compactTimer) {
@@ -212,6 +231,16 @@ export class SealedPersistence {
       if (last) await this.#compact(db, Number(last.key));
     });
   }
+
+  /** The database was deleted under this provider (a purge): nothing more is stored. */
+  #deleted = () => {
+    this.#gone = true;
+    if (this.#compactTimer) clearTimeout(this.#compactTimer);
+    this.#compactTimer = null;
+    this.doc.off('update', this.#storeUpdate);
+    this.#destroyed = true;
+    this.#closed = Promise.resolve();
+  };
 
   /** Stops storing; resolves once what was handed over is stored and the database is closed (so it can be deleted). */
   destroy = (): Promise<void> => {

@@ -49,6 +49,8 @@ function openExisting(name: string): Promise<IDBDatabase | null> {
     };
     req.onsuccess = () => {
       const db = req.result;
+      // A purge deleting the room does not wait for a copy being read or written (that fails instead).
+      db.onversionchange = () => db.close();
       if (db.objectStoreNames.contains(UPDATES) && db.objectStoreNames.contains(CUSTOM)) return resolve(db);
       db.close();
       resolve(null);

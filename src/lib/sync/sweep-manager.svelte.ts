@@ -144,7 +144,7 @@ export class SweepManager {
     const queue = [...todo];
     const worker = async () => {
       for (let next = queue.shift(); next && current(); next = queue.shift()) {
-        await this.#syncRoom(db, me, next.room, next.access, next.seq, next.until ?? null, roomRows.get(next.room));
+        await this.#syncRoom(db, me, next.room, next.access, next.seq, next.until ?? null, roomRows.get(next.room), current);
         if (this.syncing) this.syncing = { done: this.syncing.done + 1, total: this.syncing.total };
       }
     };
@@ -155,11 +155,13 @@ export class SweepManager {
     await s.countPending();
   }
 
-  async #syncRoom(db: LocalDb, me: Me, room: string, access: 'read' | 'write', seq: number, until: string | null, local: RoomRow | undefined) {
+  async #syncRoom(db: LocalDb, me: Me, room: string, access: 'read' | 'write', seq: number, until: string | null, local: RoomRow | undefined, current: () => boolean) {
     const s = this.#s;
     const ref = parseRoom(room);
     if (!ref || !s.browserOnline()) return;
     const live = await s.backgroundRoom(room, me);
+    // Stopped while the room code loaded (a logout, a deactivation): the registry was closed without this room.
+    if (!current()) return void (await live.destroy());
     s.registry.addBackground(live);
     try {
       const settled = await Promise.race([

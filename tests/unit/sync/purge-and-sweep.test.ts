@@ -1,7 +1,7 @@
 // PurgeManager (access ended, lease, consent end) and SweepManager (the
 // manifest-driven sync pass), with a fake API, fake rooms and fake-indexeddb.
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { setMeta } from '../../../src/lib/domain/plan.ts';
 import { familyRows, indexStamp, reindexFamily, writeFamily } from '../../../src/lib/storage/indexer.ts';
@@ -98,7 +98,8 @@ describe('PurgeManager', () => {
 describe('SweepManager', () => {
   const me: Me = { id: 'u-anna', username: 'anna', name: 'Anna', role: 'worker', sector: 'social', teamIds: ['gellerup'] } as unknown as Me;
 
-  function setup(manifest: () => Manifest, families: () => FamilySummary[]) {
+  /** `roomCode`: what opening a background room waits for first (the room code loading). */
+  function setup(manifest: () => Manifest, families: () => FamilySummary[], roomCode: Promise<void> = Promise.resolve()) {
     const db = freshDb();
     const clock = new ManualClock();
     const registry = new RoomRegistry<LiveRoom>();
@@ -115,6 +116,7 @@ describe('SweepManager', () => {
       api: api.call,
       browserOnline: () => true,
       backgroundRoom: async (room) => {
+        await roomCode;
         const r = new FakeRoom(room);
         opened.push(r);
         // Settles as soon as the test's microtasks run: a relay that answers at once.
@@ -173,5 +175,27 @@ describe('SweepManager', () => {
     expect(s.events).toContain('unreachable');
     s.sweeper.reset();
     expect(s.sweeper.lastSync).toBeNull();
+  });
+
+  it('a stop while a room is being opened closes that room: nothing is left holding its database', async () => {
+    const room = roomName('fam-000002', 'plan');
+    let loaded!: () => void;
+    const s = setup(
+      () => ({ rooms: [{ room, access: 'write', seq: 5 }], purge: [], leaseUntil: '2026-07-15T00:00:00.000Z' }) as unknown as Manifest,
+      () => [summary('fam-000002', 'B')],
+      new Promise<void>((r) => (loaded = r))
+    );
+    const sweep = s.sweeper.sweep();
+    await vi.waitFor(() => expect(s.api.calls.filter((c) => c.path === '/api/families')).toHaveLength(1));
+    await new Promise((r) => setTimeout(r, 20)); // the sweep reaches the room and waits for the room code
+    // A deactivation: the sync stops and closes every registered room, then the room code arrives.
+    s.sweeper.stop();
+    await s.registry.closeAll();
+    loaded();
+    await sweep;
+    expect(s.opened.map((r) => r.room)).toEqual([room]);
+    expect(s.opened[0].destroyed).toBe(true);
+    expect(s.registry.hasBackground(s.opened[0] as unknown as LiveRoom)).toBe(false);
+    expect(await s.db.rooms.get(room)).toBeUndefined();
   });
 });
