@@ -195,7 +195,12 @@ export async function startOurs(opts: OursOptions = {}): Promise<Ours> {
       const id = nextId++;
       return new Promise<T>((res, rej) => {
         pending.set(id, { res: res as (b: unknown) => void, rej });
-        child.send({ ...req, id });
+        // A server that has exited (killed by a fault check, not restarted yet) cannot take it: the request fails.
+        child.send({ ...req, id }, (err) => {
+          if (!err) return;
+          pending.delete(id);
+          rej(new Error(`bench server: ${req.type} not sent (${err.message})`));
+        });
       });
     },
     stats() {
