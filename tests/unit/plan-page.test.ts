@@ -9,7 +9,7 @@ import { openPlanRoom } from '../../src/lib/ui/plan-room.ts';
 import { openJournalRoom } from '../../src/lib/ui/journal-room.ts';
 import { goalRowWeights } from '../../src/lib/ui/plan-page.svelte.ts';
 
-function harness(decision: RoomDecision, copy: unknown) {
+function harness(decision: RoomDecision, copy: unknown, alongside?: Promise<unknown>) {
   const log: string[] = [];
   const frames: (() => void)[] = [];
   const view = { doc: { destroy: () => log.push('doc destroyed') }, destroy: () => log.push('view destroyed') };
@@ -17,6 +17,7 @@ function harness(decision: RoomDecision, copy: unknown) {
     {
       decision: Promise.resolve(decision),
       copy: Promise.resolve(copy),
+      alongside,
       newView: (c) => {
         log.push(`view ${c ? 'from copy' : 'empty'}`);
         return view;
@@ -50,6 +51,17 @@ describe('openPlanRoom', () => {
     await h.tick();
     h.close();
     expect(h.log).toEqual(['view empty', 'shown', 'room opened', 'room shown', 'view destroyed', 'room closed']);
+  });
+
+  it('the view waits for the other reads its first frame shows (the family row)', async () => {
+    let read!: () => void;
+    const h = harness('indexed', { name: 'copy' }, new Promise<void>((r) => (read = r)));
+    await h.tick();
+    expect(h.log).toEqual([]);
+    read();
+    await h.tick();
+    expect(h.log).toEqual(['view from copy', 'shown']);
+    h.close();
   });
 
   it('with a stored copy the room waits for the copy to be painted; leaving before that opens nothing', async () => {

@@ -1,11 +1,14 @@
-// Opening a family's plan starts with two reads that decide what the screen
-// shows first: whether this user may open the room at all (room-access.ts)
-// and the stored copy of the plan's view (view-snapshot.ts). The route's load
+// Opening a family's plan starts with the reads that decide what the screen
+// shows first: whether this user may open the room at all (room-access.ts),
+// the stored copy of the plan's view (view-snapshot.ts) and the family's row
+// in the local index (team, parts, workers). The route's load
 // starts them as the navigation begins, so they run while the previous page
 // is taken down; the page picks them up (or starts them itself, e.g. on a
 // full page load, before the session is known).
 import type { Me } from '../shared/api-types.ts';
 import { roomName } from '../shared/rooms.ts';
+import type { FamilyRow } from '../storage/db.ts';
+import { getFamily } from '../storage/sealed-rows.ts';
 import { readViewSnapshot } from '../storage/view-snapshot.ts';
 import { decideRoom, type RoomDecision } from './room-access.ts';
 import { session } from './session.svelte.ts';
@@ -16,6 +19,10 @@ export interface PlanOpening<T> {
   decision: Promise<RoomDecision>;
   /** the stored copy of the view, null when there is none that is usable */
   copy: Promise<T | null>;
+  /** the family's row in the local index, null when it lists none */
+  family: Promise<FamilyRow | null>;
+  /** the local index's version when `family` was read (a later version is read again) */
+  indexVersion: number;
 }
 
 /** Reads started by a navigation are picked up only this soon after. */
@@ -36,13 +43,17 @@ export function planDecision(familyId: string, me: Me): Promise<RoomDecision> {
 
 function start<T>(familyId: string, me: Me): PlanOpening<T> {
   const room = roomName(familyId, 'plan');
+  const decision = planDecision(familyId, me); // starts the sync manager: its index is open from here
+  const db = sync.db;
   return {
     room,
-    decision: planDecision(familyId, me),
+    decision,
     copy: readViewSnapshot<T>(room).catch((err: unknown) => {
       console.warn(`${room}: no view snapshot`, err);
       return null;
-    })
+    }),
+    family: db ? getFamily(db, familyId).then((row) => row ?? null, () => null) : Promise.resolve(null),
+    indexVersion: sync.indexVersion
   };
 }
 

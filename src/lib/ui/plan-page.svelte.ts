@@ -51,6 +51,8 @@ export class PlanPage {
   tab = $state<'plan' | Sector>('plan');
   journalRoom = $state<LiveRoom | null>(null);
   entries = $state.raw<JournalEntry[]>([]);
+  /** the family row the plan's opening read, and the index version it read it at */
+  #familyRead: { id: string; indexVersion: number } | null = null;
 
   // The document is loaded from the device (or synced by the relay). Before
   // that the screen shows nothing, or the stored copy of what it showed,
@@ -80,11 +82,16 @@ export class PlanPage {
       const id = familyId();
       if (!user || !id) return;
       this.denied = false;
-      const { room: name, decision, copy } = untrack(() => planOpening<PlanSnapshot>(id, user));
+      const { room: name, decision, copy, family, indexVersion } = untrack(() => planOpening<PlanSnapshot>(id, user));
+      this.#familyRead = { id, indexVersion };
       const close = openPlanRoom<{ view: PlanView; goals: Progressive; doc: Doc; destroy(): void }, LiveRoom>(
         {
           decision,
           copy,
+          // The first frame shows the team, the parts and the workers' names with the plan: one render, not two.
+          alongside: family.then((row) => {
+            if (id === untrack(familyId)) this.family = row;
+          }),
           newView: (seed) => {
             const view = new PlanView(new Doc(), seed as PlanSnapshot | null);
             const goals = new Progressive(FIRST_ROWS, CHUNK_ROWS);
@@ -142,11 +149,14 @@ export class PlanPage {
     });
 
     // Which parts this user may open, and the team (owners, tovholder): from the local index, so offline too.
+    // The opening read it (above); read again whenever the index changes.
     $effect(() => {
-      void sync.indexVersion;
+      const version = sync.indexVersion;
       const db = sync.db;
       const id = familyId();
       if (!db || !id) return;
+      if (this.#familyRead?.id === id && this.#familyRead.indexVersion === version) return;
+      this.#familyRead = null;
       void getFamily(db, id).then((row) => {
         if (id === familyId()) this.family = row ?? null;
       });

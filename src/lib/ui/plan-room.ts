@@ -16,6 +16,8 @@ export interface Closable {
 export interface PlanRoomSeams<V, R> {
   decision: Promise<RoomDecision>;
   copy: Promise<unknown>;
+  /** other reads the first frame shows (the family's index row): the view waits for them too */
+  alongside?: Promise<unknown>;
   /** the view over a fresh document, seeded with the copy when there is one */
   newView: (copy: unknown) => V & Closable;
   openRoom: (view: V) => R;
@@ -38,7 +40,7 @@ export function openPlanRoom<V, R>(s: PlanRoomSeams<V, R>, on: PlanRoomEvents<V,
   let view: (V & Closable) | null = null;
   let room: R | null = null;
   let cancelOpen: (() => void) | null = null;
-  void Promise.all([s.decision, s.copy]).then(([decision, copy]) => {
+  void Promise.all([s.decision, s.copy, s.alongside]).then(([decision, copy]) => {
     if (cancelled) return;
     if (decision === 'denied') {
       on.denied();
