@@ -9,7 +9,7 @@ import { openPlanRoom } from '../../src/lib/ui/plan-room.ts';
 import { openJournalRoom } from '../../src/lib/ui/journal-room.ts';
 import { goalRowWeights } from '../../src/lib/ui/plan-page.svelte.ts';
 
-function harness(decision: RoomDecision, copy: unknown, alongside?: Promise<unknown>) {
+function harness(decision: RoomDecision, copy: unknown, alongside?: Promise<unknown>, settled = false) {
   const log: string[] = [];
   const frames: (() => void)[] = [];
   const view = { doc: { destroy: () => log.push('doc destroyed') }, destroy: () => log.push('view destroyed') };
@@ -18,6 +18,7 @@ function harness(decision: RoomDecision, copy: unknown, alongside?: Promise<unkn
       decision: Promise.resolve(decision),
       copy: Promise.resolve(copy),
       alongside,
+      settled: settled ? { decision, copy } : null,
       newView: (c) => {
         log.push(`view ${c ? 'from copy' : 'empty'}`);
         return view;
@@ -61,6 +62,14 @@ describe('openPlanRoom', () => {
     read();
     await h.tick();
     expect(h.log).toEqual(['view from copy', 'shown']);
+    h.close();
+  });
+
+  it('reads already in: the view is built in the call itself (the render that mounts the page shows the plan)', () => {
+    const h = harness('indexed', { name: 'copy' }, new Promise(() => {}), true);
+    expect(h.log).toEqual(['view from copy', 'shown']);
+    h.frames[0]();
+    expect(h.log).toEqual(['view from copy', 'shown', 'room opened', 'room shown']);
     h.close();
   });
 

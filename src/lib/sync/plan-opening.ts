@@ -23,6 +23,8 @@ export interface PlanOpening<T> {
   family: Promise<FamilyRow | null>;
   /** the local index's version when `family` was read (a later version is read again) */
   indexVersion: number;
+  /** all three, once they are in: a page mounted after that shows the plan in the render that mounts it */
+  settled: { decision: RoomDecision; copy: T | null; family: FamilyRow | null } | null;
 }
 
 /** Reads started by a navigation are picked up only this soon after. */
@@ -45,7 +47,7 @@ function start<T>(familyId: string, me: Me): PlanOpening<T> {
   const room = roomName(familyId, 'plan');
   const decision = planDecision(familyId, me); // starts the sync manager: its index is open from here
   const db = sync.db;
-  return {
+  const opening: PlanOpening<T> = {
     room,
     decision,
     copy: readViewSnapshot<T>(room).catch((err: unknown) => {
@@ -53,8 +55,14 @@ function start<T>(familyId: string, me: Me): PlanOpening<T> {
       return null;
     }),
     family: db ? getFamily(db, familyId).then((row) => row ?? null, () => null) : Promise.resolve(null),
-    indexVersion: sync.indexVersion
+    indexVersion: sync.indexVersion,
+    settled: null
   };
+  void Promise.all([opening.decision, opening.copy, opening.family]).then(
+    ([d, copy, family]) => (opening.settled = { decision: d, copy, family }),
+    () => undefined // the page, which awaits the same reads, reports it
+  );
+  return opening;
 }
 
 /** Starts the reads for a plan about to be shown (nothing before the session is known; reads already under way are kept). */

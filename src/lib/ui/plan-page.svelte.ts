@@ -82,9 +82,11 @@ export class PlanPage {
       const id = familyId();
       if (!user || !id) return;
       this.denied = false;
-      const { room: name, decision, copy, family, indexVersion } = untrack(() => planOpening<PlanSnapshot>(id, user));
+      const { room: name, decision, copy, family, indexVersion, settled } = untrack(() => planOpening<PlanSnapshot>(id, user));
       this.#familyRead = { id, indexVersion };
-      const close = openPlanRoom<{ view: PlanView; goals: Progressive; doc: Doc; destroy(): void }, LiveRoom>(
+      if (settled) this.family = settled.family;
+      // Untracked: with the reads already in, the view is built right here, and what it reads is not this effect's.
+      const close = untrack(() => openPlanRoom<{ view: PlanView; goals: Progressive; doc: Doc; destroy(): void }, LiveRoom>(
         {
           decision,
           copy,
@@ -92,6 +94,7 @@ export class PlanPage {
           alongside: family.then((row) => {
             if (id === untrack(familyId)) this.family = row;
           }),
+          settled,
           newView: (seed) => {
             const view = new PlanView(new Doc(), seed as PlanSnapshot | null);
             const goals = new Progressive(FIRST_ROWS, CHUNK_ROWS);
@@ -120,7 +123,7 @@ export class PlanPage {
           },
           room: (r) => (this.room = r)
         }
-      );
+      ));
       return () => {
         close();
         this.room = null;

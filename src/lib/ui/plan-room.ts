@@ -18,6 +18,8 @@ export interface PlanRoomSeams<V, R> {
   copy: Promise<unknown>;
   /** other reads the first frame shows (the family's index row): the view waits for them too */
   alongside?: Promise<unknown>;
+  /** the decision and the copy when they are already in (read since the link was pressed): the view is built at once */
+  settled?: { decision: RoomDecision; copy: unknown } | null;
   /** the view over a fresh document, seeded with the copy when there is one */
   newView: (copy: unknown) => V & Closable;
   openRoom: (view: V) => R;
@@ -40,7 +42,7 @@ export function openPlanRoom<V, R>(s: PlanRoomSeams<V, R>, on: PlanRoomEvents<V,
   let view: (V & Closable) | null = null;
   let room: R | null = null;
   let cancelOpen: (() => void) | null = null;
-  void Promise.all([s.decision, s.copy, s.alongside]).then(([decision, copy]) => {
+  const begin = (decision: RoomDecision, copy: unknown) => {
     if (cancelled) return;
     if (decision === 'denied') {
       on.denied();
@@ -58,7 +60,10 @@ export function openPlanRoom<V, R>(s: PlanRoomSeams<V, R>, on: PlanRoomEvents<V,
     // With a stored copy on screen, the room (and the decoding of its document) waits until that copy has been painted.
     if (copy) cancelOpen = s.afterNextFrame(open);
     else open();
-  });
+  };
+  // Already in: in the caller's render (one render and one layout for the first frame, not the page's frame and then the plan).
+  if (s.settled) begin(s.settled.decision, s.settled.copy);
+  else void Promise.all([s.decision, s.copy, s.alongside]).then(([decision, copy]) => begin(decision, copy));
   return () => {
     cancelled = true;
     if (!view) return;
