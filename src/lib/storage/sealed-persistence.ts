@@ -232,14 +232,10 @@ export class SealedPersistence {
     });
   }
 
-  /** The database was deleted under this provider (a purge): nothing more is stored. */
+  /** The database was deleted under this provider (a purge): nothing more is stored (what is queued finds it gone). */
   #deleted = () => {
     this.#gone = true;
-    if (this.#compactTimer) clearTimeout(this.#compactTimer);
-    this.#compactTimer = null;
-    this.doc.off('update', this.#storeUpdate);
-    this.#destroyed = true;
-    this.#closed = Promise.resolve();
+    void this.destroy();
   };
 
   /** Stops storing; resolves once what was handed over is stored and the database is closed (so it can be deleted). */
