@@ -15,9 +15,8 @@ function harness(decision: RoomDecision, copy: unknown, alongside?: Promise<unkn
   const view = { doc: { destroy: () => log.push('doc destroyed') }, destroy: () => log.push('view destroyed') };
   const close = openPlanRoom<typeof view, string>(
     {
-      decision: Promise.resolve(decision),
-      copy: Promise.resolve(copy),
-      alongside,
+      // The family row's read (`alongside`) joins the opening's reads, as plan-opening.ts does.
+      reads: Promise.all([decision, copy, alongside]).then(([d, c]) => ({ decision: d, copy: c })),
       settled: settled ? { decision, copy } : null,
       newView: (c) => {
         log.push(`view ${c ? 'from copy' : 'empty'}`);

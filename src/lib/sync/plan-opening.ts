@@ -14,17 +14,22 @@ import { decideRoom, type RoomDecision } from './room-access.ts';
 import { session } from './session.svelte.ts';
 import { sync } from './sync-manager.svelte.ts';
 
+/** What an opening reads before the plan is shown. */
+export interface OpeningReads<T> {
+  decision: RoomDecision;
+  /** the stored copy of the view, null when there is none that is usable */
+  copy: T | null;
+  /** the family's row in the local index, null when it lists none */
+  family: FamilyRow | null;
+}
+
 export interface PlanOpening<T> {
   room: string;
-  decision: Promise<RoomDecision>;
-  /** the stored copy of the view, null when there is none that is usable */
-  copy: Promise<T | null>;
-  /** the family's row in the local index, null when it lists none */
-  family: Promise<FamilyRow | null>;
+  reads: Promise<OpeningReads<T>>;
+  /** the reads, once they are in: a page mounted after that shows the plan in the render that mounts it */
+  settled: OpeningReads<T> | null;
   /** the local index's version when `family` was read (a later version is read again) */
   indexVersion: number;
-  /** all three, once they are in: a page mounted after that shows the plan in the render that mounts it */
-  settled: { decision: RoomDecision; copy: T | null; family: FamilyRow | null } | null;
 }
 
 /** Reads started by a navigation are picked up only this soon after. */
@@ -47,19 +52,17 @@ function start<T>(familyId: string, me: Me): PlanOpening<T> {
   const room = roomName(familyId, 'plan');
   const decision = planDecision(familyId, me); // starts the sync manager: its index is open from here
   const db = sync.db;
-  const opening: PlanOpening<T> = {
-    room,
+  const reads = Promise.all([
     decision,
-    copy: readViewSnapshot<T>(room).catch((err: unknown) => {
+    readViewSnapshot<T>(room).catch((err: unknown) => {
       console.warn(`${room}: no view snapshot`, err);
       return null;
     }),
-    family: db ? getFamily(db, familyId).then((row) => row ?? null, () => null) : Promise.resolve(null),
-    indexVersion: sync.indexVersion,
-    settled: null
-  };
-  void Promise.all([opening.decision, opening.copy, opening.family]).then(
-    ([d, copy, family]) => (opening.settled = { decision: d, copy, family }),
+    db ? getFamily(db, familyId).then((row) => row ?? null, () => null) : null
+  ]).then(([decision, copy, family]) => ({ decision, copy, family }));
+  const opening: PlanOpening<T> = { room, reads, settled: null, indexVersion: sync.indexVersion };
+  void reads.then(
+    (r) => (opening.settled = r),
     () => undefined // the page, which awaits the same reads, reports it
   );
   return opening;

@@ -14,7 +14,7 @@ import type { FamilyRow } from '../storage/db.ts';
 import { keepViewSnapshot } from '../storage/view-snapshot.ts';
 import { getFamily } from '../storage/sealed-rows.ts';
 import type { LiveRoom } from '../sync/live-room.svelte.ts';
-import { planOpening } from '../sync/plan-opening.ts';
+import { planOpening, type OpeningReads } from '../sync/plan-opening.ts';
 import type { SyncManager } from '../sync/sync-manager.svelte.ts';
 import { openJournalRoom } from './journal-room.ts';
 import { openPlanRoom } from './plan-room.ts';
@@ -82,19 +82,18 @@ export class PlanPage {
       const id = familyId();
       if (!user || !id) return;
       this.denied = false;
-      const { room: name, decision, copy, family, indexVersion, settled } = untrack(() => planOpening<PlanSnapshot>(id, user));
+      const { room: name, reads, settled, indexVersion } = untrack(() => planOpening<PlanSnapshot>(id, user));
       this.#familyRead = { id, indexVersion };
-      if (settled) this.family = settled.family;
+      // The first frame shows the team, the parts and the workers' names with the plan: one render, not two.
+      const withFamily = (r: OpeningReads<PlanSnapshot>) => {
+        if (id === untrack(familyId)) this.family = r.family;
+        return r;
+      };
       // Untracked: with the reads already in, the view is built right here, and what it reads is not this effect's.
       const close = untrack(() => openPlanRoom<{ view: PlanView; goals: Progressive; doc: Doc; destroy(): void }, LiveRoom>(
         {
-          decision,
-          copy,
-          // The first frame shows the team, the parts and the workers' names with the plan: one render, not two.
-          alongside: family.then((row) => {
-            if (id === untrack(familyId)) this.family = row;
-          }),
-          settled,
+          reads: settled ? reads : reads.then(withFamily),
+          settled: settled && withFamily(settled),
           newView: (seed) => {
             const view = new PlanView(new Doc(), seed as PlanSnapshot | null);
             const goals = new Progressive(FIRST_ROWS, CHUNK_ROWS);

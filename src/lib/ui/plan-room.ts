@@ -1,6 +1,6 @@
 // Opening a family's plan for the screen (the room-opening lifecycle): the
-// access decision and the stored copy of the view are read first (both
-// started by the navigation, plan-opening.ts); a plan the user may not open
+// access decision and the stored copy of the view are read first (started by
+// the navigation with the family's index row, plan-opening.ts); a plan the user may not open
 // gets no socket — the relay would refuse it, and every retry is a refused
 // opening in the family's log. Otherwise the view is built at once (from the
 // stored copy when there is one, so a large plan paints before its document is
@@ -13,13 +13,16 @@ export interface Closable {
   destroy(): void;
 }
 
+/** The reads the first frame needs: the access decision and the stored copy (and whatever else the screen shows with them). */
+export interface FirstReads {
+  decision: RoomDecision;
+  copy: unknown;
+}
+
 export interface PlanRoomSeams<V, R> {
-  decision: Promise<RoomDecision>;
-  copy: Promise<unknown>;
-  /** other reads the first frame shows (the family's index row): the view waits for them too */
-  alongside?: Promise<unknown>;
-  /** the decision and the copy when they are already in (read since the link was pressed): the view is built at once */
-  settled?: { decision: RoomDecision; copy: unknown } | null;
+  reads: Promise<FirstReads>;
+  /** the reads when they are already in (read since the link was pressed): the view is built at once */
+  settled?: FirstReads | null;
   /** the view over a fresh document, seeded with the copy when there is one */
   newView: (copy: unknown) => V & Closable;
   openRoom: (view: V) => R;
@@ -42,7 +45,7 @@ export function openPlanRoom<V, R>(s: PlanRoomSeams<V, R>, on: PlanRoomEvents<V,
   let view: (V & Closable) | null = null;
   let room: R | null = null;
   let cancelOpen: (() => void) | null = null;
-  const begin = (decision: RoomDecision, copy: unknown) => {
+  const begin = ({ decision, copy }: FirstReads) => {
     if (cancelled) return;
     if (decision === 'denied') {
       on.denied();
@@ -62,8 +65,8 @@ export function openPlanRoom<V, R>(s: PlanRoomSeams<V, R>, on: PlanRoomEvents<V,
     else open();
   };
   // Already in: in the caller's render (one render and one layout for the first frame, not the page's frame and then the plan).
-  if (s.settled) begin(s.settled.decision, s.settled.copy);
-  else void Promise.all([s.decision, s.copy, s.alongside]).then(([decision, copy]) => begin(decision, copy));
+  if (s.settled) begin(s.settled);
+  else void s.reads.then(begin);
   return () => {
     cancelled = true;
     if (!view) return;
