@@ -77,5 +77,15 @@ export default defineConfig({
       }
     })
   ],
+  build: {
+    // No preloading of a lazily loaded chunk's imports (CSS still is). Vite's
+    // helper resolved every dependency's URL again at each navigation,
+    // because SvelteKit calls a route's loader at every navigation (≈ 6–19 ms
+    // of a tablet's in-app opening of a plan, docs/performance.md); and the
+    // list of every route's dependencies was in the initial JavaScript. The
+    // service worker has every chunk of the build from the first load on, so
+    // a route's imports found as it loads come from the device.
+    modulePreload: false
+  },
   server: { port: 5173, strictPort: true }
 });
