@@ -158,7 +158,10 @@ export async function unlockDeviceKey(userId: string, serverKey: string, leaseUn
 export async function lockDeviceKey(userId: string): Promise<void> {
   const r = await readRecord(userId);
   if (r) await writeRecord({ userId, wrapped: r.wrapped });
-  if (active?.userId === userId) active.key = Promise.resolve(null);
+  if (active?.userId === userId) {
+    active.key = Promise.resolve(null);
+    kept = null;
+  }
 }
 
 /** Locks every user's data on this device (nobody is signed in: the server said so). */
@@ -171,11 +174,13 @@ export async function lockDeviceKeys(): Promise<void> {
   }
   for (const r of records) if (r.unlocked) await writeRecord({ userId: r.userId, wrapped: r.wrapped });
   if (active) active.key = Promise.resolve(null);
+  kept = null;
 }
 
 /** Forgets every data key on this device (logout, a lost report): whatever is still sealed with them can never be read again. */
 export async function forgetDeviceKeys(): Promise<void> {
   active = null;
+  kept = null;
   waiters = [];
   await new Promise<void>((resolve, reject) => {
     const req = indexedDB.deleteDatabase(KEYS_DB);
@@ -188,7 +193,10 @@ export async function forgetDeviceKeys(): Promise<void> {
 /** Forgets one user's data key (their logout on a shared tablet). */
 export async function forgetDeviceKey(userId: string): Promise<void> {
   await withStore('readwrite', (s) => s.delete(userId));
-  if (active?.userId === userId) active = null;
+  if (active?.userId === userId) {
+    active = null;
+    kept = null;
+  }
 }
 
 // ---- sealing ------------------------------------------------------------------
@@ -228,4 +236,48 @@ export async function sealJson(value: unknown, context: string): Promise<Uint8Ar
 
 export async function unsealJson<T>(sealed: Uint8Array, context: string, opts: { wait?: boolean } = {}): Promise<T> {
   return JSON.parse(decoder.decode(await unseal(sealed, context, opts))) as T;
+}
+
+// ---- values opened once, read again ---------------------------------------------
+
+/** how many opened values unsealJsonKept keeps (the oldest read goes first) */
+export const KEPT_VALUES = 64;
+
+/**
+ * What unsealJsonKept opened, for the data key it opened it with: a value is
+ * used again only while that key is the one in use, and a lock, a logout or
+ * forgetKeptValues drops them all.
+ */
+let kept: { key: CryptoKey; values: Map<string, { iv: Uint8Array; value: unknown }> } | null = null;
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
+
+/**
+ * unsealJson for values read again and again that never change under their
+ * context (the local index's bundles: a new id at every write): the value
+ * opened last time is returned while the sealed value is the same one (its
+ * random IV), without decrypting and parsing it again. Callers must not
+ * change what it returns: the next read gets the same object.
+ */
+export async function unsealJsonKept<T>(sealed: Uint8Array, context: string): Promise<T> {
+  const key = await dataKey();
+  if (kept?.key !== key) kept = { key, values: new Map() };
+  const values = kept.values;
+  const iv = sealed.subarray(1, 1 + IV_BYTES);
+  const hit = values.get(context);
+  if (hit && sameBytes(hit.iv, iv)) {
+    values.delete(context); // the most recently read last
+    values.set(context, hit);
+    return hit.value as T;
+  }
+  const value = await unsealJson<T>(sealed, context);
+  if (kept?.key !== key) return value; // locked or forgotten meanwhile: nothing is kept
+  values.set(context, { iv: iv.slice(), value });
+  if (values.size > KEPT_VALUES) values.delete(values.keys().next().value as string);
+  return value;
+}
+
+/** Drops every value unsealJsonKept kept (the index was cleared). */
+export function forgetKeptValues() {
+  kept = null;
 }

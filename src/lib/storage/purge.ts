@@ -5,6 +5,7 @@ import Dexie from 'dexie';
 import { parseRoom } from '../shared/rooms.ts';
 import { dbName, openDb, type LocalDb } from './db.ts';
 import { clearIndex, deleteFamilies } from './sealed-rows.ts';
+import { forgetKeptValues } from './device-key.ts';
 
 function deleteDatabase(name: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -72,6 +73,7 @@ export async function purgeAll(db: LocalDb | null, userId: string) {
   for (const room of rooms) if (!keptByOthers.has(await roomTag(room))) await deleteDatabase(room);
   db?.close();
   await Dexie.delete(dbName(userId));
+  forgetKeptValues();
   forgetKept(userId);
 }
 

@@ -1,0 +1,84 @@
+// Values opened once and read again (device-key.ts unsealJsonKept): the local
+// index's bundles are decrypted and parsed once, and only while the key that
+// opened them is the one in use.
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DeviceLockedError, KEPT_VALUES, forgetKeptValues, lockDeviceKey, sealJson, unlockDeviceKey, unsealJsonKept } from '../../src/lib/storage/device-key.ts';
+import { openDb } from '../../src/lib/storage/db.ts';
+import { clearIndex, deleteFamilies, getFamily, putFamilies } from '../../src/lib/storage/sealed-rows.ts';
+import { familySummary } from './support/family-summary.ts';
+import { familyRows } from '../../src/lib/storage/indexer.ts';
+
+const USER = 'u-kept';
+const serverKey = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
+const unlock = () => unlockDeviceKey(USER, serverKey, new Date(Date.now() + 86_400_000).toISOString());
+await unlock();
+
+const decrypts = () => vi.spyOn(crypto.subtle, 'decrypt');
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  forgetKeptValues();
+});
+
+describe('unsealJsonKept', () => {
+  it('opens a sealed value once and returns what it opened while the sealed value is the same', async () => {
+    const sealed = await sealJson({ a: 1 }, 'ctx:1');
+    const spy = decrypts();
+    const first = await unsealJsonKept<{ a: number }>(sealed, 'ctx:1');
+    const again = await unsealJsonKept<{ a: number }>(sealed.slice(), 'ctx:1');
+    expect(first).toEqual({ a: 1 });
+    expect(again).toBe(first);
+    expect(spy).toHaveBeenCalledTimes(1);
+  });
+
+  it('opens again a different sealed value under the same context, and refuses a context it was not sealed for', async () => {
+    const one = await sealJson({ v: 1 }, 'ctx:2');
+    const two = await sealJson({ v: 2 }, 'ctx:2');
+    expect(await unsealJsonKept(one, 'ctx:2')).toEqual({ v: 1 });
+    expect(await unsealJsonKept(two, 'ctx:2')).toEqual({ v: 2 });
+    // Kept under 'ctx:2' says nothing about another context: it is decrypted (and refused) there.
+    await expect(unsealJsonKept(two, 'ctx:3')).rejects.toThrow();
+  });
+
+  it('returns nothing kept once the key is locked, and opens again after a new unlock', async () => {
+    const sealed = await sealJson({ secret: 'navn' }, 'ctx:4');
+    await unsealJsonKept(sealed, 'ctx:4');
+    await lockDeviceKey(USER);
+    await expect(unsealJsonKept(sealed, 'ctx:4')).rejects.toBeInstanceOf(DeviceLockedError);
+    await unlock();
+    const spy = decrypts();
+    expect(await unsealJsonKept(sealed, 'ctx:4')).toEqual({ secret: 'navn' });
+    expect(spy).toHaveBeenCalledTimes(1);
+  });
+
+  it(`keeps at most ${KEPT_VALUES} values, dropping the one read longest ago`, async () => {
+    const sealed = await Promise.all(Array.from({ length: KEPT_VALUES + 1 }, (_, i) => sealJson(i, `n:${i}`)));
+    for (let i = 0; i < sealed.length; i++) await unsealJsonKept(sealed[i], `n:${i}`);
+    const spy = decrypts();
+    await unsealJsonKept(sealed[KEPT_VALUES], `n:${KEPT_VALUES}`);
+    await unsealJsonKept(sealed[1], 'n:1');
+    expect(spy).toHaveBeenCalledTimes(0);
+    await unsealJsonKept(sealed[0], 'n:0');
+    expect(spy).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('the local index reads a bundle once', () => {
+  it("gives a family's row from the bundle opened before, and opens nothing kept after the family's rows are deleted or the index is cleared", async () => {
+    const db = openDb(`kept-${Math.random()}`);
+    const row = (id: string, name: string) => familyRows(familySummary(id, { name }), null, '2026-12-03', '').family;
+    await putFamilies(db, [row('fam-1', 'Familien Et'), row('fam-2', 'Familien To')]);
+    const spy = decrypts();
+    expect((await getFamily(db, 'fam-1'))?.name).toBe('Familien Et');
+    expect((await getFamily(db, 'fam-2'))?.name).toBe('Familien To');
+    expect(spy).toHaveBeenCalledTimes(1);
+    await deleteFamilies(db, ['fam-1']);
+    expect(await getFamily(db, 'fam-1')).toBeUndefined();
+    expect((await getFamily(db, 'fam-2'))?.name).toBe('Familien To');
+    expect(spy).toHaveBeenCalledTimes(2);
+    await clearIndex(db);
+    expect(await getFamily(db, 'fam-2')).toBeUndefined();
+    db.close();
+  });
+});
