@@ -277,7 +277,7 @@ export async function unsealJsonKept<T>(sealed: Uint8Array, context: string): Pr
   return value;
 }
 
-/** Drops every value unsealJsonKept kept (the index was cleared). */
+/** Drops every value unsealJsonKept kept (a purge, a cleared index, family rows deleted). */
 export function forgetKeptValues() {
   kept = null;
 }
