@@ -61,6 +61,23 @@ describe('dates', () => {
     expect(isValidDay('2026-01-01T00:00')).toBe(false);
     expect(isValidDay('')).toBe(false);
   });
+
+  it('agrees with the calendar on every day and near-day of 1895–2205, and refuses what is not ten ASCII characters of a day', () => {
+    const calendar = (y: number, m: number, d: number) => {
+      const t = new Date(Date.UTC(y, m - 1, d));
+      return y >= 1900 && y <= 2200 && t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+    };
+    const pad = (n: number, w: number) => String(n).padStart(w, '0');
+    let wrong = 0;
+    for (let y = 1895; y <= 2205; y++)
+      for (let m = 0; m <= 13; m++) for (let d = 0; d <= 32; d++) if (isValidDay(`${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`) !== calendar(y, m, d)) wrong++;
+    expect(wrong).toBe(0);
+    for (const s of ['1900-02-29', '2100-02-29', '2026-04-31', '2026-1-01', ' 2026-01-01', '2026-01-01 ', '２０２６-01-01', '2026/01/01', '+026-01-01', '2026-01-0a', '2026-0-101'])
+      expect(isValidDay(s)).toBe(false);
+    expect(isValidDay('2000-02-29')).toBe(true);
+    expect(isValidDay(20260101)).toBe(false);
+    expect(isValidDay(null)).toBe(false);
+  });
 });
 
 describe('writers refuse bad input', () => {
