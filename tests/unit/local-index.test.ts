@@ -8,6 +8,8 @@ import { addAction, addHope, setMeta, setTovholder } from '../../src/lib/domain/
 import { openDb } from '../../src/lib/storage/db.ts';
 import { familyRows, writeFamily } from '../../src/lib/storage/indexer.ts';
 import { purgeRooms } from '../../src/lib/storage/purge.ts';
+import { getFamily, openActions, putFamilies } from '../../src/lib/storage/sealed-rows.ts';
+import { unsealJson } from '../../src/lib/storage/device-key.ts';
 import { danishKey, filterAndSort } from '../../src/lib/storage/caseload.ts';
 import type { FamilySummary } from '../../src/lib/shared/api-types.ts';
 import type { FamilyRow } from '../../src/lib/storage/db.ts';
@@ -73,6 +75,41 @@ describe('local database', () => {
     expect(await db.families.get('fam-000002')).toBeDefined();
     // Named again at the next contact: nothing is left, so nothing is reported (no repeated notice).
     expect(await purgeRooms(db, ['f-fam-000001.plan', 'f-fam-000001.social'])).toEqual([]);
+    db.close();
+  });
+
+  it("leaves nothing of a purged family in the bundles it shared with other families (names, action titles)", async () => {
+    const db = openDb(`test-${Math.random()}`);
+    // One write, as a sweep writes many families: both families' sealed fields and action titles share bundles.
+    const named = (name: string) => {
+      const doc = plan();
+      setMeta(doc, { name, district: 'Gellerup', teamId: 'gellerup', status: 'aktiv' });
+      return doc;
+    };
+    const one = familyRows(summary('fam-000001', 'Familien Hemmelig'), named('Familien Hemmelig'), '2026-11-24', '');
+    const two = familyRows(summary('fam-000002', 'Familien Anden'), named('Familien Anden'), '2026-11-24', '');
+    await putFamilies(db, [one.family, two.family], { actions: [...one.actions, ...two.actions] });
+    const sealedKeys = async () => {
+      const out: string[] = [];
+      for (const b of await db.bundles.toArray()) {
+        if (b.kind === 'caseload') continue;
+        const text = JSON.stringify(await unsealJson(b.s, `fp-index:${b.kind}:${b.id}`));
+        expect(text).not.toContain('Hemmelig');
+        out.push(...Object.keys(JSON.parse(text)));
+      }
+      return out;
+    };
+    expect((await db.bundles.toArray()).filter((b) => b.kind !== 'caseload')).toHaveLength(2);
+    expect((await getFamily(db, 'fam-000001'))?.name).toBe('Familien Hemmelig');
+
+    await purgeRooms(db, ['f-fam-000001.plan']);
+    const keys = await sealedKeys();
+    expect(keys.some((k) => k.startsWith('fam-000001'))).toBe(false);
+    // The other family reads as before, from the bundles sealed again.
+    expect((await getFamily(db, 'fam-000002'))?.name).toBe('Familien Anden');
+    const actions = await openActions(db, await db.actions.where('familyId').equals('fam-000002').toArray());
+    expect(actions.map((a) => a.title).sort()).toEqual(['Forfalden', 'Færdig', 'Snart']);
+    expect(keys).toHaveLength(1 + actions.length);
     db.close();
   });
 });

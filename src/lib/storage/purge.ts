@@ -4,7 +4,7 @@
 import Dexie from 'dexie';
 import { parseRoom } from '../shared/rooms.ts';
 import { dbName, openDb, type LocalDb } from './db.ts';
-import { clearIndex, deleteFamilies } from './sealed-rows.ts';
+import { clearIndex, deleteFamilies, resealWithout } from './sealed-rows.ts';
 import { forgetKeptValues } from './device-key.ts';
 
 function deleteDatabase(name: string): Promise<void> {
@@ -37,14 +37,16 @@ export async function purgeRooms(db: LocalDb, rooms: readonly string[]): Promise
   }
   for (const id of families) {
     // Without the plan no journal of the family stays either.
-    const { journals, hadFamily } = await db.transaction('rw', db.families, db.actions, db.bundles, db.rooms, async () => {
+    const { journals, hadFamily, shared } = await db.transaction('rw', db.families, db.actions, db.bundles, db.rooms, async () => {
       const hadFamily = (await db.families.get(id)) !== undefined;
-      await deleteFamilies(db, [id]);
+      const shared = await deleteFamilies(db, [id]);
       const keys = await db.rooms.where('familyId').equals(id).primaryKeys();
       await db.rooms.bulkDelete(keys);
-      return { journals: keys, hadFamily };
+      return { journals: keys, hadFamily, shared };
     });
     if (hadFamily || journals.length > 0) held.add(id);
+    // Its names and titles out of the bundles it shared with other families (sealing cannot run inside the transaction).
+    await resealWithout(db, shared, [id]);
     // Outside the transaction: IndexedDB deletions are not part of it.
     for (const j of journals) await deleteDatabase(j);
   }

@@ -119,13 +119,16 @@ function joinFamilies(rows: readonly (StoredFamily | undefined)[], opened: Map<s
   });
 }
 
-/** Deletes the bundles among `ids` that no row points to any more (inside the caller's transaction). */
-async function dropUnused(db: LocalDb, ids: Iterable<string>) {
+/** Deletes the bundles among `ids` that no row points to any more (inside the caller's transaction); resolves with those still used. */
+async function dropUnused(db: LocalDb, ids: Iterable<string>): Promise<string[]> {
+  const kept: string[] = [];
   for (const id of new Set(ids)) {
     if (typeof id !== 'string' || !id) continue; // a row from before sealing has no bundle
     const used = (await db.families.where('bundle').equals(id).count()) + (await db.actions.where('bundle').equals(id).count());
     if (used === 0) await db.bundles.delete(id);
+    else kept.push(id);
   }
+  return kept;
 }
 
 // ---- families ---------------------------------------------------------------
@@ -519,15 +522,65 @@ export async function updatePlainFamilies(db: LocalDb, changes: { key: string; c
   });
 }
 
-/** Deletes families' rows and their action rows (inside or outside a transaction over families, actions and bundles). */
-export async function deleteFamilies(db: LocalDb, ids: readonly string[]) {
+/**
+ * Deletes families' rows and their action rows (inside or outside a
+ * transaction over families, actions and bundles). Resolves with the bundles
+ * that held their sealed fields and still hold other families' (a bundle
+ * holds every row of one write): pass them to `resealWithout` once the
+ * transaction is done, or the deleted families' names stay on the device,
+ * sealed, until those bundles go.
+ */
+export async function deleteFamilies(db: LocalDb, ids: readonly string[]): Promise<string[]> {
   const rows = (await db.families.bulkGet([...ids])).filter((r): r is StoredFamily => !!r);
   const actions = await db.actions.where('familyId').anyOf([...ids]).toArray();
   await db.families.bulkDelete([...ids]);
   await db.actions.bulkDelete(actions.map((a) => a.key));
-  await dropUnused(db, [...rows.map((r) => r.bundle), ...actions.map((a) => a.bundle)]);
+  const shared = await dropUnused(db, [...rows.map((r) => r.bundle), ...actions.map((a) => a.bundle)]);
   await dropCaseloadCopy(db);
   // What was opened of their bundles goes from memory too.
+  forgetKeptValues();
+  return shared;
+}
+
+/** the family a bundle's entry belongs to: a family row is keyed by its id, an action row by `familyId/actionId` */
+const familyOfEntry = (kind: BundleRow['kind'], key: string) => (kind === 'actions' ? key.slice(0, key.indexOf('/')) : key);
+
+/**
+ * Seals the bundles `bundleIds` again, under new ids, without the entries of
+ * `familyIds` (deleted by `deleteFamilies`), and deletes the old ones: a purge
+ * leaves nothing of a family in a bundle other families share. The rows that
+ * still point at an old bundle move to its new one; a bundle that does not
+ * open (another key) is left as it is, since nothing can read it.
+ */
+export async function resealWithout(db: LocalDb, bundleIds: readonly string[], familyIds: readonly string[]) {
+  const gone = new Set(familyIds);
+  for (const old of await db.bundles.bulkGet([...bundleIds])) {
+    if (!old || old.kind === 'caseload') continue;
+    const kind = old.kind;
+    let entries: Record<string, unknown>;
+    try {
+      entries = await unsealJson<Record<string, unknown>>(old.s, bundleContext(kind, old.id));
+    } catch (err) {
+      console.warn(`index bundle ${old.id} not sealed again`, err);
+      continue;
+    }
+    const keys = Object.keys(entries).filter((k) => !gone.has(familyOfEntry(kind, k)));
+    if (keys.length === Object.keys(entries).length) continue;
+    const id = crypto.randomUUID();
+    const s = await sealJson(Object.fromEntries(keys.map((k) => [k, entries[k]])), bundleContext(kind, id));
+    await db.transaction('rw', db.families, db.actions, db.bundles, async () => {
+      if (!(await db.bundles.get(old.id))) return; // merged or deleted meanwhile
+      const table = kind === 'families' ? db.families : db.actions;
+      const pointing: string[] = await table.where('bundle').equals(old.id).primaryKeys();
+      const kept = new Set(keys);
+      // Only a row the new bundle holds moves (a row written meanwhile points at its own bundle).
+      if (pointing.some((k) => !kept.has(k))) return;
+      if (pointing.length === 0) return void (await db.bundles.delete(old.id));
+      await db.bundles.put({ id, kind, s });
+      await table.bulkUpdate(pointing.map((key) => ({ key, changes: { bundle: id } })));
+      await db.bundles.delete(old.id);
+    });
+  }
   forgetKeptValues();
 }
 
