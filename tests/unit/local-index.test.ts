@@ -2,7 +2,7 @@
 // a plan into rows, purge removes every trace, and caseload filter + sort.
 import 'fake-indexeddb/auto';
 import './support/device-key.ts';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { addAction, addHope, setMeta, setTovholder } from '../../src/lib/domain/plan.ts';
 import { openDb } from '../../src/lib/storage/db.ts';
@@ -110,6 +110,24 @@ describe('local database', () => {
     const actions = await openActions(db, await db.actions.where('familyId').equals('fam-000002').toArray());
     expect(actions.map((a) => a.title).sort()).toEqual(['Forfalden', 'Færdig', 'Snart']);
     expect(keys).toHaveLength(1 + actions.length);
+    db.close();
+  });
+
+  it('seals each shared bundle again once when one purge removes several of the families in it', async () => {
+    const db = openDb(`test-${Math.random()}`);
+    const rows = ['fam-000001', 'fam-000002', 'fam-000003'].map((id) => familyRows(summary(id, id), plan(), '2026-11-24', ''));
+    await putFamilies(db, rows.map((r) => r.family), { actions: rows.flatMap((r) => r.actions) });
+    const encrypts = vi.spyOn(crypto.subtle, 'encrypt');
+    await purgeRooms(db, ['f-fam-000001.plan', 'f-fam-000002.plan']);
+    // One family bundle and one action bundle, each sealed again once (not once per family purged).
+    expect(encrypts).toHaveBeenCalledTimes(2);
+    encrypts.mockRestore();
+    for (const b of await db.bundles.toArray()) {
+      if (b.kind === 'caseload') continue;
+      const keys = Object.keys(await unsealJson<Record<string, unknown>>(b.s, `fp-index:${b.kind}:${b.id}`));
+      expect(keys.every((k) => k.startsWith('fam-000003'))).toBe(true);
+    }
+    expect(await getFamily(db, 'fam-000003')).toBeDefined();
     db.close();
   });
 });

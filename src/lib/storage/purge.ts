@@ -35,21 +35,24 @@ export async function purgeRooms(db: LocalDb, rooms: readonly string[]): Promise
     if (had && ref) held.add(ref.familyId);
     if (ref?.part === 'plan') families.add(ref.familyId);
   }
+  /** bundles the purged families shared with others */
+  const shared = new Set<string>();
   for (const id of families) {
     // Without the plan no journal of the family stays either.
-    const { journals, hadFamily, shared } = await db.transaction('rw', db.families, db.actions, db.bundles, db.rooms, async () => {
+    const { journals, hadFamily } = await db.transaction('rw', db.families, db.actions, db.bundles, db.rooms, async () => {
       const hadFamily = (await db.families.get(id)) !== undefined;
-      const shared = await deleteFamilies(db, [id]);
+      for (const b of await deleteFamilies(db, [id])) shared.add(b);
       const keys = await db.rooms.where('familyId').equals(id).primaryKeys();
       await db.rooms.bulkDelete(keys);
-      return { journals: keys, hadFamily, shared };
+      return { journals: keys, hadFamily };
     });
     if (hadFamily || journals.length > 0) held.add(id);
-    // Its names and titles out of the bundles it shared with other families (sealing cannot run inside the transaction).
-    await resealWithout(db, shared, [id]);
     // Outside the transaction: IndexedDB deletions are not part of it.
     for (const j of journals) await deleteDatabase(j);
   }
+  // Their names and titles out of the bundles they shared with other families: each bundle sealed
+  // again once for all of them (sealing cannot run inside the transactions above).
+  if (families.size > 0) await resealWithout(db, [...shared], [...families]);
   return [...held];
 }
 
