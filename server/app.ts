@@ -206,10 +206,10 @@ export async function createApp(
   const accessChanged = async ({ notify = [], ...filter }: { userId?: string; familyId?: string; reason?: string; notify?: string[] }) => {
     // Every other node rechecks its sockets too (DESIGN §11's control channel).
     if (filter.userId || filter.familyId) fanout.publishControl({ kind: 'recheck', ...filter });
-    await Promise.all([
-      filter.userId || filter.familyId ? relay.recheck(filter) : Promise.resolve(),
-      affectedUsers(store, filter).then((users) => accessEvents.publish([...users, ...notify]))
-    ]);
+    // This node's sockets close (4403 with the reason) before devices are told: a device told
+    // first fetches its manifest and closes the plan itself, knowing only that access ended.
+    const [users] = await Promise.all([affectedUsers(store, filter), filter.userId || filter.familyId ? relay.recheck(filter) : undefined]);
+    accessEvents.publish([...users, ...notify]);
   };
   const lifecycle = new CaseLifecycle({
     log,

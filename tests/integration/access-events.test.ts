@@ -4,8 +4,10 @@
 // withdrawn, ends with `session-ended` on logout or expiry, is bounded per
 // session and forgets a client that went away.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { roomName } from '../../src/lib/shared/rooms.ts';
-import { EventStream, sleep, TestServer, waitFor } from './helpers.ts';
+import { CLOSE_ACCESS_ENDED } from '../../src/lib/shared/protocol.ts';
+import { barrier, EventStream, sleep, TestServer, waitFor } from './helpers.ts';
 
 let server: TestServer;
 let clock = 0;
@@ -77,6 +79,31 @@ describe('GET /api/events', () => {
     }
     bos.close();
     fridas.close();
+  });
+
+  it('closes the open plan, with the reason, before it tells the device that its access changed', async () => {
+    // A device told first fetches its manifest and closes the plan itself, and can say only
+    // "access ended"; the relay's close says "consent withdrawn" (the banner the worker reads).
+    const familyId = server.family('gel-11'); // no consent: bo sees the plan only while one is recorded
+    const anna = await server.login('anna');
+    const bo = await server.login('bo');
+    expect(await manifestRooms(bo)).not.toContain(roomName(familyId, 'plan'));
+    for (let round = 0; round < 5; round++) {
+      const recorded = await server.api(`/api/families/${familyId}/consents`, { cookie: anna, body: consent });
+      expect(recorded.status).toBe(201);
+      const stream = await EventStream.open(server.url, bo);
+      const ws = await server.raw(roomName(familyId, 'plan'), bo);
+      expect(await barrier(ws)).toBe(true);
+      // The relay's closing frame has arrived once the socket is CLOSING (the handshake's reply is still on its way).
+      let stateWhenTold = -1;
+      const told = new Promise<void>((resolve) => stream.onEvent(() => resolve(void (stateWhenTold = ws.readyState))));
+      const closed = new Promise<string>((resolve) => ws.once('close', (code, reason) => resolve(`${code} ${reason.toString()}`)));
+      expect((await server.api(`/api/families/${familyId}/consents/${recorded.json.id}/revoke`, { cookie: anna, body: {} })).status).toBe(200);
+      await told;
+      expect(await closed).toBe(`${CLOSE_ACCESS_ENDED} consent withdrawn`);
+      expect(stateWhenTold).not.toBe(WebSocket.OPEN);
+      stream.close();
+    }
   });
 
   it('tells the team when a family is created (the creator’s other tablet lists it)', async () => {

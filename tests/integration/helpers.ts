@@ -66,6 +66,7 @@ export class EventStream {
   ended = false;
   readonly #abort: AbortController;
   #pending = '';
+  readonly #listeners: ((event: string) => void)[] = [];
 
   private constructor(res: Response, json: unknown, abort: AbortController) {
     this.status = res.status;
@@ -108,9 +109,18 @@ export class EventStream {
       this.#pending = this.#pending.slice(end + 2);
       for (const line of block.split('\n')) {
         if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
-        else if (line.startsWith('event:')) this.events.push(line.slice(6).trim());
+        else if (line.startsWith('event:')) {
+          const event = line.slice(6).trim();
+          this.events.push(event);
+          for (const listener of this.#listeners) listener(event);
+        }
       }
     }
+  }
+
+  /** Calls `listener` with each event as it is parsed (in the same turn as its chunk's arrival). */
+  onEvent(listener: (event: string) => void) {
+    this.#listeners.push(listener);
   }
 
   /** The client goes away. */

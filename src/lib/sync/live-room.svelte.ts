@@ -25,6 +25,8 @@ export interface Peer {
 
 /** How long a first connection attempt may show "Forbinder …" before the room says offline. */
 const CONNECT_GRACE_MS = 3000;
+/** How long a device's own close waits for a close the relay has begun (see settleClose). */
+const SETTLE_CLOSE_MS = 1000;
 
 export interface LiveRoomHooks {
   /** A local edit happened; `count` edits are now unconfirmed in this room. */
@@ -275,6 +277,25 @@ export class LiveRoom {
     this.closedReason = reason;
     this.closed = 'access';
     this.status = 'offline';
+  }
+
+  /**
+   * The relay's closing frame has arrived (the socket is closing) but its
+   * close event has not: waits for it, briefly, so that the screen says why
+   * the relay closed the room rather than the device's "access ended".
+   */
+  settleClose(): Promise<void> {
+    const ws = this.provider.ws;
+    if (this.closed || !ws || ws.readyState !== WebSocket.CLOSING) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.provider.off('connection-close', done);
+        resolve(); // after this close's 'closed' event: y-websocket emits that last, in the same turn
+      };
+      const timer = setTimeout(done, SETTLE_CLOSE_MS);
+      this.provider.on('connection-close', done);
+    });
   }
 
   /** Resolves once the IndexedDB connection is closed (so the database can be deleted). */

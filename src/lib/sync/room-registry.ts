@@ -6,6 +6,8 @@ export interface OpenRoom {
   readonly room: string;
   readonly closed: unknown;
   markEnded(reason: string): void;
+  /** Resolves once a close the relay has begun has landed (its reason says more than the device's own). */
+  settleClose?(): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -45,7 +47,9 @@ export class RoomRegistry<R extends OpenRoom = OpenRoom> {
 
   /**
    * Closes every open room among `names`; a live one is marked ended with
-   * `reason` for its screen. Resolves with the names that were on screen.
+   * `reason` for its screen, unless the relay's own close (e.g. "samtykke
+   * trukket tilbage"), already on its way, lands first. Resolves with the
+   * names that were on screen.
    */
   async close(names: readonly string[], reason: string): Promise<Set<string>> {
     const closing: Promise<void>[] = [];
@@ -55,8 +59,13 @@ export class RoomRegistry<R extends OpenRoom = OpenRoom> {
       if (live) {
         shown.add(name);
         this.#live.delete(name);
-        live.markEnded(reason);
-        closing.push(live.destroy());
+        closing.push(
+          (async () => {
+            await live.settleClose?.();
+            live.markEnded(reason);
+            await live.destroy();
+          })()
+        );
       }
       for (const bg of this.#background) {
         if (bg.room !== name) continue;

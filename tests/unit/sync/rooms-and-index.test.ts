@@ -38,6 +38,30 @@ describe('RoomRegistry', () => {
     expect(other.destroyed).toBe(true);
   });
 
+  it('lets a close the relay has begun land before the device marks the room ended', async () => {
+    // The relay's reason ("consent withdrawn") says more than the device's own "access ended".
+    class ClosingRoom extends FakeRoom {
+      readonly steps: string[] = [];
+      async settleClose() {
+        await Promise.resolve();
+        this.steps.push('relay close landed');
+      }
+      markEnded(reason: string) {
+        this.steps.push(`marked ${reason}`);
+      }
+      async destroy() {
+        this.steps.push('destroyed');
+      }
+    }
+    const reg = new RoomRegistry<FakeRoom>();
+    const live = new ClosingRoom(plan);
+    reg.addLive(live);
+    const closing = reg.close([plan], 'access ended');
+    expect(reg.isLive(plan)).toBe(false); // forgotten at once, not after the wait
+    expect([...(await closing)]).toEqual([plan]);
+    expect(live.steps).toEqual(['relay close landed', 'marked access ended', 'destroyed']);
+  });
+
   it('forgets a live room only if no newer screen replaced it', () => {
     const reg = new RoomRegistry<FakeRoom>();
     const first = new FakeRoom(plan);
