@@ -6,7 +6,8 @@ import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 export default defineConfig({
-  plugins: [svelte()],
+  // No svelte.config file: SvelteKit's settings live in vite.config.ts, and the runes need none of them.
+  plugins: [svelte({ configFile: false })],
   test: {
     include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'],
     environment: 'node',
