@@ -282,6 +282,13 @@ test('journals only for parts the user may read, in the one row of the family’
   await school.getByRole('button', { name: 'Tilføj notat' }).click();
   await expect(school.locator('[data-entry-id]').first()).toContainText('Fravær mandag, mor ringede om morgenen.');
   await expect(school.locator('[data-entry-id]').first()).toContainText('skrevet af Bo Lindqvist');
+  // The same row of links on the family's other pages, the journals included.
+  await bo.page.getByRole('link', { name: 'Samtykke' }).click();
+  await expect(bo.page).toHaveURL(/\/samtykke$/);
+  await expect(journalLinks(bo.page)).toHaveText(['Journal: Socialområdet · Kun læseadgang', 'Journal: Skole og PPR']);
+  await bo.page.getByRole('link', { name: 'Journal: Skole og PPR' }).click();
+  await expect(bo.page).toHaveURL(/\/familie\/gel-02-nielsen\?del=school$/);
+  await expect(bo.page.locator('[data-journal="school"]')).toHaveAttribute('data-access', 'write');
 
   // gel-01: no consent; anna sees only her own sector's journal, never another's.
   const anna = await tablet(browser, 'anna');
