@@ -35,3 +35,11 @@ export function isSector(value: unknown): value is Sector {
 export function isPart(value: unknown): value is Part {
   return typeof value === 'string' && (PARTS as readonly string[]).includes(value);
 }
+
+/** A sector's journal among the parts a user may open. */
+export type JournalPart = { part: Sector; access: 'read' | 'write' };
+
+/** The journals among the parts a user may open (every part but the plan). */
+export function journalsOf(parts: readonly { part: Part; access: 'read' | 'write' }[]): JournalPart[] {
+  return parts.filter((p): p is JournalPart => p.part !== 'plan');
+}

@@ -8,7 +8,7 @@ import { untrack } from 'svelte';
 import { Doc } from 'yjs';
 import type { Me } from '../shared/api-types.ts';
 import { caseClosed } from '../shared/access.ts';
-import { roomName, type Sector } from '../shared/rooms.ts';
+import { journalsOf, roomName, type Sector } from '../shared/rooms.ts';
 import type { JournalEntry } from '../domain/journal.ts';
 import type { FamilyRow } from '../storage/db.ts';
 import { keepViewSnapshot } from '../storage/view-snapshot.ts';
@@ -64,7 +64,7 @@ export class PlanPage {
   /** the sections after the goals: once every goal is on screen (a small plan's first frame already) */
   readonly rest = $derived(this.goalsFit >= this.goalRows.length);
   readonly workers = $derived(this.family?.workers ?? null);
-  readonly journals = $derived((this.family?.parts ?? []).filter((p): p is { part: Sector; access: 'read' | 'write' } => p.part !== 'plan'));
+  readonly journals = $derived(journalsOf(this.family?.parts ?? []));
   readonly journalAccess = $derived(this.journals.find((j) => j.part === this.tab)?.access ?? null);
   /**
    * The plan may only be read: the case is closed (the document's own status,
