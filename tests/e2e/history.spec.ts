@@ -114,4 +114,5 @@ test('both due-date changes are in the history with their authors; a deleted goa
   await page.goto(`/familie/${familyId}`);
   await expect(page.locator('[data-goal-id]').filter({ hasText: goal })).toBeVisible();
   await expect(action(page, 'Hjemmebesøg')).toBeVisible();
+  await Promise.all([anna.context.close(), bo.context.close()]);
 });

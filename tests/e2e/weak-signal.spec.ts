@@ -48,4 +48,5 @@ test('a page load the network holds shows the caseload and a plan from the devic
   // What it shows is the device's: every family of the caseload.
   await page.goto('/', { waitUntil: 'commit', timeout: HELD_MS });
   await expect(page.locator('[data-family-id]')).toHaveCount(22);
+  await anna.context.close();
 });
