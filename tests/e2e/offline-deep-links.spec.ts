@@ -67,6 +67,8 @@ test('a worker’s deep links cold-start offline: plan, print, consent, access l
     else await expectPlan(tab);
     await tab.close();
   }
+  // Closing a page lifts Chromium's emulated offline state for a moment (logout.spec): set it again.
+  await anna.context.setOffline(true);
 
   // The family's other pages need the server for their content and say so; they are never blank.
   await page.goto(`/familie/${FAMILY}/samtykke`);
