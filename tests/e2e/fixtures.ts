@@ -1,5 +1,13 @@
 // Each spec starts its own production server (node server/index.ts on the
 // built app) with a fresh DATA_DIR and demo data, so it can also restart it.
+//
+// Two things the specs have learnt:
+// - Close every browser context a test opens (or use serverWithTablets): one
+//   left open lives on in the worker, and its pages keep calling the stopped
+//   server's port, which a later spec's server may be given.
+// - `context.setOffline(true)` is Chromium's emulation, and closing one of the
+//   context's pages lifts it for a moment in the others too (logout.spec): set
+//   it again after a close, or stop the server where nothing may reach it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
