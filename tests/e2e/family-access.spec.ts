@@ -128,6 +128,9 @@ test('anna invites, the family signs in on a phone, writes to the team, and with
   await expect(m.locator('[data-log-action="open"][data-log-user="u-anna"]').first()).toContainText('Åbnede og læste', { timeout: 10_000 });
   await expect(m.locator('[data-log-action="sync"]').first()).toContainText('Enheden hentede automatisk en kopi af');
   await expectAxeClean(m, 'adgangslog');
+  // On her phone the columns share the width: no line of the log runs past the edge of the screen.
+  const rightmost = await m.locator('[data-log-action] td').evaluateAll((cells) => Math.max(...cells.map((td) => td.getBoundingClientRect().right)));
+  expect(rightmost).toBeLessThanOrEqual(PHONE.width);
 
   // cecilie (health, with the family's consent) has the plan open.
   const cecilie = await login(browser, server, 'cecilie', { width: 768, height: 1024 });
