@@ -139,11 +139,14 @@ test('a device reported lost from another session closes its plan, is refused th
   expect(tabletId).toBeTruthy();
   expect((await databases(tablet.page)).some((n) => n.startsWith('f-gel-'))).toBe(true);
 
-  // Anna, at the office on another device, sees the tablet and reports it lost.
-  const office = await login(browser, server, 'anna');
+  // Anna, on her phone, sees the tablet and reports it lost: the list fits the phone's screen, its button in reach.
+  const office = await login(browser, server, 'anna', { width: 390, height: 844 });
   await office.page.getByRole('link', { name: 'Enheder' }).click();
   const row = office.page.locator(`tr[data-device-id="${tabletId}"]`);
   await expect(row).toBeVisible();
+  expect(await office.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  const lostButton = (await row.getByRole('button', { name: 'Meld bortkommet' }).boundingBox()) ?? { x: 0, width: Infinity };
+  expect(lostButton.x + lostButton.width).toBeLessThanOrEqual(390);
   await expect(office.page.locator('[data-current-device]')).toHaveCount(1);
   await expect(row.locator('[data-current-device]')).toHaveCount(0);
   office.page.once('dialog', (d) => void d.accept());
