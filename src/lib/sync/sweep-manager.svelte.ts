@@ -48,8 +48,11 @@ export class SweepManager {
   readonly #s: SweepSeams;
   readonly #clock: Clock;
   #running: Promise<void> | null = null;
-  /** bumped by stop() and refresh(): a sweep from an earlier generation stops at its next step */
-  #generation = 0;
+  /**
+   * The current sweep's generation, ended (aborted) by stop() and refresh(): a sweep of an earlier generation
+   * stops at its next step, and stops waiting for the rooms it has in flight.
+   */
+  #generation = new AbortController();
 
   constructor(seams: SweepSeams) {
     this.#s = seams;
@@ -72,18 +75,20 @@ export class SweepManager {
   /**
    * The server said this user's access changed: sweep now. A sweep already
    * under way read the manifest before the change, and syncing a whole
-   * caseload can take a while: it stops after the rooms in flight, and a
-   * fresh one follows at once.
+   * caseload can take a while: it stops, without waiting for the rooms in
+   * flight (a room the change refused never settles: its socket is turned
+   * away until the settle timeout), and a fresh one follows at once.
    */
   refresh(): Promise<void> {
     if (!this.#running) return this.sweep();
-    this.#generation++;
+    this.stop();
     return this.#running.then(() => this.sweep());
   }
 
   /** A sweep under way stops at its next step. */
   stop() {
-    this.#generation++;
+    this.#generation.abort();
+    this.#generation = new AbortController();
   }
 
   reset() {
@@ -96,8 +101,8 @@ export class SweepManager {
     const s = this.#s;
     const db = s.db();
     const me = s.me();
-    const generation = this.#generation;
-    const current = () => generation === this.#generation;
+    const generation = this.#generation.signal;
+    const current = () => !generation.aborted;
     if (!db || !me || !s.browserOnline()) return;
     let manifest: Manifest;
     let families: FamilySummary[];
@@ -144,7 +149,7 @@ export class SweepManager {
     const queue = [...todo];
     const worker = async () => {
       for (let next = queue.shift(); next && current(); next = queue.shift()) {
-        await this.#syncRoom(db, me, next.room, next.access, next.seq, next.until ?? null, roomRows.get(next.room), current);
+        await this.#syncRoom(db, me, next.room, next.access, next.seq, next.until ?? null, roomRows.get(next.room), generation);
         if (this.syncing) this.syncing = { done: this.syncing.done + 1, total: this.syncing.total };
       }
     };
@@ -155,21 +160,27 @@ export class SweepManager {
     await s.countPending();
   }
 
-  async #syncRoom(db: LocalDb, me: Me, room: string, access: 'read' | 'write', seq: number, until: string | null, local: RoomRow | undefined, current: () => boolean) {
+  async #syncRoom(db: LocalDb, me: Me, room: string, access: 'read' | 'write', seq: number, until: string | null, local: RoomRow | undefined, generation: AbortSignal) {
     const s = this.#s;
     const ref = parseRoom(room);
     if (!ref || !s.browserOnline()) return;
     const live = await s.backgroundRoom(room, me);
     // Stopped while the room code loaded (a logout, a deactivation): the registry was closed without this room.
-    if (!current()) return void (await live.destroy());
+    if (generation.aborted) return void (await live.destroy());
     s.registry.addBackground(live);
+    // A newer sweep is waiting (a refresh, with the server's news), or the sync stopped: no more waiting here.
+    let overtaken = () => {};
     try {
       const settled = await Promise.race([
         live.whenSettled().then(() => true),
-        new Promise<boolean>((r) => this.#clock.after(() => r(false), SETTLE_TIMEOUT_MS))
+        new Promise<boolean>((r) => this.#clock.after(() => r(false), SETTLE_TIMEOUT_MS)),
+        new Promise<boolean>((r) => {
+          overtaken = () => r(false);
+          generation.addEventListener('abort', overtaken);
+        })
       ]);
       if (live.closed === 'access') return; // purged by the hook
-      if (!settled || !s.registry.hasBackground(live)) return; // timed out, or stopped meanwhile
+      if (!settled || !s.registry.hasBackground(live)) return; // timed out, or stopped or overtaken meanwhile
       await db.rooms.put({
         room,
         familyId: ref.familyId,
@@ -182,6 +193,7 @@ export class SweepManager {
       });
       if (ref.part === 'plan') await s.indexer.index(ref.familyId, live.doc);
     } finally {
+      generation.removeEventListener('abort', overtaken);
       s.registry.removeBackground(live);
       await live.destroy();
     }

@@ -98,8 +98,11 @@ describe('PurgeManager', () => {
 describe('SweepManager', () => {
   const me: Me = { id: 'u-anna', username: 'anna', name: 'Anna', role: 'worker', sector: 'social', teamIds: ['gellerup'] } as unknown as Me;
 
-  /** `roomCode`: what opening a background room waits for first (the room code loading). */
-  function setup(manifest: () => Manifest, families: () => FamilySummary[], roomCode: Promise<void> = Promise.resolve()) {
+  /**
+   * `roomCode`: what opening a background room waits for first (the room code loading); `settles`: whether an
+   * opened room settles at once (a relay that answers) or never (a socket the relay turns away).
+   */
+  function setup(manifest: () => Manifest, families: () => FamilySummary[], roomCode: Promise<void> = Promise.resolve(), settles = true) {
     const db = freshDb();
     const clock = new ManualClock();
     const registry = new RoomRegistry<LiveRoom>();
@@ -123,7 +126,7 @@ describe('SweepManager', () => {
         const r = new FakeRoom(room);
         opened.push(r);
         // Settles as soon as the test's microtasks run: a relay that answers at once.
-        queueMicrotask(() => r.settle());
+        if (settles) queueMicrotask(() => r.settle());
         return r as unknown as LiveRoom;
       },
       registry,
@@ -178,6 +181,28 @@ describe('SweepManager', () => {
     expect(s.events).toContain('unreachable');
     s.sweeper.reset();
     expect(s.sweeper.lastSync).toBeNull();
+  });
+
+  it('a refresh does not wait for a room in flight that never settles: the sweep with the server\'s news follows at once', async () => {
+    // The health journal's socket is refused after a withdrawal: without this, the purge waited for the settle timeout.
+    const room = roomName('fam-000002', 'health');
+    let withdrawn = false;
+    const s = setup(
+      () => ({ rooms: withdrawn ? [] : [{ room, access: 'read', seq: 5 }], purge: [], leaseUntil: '2026-07-15T00:00:00.000Z' }) as unknown as Manifest,
+      () => [summary('fam-000002', 'B')],
+      Promise.resolve(),
+      false
+    );
+    const first = s.sweeper.sweep();
+    await vi.waitFor(() => expect(s.opened.map((r) => r.room)).toEqual([room]));
+    withdrawn = true;
+    await s.sweeper.refresh(); // the clock never moves: only the refresh itself can end the wait
+    await first;
+    expect(s.api.calls.filter((c) => c.path === '/api/manifest').length).toBe(2);
+    expect(s.opened[0].destroyed).toBe(true);
+    expect(s.registry.hasBackground(s.opened[0] as unknown as LiveRoom)).toBe(false);
+    expect(await s.db.rooms.get(room)).toBeUndefined();
+    expect(s.sweeper.syncing).toBeNull();
   });
 
   it('a stop while a room is being opened closes that room: nothing is left holding its database', async () => {
