@@ -4,7 +4,7 @@
 // its next contact; an edit made offline just before the lease ends is kept,
 // sealed, and reaches the server after the next contact.
 import { test, expect, type Page } from '@playwright/test';
-import { addLooseAction, login, startServer, readyForOffline, openPlanOnline, type TestServer } from './fixtures.ts';
+import { addLooseAction, login, startServer, readyForOffline, openPlanOnline, signIn, type TestServer } from './fixtures.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {
@@ -140,7 +140,14 @@ test('a device reported lost from another session closes its plan, is refused th
   expect((await databases(tablet.page)).some((n) => n.startsWith('f-gel-'))).toBe(true);
 
   // Anna, on her phone, sees the tablet and reports it lost: the list fits the phone's screen, its button in reach.
-  const office = await login(browser, server, 'anna', { width: 390, height: 844 });
+  // The phone's key request (which registers it) is slow: the list opened at once waits for it and marks this phone.
+  const officeContext = await browser.newContext({ baseURL: server.url, viewport: { width: 390, height: 844 } });
+  await officeContext.route('**/api/device/key', async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue().catch(() => undefined); // the test may have ended
+  });
+  const office = { context: officeContext, page: await officeContext.newPage() };
+  await signIn(office.page, 'anna');
   await office.page.getByRole('link', { name: 'Enheder' }).click();
   const row = office.page.locator(`tr[data-device-id="${tabletId}"]`);
   await expect(row).toBeVisible();
