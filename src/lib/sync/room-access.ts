@@ -10,6 +10,7 @@ import type { Manifest } from '../shared/api-types.ts';
 import { parseRoom } from '../shared/rooms.ts';
 import type { LocalDb } from '../storage/db.ts';
 import { api, ApiFailure } from './api.ts';
+import type { ApiCall } from './internal/seams.ts';
 
 /**
  * `indexed`: the local index lists the room (or holds its synced copy); `listed`: the manifest lists it
@@ -21,9 +22,9 @@ import { api, ApiFailure } from './api.ts';
 export type RoomDecision = 'indexed' | 'listed' | 'unverified' | 'denied';
 
 /** Whether the server's manifest lists the room; null when the server cannot tell us (offline, session gone, server error). */
-export async function manifestListsRoom(room: string): Promise<boolean | null> {
+export async function manifestListsRoom(room: string, call: ApiCall = api): Promise<boolean | null> {
   try {
-    const manifest = await api<Manifest>('/api/manifest');
+    const manifest = await call<Manifest>('/api/manifest');
     return manifest.rooms.some((r) => r.room === room);
   } catch (err) {
     if (!(err instanceof ApiFailure)) throw err;

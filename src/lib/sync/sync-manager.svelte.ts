@@ -240,7 +240,14 @@ export class SyncManager {
       browserOnline: seams.browserOnline,
       backgroundRoom: async (room, me) => {
         const { LiveRoom } = await this.loadEngine();
-        return new LiveRoom(room, { deviceId: seams.deviceId(), user: { id: me.id, name: me.name, sector: me.sector }, hooks: this.#hooks, presence: false });
+        return new LiveRoom(room, {
+          deviceId: seams.deviceId(),
+          user: { id: me.id, name: me.name, sector: me.sector },
+          hooks: this.#hooks,
+          presence: false,
+          // A socket refused after the manifest was read (access changed meanwhile) ends as 'denied', not a retry loop until the settle timeout.
+          verify: () => manifestListsRoom(room, seams.api)
+        });
       },
       registry: this.rooms,
       purge: this.purger,
@@ -425,8 +432,9 @@ export class SyncManager {
     onSaved: (room) => this.#background(() => this.#setPending(room, 0)),
     onClosed: (room: string, reason: ClosedReason) => {
       if (reason === 'access' && this.db) this.#background(() => this.purger.purge([room], 'access ended'));
-      // The index listed a room the server refused: bring the index up to date (and purge what it held).
-      if (reason === 'denied') this.#background(() => this.sweep());
+      // The index or the manifest listed a room the server refused: access changed. A sweep under way read the
+      // manifest before that and waits for this room, so it stops; a fresh one brings the index up to date (and purges).
+      if (reason === 'denied') this.#background(() => this.refresh());
       // The session ended (4401): ask the server why at once (a sweep may be busy); a deactivation wipes the device.
       if (reason === 'session') this.#background(() => this.#checkDeactivated().then(() => this.renewKey(true)));
     }
@@ -510,7 +518,7 @@ export class SyncManager {
     const live = new this.#engine.LiveRoom(room, {
       deviceId: this.#s.deviceId(),
       user: { id: me.id, name: me.name, sector: me.sector },
-      verify: () => manifestListsRoom(room),
+      verify: () => manifestListsRoom(room, this.#s.api),
       doc,
       hooks: {
         ...this.#hooks,

@@ -10,8 +10,12 @@ import type { Manifest, Me } from '../../../src/lib/shared/api-types.ts';
 import { roomName } from '../../../src/lib/shared/rooms.ts';
 import { SyncManager, type SyncSeams } from '../../../src/lib/sync/sync-manager.svelte.ts';
 import type { RoomEngine } from '../../../src/lib/sync/internal/room-engine.ts';
+import type { ClosedReason } from '../../../src/lib/sync/live-room.svelte.ts';
 import { FakeRoom, fakeApi, offline } from '../support/sync-fakes.ts';
 import { ManualClock } from '../support/manual-clock.ts';
+
+/** what LiveRoom's constructor is given */
+type RoomOpts = { presence?: boolean; verify?: () => Promise<boolean | null>; hooks: { onClosed?: (room: string, reason: ClosedReason) => void } };
 
 let n = 0;
 const worker = (): Me => ({ id: `u-sync-${++n}`, username: 'anna', name: 'Anna', role: 'worker', sector: 'social', teamIds: ['gellerup'] }) as unknown as Me;
@@ -26,10 +30,15 @@ function seams(over: Partial<SyncSeams> = {}) {
     '/api/manifest': () => ({ rooms: [], purge: [], leaseUntil: '2026-07-15T00:00:00.000Z' }) as unknown as Manifest,
     '/api/families': () => ({ families: [] })
   });
+  /** every room the manager opened, with what it was opened with */
+  const opened: Room[] = [];
   class Room extends FakeRoom {
     readonly idb = { whenSynced: Promise.resolve() };
-    constructor(room: string) {
+    readonly opts: RoomOpts;
+    constructor(room: string, opts: RoomOpts) {
       super(room);
+      this.opts = opts;
+      opened.push(this);
     }
   }
   const engine = { LiveRoom: Room, familyRows, reindexFamily, openStoredPlan: async () => ({ doc: new Y.Doc(), close: async () => {} }) } as unknown as RoomEngine;
@@ -52,7 +61,7 @@ function seams(over: Partial<SyncSeams> = {}) {
     purgeAll: async (_db, userId) => void purged.push(userId),
     ...over
   };
-  return { s, clock, api, purged, network, access, setOnline: (v: boolean) => (online = v) };
+  return { s, clock, api, purged, network, access, opened, setOnline: (v: boolean) => (online = v) };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 20));
@@ -231,6 +240,31 @@ describe('SyncManager (facade)', () => {
     expect(logged).toEqual([room]);
     sync.closeRoom(live);
     expect(sync.rooms.isLive(room)).toBe(false);
+    await sync.stop();
+  });
+
+  it('a background room refused after the manifest was read asks the server, and ends the sweep waiting for it: a fresh sweep purges it', async () => {
+    // A consent withdrawn between the sweep's manifest and the room's socket, and no access event in this tab:
+    // before, the refused socket retried until the 20 s settle timeout, and the room's copy stayed until the next sweep.
+    const t = seams();
+    const room = roomName('fam-000002', 'health');
+    let listed = true;
+    t.api.routes['/api/manifest'] = () => ({ rooms: listed ? [{ room, access: 'read', seq: 5 }] : [], purge: [], leaseUntil: '2026-07-15T00:00:00.000Z' }) as unknown as Manifest;
+    const sync = new SyncManager(t.s);
+    sync.start(worker());
+    await until(() => t.opened.length === 1);
+    const background = t.opened[0];
+    expect(background.opts.presence).toBe(false);
+    await sync.db?.rooms.put({ room, familyId: 'fam-000002', part: 'health', access: 'read', syncedSeq: 1, lastSynced: '2026-06-14T10:00:00.000Z', pendingEdits: 0 });
+    listed = false;
+    // The socket failed without opening: LiveRoom asks before its first retry, and the answer closes the room.
+    expect(await background.opts.verify?.()).toBe(false);
+    background.opts.hooks.onClosed?.(room, 'denied');
+    // The clock never moves: only the refresh can end the wait.
+    await until(() => sync.lastSync !== null);
+    expect(background.destroyed).toBe(true);
+    expect(await sync.db?.rooms.get(room)).toBeUndefined();
+    expect(t.opened.length).toBe(1);
     await sync.stop();
   });
 
