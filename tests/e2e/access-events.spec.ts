@@ -8,6 +8,7 @@
 // sign-in, while her first sweep may still be syncing her caseload.
 import { test, expect, type BrowserContext, type Page } from '@playwright/test';
 import { login, startServer, type TestServer } from './fixtures.ts';
+import { databaseNames } from './checks.ts';
 
 const TABLET = { width: 768, height: 1024 };
 /**
@@ -72,7 +73,7 @@ test('a consent shows the family on a colleague’s open list without a reload, 
   await expect(card2).toBeVisible(AT_ONCE);
   // The withdrawal's notice is about data the device holds: wait until the background sync has fetched the plan's copy.
   await expect
-    .poll(() => list.evaluate(async (room) => (await indexedDB.databases()).some((d) => d.name === room), `f-${family.id}.plan`), { timeout: 30_000 })
+    .poll(() => databaseNames(list).then((names) => names.includes(`f-${family.id}.plan`)), { timeout: 30_000 })
     .toBe(true);
 
   await asAnna(`/api/families/${family.id}/consents/${consent.id}/revoke`, {});

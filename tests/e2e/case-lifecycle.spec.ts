@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
 import { serverWithTablets } from './fixtures.ts';
+import { databaseNames } from './checks.ts';
 
 const TABLET = { width: 768, height: 1024 };
 const AT_ONCE = { timeout: 10_000 };
@@ -24,7 +25,7 @@ const spec = serverWithTablets(TABLET);
 const tablet = spec.tablet;
 
 /** Whether this browser holds the room's local copy (y-indexeddb). */
-const holds = (page: Page, room: string) => page.evaluate(async (room) => (await indexedDB.databases()).some((d) => d.name === room), room);
+const holds = (page: Page, room: string) => databaseNames(page).then((names) => names.includes(room));
 
 test('anna moves a family to Viby: frida accepts from her list, bo’s open plan closes and his device purges it', async ({ browser }) => {
   test.setTimeout(120_000);

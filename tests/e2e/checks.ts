@@ -37,6 +37,12 @@ export function socketFromPage(page: Page, room: string): Promise<'open' | 'refu
   );
 }
 
+/** The names of the IndexedDB databases this browser profile holds (rooms are `f-…`, a user's index `fp-index-…`), sorted. */
+export const databaseNames = (page: Page) => page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? '').sort());
+
+/** The databases that hold family data: rooms' copies (`f-…`) and users' indexes (`fp-index-…`). */
+export const familyDatabases = (page: Page) => databaseNames(page).then((names) => names.filter((n) => n.startsWith('f-') || n.startsWith('fp-index-')));
+
 /**
  * What this browser profile holds of a family: the y-indexeddb databases of
  * `familyRooms`, and the user's Dexie rows (families, rooms, actions, access

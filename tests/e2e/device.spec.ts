@@ -5,6 +5,7 @@
 // sealed, and reaches the server after the next contact.
 import { test, expect, type Page } from '@playwright/test';
 import { addLooseAction, login, startServer, readyForOffline, openPlanOnline, signIn, type TestServer } from './fixtures.ts';
+import { databaseNames } from './checks.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {
@@ -76,8 +77,6 @@ function scanIndexedDb(page: Page, words: string[]) {
   }, words);
 }
 
-const databases = (page: Page) => page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? '').sort());
-
 test('after sync the raw IndexedDB holds no family name, hope text or journal word', async ({ browser }) => {
   test.setTimeout(120_000);
   const anna = await login(browser, server, 'anna');
@@ -137,7 +136,7 @@ test('a device reported lost from another session closes its plan, is refused th
   await openPlanOnline(tablet.page, 'gel-01-hansen');
   const tabletId = await tablet.page.evaluate(() => localStorage.getItem('fp-device-id'));
   expect(tabletId).toBeTruthy();
-  expect((await databases(tablet.page)).some((n) => n.startsWith('f-gel-'))).toBe(true);
+  expect((await databaseNames(tablet.page)).some((n) => n.startsWith('f-gel-'))).toBe(true);
 
   // Anna, on her phone, sees the tablet and reports it lost: the list fits the phone's screen, its button in reach.
   // The phone's key request (which registers it) is slow: the list opened at once waits for it and marks this phone.
@@ -164,7 +163,7 @@ test('a device reported lost from another session closes its plan, is refused th
   // The tablet's session ends at once: the plan closes, the device is told, and wipes.
   await expect(tablet.page).toHaveURL(/\/login\?error=device_lost/, { timeout: 15_000 });
   await expect(tablet.page.getByRole('alert')).toContainText('meldt bortkommet');
-  await expect.poll(async () => (await databases(tablet.page)).filter((n) => n.startsWith('f-') || n.startsWith('fp-index-') || n === 'fp-keys'), { timeout: 15_000 }).toEqual([]);
+  await expect.poll(async () => (await databaseNames(tablet.page)).filter((n) => n.startsWith('f-') || n.startsWith('fp-index-') || n === 'fp-keys'), { timeout: 15_000 }).toEqual([]);
 
   // The key is refused for good, even after signing in again on the same device.
   const refused = await tablet.page.evaluate(async (deviceId) => {

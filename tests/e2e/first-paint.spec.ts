@@ -6,6 +6,7 @@
 // never for another user of the tablet.
 import { test, expect, type Page } from '@playwright/test';
 import { serverWithTablets, signIn } from './fixtures.ts';
+import { databaseNames } from './checks.ts';
 
 const TABLET = { width: 1280, height: 800 };
 const SYNCED = { timeout: 30_000 };
@@ -93,7 +94,7 @@ test('the next user of the tablet never sees the screen kept for the one before'
   // anna logs out; bo signs in on the same tablet and reloads his caseload.
   await page.getByRole('button', { name: 'Log ud' }).click();
   await expect(page.getByLabel('Brugernavn')).toBeVisible(SYNCED);
-  expect(await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))).not.toContain('fp-index-u-anna');
+  expect(await databaseNames(page)).not.toContain('fp-index-u-anna');
   await signIn(page, 'bo');
   await expect(page.locator('[data-global-sync="synced"]')).toBeVisible(SYNCED);
   await kept(page, 'u-bo');

@@ -2,6 +2,7 @@
 // anything not yet sent.
 import { test, expect } from '@playwright/test';
 import { addLooseAction, login, sessionCookie, signIn, startServer, readyForOffline, openPlanOnline, type TestServer } from './fixtures.ts';
+import { databaseNames, familyDatabases } from './checks.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {
@@ -11,15 +12,12 @@ test.afterAll(async () => {
   await server?.stop();
 });
 
-const databases = (page: import('@playwright/test').Page) =>
-  page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? ''));
-
 test('logout warns about unsent edits and then clears local family data', async ({ browser }) => {
   const anna = await login(browser, server, 'anna');
   const page = anna.page;
   await expect(page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
-  expect((await databases(page)).some((n) => n.startsWith('f-gel-'))).toBe(true);
-  expect(await databases(page)).toContain('fp-index-u-anna');
+  expect((await databaseNames(page)).some((n) => n.startsWith('f-gel-'))).toBe(true);
+  expect(await databaseNames(page)).toContain('fp-index-u-anna');
 
   // An edit made offline is not on the server: logout asks first, and "cancel" keeps everything.
   await page.goto('/familie/gel-01-hansen');
@@ -40,7 +38,7 @@ test('logout warns about unsent edits and then clears local family data', async 
   await expect(page.locator('[data-global-sync]')).toHaveAttribute('data-pending', '0', { timeout: 15_000 });
   await page.getByRole('button', { name: 'Log ud' }).click();
   await expect(page.getByRole('button', { name: 'Log ind' })).toBeVisible();
-  await expect.poll(async () => (await databases(page)).filter((n) => n.startsWith('f-') || n.startsWith('fp-index-'))).toEqual([]);
+  await expect.poll(() => familyDatabases(page)).toEqual([]);
   await anna.context.close();
 });
 
@@ -64,7 +62,7 @@ test('logging out offline ends the session at the next contact, before anything 
   await expect(pending).toContainText('Du er logget ud på denne enhed');
   await expect(pending).toContainText('Serveren får besked, så snart der er forbindelse.');
   await expect(pending).toContainText('data er fjernet');
-  await expect.poll(async () => (await databases(page)).filter((n) => n.startsWith('f-') || n.startsWith('fp-index-'))).toEqual([]);
+  await expect.poll(() => familyDatabases(page)).toEqual([]);
   if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/logout-pending.png` });
   // The other tab follows at once.
   await expect(other.getByRole('button', { name: 'Log ind' })).toBeVisible();
@@ -109,7 +107,7 @@ test('logging out offline ends the session at the next contact, before anything 
   // (no session, no user data): no manifest, no family list, no socket.
   expect(calls.filter((c) => c !== 'POST /api/auth/logout' && c !== 'GET /api/me' && c !== 'GET /api/auth/methods')).toEqual([]);
   expect(await anna.context.cookies()).not.toContainEqual(expect.objectContaining({ name: 'session', value: cookie.slice('session='.length) }));
-  expect((await databases(page)).filter((n) => n.startsWith('f-') || n.startsWith('fp-index-'))).toEqual([]);
+  expect(await familyDatabases(page)).toEqual([]);
   await other.close();
 
   // Signing in again works as usual.
@@ -139,9 +137,9 @@ test('logging out offline with an unsent edit keeps it sealed on the device; the
   await expect(page.locator('[data-logout-pending]')).toContainText('er gemt krypteret på enheden og sendes, når du logger ind her igen');
   // Only the edited family's rooms stay (and the index database that counts them); the other families are gone.
   await expect
-    .poll(async () => (await databases(page)).filter((n) => n.startsWith('f-') || n.startsWith('fp-index-')).every((n) => n.startsWith('f-gel-01-hansen.') || n === 'fp-index-u-anna'))
+    .poll(async () => (await familyDatabases(page)).every((n) => n.startsWith('f-gel-01-hansen.') || n === 'fp-index-u-anna'))
     .toBe(true);
-  expect(await databases(page)).toContain('f-gel-01-hansen.plan');
+  expect(await databaseNames(page)).toContain('f-gel-01-hansen.plan');
   // Sealed: the action's words are nowhere in the kept database.
   const plain = await page.evaluate(async (needle) => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {

@@ -9,9 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { expect, test, type Page } from '@playwright/test';
 import { login, startServer, type TestServer } from './fixtures.ts';
 import { TestIssuer } from '../integration/oidc-helpers.ts';
+import { familyDatabases } from './checks.ts';
 
-const roomDatabases = (page: Page) =>
-  page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? '').filter((n) => n.startsWith('f-') || n.startsWith('fp-index-')));
 
 async function signInAtProvider(page: Page, username: string, base = '') {
   await page.goto(`${base}/login`);
@@ -51,14 +50,14 @@ test.describe('sign-in at the local provider', () => {
     await expect(family).toBeVisible();
     await family.click();
     await expect(helle).toHaveURL(/\/familie\//);
-    await expect.poll(() => roomDatabases(helle)).toContainEqual(expect.stringMatching(/^f-.*\.plan$/));
+    await expect.poll(() => familyDatabases(helle)).toContainEqual(expect.stringMatching(/^f-.*\.plan$/));
 
     admin.once('dialog', (d) => void d.accept());
     await admin.locator('tr[data-user="helle"]').getByRole('button', { name: 'Deaktivér Helle Nyborg' }).click();
     // Within 2 s of the admin's click: her plan has closed, and the device holds no family data.
     const deadline = Date.now() + 2000;
     await expect(helle).toHaveURL(/\/login\?error=oidc_deactivated/, { timeout: 2000 });
-    await expect.poll(() => roomDatabases(helle), { timeout: Math.max(1, deadline - Date.now()), intervals: [50] }).toEqual([]);
+    await expect.poll(() => familyDatabases(helle), { timeout: Math.max(1, deadline - Date.now()), intervals: [50] }).toEqual([]);
     await expect(helle.getByText('Din adgang til Familiens Plan er lukket. Kontakt en administrator.')).toBeVisible();
 
     // She cannot come back in through the provider either (still signed in there: no form, straight back, refused).
