@@ -1,8 +1,7 @@
 // WCAG 2.1 AA with axe-core on the pages people live in: login, caseload, the
 // plan (portrait and landscape, with an editor and the forms open), a
 // read-only journal and the print page. No serious or critical violations.
-import { test, expect } from '@playwright/test';
-import { signIn, startServer, openPlanOnline, type TestServer } from './fixtures.ts';
+import { test, expect, signIn, startServer, openPlanOnline, type TestServer } from './fixtures.ts';
 import { expectAxeClean } from './checks.ts';
 
 let server: TestServer;

@@ -6,8 +6,8 @@
 // has no stream of its own (one per browser, passed on to the other tabs).
 // The 60 s sweep cannot be what shows it: the events come seconds after her
 // sign-in, while her first sweep may still be syncing her caseload.
-import { test, expect, type BrowserContext, type Page } from '@playwright/test';
-import { login, startServer, type TestServer } from './fixtures.ts';
+import type { BrowserContext, Page } from '@playwright/test';
+import { test, expect, login, startServer, type TestServer } from './fixtures.ts';
 import { databaseNames } from './checks.ts';
 
 const TABLET = { width: 768, height: 1024 };

@@ -6,8 +6,8 @@
 // ends — ended by anna, or by its date. Closing a case makes the plan
 // read-only on every open tablet, and reopening gives editing back.
 import { mkdirSync } from 'node:fs';
-import { test, expect, type Page } from '@playwright/test';
-import { serverWithTablets } from './fixtures.ts';
+import type { Page } from '@playwright/test';
+import { test, expect, serverWithTablets } from './fixtures.ts';
 import { databaseNames } from './checks.ts';
 
 const TABLET = { width: 768, height: 1024 };

@@ -5,8 +5,8 @@
 // The tablet's clock is moved with Playwright's clock; the server's lease is
 // 30 days here so the consents' ends (15–20 days ahead in the demo seed) come
 // first.
-import { test, expect, type Page } from '@playwright/test';
-import { login, startServer, workerReady, type TestServer } from './fixtures.ts';
+import type { Page } from '@playwright/test';
+import { test, expect, login, startServer, workerReady, type TestServer } from './fixtures.ts';
 
 const TABLET = { width: 768, height: 1024 };
 const DAY = 86_400_000;

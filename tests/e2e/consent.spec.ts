@@ -7,14 +7,14 @@
 // back online. The family's access log shows the openings, one made offline.
 // Screenshots (768×1024) go to test-results/; the ones kept for the docs are
 // copies in docs/screenshots/.
-import { test, expect, type BrowserContext, type Page } from '@playwright/test';
+import type { BrowserContext, Page } from '@playwright/test';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { addEntry, readEntries } from '../../src/lib/domain/journal.ts';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
-import { login, sessionCookie, startServer, workerReady, type TestServer } from './fixtures.ts';
+import { test, expect, login, sessionCookie, startServer, workerReady, type TestServer } from './fixtures.ts';
 import { localCopy as localCopyOf, socketFromPage, wcagViolations } from './checks.ts';
 import { PARTS, roomName } from '../../src/lib/shared/rooms.ts';
 

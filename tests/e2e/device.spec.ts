@@ -3,8 +3,8 @@
 // lost from another session closes the plan, is refused the key and wipes at
 // its next contact; an edit made offline just before the lease ends is kept,
 // sealed, and reaches the server after the next contact.
-import { test, expect, type Page } from '@playwright/test';
-import { addLooseAction, login, startServer, readyForOffline, openPlanOnline, signIn, type TestServer } from './fixtures.ts';
+import type { Page } from '@playwright/test';
+import { test, expect, addLooseAction, login, startServer, readyForOffline, openPlanOnline, signIn, type TestServer } from './fixtures.ts';
 import { databaseNames } from './checks.ts';
 
 let server: TestServer;

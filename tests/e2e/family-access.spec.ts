@@ -6,8 +6,8 @@
 // to a journal or another family is refused. maria withdraws the health
 // consent: cecilie's open plan closes within 2 s and her device purges. Every
 // family page is axe clean.
-import { test, expect, type Browser, type Page } from '@playwright/test';
-import { login, startServer, type TestServer } from './fixtures.ts';
+import type { Browser, Page } from '@playwright/test';
+import { test, expect, login, startServer, type TestServer } from './fixtures.ts';
 import { expectAxeClean, localCopy as localCopyOf, socketFromPage } from './checks.ts';
 import { PARTS, roomName } from '../../src/lib/shared/rooms.ts';
 

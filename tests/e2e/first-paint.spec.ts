@@ -4,8 +4,8 @@
 // It stands in only for what the app would show now (tests/unit/first-paint.test.ts:
 // not after a write or a purge, a lease's end, another day or build), and
 // never for another user of the tablet.
-import { test, expect, type Page } from '@playwright/test';
-import { serverWithTablets, signIn } from './fixtures.ts';
+import type { Page } from '@playwright/test';
+import { test, expect, serverWithTablets, signIn } from './fixtures.ts';
 import { databaseNames } from './checks.ts';
 
 const TABLET = { width: 1280, height: 800 };

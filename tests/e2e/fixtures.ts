@@ -4,7 +4,8 @@
 // Two things the specs have learnt:
 // - Close every browser context a test opens (or use serverWithTablets): one
 //   left open lives on in the worker, and its pages keep calling the stopped
-//   server's port, which a later spec's server may be given.
+//   server's port, which a later spec's server may be given. Specs take `test`
+//   from here: it fails when a spec file leaves a context open (and closes it).
 // - `context.setOffline(true)` is Chromium's emulation, and closing one of the
 //   context's pages lifts it for a moment in the others too (logout.spec): set
 //   it again after a close, or stop the server where nothing may reach it.
@@ -12,9 +13,58 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test as base, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 import { freePort } from '../support/server-access.ts';
+
+/** What the context check knows in a worker: the spec file under way, the contexts open at the end of its last test, and whether one of its tests failed. */
+interface ContextWatch {
+  file: string | null;
+  openAtLastEnd: Set<BrowserContext>;
+  failed: boolean;
+}
+
+/**
+ * Contexts open at the end of the last file's last test that are still open now: its afterAll did not close them.
+ * After a failed test they are only closed (a test that failed half-way did not get to close what it opened).
+ */
+async function closeLeftOver(browser: Browser, watch: ContextWatch) {
+  const left = browser.contexts().filter((c) => watch.openAtLastEnd.has(c));
+  await Promise.all(left.map((c) => c.close()));
+  if (left.length > 0 && !watch.failed) throw new Error(`${watch.file} left ${left.length} browser context(s) open: close them in the test or its afterAll (or use serverWithTablets)`);
+}
+
+/**
+ * Playwright's `test`, with a check that a spec file closes every browser
+ * context it opens (in its tests, or in an afterAll for contexts its tests
+ * share). It runs when the next file starts, and when the worker ends; the
+ * contexts left over are closed.
+ */
+export const test = base.extend<{ contextsClosed: void }, { contextWatch: ContextWatch }>({
+  contextWatch: [
+    async ({ browser }, use) => {
+      const watch: ContextWatch = { file: null, openAtLastEnd: new Set(), failed: false };
+      await use(watch);
+      await closeLeftOver(browser, watch);
+    },
+    { scope: 'worker', auto: true }
+  ],
+  contextsClosed: [
+    async ({ browser, contextWatch }, use, testInfo) => {
+      if (contextWatch.file !== testInfo.file) {
+        // Those the new file's beforeAll opened were not open at the last end, so they do not count.
+        await closeLeftOver(browser, contextWatch);
+        contextWatch.file = testInfo.file;
+        contextWatch.failed = false;
+      }
+      await use();
+      contextWatch.openAtLastEnd = new Set(browser.contexts());
+      if (testInfo.status !== testInfo.expectedStatus) contextWatch.failed = true;
+    },
+    { auto: true }
+  ]
+});
+export { expect };
 
 export interface TestServer {
   url: string;

@@ -2,9 +2,9 @@
 // offline; after sync the history lists both changes with their authors; anna
 // deletes a goal and restores it from the history (a new change, itself in
 // the history). Both see the in-plan notice of the concurrent edit.
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { addDays, format } from 'date-fns';
-import { signIn, startServer, type TestServer } from './fixtures.ts';
+import { test, expect, signIn, startServer, type TestServer } from './fixtures.ts';
 import { fieldDay, shortDay } from '../../src/lib/i18n/dates.ts';
 
 const day = (d: Date) => format(d, 'yyyy-MM-dd');

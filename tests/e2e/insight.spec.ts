@@ -2,8 +2,7 @@
 // insight page of a family; it shows the plan, the journals she may read,
 // consents, the access log and the case's events in plain Danish, and prints
 // without the app's chrome (a print-media screenshot is looked at).
-import { test, expect } from '@playwright/test';
-import { login, startServer, type TestServer } from './fixtures.ts';
+import { test, expect, login, startServer, type TestServer } from './fixtures.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {

@@ -4,12 +4,12 @@
 // it; a second opening paints from the stored copy of the view and then works
 // as usual: ticking an action off reaches her second tablet live, undo takes
 // it back, and axe finds no serious violations on the whole plan.
-import { test, expect, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { addAction, addDecision, addGoal, addHope, addMeeting } from '../../src/lib/domain/plan.ts';
-import { login, sessionCookie, startServer, type TestServer } from './fixtures.ts';
+import { test, expect, login, sessionCookie, startServer, type TestServer } from './fixtures.ts';
 import { expectAxeClean } from './checks.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 

@@ -1,7 +1,6 @@
 // Logout removes this user's family data from the device, after warning about
 // anything not yet sent.
-import { test, expect } from '@playwright/test';
-import { addLooseAction, login, sessionCookie, signIn, startServer, readyForOffline, openPlanOnline, type TestServer } from './fixtures.ts';
+import { test, expect, addLooseAction, login, sessionCookie, signIn, startServer, readyForOffline, openPlanOnline, type TestServer } from './fixtures.ts';
 import { databaseNames, familyDatabases } from './checks.ts';
 
 let server: TestServer;

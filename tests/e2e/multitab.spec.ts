@@ -1,7 +1,7 @@
 // Two tabs of one tablet, and one user on two tablets: edits converge, nothing
 // is duplicated, and the local index stays consistent.
-import { test, expect, type Page } from '@playwright/test';
-import { addLooseAction, login, startServer, actionTitles, type TestServer } from './fixtures.ts';
+import type { Page } from '@playwright/test';
+import { test, expect, addLooseAction, login, startServer, actionTitles, type TestServer } from './fixtures.ts';
 
 const FAMILY = 'gel-01-hansen';
 

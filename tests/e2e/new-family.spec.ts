@@ -4,8 +4,7 @@
 // the device, syncs when the network is back, and opens with its members,
 // anna as tovholder and the consent prompt first. A teacher is not offered
 // "Ny familie" (the social sector opens cases by default).
-import { test, expect } from '@playwright/test';
-import { login, startServer, workerReady, type TestServer } from './fixtures.ts';
+import { test, expect, login, startServer, workerReady, type TestServer } from './fixtures.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {

@@ -5,8 +5,8 @@
 // attempt per opening, not a stream of retries. A device whose index wrongly
 // lists the plan gets one refused socket, then the same message; a consent
 // that has just arrived (not yet in the device's index) opens the plan.
-import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { login, startServer, signInLeader, type TestServer } from './fixtures.ts';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
+import { test, expect, login, startServer, signInLeader, type TestServer } from './fixtures.ts';
 
 const FAMILY = 'gel-01-hansen';
 const FAMILY_NAME = 'Familien Hansen';

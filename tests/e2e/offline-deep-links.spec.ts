@@ -2,8 +2,8 @@
 // navigation offline with the one cached shell, so that shell must load its
 // scripts and register the worker by absolute paths: a relative `./_app/…`
 // resolved under `/familie/<id>/` and left a blank page.
-import { test, expect, type Page } from '@playwright/test';
-import { login, startServer, workerReady, signInLeader, type TestServer } from './fixtures.ts';
+import type { Page } from '@playwright/test';
+import { test, expect, login, startServer, workerReady, signInLeader, type TestServer } from './fixtures.ts';
 
 const FAMILY = 'gel-01-hansen';
 const FAMILY_NAME = 'Familien Hansen';

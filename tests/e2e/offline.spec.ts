@@ -1,8 +1,7 @@
 // Issue "Offline-first": a tablet signs in online, syncs its caseload, loses the
 // network, reloads from the service worker, opens three plans and edits them;
 // back online, every edit reaches the server without any user action.
-import { test, expect } from '@playwright/test';
-import { addLooseAction, login, startServer, workerReady, actionTitles, type TestServer } from './fixtures.ts';
+import { test, expect, addLooseAction, login, startServer, workerReady, actionTitles, type TestServer } from './fixtures.ts';
 
 // Families anna (social) and bo (school) may both open: i%5 in 1, 2, 3 of the seed.
 const FAMILIES = ['gel-02-nielsen', 'gel-03-jensen', 'gel-04-pedersen'];

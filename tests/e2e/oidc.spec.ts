@@ -6,8 +6,8 @@
 // refused with a Danish message.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expect, test, type Page } from '@playwright/test';
-import { login, startServer, type TestServer } from './fixtures.ts';
+import type { Page } from '@playwright/test';
+import { expect, test, login, startServer, type TestServer } from './fixtures.ts';
 import { TestIssuer } from '../integration/oidc-helpers.ts';
 import { familyDatabases } from './checks.ts';
 

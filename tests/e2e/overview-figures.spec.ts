@@ -6,8 +6,8 @@
 // employee unless she chooses to; and a worker sees on the plan the anonymous
 // reference the leader sees in the drill-down.
 import { readFileSync } from 'node:fs';
-import { test, expect, type Browser, type Page } from '@playwright/test';
-import { login, startServer, signInLeader, type TestServer } from './fixtures.ts';
+import type { Browser, Page } from '@playwright/test';
+import { test, expect, login, startServer, signInLeader, type TestServer } from './fixtures.ts';
 import type { Overview } from '../../src/lib/shared/overview-types.ts';
 
 let server: TestServer;

@@ -5,9 +5,9 @@
 // room. Screenshots at 1280×800 and 768×1024 go to test-results/.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, expect, type Page, type Response } from '@playwright/test';
+import type { Page, Response } from '@playwright/test';
 import WebSocket from 'ws';
-import { signIn, signInLeader, startServer, sessionCookie, type TestServer } from './fixtures.ts';
+import { test, expect, signIn, signInLeader, startServer, sessionCookie, type TestServer } from './fixtures.ts';
 import { wcagViolations } from './checks.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import { readActions, readFeedback, readGoals, readHopes, readMeetings } from '../../src/lib/domain/plan.ts';

@@ -5,8 +5,8 @@
 // plan can be shown to the family without anything internal, presence is
 // said in words and pending changes are counted as a person counts them.
 import { mkdirSync } from 'node:fs';
-import { test, expect, type Page } from '@playwright/test';
-import { signIn, startServer, openPlanOnline, type TestServer } from './fixtures.ts';
+import type { Page } from '@playwright/test';
+import { test, expect, signIn, startServer, openPlanOnline, type TestServer } from './fixtures.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {

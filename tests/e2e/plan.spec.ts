@@ -6,10 +6,10 @@
 // concurrent tovholder choice that the plan reports and resolves, undo of
 // one's own edits only, and the printable plan for the family.
 import { mkdirSync } from 'node:fs';
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { addDays, format, subDays } from 'date-fns';
 import { da } from 'date-fns/locale';
-import { signIn, startServer, type TestServer } from './fixtures.ts';
+import { test, expect, signIn, startServer, type TestServer } from './fixtures.ts';
 import { copenhagenDay } from '../../src/lib/domain/today.ts';
 
 const PORTRAIT = { width: 768, height: 1024 };

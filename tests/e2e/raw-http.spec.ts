@@ -1,8 +1,7 @@
 // Hardening against the production build: the same raw-HTTP cases as the
 // integration fuzz test, here through SvelteKit's handler and adapter-node,
 // in a process of its own, so a thrown exception would end it for real.
-import { test, expect } from '@playwright/test';
-import { startServer, type TestServer } from './fixtures.ts';
+import { test, expect, startServer, type TestServer } from './fixtures.ts';
 import { rawCases, randomCases, runRawCases } from '../integration/raw-http.ts';
 
 let server: TestServer;

@@ -2,8 +2,8 @@
 // it need not answer (`ack=2`, MESSAGE_SAVED), shows "gemt" after its own edit
 // once the relay has committed it, and a colleague's edit arriving live does
 // not make the plan look unsaved.
-import { test, expect, type Page, type WebSocket } from '@playwright/test';
-import { editHope, hopeValues, login, startServer, type TestServer } from './fixtures.ts';
+import type { Page, WebSocket } from '@playwright/test';
+import { test, expect, editHope, hopeValues, login, startServer, type TestServer } from './fixtures.ts';
 import { MESSAGE_SAVED, MESSAGE_SYNC } from '../../src/lib/shared/protocol.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 

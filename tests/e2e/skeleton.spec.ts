@@ -1,8 +1,8 @@
 // Issue "Walking skeleton": two tablets edit one plan live, one goes offline
 // and back, the server restarts, and another team cannot get in.
-import { test, expect, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import WebSocket from 'ws';
-import { addLooseAction, editHope, hopeValues, login, sessionCookie, startServer, actionTitles, openPlanOnline, type TestServer } from './fixtures.ts';
+import { test, expect, addLooseAction, editHope, hopeValues, login, sessionCookie, startServer, actionTitles, openPlanOnline, type TestServer } from './fixtures.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 
 // Gellerup family 2: opened by social, consent covers the plan for school → anna and bo.

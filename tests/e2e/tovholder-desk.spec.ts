@@ -4,8 +4,7 @@
 // as tovholder with both steps on record. bo's start page then lists anna's
 // overdue action in his new family, and he reassigns it in place. An expiring
 // consent shows on the tovholder's own start page (anna, Familien Pedersen).
-import { test, expect } from '@playwright/test';
-import { serverWithTablets, openPlanOnline } from './fixtures.ts';
+import { test, expect, serverWithTablets, openPlanOnline } from './fixtures.ts';
 
 const TABLET = { width: 1024, height: 900 };
 const AT_ONCE = { timeout: 15_000 };

@@ -2,8 +2,7 @@
 // the page's answer, as one bar in a family's kitchen does; the service worker
 // answers with the shell it cached after 3 s, and the caseload and a plan show
 // from the device instead of waiting for the network.
-import { test, expect } from '@playwright/test';
-import { login, readyForOffline, startServer, type TestServer } from './fixtures.ts';
+import { test, expect, login, readyForOffline, startServer, type TestServer } from './fixtures.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {
