@@ -468,12 +468,21 @@ export class SyncManager {
     return this.#keyRenewing;
   }
 
-  async #checkDeactivated() {
-    try {
-      await this.#s.api('/api/me');
-    } catch (err) {
-      if (err instanceof ApiFailure && err.code === 'account_deactivated') this.onDeactivated?.();
-    }
+  #checkingDeactivated: Promise<void> | null = null;
+  /** Asks the server why the session ended: one question at a time (every room's socket closes 4401 at once). */
+  #checkDeactivated(): Promise<void> {
+    this.#checkingDeactivated ??= this.#s
+      .api('/api/me')
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          if (err instanceof ApiFailure && err.code === 'account_deactivated') this.onDeactivated?.();
+        }
+      )
+      .finally(() => {
+        this.#checkingDeactivated = null;
+      });
+    return this.#checkingDeactivated;
   }
 
   /**

@@ -12,6 +12,7 @@ import { SyncManager, type SyncSeams } from '../../../src/lib/sync/sync-manager.
 import type { RoomEngine } from '../../../src/lib/sync/internal/room-engine.ts';
 import type { ClosedReason } from '../../../src/lib/sync/live-room.svelte.ts';
 import { FakeRoom, fakeApi, offline } from '../support/sync-fakes.ts';
+import { ApiFailure } from '../../../src/lib/sync/api.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 
 /** what LiveRoom's constructor is given */
@@ -265,6 +266,26 @@ describe('SyncManager (facade)', () => {
     expect(background.destroyed).toBe(true);
     expect(await sync.db?.rooms.get(room)).toBeUndefined();
     expect(t.opened.length).toBe(1);
+    await sync.stop();
+  });
+
+  it('sockets closed 4401 together ask the server once why the session ended; a deactivation is reported', async () => {
+    const t = seams();
+    const sync = new SyncManager(t.s);
+    sync.start(worker());
+    await until(() => sync.lastSync !== null);
+    await sync.loadEngine();
+    const rooms = ['fam-000001', 'fam-000002', 'fam-000003'].map((id) => sync.openRoom(roomName(id, 'plan')) as unknown as { room: string; opts: RoomOpts });
+    let deactivated = 0;
+    sync.onDeactivated = () => void deactivated++;
+    t.api.routes['/api/me'] = () => {
+      throw new ApiFailure(401, 'account_deactivated', 'Din adgang til Familiens Plan er lukket.');
+    };
+    const asked = () => t.api.calls.filter((c) => c.path === '/api/me').length;
+    for (const r of rooms) r.opts.hooks.onClosed?.(r.room, 'session');
+    await until(() => deactivated > 0);
+    await settle();
+    expect([asked(), deactivated]).toEqual([1, 1]);
     await sync.stop();
   });
 
