@@ -102,6 +102,25 @@ for (const viewport of [
   });
 }
 
+test('on a phone the admin console lists users one under another, each value labelled, the buttons within reach', async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 390, height: 844 }, locale: 'da-DK' });
+  const page = await context.newPage();
+  await signIn(page, 'admin');
+  await page.goto('/admin?fane=users');
+  const anna = page.locator('tr[data-user="anna"]');
+  await expect(anna).toBeVisible();
+  // Nothing scrolls sideways, not even inside the table's own box (it did: Status and the buttons were out of sight).
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  const box = page.locator('.scroll', { has: anna });
+  expect(await box.evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0);
+  await expect(anna.getByText('Brugernavn:')).toBeVisible();
+  await expect(anna.getByText('Status:')).toBeVisible();
+  const edit = (await anna.getByRole('button', { name: 'Rediger Anna Holm' }).boundingBox()) ?? { x: 0, width: Infinity };
+  expect(edit.x + edit.width).toBeLessThanOrEqual(390);
+  await expectAxeClean(page, 'admin users on a phone');
+  await context.close();
+});
+
 test('the local provider’s login page and the waiting page have no serious or critical violations', async ({ browser }) => {
   test.setTimeout(120_000);
   const context = await browser.newContext({ baseURL: server.url, viewport: { width: 768, height: 1024 }, locale: 'da-DK' });
