@@ -265,6 +265,19 @@ test('journals only for parts the user may read, in the one row of the family’
   const bo = await tablet(browser, 'bo');
   await bo.page.goto('/familie/gel-02-nielsen');
   await expect(journalLinks(bo.page)).toHaveText(['Journal: Socialområdet · Kun læseadgang', 'Journal: Skole og PPR']);
+  // On screen too the note stands apart from the name (its leading space once vanished: "Socialområdet· Kun læseadgang").
+  const gap = await bo.page.locator('a[data-journal-tab="social"]').evaluate((a) => {
+    const name = [...a.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent?.trim());
+    const note = a.querySelector('.note')?.firstChild;
+    if (!name || !note) return -1;
+    const nameRange = document.createRange();
+    nameRange.selectNodeContents(name);
+    const dot = document.createRange();
+    dot.setStart(note, 1);
+    dot.setEnd(note, 2);
+    return dot.getBoundingClientRect().left - nameRange.getBoundingClientRect().right;
+  });
+  expect(gap).toBeGreaterThan(2);
   await bo.page.getByRole('link', { name: /Journal: Socialområdet/ }).click();
   await expect(bo.page).toHaveURL(/\?del=social$/);
   await expect(bo.page.getByRole('link', { name: /Journal: Socialområdet/ })).toHaveAttribute('aria-current', 'page');
