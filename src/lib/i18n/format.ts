@@ -7,6 +7,17 @@ export function fmt(template: string, params: Record<string, string | number>): 
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in params ? String(params[key]) : whole));
 }
 
+/** A catalogue text with a count in it ({n}): its form for exactly one, and for any other count. */
+export interface CountText {
+  one: string;
+  other: string;
+}
+
+/** The form of `text` for `n`, with {n} filled in (as `shown`, e.g. formatted): "1 medarbejder", "3 medarbejdere". */
+export function fmtCount(text: CountText, n: number, shown: string | number = n): string {
+  return fmt(n === 1 ? text.one : text.other, { n: shown });
+}
+
 /** The text as a sentence: a full stop after it unless it already ends in one (a date such as "15. dec."), or in ? or !. */
 export function sentence(text: string): string {
   const s = text.trimEnd();
