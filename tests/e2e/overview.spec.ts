@@ -196,6 +196,17 @@ test('the overview at 768×1024 (tablet portrait) works and stays within the scr
   await expect(page.getByTestId('teams-table').locator('tbody tr')).toHaveCount(2);
   // Wide tables scroll inside their card; the page itself does not scroll sideways.
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
+  // Nor does a key figure's label run past its tile ("Sundhedsplejersker:" did, by 12 px).
+  const pastTile = await page.locator('.tile dt').evaluateAll((labels) =>
+    labels
+      .map((dt) => {
+        const text = document.createRange();
+        text.selectNodeContents(dt);
+        return { label: dt.textContent ?? '', past: text.getBoundingClientRect().right - dt.getBoundingClientRect().right };
+      })
+      .filter((l) => l.past > 0.5)
+  );
+  expect(pastTile).toEqual([]);
   await page.screenshot({ path: 'test-results/overview-768x1024.png', fullPage: true });
   await page.getByTestId('workers-table').getByRole('link', { name: 'Frida Krogh' }).click();
   await expect(page.getByRole('heading', { name: 'Familier hos Frida Krogh' })).toBeVisible();
