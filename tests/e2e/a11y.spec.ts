@@ -1,8 +1,9 @@
 // WCAG 2.1 AA with axe-core on the pages people live in: login, caseload, the
 // plan (portrait and landscape, with an editor and the forms open), a
 // read-only journal and the print page. No serious or critical violations.
+// On a phone, besides: nothing scrolls sideways and no text runs past its box.
 import { test, expect, signIn, startServer, openPlanOnline, type TestServer } from './fixtures.ts';
-import { expectAxeClean } from './checks.ts';
+import { expectAxeClean, textPastItsBox } from './checks.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {
@@ -119,6 +120,30 @@ test('on a phone the admin console lists users one under another, each value lab
   expect(edit.x + edit.width).toBeLessThanOrEqual(390);
   await expectAxeClean(page, 'admin users on a phone');
   await context.close();
+});
+
+test('on a phone every text stays inside its box: the start page, the plan, its consents and the overview', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const phone = async (user: string) => {
+    const context = await browser.newContext({ baseURL: server.url, viewport: { width: 390, height: 844 }, locale: 'da-DK' });
+    const page = await context.newPage();
+    await signIn(page, user);
+    return { context, page };
+  };
+  const anna = await phone('anna');
+  await expect(anna.page.locator('[data-family-id]').first()).toBeVisible();
+  expect(await textPastItsBox(anna.page), 'start page').toEqual([]);
+  // A goal's long title once squeezed its "Redigér" button to 50 px, the word past its border.
+  await openPlanOnline(anna.page, 'gel-01-hansen');
+  await expect(anna.page.locator('[data-goal-id]').first()).toBeVisible();
+  expect(await textPastItsBox(anna.page), 'plan').toEqual([]);
+  await anna.page.goto('/familie/gel-02-nielsen/samtykke');
+  await expect(anna.page.getByRole('heading', { level: 1, name: /Samtykke/ })).toBeVisible();
+  expect(await textPastItsBox(anna.page), 'consents').toEqual([]);
+  const eva = await phone('eva');
+  await expect(eva.page.locator('.tile').first()).toBeVisible();
+  expect(await textPastItsBox(eva.page), 'overview').toEqual([]);
+  await Promise.all([anna.context.close(), eva.context.close()]);
 });
 
 test('the local provider’s login page and the waiting page have no serious or critical violations', async ({ browser }) => {

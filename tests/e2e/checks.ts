@@ -21,6 +21,35 @@ export async function expectAxeClean(page: Page, what: string) {
   expect(results.passes.length, what).toBeGreaterThan(10);
 }
 
+/**
+ * Text that runs past its own element's border (a button squeezed by a long title, a long word in a narrow tile):
+ * "tag.class "text" +px" for each such element; clipped (visually hidden) text and boxes that scroll sideways on purpose left out.
+ */
+export function textPastItsBox(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const el of document.querySelectorAll('body *')) {
+      if (el.closest('.scroll, .visually-hidden, [hidden], svg, select, input, textarea')) continue;
+      const style = getComputedStyle(el);
+      // Hidden for the eye, read by screen readers (.visually-hidden, SvelteKit's route announcer): clipped.
+      if (style.position === 'absolute' && (style.clip !== 'auto' || style.clipPath !== 'none')) continue;
+      const box = el.getBoundingClientRect();
+      if (box.width === 0) continue;
+      for (const node of el.childNodes) {
+        if (node.nodeType !== Node.TEXT_NODE || !node.textContent?.trim()) continue;
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        const text = range.getBoundingClientRect();
+        if (text.right > box.right + 1 || text.left < box.left - 1) {
+          out.push(`${el.tagName.toLowerCase()}.${el.className} "${node.textContent.trim().slice(0, 30)}" +${Math.round(Math.max(text.right - box.right, box.left - text.left))}`);
+          break;
+        }
+      }
+    }
+    return out;
+  });
+}
+
 /** Opens a WebSocket to a room from the page, with its session: 'open' or 'refused'. */
 export function socketFromPage(page: Page, room: string): Promise<'open' | 'refused'> {
   return page.evaluate(
