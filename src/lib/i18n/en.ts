@@ -104,7 +104,7 @@ export const en: Catalogue = {
   purgedNotice: 'Data for one or more families has been removed from this device because consent was withdrawn or expired.',
   dismiss: 'OK',
   leaseLocked: "This device has been without a connection to the server for longer than the security rules allow. The families' data is locked and removed from the device. Go online to continue.",
-  logoutUnsynced: '{what} have not reached the server yet, and there is no connection right now. If you sign out, they are kept encrypted on this device and sent the next time you sign in here. Sign out?',
+  logoutUnsynced: 'Not yet sent to the server: {what}. There is no connection right now. If you sign out, it is kept encrypted on this device and sent the next time you sign in here. Sign out?',
   logoutUnsentEdits: { one: '{n} change', other: '{n} changes' },
   logoutUnsentConsents: { one: '{n} consent', other: '{n} consents' },
   logoutUnsentAnd: 'and',
