@@ -40,7 +40,7 @@ export function textPastItsBox(page: Page): Promise<string[]> {
         const range = document.createRange();
         range.selectNodeContents(node);
         const text = range.getBoundingClientRect();
-        if (text.right > box.right + 1 || text.left < box.left - 1) {
+        if (text.right > box.right + 0.5 || text.left < box.left - 0.5) {
           out.push(`${el.tagName.toLowerCase()}.${el.className} "${node.textContent.trim().slice(0, 30)}" +${Math.round(Math.max(text.right - box.right, box.left - text.left))}`);
           break;
         }
