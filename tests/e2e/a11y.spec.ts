@@ -103,24 +103,35 @@ for (const viewport of [
   });
 }
 
-test('on a phone the admin console lists users one under another, each value labelled, the buttons within reach', async ({ browser }) => {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 390, height: 844 }, locale: 'da-DK' });
-  const page = await context.newPage();
-  await signIn(page, 'admin');
-  await page.goto('/admin?fane=users');
-  const anna = page.locator('tr[data-user="anna"]');
-  await expect(anna).toBeVisible();
-  // Nothing scrolls sideways, not even inside the table's own box (it did: Status and the buttons were out of sight).
-  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-  const box = page.locator('.scroll', { has: anna });
-  expect(await box.evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0);
-  await expect(anna.getByText('Brugernavn:')).toBeVisible();
-  await expect(anna.getByText('Status:')).toBeVisible();
-  const edit = (await anna.getByRole('button', { name: 'Rediger Anna Holm' }).boundingBox()) ?? { x: 0, width: Infinity };
-  expect(edit.x + edit.width).toBeLessThanOrEqual(390);
-  await expectAxeClean(page, 'admin users on a phone');
-  await context.close();
-});
+for (const viewport of [
+  { width: 390, height: 844 },
+  { width: 768, height: 1024 }
+]) {
+  test(`at ${viewport.width} px the admin console lists users and teams one under another, each value labelled, the buttons within reach`, async ({ browser }) => {
+    const context = await browser.newContext({ baseURL: server.url, viewport, locale: 'da-DK' });
+    const page = await context.newPage();
+    await signIn(page, 'admin');
+    for (const [tab, row, labels, button] of [
+      ['users', 'tr[data-user="anna"]', ['Brugernavn:', 'Status:'], 'Rediger Anna Holm'],
+      ['teams', 'tr[data-team="gellerup"]', ['Klynge:', 'Teamledere:'], 'Rediger Gellerup']
+    ] as const) {
+      await page.goto(`/admin?fane=${tab}`);
+      const item = page.locator(row);
+      await expect(item).toBeVisible();
+      // Nothing scrolls sideways, not even inside the table's own box (it did: Status and the buttons were out of
+      // sight, on a phone and on a tablet in portrait).
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), tab).toBeLessThanOrEqual(viewport.width);
+      const box = page.locator('.scroll', { has: item });
+      expect(await box.evaluate((el) => el.scrollWidth - el.clientWidth), tab).toBe(0);
+      for (const label of labels) await expect(item.getByText(label)).toBeVisible();
+      const edit = (await item.getByRole('button', { name: button }).boundingBox()) ?? { x: 0, width: Infinity };
+      expect(edit.x + edit.width, tab).toBeLessThanOrEqual(viewport.width);
+      expect(await textPastItsBox(page), tab).toEqual([]);
+      await expectAxeClean(page, `admin ${tab} at ${viewport.width}`);
+    }
+    await context.close();
+  });
+}
 
 test('on a phone every text stays inside its box: the start page, the plan, its consents and the overview', async ({ browser }) => {
   test.setTimeout(120_000);
