@@ -20,6 +20,7 @@ import { familyOfTeamWorker } from './access-of.ts';
 import { HttpError } from './http-error.ts';
 import type { AuditLog, Consents, Families, FamilyRow, GrantRow, Identity, Lifecycle, TransferRow, UserRow } from './store/types.ts';
 import { errorFields, type Logger } from './log.ts';
+import type { CaseStatus } from '../src/lib/shared/plan-terms.ts';
 
 /** The longest a specialist's grant runs before it must be renewed. */
 export const GRANT_MAX_MONTHS = 6;
@@ -175,7 +176,7 @@ export class CaseLifecycle {
 
   // ---- close and reopen ------------------------------------------------------
 
-  async setStatus(user: UserRow, id: string, body: Record<string, unknown>, status: 'aktiv' | 'afsluttet'): Promise<CaseInfo> {
+  async setStatus(user: UserRow, id: string, body: Record<string, unknown>, status: CaseStatus): Promise<CaseInfo> {
     const family = await this.#family(user, id);
     await this.#requireAuthority(user, family, status === 'afsluttet' ? 'lukning' : 'genåbning');
     if (family.status === status) throw new HttpError(409, status === 'afsluttet' ? 'case_already_closed' : 'case_already_open');

@@ -42,6 +42,7 @@ import type {
   UserRow
 } from './types.ts';
 import { errorFields, silentLogger, type Logger } from '../log.ts';
+import type { CaseStatus } from '../../src/lib/shared/plan-terms.ts';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./postgres/migrations/', import.meta.url));
 
@@ -613,7 +614,7 @@ export class PostgresStore implements Store {
     return r ? toFamily(r) : undefined;
   }
 
-  async setFamilyStatus(id: string, status: 'aktiv' | 'afsluttet', at: string) {
+  async setFamilyStatus(id: string, status: CaseStatus, at: string) {
     await this.#q('setFamilyStatus', [status, status === 'afsluttet' ? at : null, id]);
   }
 

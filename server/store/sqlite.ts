@@ -39,6 +39,7 @@ import type {
   UpdateAuthor,
   UserRow
 } from './types.ts';
+import type { CaseStatus } from '../../src/lib/shared/plan-terms.ts';
 
 const SCHEMA = `
 PRAGMA journal_mode = WAL;
@@ -821,7 +822,7 @@ export class SqliteStore implements Store {
     return r ? toFamily(r) : undefined;
   }
 
-  async setFamilyStatus(id: string, status: 'aktiv' | 'afsluttet', at: string) {
+  async setFamilyStatus(id: string, status: CaseStatus, at: string) {
     this.#stmt('setFamilyStatus').run(status, status === 'afsluttet' ? at : null, id);
   }
 

@@ -7,6 +7,7 @@ import type { AccessFamily, AccessGrant, AccessLink, Role } from '../../src/lib/
 import type { Part, Sector } from '../../src/lib/shared/rooms.ts';
 import type { Consent, DeviceInfo, RetentionRecord } from '../../src/lib/shared/api-types.ts';
 import type { WriteFactKeys, WriteFacts } from './write-access.ts';
+import type { CaseStatus } from '../../src/lib/shared/plan-terms.ts';
 
 export interface TeamRow {
   id: string;
@@ -53,7 +54,7 @@ export interface DistrictRow {
 export interface FamilyRow extends AccessFamily {
   name: string;
   district: string;
-  status: 'aktiv' | 'afsluttet';
+  status: CaseStatus;
   /** when the case was closed (null while open): the retention period runs from here */
   closedAt?: string | null;
   createdAt: string;
@@ -160,7 +161,7 @@ export interface OverviewFamilyRow {
   familyId: string;
   teamId: string;
   district: string;
-  status: 'aktiv' | 'afsluttet';
+  status: CaseStatus;
 }
 
 export interface ConsentWindow {
@@ -417,7 +418,7 @@ export interface Underretninger {
 export interface Families {
   insertFamily(f: FamilyRow): Promise<void>;
   /** Closes (with the time) or reopens a case. */
-  setFamilyStatus(id: string, status: 'aktiv' | 'afsluttet', at: string): Promise<void>;
+  setFamilyStatus(id: string, status: CaseStatus, at: string): Promise<void>;
   familyById(id: string): Promise<FamilyRow | undefined>;
   familiesOfTeams(teamIds: readonly string[]): Promise<FamilyRow[]>;
   familyCount(): Promise<number>;

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { access, accessUntil, type Access, type AccessConsent, type AccessFamily, type AccessLink, type AccessUser, type Role } from '../../src/lib/shared/access.ts';
 import { PARTS, ROOM_PARTS, SECTORS, isPart, isSector, type Part, type RoomPart, type Sector } from '../../src/lib/shared/rooms.ts';
+import type { CaseStatus } from '../../src/lib/shared/plan-terms.ts';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 const DAY = 86_400_000;
@@ -234,7 +235,7 @@ interface FamilyCase {
   openedBy: Sector;
   consent: ConsentCase;
   link: LinkCase;
-  status: 'aktiv' | 'afsluttet';
+  status: CaseStatus;
 }
 
 /** DESIGN §6 rules 1–8 with a case's status (closed: read-only for everyone), read literally. */

@@ -15,10 +15,11 @@ import { planCommands } from '../../src/lib/ui/plan-commands.ts';
 import { addDecision, addMeeting } from '../../src/lib/domain/plan.ts';
 import type { FamilySummary } from '../../src/lib/shared/api-types.ts';
 import type { WorkerFigures } from '../../src/lib/shared/overview-types.ts';
+import type { CaseStatus } from '../../src/lib/shared/plan-terms.ts';
 
 const base: Omit<NewAction, 'title'> = { createdAt: '2026-01-10T10:00:00.000Z', createdBy: 'u-anna' };
 
-function plan(status: 'aktiv' | 'afsluttet' = 'aktiv'): Y.Doc {
+function plan(status: CaseStatus = 'aktiv'): Y.Doc {
   const doc = new Y.Doc();
   setMeta(doc, { name: 'Familien Test', district: 'Gellerup', teamId: 'gellerup', status });
   return doc;
@@ -107,7 +108,7 @@ describe('caseload per profession', () => {
 describe('one definition of overdue: the leader’s summary and the worker’s caseload card agree', () => {
   const summary: FamilySummary = { id: 'fam-1', name: 'Familien Test', district: 'Gellerup', teamId: 'gellerup', teamName: 'Gellerup', status: 'aktiv', parts: [], consentUntil: null };
 
-  function withActions(status: 'aktiv' | 'afsluttet') {
+  function withActions(status: CaseStatus) {
     const doc = plan(status);
     addAction(doc, { ...base, title: 'a', due: '2026-01-31', status: 'aaben' });
     addAction(doc, { ...base, title: 'b', due: '2026-01-30', status: 'igang' });

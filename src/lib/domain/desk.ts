@@ -10,6 +10,7 @@
 //    proposed to me;
 //  - my own open actions.
 // "Today", "overdue" are the Copenhagen days of domain/today.ts.
+import type { CaseStatus } from '../shared/plan-terms.ts';
 
 export const DESK_GROUPS = ['overdue', 'today', 'week', 'later'] as const;
 export type DeskGroup = (typeof DESK_GROUPS)[number];
@@ -27,7 +28,7 @@ export type DeskNeedKind =
 export interface DeskFamily {
   id: string;
   name: string;
-  status: 'aktiv' | 'afsluttet';
+  status: CaseStatus;
   tovholderId: string;
   consentStatus: string;
   /** yyyy-MM-dd or an ISO instant: when the family's consent cover ends */

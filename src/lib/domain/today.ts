@@ -9,6 +9,7 @@
 import { calendarDayIn } from '../shared/calendar-day.ts';
 import { isValidDay } from './day.ts';
 import type { ActionStatus } from './plan.ts';
+import type { CaseStatus } from '../shared/plan-terms.ts';
 
 export const PLAN_TIME_ZONE = 'Europe/Copenhagen';
 
@@ -40,7 +41,7 @@ export function isOverdueDue(due: string | null | undefined, today: string): boo
  * lies before it, and none at all for a closed case.
  */
 export function overdueActions(
-  familyStatus: 'aktiv' | 'afsluttet',
+  familyStatus: CaseStatus,
   actions: Iterable<{ status: ActionStatus; due: string | null }>,
   today: string
 ): number {

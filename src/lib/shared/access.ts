@@ -2,6 +2,7 @@
 // call this function with the facts they hold, so they can never disagree.
 import type { Part, RoomRef, Sector } from './rooms.ts';
 import { isPart } from './rooms.ts';
+import type { CaseStatus } from './plan-terms.ts';
 
 export type Access = 'none' | 'read' | 'write';
 /**
@@ -27,7 +28,7 @@ export interface AccessFamily {
   teamId: string;
   openedBySector: Sector;
   /** a closed case (`afsluttet`) is read-only for everyone; absent reads as open */
-  status?: 'aktiv' | 'afsluttet';
+  status?: CaseStatus;
 }
 
 /**

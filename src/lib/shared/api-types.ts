@@ -372,7 +372,7 @@ export interface Insight {
     name: string;
     district: string;
     teamName: string;
-    status: 'aktiv' | 'afsluttet';
+    status: CaseStatus;
     openedBySector: Sector;
     createdAt: string;
     closedAt: string | null;

@@ -4,6 +4,7 @@
 import type { CaseGrant, CaseInfo, CaseTransfer, UnderretningReporters } from '../shared/api-types.ts';
 import type { Part } from '../shared/rooms.ts';
 import { api } from './api.ts';
+import type { CaseStatus } from '../shared/plan-terms.ts';
 
 const base = (familyId: string) => `/api/families/${encodeURIComponent(familyId)}`;
 
@@ -11,7 +12,7 @@ export function fetchCase(familyId: string): Promise<CaseInfo> {
   return api<CaseInfo>(`${base(familyId)}/case`);
 }
 
-export function setCaseStatus(familyId: string, status: 'aktiv' | 'afsluttet', reason: string): Promise<CaseInfo> {
+export function setCaseStatus(familyId: string, status: CaseStatus, reason: string): Promise<CaseInfo> {
   return api<CaseInfo>(`${base(familyId)}/${status === 'afsluttet' ? 'close' : 'reopen'}`, { method: 'POST', body: { reason } });
 }
 
