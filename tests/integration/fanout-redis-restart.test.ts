@@ -14,6 +14,7 @@ import { createMetrics } from '../../server/metrics.ts';
 import { freePort } from '../support/server-access.ts';
 import { startRedis } from './fixtures/nodes.ts';
 import { kill9, sleep, waitFor } from './helpers.ts';
+import { roomName } from '../../src/lib/shared/rooms.ts';
 
 const until = (cond: () => boolean, ms = 5000) => waitFor(cond, ms);
 const kill = async (child: ChildProcess | null) => {
@@ -38,7 +39,7 @@ describe.skipIf(!process.env.REDIS_URL)('fan-out across a Redis restart', () => 
     const b = await RedisFanout.connect({ url, nodeId: 'node-b', maxFrameBytes: 4096, reconnectMaxMs: 100, metrics: metricsB, log: createLogger({ write: (l) => lines.push(l) }) });
     nodes.push(a, b);
 
-    const room = `f-${randomBytes(6).toString('hex')}.plan`;
+    const room = roomName(randomBytes(6).toString('hex'), 'plan');
     // The store: what node A committed, in seq order.
     const store: Array<{ seq: number; data: Uint8Array }> = [];
     const applied: Array<[number, string]> = [];
@@ -83,7 +84,7 @@ describe.skipIf(!process.env.REDIS_URL)('fan-out across a Redis restart', () => 
     expect(seqB.lastApplied).toBe(5);
     await expect(a.ping()).rejects.toThrow();
     // A room loaded while Redis is down is subscribed once it is back.
-    const later = `f-${randomBytes(6).toString('hex')}.plan`;
+    const later = roomName(randomBytes(6).toString('hex'), 'plan');
     const atLater: RoomEvent[] = [];
     b.subscribeRoom(later, (e) => atLater.push(e));
 

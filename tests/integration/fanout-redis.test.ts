@@ -14,9 +14,10 @@ import type { ControlMessage, ControlOrigin, Fanout, RoomEvent } from '../../ser
 import { createLogger } from '../../server/log.ts';
 import { createMetrics } from '../../server/metrics.ts';
 import { sleep, waitFor } from './helpers.ts';
+import { roomName } from '../../src/lib/shared/rooms.ts';
 
 const REDIS_URL = process.env.REDIS_URL;
-const room = () => `f-${randomBytes(6).toString('hex')}.plan`;
+const room = () => roomName(randomBytes(6).toString('hex'), 'plan');
 const until = (cond: () => boolean, ms = 3000) => waitFor(cond, ms);
 
 describe.skipIf(!REDIS_URL)('fan-out over Redis', () => {

@@ -12,6 +12,7 @@ import { SqliteStore } from '../../server/store/sqlite.ts';
 import { dropSchema, rawStatement, type RawTarget } from '../../server/store/testing.ts';
 import type { NewUpdate, Store, UserRow } from '../../server/store/types.ts';
 import type { Consent } from '../../src/lib/shared/api-types.ts';
+import { roomName } from '../../src/lib/shared/rooms.ts';
 
 interface Opened {
   /** a second store on the same data: another process, another pool */
@@ -614,7 +615,7 @@ describe.each(variants)('store contract: $name', (variant) => {
         lastUpdateAt: null,
         data
       });
-      const plan = (id: string) => `f-${id}.plan`;
+      const plan = (id: string) => roomName(id, 'plan');
       await store.appendUpdates([{ room: plan('fam-1'), author: 'seed', at: '2026-01-01T00:00:00.000Z', data: bytes(1) }]);
       await store.appendUpdates([{ room: plan('fam-2'), author: 'seed', at: '2026-01-01T00:00:00.000Z', data: bytes(1) }]);
       expect(await store.staleSummaries(2, 'f-', '.plan')).toEqual(['fam-1', 'fam-2', 'fam-3']);
