@@ -52,15 +52,41 @@ describe('unsealJsonKept', () => {
     expect(spy).toHaveBeenCalledTimes(1);
   });
 
-  it(`keeps at most ${KEPT_VALUES} values, dropping the one read longest ago`, async () => {
-    const sealed = await Promise.all(Array.from({ length: KEPT_VALUES + 1 }, (_, i) => sealJson(i, `n:${i}`)));
+  it(`keeps at most ${KEPT_VALUES.index} values, dropping the one read longest ago`, async () => {
+    const sealed = await Promise.all(Array.from({ length: KEPT_VALUES.index + 1 }, (_, i) => sealJson(i, `n:${i}`)));
     for (let i = 0; i < sealed.length; i++) await unsealJsonKept(sealed[i], `n:${i}`);
     const spy = decrypts();
-    await unsealJsonKept(sealed[KEPT_VALUES], `n:${KEPT_VALUES}`);
+    await unsealJsonKept(sealed[KEPT_VALUES.index], `n:${KEPT_VALUES.index}`);
     await unsealJsonKept(sealed[1], 'n:1');
     expect(spy).toHaveBeenCalledTimes(0);
     await unsealJsonKept(sealed[0], 'n:0');
     expect(spy).toHaveBeenCalledTimes(1);
+  });
+  it('keeps one view copy beside the index bundles: a second view takes its place, the bundles stay', async () => {
+    const bundle = await sealJson({ b: 1 }, 'bundle:1');
+    const viewA = await sealJson({ plan: 'A' }, 'fp-view:f-aaaaaa.plan');
+    const viewB = await sealJson({ plan: 'B' }, 'fp-view:f-bbbbbb.plan');
+    await unsealJsonKept(bundle, 'bundle:1');
+    await unsealJsonKept(viewA, 'fp-view:f-aaaaaa.plan', 'view');
+    await unsealJsonKept(viewB, 'fp-view:f-bbbbbb.plan', 'view');
+    const spy = decrypts();
+    await unsealJsonKept(viewB, 'fp-view:f-bbbbbb.plan', 'view');
+    await unsealJsonKept(bundle, 'bundle:1');
+    expect(spy).toHaveBeenCalledTimes(0);
+    await unsealJsonKept(viewA, 'fp-view:f-aaaaaa.plan', 'view');
+    expect(spy).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps nothing that was being opened while the kept values were forgotten (a purge in the middle of a read)', async () => {
+    const sealed = await sealJson({ secret: 'navn' }, 'ctx:5');
+    const decrypt = crypto.subtle.decrypt.bind(crypto.subtle);
+    const spy = vi.spyOn(crypto.subtle, 'decrypt').mockImplementationOnce((...args) => {
+      forgetKeptValues(); // the purge runs while the value is being decrypted
+      return decrypt(...args);
+    });
+    expect(await unsealJsonKept(sealed, 'ctx:5', 'view')).toEqual({ secret: 'navn' });
+    expect(await unsealJsonKept(sealed, 'ctx:5', 'view')).toEqual({ secret: 'navn' });
+    expect(spy).toHaveBeenCalledTimes(2);
   });
 });
 

@@ -3,11 +3,12 @@
 // exactly what the stored document holds; never creates a database.
 import 'fake-indexeddb/auto';
 import './support/device-key.ts';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { SealedPersistence } from '../../src/lib/storage/sealed-persistence.ts';
 import { addHope, readHopes } from '../../src/lib/domain/plan.ts';
 import { readViewSnapshot, writeViewSnapshot } from '../../src/lib/storage/view-snapshot.ts';
+import { forgetKeptValues } from '../../src/lib/storage/device-key.ts';
 
 let n = 0;
 const freshRoom = () => `f-snapshot-${++n}.plan`;
@@ -24,6 +25,11 @@ async function open(room: string) {
 const stored = () => new Promise((r) => setTimeout(r, 20));
 
 const databases = async () => (await indexedDB.databases()).map((d) => d.name);
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  forgetKeptValues();
+});
 
 describe('view snapshot', () => {
   it('is read back while the document has not changed, also after more openings', async () => {
@@ -86,5 +92,37 @@ describe('view snapshot', () => {
     });
     expect(await readViewSnapshot(room)).toBeNull();
     await a.close();
+  });
+  it('opens the copy read last only once: back to the same plan it is not decrypted again; another plan, a new copy or a purge opens it anew', async () => {
+    const room = freshRoom();
+    const other = freshRoom();
+    const a = await open(room);
+    const b = await open(other);
+    addHope(a.doc, { text: 'Et hjem med ro', saidBy: 'mor', createdAt: '2026-01-01T10:00:00Z' });
+    addHope(b.doc, { text: 'En ven i klassen', saidBy: 'barnet', createdAt: '2026-01-01T10:00:00Z' });
+    await stored();
+    await writeViewSnapshot(room, { hopes: readHopes(a.doc) });
+    await writeViewSnapshot(other, { hopes: readHopes(b.doc) });
+    const decrypts = vi.spyOn(crypto.subtle, 'decrypt');
+    const first = await readViewSnapshot(room);
+    expect(await readViewSnapshot(room)).toBe(first);
+    expect(decrypts).toHaveBeenCalledTimes(1);
+    // One plan's copy is kept, not every plan's: the other plan's opening takes its place.
+    await readViewSnapshot(other);
+    await readViewSnapshot(room);
+    expect(decrypts).toHaveBeenCalledTimes(3);
+    // A copy written again (a new IV) is opened again, and read from what is stored, not from memory.
+    addHope(a.doc, { text: 'Arbejde til far', saidBy: 'far', createdAt: '2026-01-02T10:00:00Z' });
+    await stored();
+    const state = { hopes: readHopes(a.doc) };
+    await writeViewSnapshot(room, state);
+    expect(await readViewSnapshot(room)).toEqual(state);
+    expect(decrypts).toHaveBeenCalledTimes(4);
+    // A purge (family rows deleted, the user's data removed) forgets it.
+    forgetKeptValues();
+    expect(await readViewSnapshot(room)).toEqual(state);
+    expect(decrypts).toHaveBeenCalledTimes(5);
+    await a.close();
+    await b.close();
   });
 });

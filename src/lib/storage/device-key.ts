@@ -240,29 +240,39 @@ export async function unsealJson<T>(sealed: Uint8Array, context: string, opts: {
 
 // ---- values opened once, read again ---------------------------------------------
 
-/** how many opened values unsealJsonKept keeps (the oldest read goes first) */
-export const KEPT_VALUES = 64;
+/**
+ * How many opened values unsealJsonKept keeps on each shelf (the one read
+ * longest ago goes first): the local index's bundles, many and small; and
+ * the stored copy of a plan's view, large, only the last one opened (going
+ * from a plan to the caseload and back opens it again).
+ */
+export const KEPT_VALUES = { index: 64, view: 1 } as const;
+export type KeptShelf = keyof typeof KEPT_VALUES;
+
+type Shelf = Map<string, { iv: Uint8Array; value: unknown }>;
 
 /**
  * What unsealJsonKept opened, for the data key it opened it with: a value is
  * used again only while that key is the one in use, and a lock, a logout or
  * forgetKeptValues drops them all.
  */
-let kept: { key: CryptoKey; values: Map<string, { iv: Uint8Array; value: unknown }> } | null = null;
+let kept: { key: CryptoKey; shelves: Record<KeptShelf, Shelf> } | null = null;
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
 
 /**
  * unsealJson for values read again and again that never change under their
- * context (the local index's bundles: a new id at every write): the value
- * opened last time is returned while the sealed value is the same one (its
- * random IV), without decrypting and parsing it again. Callers must not
- * change what it returns: the next read gets the same object.
+ * context (the local index's bundles: a new id at every write; a view copy:
+ * a new IV at every write): the value opened last time is returned while the
+ * sealed value is the same one (its random IV), without decrypting and
+ * parsing it again. Callers must not change what it returns: the next read
+ * gets the same object.
  */
-export async function unsealJsonKept<T>(sealed: Uint8Array, context: string): Promise<T> {
+export async function unsealJsonKept<T>(sealed: Uint8Array, context: string, shelf: KeptShelf = 'index'): Promise<T> {
   const key = await dataKey();
-  if (kept?.key !== key) kept = { key, values: new Map() };
-  const values = kept.values;
+  if (kept?.key !== key) kept = { key, shelves: { index: new Map(), view: new Map() } };
+  const opened = kept;
+  const values = opened.shelves[shelf];
   const iv = sealed.subarray(1, 1 + IV_BYTES);
   const hit = values.get(context);
   if (hit && sameBytes(hit.iv, iv)) {
@@ -271,9 +281,10 @@ export async function unsealJsonKept<T>(sealed: Uint8Array, context: string): Pr
     return hit.value as T;
   }
   const value = await unsealJson<T>(sealed, context);
-  if (kept?.key !== key) return value; // locked or forgotten meanwhile: nothing is kept
+  if (kept !== opened) return value; // locked or forgotten meanwhile (a purge): nothing is kept
+  values.delete(context);
   values.set(context, { iv: iv.slice(), value });
-  if (values.size > KEPT_VALUES) values.delete(values.keys().next().value as string);
+  if (values.size > KEPT_VALUES[shelf]) values.delete(values.keys().next().value as string);
   return value;
 }
 

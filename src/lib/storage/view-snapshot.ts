@@ -10,7 +10,7 @@
 // tab) makes it unusable until the screen writes a new one; merging the
 // records moves the mark along (sealed-persistence.ts). Purging the room
 // deletes the database and the copy with it.
-import { sealJson, unsealJson } from './device-key.ts';
+import { sealJson, unsealJsonKept } from './device-key.ts';
 import { isPlainRecord, openRecord, roomWritesSettled, VIEW_KEY } from './sealed-persistence.ts';
 
 const UPDATES = 'updates';
@@ -92,7 +92,8 @@ export async function readViewSnapshot<T>(room: string): Promise<T | null> {
   }
   if (later.some(isPlainRecord) && !later.every(isEmptyUpdate)) return null;
   for (const r of later) if (!isEmptyUpdate(await openRecord(room, r))) return null;
-  return unsealJson<T>(saved.s, context(room));
+  // The copy opened last is kept opened (device-key.ts): back from the caseload to the same plan, it is not decrypted and parsed again.
+  return unsealJsonKept<T>(saved.s, context(room), 'view');
 }
 
 /**
