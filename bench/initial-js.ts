@@ -55,35 +55,60 @@ function sum(scripts: { body: Buffer; transferred: number }[]): ScriptBytes {
   };
 }
 
+/**
+ * In the page: resolves with the page's clock (performance.now()) once a frame
+ * has been produced after the DOM showed `selector` visible. Taken in the page,
+ * not by polling over the DevTools protocol, whose round trips let scripts
+ * requested just after the paint count as before it.
+ */
+const PAINTED_AT = (selector: string) => `
+  performance.setResourceTimingBufferSize(1000);
+  window.__paintedAt = new Promise((resolve) => {
+    const shown = () => {
+      const el = document.querySelector(${JSON.stringify(selector)});
+      return !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+    };
+    const done = () => requestAnimationFrame(() => setTimeout(() => resolve(performance.now()), 0));
+    const watch = () => {
+      if (shown()) return done();
+      const obs = new MutationObserver(() => { if (shown()) { obs.disconnect(); done(); } });
+      obs.observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
+    };
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', watch, { once: true });
+    else watch();
+  });`;
+
 export async function scriptBytes(context: BrowserContext, path: string, painted: string): Promise<PageScripts> {
   const page = await context.newPage();
-  const scripts: { url: string; body: Buffer; transferred: number; deferred: boolean }[] = [];
+  await page.addInitScript({ content: PAINTED_AT(painted) });
+  const scripts: { url: string; body: Buffer; transferred: number }[] = [];
   const pending: Promise<void>[] = [];
-  let paintedYet = false;
   page.on('request', (req) => {
     const url = req.url();
     if (!/\.m?js(\?|$)/.test(url)) return;
-    // Decided when the request starts: a script asked for after the paint was not needed for it.
-    const deferred = paintedYet;
     pending.push(
       (async () => {
         const r = await req.response();
         const body = (await r?.body().catch(() => null)) ?? Buffer.alloc(0);
         const sizes = await req.sizes().catch(() => ({ responseBodySize: body.byteLength }));
-        scripts.push({ url, body, transferred: sizes.responseBodySize, deferred });
+        scripts.push({ url, body, transferred: sizes.responseBodySize });
       })()
     );
   });
   await page.goto(path);
   await page.waitForSelector(painted, { state: 'visible' });
-  // The frame that shows it: painted once a frame has been produced after the DOM held it.
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
-  paintedYet = true;
+  const paintedAt = await page.evaluate(() => (window as unknown as { __paintedAt: Promise<number> }).__paintedAt);
   await page.waitForLoadState('networkidle');
   await Promise.all(pending);
+  // When each script was asked for, on the page's clock: one asked for after the paint was not needed for it.
+  const started = new Map(
+    await page.evaluate(() => performance.getEntriesByType('resource').map((e): [string, number] => [e.name, e.startTime]))
+  );
   await page.close();
-  const initial = scripts.filter((s) => !s.deferred);
-  const deferred = scripts.filter((s) => s.deferred);
+  // A script without a timing entry counts as initial: the figure errs on the heavy side.
+  const deferredScript = (s: { url: string }) => (started.get(s.url) ?? -Infinity) >= paintedAt;
+  const initial = scripts.filter((s) => !deferredScript(s));
+  const deferred = scripts.filter(deferredScript);
   const name = (s: { url: string }) => s.url.split('/').pop() ?? s.url;
   return {
     initial: sum(initial),
