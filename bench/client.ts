@@ -21,6 +21,7 @@ import { VIEW_SNAPSHOT_KEY, VIEW_SNAPSHOT_STORE } from '../src/lib/storage/view-
 import { initialJs, kib, launchChromium, signedIn, type InitialJs } from './initial-js.ts';
 import { createFamilies, login, removeDir, startOurs } from './lib/proc.ts';
 import { providerFor, synced } from './lib/yclient.ts';
+import { PAINT_WATCH } from './lib/paint.ts';
 import { round, summarize, type Summary } from './lib/stats.ts';
 import { roomName } from '../src/lib/shared/rooms.ts';
 
@@ -85,20 +86,7 @@ export interface CaseloadFigures {
   note: string;
 }
 
-const PAINT_HELPERS = `
-  window.__paint = () => new Promise((r) => requestAnimationFrame(() => {
-    const c = new MessageChannel();
-    c.port1.onmessage = () => r(performance.now());
-    c.port2.postMessage(0);
-  }));
-  window.__watchFor = (check) => new Promise((res) => {
-    let fired = false;
-    const done = () => { if (fired) return; fired = true; obs.disconnect(); window.__paint().then(res); };
-    const obs = new MutationObserver(() => { if (check()) done(); });
-    obs.observe(document, { childList: true, subtree: true, characterData: true });
-    if (check()) done();
-  });
-  window.__watch = (selector, n) => window.__watchFor(() => document.querySelectorAll(selector).length >= n);
+const PAINT_HELPERS = `${PAINT_WATCH}  window.__watch = (selector, n) => window.__watchFor(() => document.querySelectorAll(selector).length >= n);
   // (a): the header names the family and every element of the finished page's first viewport is there, in the viewport.
   window.__firstScreen = (name, selectors) => () => {
     const h1 = document.querySelector('.planhead h1');

@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext } from '@playwright/test';
 import { removeDir, startOurs, type Ours } from './lib/proc.ts';
 import { round } from './lib/stats.ts';
+import { PAINT_WATCH } from './lib/paint.ts';
 
 export const INITIAL_JS_BAR_KIB = 120;
 
@@ -56,26 +57,16 @@ function sum(scripts: { body: Buffer; transferred: number }[]): ScriptBytes {
 }
 
 /**
- * In the page: resolves with the page's clock (performance.now()) once a frame
+ * In the page: window.__paintedAt resolves with the page's clock once a frame
  * has been produced after the DOM showed `selector` visible. Taken in the page,
  * not by polling over the DevTools protocol, whose round trips let scripts
  * requested just after the paint count as before it.
  */
-const PAINTED_AT = (selector: string) => `
+const PAINTED_AT = (selector: string) => `${PAINT_WATCH}
   performance.setResourceTimingBufferSize(1000);
-  window.__paintedAt = new Promise((resolve) => {
-    const shown = () => {
-      const el = document.querySelector(${JSON.stringify(selector)});
-      return !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
-    };
-    const done = () => requestAnimationFrame(() => setTimeout(() => resolve(performance.now()), 0));
-    const watch = () => {
-      if (shown()) return done();
-      const obs = new MutationObserver(() => { if (shown()) { obs.disconnect(); done(); } });
-      obs.observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
-    };
-    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', watch, { once: true });
-    else watch();
+  window.__paintedAt = window.__watchFor(() => {
+    const el = document.querySelector(${JSON.stringify(selector)});
+    return !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
   });`;
 
 export async function scriptBytes(context: BrowserContext, path: string, painted: string): Promise<PageScripts> {
