@@ -2,7 +2,7 @@
 // plan (portrait and landscape, with an editor and the forms open), a
 // read-only journal and the print page. No serious or critical violations.
 // On a phone, besides: nothing scrolls sideways and no text runs past its box.
-import { test, expect, signIn, startServer, openPlanOnline, type TestServer } from './fixtures.ts';
+import { test, expect, signIn, signInLeader, startServer, openPlanOnline, type TestServer } from './fixtures.ts';
 import { expectAxeClean, textPastItsBox } from './checks.ts';
 
 let server: TestServer;
@@ -132,6 +132,36 @@ for (const viewport of [
     await context.close();
   });
 }
+
+test('on a tablet in portrait the overview’s wide tables scroll under their row names and caption, which stay in view', async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 768, height: 1024 }, locale: 'da-DK' });
+  const page = await context.newPage();
+  await signInLeader(page);
+  for (const id of ['teams-table', 'workers-table']) {
+    const table = page.getByTestId(id);
+    await table.scrollIntoViewIfNeeded();
+    const box = page.locator('.scroll', { has: table });
+    // The table is wider than its box here (the last columns were simply cut off, with nothing to say so).
+    expect(await box.evaluate((el) => el.scrollWidth - el.clientWidth), id).toBeGreaterThan(50);
+    await box.evaluate((el) => (el.scrollLeft = el.scrollWidth));
+    const edges = await box.evaluate((el) => {
+      const b = el.getBoundingClientRect();
+      const inBox = (e: Element | null) => {
+        const r = e?.getBoundingClientRect();
+        return !!r && r.left >= b.left - 1 && r.right <= b.right + 1;
+      };
+      return {
+        rowName: inBox(el.querySelector('tbody th[scope="row"]')),
+        columnHead: inBox(el.querySelector('thead th')),
+        caption: inBox(el.querySelector('caption')),
+        lastColumn: inBox(el.querySelector('thead th:last-child'))
+      };
+    });
+    expect(edges, id).toEqual({ rowName: true, columnHead: true, caption: true, lastColumn: true });
+  }
+  await expectAxeClean(page, 'overview at 768');
+  await context.close();
+});
 
 test('on a phone every text stays inside its box: the start page, the plan, its consents and the overview', async ({ browser }) => {
   test.setTimeout(120_000);

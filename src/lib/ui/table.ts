@@ -12,6 +12,6 @@ export interface Column<R> {
   /** a meter behind the text: value against a limit (e.g. caseload against 25) */
   meter?: (row: R) => { value: number; limit: number };
   numeric?: boolean;
-  /** a row heading (th scope=row) */
+  /** a row heading (th scope=row): the first column, kept at the left edge while the table scrolls sideways */
   rowHeader?: boolean;
 }
