@@ -674,7 +674,7 @@ export const da = {
   periodFigures: 'Tal for perioden',
   kfFamilies: 'Aktive familier',
   kfClosed: 'Afsluttede familier',
-  kfDeleted: 'slettet efter opbevaringsfristen',
+  kfDeleted: { one: '{n} familie slettet efter opbevaringsfristen', other: '{n} familier slettet efter opbevaringsfristen' },
   kfClosedNote: { one: '+ {n} afsluttet familie', other: '+ {n} afsluttede familier' },
   kfWithoutTovholder: 'Uden tovholder',
   kfOverdue: 'Overskredne handlinger',

@@ -674,7 +674,7 @@ export const en: Catalogue = {
   periodFigures: 'For the period',
   kfFamilies: 'Active families',
   kfClosed: 'Closed families',
-  kfDeleted: 'deleted after the retention period',
+  kfDeleted: { one: '{n} family deleted after the retention period', other: '{n} families deleted after the retention period' },
   kfClosedNote: { one: '+ {n} closed family', other: '+ {n} closed families' },
   kfWithoutTovholder: 'Without coordinator',
   kfOverdue: 'Overdue actions',

@@ -29,6 +29,8 @@ const oneDecimal = new Intl.NumberFormat('da-DK', { minimumFractionDigits: 1, ma
 const percent = new Intl.NumberFormat('da-DK', { style: 'percent', maximumFractionDigits: 0 });
 
 export const formatCount = (n: number) => integer.format(n);
+/** A count text with its count formatted as figures are: "1.234 familier berørt". */
+export const fmtCounted = (text: CountText, n: number) => fmtCount(text, n, formatCount(n));
 /** 0.634 -> "63 %"; null -> "–" */
 export const formatShare = (v: number | null) => (v === null ? '–' : percent.format(v));
 /** 3.456 -> "3,5"; null -> "–" */

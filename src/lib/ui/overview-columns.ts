@@ -1,6 +1,6 @@
-// The overview's table columns, shared by the overview page and the print view.
+// The overview's table columns, shared by the overview page and the print view, and its families tile's note.
 import type { TeamFigures, WorkerFigures } from '../shared/overview-types.ts';
-import { formatCount, formatDecimal, formatShare } from '../i18n/format.ts';
+import { fmtCounted, formatCount, formatDecimal, formatShare } from '../i18n/format.ts';
 import { t } from '../i18n/index.ts';
 import type { Column } from './table.ts';
 
@@ -54,4 +54,10 @@ export function workerColumns(href?: (r: WorkerRow) => string): Column<WorkerRow
 
 export function workerRows(teams: TeamFigures[]): WorkerRow[] {
   return teams.flatMap((team) => team.workers.map((w) => ({ ...w, key: `${team.id}/${w.userId}`, teamId: team.id, teamName: team.name })));
+}
+
+/** Closed families beside the active ones, and those deleted after the retention period (their past months still count); none: no note. */
+export function familiesNote(k: { closedFamilies: number; deletedFamilies?: number }): string | undefined {
+  const parts = [k.closedFamilies ? fmtCounted(t.kfClosedNote, k.closedFamilies) : '', k.deletedFamilies ? fmtCounted(t.kfDeleted, k.deletedFamilies) : ''];
+  return parts.filter(Boolean).join(' · ') || undefined;
 }
