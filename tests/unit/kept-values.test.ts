@@ -3,7 +3,7 @@
 // opened them is the one in use.
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DeviceLockedError, KEPT_VALUES, forgetKeptValues, lockDeviceKey, sealJson, unlockDeviceKey, unsealJsonKept } from '../../src/lib/storage/device-key.ts';
+import { DeviceLockedError, KEPT_VALUES, forgetKeptValues, keptValue, lockDeviceKey, sealJson, unlockDeviceKey, unsealJsonKept } from '../../src/lib/storage/device-key.ts';
 import { openDb } from '../../src/lib/storage/db.ts';
 import { clearIndex, deleteFamilies, getFamily, putFamilies } from '../../src/lib/storage/sealed-rows.ts';
 import { familySummary } from './support/family-summary.ts';
@@ -90,7 +90,47 @@ describe('unsealJsonKept', () => {
   });
 });
 
+describe('keptValue', () => {
+  it('gives what was kept under a context while its key is in use, and nothing after a lock or forgetKeptValues', async () => {
+    const sealed = await sealJson({ b: 2 }, 'bundle:kv');
+    expect(await keptValue('bundle:kv')).toBeUndefined();
+    const opened = await unsealJsonKept(sealed, 'bundle:kv');
+    expect(await keptValue('bundle:kv')).toBe(opened);
+    expect(await keptValue('bundle:kv', 'view')).toBeUndefined();
+    forgetKeptValues();
+    expect(await keptValue('bundle:kv')).toBeUndefined();
+    await unsealJsonKept(sealed, 'bundle:kv');
+    await lockDeviceKey(USER);
+    expect(await keptValue('bundle:kv')).toBeUndefined();
+    await unlock();
+    expect(await keptValue('bundle:kv')).toBeUndefined();
+  });
+});
+
 describe('the local index reads a bundle once', () => {
+  it("reads only the family's row when its bundle was opened before, and the new bundle once the row is written again", async () => {
+    const db = openDb(`kept-${Math.random()}`);
+    const row = (id: string, name: string) => familyRows(familySummary(id, { name }), null, '2026-12-03', '').family;
+    await putFamilies(db, [row('fam-a', 'Familien A'), row('fam-b', 'Familien B')]);
+    expect((await getFamily(db, 'fam-a'))?.name).toBe('Familien A');
+    const bundleReads = vi.spyOn(db.bundles, 'bulkGet');
+    expect((await getFamily(db, 'fam-b'))?.name).toBe('Familien B');
+    expect((await getFamily(db, 'fam-a'))?.name).toBe('Familien A');
+    expect(bundleReads).toHaveBeenCalledTimes(0);
+    // Written again: the row points at a new bundle, which is read (once) and opened.
+    await putFamilies(db, [row('fam-a', 'Familien A2')]);
+    expect((await getFamily(db, 'fam-a'))?.name).toBe('Familien A2');
+    expect((await getFamily(db, 'fam-a'))?.name).toBe('Familien A2');
+    expect(bundleReads).toHaveBeenCalledTimes(1);
+    // Locked: nothing kept is given, and the rows do not open.
+    await lockDeviceKey(USER);
+    expect(await getFamily(db, 'fam-b')).toBeUndefined();
+    await unlock();
+    expect((await getFamily(db, 'fam-b'))?.name).toBe('Familien B');
+    db.close();
+  });
+
+
   it("gives a family's row from the bundle opened before, and opens nothing kept after the family's rows are deleted or the index is cleared", async () => {
     const db = openDb(`kept-${Math.random()}`);
     const row = (id: string, name: string) => familyRows(familySummary(id, { name }), null, '2026-12-03', '').family;

@@ -288,6 +288,27 @@ export async function unsealJsonKept<T>(sealed: Uint8Array, context: string, she
   return value;
 }
 
+/**
+ * The value unsealJsonKept kept for `context` under the data key in use,
+ * without the sealed value to compare: only for a context whose sealed value
+ * never changes (an index bundle: its id, in the context, is new at every
+ * write). Undefined when none is kept (or the device is locked).
+ */
+export async function keptValue<T>(context: string, shelf: KeptShelf = 'index'): Promise<T | undefined> {
+  let key: CryptoKey;
+  try {
+    key = await dataKey();
+  } catch {
+    return undefined;
+  }
+  const values = kept?.key === key ? kept.shelves[shelf] : null;
+  const hit = values?.get(context);
+  if (!values || !hit) return undefined;
+  values.delete(context); // the most recently read last
+  values.set(context, hit);
+  return hit.value as T;
+}
+
 /** Drops every value unsealJsonKept kept (a purge, a cleared index, family rows deleted). */
 export function forgetKeptValues() {
   kept = null;
