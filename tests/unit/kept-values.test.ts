@@ -130,7 +130,6 @@ describe('the local index reads a bundle once', () => {
     db.close();
   });
 
-
   it("gives a family's row from the bundle opened before, and opens nothing kept after the family's rows are deleted or the index is cleared", async () => {
     const db = openDb(`kept-${Math.random()}`);
     const row = (id: string, name: string) => familyRows(familySummary(id, { name }), null, '2026-12-03', '').family;
