@@ -5,7 +5,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeviceLockedError, KEPT_VALUES, forgetKeptValues, keptValue, lockDeviceKey, sealJson, unlockDeviceKey, unsealJsonKept } from '../../src/lib/storage/device-key.ts';
 import { openDb } from '../../src/lib/storage/db.ts';
-import { clearIndex, deleteFamilies, getFamily, putFamilies } from '../../src/lib/storage/sealed-rows.ts';
+import { clearIndex, deleteFamilies, getFamilies, getFamily, putFamilies } from '../../src/lib/storage/sealed-rows.ts';
 import { familySummary } from './support/family-summary.ts';
 import { familyRows } from '../../src/lib/storage/indexer.ts';
 
@@ -144,6 +144,40 @@ describe('the local index reads a bundle once', () => {
     expect(spy).toHaveBeenCalledTimes(2);
     await clearIndex(db);
     expect(await getFamily(db, 'fam-2')).toBeUndefined();
+    db.close();
+  });
+
+  it('reads the rows once and, with them, only the bundles not opened before', async () => {
+    const db = openDb(`kept-${Math.random()}`);
+    const row = (id: string, name: string) => familyRows(familySummary(id, { name }), null, '2026-12-03', '').family;
+    // Two writes: two bundles.
+    await putFamilies(db, [row('fam-x', 'Familien X')]);
+    await putFamilies(db, [row('fam-y', 'Familien Y')]);
+    const [x, y] = await db.families.bulkGet(['fam-x', 'fam-y']);
+    expect(x?.bundle).not.toBe(y?.bundle);
+    expect((await getFamily(db, 'fam-x'))?.name).toBe('Familien X');
+    const rowReads = vi.spyOn(db.families, 'bulkGet');
+    const bundleReads = vi.spyOn(db.bundles, 'bulkGet');
+    expect((await getFamilies(db, ['fam-x', 'fam-y'])).map((f) => f?.name)).toEqual(['Familien X', 'Familien Y']);
+    expect(rowReads).toHaveBeenCalledTimes(1);
+    expect(bundleReads).toHaveBeenCalledTimes(1);
+    expect(bundleReads.mock.calls[0][0]).toEqual([y?.bundle]);
+    db.close();
+  });
+
+  it('reads every bundle again when one it counted on is dropped before it is taken', async () => {
+    const db = openDb(`kept-${Math.random()}`);
+    const row = (id: string, name: string) => familyRows(familySummary(id, { name }), null, '2026-12-03', '').family;
+    await putFamilies(db, [row('fam-p', 'Familien P')]);
+    await putFamilies(db, [row('fam-q', 'Familien Q')]);
+    expect((await getFamily(db, 'fam-p'))?.name).toBe('Familien P');
+    // The bundle of fam-q is read; meanwhile the kept values are dropped (as a purge would), fam-p's with them.
+    const bulkGet = db.bundles.bulkGet.bind(db.bundles);
+    vi.spyOn(db.bundles, 'bulkGet').mockImplementationOnce((keys) => {
+      forgetKeptValues();
+      return bulkGet(keys);
+    });
+    expect((await getFamilies(db, ['fam-p', 'fam-q'])).map((f) => f?.name)).toEqual(['Familien P', 'Familien Q']);
     db.close();
   });
 });

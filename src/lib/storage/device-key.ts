@@ -309,6 +309,23 @@ export async function keptValue<T>(context: string, shelf: KeptShelf = 'index'):
   return hit.value as T;
 }
 
+/**
+ * A synchronous test of which contexts have a value kept on `shelf` under the
+ * data key in use now, for an IndexedDB transaction (which cannot await
+ * anything but its own requests) to leave out what need not be read. It says
+ * no once that key is locked or the values are forgotten; what it said yes to
+ * is then taken with keptValue, which may still find nothing.
+ */
+export async function keptTest(shelf: KeptShelf = 'index'): Promise<(context: string) => boolean> {
+  let key: CryptoKey;
+  try {
+    key = await dataKey();
+  } catch {
+    return () => false;
+  }
+  return (context) => kept?.key === key && kept.shelves[shelf].has(context);
+}
+
 /** Drops every value unsealJsonKept kept (a purge, a cleared index, family rows deleted). */
 export function forgetKeptValues() {
   kept = null;

@@ -26,7 +26,7 @@ import {
   type StoredFamily,
   type StoredFamilyOutbox
 } from './db.ts';
-import { DeviceLockedError, forgetKeptValues, keptValue, sealJson, unsealJson, unsealJsonKept } from './device-key.ts';
+import { DeviceLockedError, forgetKeptValues, keptTest, keptValue, sealJson, unsealJson, unsealJsonKept } from './device-key.ts';
 import { inNameOrder } from './caseload.ts';
 
 /** rows per bundle: small enough that opening one family's bundle is cheap, large enough that the caseload opens few */
@@ -105,9 +105,13 @@ async function openBundles<S>(kind: BundleRow['kind'], bundles: readonly (Bundle
 async function readWithBundles<R extends { bundle: string }>(db: LocalDb, read: () => Promise<(R | undefined)[]>): Promise<{ rows: (R | undefined)[]; bundles: (BundleRow | undefined)[] }> {
   return db.transaction('r', db.families, db.actions, db.bundles, async () => {
     const rows = await read();
-    const ids = [...new Set(rows.flatMap((r) => (r && typeof r.bundle === 'string' ? [r.bundle] : [])))];
-    return { rows, bundles: await db.bundles.bulkGet(ids) };
+    return { rows, bundles: await db.bundles.bulkGet(bundlesOf(rows)) };
   });
+}
+
+/** The bundles rows point to, each once (a row from before sealing points to none). */
+function bundlesOf(rows: readonly ({ bundle: string } | undefined)[]): string[] {
+  return [...new Set(rows.flatMap((r) => (r && typeof r.bundle === 'string' ? [r.bundle] : [])))];
 }
 
 function joinFamilies(rows: readonly (StoredFamily | undefined)[], opened: Map<string, Record<string, FamilySecret>>): (FamilyRow | undefined)[] {
@@ -138,19 +142,34 @@ export async function getFamily(db: LocalDb, id: string): Promise<FamilyRow | un
 }
 
 export async function getFamilies(db: LocalDb, ids: readonly string[]): Promise<(FamilyRow | undefined)[]> {
-  // The rows alone when every bundle they point to was opened before (kept): a bundle's id is new at every write, so
-  // what was opened under it is what it holds. One read instead of two (a plan's opening, back from the caseload).
-  const alone = await db.families.bulkGet([...ids]);
-  const opened = new Map<string, Record<string, FamilySecret>>();
-  for (const id of new Set(alone.flatMap((r) => (r && typeof r.bundle === 'string' ? [r.bundle] : [])))) {
-    const value = await keptValue<Record<string, FamilySecret>>(bundleContext('families', id));
+  // One transaction: the rows, and of the bundles they point to only those not opened before (kept). A bundle's id
+  // is new at every write, so what was opened under it is what it holds: a plan's opening back from the caseload
+  // reads its row alone.
+  const isKept = await keptTest();
+  const context = (bundle: string) => bundleContext('families', bundle);
+  const read = await db.transaction('r', db.families, db.bundles, async () => {
+    const rows = await db.families.bulkGet([...ids]);
+    const [skipped, needed] = partition(bundlesOf(rows), (b) => isKept(context(b)));
+    return { rows, skipped, bundles: needed.length > 0 ? await db.bundles.bulkGet(needed) : [] };
+  });
+  const opened = await openBundles<FamilySecret>('families', read.bundles);
+  for (const id of read.skipped) {
+    const value = await keptValue<Record<string, FamilySecret>>(context(id));
     if (!value) {
-      const { rows, bundles } = await readWithBundles(db, () => db.families.bulkGet([...ids]));
-      return joinFamilies(rows, await openBundles<FamilySecret>('families', bundles));
+      // Dropped meanwhile (locked, forgotten, or pushed off the shelf): read again, every bundle with its rows.
+      const again = await readWithBundles(db, () => db.families.bulkGet([...ids]));
+      return joinFamilies(again.rows, await openBundles<FamilySecret>('families', again.bundles));
     }
     opened.set(id, value);
   }
-  return joinFamilies(alone, opened);
+  return joinFamilies(read.rows, opened);
+}
+
+function partition<T>(xs: readonly T[], test: (x: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const x of xs) (test(x) ? yes : no).push(x);
+  return [yes, no];
 }
 
 /** where the caseload's fence stood when allFamilies read these rows (keepCaseloadView) */
@@ -171,8 +190,7 @@ export async function allFamilies(db: LocalDb): Promise<FamilyRow[]> {
   }
   const read = await db.transaction('r', db.families, db.actions, db.bundles, async () => {
     const rows = await db.families.toArray();
-    const ids = [...new Set(rows.flatMap((r) => (typeof r.bundle === 'string' ? [r.bundle] : [])))];
-    return { rows, bundles: await db.bundles.bulkGet(ids), fence: (await db.bundles.get(CASELOAD_FENCE))?.s };
+    return { rows, bundles: await db.bundles.bulkGet(bundlesOf(rows)), fence: (await db.bundles.get(CASELOAD_FENCE))?.s };
   });
   const opened = await openBundles<FamilySecret>('families', read.bundles);
   const out = joinFamilies(read.rows, opened).filter((r): r is FamilyRow => !!r);
