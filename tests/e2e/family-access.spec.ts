@@ -131,6 +131,15 @@ test('anna invites, the family signs in on a phone, writes to the team, and with
   // On her phone the columns share the width: no line of the log runs past the edge of the screen.
   const rightmost = await m.locator('[data-log-action] td').evaluateAll((cells) => Math.max(...cells.map((td) => td.getBoundingClientRect().right)));
   expect(rightmost).toBeLessThanOrEqual(PHONE.width);
+  // Reached without the family in the address (a bookmark, a shortened link), the log and the consents are still
+  // her family's (they showed nothing at all), and the way back leads to its plan.
+  await m.goto('/vores-plan/log');
+  await expect(m.locator('[data-log-action="open"][data-log-user="u-anna"]').first()).toBeVisible({ timeout: 10_000 });
+  await m.goto('/vores-plan/samtykke');
+  await expect(m.locator('[data-consent-id][data-active]').filter({ hasText: 'Sundhedsplejen' })).toHaveCount(1, { timeout: 10_000 });
+  await expect(m.getByRole('link', { name: 'Tilbage til vores plan' })).toHaveAttribute('href', `/vores-plan?familie=${FAMILY}`);
+  await m.goto(`/vores-plan/log?familie=${FAMILY}`);
+  await expect(m.locator('[data-log-action="open"]').first()).toBeVisible({ timeout: 10_000 });
 
   // cecilie (health, with the family's consent) has the plan open.
   const cecilie = await login(browser, server, 'cecilie', { width: 768, height: 1024 });
