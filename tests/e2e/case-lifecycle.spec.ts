@@ -86,7 +86,15 @@ test('a grant to gitte appears live in her list with its end date, and leaves it
   await form.getByLabel('Specialist', { exact: true }).selectOption({ label: 'Gitte Brandt · Skole og PPR · PPR Syd' });
   await form.getByRole('checkbox', { name: 'Skole og PPR' }).check();
   await form.getByLabel('Hvorfor kaldes specialisten ind').fill('PPR-vurdering af den yngstes sprog');
+  // Past the six months, written as a Danish tablet's keyboard would: refused in the form, in Danish, and nothing given.
+  const tooLate = new Date();
+  tooLate.setMonth(tooLate.getMonth() + 7);
+  await form.getByLabel('Adgang til og med').fill(`${tooLate.getDate()}.${tooLate.getMonth() + 1}.${tooLate.getFullYear()}`);
+  await form.getByRole('button', { name: 'Giv adgang' }).click();
+  await expect(form.getByRole('alert')).toContainText('Datoen kan senest være');
+  await expect(anna.page.locator('[data-grant="u-gitte"]')).toHaveCount(0);
   await form.getByLabel('Adgang til og med').fill('2027-01-15');
+  await expect(form.getByRole('alert')).toHaveCount(0);
   await form.getByRole('button', { name: 'Giv adgang' }).click();
   await expect(anna.page.locator('[data-grant="u-gitte"][data-grant-active]')).toContainText('Adgang til og med 15. jan. 2027');
 

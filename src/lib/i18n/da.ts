@@ -304,6 +304,8 @@ export const da = {
   // ---- the plan as a page to read, edited on demand (issue 20) ----
   dateInvalid: 'Skriv datoen som dd.mm.åååå, fx 30.11.2026.',
   dateRequired: 'Skriv en dato som dd.mm.åååå.',
+  dateTooEarly: 'Datoen kan tidligst være {day}.',
+  dateTooLate: 'Datoen kan senest være {day}.',
   datePlaceholder: 'dd.mm.åååå',
   dateHint: 'Dag, måned og år: dd.mm.åååå.',
   edit: 'Redigér',

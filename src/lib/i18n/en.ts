@@ -304,6 +304,8 @@ export const en: Catalogue = {
   // ---- the plan as a page to read, edited on demand (issue 20) ----
   dateInvalid: 'Write the date as dd.mm.yyyy, e.g. 30.11.2026.',
   dateRequired: 'Write a date as dd.mm.yyyy.',
+  dateTooEarly: 'The date can be {day} at the earliest.',
+  dateTooLate: 'The date can be {day} at the latest.',
   datePlaceholder: 'dd.mm.yyyy',
   dateHint: 'Day, month and year: dd.mm.yyyy.',
   edit: 'Edit',
