@@ -91,6 +91,9 @@ test('an expiring consent appears on the tovholder’s start page; the caseload 
   await expect(consent).toContainText('Samtykket udløber');
   await expect(consent).toContainText('Familien Pedersen');
   await anna.page.screenshot({ path: test.info().outputPath('desk-anna.png'), fullPage: true });
+  // A card whose earliest open deadline has passed says so (it read "Næste frist for 7 dage siden").
+  await expect(anna.page.locator(`ul.families a[data-family-id="${NIELSEN}"]`)).toContainText(/Frist overskredet for .+ siden/);
+  await expect(anna.page.locator('ul.families a[data-family-id]').filter({ hasText: /Næste frist for .+ siden/ })).toHaveCount(0);
 
   // Search by a colleague's name finds the families where they are tovholder or own an action.
   await anna.page.locator('#family-search').fill('bo lindqvist');

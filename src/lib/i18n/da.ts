@@ -127,6 +127,8 @@ export const da = {
   showMore: 'Vis flere',
   consentExpiring: 'Samtykke udløber snart',
   nextDue: 'Næste frist',
+  // A card's earliest open deadline once it has passed: "Frist overskredet for 7 dage siden".
+  dueOverdueSince: 'Frist overskredet',
   due: 'Frist',
   owner: 'Ansvarlig',
   sector: 'Fagområde',

@@ -128,6 +128,7 @@ export const en: Catalogue = {
   showMore: 'Show more',
   consentExpiring: 'Consent expiring soon',
   nextDue: 'Next due',
+  dueOverdueSince: 'Due',
   due: 'Due',
   owner: 'Owner',
   sector: 'Sector',
