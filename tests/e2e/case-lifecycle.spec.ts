@@ -44,7 +44,16 @@ test('anna moves a family to Viby: frida accepts from her list, bo’s open plan
   const form = anna.page.locator('[data-transfer-form]');
   await form.getByLabel('Modtagende team', { exact: true }).selectOption({ label: 'Viby' });
   await form.getByLabel('Overdragelsesnote til det modtagende team').fill('Familien flytter til Viby 1. december. Mor vil gerne fortsætte med søvnvejledningen.');
-  await form.getByLabel(/Forslag til overdragelsesmøde/).fill('2026-12-03T10:00');
+  // The meeting's day typed as every date field takes it (dd.mm.åååå, a week ahead) and its time as the plan's
+  // meetings take it; a day without a time is refused in Danish before anything is sent.
+  const meeting = new Date(Date.now() + 7 * 86_400_000);
+  const meetingDay = `${meeting.getDate()}.${meeting.getMonth() + 1}.${meeting.getFullYear()}`;
+  const proposal = form.getByRole('group', { name: /Forslag til overdragelsesmøde/ });
+  await proposal.getByLabel('Dato').fill(meetingDay);
+  await form.getByRole('button', { name: 'Send flytningen' }).click();
+  await expect(proposal.getByRole('alert')).toHaveText('Skriv både dato og klokkeslæt for mødet, eller ingen af dem.');
+  await expect(anna.page.locator('[data-transfer-pending]')).toHaveCount(0);
+  await proposal.getByLabel('Klokken').fill('10.00');
   await form.getByRole('button', { name: 'Send flytningen' }).click();
   await expect(anna.page.locator('[data-transfer-pending]')).toContainText('Venter på svar fra Viby');
   await anna.page.screenshot({ path: `${shots()}/case-768.png`, fullPage: true });
@@ -54,7 +63,7 @@ test('anna moves a family to Viby: frida accepts from her list, bo’s open plan
   await expect(incoming).toBeVisible(AT_ONCE);
   await expect(incoming).toContainText('Familien Kristensen');
   await expect(incoming).toContainText('søvnvejledningen');
-  await expect(incoming).toContainText('3. dec. 2026 kl. 10:00');
+  await expect(incoming).toContainText(new RegExp(`${meeting.getDate()}\\. \\S+ ${meeting.getFullYear()} kl\\. 10:00`));
   await frida.page.screenshot({ path: `${shots()}/incoming-transfer-768.png` });
   await incoming.getByRole('button', { name: 'Tag imod familien' }).click();
   await expect(frida.page.getByRole('heading', { level: 1, name: 'Familien Kristensen' })).toBeVisible(AT_ONCE);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldDay, longDay, parseFieldDay } from '../../src/lib/i18n/dates.ts';
+import { fieldDay, longDay, parseFieldDay, parseFieldTime } from '../../src/lib/i18n/dates.ts';
 import { EditBursts, QUIET_MS } from '../../src/lib/sync/edit-bursts.ts';
 
 describe('one Danish date format', () => {
@@ -22,6 +22,13 @@ describe('one Danish date format', () => {
       expect(parseFieldDay(typed), typed).toBeNull();
     }
     expect(parseFieldDay('29.02.2028')).toBe('2028-02-29');
+  });
+
+  it('reads a time of day typed with a colon or a dot, and refuses one that is not', () => {
+    for (const [typed, time] of [['14:30', '14:30'], ['14.30', '14:30'], ['9:05', '09:05'], [' 08.00 ', '08:00'], ['', '']]) {
+      expect(parseFieldTime(typed), typed).toBe(time);
+    }
+    for (const typed of ['25:00', '12:60', '1430', 'kl. 10', '10', '2:3']) expect(parseFieldTime(typed), typed).toBeNull();
   });
 });
 

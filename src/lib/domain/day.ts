@@ -35,3 +35,6 @@ export function assertDay(field: string, value: string | null | undefined) {
   if (value === null || value === undefined || value === '') return;
   if (!isValidDay(value)) throw new RangeError(`${field}: invalid date ${JSON.stringify(value)}`);
 }
+
+/** A meeting's time of day, `HH:mm` (24 hours). */
+export const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;

@@ -13,7 +13,7 @@
 // someone confirms or chooses again (an assignment replacing both heads).
 import * as Y from 'yjs';
 import { SECTORS, type Sector } from '../shared/rooms.ts';
-import { assertDay, isValidDay } from './day.ts';
+import { assertDay, isValidDay, TIME } from './day.ts';
 import { ORIGIN_LOCAL, ORIGIN_SEED, type Origin } from './origins.ts';
 
 import { ACTION_STATUSES, GOAL_STATUSES, INTERVENTION_LEVELS, type ActionStatus, type CaseStatus, type GoalStatus, type InterventionLevel } from '../shared/plan-terms.ts';
@@ -173,8 +173,6 @@ export type Collection = (typeof COLLECTIONS)[number];
 export const RECORD_COLLECTIONS = ['meetings', 'feedback'] as const satisfies readonly Collection[];
 export type RemovableCollection = Exclude<Collection, (typeof RECORD_COLLECTIONS)[number]>;
 
-/** A meeting's time of day, HH:mm (24 hours). */
-export const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 /** A child's age in whole years. */
 export const AGE = /^(\d|1\d|2[0-5])$/;
 

@@ -900,6 +900,7 @@ export const da = {
   transferTo: 'Modtagende team',
   transferNote: 'Overdragelsesnote til det modtagende team',
   transferMeeting: 'Forslag til overdragelsesmøde (valgfrit)',
+  transferMeetingBoth: 'Skriv både dato og klokkeslæt for mødet, eller ingen af dem.',
   transferSend: 'Send flytningen',
   transferPending: 'Venter på svar fra {team} (sendt {date} af {name}).',
   transferCancel: 'Træk flytningen tilbage',

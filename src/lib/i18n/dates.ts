@@ -7,6 +7,7 @@
 import { dayFormat, fmt, INTL_TAGS, unitFormat } from './format.ts';
 import { catalogue, locale, type Locale } from './index.ts';
 import { formatDay } from '../shared/calendar-day.ts';
+import { TIME } from '../domain/day.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -97,6 +98,17 @@ export function parseFieldDay(text: string): string | null {
   if (y < 100) y += 2000;
   if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > new Date(Date.UTC(y, m, 0)).getUTCDate()) return null;
   return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/**
+ * What a person typed in a time field, as HH:mm: "14:30", "14.30", "9:05".
+ * '' when the field is empty; null when it is not a time of day.
+ */
+export function parseFieldTime(text: string): string | null {
+  const s = text.trim().replace('.', ':');
+  if (!s) return '';
+  const hhmm = s.padStart(5, '0');
+  return TIME.test(hhmm) ? hhmm : null;
 }
 
 /** Today as yyyy-MM-dd in the device's time zone. */

@@ -898,6 +898,7 @@ export const en: Catalogue = {
   transferTo: 'Receiving team',
   transferNote: 'Handover note to the receiving team',
   transferMeeting: 'Proposed handover meeting (optional)',
+  transferMeetingBoth: 'Give both the date and the time of the meeting, or neither.',
   transferSend: 'Send the move',
   transferPending: 'Waiting for {team} to answer (sent {date} by {name}).',
   transferCancel: 'Withdraw the move',
