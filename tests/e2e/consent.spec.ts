@@ -205,6 +205,16 @@ test('consent opens the plan to health and school; withdrawal closes cecilie’s
   await anna.page.getByRole('button', { name: 'Gem samtykket' }).click();
   await expect(anna.page.getByText('Familien skal skrive under i feltet.')).toBeVisible();
   await drawSignature(anna.page);
+  // The period is typed dd.mm.åååå whatever the browser's language; a day that does not exist is refused in Danish,
+  // and the form does not go out with the date the field held before.
+  const until = anna.page.getByLabel('Til og med');
+  await expect(anna.page.getByLabel('Fra og med')).toHaveValue(/^\d{2}\.\d{2}\.\d{4}$/);
+  const untilBefore = await until.inputValue();
+  await until.fill(`31.11.${new Date().getFullYear() + 1}`);
+  await anna.page.getByRole('button', { name: 'Gem samtykket' }).click();
+  await expect(anna.page.locator('[data-consent-form] [role="alert"]').filter({ hasText: 'Skriv datoen som dd.mm.åååå' })).toBeVisible();
+  await expect(anna.page.locator('[data-consent-notice]')).toHaveCount(0);
+  await until.fill(untilBefore);
   await anna.page.locator('[data-consent-form]').scrollIntoViewIfNeeded();
   await anna.page.screenshot({ path: 'test-results/consent-capture-768.png', fullPage: true });
   expect(await wcagViolations(anna.page)).toEqual([]);
