@@ -102,13 +102,16 @@ test('a grant to gitte appears live in her list with its end date, and leaves it
   await form.getByRole('button', { name: 'Giv adgang' }).click();
   await expect(form.getByRole('alert')).toContainText('Datoen kan senest være');
   await expect(anna.page.locator('[data-grant="u-gitte"]')).toHaveCount(0);
-  await form.getByLabel('Adgang til og med').fill('2027-01-15');
+  // Six weeks ahead (a fixed day would pass one day); the page writes it as longDay does.
+  const end = new Date(Date.now() + 42 * 86_400_000);
+  const endText = new Intl.DateTimeFormat('da-DK', { day: 'numeric', month: 'short', year: 'numeric' }).format(end);
+  await form.getByLabel('Adgang til og med').fill(`${end.getDate()}.${end.getMonth() + 1}.${end.getFullYear()}`);
   await expect(form.getByRole('alert')).toHaveCount(0);
   await form.getByRole('button', { name: 'Giv adgang' }).click();
-  await expect(anna.page.locator('[data-grant="u-gitte"][data-grant-active]')).toContainText('Adgang til og med 15. jan. 2027');
+  await expect(anna.page.locator('[data-grant="u-gitte"][data-grant-active]')).toContainText(`Adgang til og med ${endText}`);
 
   await expect(card).toBeVisible(AT_ONCE);
-  await expect(card.locator('[data-grant-until]')).toHaveText('Kaldt ind · adgang til og med 15. jan. 2027');
+  await expect(card.locator('[data-grant-until]')).toHaveText(`Kaldt ind · adgang til og med ${endText}`);
 
   await anna.page.locator('[data-grant="u-gitte"][data-grant-active]').getByRole('button', { name: 'Afslut adgangen' }).click();
   await expect(card).toHaveCount(0, AT_ONCE);
