@@ -108,9 +108,18 @@ describe('keptValue', () => {
 });
 
 describe('the local index reads a bundle once', () => {
+  const row = (id: string, name: string) => familyRows(familySummary(id, { name }), null, '2026-12-03', '').family;
+  const freshDb = () => openDb(`kept-${Math.random()}`);
+  /** Two families written one at a time: in two bundles. */
+  async function inTwoBundles(a: [string, string], b: [string, string]) {
+    const db = freshDb();
+    await putFamilies(db, [row(...a)]);
+    await putFamilies(db, [row(...b)]);
+    return db;
+  }
+
   it("reads only the family's row when its bundle was opened before, and the new bundle once the row is written again", async () => {
-    const db = openDb(`kept-${Math.random()}`);
-    const row = (id: string, name: string) => familyRows(familySummary(id, { name }), null, '2026-12-03', '').family;
+    const db = freshDb();
     await putFamilies(db, [row('fam-a', 'Familien A'), row('fam-b', 'Familien B')]);
     expect((await getFamily(db, 'fam-a'))?.name).toBe('Familien A');
     const bundleReads = vi.spyOn(db.bundles, 'bulkGet');
@@ -131,8 +140,7 @@ describe('the local index reads a bundle once', () => {
   });
 
   it("gives a family's row from the bundle opened before, and opens nothing kept after the family's rows are deleted or the index is cleared", async () => {
-    const db = openDb(`kept-${Math.random()}`);
-    const row = (id: string, name: string) => familyRows(familySummary(id, { name }), null, '2026-12-03', '').family;
+    const db = freshDb();
     await putFamilies(db, [row('fam-1', 'Familien Et'), row('fam-2', 'Familien To')]);
     const spy = decrypts();
     expect((await getFamily(db, 'fam-1'))?.name).toBe('Familien Et');
@@ -148,11 +156,7 @@ describe('the local index reads a bundle once', () => {
   });
 
   it('reads the rows once and, with them, only the bundles not opened before', async () => {
-    const db = openDb(`kept-${Math.random()}`);
-    const row = (id: string, name: string) => familyRows(familySummary(id, { name }), null, '2026-12-03', '').family;
-    // Two writes: two bundles.
-    await putFamilies(db, [row('fam-x', 'Familien X')]);
-    await putFamilies(db, [row('fam-y', 'Familien Y')]);
+    const db = await inTwoBundles(['fam-x', 'Familien X'], ['fam-y', 'Familien Y']);
     const [x, y] = await db.families.bulkGet(['fam-x', 'fam-y']);
     expect(x?.bundle).not.toBe(y?.bundle);
     expect((await getFamily(db, 'fam-x'))?.name).toBe('Familien X');
@@ -166,10 +170,7 @@ describe('the local index reads a bundle once', () => {
   });
 
   it('reads every bundle again when one it counted on is dropped before it is taken', async () => {
-    const db = openDb(`kept-${Math.random()}`);
-    const row = (id: string, name: string) => familyRows(familySummary(id, { name }), null, '2026-12-03', '').family;
-    await putFamilies(db, [row('fam-p', 'Familien P')]);
-    await putFamilies(db, [row('fam-q', 'Familien Q')]);
+    const db = await inTwoBundles(['fam-p', 'Familien P'], ['fam-q', 'Familien Q']);
     expect((await getFamily(db, 'fam-p'))?.name).toBe('Familien P');
     // The bundle of fam-q is read; meanwhile the kept values are dropped (as a purge would), fam-p's with them.
     const bulkGet = db.bundles.bulkGet.bind(db.bundles);
