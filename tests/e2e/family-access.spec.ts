@@ -138,6 +138,10 @@ test('anna invites, the family signs in on a phone, writes to the team, and with
   await m.goto('/vores-plan/samtykke');
   await expect(m.locator('[data-consent-id][data-active]').filter({ hasText: 'Sundhedsplejen' })).toHaveCount(1, { timeout: 10_000 });
   await expect(m.getByRole('link', { name: 'Tilbage til vores plan' })).toHaveAttribute('href', `/vores-plan?familie=${FAMILY}`);
+  // Another family's address: not hers, so "not found" — not "your access has ended" (she never had any).
+  await m.goto('/vores-plan?familie=gel-01-hansen');
+  await expect(m.locator('[data-not-found]')).toHaveText('Familien findes ikke, eller du har ikke adgang.', { timeout: 10_000 });
+  await expect(m.locator('[data-access-ended]')).toHaveCount(0);
   await m.goto(`/vores-plan/log?familie=${FAMILY}`);
   await expect(m.locator('[data-log-action="open"]').first()).toBeVisible({ timeout: 10_000 });
 
