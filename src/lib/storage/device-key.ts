@@ -295,13 +295,8 @@ export async function unsealJsonKept<T>(sealed: Uint8Array, context: string, she
  * write). Undefined when none is kept (or the device is locked).
  */
 export async function keptValue<T>(context: string, shelf: KeptShelf = 'index'): Promise<T | undefined> {
-  let key: CryptoKey;
-  try {
-    key = await dataKey();
-  } catch {
-    return undefined;
-  }
-  const values = kept?.key === key ? kept.shelves[shelf] : null;
+  const key = await keyInUse();
+  const values = key && kept?.key === key ? kept.shelves[shelf] : null;
   const hit = values?.get(context);
   if (!values || !hit) return undefined;
   values.delete(context); // the most recently read last
@@ -317,13 +312,17 @@ export async function keptValue<T>(context: string, shelf: KeptShelf = 'index'):
  * is then taken with keptValue, which may still find nothing.
  */
 export async function keptTest(shelf: KeptShelf = 'index'): Promise<(context: string) => boolean> {
-  let key: CryptoKey;
+  const key = await keyInUse();
+  return (context) => !!key && kept?.key === key && kept.shelves[shelf].has(context);
+}
+
+/** The data key in use; null while the device is locked (nothing kept is given then). */
+async function keyInUse(): Promise<CryptoKey | null> {
   try {
-    key = await dataKey();
+    return await dataKey();
   } catch {
-    return () => false;
+    return null;
   }
-  return (context) => kept?.key === key && kept.shelves[shelf].has(context);
 }
 
 /** Drops every value unsealJsonKept kept (a purge, a cleared index, family rows deleted). */
