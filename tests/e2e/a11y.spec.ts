@@ -188,6 +188,30 @@ test('on a phone every text stays inside its box: the start page, the plan, its 
   const eva = await phone('eva');
   await expect(eva.page.locator('.tile').first()).toBeVisible();
   expect(await textPastItsBox(eva.page), 'overview').toEqual([]);
+  // The charts are drawn at the size they are shown at: scaled down from a fixed width, the phone drew the workers'
+  // names and figures at 7 px and the months' at 7–8 px.
+  const smallestChartText = () =>
+    eva.page.$$eval('[data-testid="caseload-chart"] text, [data-testid="level-chart"] text', (texts) =>
+      Math.min(...texts.map((t) => (t as SVGTextElement).getScreenCTM()!.a * parseFloat(getComputedStyle(t).fontSize)))
+    );
+  await expect(eva.page.getByTestId('caseload-chart')).toBeVisible();
+  expect(await smallestChartText()).toBeGreaterThanOrEqual(11);
+  // Twelve months do not fit: the chart scrolls in its own box, which a keyboard can reach; the page does not.
+  const month = (back: number) => {
+    const d = new Date();
+    d.setUTCDate(1);
+    d.setUTCMonth(d.getUTCMonth() - back);
+    return d.toISOString().slice(0, 7);
+  };
+  await eva.page.goto(`/overblik?from=${month(11)}&to=${month(0)}`);
+  const levels = eva.page.getByTestId('level-chart').first();
+  await expect(levels.locator('text.month')).toHaveCount(12);
+  expect(await smallestChartText()).toBeGreaterThanOrEqual(11);
+  const box = levels.locator('xpath=..');
+  expect(await box.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeGreaterThan(100);
+  await expect(box).toHaveAttribute('tabindex', '0');
+  expect(await eva.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await expectAxeClean(eva.page, 'overview, twelve months, at 390');
   await Promise.all([anna.context.close(), eva.context.close()]);
 });
 
