@@ -215,6 +215,55 @@ test('on a phone every text stays inside its box: the start page, the plan, its 
   await Promise.all([anna.context.close(), eva.context.close()]);
 });
 
+test('a keyboard that opens a form lands in it, and back on the button that opened it when it closes', async ({ browser }) => {
+  // Forms open in place of their button; with the button gone, focus fell to the page's start (a keyboard had to
+  // tab through the whole plan again, a screen reader said nothing).
+  test.setTimeout(120_000);
+  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1024, height: 768 }, locale: 'da-DK' });
+  const page = await context.newPage();
+  await signIn(page, 'anna');
+  await openPlanOnline(page, 'gel-06-christensen');
+  await expect(page.locator('[data-goal-id]').first()).toBeVisible();
+  const focused = () => page.evaluate(() => document.activeElement?.id ?? '');
+  const press = async (button: ReturnType<typeof page.locator>) => {
+    await button.focus();
+    await page.keyboard.press('Enter');
+  };
+  const meetings = page.locator('#meetings');
+  const cases: [string, ReturnType<typeof page.locator>, RegExp, ReturnType<typeof page.locator>, string][] = [
+    ['register a meeting', meetings.getByRole('button', { name: '+ Registrér møde' }), /^new-meeting-date$/, meetings.getByRole('button', { name: 'Annuller' }), 'meeting-add'],
+    ['a meeting', meetings.getByRole('button', { name: /^Redigér mødet/ }).first(), /^notes-/, meetings.getByRole('button', { name: 'Færdig' }), ''],
+    ['the tovholder', page.locator('#tovholder-open'), /^tovholder-who$/, page.locator('#tovholder').getByRole('button', { name: 'Annuller' }), 'tovholder-open'],
+    ['hopes', page.getByRole('button', { name: 'Redigér håb og drømme' }), /^hope-/, page.locator('#hopes-done'), 'hopes-add'],
+    ['family and network', page.locator('#family-edit'), /^member-add$/, page.locator('#family').getByRole('button', { name: 'Færdig' }), 'family-edit'],
+    ['an invitation', page.locator('#invite-open'), /^invite-name$/, page.locator('[data-invitations]').getByRole('button', { name: 'Annuller' }), 'invite-open']
+  ];
+  for (const [what, open, into, close, back] of cases) {
+    const opener = back || (await open.getAttribute('id')) || '';
+    await press(open);
+    await expect.poll(focused, what).toMatch(into);
+    await press(close);
+    await expect.poll(focused, `${what}, closed`).toBe(opener);
+  }
+  const feedback = page.locator('#feedback');
+  await press(feedback.getByRole('button', { name: '+ Tilføj tilbagemelding' }));
+  await expect(page.locator(':focus')).toHaveAttribute('name', 'feedback-score');
+  // A goal's editor: closed from inside, the focus is on the goal's own button again.
+  const goal = page.locator('[data-goal-id]').first();
+  const goalToggle = goal.getByRole('button', { name: /^Redigér ?: / });
+  const goalToggleId = (await goalToggle.getAttribute('id')) ?? '';
+  await press(goalToggle);
+  await press(goal.locator('.goal-editor').getByRole('button', { name: 'Luk' }));
+  await expect.poll(focused, 'goal editor, closed').toBe(goalToggleId);
+  // "Vælg ansvarlig" opens the action's editor at its responsible: it put the keyboard on the action's "done" box,
+  // where a space would have marked the action done.
+  const warning = page.locator('[data-warning="action-owner-no-access"]').first();
+  await press(warning.getByRole('button', { name: 'Vælg ansvarlig' }));
+  await expect.poll(focused, 'choose responsible').toMatch(/^action-.+-owner$/);
+  await expect(page.locator(':focus')).toHaveRole('combobox');
+  await context.close();
+});
+
 test('the local provider’s login page and the waiting page have no serious or critical violations', async ({ browser }) => {
   test.setTimeout(120_000);
   const context = await browser.newContext({ baseURL: server.url, viewport: { width: 768, height: 1024 }, locale: 'da-DK' });
