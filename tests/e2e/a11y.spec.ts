@@ -261,6 +261,43 @@ test('a keyboard that opens a form lands in it, and back on the button that open
   await press(warning.getByRole('button', { name: 'Vælg ansvarlig' }));
   await expect.poll(focused, 'choose responsible').toMatch(/^action-.+-owner$/);
   await expect(page.locator(':focus')).toHaveRole('combobox');
+
+  // The desk's "Vis N mere" goes away once all are shown: the first row it brought takes the focus.
+  await page.goto('/');
+  const more = page.locator('[data-desk] button', { hasText: /^Vis \d+ mere$/ }).first();
+  await expect(more).toBeVisible();
+  const before = await more.evaluate((b) => b.previousElementSibling?.children.length ?? 0);
+  await press(more);
+  await expect
+    .poll(() => page.evaluate((n) => document.activeElement === document.activeElement?.closest('ul')?.children[n]?.querySelector('a'), before), 'desk, more')
+    .toBe(true);
+  await context.close();
+});
+
+test('the admin console’s forms take the keyboard’s focus, and give it back to the button that opened them', async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 }, locale: 'da-DK' });
+  const page = await context.newPage();
+  await signIn(page, 'admin');
+  await page.goto('/admin?fane=users');
+  const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.getAttribute('aria-label') || document.activeElement?.tagName);
+  // A row's "Rediger" opens the form at the top of the tab; focus stayed on the row, far below the form.
+  const edit = page.getByRole('button', { name: 'Rediger Bo Lindqvist' });
+  await edit.focus();
+  await page.keyboard.press('Enter');
+  await expect.poll(focused).toBe('admin-user-name');
+  await page.getByRole('button', { name: 'Annullér' }).press('Enter');
+  await expect.poll(focused).toBe('Rediger Bo Lindqvist');
+  for (const [tab, button, field] of [
+    ['users', 'Ny bruger', 'admin-user-username'],
+    ['teams', 'Nyt team', 'admin-team-name'],
+    ['districts', 'Nyt skoledistrikt', 'admin-district-name']
+  ] as const) {
+    await page.goto(`/admin?fane=${tab}`);
+    await page.getByRole('button', { name: button }).press('Enter');
+    await expect.poll(focused, tab).toBe(field);
+    await page.getByRole('button', { name: 'Annullér' }).press('Enter');
+    await expect.poll(focused, `${tab}, closed`).toBe(`admin-new-${tab === 'users' ? 'user' : tab === 'teams' ? 'team' : 'district'}`);
+  }
   await context.close();
 });
 

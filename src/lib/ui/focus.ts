@@ -25,3 +25,25 @@ export async function focusById(...ids: string[]): Promise<void> {
     }
   }
 }
+
+/**
+ * After "Vis flere" under a list: the first newly shown item's link takes the focus, where reading goes on (the
+ * button itself goes once all are shown).
+ */
+export async function focusFirstNewItem(list: Element | null, shownBefore: number): Promise<void> {
+  await tick();
+  list?.children[shownBefore]?.querySelector<HTMLElement>('a, button')?.focus();
+}
+
+/** The element with the focus now, to give it back to when the form it opens closes. */
+export function focusedElement(): HTMLElement | null {
+  const el = document.activeElement;
+  return el instanceof HTMLElement && el !== document.body ? el : null;
+}
+
+/** Gives the focus back to `opener` if it is still on the page, else to the element with the id `fallback`. */
+export async function focusBack(opener: HTMLElement | null, fallback: string): Promise<void> {
+  await tick();
+  if (opener?.isConnected) opener.focus();
+  else document.getElementById(fallback)?.focus();
+}
