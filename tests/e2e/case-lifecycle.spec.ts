@@ -54,8 +54,10 @@ test('anna moves a family to Viby: frida accepts from her list, bo’s open plan
   await expect(proposal.getByRole('alert')).toHaveText('Skriv både dato og klokkeslæt for mødet, eller ingen af dem.');
   await expect(anna.page.locator('[data-transfer-pending]')).toHaveCount(0);
   await proposal.getByLabel('Klokken').fill('10.00');
-  await form.getByRole('button', { name: 'Send flytningen' }).click();
+  await form.getByRole('button', { name: 'Send flytningen' }).press('Enter');
   await expect(anna.page.locator('[data-transfer-pending]')).toContainText('Venter på svar fra Viby');
+  // The form went with its button; the keyboard is in the same card, on what can be done now.
+  await expect(anna.page.getByRole('button', { name: 'Træk flytningen tilbage' })).toBeFocused();
   await anna.page.screenshot({ path: `${shots()}/case-768.png`, fullPage: true });
 
   // frida's open list: the family waits with anna's note and the meeting proposal, without a reload.
@@ -142,8 +144,11 @@ test('closing a case makes the plan read-only on every open tablet, and reopenin
 
   await anna.page.goto(`/familie/${family}/sag`);
   await anna.page.getByLabel('Begrundelse').fill('Målene er nået, og familien ønsker at afslutte samarbejdet.');
-  await anna.page.getByRole('button', { name: 'Afslut sagen' }).click();
+  // By keyboard: the button is disabled while the change runs, and the focus comes back to it (it fell to the page's
+  // start), now "Genåbn sagen".
+  await anna.page.getByRole('button', { name: 'Afslut sagen' }).press('Enter');
   await expect(anna.page.locator('[data-case-status="afsluttet"]')).toBeVisible(AT_ONCE);
+  await expect(anna.page.getByRole('button', { name: 'Genåbn sagen' })).toBeFocused();
   await expect(anna.page.locator('[data-case-events]')).toContainText('Sagen afsluttet: Målene er nået');
 
   // bo's open plan turns read-only without a reload; the sections cannot be used.

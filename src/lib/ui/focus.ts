@@ -47,3 +47,20 @@ export async function focusBack(opener: HTMLElement | null, fallback: string): P
   if (opener?.isConnected) opener.focus();
   else document.getElementById(fallback)?.focus();
 }
+
+/**
+ * Before a change started from a button that is disabled while it runs, or goes when it is done; call what it returns
+ * once the change is done. The focus comes back to that button, or else to the first control of the card it was in,
+ * unless the person (or a form that opened) has put it somewhere meanwhile.
+ */
+export function holdFocus(): () => Promise<void> {
+  const pressed = focusedElement();
+  const card = pressed?.closest('section') ?? null;
+  return async () => {
+    await tick();
+    const active = document.activeElement;
+    if (active && active !== document.body) return;
+    if (pressed?.isConnected && !pressed.matches(':disabled')) pressed.focus();
+    else if (card?.isConnected) card.querySelector<HTMLElement>(FIELDS)?.focus();
+  };
+}
