@@ -192,7 +192,9 @@ test('consent opens the plan to health and school; withdrawal closes cecilie’s
   await anna.page.getByRole('link', { name: 'Samtykke', exact: true }).click();
   await expect(anna.page.getByRole('heading', { name: `Samtykke · ${FAMILY_NAME}` })).toBeVisible();
   await expect(anna.page.getByText('Der er ikke registreret noget samtykke.')).toBeVisible();
-  await anna.page.getByRole('button', { name: 'Registrér nyt samtykke' }).click();
+  // By keyboard: the form takes the focus at its first field (it fell to the page's start).
+  await anna.page.getByRole('button', { name: 'Registrér nyt samtykke' }).press('Enter');
+  await expect(anna.page.getByLabel('Hvem i familien giver samtykket?')).toBeFocused();
   await anna.page.getByLabel('Hvem i familien giver samtykket?').fill('Sara Ahmed (mor)');
   await expect(anna.page.getByRole('checkbox', { name: /^Familiens plan/ })).toBeChecked();
   await anna.page.getByRole('checkbox', { name: 'Notater fra sundhedsplejen', exact: true }).check();
@@ -250,10 +252,12 @@ test('consent opens the plan to health and school; withdrawal closes cecilie’s
 
   // anna withdraws the consent while cecilie has the plan open.
   const card = cardIn(anna.page, 'aktiv').first();
-  await card.getByRole('button', { name: 'Træk tilbage' }).click();
+  // By keyboard: the question takes the focus at its safe answer, and the focus stays in the list when it is done.
+  await card.getByRole('button', { name: 'Træk tilbage' }).press('Enter');
   await expect(card.getByRole('alertdialog')).toContainText('Så kan disse ikke længere se oplysningerne: skole og PPR og sundhedsplejen');
+  await expect(card.getByRole('button', { name: 'Fortryd' })).toBeFocused();
   const started = Date.now();
-  await card.getByRole('button', { name: 'Ja, træk samtykket tilbage' }).click();
+  await card.getByRole('button', { name: 'Ja, træk samtykket tilbage' }).press('Enter');
   await cecilie.page.locator('[data-access-ended]').waitFor({ timeout: 2000 });
   const closedAfterMs = Date.now() - started;
   console.log(`cecilie's view closed ${closedAfterMs} ms after anna confirmed the withdrawal`);
@@ -263,6 +267,7 @@ test('consent opens the plan to health and school; withdrawal closes cecilie’s
   await cecilie.page.screenshot({ path: 'test-results/consent-withdrawn-cecilie.png' });
   await expect(anna.page.locator('[data-consent-notice]')).toHaveText('Samtykket er trukket tilbage.');
   await expect(cardIn(anna.page, 'tilbagekaldt')).toHaveCount(1);
+  await expect.poll(() => anna.page.evaluate(() => !!document.activeElement?.closest('section.overview'))).toBe(true);
 
   // Her IndexedDB no longer holds the family: no y-indexeddb database, no Dexie rows.
   await expect

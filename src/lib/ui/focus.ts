@@ -50,17 +50,27 @@ export async function focusBack(opener: HTMLElement | null, fallback: string): P
 
 /**
  * Before a change started from a button that is disabled while it runs, or goes when it is done; call what it returns
- * once the change is done. The focus comes back to that button, or else to the first control of the card it was in,
- * unless the person (or a form that opened) has put it somewhere meanwhile.
+ * once the change is done. The focus comes back to that button, or else to the first control (or the heading) of
+ * the innermost card around it that is still there, unless the person (or a form that opened) has put it somewhere
+ * meanwhile.
  */
 export function holdFocus(): () => Promise<void> {
   const pressed = focusedElement();
-  const card = pressed?.closest('section') ?? null;
+  const cards: Element[] = [];
+  for (let el = pressed?.closest('section, main'); el; el = el.parentElement?.closest('section, main')) cards.push(el);
   return async () => {
     await tick();
     const active = document.activeElement;
     if (active && active !== document.body) return;
-    if (pressed?.isConnected && !pressed.matches(':disabled')) pressed.focus();
-    else if (card?.isConnected) card.querySelector<HTMLElement>(FIELDS)?.focus();
+    if (pressed?.isConnected && !pressed.matches(':disabled')) return pressed.focus();
+    const card = cards.find((c) => c.isConnected);
+    if (card) (card.querySelector<HTMLElement>(FIELDS) ?? headingOf(card))?.focus();
   };
+}
+
+/** A card's heading, focusable from script (not by Tab), for when nothing in the card is left to focus. */
+function headingOf(card: Element): HTMLElement | null {
+  const heading = card.querySelector<HTMLElement>('h1, h2, h3');
+  if (heading && !heading.hasAttribute('tabindex')) heading.tabIndex = -1;
+  return heading;
 }
