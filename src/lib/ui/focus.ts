@@ -35,17 +35,31 @@ export async function focusFirstNewItem(list: Element | null, shownBefore: numbe
   list?.children[shownBefore]?.querySelector<HTMLElement>('a, button')?.focus();
 }
 
-/** The element with the focus now, to give it back to when the form it opens closes. */
-export function focusedElement(): HTMLElement | null {
-  const el = document.activeElement;
-  return el instanceof HTMLElement && el !== document.body ? el : null;
+/**
+ * For a form that can be opened from several buttons (a row's "Rediger", "Ny …"): remembers which one had the focus
+ * when it opened, to give it back when the form closes.
+ */
+export function formFocus() {
+  let opener: HTMLElement | null = null;
+  return {
+    /** The form is opening: its field with the id `first` takes the focus. */
+    opened(first: string): void {
+      opener = focusedElement();
+      void focusById(first);
+    },
+    /** The form has closed: the focus goes back to what opened it, or, gone, to the element with the id `fallback`. */
+    async closed(fallback: string): Promise<void> {
+      await tick();
+      if (opener?.isConnected) opener.focus();
+      else document.getElementById(fallback)?.focus();
+    }
+  };
 }
 
-/** Gives the focus back to `opener` if it is still on the page, else to the element with the id `fallback`. */
-export async function focusBack(opener: HTMLElement | null, fallback: string): Promise<void> {
-  await tick();
-  if (opener?.isConnected) opener.focus();
-  else document.getElementById(fallback)?.focus();
+/** The element with the focus now (not the page itself). */
+function focusedElement(): HTMLElement | null {
+  const el = document.activeElement;
+  return el instanceof HTMLElement && el !== document.body ? el : null;
 }
 
 /**
