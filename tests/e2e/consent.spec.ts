@@ -8,13 +8,11 @@
 // Screenshots (768×1024) go to test-results/; the ones kept for the docs are
 // copies in docs/screenshots/.
 import type { BrowserContext, Page } from '@playwright/test';
-import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { WebsocketProvider } from 'y-websocket';
 import { addEntry, readEntries } from '../../src/lib/domain/journal.ts';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
-import { test, expect, login, sessionCookie, startServer, workerReady, type TestServer } from './fixtures.ts';
+import { test, expect, login, roomClient, startServer, workerReady, type TestServer } from './fixtures.ts';
 import { localCopy as localCopyOf, socketFromPage, wcagViolations } from './checks.ts';
 import { PARTS, roomName } from '../../src/lib/shared/rooms.ts';
 
@@ -55,29 +53,7 @@ async function manifestRooms(page: Page): Promise<Map<string, string>> {
 /** What bo's or cecilie's browser profile holds of the family. */
 const localCopy = (page: Page, userId: string) => localCopyOf(page, userId, familyId, PARTS.map((p) => roomName(familyId, p)));
 
-/** A y-websocket client in the test process, signed in with a tablet's session cookie. */
-async function nodeClient(context: BrowserContext, room: string) {
-  const cookie = await sessionCookie(context);
-  const origin = server.url;
-  class Authed extends WebSocket {
-    constructor(address: string | URL, protocols?: string | string[]) {
-      super(address, protocols, { headers: { cookie, origin } });
-    }
-  }
-  const doc = new Y.Doc();
-  const provider = new WebsocketProvider(`${server.url.replace(/^http/, 'ws')}/sync`, room, doc, {
-    WebSocketPolyfill: Authed as unknown as typeof globalThis.WebSocket,
-    disableBc: true
-  });
-  await new Promise<void>((resolve) => (provider.synced ? resolve() : provider.once('sync', (s: boolean) => s && resolve())));
-  return {
-    doc,
-    close: () => {
-      provider.destroy();
-      doc.destroy();
-    }
-  };
-}
+const nodeClient = (context: BrowserContext, room: string) => roomClient(server, context, room);
 
 /** The health journal's entries as cecilie (health, write) reads them from the relay. */
 async function healthEntriesAsCecilie(): Promise<string[]> {

@@ -14,6 +14,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test as base, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
 
 import { freePort } from '../support/server-access.ts';
 
@@ -189,6 +192,33 @@ export async function sessionCookie(context: BrowserContext): Promise<string> {
   const c = (await context.cookies()).find((x) => x.name === 'session');
   if (!c) throw new Error('no session cookie');
   return `session=${c.value}`;
+}
+
+/**
+ * A y-websocket client in the test process, signed in with a tablet's session cookie: what another of that person's
+ * devices would write to the room, or read from it.
+ */
+export async function roomClient(server: TestServer, context: BrowserContext, room: string) {
+  const cookie = await sessionCookie(context);
+  const origin = server.url;
+  class Authed extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      super(address, protocols, { headers: { cookie, origin } });
+    }
+  }
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(`${server.url.replace(/^http/, 'ws')}/sync`, room, doc, {
+    WebSocketPolyfill: Authed as unknown as typeof globalThis.WebSocket,
+    disableBc: true
+  });
+  await new Promise<void>((resolve) => (provider.synced ? resolve() : provider.once('sync', (s: boolean) => s && resolve())));
+  return {
+    doc,
+    close: () => {
+      provider.destroy();
+      doc.destroy();
+    }
+  };
 }
 
 /** Waits until the service worker is ready, so that the app's pages load with the browser offline. */

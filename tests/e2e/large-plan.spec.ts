@@ -4,12 +4,9 @@
 // it; a second opening paints from the stored copy of the view and then works
 // as usual: ticking an action off reaches her second tablet live, undo takes
 // it back, and axe finds no serious violations on the whole plan.
-import type { Page } from '@playwright/test';
-import WebSocket from 'ws';
-import * as Y from 'yjs';
-import { WebsocketProvider } from 'y-websocket';
+import type { BrowserContext, Page } from '@playwright/test';
 import { addAction, addDecision, addGoal, addHope, addMeeting } from '../../src/lib/domain/plan.ts';
-import { test, expect, login, sessionCookie, startServer, type TestServer } from './fixtures.ts';
+import { test, expect, login, roomClient, startServer, type TestServer } from './fixtures.ts';
 import { expectAxeClean } from './checks.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 
@@ -24,18 +21,8 @@ test.afterAll(async () => {
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 /** Writes a large plan into the family's room from the test process, as anna's other devices would have over two years. */
-async function writeLargePlan(cookie: string, familyId: string): Promise<{ actions: string[]; goals: string[] }> {
-  class Authed extends WebSocket {
-    constructor(address: string | URL, protocols?: string | string[]) {
-      super(address, protocols, { headers: { cookie, origin: server.url } });
-    }
-  }
-  const doc = new Y.Doc();
-  const provider = new WebsocketProvider(`${server.url.replace(/^http/, 'ws')}/sync`, roomName(familyId, 'plan'), doc, {
-    WebSocketPolyfill: Authed as unknown as typeof globalThis.WebSocket,
-    disableBc: true
-  });
-  await new Promise<void>((resolve) => (provider.synced ? resolve() : provider.once('sync', (s: boolean) => s && resolve())));
+async function writeLargePlan(context: BrowserContext, familyId: string): Promise<{ actions: string[]; goals: string[] }> {
+  const { doc, close } = await roomClient(server, context, roomName(familyId, 'plan'));
   const at = (i: number) => new Date(Date.UTC(2025, 0, 1) + i * 3_600_000).toISOString();
   const hopes = [0, 1, 2, 3].map((h) => addHope(doc, { text: `Vores ønske nummer ${h + 1}: at hverdagen hænger sammen.`, saidBy: 'mor', createdAt: at(h) }));
   const goals: string[] = [];
@@ -67,8 +54,7 @@ async function writeLargePlan(cookie: string, familyId: string): Promise<{ actio
   }
   // Every edit has reached the relay once its state vector covers ours (the relay answers with its own).
   await new Promise((r) => setTimeout(r, 1500));
-  provider.destroy();
-  doc.destroy();
+  close();
   return { actions, goals };
 }
 
@@ -80,7 +66,7 @@ test('a large plan: first screen first, a deep link into the last goal, a second
   const created = await anna.context.request.post('/api/families', { headers: { origin: server.url }, data: { name: 'Familien Stor' } });
   expect(created.status()).toBe(201);
   const { id: familyId } = (await created.json()) as { id: string };
-  const { actions } = await writeLargePlan(await sessionCookie(anna.context), familyId);
+  const { actions } = await writeLargePlan(anna.context, familyId);
   const last = actions.at(-1) as string;
 
   // The device learns of the family; then a link straight to the last goal's last action.

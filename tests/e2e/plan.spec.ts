@@ -9,8 +9,10 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from '@playwright/test';
 import { addDays, format, subDays } from 'date-fns';
 import { da } from 'date-fns/locale';
-import { test, expect, signIn, startServer, type TestServer } from './fixtures.ts';
+import { test, expect, roomClient, signIn, startServer, type TestServer } from './fixtures.ts';
 import { copenhagenDay } from '../../src/lib/domain/today.ts';
+import * as plan from '../../src/lib/domain/plan.ts';
+import { roomName } from '../../src/lib/shared/rooms.ts';
 
 const PORTRAIT = { width: 768, height: 1024 };
 const LANDSCAPE = { width: 1280, height: 800 };
@@ -348,6 +350,78 @@ test('two tovholders chosen at once: one wins everywhere, the plan says so, and 
     await expect(p.locator('[data-header-tovholder]')).toHaveText('Bo Lindqvist');
   }
   await Promise.all([anna.context.close(), bo.context.close()]);
+});
+
+test('an unreadable date is put right where its warning points, and a removal leaves the keyboard in the plan', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const familyId = 'gel-05-andersen';
+  const anna = await tablet(browser, 'anna', LANDSCAPE);
+  // Another of anna's devices (an old app version, say) wrote dates the plan cannot read, and two goals of two actions.
+  const other = await roomClient(server, anna.context, roomName(familyId, 'plan'));
+  const at = new Date().toISOString();
+  const meetingId = plan.addMeeting(other.doc, { date: '2026-03-01', title: 'Møde om skolestart', participants: ['Familien'], createdAt: at, createdBy: 'u-anna' });
+  const feedbackId = plan.addFeedback(other.doc, { date: '2026-03-01', who: 'Morfar', score: 4, comment: 'Godt møde.', createdAt: at, createdBy: 'u-anna' });
+  other.doc.transact(() => {
+    plan.collection(other.doc, 'meetings').get(meetingId)?.set('date', '2026-02-30');
+    plan.collection(other.doc, 'feedback').get(feedbackId)?.set('date', 'i går');
+  });
+  const goals = ['Rolige morgener', 'Venner i klassen'].map((title) => plan.addGoal(other.doc, { title, hopeId: null, targetDate: null, createdAt: at }));
+  for (const [i, goalId] of goals.entries()) {
+    for (const n of [1, 2]) plan.addAction(other.doc, { title: `Skridt ${n} mod mål ${i + 1}`, goalId, sector: 'social', ownerId: 'u-anna', ownerName: 'Anna Holm', due: null, status: 'aaben', level: null, createdAt: at, createdBy: 'u-anna' });
+  }
+
+  const { page } = anna;
+  await page.goto(`/familie/${familyId}`);
+  const focused = () => page.evaluate(() => document.activeElement?.id ?? '');
+  const press = async (target: ReturnType<typeof page.locator>) => {
+    await target.focus();
+    await page.keyboard.press('Enter');
+  };
+  const unreadable = page.locator('[data-warning="date-invalid"]');
+  await expect(unreadable).toHaveCount(2, { timeout: 15_000 });
+
+  // The meeting's date: "Ret datoen" opens the meeting's editor at a date field (the editor had none, and a date a
+  // meeting must have could not be cleared). What is typed reaches the other device.
+  const meetingWarning = unreadable.filter({ hasText: 'Møde om skolestart' });
+  await expect(meetingWarning).toContainText('Datoen “2026-02-30” ved “Møde om skolestart” kan ikke læses.');
+  await press(meetingWarning.getByRole('button', { name: 'Ret datoen' }));
+  await expect.poll(focused, 'meeting date').toBe(`meeting-${meetingId}-date`);
+  await page.keyboard.type(field(new Date(2026, 2, 12)));
+  await page.keyboard.press('Tab');
+  await expect(unreadable).toHaveCount(1);
+  await expect.poll(() => plan.collection(other.doc, 'meetings').get(meetingId)?.get('date')).toBe('2026-03-12');
+  await expect(page.locator(`#meeting-h-${meetingId}`)).toContainText('12. mar. 2026');
+
+  // The feedback's date: its editor shows all feedback, with a date field on this one (the warning found nothing to show).
+  await press(unreadable.getByRole('button', { name: 'Ret datoen' }));
+  await expect.poll(focused, 'feedback date').toBe(`feedback-${feedbackId}-date`);
+  await page.keyboard.type(field(new Date(2026, 2, 13)));
+  await page.keyboard.press('Tab');
+  await expect(unreadable).toHaveCount(0);
+  await expect.poll(() => plan.collection(other.doc, 'feedback').get(feedbackId)?.get('date')).toBe('2026-03-13');
+  await expect(page.locator(`#feedback-${feedbackId}`)).toContainText('13. mar. 2026');
+
+  // Removing an action from its editor: the focus goes to the next action of its goal, then, with none left, to the
+  // goal's "+ Tilføj handling" (it fell to the page's start).
+  const card = (goalId: string) => page.locator(`[data-goal-id="${goalId}"]`);
+  const shownActions = () => card(goals[0]!).locator('[data-action-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-action-id') ?? ''));
+  const [first, second] = await shownActions();
+  await press(page.locator(`#action-${first}-toggle`));
+  await press(card(goals[0]!).getByRole('button', { name: 'Fjern handlingen' }));
+  await expect.poll(focused, 'next action').toBe(`action-${second}-toggle`);
+  await page.keyboard.press('Enter');
+  await press(card(goals[0]!).getByRole('button', { name: 'Fjern handlingen' }));
+  await expect.poll(focused, 'no action left').toBe(`goal-${goals[0]}-add`);
+  // Removing a goal: the focus goes to the next goal's "Redigér".
+  const shownGoals = await page.locator('[data-goal-id]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-goal-id') ?? ''));
+  const next = shownGoals[shownGoals.indexOf(goals[0]!) + 1] ?? shownGoals[shownGoals.indexOf(goals[0]!) - 1];
+  await press(page.locator(`#goal-${goals[0]}-edit`));
+  page.once('dialog', (d) => void d.accept());
+  await press(card(goals[0]!).getByRole('button', { name: 'Fjern målet' }));
+  await expect(card(goals[0]!)).toHaveCount(0);
+  await expect.poll(focused, 'next goal').toBe(`goal-${next}-edit`);
+  other.close();
+  await anna.context.close();
 });
 
 test('the print page shows the plan in plain words and no journal', async ({ browser }) => {

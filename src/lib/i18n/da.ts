@@ -176,6 +176,8 @@ export const da = {
     'action-owner-no-access': 'Vælg ansvarlig',
     'date-invalid': 'Ryd datoen'
   },
+  /** a date that must be there (a meeting's, a feedback's, the tovholder's) cannot be cleared: it is corrected */
+  planWarningCorrectDate: 'Ret datoen',
   hopeSaidBy: 'sagt af {who}',
   removeHope: 'Fjern håbet',
   tovholderSince: 'siden {date}',

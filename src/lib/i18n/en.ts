@@ -175,6 +175,7 @@ export const en: Catalogue = {
     'action-owner-no-access': 'Choose owner',
     'date-invalid': 'Clear the date'
   },
+  planWarningCorrectDate: 'Correct the date',
   hopeSaidBy: 'said by {who}',
   removeHope: 'Remove the hope',
   tovholderSince: 'since {date}',

@@ -63,6 +63,8 @@ export interface PlanCommands {
   /** What the decision form starts from: this worker, their sector, due in two weeks, no level (the person chooses). */
   decisionDefaults(text: string): ActionFields & { title: string };
   addFeedback(f: { date: string; who: string; score: number; comment: string }): void;
+  /** Corrects a feedback's date (kept on record otherwise: only an unreadable date is put right). */
+  updateFeedback(id: string, fields: { date: string }): void;
   deleteFeedback(id: string): void;
   addMember(m: { name: string; relation: string; birthYear: string }): void;
   removeMember(id: string): void;
@@ -123,6 +125,7 @@ export function planCommands(doc: Y.Doc, me: Me, today: string): PlanCommands {
       level: null
     }),
     addFeedback: (f) => void addFeedback(doc, { ...f, createdAt: now(), createdBy: me.id }),
+    updateFeedback: (id, fields) => void updateItem(doc, 'feedback', id, fields),
     deleteFeedback: (id) => softDelete(doc, 'feedback', id, me.id, now()),
     addMember: (m) => void addMember(doc, { ...m, createdAt: now() }),
     removeMember: (id) => removeItem(doc, 'members', id),
