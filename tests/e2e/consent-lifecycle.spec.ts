@@ -45,6 +45,14 @@ test('an expiring consent is flagged and renewed in one step', async ({ browser 
   const expiring = page.locator('[data-consent-group="udloeber"] [data-consent-id]');
   await expect(expiring).toHaveCount(1);
   await expect(expiring).toContainText(/Udløber om \d+ dage/);
+  // Opened by keyboard and cancelled: the focus is back on "Forny" (the consents' buttons are drawn anew after the
+  // form, and it went to "Registrér nyt samtykke").
+  const focused = () => page.evaluate(() => document.activeElement?.id ?? '');
+  const renewId = `renew-${await expiring.getAttribute('data-consent-id')}`;
+  await expiring.getByRole('button', { name: 'Forny' }).press('Enter');
+  await expect.poll(focused).toBe('consent-given-by');
+  await page.getByRole('button', { name: 'Annuller' }).press('Enter');
+  await expect.poll(focused).toBe(renewId);
   await expiring.getByRole('button', { name: 'Forny' }).click();
   await expect(page.getByRole('heading', { name: 'Forny samtykke · Familien Pedersen' })).toBeVisible();
   // The renewal starts from the consent it renews.
@@ -58,6 +66,8 @@ test('an expiring consent is flagged and renewed in one step', async ({ browser 
   await page.getByRole('button', { name: 'Gem samtykket' }).click();
   await expect(page.locator('[data-consent-notice]')).toHaveText('Samtykket er gemt og gælder nu.');
   await expect(page.locator('[data-consent-group="udloeber"]')).toHaveCount(0);
+  // The renewed consent's "Forny" is gone with the renewal: the focus is on "Registrér nyt samtykke".
+  await expect.poll(focused).toBe('consent-new');
   const active = page.locator('[data-consent-group="aktiv"] [data-consent-id]');
   await expect(active).toHaveCount(2);
   await expect(active.filter({ hasText: 'Fornyer et tidligere samtykke' })).toHaveCount(1);

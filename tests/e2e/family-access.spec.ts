@@ -158,6 +158,7 @@ test('anna invites, the family signs in on a phone, writes to the team, and with
   const health = m.locator('[data-consent-id][data-active]').filter({ hasText: 'Sundhedsplejen' });
   await expect(health).toHaveCount(1);
   await expectAxeClean(m, 'samtykker');
+  const healthId = await health.getAttribute('data-consent-id');
   m.once('dialog', (d) => void d.accept());
   const started = Date.now();
   await health.getByRole('button', { name: 'Træk samtykket tilbage' }).click();
@@ -173,6 +174,34 @@ test('anna invites, the family signs in on a phone, writes to the team, and with
     .poll(() => localCopy(cecilie.page, 'u-cecilie'), { timeout: 10_000 })
     .toMatchObject({ databases: [], families: 0, rooms: [] });
   await m.screenshot({ path: 'test-results/vores-plan-consents-phone.png', fullPage: true });
+  // The withdrawn consent's button went with it: the focus stays on its card (it fell to the page's start).
+  const focusedOn = () => m.evaluate(() => document.activeElement?.id || document.activeElement?.getAttribute('data-consent-id') || '');
+  await expect.poll(focusedOn).toBe(healthId);
+
+  // She gives the health visitor the plan again, on her phone. Sent with something missing, the form says what and
+  // takes her to the first thing to fill in (the focus stayed on the button).
+  const give = m.getByRole('button', { name: 'Giv samtykke' });
+  await give.press('Enter');
+  await expect(m.getByRole('alert')).toHaveText('Vælg hvem og hvad, skriv hvorfor, og skriv under.');
+  await expect.poll(focusedOn).toBe('vp-who-0');
+  await expect(m.locator('#vp-who-0')).toHaveAttribute('aria-invalid', 'true');
+  await m.getByRole('checkbox', { name: 'Sundhedsplejen', exact: true }).check();
+  await give.press('Enter');
+  await expect.poll(focusedOn).toBe('vp-why');
+  await m.locator('#vp-why').fill('Sundhedsplejersken skal vide, hvordan det går med Sara.');
+  await give.press('Enter');
+  await expect.poll(focusedOn).toBe('vp-signature');
+  const pad = await m.locator('#vp-signature').boundingBox();
+  if (!pad) throw new Error('no signature pad');
+  await m.mouse.move(pad.x + 20, pad.y + pad.height / 2);
+  await m.mouse.down();
+  await m.mouse.move(pad.x + pad.width / 2, pad.y + 10, { steps: 5 });
+  await m.mouse.move(pad.x + pad.width - 20, pad.y + pad.height / 2, { steps: 5 });
+  await m.mouse.up();
+  await give.click();
+  await expect(m.getByRole('status').filter({ hasText: 'Tak. Samtykket gælder nu.' })).toBeVisible();
+  await expect(m.locator('[data-consent-id][data-active]').filter({ hasText: 'Sundhedsplejen' })).toHaveCount(1);
+  await expect(m.getByRole('alert')).toHaveCount(0);
 
   await anna.context.close();
   await cecilie.context.close();

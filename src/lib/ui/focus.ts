@@ -47,11 +47,15 @@ export function formFocus() {
       opener = focusedElement();
       void focusById(first);
     },
-    /** The form has closed: the focus goes back to what opened it, or, gone, to the element with the id `fallback`. */
-    async closed(fallback: string): Promise<void> {
-      await tick();
-      if (opener?.isConnected) opener.focus();
-      else document.getElementById(fallback)?.focus();
+    /**
+     * The form has closed: the focus goes back to what opened it, or, if that is gone (redrawn while the form was
+     * open), to the first element there of these ids.
+     */
+    async closed(...fallbacks: string[]): Promise<void> {
+      if (opener?.isConnected) {
+        await tick();
+        opener.focus();
+      } else await focusById(...fallbacks);
     }
   };
 }
@@ -65,7 +69,7 @@ function focusedElement(): HTMLElement | null {
 /**
  * Before a change started from a button that is disabled while it runs, or goes when it is done; call what it returns
  * once the change is done. The focus comes back to that button, or else to the first control (or the heading) of
- * the innermost card around it that is still there, unless the person (or a form that opened) has put it somewhere
+ * the innermost card around it that is still there (or the card itself), unless the person (or a form that opened) has put it somewhere
  * meanwhile.
  */
 export function holdFocus(): () => Promise<void> {
@@ -78,13 +82,16 @@ export function holdFocus(): () => Promise<void> {
     if (active && active !== document.body) return;
     if (pressed?.isConnected && !pressed.matches(':disabled')) return pressed.focus();
     const card = cards.find((c) => c.isConnected);
-    if (card) (card.querySelector<HTMLElement>(FIELDS) ?? headingOf(card))?.focus();
+    if (card) (card.querySelector<HTMLElement>(FIELDS) ?? headingOf(card)).focus();
   };
 }
 
-/** A card's heading, focusable from script (not by Tab), for when nothing in the card is left to focus. */
-function headingOf(card: Element): HTMLElement | null {
-  const heading = card.querySelector<HTMLElement>('h1, h2, h3');
-  if (heading && !heading.hasAttribute('tabindex')) heading.tabIndex = -1;
+/**
+ * A card's heading, or the card itself when it has none (a card named by its label), focusable from script (not by
+ * Tab), for when nothing in the card is left to focus.
+ */
+function headingOf(card: Element): HTMLElement {
+  const heading = card.querySelector<HTMLElement>('h1, h2, h3') ?? (card as HTMLElement);
+  if (!heading.hasAttribute('tabindex')) heading.tabIndex = -1;
   return heading;
 }
