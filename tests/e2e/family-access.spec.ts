@@ -185,7 +185,10 @@ test('anna invites, the family signs in on a phone, writes to the team, and with
   await expect(m.getByRole('alert')).toHaveText('Vælg hvem og hvad, skriv hvorfor, og skriv under.');
   await expect.poll(focusedOn).toBe('vp-who-0');
   await expect(m.locator('#vp-who-0')).toHaveAttribute('aria-invalid', 'true');
+  // Each missing part says what to do beside it (the one message sat below the form, out of sight on a phone).
+  await expect(m.locator('.error:not([role])')).toHaveText(['Vælg mindst én.', 'Skriv et par ord om hvorfor.', 'Skriv under her.']);
   await m.getByRole('checkbox', { name: 'Sundhedsplejen', exact: true }).check();
+  await expect(m.locator('#vp-who-missing')).toHaveCount(0);
   await give.press('Enter');
   await expect.poll(focusedOn).toBe('vp-why');
   await m.locator('#vp-why').fill('Sundhedsplejersken skal vide, hvordan det går med Sara.');
