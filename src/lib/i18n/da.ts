@@ -634,6 +634,8 @@ export const da = {
   accessLogOffline: 'Loggen kan kun hentes, når der er forbindelse.',
   accessLogFor: 'Familie',
   accessEndedPurged: 'Din adgang til familien er ophørt, og familiens data er fjernet fra denne enhed.',
+  transferredPurged: 'Familien er flyttet til et andet team, så din adgang er ophørt. Familiens data er fjernet fra denne enhed.',
+  grantEndedPurged: 'Din tidsbegrænsede adgang til familien er ophørt, og familiens data er fjernet fra denne enhed.',
   consentExpiredPurged: 'Data for familien er fjernet fra denne enhed, fordi samtykket er udløbet.',
   purgedNoticeNamed: 'Data er fjernet fra denne enhed, fordi samtykket er trukket tilbage eller udløbet:',
   leaseRetry: 'Prøv igen',

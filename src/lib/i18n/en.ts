@@ -632,6 +632,8 @@ export const en: Catalogue = {
   accessLogOffline: 'The log can only be fetched with a connection.',
   accessLogFor: 'Family',
   accessEndedPurged: 'Your access to the family has ended, and the family’s data has been removed from this device.',
+  transferredPurged: 'The family has moved to another team, so your access has ended. The family’s data has been removed from this device.',
+  grantEndedPurged: 'Your time-limited access to the family has ended, and the family’s data has been removed from this device.',
   consentExpiredPurged: 'The family’s data has been removed from this device because the consent has expired.',
   purgedNoticeNamed: 'Data has been removed from this device because consent was withdrawn or expired:',
   leaseRetry: 'Try again',
