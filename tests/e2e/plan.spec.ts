@@ -380,25 +380,24 @@ test('an unreadable date is put right where its warning points, and a removal le
   const unreadable = page.locator('[data-warning="date-invalid"]');
   await expect(unreadable).toHaveCount(2, { timeout: 15_000 });
 
+  /** Presses the warning's "Ret datoen", types the day into the field it lands in, and sees it reach the other device. */
+  async function correct(warning: ReturnType<typeof page.locator>, name: 'meetings' | 'feedback', id: string, day: number, warningsLeft: number) {
+    const fieldId = `${name === 'meetings' ? 'meeting' : 'feedback'}-${id}-date`;
+    await press(warning.getByRole('button', { name: 'Ret datoen' }));
+    await expect.poll(focused, name).toBe(fieldId);
+    await page.keyboard.type(field(new Date(2026, 2, day)));
+    await page.keyboard.press('Tab');
+    await expect(unreadable).toHaveCount(warningsLeft);
+    await expect.poll(() => plan.collection(other.doc, name).get(id)?.get('date')).toBe(`2026-03-${day}`);
+  }
   // The meeting's date: "Ret datoen" opens the meeting's editor at a date field (the editor had none, and a date a
   // meeting must have could not be cleared). What is typed reaches the other device.
   const meetingWarning = unreadable.filter({ hasText: 'Møde om skolestart' });
   await expect(meetingWarning).toContainText('Datoen “2026-02-30” ved “Møde om skolestart” kan ikke læses.');
-  await press(meetingWarning.getByRole('button', { name: 'Ret datoen' }));
-  await expect.poll(focused, 'meeting date').toBe(`meeting-${meetingId}-date`);
-  await page.keyboard.type(field(new Date(2026, 2, 12)));
-  await page.keyboard.press('Tab');
-  await expect(unreadable).toHaveCount(1);
-  await expect.poll(() => plan.collection(other.doc, 'meetings').get(meetingId)?.get('date')).toBe('2026-03-12');
+  await correct(meetingWarning, 'meetings', meetingId, 12, 1);
   await expect(page.locator(`#meeting-h-${meetingId}`)).toContainText('12. mar. 2026');
-
   // The feedback's date: its editor shows all feedback, with a date field on this one (the warning found nothing to show).
-  await press(unreadable.getByRole('button', { name: 'Ret datoen' }));
-  await expect.poll(focused, 'feedback date').toBe(`feedback-${feedbackId}-date`);
-  await page.keyboard.type(field(new Date(2026, 2, 13)));
-  await page.keyboard.press('Tab');
-  await expect(unreadable).toHaveCount(0);
-  await expect.poll(() => plan.collection(other.doc, 'feedback').get(feedbackId)?.get('date')).toBe('2026-03-13');
+  await correct(unreadable, 'feedback', feedbackId, 13, 0);
   await expect(page.locator(`#feedback-${feedbackId}`)).toContainText('13. mar. 2026');
 
   // Removing an action from its editor: the focus goes to the next action of its goal, then, with none left, to the
