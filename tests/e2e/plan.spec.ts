@@ -419,6 +419,12 @@ test('an unreadable date is put right where its warning points, and a removal le
   await press(card(goals[0]!).getByRole('button', { name: 'Fjern målet' }));
   await expect(card(goals[0]!)).toHaveCount(0);
   await expect.poll(focused, 'next goal').toBe(`goal-${next}-edit`);
+  // Removing a family member: the focus goes to the next member's "Fjern".
+  await press(page.locator('#family-edit'));
+  const removes = await page.locator('#family [id^="member-"][id$="-remove"]').evaluateAll((bs) => bs.map((b) => b.id));
+  expect(removes.length).toBeGreaterThan(1);
+  await press(page.locator(`#${removes[0]}`));
+  await expect.poll(focused, 'next member').toBe(removes[1]);
   other.close();
   await anna.context.close();
 });

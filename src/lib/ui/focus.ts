@@ -27,6 +27,17 @@ export async function focusById(...ids: string[]): Promise<void> {
 }
 
 /**
+ * An item of a list (ids in the order shown) was removed from under the focus: once the page has updated, the focus
+ * goes to the item after it (or, it being the last, the one before), at the element `idOf` names, else to the first of
+ * `fallbacks` that is there.
+ */
+export function focusNeighbour(order: readonly string[], removed: string, idOf: (id: string) => string, ...fallbacks: string[]): Promise<void> {
+  const at = order.indexOf(removed);
+  const next = at < 0 ? undefined : (order[at + 1] ?? order[at - 1]);
+  return focusById(...(next ? [idOf(next)] : []), ...fallbacks);
+}
+
+/**
  * After "Vis flere" under a list: the first newly shown item's link takes the focus, where reading goes on (the
  * button itself goes once all are shown).
  */
