@@ -63,10 +63,9 @@ export function formFocus() {
      * open), to the first element there of these ids.
      */
     async closed(...fallbacks: string[]): Promise<void> {
-      if (opener?.isConnected) {
-        await tick();
-        opener.focus();
-      } else await focusById(...fallbacks);
+      await tick();
+      if (opener?.isConnected) opener.focus();
+      else await focusById(...fallbacks);
     }
   };
 }
@@ -79,9 +78,9 @@ function focusedElement(): HTMLElement | null {
 
 /**
  * Before a change started from a button that is disabled while it runs, or goes when it is done; call what it returns
- * once the change is done. The focus comes back to that button, or else to the first control (or the heading) of
- * the innermost card around it that is still there (or the card itself), unless the person (or a form that opened) has put it somewhere
- * meanwhile.
+ * once the change is done. The focus comes back to that button, or else to the first control (or the heading, or the
+ * card itself) of the innermost card around it that is still there, unless the person (or a form that opened) has put
+ * it somewhere meanwhile.
  */
 export function holdFocus(): () => Promise<void> {
   const pressed = focusedElement();
