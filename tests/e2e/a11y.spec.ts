@@ -2,6 +2,7 @@
 // plan (portrait and landscape, with an editor and the forms open), a
 // read-only journal and the print page. No serious or critical violations.
 // On a phone, besides: nothing scrolls sideways and no text runs past its box.
+import type { Browser } from '@playwright/test';
 import { test, expect, signIn, signInLeader, startServer, openPlanOnline, type TestServer } from './fixtures.ts';
 import { expectAxeClean, textPastItsBox } from './checks.ts';
 
@@ -12,6 +13,14 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await server?.stop();
 });
+
+/** A person signed in on a device of their own (a browser context), in Danish. */
+async function signedIn(browser: Browser, username: string, viewport: { width: number; height: number }) {
+  const context = await browser.newContext({ baseURL: server.url, viewport, locale: 'da-DK' });
+  const page = await context.newPage();
+  await signIn(page, username);
+  return { context, page };
+}
 
 for (const viewport of [
   { width: 768, height: 1024 },
@@ -65,9 +74,7 @@ for (const viewport of [
 }
 
 test('a read-only journal has no serious or critical violations', async ({ browser }) => {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 768, height: 1024 }, locale: 'da-DK' });
-  const page = await context.newPage();
-  await signIn(page, 'bo');
+  const { context, page } = await signedIn(browser, 'bo', { width: 768, height: 1024 });
   await page.goto('/familie/gel-02-nielsen');
   await page.getByRole('link', { name: /Journal: Socialområdet/ }).click();
   await expect(page.locator('[data-journal="social"] [data-entry-id]').first()).toBeVisible();
@@ -84,9 +91,7 @@ for (const viewport of [
 ]) {
   test(`the admin console has no serious or critical violations at ${viewport.width}×${viewport.height}`, async ({ browser }) => {
     test.setTimeout(180_000);
-    const context = await browser.newContext({ baseURL: server.url, viewport, locale: 'da-DK' });
-    const page = await context.newPage();
-    await signIn(page, 'admin');
+    const { context, page } = await signedIn(browser, 'admin', viewport);
     for (const tab of ['users', 'teams', 'districts', 'audit']) {
       await page.goto(`/admin?fane=${tab}`);
       // The log is empty until the first administrative change.
@@ -108,9 +113,7 @@ for (const viewport of [
   { width: 768, height: 1024 }
 ]) {
   test(`at ${viewport.width} px the admin console lists users and teams one under another, each value labelled, the buttons within reach`, async ({ browser }) => {
-    const context = await browser.newContext({ baseURL: server.url, viewport, locale: 'da-DK' });
-    const page = await context.newPage();
-    await signIn(page, 'admin');
+    const { context, page } = await signedIn(browser, 'admin', viewport);
     for (const [tab, row, labels, button] of [
       ['users', 'tr[data-user="anna"]', ['Brugernavn:', 'Status:'], 'Rediger Anna Holm'],
       ['teams', 'tr[data-team="gellerup"]', ['Klynge:', 'Teamledere:'], 'Rediger Gellerup']
@@ -169,12 +172,7 @@ test('on a tablet in portrait the overview’s wide tables (and the level chart�
 
 test('on a phone every text stays inside its box: the start page, the plan, its consents and the overview', async ({ browser }) => {
   test.setTimeout(120_000);
-  const phone = async (user: string) => {
-    const context = await browser.newContext({ baseURL: server.url, viewport: { width: 390, height: 844 }, locale: 'da-DK' });
-    const page = await context.newPage();
-    await signIn(page, user);
-    return { context, page };
-  };
+  const phone = (user: string) => signedIn(browser, user, { width: 390, height: 844 });
   const anna = await phone('anna');
   await expect(anna.page.locator('[data-family-id]').first()).toBeVisible();
   expect(await textPastItsBox(anna.page), 'start page').toEqual([]);
@@ -219,9 +217,7 @@ test('a keyboard that opens a form lands in it, and back on the button that open
   // Forms open in place of their button; with the button gone, focus fell to the page's start (a keyboard had to
   // tab through the whole plan again, a screen reader said nothing).
   test.setTimeout(120_000);
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1024, height: 768 }, locale: 'da-DK' });
-  const page = await context.newPage();
-  await signIn(page, 'anna');
+  const { context, page } = await signedIn(browser, 'anna', { width: 1024, height: 768 });
   await openPlanOnline(page, 'gel-06-christensen');
   await expect(page.locator('[data-goal-id]').first()).toBeVisible();
   const focused = () => page.evaluate(() => document.activeElement?.id ?? '');
@@ -278,9 +274,7 @@ test('a keyboard that opens a form lands in it, and back on the button that open
 });
 
 test('the admin console’s forms take the keyboard’s focus, and give it back to the button that opened them', async ({ browser }) => {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 }, locale: 'da-DK' });
-  const page = await context.newPage();
-  await signIn(page, 'admin');
+  const { context, page } = await signedIn(browser, 'admin', { width: 1280, height: 800 });
   await page.goto('/admin?fane=users');
   const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.getAttribute('aria-label') || document.activeElement?.tagName);
   // A row's "Rediger" opens the form at the top of the tab; focus stayed on the row, far below the form.
