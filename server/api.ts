@@ -3,7 +3,7 @@
 // code runs in dev and production and tests can call it without a browser.
 import type { AuditAction } from './audit-actions.ts';
 import { randomUUID } from 'node:crypto';
-import { accessUntil, consentActive, grantActive, linkActive, type Access } from '../src/lib/shared/access.ts';
+import { accessEnd, consentActive, grantActive, linkActive, type Access } from '../src/lib/shared/access.ts';
 import { accessFromFacts } from './access-of.ts';
 import { ROOM_PARTS, SECTORS, parseRoom, roomName, isPart, isSector, FAMILY_ID_PATTERN, type Part, type RoomPart, type Sector } from '../src/lib/shared/rooms.ts';
 import { CASELOAD_NORM_MAX, CASELOAD_NORM_MIN, DEFAULT_CASELOAD_NORMS } from '../src/lib/shared/overview-types.ts';
@@ -748,8 +748,8 @@ export class Api {
     for (const { family, parts, consents, grants, links } of (await this.#openable(user))) {
       if (slice.due()) await nextTurn();
       for (const p of parts) {
-        const until = accessUntil(user, { familyId: family.id, part: p.part }, family, consents, now, grants, links);
-        rooms.push({ room: roomName(family.id, p.part), access: p.access, seq: 0, until });
+        const end = accessEnd(user, { familyId: family.id, part: p.part }, family, consents, now, grants, links);
+        rooms.push({ room: roomName(family.id, p.part), access: p.access, seq: 0, until: end?.at ?? null, ...(end ? { untilBy: end.by } : {}) });
       }
     }
     const seqs = (await this.#d.store.latestSeqs(rooms.map((r) => r.room)));

@@ -94,6 +94,9 @@ test('a consent’s end purges the family from an offline tablet; a lapsed lease
   await expect(page.getByRole('heading', { name: 'Mine familier', exact: true })).toBeVisible();
   await expect(page.locator('[data-purged]')).toContainText('Familien Rasmussen');
   await expect(page.locator('[data-purged]')).toContainText('Familien Thomsen');
+  // The device knows why: it was the consents' end, not a withdrawal.
+  await expect(page.locator('[data-purged]')).toContainText('Data er fjernet fra denne enhed, fordi samtykket er udløbet: Familien');
+  await page.screenshot({ path: test.info().outputPath('purged-notice-768.png') });
   await expect.poll(async () => (await local(page, 'u-bo')).families).not.toContain('gel-09-rasmussen');
   const after = await local(page, 'u-bo');
   expect(after.families).not.toContain('gel-14-thomsen');

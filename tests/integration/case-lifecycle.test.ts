@@ -236,8 +236,11 @@ describe('grants for called-in specialists', () => {
     expect((await post('anna', `/api/families/${other}/grants/${given.json.id}/end`)).status).toBe(409);
 
     // Expired: the relay's sweep closes it once the clock passes the end.
-    const short = await post('anna', `/api/families/${other}/grants`, { ...base, validUntil: new Date(Date.now() + 3_600_000).toISOString() });
+    const shortUntil = new Date(Date.now() + 3_600_000).toISOString();
+    const short = await post('anna', `/api/families/${other}/grants`, { ...base, validUntil: shortUntil });
     expect(short.status).toBe(201);
+    // Her device purges at the grant's end, and says it was the grant that ended (the family's consent runs longer).
+    expect((await manifest('gitte')).rooms.find((r) => r.room === plan)).toMatchObject({ until: shortUntil, untilBy: 'grant' });
     ws = await server.raw(plan, cookies.gitte);
     closed = closeCode(ws);
     try {

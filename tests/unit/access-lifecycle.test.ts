@@ -1,11 +1,11 @@
 // The access rule around a case's life (issue #14): a closed case is
 // read-only for everyone (never wider than an open one), and a called-in
 // specialist (DESIGN §6 rule 6) gets rules 3–5 only within the grant's parts
-// and period and only while a consent names their sector; accessUntil says
+// and period and only while a consent names their sector; accessEnd says
 // when that ends (the earlier of the grant's end and the consents').
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { access, accessUntil, caseClosed, grantActive, type AccessConsent, type AccessFamily, type AccessGrant, type AccessUser } from '../../src/lib/shared/access.ts';
+import { access, accessEnd, caseClosed, grantActive, type AccessConsent, type AccessFamily, type AccessGrant, type AccessUser } from '../../src/lib/shared/access.ts';
 import { PARTS, SECTORS, type Part } from '../../src/lib/shared/rooms.ts';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
@@ -102,13 +102,18 @@ describe('a called-in specialist (rule 6)', () => {
     expect(access({ ...gitte, role: 'leader' }, room('school'), family, consents, NOW, grants)).toBe('none');
   });
 
-  it('ends at the earlier of the grant’s end and the consents naming her sector', () => {
-    expect(accessUntil(gitte, room('school'), family, consents, NOW, [grant(['school'], 30)])).toBe(at(30));
-    expect(accessUntil(gitte, room('school'), family, [consent(['plan'], ['school'], 10)], NOW, [grant(['school'], 30)])).toBe(at(10));
-    expect(accessUntil(gitte, room('school'), family, consents, NOW, [grant(['school'], 30, at(5))])).toBe(at(5));
+  it('ends at the earlier of the grant’s end and the consents naming her sector, and says which', () => {
+    expect(accessEnd(gitte, room('school'), family, consents, NOW, [grant(['school'], 30)])).toEqual({ at: at(30), by: 'grant' });
+    expect(accessEnd(gitte, room('school'), family, [consent(['plan'], ['school'], 10)], NOW, [grant(['school'], 30)])).toEqual({ at: at(10), by: 'consent' });
+    expect(accessEnd(gitte, room('school'), family, consents, NOW, [grant(['school'], 30, at(5))])).toEqual({ at: at(5), by: 'grant' });
     // The plan rests on a consent for 'plan' too; the earliest end wins.
-    expect(accessUntil(gitte, room('plan'), family, [consent(['plan'], ['school'], 20), consent(['social'], ['school'], 40)], NOW, [grant(['plan'], 30)])).toBe(at(20));
+    expect(accessEnd(gitte, room('plan'), family, [consent(['plan'], ['school'], 20), consent(['social'], ['school'], 40)], NOW, [grant(['plan'], 30)])).toEqual({
+      at: at(20),
+      by: 'consent'
+    });
+    // Grant and consent ending together: the grant is named (it is why she is there at all).
+    expect(accessEnd(gitte, room('school'), family, [consent(['plan'], ['school'], 30)], NOW, [grant(['school'], 30)])).toEqual({ at: at(30), by: 'grant' });
     // The team's own worker is unaffected by grants.
-    expect(accessUntil(bo, room('school'), family, consents, NOW, [grant(['school'], 30)])).toBeNull();
+    expect(accessEnd(bo, room('school'), family, consents, NOW, [grant(['school'], 30)])).toBeNull();
   });
 });

@@ -3,7 +3,7 @@
 // opening sector, then random sets of several consents (fast-check).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { access, accessUntil, type Access, type AccessConsent, type AccessFamily, type AccessLink, type AccessUser, type Role } from '../../src/lib/shared/access.ts';
+import { access, accessEnd, type Access, type AccessConsent, type AccessFamily, type AccessLink, type AccessUser, type Role } from '../../src/lib/shared/access.ts';
 import { PARTS, ROOM_PARTS, SECTORS, isPart, isSector, type Part, type RoomPart, type Sector } from '../../src/lib/shared/rooms.ts';
 import type { CaseStatus } from '../../src/lib/shared/plan-terms.ts';
 
@@ -321,13 +321,13 @@ describe('access() rules 7–8 against the oracle, every role × room × link ×
     for (const s of SECTORS) expect([...(seen.get(s) ?? [])]).toEqual(['none']);
   });
 
-  it('accessUntil: a citizen’s access has no end date of its own; a worker reads the family room as long as the plan', () => {
+  it('accessEnd: a citizen’s access has no end date of its own; a worker reads the family room as long as the plan', () => {
     const family: AccessFamily = { id: FAMILY_ID, teamId: TEAM, openedBySector: 'social', status: 'aktiv' };
     const citizen: AccessUser = { id: 'u-x', role: 'citizen', sector: null, teamIds: [] };
-    expect(accessUntil(citizen, { familyId: FAMILY_ID, part: 'plan' }, family, [], NOW, [], [{ familyId: FAMILY_ID, userId: 'u-x', endedAt: null }])).toBeNull();
+    expect(accessEnd(citizen, { familyId: FAMILY_ID, part: 'plan' }, family, [], NOW, [], [{ familyId: FAMILY_ID, userId: 'u-x', endedAt: null }])).toBeNull();
     const cecilie: AccessUser = { id: 'u-c', role: 'worker', sector: 'health', teamIds: [TEAM] };
     const consents: AccessConsent[] = [{ familyId: FAMILY_ID, categories: ['plan'], recipients: ['health'], validFrom: at(-10), validUntil: at(20), revokedAt: null }];
-    expect(accessUntil(cecilie, { familyId: FAMILY_ID, part: 'family' }, family, consents, NOW)).toBe(at(20));
-    expect(accessUntil(cecilie, { familyId: FAMILY_ID, part: 'family' }, family, consents, NOW)).toBe(accessUntil(cecilie, { familyId: FAMILY_ID, part: 'plan' }, family, consents, NOW));
+    expect(accessEnd(cecilie, { familyId: FAMILY_ID, part: 'family' }, family, consents, NOW)).toEqual({ at: at(20), by: 'consent' });
+    expect(accessEnd(cecilie, { familyId: FAMILY_ID, part: 'family' }, family, consents, NOW)).toEqual(accessEnd(cecilie, { familyId: FAMILY_ID, part: 'plan' }, family, consents, NOW));
   });
 });

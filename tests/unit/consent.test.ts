@@ -1,10 +1,10 @@
 // The consent helpers behind the consent screens: where a consent stands,
 // the day-based period of the form and the instants the API takes, the
-// form's checks and body, and when consent-based access ends (accessUntil).
+// form's checks and body, and when consent-based access ends (accessEnd).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { addDays, format } from 'date-fns';
-import { access, accessUntil, type AccessConsent, type AccessFamily, type AccessUser } from '../../src/lib/shared/access.ts';
+import { access, accessEnd, type AccessConsent, type AccessFamily, type AccessUser } from '../../src/lib/shared/access.ts';
 import {
   consentState,
   defaultPeriod,
@@ -108,20 +108,20 @@ describe('the form', () => {
   });
 });
 
-describe('accessUntil', () => {
+describe('accessEnd', () => {
   const family: AccessFamily = { id: 'fam-123456', teamId: 'gellerup', openedBySector: 'social' };
   const worker = (sector: Sector): AccessUser => ({ id: 'u', role: 'worker', sector, teamIds: ['gellerup'] });
 
   it('is null where access does not rest on a consent', () => {
-    expect(accessUntil(worker('social'), { familyId: family.id, part: 'plan' }, family, [consent()], NOW)).toBeNull();
-    expect(accessUntil(worker('school'), { familyId: family.id, part: 'school' }, family, [], NOW)).toBeNull();
-    expect(accessUntil(worker('health'), { familyId: family.id, part: 'plan' }, family, [consent()], NOW)).toBeNull();
+    expect(accessEnd(worker('social'), { familyId: family.id, part: 'plan' }, family, [consent()], NOW)).toBeNull();
+    expect(accessEnd(worker('school'), { familyId: family.id, part: 'school' }, family, [], NOW)).toBeNull();
+    expect(accessEnd(worker('health'), { familyId: family.id, part: 'plan' }, family, [consent()], NOW)).toBeNull();
   });
 
   it('is the latest end of the consents that grant the access', () => {
     const cs = [consent(), consent({ validUntil: at(200) }), consent({ categories: ['social'], validUntil: at(300) })];
-    expect(accessUntil(worker('school'), { familyId: family.id, part: 'plan' }, family, cs, NOW)).toBe(at(200));
-    expect(accessUntil(worker('school'), { familyId: family.id, part: 'social' }, family, cs, NOW)).toBe(at(300));
+    expect(accessEnd(worker('school'), { familyId: family.id, part: 'plan' }, family, cs, NOW)).toEqual({ at: at(200), by: 'consent' });
+    expect(accessEnd(worker('school'), { familyId: family.id, part: 'social' }, family, cs, NOW)).toEqual({ at: at(300), by: 'consent' });
   });
 
   it('holds for random consents: access lasts until just before it, and it is null exactly when access is none or not consent-based', () => {
@@ -140,7 +140,7 @@ describe('accessUntil', () => {
         const room = { familyId: family.id, part };
         const user = worker(sector);
         const now = access(user, room, family, cs, NOW);
-        const until = accessUntil(user, room, family, cs, NOW);
+        const until = accessEnd(user, room, family, cs, NOW)?.at ?? null;
         const consentBased = now !== 'none' && part !== sector && !(part === 'plan' && family.openedBySector === sector);
         expect(until !== null).toBe(consentBased);
         if (until !== null) {

@@ -161,13 +161,21 @@ function openAccess(
   return consentCovers(consents, family, part, user.sector, now) ? 'read' : 'none';
 }
 
+/** When access ends by itself, and whether a consent's end or a specialist's grant's end ends it. */
+export interface AccessEnd {
+  at: string;
+  by: 'consent' | 'grant';
+}
+
 /**
  * When the user's current access to the room ends by itself if nothing
- * changes: the latest end of the active consents that grant it, or null when
- * the access does not rest on a consent (own sector, the case-owning sector)
- * or there is none. Devices purge a room at this instant even while offline.
+ * changes, and what ends it: the latest end of the active consents that grant
+ * it, or for a called-in specialist the grant's end if that comes first; null
+ * when the access does not rest on a consent (own sector, the case-owning
+ * sector) or there is none. Devices purge a room at this instant even while
+ * offline, and say which of the two ended.
  */
-export function accessUntil(
+export function accessEnd(
   user: AccessUser,
   room: RoomRef,
   family: AccessFamily | undefined,
@@ -175,11 +183,11 @@ export function accessUntil(
   now: Date,
   grants: readonly AccessGrant[] = [],
   links: readonly AccessLink[] = []
-): string | null {
+): AccessEnd | null {
   // A citizen's link has no end date of its own: it lasts until it is ended.
   if (user.role === 'citizen') return null;
   // Rule 8: what the family writes is read as long as the plan is.
-  if (room.part === 'family') return accessUntil(user, { familyId: room.familyId, part: 'plan' }, family, consents, now, grants);
+  if (room.part === 'family') return accessEnd(user, { familyId: room.familyId, part: 'plan' }, family, consents, now, grants);
   if (access(user, room, family, consents, now, grants, links) === 'none' || !family || user.sector === null) return null;
   const part = room.part;
   const sector = user.sector;
@@ -197,9 +205,12 @@ export function accessUntil(
     );
     const ruleEnd = accessUntilInTeam(user, room, family, consents, now);
     const end = Math.min(grantEnd, consentEnd, ruleEnd === null ? Infinity : Date.parse(ruleEnd));
-    return Number.isFinite(end) ? new Date(end).toISOString() : null;
+    if (!Number.isFinite(end)) return null;
+    // Both ending at the same instant: the grant is the specialist's own reason to be here.
+    return { at: new Date(end).toISOString(), by: end === grantEnd ? 'grant' : 'consent' };
   }
-  return accessUntilInTeam(user, room, family, consents, now);
+  const at = accessUntilInTeam(user, room, family, consents, now);
+  return at === null ? null : { at, by: 'consent' };
 }
 
 function accessUntilInTeam(user: AccessUser, room: RoomRef, family: AccessFamily, consents: readonly AccessConsent[], now: Date): string | null {

@@ -85,6 +85,8 @@ export interface ManifestRoom {
   seq: number;
   /** ISO instant when access ends by consent expiry, unless renewed; null when it does not rest on a consent */
   until?: string | null;
+  /** what ends it at `until`: a consent's end, or a called-in specialist's grant's end (absent: consent) */
+  untilBy?: 'consent' | 'grant';
 }
 
 export interface Manifest {

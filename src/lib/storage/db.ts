@@ -76,6 +76,8 @@ export interface RoomRow {
   pendingEdits: number;
   /** ISO instant when access ends by consent expiry (from the manifest); the device purges then, online or not */
   until?: string | null;
+  /** what ends it then (the manifest's `untilBy`): the notice says a grant ended rather than a consent; absent: consent */
+  untilBy?: 'consent' | 'grant';
 }
 
 export interface ConsentOutboxRow {

@@ -36,7 +36,8 @@ export interface LiveRoomHooks {
   /** The socket is connected: the relay is reachable. */
   onConnected?(room: string): void;
   /** The relay ended access (4403), the session (4401), refused the socket for good (4400, 4413), or the room is not the user's to open. */
-  onClosed?(room: string, reason: ClosedReason): void;
+  /** `closeReason`: the relay's words for it ("consent withdrawn", "grant ended", …), '' when it gave none */
+  onClosed?(room: string, reason: ClosedReason, closeReason?: string): void;
 }
 
 /** `denied`: a connection failed and the server confirmed the user may not open the room (an HTTP 403 on upgrade looks like any failed connection). */
@@ -150,7 +151,7 @@ export class LiveRoom {
       else if (code === CLOSE_SESSION_ENDED) this.closed = 'session';
       else this.closed = 'refused'; // too large or malformed: retrying would fail the same way
       this.status = 'offline';
-      this.#hooks.onClosed?.(this.room, this.closed);
+      this.#hooks.onClosed?.(this.room, this.closed, reason);
     });
     this.doc.on('update', (_u: Uint8Array, origin: unknown) => {
       // Updates loaded from IndexedDB or received from the relay are not new local edits.

@@ -1,7 +1,7 @@
 // Removing family data from this device when access ends, and what the device
 // enforces without the server: a lease that ran out locks and purges all
-// family data; a room whose consent ended (its manifest `until`) is purged
-// even while offline. Remembers which families were removed, for the notice.
+// family data; a room whose consent or grant ended (its manifest `until`) is
+// purged even while offline. Remembers which families were removed, for the notice.
 import { parseRoom } from '../shared/rooms.ts';
 import type { LocalDb } from '../storage/db.ts';
 import { localRoomDatabases, purgeRooms } from '../storage/purge.ts';
@@ -9,12 +9,21 @@ import { clearIndex, getFamilies } from '../storage/sealed-rows.ts';
 import { realClock, type Clock } from './internal/clock.ts';
 import type { RoomRegistry } from './room-registry.ts';
 
-export type PurgeReason = 'access ended' | 'consent expired' | 'lease expired';
+/** Why a room was removed: the device's own checks, or the relay's close reason where the notice has words for it. */
+export type PurgeReason = 'access ended' | 'consent expired' | 'consent withdrawn' | 'grant ended' | 'family transferred' | 'lease expired';
 
-/** A family whose data was removed from this device, as the notice names it. */
+const TOLD_BY_RELAY: readonly PurgeReason[] = ['consent withdrawn', 'grant ended', 'family transferred'];
+
+/** The reason to give for a room the relay closed with `closeReason` (its words are free text: anything else is "access ended"). */
+export function purgeReasonOf(closeReason: string): PurgeReason {
+  return TOLD_BY_RELAY.find((r) => r === closeReason) ?? 'access ended';
+}
+
+/** A family whose data was removed from this device, as the notice names it, and why. */
 export interface PurgedFamily {
   id: string;
   name: string;
+  reason: PurgeReason;
 }
 
 export interface PurgeSeams {
@@ -53,10 +62,10 @@ export class PurgeManager {
     const names = new Map((await getFamilies(db, rooms.map((r) => parseRoom(r)?.familyId ?? ''))).filter((f) => !!f).map((f) => [f.id, f.name]));
     const shown = await this.#s.registry.close(rooms, reason);
     const families = await purgeRooms(db, rooms);
-    // A lease lock says why itself; the notice is about consents.
+    // A lease lock says why itself; the notice is about access to families.
     if (reason !== 'lease expired') {
       const added = this.#notice(
-        families.map((id) => ({ id, name: names.get(id) ?? '' })),
+        families.map((id) => ({ id, name: names.get(id) ?? '', reason })),
         [...shown]
       );
       if (added.length > 0) this.#s.told?.(added);
@@ -85,7 +94,7 @@ export class PurgeManager {
     return added;
   }
 
-  /** The device's own checks: the lease, and consents that ended (the rooms' `until`). */
+  /** The device's own checks: the lease, and consents or grants that ended (the rooms' `until`). */
   async checkLocal() {
     const db = this.#s.db();
     if (!db) return;
@@ -112,8 +121,10 @@ export class PurgeManager {
       await this.#s.onPurged();
       return;
     }
-    const expired = await db.rooms.filter((r) => !!r.until && Date.parse(r.until) <= now).primaryKeys();
-    if (expired.length > 0) await this.purge(expired, 'consent expired');
+    const expired = await db.rooms.filter((r) => !!r.until && Date.parse(r.until) <= now).toArray();
+    // A called-in specialist's grant may end before the family's consent does: the screen says which.
+    await this.purge(expired.filter((r) => r.untilBy === 'grant').map((r) => r.room), 'grant ended');
+    await this.purge(expired.filter((r) => r.untilBy !== 'grant').map((r) => r.room), 'consent expired');
   }
 
   /** The server was reached and renewed the lease. */

@@ -3,7 +3,7 @@
 // that is no longer openable), refresh the index rows, then sync only rooms
 // whose server seq moved or that hold unsent local edits, a few sockets at a
 // time, closing each when settled. Rooms on screen stay live and are skipped.
-import type { FamilySummary, Manifest, Me } from '../shared/api-types.ts';
+import type { FamilySummary, Manifest, ManifestRoom, Me } from '../shared/api-types.ts';
 import { parseRoom, roomName } from '../shared/rooms.ts';
 import type { LocalDb, RoomRow } from '../storage/db.ts';
 import { indexSummaries } from '../storage/index-summaries.ts';
@@ -18,6 +18,11 @@ import type { RoomRegistry } from './room-registry.ts';
 export const CONCURRENCY = 3;
 /** A background room that has not settled by then is left for the next sweep. */
 export const SETTLE_TIMEOUT_MS = 20_000;
+
+/** A room row's end of access as the manifest gives it. */
+function untilChanges({ until, untilBy }: Pick<ManifestRoom, 'until' | 'untilBy'>): Pick<RoomRow, 'until' | 'untilBy'> {
+  return { until: until ?? null, untilBy: untilBy ?? 'consent' };
+}
 
 export interface SweepSeams {
   db: () => LocalDb | null;
@@ -131,9 +136,9 @@ export class SweepManager {
     // When access ends by itself (a consent's end) may move with a renewal; only changed rows are written.
     const untilMoved = manifest.rooms.filter((r) => {
       const local = roomRows.get(r.room);
-      return local && (local.until ?? null) !== (r.until ?? null);
+      return local && ((local.until ?? null) !== (r.until ?? null) || (local.untilBy ?? 'consent') !== (r.untilBy ?? 'consent'));
     });
-    if (untilMoved.length > 0) await db.rooms.bulkUpdate(untilMoved.map((r) => ({ key: r.room, changes: { until: r.until ?? null } })));
+    if (untilMoved.length > 0) await db.rooms.bulkUpdate(untilMoved.map((r) => ({ key: r.room, changes: untilChanges(r) })));
 
     // Index rows for every family (names and access), even before its plan is
     // synced: one transaction, and pages re-read the index only when it changed.
@@ -149,7 +154,7 @@ export class SweepManager {
     const queue = [...todo];
     const worker = async () => {
       for (let next = queue.shift(); next && current(); next = queue.shift()) {
-        await this.#syncRoom(db, me, next.room, next.access, next.seq, next.until ?? null, roomRows.get(next.room), generation);
+        await this.#syncRoom(db, me, next, roomRows.get(next.room), generation);
         if (this.syncing) this.syncing = { done: this.syncing.done + 1, total: this.syncing.total };
       }
     };
@@ -160,7 +165,7 @@ export class SweepManager {
     await s.countPending();
   }
 
-  async #syncRoom(db: LocalDb, me: Me, room: string, access: 'read' | 'write', seq: number, until: string | null, local: RoomRow | undefined, generation: AbortSignal) {
+  async #syncRoom(db: LocalDb, me: Me, { room, access, seq, ...ends }: ManifestRoom, local: RoomRow | undefined, generation: AbortSignal) {
     const s = this.#s;
     const ref = parseRoom(room);
     if (!ref || !s.browserOnline()) return;
@@ -189,7 +194,7 @@ export class SweepManager {
         syncedSeq: Math.max(seq, local?.syncedSeq ?? 0),
         lastSynced: this.#clock.now().toISOString(),
         pendingEdits: 0,
-        until
+        ...untilChanges(ends)
       });
       if (ref.part === 'plan') await s.indexer.index(ref.familyId, live.doc);
     } finally {

@@ -38,7 +38,7 @@ import type { ApiCall } from './internal/seams.ts';
 import type { RoomEngine } from './internal/room-engine.ts';
 import type { ClosedReason, LiveRoom, LiveRoomHooks } from './live-room.svelte.ts';
 import { PendingEdits } from './pending-edits.svelte.ts';
-import { PurgeManager, type PurgedFamily } from './purge-manager.svelte.ts';
+import { PurgeManager, purgeReasonOf, type PurgedFamily } from './purge-manager.svelte.ts';
 import { ReachabilityManager } from './reachability.svelte.ts';
 import { manifestListsRoom } from './room-access.ts';
 import { RoomRegistry } from './room-registry.ts';
@@ -107,7 +107,7 @@ interface IndexNotice {
   from: string;
 }
 
-interface PurgeNotice {
+export interface PurgeNotice {
   userId: string;
   families: PurgedFamily[];
 }
@@ -430,8 +430,8 @@ export class SyncManager {
     },
     onLocalEdits: (room, count) => this.#background(() => this.#setPending(room, count)),
     onSaved: (room) => this.#background(() => this.#setPending(room, 0)),
-    onClosed: (room: string, reason: ClosedReason) => {
-      if (reason === 'access' && this.db) this.#background(() => this.purger.purge([room], 'access ended'));
+    onClosed: (room: string, reason: ClosedReason, closeReason = '') => {
+      if (reason === 'access' && this.db) this.#background(() => this.purger.purge([room], purgeReasonOf(closeReason)));
       // The index or the manifest listed a room the server refused: access changed. A sweep under way read the
       // manifest before that and waits for this room, so it stops; a fresh one brings the index up to date (and purges).
       if (reason === 'denied') this.#background(() => this.refresh());

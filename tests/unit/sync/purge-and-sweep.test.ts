@@ -9,7 +9,7 @@ import type { FamilySummary, Manifest, Me } from '../../../src/lib/shared/api-ty
 import { roomName } from '../../../src/lib/shared/rooms.ts';
 import type { LocalDb } from '../../../src/lib/storage/db.ts';
 import { RoomRegistry } from '../../../src/lib/sync/room-registry.ts';
-import { PurgeManager } from '../../../src/lib/sync/purge-manager.svelte.ts';
+import { PurgeManager, purgeReasonOf, type PurgedFamily } from '../../../src/lib/sync/purge-manager.svelte.ts';
 import { SweepManager } from '../../../src/lib/sync/sweep-manager.svelte.ts';
 import { IndexScheduler } from '../../../src/lib/sync/index-scheduler.ts';
 import type { LiveRoom } from '../../../src/lib/sync/live-room.svelte.ts';
@@ -42,7 +42,7 @@ describe('PurgeManager', () => {
     const onScreen = new FakeRoom(roomName('fam-000002', 'plan'));
     registry.addLive(onScreen);
     await p.purge([roomName('fam-000001', 'plan'), roomName('fam-000002', 'plan')], 'access ended');
-    expect(p.purgedFamilies).toEqual([{ id: 'fam-000001', name: 'Familien Ahmed' }]);
+    expect(p.purgedFamilies).toEqual([{ id: 'fam-000001', name: 'Familien Ahmed', reason: 'access ended' }]);
     expect(onScreen.ended).toBe('access ended');
     expect(await db.families.count()).toBe(0);
     p.dismiss();
@@ -54,11 +54,16 @@ describe('PurgeManager', () => {
     const db = freshDb();
     await indexed(db, 'fam-000001', 'Familien Ahmed');
     await indexed(db, 'fam-000002', 'Familien Berg');
-    const told: { id: string; name: string }[][] = [];
+    const told: PurgedFamily[][] = [];
     const registry = new RoomRegistry();
     const first = new PurgeManager({ db: () => db, registry, clock: new ManualClock(), onPurged: () => {}, roomDatabases: async () => [], told: (f) => told.push(f) });
     await first.purge([roomName('fam-000001', 'plan'), roomName('fam-000002', 'plan')], 'access ended');
-    expect(told).toEqual([[{ id: 'fam-000001', name: 'Familien Ahmed' }, { id: 'fam-000002', name: 'Familien Berg' }]]);
+    expect(told).toEqual([
+      [
+        { id: 'fam-000001', name: 'Familien Ahmed', reason: 'access ended' },
+        { id: 'fam-000002', name: 'Familien Berg', reason: 'access ended' }
+      ]
+    ]);
 
     const other = purger(db);
     await other.p.purge([roomName('fam-000001', 'plan'), roomName('fam-000002', 'plan')], 'access ended');
@@ -66,7 +71,7 @@ describe('PurgeManager', () => {
     other.registry.addLive(new FakeRoom(roomName('fam-000002', 'plan'))); // Berg's plan on screen in that tab
     other.p.heard(told[0]);
     other.p.heard(told[0]);
-    expect(other.p.purgedFamilies).toEqual([{ id: 'fam-000001', name: 'Familien Ahmed' }]);
+    expect(other.p.purgedFamilies).toEqual([{ id: 'fam-000001', name: 'Familien Ahmed', reason: 'access ended' }]);
   });
 
   it('a lease that ran out locks and removes everything, without a consent notice', async () => {
@@ -91,7 +96,29 @@ describe('PurgeManager', () => {
     await db.rooms.update(roomName('fam-000001', 'plan'), { until: clock.now().toISOString() });
     await p.checkLocal();
     expect(p.locked).toBe(false);
-    expect(p.purgedFamilies.map((f) => f.id)).toEqual(['fam-000001']);
+    expect(p.purgedFamilies).toEqual([{ id: 'fam-000001', name: 'Familien Ahmed', reason: 'consent expired' }]);
+  });
+
+  it('a called-in specialist’s room whose grant ended says so, not that the consent expired', async () => {
+    const db = freshDb();
+    await indexed(db, 'fam-000001', 'Familien Ahmed');
+    await indexed(db, 'fam-000002', 'Familien Berg');
+    const { p, registry, clock } = purger(db);
+    const onScreen = new FakeRoom(roomName('fam-000002', 'plan'));
+    registry.addLive(onScreen);
+    await db.meta.put({ key: 'leaseUntil', value: new Date(clock.now().getTime() + 86_400_000).toISOString() });
+    const ended = clock.now().toISOString();
+    await db.rooms.update(roomName('fam-000001', 'plan'), { until: ended, untilBy: 'grant' });
+    await db.rooms.update(roomName('fam-000002', 'plan'), { until: ended, untilBy: 'grant' });
+    await p.checkLocal();
+    expect(p.purgedFamilies).toEqual([{ id: 'fam-000001', name: 'Familien Ahmed', reason: 'grant ended' }]);
+    expect(onScreen.ended).toBe('grant ended'); // the plan's own screen: AccessEnded's grant text
+    expect(await db.rooms.count()).toBe(0);
+  });
+
+  it('takes the relay’s reason where the notice has words for it, else "access ended"', () => {
+    expect(['consent withdrawn', 'grant ended', 'family transferred'].map(purgeReasonOf)).toEqual(['consent withdrawn', 'grant ended', 'family transferred']);
+    expect(['access ended', 'case closed', 'lease expired', '', 'anything'].map(purgeReasonOf)).toEqual(Array(5).fill('access ended'));
   });
 });
 

@@ -8,7 +8,7 @@ import { familySummary } from '../support/family-summary.ts';
 import { openDb } from '../../../src/lib/storage/db.ts';
 import type { Manifest, Me } from '../../../src/lib/shared/api-types.ts';
 import { roomName } from '../../../src/lib/shared/rooms.ts';
-import { SyncManager, type SyncSeams } from '../../../src/lib/sync/sync-manager.svelte.ts';
+import { SyncManager, type PurgeNotice, type SyncSeams } from '../../../src/lib/sync/sync-manager.svelte.ts';
 import type { RoomEngine } from '../../../src/lib/sync/internal/room-engine.ts';
 import type { ClosedReason } from '../../../src/lib/sync/live-room.svelte.ts';
 import { FakeRoom, fakeApi, offline } from '../support/sync-fakes.ts';
@@ -16,7 +16,7 @@ import { ApiFailure } from '../../../src/lib/sync/api.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 
 /** what LiveRoom's constructor is given */
-type RoomOpts = { presence?: boolean; verify?: () => Promise<boolean | null>; hooks: { onClosed?: (room: string, reason: ClosedReason) => void } };
+type RoomOpts = { presence?: boolean; verify?: () => Promise<boolean | null>; hooks: { onClosed?: (room: string, reason: ClosedReason, closeReason?: string) => void } };
 
 let n = 0;
 const worker = (): Me => ({ id: `u-sync-${++n}`, username: 'anna', name: 'Anna', role: 'worker', sector: 'social', teamIds: ['gellerup'] }) as unknown as Me;
@@ -122,7 +122,7 @@ describe('SyncManager (facade)', () => {
   });
 
   it('a purge in one tab shows in the notice of the same user’s other tabs, not another user’s', async () => {
-    const listeners = new Set<(n: { userId: string; families: { id: string; name: string }[] }) => void>();
+    const listeners = new Set<(n: PurgeNotice) => void>();
     const purgeNotices: SyncSeams['purgeNotices'] = {
       tell: (n) => listeners.forEach((f) => f(n)),
       hear: (f) => (listeners.add(f), () => void listeners.delete(f))
@@ -269,6 +269,28 @@ describe('SyncManager (facade)', () => {
     await sync.stop();
   });
 
+  it('a room the relay closed for access goes from the device with the relay’s reason, and the notice gives it', async () => {
+    const t = seams();
+    const sync = new SyncManager(t.s);
+    sync.start(worker());
+    await until(() => sync.lastSync !== null);
+    await sync.loadEngine();
+    const db = sync.db;
+    if (!db) throw new Error('no index');
+    await writeFamily(db, familyRows(familySummary('fam-t2', { name: 'Familien Flyt' }), new Y.Doc(), '2026-06-15', '2026-06-15T10:00:00.000Z'));
+    await writeFamily(db, familyRows(familySummary('fam-t3', { name: 'Familien Lukket' }), new Y.Doc(), '2026-06-15', '2026-06-15T10:00:00.000Z'));
+    // Rooms share the manager's hooks: one open room stands in for the background ones the relay closed.
+    const { opts } = sync.openRoom(roomName('fam-000001', 'plan')) as unknown as { opts: RoomOpts };
+    opts.hooks.onClosed?.(roomName('fam-t2', 'plan'), 'access', 'family transferred');
+    opts.hooks.onClosed?.(roomName('fam-t3', 'plan'), 'access', 'case closed');
+    await until(() => sync.purgedFamilies.length === 2);
+    expect(sync.purgedFamilies.map((f) => [f.name, f.reason]).sort()).toEqual([
+      ['Familien Flyt', 'family transferred'],
+      ['Familien Lukket', 'access ended']
+    ]);
+    await sync.stop();
+  });
+
   it('sockets closed 4401 together ask the server once why the session ended; a deactivation is reported', async () => {
     const t = seams();
     const sync = new SyncManager(t.s);
@@ -297,7 +319,7 @@ describe('SyncManager (facade)', () => {
     await until(() => sync.lastSync !== null);
     sync.pending.total = 3;
     sync.consents.pending = 1;
-    sync.purger.purgedFamilies = [{ id: 'fam-000001', name: 'A' }];
+    sync.purger.purgedFamilies = [{ id: 'fam-000001', name: 'A', reason: 'access ended' }];
     sync.purger.locked = true;
     await sync.reset();
     expect(t.purged).toEqual([me.id]);
