@@ -398,6 +398,8 @@ test('an unreadable date is put right where its warning points, and a removal le
   await expect(page.locator(`#meeting-h-${meetingId}`)).toContainText('12. mar. 2026');
   // The feedback's date: its editor shows all feedback, with a date field on this one (the warning found nothing to show).
   await correct(unreadable, 'feedback', feedbackId, 13, 0);
+  // Several feedbacks may need a date at once: the field says whose it is, not just "Dato".
+  await expect(page.locator(`#feedback-${feedbackId}-date`)).toHaveAccessibleName('Dato for feedback fra Morfar');
   await expect(page.locator(`#feedback-${feedbackId}`)).toContainText('13. mar. 2026');
 
   // Removing an action from its editor: the focus goes to the next action of its goal, then, with none left, to the

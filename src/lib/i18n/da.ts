@@ -259,6 +259,8 @@ export const da = {
   feedbackWhoPlaceholder: 'fx Mor',
   feedbackComment: 'Kommentar',
   feedbackDate: 'Dato',
+  feedbackDateFrom: 'Dato for feedback fra {who}',
+  feedbackDateScored: 'Dato for feedback med {score}',
   addFeedback: 'Gem tilbagemelding',
   noFeedback: 'Ingen tilbagemeldinger endnu.',
   deleteFeedback: 'Slet tilbagemeldingen',

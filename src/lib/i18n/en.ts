@@ -257,6 +257,8 @@ export const en: Catalogue = {
   feedbackWhoPlaceholder: 'e.g. Mother',
   feedbackComment: 'Comment',
   feedbackDate: 'Date',
+  feedbackDateFrom: 'Date of the feedback from {who}',
+  feedbackDateScored: 'Date of the feedback scored {score}',
   addFeedback: 'Save feedback',
   noFeedback: 'No feedback yet.',
   deleteFeedback: 'Delete the feedback',
