@@ -71,6 +71,16 @@ async function until(ok: () => boolean) {
   expect(ok()).toBe(true);
 }
 
+/** A signed-in worker's manager after its first sweep, with the room code loaded: rooms can be opened. */
+async function roomsReady() {
+  const t = seams();
+  const sync = new SyncManager(t.s);
+  sync.start(worker());
+  await until(() => sync.lastSync !== null);
+  await sync.loadEngine();
+  return { t, sync };
+}
+
 describe('SyncManager (facade)', () => {
   it('waits with the first sweep until the page is idle, and a stop cancels the wait', async () => {
     const waiting: (() => void)[] = [];
@@ -270,11 +280,7 @@ describe('SyncManager (facade)', () => {
   });
 
   it('a room the relay closed for access goes from the device with the relay’s reason, and the notice gives it', async () => {
-    const t = seams();
-    const sync = new SyncManager(t.s);
-    sync.start(worker());
-    await until(() => sync.lastSync !== null);
-    await sync.loadEngine();
+    const { sync } = await roomsReady();
     const db = sync.db;
     if (!db) throw new Error('no index');
     await writeFamily(db, familyRows(familySummary('fam-t2', { name: 'Familien Flyt' }), new Y.Doc(), '2026-06-15', '2026-06-15T10:00:00.000Z'));
@@ -292,11 +298,7 @@ describe('SyncManager (facade)', () => {
   });
 
   it('sockets closed 4401 together ask the server once why the session ended; a deactivation is reported', async () => {
-    const t = seams();
-    const sync = new SyncManager(t.s);
-    sync.start(worker());
-    await until(() => sync.lastSync !== null);
-    await sync.loadEngine();
+    const { t, sync } = await roomsReady();
     const rooms = ['fam-000001', 'fam-000002', 'fam-000003'].map((id) => sync.openRoom(roomName(id, 'plan')) as unknown as { room: string; opts: RoomOpts });
     let deactivated = 0;
     sync.onDeactivated = () => void deactivated++;
