@@ -83,7 +83,7 @@ export interface ManifestRoom {
   room: string;
   access: Exclude<Access, 'none'>;
   seq: number;
-  /** ISO instant when access ends by consent expiry, unless renewed; null when it does not rest on a consent */
+  /** ISO instant when access ends by itself (a consent's or a grant's end), unless renewed; null when it does not rest on one */
   until?: string | null;
   /** what ends it at `until`: a consent's end, or a called-in specialist's grant's end (absent: consent) */
   untilBy?: 'consent' | 'grant';

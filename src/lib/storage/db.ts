@@ -74,7 +74,7 @@ export interface RoomRow {
   lastSynced: string;
   /** local edits not yet confirmed by the server */
   pendingEdits: number;
-  /** ISO instant when access ends by consent expiry (from the manifest); the device purges then, online or not */
+  /** ISO instant when access ends by itself (from the manifest): a consent's or a grant's end; the device purges then, online or not */
   until?: string | null;
   /** what ends it then (the manifest's `untilBy`): the notice says a grant ended rather than a consent; absent: consent */
   untilBy?: 'consent' | 'grant';

@@ -35,8 +35,10 @@ export interface LiveRoomHooks {
   onSaved?(room: string): void;
   /** The socket is connected: the relay is reachable. */
   onConnected?(room: string): void;
-  /** The relay ended access (4403), the session (4401), refused the socket for good (4400, 4413), or the room is not the user's to open. */
-  /** `closeReason`: the relay's words for it ("consent withdrawn", "grant ended", …), '' when it gave none */
+  /**
+   * The relay ended access (4403), the session (4401), refused the socket for good (4400, 4413), or the room is not the
+   * user's to open. `closeReason`: the relay's words for it ("consent withdrawn", "grant ended", …), '' when it gave none.
+   */
   onClosed?(room: string, reason: ClosedReason, closeReason?: string): void;
 }
 

@@ -133,7 +133,7 @@ export class SweepManager {
     ];
     await s.purge.purge(gone, 'access ended');
     const roomRows = new Map((await db.rooms.bulkGet(manifest.rooms.map((r) => r.room))).filter((r): r is RoomRow => !!r).map((r) => [r.room, r]));
-    // When access ends by itself (a consent's end) may move with a renewal; only changed rows are written.
+    // When access ends by itself (a consent's or a grant's end), and which, may move with a renewal; only changed rows are written.
     const untilMoved = manifest.rooms.filter((r) => {
       const local = roomRows.get(r.room);
       return local && ((local.until ?? null) !== (r.until ?? null) || (local.untilBy ?? 'consent') !== (r.untilBy ?? 'consent'));
