@@ -159,9 +159,28 @@ test('anna invites, the family signs in on a phone, writes to the team, and with
   await expect(health).toHaveCount(1);
   await expectAxeClean(m, 'samtykker');
   const healthId = await health.getAttribute('data-consent-id');
-  m.once('dialog', (d) => void d.accept());
+  // Offline, the withdrawal waits for the network, and the page says so (the button was greyed out without a word).
+  await m.context().setOffline(true);
+  await expect(m.locator('[data-consents-offline]')).toHaveText('Du er ikke på nettet. Når du er på nettet igen, kan du trække et samtykke tilbage eller give et nyt.');
+  await expect(health.getByRole('button', { name: 'Træk samtykket tilbage' })).toBeDisabled();
+  await m.context().setOffline(false);
+  await expect(m.locator('[data-consents-offline]')).toHaveCount(0, { timeout: 10_000 });
+  // The page asks in the consent's card, in the family's words (it was the browser's confirm()), at its safe answer.
+  const withdraw = health.getByRole('button', { name: 'Træk samtykket tilbage' });
+  await withdraw.click();
+  const question = health.getByRole('alertdialog', { name: 'Vil du trække samtykket tilbage?' });
+  await expect(question).toContainText(
+    'Så kan skole og PPR, sundhedsplejen og jobcentret ikke længere se familiens plan og notater fra socialområdet. Det gælder med det samme'
+  );
+  await expect(health.getByRole('button', { name: 'Fortryd' })).toBeFocused();
+  await expectAxeClean(m, 'samtykker, spørgsmålet');
+  await question.screenshot({ path: 'test-results/vores-plan-withdraw-question.png' });
+  await health.getByRole('button', { name: 'Fortryd' }).press('Enter');
+  await expect(question).toHaveCount(0);
+  await expect(withdraw).toBeFocused();
+  await withdraw.press('Enter');
   const started = Date.now();
-  await health.getByRole('button', { name: 'Træk samtykket tilbage' }).click();
+  await health.getByRole('button', { name: 'Ja, træk det tilbage' }).click();
   await cecilie.page.locator('[data-access-ended]').waitFor({ timeout: 2000 });
   const closedAfterMs = Date.now() - started;
   console.log(`cecilie's view closed ${closedAfterMs} ms after maria withdrew the consent`);
