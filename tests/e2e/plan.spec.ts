@@ -304,6 +304,22 @@ test('journals only for parts the user may read, in the one row of the family’
   await bo.page.getByRole('link', { name: 'Journal: Skole og PPR' }).click();
   await expect(bo.page).toHaveURL(/\/familie\/gel-02-nielsen\?del=school$/);
   await expect(bo.page.locator('[data-journal="school"]')).toHaveAttribute('data-access', 'write');
+  // One row, also where the links do not fit (this tablet, upright): it scrolls sideways, faded where more
+  // links are out of sight, and the current page's link is scrolled into it (wrapped, its underline stood
+  // between two rows).
+  const nav = bo.page.locator('nav.family-nav');
+  const row = async () => nav.evaluate((n) => ({ height: n.getBoundingClientRect().height, fits: n.scrollWidth <= n.clientWidth }));
+  expect(await row()).toEqual({ height: 44, fits: false });
+  await expect(nav).toHaveClass(/more-after/);
+  await bo.page.getByRole('link', { name: 'Udskriv til familien' }).focus();
+  await expect(nav).toHaveClass(/more-before/);
+  await bo.page.goto('/familie/gel-02-nielsen/historik');
+  const current = nav.locator('[aria-current="page"]');
+  await expect(current).toHaveText('Historik');
+  expect(await current.evaluate((a) => {
+    const n = a.parentElement as HTMLElement;
+    return a.offsetLeft >= n.scrollLeft && a.offsetLeft + a.offsetWidth <= n.scrollLeft + n.clientWidth;
+  })).toBe(true);
 
   // gel-01: no consent; anna sees only her own sector's journal, never another's.
   const anna = await tablet(browser, 'anna');
