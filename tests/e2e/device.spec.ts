@@ -155,8 +155,11 @@ test('a device reported lost from another session closes its plan, is refused th
   expect(lostButton.x + lostButton.width).toBeLessThanOrEqual(390);
   await expect(office.page.locator('[data-current-device]')).toHaveCount(1);
   await expect(row.locator('[data-current-device]')).toHaveCount(0);
-  office.page.once('dialog', (d) => void d.accept());
   await row.getByRole('button', { name: 'Meld bortkommet' }).click();
+  const question = office.page.getByRole('alertdialog', { name: /Meld ".*" bortkommet\?/ });
+  await expect(question).toContainText('får aldrig adgang til familiernes oplysninger igen');
+  expect(await office.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await question.getByRole('button', { name: 'Ja, meld bortkommet' }).click();
   await expect(row).toHaveAttribute('data-lost', 'true');
   await expect(office.page.getByText('er meldt bortkommet. Dens forbindelser er lukket')).toBeVisible();
 

@@ -100,10 +100,10 @@ test('both due-date changes are in the history with their authors; a deleted goa
 
   // anna deletes the goal and restores it from the history.
   await page.goto(`/familie/${familyId}`);
-  page.once('dialog', (d) => void d.accept());
   const card = page.locator('[data-goal-id]').filter({ hasText: goal });
   await card.getByRole('button', { name: /Redigér/ }).first().click();
   await page.getByRole('button', { name: 'Fjern målet' }).click();
+  await page.getByRole('alertdialog', { name: 'Fjern målet?' }).getByRole('button', { name: 'Ja, fjern' }).click();
   await expect(page.locator('[data-goal-id]').filter({ hasText: goal })).toHaveCount(0);
   await page.goto(`/familie/${familyId}/historik`);
   const removal = history.locator('[data-history-change="removed"]').filter({ hasText: goal });

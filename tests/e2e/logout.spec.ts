@@ -22,14 +22,14 @@ test('logout warns about unsent edits and then clears local family data', async 
   await page.goto('/familie/gel-01-hansen');
   await anna.context.setOffline(true);
   await addLooseAction(page, 'Ikke sendt endnu');
-  let asked = '';
-  page.once('dialog', (d) => {
-    asked = d.message();
-    void d.dismiss();
-  });
+  // It asks under the top bar (not the browser's confirm()), at its safe answer, and "Fortryd" gives the focus back.
   await page.getByRole('button', { name: 'Log ud' }).click();
-  await expect.poll(() => asked).toContain('ikke sendt');
-  await expect(page.getByRole('button', { name: 'Log ud' })).toBeVisible();
+  const question = page.getByRole('alertdialog', { name: 'Log ud uden forbindelse?' });
+  await expect(question).toContainText('ikke sendt');
+  await expect(question.getByRole('button', { name: 'Fortryd' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(question).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Log ud' })).toBeFocused();
 
   // Back online the edit is sent, and logout clears the device without asking.
   await anna.context.setOffline(false);
@@ -125,13 +125,10 @@ test('logging out offline with an unsent edit keeps it sealed on the device; the
   await addLooseAction(page, TITLE);
   await expect(page.locator('[data-global-sync]')).toHaveAttribute('data-pending', /^[1-9]/);
 
-  let asked = '';
-  page.once('dialog', (d) => {
-    asked = d.message();
-    void d.accept();
-  });
   await page.getByRole('button', { name: 'Log ud' }).click();
-  await expect.poll(() => asked).toContain('gemmes de krypteret på denne enhed');
+  const question = page.getByRole('alertdialog', { name: 'Log ud uden forbindelse?' });
+  await expect(question).toContainText('gemmes de krypteret på denne enhed');
+  await question.getByRole('button', { name: 'Ja, log ud' }).click();
   await expect(page.getByRole('button', { name: 'Log ind' })).toBeVisible();
   await expect(page.locator('[data-logout-pending]')).toContainText('er gemt krypteret på enheden og sendes, når du logger ind her igen');
   // Only the edited family's rooms stay (and the index database that counts them); the other families are gone.

@@ -52,8 +52,10 @@ test.describe('sign-in at the local provider', () => {
     await expect(helle).toHaveURL(/\/familie\//);
     await expect.poll(() => familyDatabases(helle)).toContainEqual(expect.stringMatching(/^f-.*\.plan$/));
 
-    admin.once('dialog', (d) => void d.accept());
     await admin.locator('tr[data-user="helle"]').getByRole('button', { name: 'Deaktivér Helle Nyborg' }).click();
+    const question = admin.getByRole('alertdialog', { name: 'Deaktivér Helle Nyborg?' });
+    await expect(question).toContainText('logget ud på alle enheder med det samme');
+    await question.getByRole('button', { name: 'Ja, deaktivér' }).click();
     // Within 2 s of the admin's click: her plan has closed, and the device holds no family data.
     const deadline = Date.now() + 2000;
     await expect(helle).toHaveURL(/\/login\?error=oidc_deactivated/, { timeout: 2000 });

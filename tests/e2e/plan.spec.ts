@@ -13,6 +13,7 @@ import { test, expect, roomClient, signIn, startServer, type TestServer } from '
 import { copenhagenDay } from '../../src/lib/domain/today.ts';
 import * as plan from '../../src/lib/domain/plan.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
+import { expectAxeClean } from './checks.ts';
 
 const PORTRAIT = { width: 768, height: 1024 };
 const LANDSCAPE = { width: 1280, height: 800 };
@@ -316,7 +317,7 @@ test('journals only for parts the user may read, in the one row of the family’
   await bo.page.goto('/familie/gel-02-nielsen/historik');
   const current = nav.locator('[aria-current="page"]');
   await expect(current).toHaveText('Historik');
-  expect(await current.evaluate((a) => {
+  expect(await current.evaluate((a: HTMLElement) => {
     const n = a.parentElement as HTMLElement;
     return a.offsetLeft >= n.scrollLeft && a.offsetLeft + a.offsetWidth <= n.scrollLeft + n.clientWidth;
   })).toBe(true);
@@ -433,8 +434,17 @@ test('an unreadable date is put right where its warning points, and a removal le
   const shownGoals = await page.locator('[data-goal-id]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-goal-id') ?? ''));
   const next = shownGoals[shownGoals.indexOf(goals[0]!) + 1] ?? shownGoals[shownGoals.indexOf(goals[0]!) - 1];
   await press(page.locator(`#goal-${goals[0]}-edit`));
-  page.once('dialog', (d) => void d.accept());
+  // It asks in the goal's editor first, at its safe answer: "Fortryd" keeps the goal and gives the focus back.
   await press(card(goals[0]!).getByRole('button', { name: 'Fjern målet' }));
+  const question = card(goals[0]!).getByRole('alertdialog', { name: 'Fjern målet?' });
+  await expect(question).toContainText('fjernes fra familiens plan. Du kan fortryde det bagefter.');
+  await expect.poll(focused, 'the safe answer').toBe(`goal-${goals[0]}-ask-no`);
+  await expectAxeClean(page, 'spørgsmålet om at fjerne et mål');
+  await press(question.getByRole('button', { name: 'Fortryd' }));
+  await expect(question).toHaveCount(0);
+  await expect.poll(focused, 'back on the button').toBe(`goal-${goals[0]}-remove`);
+  await press(card(goals[0]!).getByRole('button', { name: 'Fjern målet' }));
+  await press(question.getByRole('button', { name: 'Ja, fjern' }));
   await expect(card(goals[0]!)).toHaveCount(0);
   await expect.poll(focused, 'next goal').toBe(`goal-${next}-edit`);
   // Removing a family member: the focus goes to the next member's "Fjern".

@@ -3,6 +3,7 @@
 import type { HistoryChange } from '#lib/domain/history.ts';
 import { isValidDay } from '#lib/domain/day.ts';
 import { t } from '#lib/i18n/index.ts';
+import { hs } from '#lib/i18n/history.ts';
 import { fmt } from '#lib/i18n/format.ts';
 import { longDay, shortDay } from '#lib/i18n/dates.ts';
 
@@ -12,7 +13,7 @@ const DAY_LABELLED = new Set(['feedback', 'meetings', 'entries']);
 
 /** A field's value in words: a date as "3. dec.", a status or level by its name. */
 export function fieldValue(section: string, field: string, v: string): string {
-  if (v === '') return t.historyEmptyValue;
+  if (v === '') return hs.historyEmptyValue;
   if (DATE_FIELDS.has(field) && isValidDay(v)) return shortDay(v);
   if (field === 'status') {
     const names: Record<string, string> = section === 'goals' ? t.goalStatuses : t.actionStatuses;
@@ -39,19 +40,19 @@ export function labelText(section: string, label: string): string {
 const value = (change: Extract<HistoryChange, { kind: 'changed' }>, v: string) => fieldValue(change.section, change.field, v);
 
 export function describeChange(c: HistoryChange): string {
-  const item = (t.historyItem as Record<string, string>)[c.section] ?? c.section;
+  const item = (hs.historyItem as Record<string, string>)[c.section] ?? c.section;
   const label = labelText(c.section, c.label);
-  if (c.kind === 'removed') return fmt(t.historyRemoved, { item, label });
-  if (c.kind !== 'changed') return fmt(c.kind === 'added' ? t.historyAdded : t.historyRestoredChange, { item, label });
-  const field = t.historyFields[c.field] ?? c.field;
+  if (c.kind === 'removed') return fmt(hs.historyRemoved, { item, label });
+  if (c.kind !== 'changed') return fmt(c.kind === 'added' ? hs.historyAdded : hs.historyRestoredChange, { item, label });
+  const field = hs.historyFields[c.field] ?? c.field;
   const params = { field, item, label, from: value(c, c.from), to: value(c, c.to) };
-  const text = c.label ? fmt(t.historyChanged, params) : fmt(t.historyChangedPlain, params);
-  return c.overridden ? `${text} (${t.historyOverridden})` : text;
+  const text = c.label ? fmt(hs.historyChanged, params) : fmt(hs.historyChangedPlain, params);
+  return c.overridden ? `${text} (${hs.historyOverridden})` : text;
 }
 
 /** The name shown for a session's author. */
 export function personName(author: string, people: Record<string, string>): string {
-  if (author === '') return t.historyHiddenPerson;
-  if (author === 'seed') return t.historySeedPerson;
-  return people[author] ?? t.historyUnknownPerson;
+  if (author === '') return hs.historyHiddenPerson;
+  if (author === 'seed') return hs.historySeedPerson;
+  return people[author] ?? hs.historyUnknownPerson;
 }
