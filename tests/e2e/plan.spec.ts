@@ -474,3 +474,51 @@ test('the print page shows the plan in plain words and no journal', async ({ bro
   await expect(anna.page.getByRole('button', { name: 'Udskriv eller gem som PDF' })).toBeHidden();
   await anna.context.close();
 });
+
+test('removing a hope, a meeting or the family’s feedback asks in the page first, and "Fortryd" keeps it', async ({ browser }) => {
+  const { context, page } = await tablet(browser, 'anna', LANDSCAPE);
+  await page.goto('/familie/gel-07-larsen');
+  const focused = () => page.evaluate(() => document.activeElement?.id ?? '');
+
+  // A hope: "Fortryd" by Escape keeps it and gives the focus back to its "Fjern".
+  await page.getByRole('button', { name: 'Redigér håb og drømme' }).click();
+  const hope = page.locator('#hopes-section li[data-hope-id]').first();
+  const hopeId = await hope.getAttribute('data-hope-id');
+  const hopes = await page.locator('#hopes-section li[data-hope-id]').count();
+  await hope.getByRole('button', { name: /^Fjern håbet/ }).click();
+  const hopeQuestion = hope.getByRole('alertdialog', { name: 'Fjern håbet?' });
+  await expect(hopeQuestion).toContainText('fjernes fra familiens plan. Du kan fortryde det bagefter.');
+  await expect.poll(focused).toBe(`hope-${hopeId}-ask-no`);
+  await page.keyboard.press('Escape');
+  await expect(hopeQuestion).toHaveCount(0);
+  await expect.poll(focused).toBe(`hope-${hopeId}-remove`);
+  await expect(page.locator('#hopes-section li[data-hope-id]')).toHaveCount(hopes);
+  await page.keyboard.press('Enter');
+  await hopeQuestion.getByRole('button', { name: 'Ja, fjern' }).click();
+  await expect(page.locator('#hopes-section li[data-hope-id]')).toHaveCount(hopes - 1);
+
+  // A meeting: deleted only after "Ja, slet".
+  const meeting = page.locator('[data-meeting-id]').first();
+  const meetingId = await meeting.getAttribute('data-meeting-id');
+  await page.locator(`#meeting-${meetingId}-edit`).click();
+  await page.locator(`#meeting-${meetingId}-delete`).click();
+  const meetingQuestion = page.getByRole('alertdialog', { name: 'Slet mødet?' });
+  await expect(meetingQuestion).toContainText('gemmes i sagens historik');
+  await meetingQuestion.getByRole('button', { name: 'Fortryd' }).click();
+  await expect.poll(focused).toBe(`meeting-${meetingId}-delete`);
+  await page.locator(`#meeting-${meetingId}-delete`).click();
+  await meetingQuestion.getByRole('button', { name: 'Ja, slet' }).click();
+  await expect(page.locator(`[data-meeting-id="${meetingId}"]`)).toHaveCount(0);
+
+  // The family's feedback.
+  await page.locator('#feedback-edit').click();
+  const feedback = page.locator('#feedback li[data-feedback-id]').first();
+  const feedbackId = await feedback.getAttribute('data-feedback-id');
+  await page.locator(`#feedback-${feedbackId}-delete`).click();
+  const feedbackQuestion = page.getByRole('alertdialog', { name: 'Slet tilbagemeldingen?' });
+  await expect(feedbackQuestion).toBeVisible();
+  await feedbackQuestion.getByRole('button', { name: 'Ja, slet' }).click();
+  await expect(page.locator(`[data-feedback-id="${feedbackId}"]`)).toHaveCount(0);
+  await expect.poll(focused).toBe('feedback-done');
+  await context.close();
+});
