@@ -174,7 +174,9 @@ test('closing a case makes the plan read-only on every open tablet, and reopenin
 
 test('the receiving team’s leader accepts a family on her overview; the family joins Viby’s list at once', async ({ browser }) => {
   test.setTimeout(120_000);
-  const [anna, eva, frida] = [await tablet(browser, 'anna'), await tablet(browser, 'eva'), await tablet(browser, 'frida')];
+  // eva leads teams: she lands on the overview (the caseload's heading showed only until its redirect, and signing her in
+  // as a worker waited for it: flaky whenever the redirect came first).
+  const [anna, eva, frida] = [await tablet(browser, 'anna'), await spec.leaderTablet(browser, 'eva'), await tablet(browser, 'frida')];
   const familyId = 'gel-06-christensen'; // opened by social, no consent
   const asked = await anna.page.request.post(`/api/families/${familyId}/transfers`, {
     headers: { origin: spec.server.url },

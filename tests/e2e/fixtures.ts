@@ -128,10 +128,11 @@ export async function startServer(opts: { dataDir?: string; env?: Record<string,
   };
 }
 
-export async function login(browser: Browser, server: TestServer, username: string, viewport = { width: 1280, height: 800 }) {
+/** `sign`: how the person lands (signInLeader for a team leader, whose start page is the overview). */
+export async function login(browser: Browser, server: TestServer, username: string, viewport = { width: 1280, height: 800 }, sign: (page: Page, username: string) => Promise<void> = signIn) {
   const context = await browser.newContext({ baseURL: server.url, viewport });
   const page = await context.newPage();
-  await signIn(page, username);
+  await sign(page, username);
   return { context, page };
 }
 
@@ -163,6 +164,12 @@ export function serverWithTablets(viewport: { width: number; height: number }) {
     /** `who` signed in on a tablet of the spec's size. */
     async tablet(browser: Browser, who: string) {
       const t = await login(browser, running(), who, viewport);
+      open.push(t.context);
+      return t;
+    },
+    /** A team leader signed in on a tablet of the spec's size, on the overview. */
+    async leaderTablet(browser: Browser, who: string) {
+      const t = await login(browser, running(), who, viewport, signInLeader);
       open.push(t.context);
       return t;
     }
