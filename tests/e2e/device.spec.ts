@@ -156,8 +156,14 @@ test('a device reported lost from another session closes its plan, is refused th
   await expect(office.page.locator('[data-current-device]')).toHaveCount(1);
   await expect(row.locator('[data-current-device]')).toHaveCount(0);
   await row.getByRole('button', { name: 'Meld bortkommet' }).click();
-  const question = office.page.getByRole('alertdialog', { name: /Meld ".*" bortkommet\?/ });
+  const question = office.page.getByRole('alertdialog', { name: /Meld “.*” bortkommet\?/ });
   await expect(question).toContainText('får aldrig adgang til familiernes oplysninger igen');
+  // "Fortryd" keeps the device and gives the focus back to the button that asked.
+  await expect(question.getByRole('button', { name: 'Fortryd' })).toBeFocused();
+  await office.page.keyboard.press('Escape');
+  await expect(question).toHaveCount(0);
+  await expect(row.getByRole('button', { name: 'Meld bortkommet' })).toBeFocused();
+  await office.page.keyboard.press('Enter');
   expect(await office.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await question.getByRole('button', { name: 'Ja, meld bortkommet' }).click();
   await expect(row).toHaveAttribute('data-lost', 'true');
