@@ -192,6 +192,8 @@ export async function signIn(page: Page, username: string, password = 'demo') {
 /** Signs a team leader in on the login page: they land on the overview, not on a caseload. */
 export async function signInLeader(page: Page, username = 'eva') {
   await submitLogin(page, username, 'demo');
+  // The start page shows the same heading until its redirect lands: wait for the overview itself.
+  await expect(page).toHaveURL(/\/overblik/);
   await expect(page.getByRole('heading', { name: 'Overblik over teams' })).toBeVisible();
 }
 

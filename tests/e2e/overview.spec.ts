@@ -221,6 +221,26 @@ test('a full load of the overview asks the server once for the figures and once 
   await context.close();
 });
 
+test('a team leader signing in never sees the caseload’s “Mine familier” on the way to the overview', async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: server.url });
+  // Every main heading the document ever shows, from the first script on.
+  await context.addInitScript(() => {
+    const seen: string[] = ((window as unknown as { __headings: string[] }).__headings = []);
+    new MutationObserver(() => {
+      for (const h of document.querySelectorAll('h1')) if (!seen.includes(h.textContent ?? '')) seen.push(h.textContent ?? '');
+    }).observe(document, { childList: true, subtree: true, characterData: true });
+  });
+  const page = await context.newPage();
+  await signInAsEva(page);
+  await page.goto('/', { waitUntil: 'commit' });
+  await expect(page).toHaveURL(/\/overblik$/);
+  await expect(page.getByRole('heading', { name: 'Overblik over teams' })).toBeVisible();
+  const headings = await page.evaluate(() => (window as unknown as { __headings: string[] }).__headings);
+  expect(headings).toContain('Overblik over teams');
+  expect(headings).not.toContain('Mine familier');
+  await context.close();
+});
+
 test('eva’s browser cannot open a family room, and a worker cannot open the overview', async ({ browser }) => {
   const context = await browser.newContext({ baseURL: server.url });
   const page = await context.newPage();
