@@ -19,6 +19,8 @@ export class MemberFamilies {
   #mine = $state<CitizenFamily[] | null>(null);
   /** the family shown and the member's others (shown-family.ts) */
   readonly shown = $derived(shownFamily(this.#named(), this.#mine, this.#indexed));
+  /** which families the device's index lists: the server is asked again when that set changes, not at every write to the index */
+  readonly #indexedIds = $derived(this.#indexed.map((f) => f.id).join(' '));
 
   /** `named`: the family the page's address names (`?familie=`), if any */
   constructor(named: () => string | null) {
@@ -30,7 +32,7 @@ export class MemberFamilies {
     });
     $effect(() => {
       void sync.online;
-      void sync.indexVersion;
+      void this.#indexedIds;
       if (session.me?.role === 'citizen') void this.refresh();
     });
   }
