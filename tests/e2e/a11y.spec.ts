@@ -2,8 +2,7 @@
 // plan (portrait and landscape, with an editor and the forms open), a
 // read-only journal and the print page. No serious or critical violations.
 // On a phone, besides: nothing scrolls sideways and no text runs past its box.
-import type { Browser, Page } from '@playwright/test';
-import { test, expect, signIn, signInLeader, startServer, openPlanOnline, type TestServer } from './fixtures.ts';
+import { test, expect, login, signIn, signInLeader, startServer, openPlanOnline, type TabletOptions, type TestServer } from './fixtures.ts';
 import { expectAxeClean, textPastItsBox } from './checks.ts';
 
 let server: TestServer;
@@ -14,14 +13,8 @@ test.afterAll(async () => {
   await server?.stop();
 });
 
-/** A person signed in on a device of their own (a browser context), in Danish. */
-/** `sign`: how the person lands (signInLeader for a team leader, whose start page is the overview). */
-async function signedIn(browser: Browser, username: string, viewport: { width: number; height: number }, sign: (page: Page, username: string) => Promise<void> = signIn) {
-  const context = await browser.newContext({ baseURL: server.url, viewport, locale: 'da-DK' });
-  const page = await context.newPage();
-  await sign(page, username);
-  return { context, page };
-}
+/** A device of a person's own, in Danish. */
+const danish = (viewport: { width: number; height: number }, sign = signIn): TabletOptions => ({ viewport, sign, locale: 'da-DK' });
 
 for (const viewport of [
   { width: 768, height: 1024 },
@@ -75,7 +68,7 @@ for (const viewport of [
 }
 
 test('a read-only journal has no serious or critical violations', async ({ browser }) => {
-  const { context, page } = await signedIn(browser, 'bo', { width: 768, height: 1024 });
+  const { context, page } = await login(browser, server, 'bo', danish({ width: 768, height: 1024 }));
   await page.goto('/familie/gel-02-nielsen');
   await page.getByRole('link', { name: /Journal: Socialområdet/ }).click();
   await expect(page.locator('[data-journal="social"] [data-entry-id]').first()).toBeVisible();
@@ -92,7 +85,7 @@ for (const viewport of [
 ]) {
   test(`the admin console has no serious or critical violations at ${viewport.width}×${viewport.height}`, async ({ browser }) => {
     test.setTimeout(180_000);
-    const { context, page } = await signedIn(browser, 'admin', viewport);
+    const { context, page } = await login(browser, server, 'admin', danish(viewport));
     for (const tab of ['users', 'teams', 'districts', 'audit']) {
       await page.goto(`/admin?fane=${tab}`);
       // The log is empty until the first administrative change.
@@ -114,7 +107,7 @@ for (const viewport of [
   { width: 768, height: 1024 }
 ]) {
   test(`at ${viewport.width} px the admin console lists users and teams one under another, each value labelled, the buttons within reach`, async ({ browser }) => {
-    const { context, page } = await signedIn(browser, 'admin', viewport);
+    const { context, page } = await login(browser, server, 'admin', danish(viewport));
     for (const [tab, row, labels, button] of [
       ['users', 'tr[data-user="anna"]', ['Brugernavn:', 'Status:'], 'Rediger Anna Holm'],
       ['teams', 'tr[data-team="gellerup"]', ['Klynge:', 'Teamledere:'], 'Rediger Gellerup']
@@ -138,9 +131,7 @@ for (const viewport of [
 }
 
 test('on a tablet in portrait the overview’s wide tables (and the level chart’s figures) scroll under their row names and caption, which stay in view', async ({ browser }) => {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 768, height: 1024 }, locale: 'da-DK' });
-  const page = await context.newPage();
-  await signInLeader(page);
+  const { context, page } = await login(browser, server, 'eva', danish({ width: 768, height: 1024 }, signInLeader));
   // The level chart's figures as a table too (its caption is read, not shown).
   await page.getByText('Vis tallene som tabel').first().click();
   const tables = { 'teams-table': page.getByTestId('teams-table'), 'workers-table': page.getByTestId('workers-table'), 'level table': page.locator('details table').first() };
@@ -173,7 +164,7 @@ test('on a tablet in portrait the overview’s wide tables (and the level chart�
 
 test('on a phone every text stays inside its box: the start page, the plan, its consents and the overview', async ({ browser }) => {
   test.setTimeout(120_000);
-  const phone = (user: string, sign = signIn) => signedIn(browser, user, { width: 390, height: 844 }, sign);
+  const phone = (user: string, sign = signIn) => login(browser, server, user, danish({ width: 390, height: 844 }, sign));
   const anna = await phone('anna');
   await expect(anna.page.locator('[data-family-id]').first()).toBeVisible();
   expect(await textPastItsBox(anna.page), 'start page').toEqual([]);
@@ -218,7 +209,7 @@ test('a keyboard that opens a form lands in it, and back on the button that open
   // Forms open in place of their button; with the button gone, focus fell to the page's start (a keyboard had to
   // tab through the whole plan again, a screen reader said nothing).
   test.setTimeout(120_000);
-  const { context, page } = await signedIn(browser, 'anna', { width: 1024, height: 768 });
+  const { context, page } = await login(browser, server, 'anna', danish({ width: 1024, height: 768 }));
   await openPlanOnline(page, 'gel-06-christensen');
   await expect(page.locator('[data-goal-id]').first()).toBeVisible();
   const focused = () => page.evaluate(() => document.activeElement?.id ?? '');
@@ -275,7 +266,7 @@ test('a keyboard that opens a form lands in it, and back on the button that open
 });
 
 test('the admin console’s forms take the keyboard’s focus, and give it back to the button that opened them', async ({ browser }) => {
-  const { context, page } = await signedIn(browser, 'admin', { width: 1280, height: 800 });
+  const { context, page } = await login(browser, server, 'admin', danish({ width: 1280, height: 800 }));
   await page.goto('/admin?fane=users');
   const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.getAttribute('aria-label') || document.activeElement?.tagName);
   // A row's "Rediger" opens the form at the top of the tab; focus stayed on the row, far below the form.

@@ -38,8 +38,8 @@ async function asAnna(path: string, data: unknown) {
 
 test('a consent shows the family on a colleague’s open list without a reload, and its withdrawal removes it', async ({ browser }) => {
   test.setTimeout(120_000);
-  anna = await login(browser, server, 'anna', TABLET);
-  cecilie = await login(browser, server, 'cecilie', TABLET);
+  anna = await login(browser, server, 'anna', { viewport: TABLET });
+  cecilie = await login(browser, server, 'cecilie', { viewport: TABLET });
   const list = cecilie.page;
   // No waiting for her caseload to finish syncing: an event during that first sweep must not wait for it either.
 

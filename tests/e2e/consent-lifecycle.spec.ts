@@ -39,7 +39,7 @@ function local(page: Page, userId: string) {
 }
 
 test('an expiring consent is flagged and renewed in one step', async ({ browser }) => {
-  const anna = await login(browser, server, 'anna', TABLET);
+  const anna = await login(browser, server, 'anna', { viewport: TABLET });
   const page = anna.page;
   await page.goto('/familie/gel-04-pedersen/samtykke');
   const expiring = page.locator('[data-consent-group="udloeber"] [data-consent-id]');
@@ -78,7 +78,7 @@ test('an expiring consent is flagged and renewed in one step', async ({ browser 
 
 test('a consent’s end purges the family from an offline tablet; a lapsed lease locks all family data until back online', async ({ browser }) => {
   test.setTimeout(120_000);
-  const bo = await login(browser, server, 'bo', TABLET);
+  const bo = await login(browser, server, 'bo', { viewport: TABLET });
   const page = bo.page;
   await expect(page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
   await expect(page.locator('[data-never-synced]')).toHaveCount(0, { timeout: 30_000 });

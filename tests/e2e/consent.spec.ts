@@ -30,9 +30,9 @@ test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async ({ browser }) => {
   server = await startServer();
-  anna = await login(browser, server, 'anna', TABLET);
-  bo = await login(browser, server, 'bo', TABLET);
-  cecilie = await login(browser, server, 'cecilie', TABLET);
+  anna = await login(browser, server, 'anna', { viewport: TABLET });
+  bo = await login(browser, server, 'bo', { viewport: TABLET });
+  cecilie = await login(browser, server, 'cecilie', { viewport: TABLET });
 });
 test.afterAll(async () => {
   await Promise.all([anna, bo, cecilie].map((t) => t?.context.close()));

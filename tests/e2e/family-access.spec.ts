@@ -146,7 +146,7 @@ test('anna invites, the family signs in on a phone, writes to the team, and with
   await expect(m.locator('[data-log-action="open"]').first()).toBeVisible({ timeout: 10_000 });
 
   // cecilie (health, with the family's consent) has the plan open.
-  const cecilie = await login(browser, server, 'cecilie', { width: 768, height: 1024 });
+  const cecilie = await login(browser, server, 'cecilie', { viewport: { width: 768, height: 1024 } });
   await cecilie.page.goto(`/familie/${FAMILY}`);
   await expect(cecilie.page.getByRole('heading', { name: FAMILY_NAME })).toBeVisible();
   await expect.poll(async () => (await localCopy(cecilie.page, 'u-cecilie')).databases, { timeout: 30_000 }).toContain(roomName(FAMILY, 'plan'));

@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test as base, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test as base, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
@@ -128,9 +128,16 @@ export async function startServer(opts: { dataDir?: string; env?: Record<string,
   };
 }
 
-/** `sign`: how the person lands (signInLeader for a team leader, whose start page is the overview). */
-export async function login(browser: Browser, server: TestServer, username: string, viewport = { width: 1280, height: 800 }, sign: (page: Page, username: string) => Promise<void> = signIn) {
-  const context = await browser.newContext({ baseURL: server.url, viewport });
+/** How a tablet is set up: its screen, how the person lands, and the browser's own settings. */
+export interface TabletOptions extends Pick<BrowserContextOptions, 'locale' | 'timezoneId' | 'acceptDownloads'> {
+  viewport?: { width: number; height: number };
+  /** signInLeader for a team leader, whose start page is the overview. */
+  sign?: (page: Page, username: string) => Promise<void>;
+}
+
+/** `username` signed in on a tablet of their own (a browser context). */
+export async function login(browser: Browser, server: TestServer, username: string, { viewport = { width: 1280, height: 800 }, sign = signIn, ...settings }: TabletOptions = {}) {
+  const context = await browser.newContext({ baseURL: server.url, viewport, ...settings });
   const page = await context.newPage();
   await sign(page, username);
   return { context, page };
@@ -163,13 +170,13 @@ export function serverWithTablets(viewport: { width: number; height: number }) {
     },
     /** `who` signed in on a tablet of the spec's size. */
     async tablet(browser: Browser, who: string) {
-      const t = await login(browser, running(), who, viewport);
+      const t = await login(browser, running(), who, { viewport });
       open.push(t.context);
       return t;
     },
     /** A team leader signed in on a tablet of the spec's size, on the overview. */
     async leaderTablet(browser: Browser, who: string) {
-      const t = await login(browser, running(), who, viewport, signInLeader);
+      const t = await login(browser, running(), who, { viewport, sign: signInLeader });
       open.push(t.context);
       return t;
     }

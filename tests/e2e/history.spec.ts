@@ -4,7 +4,7 @@
 // the history). Both see the in-plan notice of the concurrent edit.
 import type { Browser, Page } from '@playwright/test';
 import { addDays, format } from 'date-fns';
-import { test, expect, signIn, startServer, type TestServer } from './fixtures.ts';
+import { test, expect, login, startServer, type TestServer } from './fixtures.ts';
 import { fieldDay, shortDay } from '../../src/lib/i18n/dates.ts';
 
 const day = (d: Date) => format(d, 'yyyy-MM-dd');
@@ -19,12 +19,7 @@ test.afterAll(async () => {
   await server?.stop();
 });
 
-async function tablet(browser: Browser, username: string) {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 }, locale: 'da-DK', timezoneId: 'Europe/Copenhagen' });
-  const page = await context.newPage();
-  await signIn(page, username);
-  return { context, page };
-}
+const tablet = (browser: Browser, username: string) => login(browser, server, username, { locale: 'da-DK', timezoneId: 'Europe/Copenhagen' });
 
 const action = (page: Page, title: string) => page.locator('[data-action-id]').filter({ has: page.locator('[data-title]', { hasText: title }) });
 

@@ -15,7 +15,7 @@ test.afterAll(async () => {
 test('anna opens the insight page from the case page; it renders every section and prints', async ({ browser }) => {
   test.setTimeout(90_000);
   const family = 'gel-07'; // opened by social; consent plan + social -> the other sectors
-  const { context, page } = await login(browser, server, 'anna', { width: 900, height: 1100 });
+  const { context, page } = await login(browser, server, 'anna', { viewport: { width: 900, height: 1100 } });
   try {
     await page.goto('/');
     const link = page.locator(`a[href^="/familie/${family}-"]`).first();

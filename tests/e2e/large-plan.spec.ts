@@ -62,7 +62,7 @@ const row = (page: Page, actionId: string) => page.locator(`[data-action-id="${a
 
 test('a large plan: first screen first, a deep link into the last goal, a second opening from the stored copy that works as usual', async ({ browser }) => {
   test.setTimeout(120_000);
-  const anna = await login(browser, server, 'anna', { width: 768, height: 1024 });
+  const anna = await login(browser, server, 'anna', { viewport: { width: 768, height: 1024 } });
   const created = await anna.context.request.post('/api/families', { headers: { origin: server.url }, data: { name: 'Familien Stor' } });
   expect(created.status()).toBe(201);
   const { id: familyId } = (await created.json()) as { id: string };
@@ -99,7 +99,7 @@ test('a large plan: first screen first, a deep link into the last goal, a second
   expect(Math.max(bytes.sent, bytes.received)).toBeLessThan(1_000);
 
   // It works as usual: a tick reaches anna's other tablet live, and undo takes it back there too.
-  const other = await login(browser, server, 'anna', { width: 1280, height: 800 });
+  const other = await login(browser, server, 'anna', { viewport: { width: 1280, height: 800 } });
   await other.page.goto(`/familie/${familyId}`);
   await expect(other.page.locator('[data-action-id]')).toHaveCount(200);
   const first = actions[0];

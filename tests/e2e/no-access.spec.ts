@@ -45,13 +45,8 @@ async function expectNotFound(page: Page) {
 }
 
 async function signedIn(browser: Browser, username: string) {
-  if (username === 'eva') {
-    // A leader lands on the overview, not on a caseload.
-    const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    await signInLeader(page);
-    return { context, page };
-  }
+  // A leader lands on the overview, not on a caseload.
+  if (username === 'eva') return login(browser, server, username, { sign: signInLeader });
   const t = await login(browser, server, username);
   // The device has run its first sync: its index speaks for the server.
   await expect(t.page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });

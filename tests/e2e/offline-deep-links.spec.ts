@@ -85,9 +85,7 @@ test('a worker’s deep links cold-start offline: plan, print, consent, access l
 });
 
 test('the leader’s overview pages cold-start offline and say the figures need a connection', async ({ browser }) => {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await signInLeader(page);
+  const { context, page } = await login(browser, server, 'eva', { sign: signInLeader });
   await workerReady(page);
 
   await context.setOffline(true);

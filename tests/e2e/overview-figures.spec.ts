@@ -19,12 +19,7 @@ test.afterAll(async () => {
   await server?.stop();
 });
 
-async function signInAsEva(browser: Browser) {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  const page = await context.newPage();
-  await signInLeader(page);
-  return { context, page };
-}
+const signInAsEva = (browser: Browser) => login(browser, server, 'eva', { sign: signInLeader, acceptDownloads: true });
 
 /** The overview once every plan is summarised (right after a start some are still being counted). */
 async function settledOverview(page: Page): Promise<Overview> {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page, Response } from '@playwright/test';
 import WebSocket from 'ws';
-import { test, expect, signIn, signInLeader, startServer, sessionCookie, type TestServer } from './fixtures.ts';
+import { test, expect, login, signInLeader, startServer, sessionCookie, type TestServer } from './fixtures.ts';
 import { textPastItsBox, wcagViolations } from './checks.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import { readActions, readFeedback, readGoals, readHopes, readMeetings } from '../../src/lib/domain/plan.ts';
@@ -284,9 +284,7 @@ test('eva’s browser cannot open a family room, and a worker cannot open the ov
   await context.close();
 
   // A worker asking for the overview gets the server's refusal, not figures.
-  const anna = await browser.newContext({ baseURL: server.url });
-  const annaPage = await anna.newPage();
-  await signIn(annaPage, 'anna');
+  const { context: anna, page: annaPage } = await login(browser, server, 'anna');
   await expect(annaPage.getByRole('link', { name: 'Overblik' })).toHaveCount(0);
   await annaPage.goto('/overblik');
   await expect(annaPage.getByRole('alert')).toHaveText('Overblikket er kun for teamledere.');

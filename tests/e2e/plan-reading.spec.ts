@@ -6,7 +6,7 @@
 // said in words and pending changes are counted as a person counts them.
 import { mkdirSync } from 'node:fs';
 import type { Page } from '@playwright/test';
-import { test, expect, signIn, startServer, openPlanOnline, type TestServer } from './fixtures.ts';
+import { test, expect, login, startServer, openPlanOnline, type TestServer } from './fixtures.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {
@@ -29,9 +29,7 @@ const shotsDir = () => {
 
 test('the plan reads first; every section edits in place and returns to reading', async ({ browser }) => {
   test.setTimeout(240_000);
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 768, height: 1024 }, locale: 'en-US', timezoneId: 'Europe/Copenhagen' });
-  const page = await context.newPage();
-  await signIn(page, 'anna');
+  const { context, page } = await login(browser, server, 'anna', { viewport: { width: 768, height: 1024 }, locale: 'en-US', timezoneId: 'Europe/Copenhagen' });
   await openPlanOnline(page, 'gel-02-nielsen');
   await expect(page.locator('[data-action-id]').first()).toBeVisible();
   await expectReading(page);

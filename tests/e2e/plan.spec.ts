@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from '@playwright/test';
 import { addDays, format, subDays } from 'date-fns';
 import { da } from 'date-fns/locale';
-import { test, expect, roomClient, signIn, startServer, type TestServer } from './fixtures.ts';
+import { test, expect, login, roomClient, startServer, type TestServer } from './fixtures.ts';
 import { copenhagenDay } from '../../src/lib/domain/today.ts';
 import * as plan from '../../src/lib/domain/plan.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
@@ -32,12 +32,7 @@ test.afterAll(async () => {
 });
 
 /** A tablet: its own browser context, Danish locale (date pickers in Danish), signed in. */
-async function tablet(browser: Browser, username: string, viewport = PORTRAIT) {
-  const context = await browser.newContext({ baseURL: server.url, viewport, locale: 'da-DK', timezoneId: 'Europe/Copenhagen' });
-  const page = await context.newPage();
-  await signIn(page, username);
-  return { context, page };
-}
+const tablet = (browser: Browser, username: string, viewport = PORTRAIT) => login(browser, server, username, { viewport, locale: 'da-DK', timezoneId: 'Europe/Copenhagen' });
 
 const action = (page: Page, title: string) => page.locator('[data-action-id]').filter({ has: page.locator('[data-title]', { hasText: title }) });
 const hopeTexts = (page: Page) => page.locator('[data-voice="family"] [data-hope-text]').allTextContents();
