@@ -202,7 +202,10 @@ export async function seedDemo(
       const surname = SURNAMES[(i * 2 + (team.id === 'viby' ? 1 : 0)) % SURNAMES.length];
       const id = `${team.id.slice(0, 3)}-${String(i + 1).padStart(2, '0')}-${slug(surname)}`;
       const { opener, consent } = consentFor(i, now, team.id);
-      const createdAt = subMonths(now, 1 + Math.floor(random() * 18));
+      // Opened 4–18 months ago, and before anything the seed dates in the past: a consent's start
+      // (up to 12 months back), goals' target dates (up to 3), the last meeting and feedback (weeks).
+      const opened = subMonths(now, 4 + Math.floor(random() * 15));
+      const createdAt = consent && consent.from < opened ? subDays(consent.from, 7) : opened;
       const owner = workersOf(team.id).find((u) => u.sector === opener) ?? workersOf(team.id)[0];
       const family: FamilyRow = {
         id,
