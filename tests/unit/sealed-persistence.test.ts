@@ -8,7 +8,7 @@ import './support/device-key.ts';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { IndexeddbPersistence } from 'y-indexeddb';
-import { addHope, readHopes } from '../../src/lib/domain/plan.ts';
+import { addHope, collection, readHopes } from '../../src/lib/domain/plan.ts';
 import { COMPACT_AFTER, SealedPersistence } from '../../src/lib/storage/sealed-persistence.ts';
 import { readViewSnapshot, writeViewSnapshot } from '../../src/lib/storage/view-snapshot.ts';
 import { unseal } from '../../src/lib/storage/device-key.ts';
@@ -43,6 +43,35 @@ function raw(room: string): Promise<{ updates: unknown[]; custom: unknown[] }> {
 const text = (x: unknown): string => Buffer.from(JSON.stringify(x, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v))).toString();
 
 describe('sealed room persistence', () => {
+  it('loads what the device held without an update event, and keeps every listener for the edits after', async () => {
+    const room = freshRoom();
+    const a = await open(room);
+    addHope(a.doc, { text: 'Egen have', saidBy: 'far', createdAt: '2026-01-01T10:00:00Z' });
+    await a.p.settled();
+    await a.close();
+
+    const doc = new Y.Doc();
+    const updates: unknown[] = [];
+    const deep: number[] = [];
+    doc.on('update', (_u: Uint8Array, origin: unknown) => updates.push(origin));
+    collection(doc, 'hopes').observeDeep((events) => deep.push(events.length));
+    const p = new SealedPersistence(room, doc);
+    await p.whenSynced;
+    // Loaded, seen by observers, but not encoded for the update listeners.
+    expect(readHopes(doc).map((h) => h.text)).toEqual(['Egen have']);
+    expect(updates).toEqual([]);
+    expect(deep.length).toBeGreaterThan(0);
+    // A local edit afterwards reaches the earlier listener and is stored.
+    addHope(doc, { text: 'Ferie ved vandet', saidBy: 'mor', createdAt: '2026-01-02T10:00:00Z' });
+    expect(updates).toHaveLength(1);
+    await p.settled();
+    await p.destroy();
+    doc.destroy();
+    const b = await open(room);
+    expect(readHopes(b.doc).map((h) => h.text).sort()).toEqual(['Egen have', 'Ferie ved vandet']);
+    await b.close();
+  });
+
   it('stores nothing readable and gives the document back', async () => {
     const room = freshRoom();
     const a = await open(room);

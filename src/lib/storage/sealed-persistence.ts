@@ -94,6 +94,29 @@ export async function roomWritesSettled(room: string): Promise<number | null> {
   return known.length ? Math.max(...known) : null;
 }
 
+/**
+ * Runs `load` without the document's `update` event. Yjs encodes a transaction's whole content for
+ * `update` listeners, and none of them wants what the device already held: this provider stores
+ * only new changes, the socket opens after the load (the relay's sync exchange covers it), and the
+ * live room counts only local edits. For the large plan that encoding was 20–44 ms on a tablet
+ * (CPU 4×) at every opening (docs/performance.md). Listeners stay registered for everything after;
+ * observers (`observe`, `observeDeep`, `afterTransaction`) still see the load. Whoever wants to know
+ * that a room loaded waits for `whenSynced`.
+ */
+export function withoutUpdateEvent(doc: Y.Doc, load: () => void) {
+  // lib0's Observable keeps its listeners by event name in `_observers`.
+  const observers = (doc as unknown as { _observers: Map<string, Set<unknown>> })._observers;
+  const update = observers.get('update');
+  observers.delete('update');
+  try {
+    load();
+  } finally {
+    // A listener added while loading (by an observer) is kept beside the earlier ones.
+    const added = observers.get('update');
+    if (update) observers.set('update', added ? new Set([...update, ...added]) : update);
+  }
+}
+
 export interface PersistenceCost {
   records: number;
   loadMs: number;
@@ -159,13 +182,15 @@ export class SealedPersistence {
     const [records, keys] = await Promise.all([request(store.getAll() as IDBRequest<StoredRecord[]>), request(store.getAllKeys())]);
     const updates = await Promise.all(records.map((r) => openRecord(this.name, r)));
     if (this.#destroyed) return;
-    Y.transact(
-      this.doc,
-      () => {
-        for (const u of updates) Y.applyUpdate(this.doc, u);
-      },
-      this,
-      false
+    withoutUpdateEvent(this.doc, () =>
+      Y.transact(
+        this.doc,
+        () => {
+          for (const u of updates) Y.applyUpdate(this.doc, u);
+        },
+        this,
+        false
+      )
     );
     this.#size = records.length;
     this.cost = { records: records.length, loadMs: performance.now() - t0, compactMs: null };

@@ -552,7 +552,14 @@ export class SyncManager {
     if (!this.#s.browserOnline() || !this.reachability.online) logLocally();
     else this.#s.clock.after(logLocally, OFFLINE_OPEN_AFTER_MS);
     const ref = parseRoom(room);
-    if (ref?.part === 'plan') live.doc.on('update', () => this.indexer.schedule(ref.familyId, live.doc));
+    if (ref?.part === 'plan') {
+      const schedule = () => this.indexer.schedule(ref.familyId, live.doc);
+      live.doc.on('update', schedule);
+      // What the device held comes in without an update event (sealed-persistence.ts).
+      void live.idb.whenSynced.then(() => {
+        if (live.doc.store.clients.size > 0) schedule();
+      }, () => undefined);
+    }
     return live;
   }
 
