@@ -254,6 +254,25 @@ describe('SyncManager (facade)', () => {
     await sync.stop();
   });
 
+  it('tells the index scheduler of a plan loaded from the device, which comes without an update event', async () => {
+    const { sync } = await roomsReady();
+    const scheduled: string[] = [];
+    sync.indexer.schedule = (familyId: string) => void scheduled.push(familyId);
+    // The device's copy is in the document by the time the load resolves (a microtask later here).
+    const plan = sync.openRoom(roomName('fam-000001', 'plan'));
+    (plan.doc as Y.Doc).getMap('meta').set('name', 'Familien Test');
+    scheduled.length = 0; // that was an edit's update event; the load is what this test is about
+    const empty = sync.openRoom(roomName('fam-000002', 'plan'));
+    const journal = sync.openRoom(roomName('fam-000003', 'social'));
+    (journal.doc as Y.Doc).getMap('entries').set('e', 'x');
+    scheduled.length = 0;
+    await settle();
+    // The plan with content is indexed; an empty one (nothing on the device) and a journal are not.
+    expect(scheduled).toEqual(['fam-000001']);
+    for (const live of [plan, empty, journal]) sync.closeRoom(live);
+    await sync.stop();
+  });
+
   it('a background room refused after the manifest was read asks the server, and ends the sweep waiting for it: a fresh sweep purges it', async () => {
     // A consent withdrawn between the sweep's manifest and the room's socket, and no access event in this tab:
     // before, the refused socket retried until the 20 s settle timeout, and the room's copy stayed until the next sweep.
