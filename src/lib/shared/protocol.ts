@@ -50,6 +50,17 @@ export const SAVED_ACK_VERSION = '2';
 /** The first version: the room's whole state vector, replacing the client's. */
 export const SAVED_ACK_WHOLE = '1';
 
+/**
+ * Between one browser's tabs only (BroadcastChannel; never on a socket): "this
+ * tab opened the room; here is its state vector". A tab with the room open
+ * answers with a sync step 2 of what the new tab lacks and a sync step 1 of its
+ * own, which the new tab answers with what the older tab lacks. It stands in
+ * for y-websocket's greeting, which publishes the whole document to the other
+ * tabs at every connect, whether or not one is listening
+ * (src/lib/sync/tab-provider.ts).
+ */
+export const MESSAGE_TAB_HELLO = 65;
+
 /** Sync message subtypes (y-protocols/sync's values). */
 export const SYNC_STEP1 = 0;
 export const SYNC_STEP2 = 1;
@@ -91,6 +102,8 @@ export const syncStep2Message = (update: Uint8Array) => frame(MESSAGE_SYNC, SYNC
 export const updateMessage = (update: Uint8Array) => frame(MESSAGE_SYNC, SYNC_UPDATE, update);
 /** An awareness message around an awareness payload (y-protocols' encoding, or encodeAwarenessEntries). */
 export const awarenessMessage = (payload: Uint8Array) => frame(MESSAGE_AWARENESS, null, payload);
+/** MESSAGE_TAB_HELLO with the new tab's state vector. */
+export const tabHelloMessage = (stateVector: Uint8Array) => frame(MESSAGE_TAB_HELLO, null, stateVector);
 /** MESSAGE_SAVED with a state vector (the room's, or its writer's entries of it). */
 export const savedMessage = (stateVector: Uint8Array) => frame(MESSAGE_SAVED, null, stateVector);
 

@@ -6,7 +6,7 @@
 // with the local one.
 import { EditBursts } from './edit-bursts.ts';
 import * as Y from 'yjs';
-import { WebsocketProvider } from 'y-websocket';
+import { TabProvider } from './tab-provider.ts';
 import { SealedPersistence } from '../storage/sealed-persistence.ts';
 import { CLOSE_ACCESS_ENDED, CLOSE_SESSION_ENDED, closeIsTransient } from '../shared/protocol.ts';
 import type { Sector } from '../shared/rooms.ts';
@@ -47,7 +47,7 @@ export type ClosedReason = 'access' | 'session' | 'refused' | 'denied';
 
 export class LiveRoom {
   readonly doc: Y.Doc;
-  readonly provider: WebsocketProvider;
+  readonly provider: TabProvider;
   readonly idb: SealedPersistence;
   status = $state<RoomStatus>('connecting');
   loadedLocal = $state(false);
@@ -101,7 +101,7 @@ export class LiveRoom {
       this.#recompute();
     });
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    this.provider = new WebsocketProvider(`${proto}//${location.host}/sync`, room, this.doc, {
+    this.provider = new TabProvider(`${proto}//${location.host}/sync`, room, this.doc, {
       // `sync=1` tells the relay's audit this is a background copy, not a person opening the room;
       // RELAY_ACK_PARAMS asks for acknowledgements this client need not answer.
       params: { ...RELAY_ACK_PARAMS, device: opts.deviceId, ...(opts.presence === false ? { sync: '1' } : {}) },
