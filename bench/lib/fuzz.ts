@@ -8,8 +8,8 @@ import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import { addAction, addGoal, addHope, hopeText, updateItem } from '../../src/lib/domain/plan.ts';
 import { mulberry32 } from '../../src/lib/shared/prng.ts';
-import { awarenessMessage } from '../../src/lib/shared/protocol.ts';
-import { awarenessFrame, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE, syncFrame } from './wire.ts';
+import { awarenessMessage, queryAwarenessMessage } from '../../src/lib/shared/protocol.ts';
+import { awarenessFrame, MESSAGE_SYNC, SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE, syncFrame } from './wire.ts';
 
 export function prng(seed: number) {
   const next = mulberry32(seed);
@@ -48,7 +48,7 @@ export function buildCorpus(): Corpus {
       { clientId: 9, clock: 1, state: { field: null } },
       { clientId: 10, clock: 1, state: { field: 'a' } }
     ]),
-    Uint8Array.of(MESSAGE_QUERY_AWARENESS),
+    queryAwarenessMessage(),
     Uint8Array.of(2, 0, 4, 116, 101, 115, 116)
   ];
   return { frames, updates };

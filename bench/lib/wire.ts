@@ -6,7 +6,6 @@ import {
   awarenessMessage,
   encodeAwarenessEntries,
   MESSAGE_AWARENESS,
-  MESSAGE_QUERY_AWARENESS,
   MESSAGE_SAVED,
   MESSAGE_SYNC,
   SYNC_STEP1,
@@ -15,7 +14,7 @@ import {
   syncMessage
 } from '../../src/lib/shared/protocol.ts';
 
-export { MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC, SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE };
+export { MESSAGE_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC, SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE };
 
 /** The shared encoder (src/lib/shared/protocol.ts) under the name the load generator and fuzzer use. */
 export const syncFrame = syncMessage;

@@ -13,7 +13,7 @@ import {
   CLOSE_RATE_LIMITED,
   CLOSE_TOO_LARGE,
   MESSAGE_AUTH,
-  MESSAGE_QUERY_AWARENESS
+  queryAwarenessMessage
 } from '../../src/lib/shared/protocol.ts';
 import { roomName } from '../../src/lib/shared/rooms.ts';
 import { awarenessMessageOf, barrier, docFromUpdates, sameState, syncStep1Message, syncStep2Message, TestServer, updateMessage, waitFor, latestSeq } from './helpers.ts';
@@ -82,7 +82,7 @@ function corpus(): Uint8Array[] {
     syncStep1Message(),
     syncStep2Message(doc),
     awarenessMessageOf(awareness, [doc.clientID]),
-    Uint8Array.of(MESSAGE_QUERY_AWARENESS),
+    queryAwarenessMessage(),
     Uint8Array.of(MESSAGE_AUTH, 0, 3, 0x61, 0x62, 0x63)
   ];
   awareness.destroy();

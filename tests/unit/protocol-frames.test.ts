@@ -3,7 +3,20 @@
 // and payload length, across every varUint length boundary.
 import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
-import { awarenessMessage, MESSAGE_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC, savedMessage, syncMessage, SYNC_UPDATE, updateMessage } from '../../src/lib/shared/protocol.ts';
+import {
+  awarenessMessage,
+  MESSAGE_AWARENESS,
+  MESSAGE_QUERY_AWARENESS,
+  MESSAGE_SAVED,
+  MESSAGE_SYNC,
+  MESSAGE_TAB_HELLO,
+  queryAwarenessMessage,
+  savedMessage,
+  syncMessage,
+  SYNC_UPDATE,
+  tabHelloMessage,
+  updateMessage
+} from '../../src/lib/shared/protocol.ts';
 
 function lib0Frame(type: number, subtype: number | null, payload: Uint8Array): Uint8Array {
   const enc = encoding.createEncoder();
@@ -22,7 +35,15 @@ describe('frame encoders', () => {
       expect(updateMessage(p)).toEqual(lib0Frame(MESSAGE_SYNC, SYNC_UPDATE, p));
       expect(awarenessMessage(p)).toEqual(lib0Frame(MESSAGE_AWARENESS, null, p));
       expect(savedMessage(p)).toEqual(lib0Frame(MESSAGE_SAVED, null, p));
+      expect(tabHelloMessage(p)).toEqual(lib0Frame(MESSAGE_TAB_HELLO, null, p));
     }
+  });
+
+  it('write the awareness query as lib0 does: its type alone, a new array each time', () => {
+    const enc = encoding.createEncoder();
+    encoding.writeVarUint(enc, MESSAGE_QUERY_AWARENESS);
+    expect(queryAwarenessMessage()).toEqual(encoding.toUint8Array(enc));
+    expect(queryAwarenessMessage()).not.toBe(queryAwarenessMessage());
   });
 
   it('match lib0 for subtypes a fuzzer picks, one byte and longer', () => {

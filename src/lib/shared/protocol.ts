@@ -102,6 +102,8 @@ export const syncStep2Message = (update: Uint8Array) => frame(MESSAGE_SYNC, SYNC
 export const updateMessage = (update: Uint8Array) => frame(MESSAGE_SYNC, SYNC_UPDATE, update);
 /** An awareness message around an awareness payload (y-protocols' encoding, or encodeAwarenessEntries). */
 export const awarenessMessage = (payload: Uint8Array) => frame(MESSAGE_AWARENESS, null, payload);
+/** "Send me everyone's awareness": the message type alone, no payload. */
+export const queryAwarenessMessage = () => Uint8Array.of(MESSAGE_QUERY_AWARENESS);
 /** MESSAGE_TAB_HELLO with the new tab's state vector. */
 export const tabHelloMessage = (stateVector: Uint8Array) => frame(MESSAGE_TAB_HELLO, null, stateVector);
 /** MESSAGE_SAVED with a state vector (the room's, or its writer's entries of it). */

@@ -24,9 +24,7 @@ import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import { WebsocketProvider } from 'y-websocket';
-import { awarenessMessage, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, MESSAGE_TAB_HELLO, syncStep1Message, tabHelloMessage } from '../shared/protocol.ts';
-
-const queryAwareness = new Uint8Array([MESSAGE_QUERY_AWARENESS]);
+import { awarenessMessage, MESSAGE_SYNC, MESSAGE_TAB_HELLO, queryAwarenessMessage, syncStep1Message, tabHelloMessage } from '../shared/protocol.ts';
 
 /**
  * The answer to another tab's greeting (y-websocket's subscriber publishes what
@@ -55,7 +53,7 @@ export class TabProvider extends WebsocketProvider {
       this.bcconnected = true;
     }
     bc.publish(this.bcChannel, tabHelloMessage(Y.encodeStateVector(this.doc)), this);
-    bc.publish(this.bcChannel, queryAwareness, this);
+    bc.publish(this.bcChannel, queryAwarenessMessage(), this);
     bc.publish(this.bcChannel, awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID])), this);
   }
 }
