@@ -229,13 +229,26 @@ export class LiveRoom {
   #connectWhenLoaded = () => {
     this.#localSettled = true;
     // A socket carries the session cookie: none after a logout the server has not confirmed.
-    if (this.#destroyed || this.closed || !navigator.onLine || pendingLogout()) return;
-    this.provider.connect();
+    if (this.#destroyed || this.closed || pendingLogout()) return;
+    if (navigator.onLine) this.provider.connect();
+    else this.#keepTabs();
   };
+
+  /**
+   * Without a network the socket closes, but the room's other tabs on this
+   * device stay in step: the BroadcastChannel between them (disconnect() ends
+   * both) is opened again, or for a room opened offline opened at all, once
+   * the local copy is loaded (for the reason #connectWhenLoaded gives).
+   */
+  #keepTabs() {
+    if (this.#destroyed || this.closed || !this.#localSettled) return;
+    this.provider.connectBc();
+  }
 
   #onOffline = () => {
     this.provider.disconnect();
     this.status = 'offline';
+    this.#keepTabs();
   };
 
   #onOnline = () => {
