@@ -205,6 +205,38 @@ test('on a phone every text stays inside its box: the start page, the plan, its 
   await Promise.all([anna.context.close(), eva.context.close()]);
 });
 
+test('on a phone the top bar is one row for the family and two for a worker, and names who is signed in in full', async ({ browser }) => {
+  // At 390 px it took three rows for the family (the app's name, the person, "Log ud", each alone) and three to four
+  // for a worker: a sixth to a quarter of the screen before the plan. The family's pages start at 360 px.
+  const maria = await login(browser, server, 'maria', danish({ width: 360, height: 740 }, async (page) => {
+    await page.goto('/login');
+    await page.getByLabel('Brugernavn').fill('maria');
+    await page.getByLabel('Adgangskode').fill('demo');
+    await page.getByRole('button', { name: 'Log ind' }).click();
+    await expect(page).toHaveURL(/\/vores-plan/);
+  }));
+  const anna = await login(browser, server, 'anna', danish({ width: 390, height: 844 }));
+  await expect(anna.page.locator('[data-global-sync="synced"]')).toBeVisible({ timeout: 30_000 });
+  for (const [who, page, rows, name] of [
+    ['maria', maria.page, 1, 'Maria Nielsen'],
+    ['anna', anna.page, 2, 'Anna Holm']
+  ] as const) {
+    const bar = page.locator('.topbar');
+    const logout = page.getByRole('button', { name: 'Log ud' });
+    await expect(logout).toBeVisible();
+    const [barBox, logoutBox] = [await bar.boundingBox(), await logout.boundingBox()];
+    // One row is the 44-px "Log ud" and the bar's padding; a second is one more row of 44-px links.
+    expect(barBox!.height, who).toBeLessThanOrEqual(rows === 1 ? 60 : 110);
+    expect(logoutBox!.y - barBox!.y, `${who}: "Log ud" on the first row`).toBeLessThan(12);
+    expect(logoutBox!.height, who).toBeGreaterThanOrEqual(44);
+    await expect(bar.locator('.who'), who).toHaveText(new RegExp(`^${name}`));
+    expect(await bar.locator('.who').evaluate((el) => el.scrollWidth <= el.clientWidth), `${who}: the name is not cut`).toBe(true);
+    expect(await textPastItsBox(page), who).toEqual([]);
+    await expectAxeClean(page, `${who}'s top bar on a phone`);
+  }
+  await Promise.all([maria.context.close(), anna.context.close()]);
+});
+
 test('a keyboard that opens a form lands in it, and back on the button that opened it when it closes', async ({ browser }) => {
   // Forms open in place of their button; with the button gone, focus fell to the page's start (a keyboard had to
   // tab through the whole plan again, a screen reader said nothing).
