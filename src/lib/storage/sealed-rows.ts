@@ -99,11 +99,15 @@ async function openBundles<S>(kind: BundleRow['kind'], bundles: readonly (Bundle
 }
 
 /**
- * Rows and the bundles they point to, in one read transaction: another tab
+ * Rows of `table` and the bundles they point to, in one read transaction (of those two stores): another tab
  * writing or purging meanwhile cannot leave rows whose bundle is already gone.
  */
-async function readWithBundles<R extends { bundle: string }>(db: LocalDb, read: () => Promise<(R | undefined)[]>): Promise<{ rows: (R | undefined)[]; bundles: (BundleRow | undefined)[] }> {
-  return db.transaction('r', db.families, db.actions, db.bundles, async () => {
+async function readWithBundles<R extends { bundle: string }>(
+  db: LocalDb,
+  table: LocalDb['families'] | LocalDb['actions'],
+  read: () => Promise<(R | undefined)[]>
+): Promise<{ rows: (R | undefined)[]; bundles: (BundleRow | undefined)[] }> {
+  return db.transaction('r', table, db.bundles, async () => {
     const rows = await read();
     return { rows, bundles: await db.bundles.bulkGet(bundlesOf(rows)) };
   });
@@ -157,7 +161,7 @@ export async function getFamilies(db: LocalDb, ids: readonly string[]): Promise<
     const value = await keptValue<Record<string, FamilySecret>>(context(id));
     if (!value) {
       // Dropped meanwhile (locked, forgotten, or pushed off the shelf): read again, every bundle with its rows.
-      const again = await readWithBundles(db, () => db.families.bulkGet([...ids]));
+      const again = await readWithBundles(db, db.families, () => db.families.bulkGet([...ids]));
       return joinFamilies(again.rows, await openBundles<FamilySecret>('families', again.bundles));
     }
     opened.set(id, value);
