@@ -54,6 +54,8 @@ test('two tabs of one tablet offline see each other\'s edits live, and a tab ope
 
   await tablet.context.setOffline(true);
   for (const p of [tablet.page, tab2]) await expect(p.locator('[data-sync="offline"]')).toBeVisible();
+  // Each tab still knows the other has the plan open (presence goes between tabs too).
+  for (const p of [tablet.page, tab2]) await expect(p.locator('[data-peer="u-anna"]')).toBeVisible({ timeout: 5_000 });
   await addLooseAction(tablet.page, 'Offline i fane 1');
   await expect.poll(() => actionTitles(tab2), { timeout: 5_000 }).toContain('Offline i fane 1');
   await addLooseAction(tab2, 'Offline i fane 2');

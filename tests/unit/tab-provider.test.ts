@@ -8,6 +8,7 @@ import * as bc from 'lib0/broadcastchannel';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { WebsocketProvider } from 'y-websocket';
+import * as awarenessProtocol from 'y-protocols/awareness';
 import { TabProvider } from '../../src/lib/sync/tab-provider.ts';
 import { addHope, readHopes } from '../../src/lib/domain/plan.ts';
 import { MESSAGE_TAB_HELLO } from '../../src/lib/shared/protocol.ts';
@@ -90,5 +91,25 @@ describe('the tabs’ greeting', () => {
       expect(encoding.length(encoder)).toBe(0);
     });
     expect(onSocket).toEqual([]);
+  });
+
+  it('shows each tab the other again after one dropped the other’s presence and greeted anew (offline)', () => {
+    const room = `f-tabs-${++n}.plan`;
+    const a = tab(room, []);
+    const b = tab(room, []);
+    a.provider.awareness.setLocalStateField('user', { id: 'u-anna' });
+    b.provider.awareness.setLocalStateField('user', { id: 'u-anna' });
+    const sees = (x: typeof a, y: typeof a) => x.provider.awareness.getStates().has(y.doc.clientID);
+    expect(sees(a, b) && sees(b, a)).toBe(true);
+    // Going offline (provider.disconnect()): the channel closes, the socket's close drops every other client's
+    // presence, and the channel is opened again (LiveRoom#keepTabs); in one tab after the other.
+    for (const [x, y] of [[b, a], [a, b]]) {
+      x.provider.disconnectBc();
+      awarenessProtocol.removeAwarenessStates(x.provider.awareness, [y.doc.clientID], x.provider);
+      expect(sees(x, y)).toBe(false);
+      x.provider.connectBc();
+      expect(sees(x, y)).toBe(true);
+      expect(sees(y, x)).toBe(true);
+    }
   });
 });
