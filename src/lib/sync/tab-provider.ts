@@ -37,12 +37,21 @@ function answerHello(encoder: encoding.Encoder, decoder: decoding.Decoder, provi
   encoding.writeVarUint(encoder, MESSAGE_SYNC);
   syncProtocol.writeSyncStep2(encoder, provider.doc, theirs);
   bc.publish(provider.bcChannel, syncStep1Message(Y.encodeStateVector(provider.doc)), provider);
-  // The greeting tab may have dropped this tab's presence (y-websocket drops every other client's when a socket
-  // closes, and a tab closing its channel says it left, as both do when the device goes offline) and keeps its
-  // clock: the same state sent again would be ignored until its renewal, up to 15 s later. Set again, it goes out
-  // with the next clock.
-  const presence = provider.awareness.getLocalState();
-  if (presence !== null) provider.awareness.setLocalState(presence);
+  // The greeting tab may have dropped this tab's presence.
+  sendPresenceAnew(provider.awareness);
+}
+
+/**
+ * Sets this tab's presence again, so it goes out with the next clock. Another tab may have dropped it
+ * (y-websocket drops every other client's when a socket closes, and a tab closing its channel says it left, as
+ * both do when the device goes offline) and keeps its clock: the same state sent again would be ignored until its
+ * renewal, up to 15 s later. Returns false when this tab has no presence to send.
+ */
+function sendPresenceAnew(awareness: awarenessProtocol.Awareness): boolean {
+  const presence = awareness.getLocalState();
+  if (presence === null) return false;
+  awareness.setLocalState(presence);
+  return true;
 }
 
 export class TabProvider extends WebsocketProvider {
@@ -60,9 +69,9 @@ export class TabProvider extends WebsocketProvider {
     }
     bc.publish(this.bcChannel, tabHelloMessage(Y.encodeStateVector(this.doc)), this);
     bc.publish(this.bcChannel, queryAwarenessMessage(), this);
-    // With the next clock (see answerHello): a tab that dropped this one's presence takes it again at once.
-    const presence = this.awareness.getLocalState();
-    if (presence !== null) this.awareness.setLocalState(presence);
-    else bc.publish(this.bcChannel, awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID])), this);
+    // A tab that dropped this one's presence takes it again at once.
+    if (!sendPresenceAnew(this.awareness)) {
+      bc.publish(this.bcChannel, awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID])), this);
+    }
   }
 }
