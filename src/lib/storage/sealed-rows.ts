@@ -99,16 +99,15 @@ async function openBundles<S>(kind: BundleRow['kind'], bundles: readonly (Bundle
 }
 
 /**
- * Rows of `table` and the bundles they point to, in one read transaction (of those two stores): another tab
- * writing or purging meanwhile cannot leave rows whose bundle is already gone.
+ * The family rows of `ids` and the bundles they point to, in one read transaction (of those two stores): another
+ * tab writing or purging meanwhile cannot leave rows whose bundle is already gone.
  */
-async function readWithBundles<R extends { bundle: string }>(
+async function readFamiliesWithBundles(
   db: LocalDb,
-  table: LocalDb['families'] | LocalDb['actions'],
-  read: () => Promise<(R | undefined)[]>
-): Promise<{ rows: (R | undefined)[]; bundles: (BundleRow | undefined)[] }> {
-  return db.transaction('r', table, db.bundles, async () => {
-    const rows = await read();
+  ids: readonly string[]
+): Promise<{ rows: (StoredFamily | undefined)[]; bundles: (BundleRow | undefined)[] }> {
+  return db.transaction('r', db.families, db.bundles, async () => {
+    const rows = await db.families.bulkGet([...ids]);
     return { rows, bundles: await db.bundles.bulkGet(bundlesOf(rows)) };
   });
 }
@@ -161,7 +160,7 @@ export async function getFamilies(db: LocalDb, ids: readonly string[]): Promise<
     const value = await keptValue<Record<string, FamilySecret>>(context(id));
     if (!value) {
       // Dropped meanwhile (locked, forgotten, or pushed off the shelf): read again, every bundle with its rows.
-      const again = await readWithBundles(db, db.families, () => db.families.bulkGet([...ids]));
+      const again = await readFamiliesWithBundles(db, ids);
       return joinFamilies(again.rows, await openBundles<FamilySecret>('families', again.bundles));
     }
     opened.set(id, value);
