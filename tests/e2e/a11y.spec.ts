@@ -2,7 +2,7 @@
 // plan (portrait and landscape, with an editor and the forms open), a
 // read-only journal and the print page. No serious or critical violations.
 // On a phone, besides: nothing scrolls sideways and no text runs past its box.
-import { test, expect, login, signIn, signInLeader, startServer, openPlanOnline, type TabletOptions, type TestServer } from './fixtures.ts';
+import { test, expect, login, signIn, signInLeader, startServer, submitLogin, openPlanOnline, type TabletOptions, type TestServer } from './fixtures.ts';
 import { expectAxeClean, textPastItsBox } from './checks.ts';
 
 let server: TestServer;
@@ -209,10 +209,7 @@ test('on a phone the top bar is one row for the family and two for a worker, and
   // At 390 px it took three rows for the family (the app's name, the person, "Log ud", each alone) and three to four
   // for a worker: a sixth to a quarter of the screen before the plan. The family's pages start at 360 px.
   const maria = await login(browser, server, 'maria', danish({ width: 360, height: 740 }, async (page) => {
-    await page.goto('/login');
-    await page.getByLabel('Brugernavn').fill('maria');
-    await page.getByLabel('Adgangskode').fill('demo');
-    await page.getByRole('button', { name: 'Log ind' }).click();
+    await submitLogin(page, 'maria');
     await expect(page).toHaveURL(/\/vores-plan/);
   }));
   const anna = await login(browser, server, 'anna', danish({ width: 390, height: 844 }));

@@ -183,7 +183,8 @@ export function serverWithTablets(viewport: { width: number; height: number }) {
   };
 }
 
-async function submitLogin(page: Page, username: string, password: string) {
+/** Fills in and sends the login page's form; where it leads is the caller's to check. */
+export async function submitLogin(page: Page, username: string, password = 'demo') {
   await page.goto('/login');
   await page.getByLabel('Brugernavn').fill(username);
   await page.getByLabel('Adgangskode').fill(password);
