@@ -2,8 +2,10 @@
 // plan (portrait and landscape, with an editor and the forms open), a
 // read-only journal and the print page. No serious or critical violations.
 // On a phone, besides: nothing scrolls sideways and no text runs past its box.
-import { test, expect, login, signIn, signInLeader, startServer, submitLogin, openPlanOnline, type TabletOptions, type TestServer } from './fixtures.ts';
+import { test, expect, login, roomClient, signIn, signInLeader, startServer, submitLogin, openPlanOnline, type TabletOptions, type TestServer } from './fixtures.ts';
 import { expectAxeClean, textPastItsBox } from './checks.ts';
+import { addAction } from '../../src/lib/domain/plan.ts';
+import { roomName } from '../../src/lib/shared/rooms.ts';
 
 let server: TestServer;
 test.beforeAll(async () => {
@@ -231,7 +233,28 @@ test('on a phone the top bar is one row for the family and two for a worker, and
     expect(await textPastItsBox(page), who).toEqual([]);
     await expectAxeClean(page, `${who}'s top bar on a phone`);
   }
-  await Promise.all([maria.context.close(), anna.context.close()]);
+  // A hundred and more unread messages widen the badge to three digits; at 360 px "Enheder" stays beside "Beskeder"
+  // (it went to a third row from two digits). bo gives anna 120 actions in a family none of this spec's other tests opens.
+  const bo = await login(browser, server, 'bo');
+  const plan = await roomClient(server, bo.context, roomName('gel-19-jakobsen', 'plan'));
+  plan.doc.transact(() => {
+    for (let i = 1; i <= 120; i++) {
+      addAction(plan.doc, { title: `Opfølgning ${i}`, sector: 'school', ownerId: 'u-anna', ownerName: 'Anna Holm', createdAt: '2026-11-30T10:00:00Z', createdBy: 'u-bo' });
+    }
+  });
+  await anna.page.setViewportSize({ width: 360, height: 740 });
+  const badge = anna.page.locator('[data-inbox] [data-unread]');
+  await expect(badge).toHaveText(/^\d{3}$/, { timeout: 30_000 });
+  const [barBox, inboxBox, devicesBox] = await Promise.all([
+    anna.page.locator('.topbar').boundingBox(),
+    anna.page.locator('[data-inbox]').boundingBox(),
+    anna.page.getByRole('link', { name: 'Enheder' }).boundingBox()
+  ]);
+  expect(barBox!.height, `two rows with ${await badge.textContent()} unread`).toBeLessThanOrEqual(110);
+  expect(devicesBox!.y, '"Enheder" beside "Beskeder"').toBe(inboxBox!.y);
+  expect(await textPastItsBox(anna.page)).toEqual([]);
+  plan.close();
+  await Promise.all([maria.context.close(), anna.context.close(), bo.context.close()]);
 });
 
 test('a keyboard that opens a form lands in it, and back on the button that opened it when it closes', async ({ browser }) => {
