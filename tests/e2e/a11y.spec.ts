@@ -253,6 +253,9 @@ test('on a phone the top bar is one row for the family and two for a worker, and
   expect(barBox!.height, `two rows with ${await badge.textContent()} unread`).toBeLessThanOrEqual(110);
   expect(devicesBox!.y, '"Enheder" beside "Beskeder"').toBe(inboxBox!.y);
   expect(await textPastItsBox(anna.page)).toEqual([]);
+  // Wider, the sector follows the name, set apart from it ("Anna Holm· Socialområdet" once lost its space).
+  await anna.page.setViewportSize({ width: 768, height: 1024 });
+  await expect(anna.page.locator('.topbar .who')).toHaveText('Anna Holm · Socialområdet');
   plan.close();
   await Promise.all([maria.context.close(), anna.context.close(), bo.context.close()]);
 });
