@@ -312,7 +312,9 @@ test('journals only for parts the user may read, in the one row of the family’
   await bo.page.goto('/familie/gel-02-nielsen/historik');
   const current = nav.locator('[aria-current="page"]');
   await expect(current).toHaveText('Historik');
-  expect(await current.evaluate((a: HTMLElement) => {
+  // The row scrolls in its first layout (FamilyLinks' ResizeObserver, before that frame's paint): the check waits for
+  // that frame rather than reading the row in the same turn as the link's text.
+  await expect.poll(() => current.evaluate((a: HTMLElement) => {
     const n = a.parentElement as HTMLElement;
     return a.offsetLeft >= n.scrollLeft && a.offsetLeft + a.offsetWidth <= n.scrollLeft + n.clientWidth;
   })).toBe(true);
