@@ -1,7 +1,8 @@
 // Issue "Offline-first": a tablet signs in online, syncs its caseload, loses the
 // network, reloads from the service worker, opens three plans and edits them;
 // back online, every edit reaches the server without any user action.
-import { test, expect, addLooseAction, login, startServer, workerReady, actionTitles, type TestServer } from './fixtures.ts';
+import { test, expect, addLooseAction, login, readyForOffline, startServer, workerReady, actionTitles, type TestServer } from './fixtures.ts';
+import { expectAxeClean } from './checks.ts';
 
 // Families anna (social) and bo (school) may both open: i%5 in 1, 2, 3 of the seed.
 const FAMILIES = ['gel-02-nielsen', 'gel-03-jensen', 'gel-04-pedersen'];
@@ -53,4 +54,25 @@ test('cold start offline from the service worker, edit three plans, sync on reco
     await expect.poll(() => actionTitles(bo.page), { timeout: 15_000 }).toContain(`Offline-handling ${i + 1}`);
   }
   await Promise.all([anna.context.close(), bo.context.close()]);
+});
+
+test('the sync pill says how long the tablet has been offline, and keeps counting', async ({ browser }) => {
+  // It said "Offline i 0 sekunder" from the moment the network went until it came back, hours later: nothing redrew it.
+  const HOUR = 3_600_000;
+  const { context, page } = await login(browser, server, 'frida');
+  await readyForOffline(page);
+  const pill = page.locator('[data-global-sync]');
+  await context.setOffline(true);
+  await expect(pill).toHaveAttribute('data-global-sync', 'offline');
+  await expect(pill).toHaveText('Offline');
+  // Hours later (the page's timers run as before; only the time it reads moves on).
+  await context.clock.setFixedTime(new Date(Date.now() + 3 * HOUR + 60_000));
+  await expect(pill).toHaveText('Offline i 3 timer', { timeout: 15_000 });
+  await context.clock.setFixedTime(new Date(Date.now() + 26 * HOUR));
+  await expect(pill).toHaveText('Offline i 1 dag', { timeout: 15_000 });
+  // A screen reader hears the pill when it changes state, not every minute the count moves.
+  await expect(pill).toHaveAttribute('role', 'status');
+  await expect(pill.locator('[aria-live="off"]')).toHaveText('i 1 dag');
+  await expectAxeClean(page, 'caseload offline, with the time offline');
+  await context.close();
 });
