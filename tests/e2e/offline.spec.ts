@@ -56,8 +56,9 @@ test('cold start offline from the service worker, edit three plans, sync on reco
   await Promise.all([anna.context.close(), bo.context.close()]);
 });
 
-test('the sync pill says how long the tablet has been offline, and keeps counting', async ({ browser }) => {
-  // It said "Offline i 0 sekunder" from the moment the network went until it came back, hours later: nothing redrew it.
+test('the sync pill and the caseload say how long the tablet has been offline, and keep counting', async ({ browser }) => {
+  // The pill said "Offline i 0 sekunder" from the moment the network went until it came back, hours later: nothing
+  // redrew it.
   const HOUR = 3_600_000;
   const { context, page } = await login(browser, server, 'frida');
   await readyForOffline(page);
@@ -68,6 +69,8 @@ test('the sync pill says how long the tablet has been offline, and keeps countin
   // Hours later (the page's timers run as before; only the time it reads moves on).
   await context.clock.setFixedTime(new Date(Date.now() + 3 * HOUR + 60_000));
   await expect(pill).toHaveText('Offline i 3 timer', { timeout: 15_000 });
+  // The caseload's cards say how old the device's copy is, and move on too (they kept "for 20 sekunder siden").
+  await expect(page.locator('[data-last-synced]').first()).toHaveText('Sidst synkroniseret for 3 timer siden', { timeout: 15_000 });
   await context.clock.setFixedTime(new Date(Date.now() + 26 * HOUR));
   await expect(pill).toHaveText('Offline i 1 dag', { timeout: 15_000 });
   // A screen reader hears the pill when it changes state, not every minute the count moves.
