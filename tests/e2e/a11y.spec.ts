@@ -256,6 +256,18 @@ test('on a phone the top bar is one row for the family and two for a worker, and
   // Wider, the sector follows the name, set apart from it ("Anna Holm· Socialområdet" once lost its space).
   await anna.page.setViewportSize({ width: 768, height: 1024 });
   await expect(anna.page.locator('.topbar .who')).toHaveText('Anna Holm · Socialområdet');
+  // Where the name fits on the first row and "Log ud" does not (880 px here; a tablet's 1024 px with "Offline i 3 timer ·
+  // 12 ændringer venter"), both go to the next row together, at its right: "Log ud" went there alone, at the left.
+  await anna.page.setViewportSize({ width: 880, height: 800 });
+  const [whoBox, outBox, brandBox] = await Promise.all([
+    anna.page.locator('.topbar .who').boundingBox(),
+    anna.page.getByRole('button', { name: 'Log ud' }).boundingBox(),
+    anna.page.locator('.topbar .brand').boundingBox()
+  ]);
+  expect(Math.abs(whoBox!.y + whoBox!.height / 2 - (outBox!.y + outBox!.height / 2)), 'the name and "Log ud" on one row').toBeLessThan(4);
+  expect(outBox!.x + outBox!.width, '"Log ud" at the right').toBeGreaterThan(880 - 24);
+  expect(whoBox!.y, 'on a row below the app\'s name').toBeGreaterThan(brandBox!.y + brandBox!.height);
+  expect(await textPastItsBox(anna.page)).toEqual([]);
   plan.close();
   await Promise.all([maria.context.close(), anna.context.close(), bo.context.close()]);
 });
