@@ -69,7 +69,7 @@ test('the sync pill and the caseload say how long the tablet has been offline, a
   // Hours later (the page's timers run as before; only the time it reads moves on).
   await context.clock.setFixedTime(new Date(Date.now() + 3 * HOUR + 60_000));
   await expect(pill).toHaveText('Offline i 3 timer', { timeout: 15_000 });
-  // The caseload's cards say how old the device's copy is, and move on too (they kept "for 20 sekunder siden").
+  // The caseload's cards say how old the device's copy is, and move on too (three hours on they still said "nu").
   await expect(page.locator('[data-last-synced]').first()).toHaveText('Sidst synkroniseret for 3 timer siden', { timeout: 15_000 });
   await context.clock.setFixedTime(new Date(Date.now() + 26 * HOUR));
   await expect(pill).toHaveText('Offline i 1 dag', { timeout: 15_000 });
